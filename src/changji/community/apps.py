@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CommunityConfig(AppConfig):
+    name = "changji.community"
+    verbose_name = "网格化社区治理"

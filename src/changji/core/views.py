@@ -1,0 +1,25 @@
+"""Views of the shared shell: the platform home page and a health probe."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from .models import Region, RegionLevel
+from .scope import scope_queryset
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Render the platform's front page: the three systems and the regions in the user's scope."""
+    counties = Region.objects.filter(level=RegionLevel.COUNTY)
+    if request.user.is_authenticated:
+        counties = scope_queryset(counties, request.user)
+    return render(request, "core/home.html", {"counties": counties})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Report that the web process runs and can reach its database."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True, "database": connection.vendor})

@@ -1,0 +1,1 @@
+"""一件事一次办: one window, one form, parallel approval by several departments."""

@@ -1,0 +1,10 @@
+"""Root URL configuration: the shared shell from ``core`` and one include per app."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("changji.core.urls")),
+]

@@ -1,0 +1,1 @@
+"""井电双控: groundwater abstraction supervision over the national terminal protocols."""
