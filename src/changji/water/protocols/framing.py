@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .crc import crc8_e5, crc16_modbus
+from .errors import ChecksumError
 
 SL651 = "sl651"
 SZY206 = "szy206"
@@ -144,7 +145,7 @@ class Framer:
         found = frame[-2] << 8 | frame[-1]
         expected = crc16_modbus(memoryview(frame)[:-2])
         if found != expected:
-            return Rejected(f"sl651 CRC mismatch: expected {expected:04X}, found {found:04X}", frame), size
+            return Rejected(ChecksumError(SL651, expected, found).message, frame), size
         return RawFrame(SL651, frame), size
 
     def _sl651_ascii(self, buf: bytearray, pos: int) -> tuple[RawFrame | Rejected, int] | int | None:
@@ -170,7 +171,7 @@ class Framer:
             return 0
         expected = crc16_modbus(memoryview(frame)[:-4])
         if found != expected:
-            return Rejected(f"sl651 CRC mismatch: expected {expected:04X}, found {found:04X}", frame), size
+            return Rejected(ChecksumError(SL651, expected, found).message, frame), size
         return RawFrame(SL651, frame), size
 
     def _szy206(self, buf: bytearray, pos: int) -> tuple[RawFrame | Rejected, int] | int | None:
@@ -191,7 +192,7 @@ class Framer:
             return 0
         expected = crc8_e5(memoryview(frame)[3:-2])
         if frame[-2] != expected:
-            return Rejected(f"szy206 CRC mismatch: expected {expected:02X}, found {frame[-2]:02X}", frame), size
+            return Rejected(ChecksumError(SZY206, expected, frame[-2], 2).message, frame), size
         return RawFrame(SZY206, frame), size
 
     def _szy206_image(self, buf: bytearray, pos: int, size: int) -> tuple[RawFrame, int] | int | None:
