@@ -1,9 +1,18 @@
-"""Prepare a demo installation: schema, static files and a demo administrator."""
+"""Prepare and run a demo installation: schema, static files, a demo administrator, each app's
+demo data, and the processes the apps run beside the web server.
+
+Apps take part through their ``AppConfig``: ``prepare_demo()`` seeds demo data and returns a line
+to print; ``demo_processes()`` returns ``changji`` subcommands to run alongside (the water app's
+gateway and simulated fleet). The core never imports an app.
+"""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
+from django.apps import apps
 from django.core.management import call_command
 
 from .models import Region, Role, User
@@ -13,11 +22,11 @@ DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD_DEFAULT = "changji-demo-2026"
 
 
-def prepare_demo() -> tuple[str, str]:
-    """Migrate, collect static files and make sure the demo administrator exists.
+def prepare_demo() -> list[str]:
+    """Migrate, collect static files, make the demo administrator and seed each app's demo data.
 
-    Return the administrator's username and password. The password comes from
-    ``CHANGJI_ADMIN_PASSWORD`` when set; an existing account keeps its password.
+    Return the lines to show the person running the demo. The administrator's password comes
+    from ``CHANGJI_ADMIN_PASSWORD`` when set; an existing account keeps its password.
     """
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -35,4 +44,19 @@ def prepare_demo() -> tuple[str, str]:
     if created:
         user.set_password(password)
         user.save(update_fields=["password"])
-    return DEMO_ADMIN_USERNAME, password if created else "(unchanged)"
+    lines = [f"Demo administrator: {DEMO_ADMIN_USERNAME} / {password if created else '(unchanged)'}"]
+    for config in apps.get_app_configs():
+        prepare = getattr(config, "prepare_demo", None)
+        if prepare is not None:
+            lines.append(prepare())
+    return lines
+
+
+def start_demo_processes() -> list[subprocess.Popen[bytes]]:
+    """Start every app's demo processes as ``changji`` subcommands; return them."""
+    processes = []
+    for config in apps.get_app_configs():
+        for argv in getattr(config, "demo_processes", lambda: [])():
+            command = [sys.executable, "-m", "changji.cli", *argv]
+            processes.append(subprocess.Popen(command, env=os.environ.copy()))
+    return processes

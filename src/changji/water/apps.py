@@ -1,6 +1,35 @@
+from __future__ import annotations
+
+import os
+
 from django.apps import AppConfig
 
 
 class WaterConfig(AppConfig):
     name = "changji.water"
     verbose_name = "井电双控 地下水取用水监管"
+
+    #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
+    demo_gateway_port = 9000
+
+    def demo_wells(self) -> int:
+        return int(os.environ.get("WELLS", "300"))
+
+    def prepare_demo(self) -> str:
+        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
+        from .demo import seed_fleet
+
+        fleet = seed_fleet(self.demo_wells())
+        return f"water: {len(fleet)} wells registered with their terminals"
+
+    def demo_processes(self) -> list[list[str]]:
+        """Return the commands the demo runs beside the web server: the gateway and the fleet."""
+        port = str(self.demo_gateway_port)
+        speedup = os.environ.get("SPEEDUP", "60")
+        return [
+            ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
+            ["simulate", "--port", port, "--wells", str(self.demo_wells()), "--speedup", speedup,
+             "--history-hours", os.environ.get("HISTORY_HOURS", "6"),
+             "--tamper", "0.02", "--bypass", "0.01", "--flowmeter-fault", "0.01", "--offline", "0.02",
+             "--duplicates", "0.01", "--corrupt", "0.01", "--clock-drift", "0.01"],
+        ]

@@ -1,0 +1,104 @@
+"""Downlink commands on the wire: encode a queued command, recognise the terminal's answer.
+
+SL651-2014 表B.1: 4CH pump on/off, 4FH quota control, 4AH set clock, 37H query real-time data,
+36H query picture; the station answers with the same function code. SZY206-2016 §2.5: 92H/93H
+start/stop pump, 32H/33H quota control on/off, 11H set clock, B0H query real-time values; the
+terminal answers with the same AFN.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from changji.water.protocols import sl651, szy206
+
+from .records import PendingCommand, TerminalInfo
+
+#: Command kind -> function code the answer carries, per protocol family.
+SL651_ANSWER = {
+    "pump_stop": 0x4C, "pump_start": 0x4C, "quota_on": 0x4F, "quota_off": 0x4F,
+    "set_clock": 0x4A, "query_realtime": 0x37, "query_picture": 0x36,
+}
+SZY206_ANSWER = {
+    "pump_stop": 0x93, "pump_start": 0x92, "quota_on": 0x32, "quota_off": 0x33,
+    "set_clock": 0x11, "query_realtime": 0xB0, "query_picture": 0x61,
+}
+
+
+class UnsupportedCommand(Exception):
+    """The terminal's protocol has no frame for this command."""
+
+
+def encode_command(
+    terminal: TerminalInfo, command: PendingCommand, now: datetime, centre: int = 0
+) -> bytes:
+    """Return the downlink frame that carries ``command`` to ``terminal``."""
+    if terminal.protocol == "sl651":
+        return _encode_sl651(terminal, command, now, centre)
+    return _encode_szy206(terminal, command, now)
+
+
+def _encode_sl651(terminal: TerminalInfo, command: PendingCommand, now: datetime, centre: int) -> bytes:
+    args = (terminal.address, centre, terminal.password, now)
+    kind = command.kind
+    if kind in ("pump_stop", "pump_start"):
+        return sl651.encode_pump_control(*args, pumps=[kind == "pump_start"])
+    if kind in ("quota_on", "quota_off"):
+        return sl651.encode_quota_control(*args, enabled=kind == "quota_on")
+    if kind == "set_clock":
+        return sl651.encode_set_clock(*args)
+    if kind == "query_realtime":
+        return sl651.encode_query_realtime(*args)
+    if kind == "query_picture":
+        return sl651.encode_query_picture(*args)
+    raise UnsupportedCommand(f"SL651 has no frame for {kind}")
+
+
+def _encode_szy206(terminal: TerminalInfo, command: PendingCommand, now: datetime) -> bytes:
+    address = terminal.address
+    kind = command.kind
+    if kind == "pump_stop":
+        return szy206.encode_stop_pump(address, now)
+    if kind == "pump_start":
+        return szy206.encode_start_pump(address, now)
+    if kind in ("quota_on", "quota_off"):
+        return szy206.encode_quota_control(address, kind == "quota_on", now)
+    if kind == "set_clock":
+        return szy206.encode_set_clock(address, now)
+    if kind == "query_realtime":
+        return szy206.encode_query_realtime(address, int(command.params.get("type_code", 3)), now)
+    raise UnsupportedCommand(f"SZY206 has no frame for {kind}")
+
+
+def answer_outcome(command: PendingCommand, protocol: str, frame: Any) -> tuple[str, dict[str, Any]] | None:
+    """Return (state, answer) when ``frame`` answers ``command``, else None.
+
+    A pump answer that shows the pump in the wrong state fails the command: the terminal answered
+    but did not do it.
+    """
+    if protocol == "sl651":
+        if frame.function != SL651_ANSWER.get(command.kind):
+            return None
+        answer = {"function": f"{frame.function:02X}", "values": _jsonable(frame.values)}
+        pumps = frame.values.get("pumps")
+        if command.kind in ("pump_stop", "pump_start") and pumps:
+            wanted = command.kind == "pump_start"
+            return ("confirmed" if pumps[0] == wanted else "failed"), answer
+        return "confirmed", answer
+    if frame.afn != SZY206_ANSWER.get(command.kind):
+        return None
+    answer = {"function": f"{frame.afn:02X}", "values": _jsonable(frame.values)}
+    return "confirmed", answer
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bytes):
+        return value.hex().upper()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value

@@ -1,0 +1,35 @@
+"""``changji gateway``: collect from field terminals over TCP."""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.core.management.base import BaseCommand
+
+from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.server import GatewayServer
+from changji.water.gateway.sink import DatabaseSink
+
+
+class Command(BaseCommand):
+    help = "Serve SL651-2014 and SZY206-2016 terminals on one TCP port; acknowledge only committed frames."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="0.0.0.0")
+        parser.add_argument("--port", type=int, default=9000)
+        parser.add_argument("--auto-register", action="store_true",
+                            help="register unknown terminals on first contact instead of quarantining them")
+        parser.add_argument("--max-connections", type=int, default=GatewayConfig.max_connections)
+        parser.add_argument("--idle-timeout", type=float, default=GatewayConfig.idle_timeout_s)
+        parser.add_argument("--time-label-delay", choices=["reject", "flag", "ignore"],
+                            default=GatewayConfig.time_label_delay,
+                            help="what to do with SZY206 frames older than their allowed delay")
+
+    def handle(self, *args, **options):
+        config = GatewayConfig(
+            host=options["host"], port=options["port"], auto_register=options["auto_register"],
+            max_connections=options["max_connections"], idle_timeout_s=options["idle_timeout"],
+            time_label_delay=options["time_label_delay"],
+        )
+        sink = DatabaseSink(batch_max=config.batch_max, batch_linger_s=config.batch_linger_s)
+        asyncio.run(GatewayServer(sink, config).serve_until_signalled())

@@ -1,0 +1,95 @@
+"""Evidence of what the field sent: every received frame raw, pictures, and unknown terminals."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FrameOutcome(models.TextChoices):
+    """What the gateway did with a frame."""
+
+    STORED = "stored", _("已入库")
+    DUPLICATE = "duplicate", _("重复")
+    NO_DATA = "no_data", _("无观测数据")
+    QUARANTINED = "quarantined", _("未登记终端")
+    LATE = "late", _("超出允许时延")
+    REJECTED = "rejected", _("校验失败")
+    UNDECODABLE = "undecodable", _("无法解析")
+
+
+class Frame(models.Model):
+    """One frame as received (原始报文), kept as evidence; readings point at it."""
+
+    received_at = models.DateTimeField(_("接收时间"), db_index=True)
+    peer = models.CharField(_("来源地址"), max_length=64)
+    protocol = models.CharField(_("规约"), max_length=8)
+    address = models.CharField(_("终端地址"), max_length=10, blank=True, db_index=True)
+    terminal = models.ForeignKey(
+        "water.Terminal", on_delete=models.PROTECT, null=True, blank=True, related_name="frames",
+        verbose_name=_("终端"),
+    )
+    function = models.CharField(_("功能码"), max_length=4, blank=True)
+    observed_at = models.DateTimeField(_("观测时间"), null=True, blank=True)
+    raw = models.BinaryField(_("原始字节"))
+    outcome = models.CharField(_("处理结果"), max_length=16, choices=FrameOutcome.choices)
+    error = models.CharField(_("错误说明"), max_length=255, blank=True)
+
+    REGION_SCOPE = "terminal__region"
+
+    class Meta:
+        verbose_name = _("原始报文")
+        verbose_name_plural = _("原始报文")
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["terminal", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} {self.address} {self.function} {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Snapshot(models.Model):
+    """A camera picture of a well (现场照片) reassembled from multi-packet picture frames."""
+
+    terminal = models.ForeignKey("water.Terminal", on_delete=models.PROTECT, related_name="snapshots")
+    observed_at = models.DateTimeField(_("拍摄时间"))
+    received_at = models.DateTimeField(_("接收时间"))
+    image = models.FileField(_("图片"), upload_to="snapshots/%Y/%m/")
+    size_bytes = models.PositiveIntegerField(_("字节数"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    REGION_SCOPE = "terminal__region"
+
+    class Meta:
+        verbose_name = _("现场照片")
+        verbose_name_plural = _("现场照片")
+        ordering = ["-observed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["terminal", "observed_at", "sha256"], name="snapshot_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.terminal.address} {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class QuarantinedTerminal(models.Model):
+    """A terminal that reported but is not registered (未登记终端): not acked, no readings.
+
+    Its frames stay in ``Frame`` with ``outcome=quarantined``; an operator registers it in one step,
+    after which its next report is acknowledged and stored.
+    """
+
+    protocol = models.CharField(_("规约"), max_length=8)
+    address = models.CharField(_("终端地址"), max_length=10)
+    first_seen_at = models.DateTimeField(_("首次出现"))
+    last_seen_at = models.DateTimeField(_("最近出现"))
+    last_peer = models.CharField(_("最近来源地址"), max_length=64)
+    frame_count = models.PositiveIntegerField(_("报文数"), default=0)
+
+    class Meta:
+        verbose_name = _("未登记终端")
+        verbose_name_plural = _("未登记终端")
+        ordering = ["-last_seen_at"]
+        constraints = [models.UniqueConstraint(fields=["protocol", "address"], name="quarantine_unique_address")]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} {self.address}"
