@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -96,3 +96,14 @@ def test_register_terminal_takes_the_county_from_the_address_and_clears_quaranti
 def test_register_terminal_with_a_foreign_address_falls_back_to_the_prefecture():
     info = storage.register_terminal("szy206", "1237899876", "p")
     assert Terminal.objects.get(pk=info.id).region_id == "652300"
+
+
+def test_times_written_by_the_gateway_match_orm_lookups(make_terminal):
+    """The raw SQL path writes times as the ORM does, so equality lookups and the unique key agree."""
+    terminal = make_terminal()
+    storage.commit_frames([inbound(terminal, T0, volume_m3=1.0)])
+    assert Reading.objects.filter(terminal=terminal, observed_at=T0).count() == 1
+    Reading.objects.filter(terminal=terminal).update(volume_m3=2.0)
+    storage.commit_frames([inbound(terminal, T0.astimezone(timezone(timedelta(hours=8))), energy_kwh=3.0)])
+    reading = Reading.objects.get()
+    assert (reading.volume_m3, reading.energy_kwh) == (2.0, 3.0)

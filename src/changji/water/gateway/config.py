@@ -14,6 +14,8 @@ class GatewayConfig:
 
     host: str = "0.0.0.0"
     port: int = 9000
+    #: Share the port with other gateway processes (SO_REUSEPORT: the kernel spreads connections).
+    reuse_port: bool = False
     #: Connections beyond this are closed on accept (the prefecture has 10,401 terminals).
     max_connections: int = 20_000
     #: A connection that sends nothing for this long is closed (terminals keep alive every 40–240 s).

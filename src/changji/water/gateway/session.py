@@ -80,21 +80,27 @@ class TerminalSession:
         self.szy206_parts = szy206.Szy206Reassembler()
         self._background: set[asyncio.Task[Any]] = set()
         self.close_reason = ""
+        self.last_activity = asyncio.get_running_loop().time()
+
+    def close_if_idle(self, now: float) -> bool:
+        """Close the connection when the peer has been silent past the idle timeout (server reaper)."""
+        if now - self.last_activity < self.config.idle_timeout_s or self.close_reason:
+            return False
+        self.close_reason = "idle timeout"
+        self.writer.close()
+        return True
 
     async def run(self) -> None:
         """Read, frame and answer until the connection ends."""
         try:
             while not self.close_reason:
-                try:
-                    chunk = await asyncio.wait_for(self.reader.read(65536), self.config.idle_timeout_s)
-                except TimeoutError:
-                    self.close_reason = "idle timeout"
-                    break
+                chunk = await self.reader.read(65536)
+                self.last_activity = asyncio.get_running_loop().time()
                 if not chunk:
                     self.close_reason = "closed by peer"
                     break
                 await self._process(self.framer.feed(chunk))
-        except (ConnectionError, TimeoutError) as exc:
+        except (ConnectionError, TimeoutError, OSError) as exc:
             self.close_reason = self.close_reason or f"connection error: {exc}"
         finally:
             for item in self.framer.flush():
@@ -124,8 +130,13 @@ class TerminalSession:
             return
         if not frames:
             return
-        jobs = [self._handle(frame) for frame in frames]
-        replies = await asyncio.gather(*jobs, return_exceptions=True)
+        if len(frames) == 1:  # the usual case: no task per frame
+            try:
+                replies: list[Any] = [await self._handle(frames[0])]
+            except Exception as exc:
+                replies = [exc]
+        else:
+            replies = await asyncio.gather(*(self._handle(frame) for frame in frames), return_exceptions=True)
         for reply in replies:
             if isinstance(reply, SinkUnavailable):
                 self.metrics.not_acked_sink_down += 1

@@ -14,7 +14,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -24,11 +24,12 @@ from django.utils import timezone
 
 from changji.core import audit
 from changji.core.models import Region
-from changji.water.models import Command, CommandState, Frame, FrameOutcome, QuarantinedTerminal, Snapshot, Terminal
+from changji.water.models import Command, CommandState, FrameOutcome, QuarantinedTerminal, Snapshot, Terminal
 from changji.water.protocols.reading import CANONICAL_FIELDS
 
 from .records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _READING_COLUMNS = (
     "terminal_id", "observed_at", "received_at", *CANONICAL_FIELDS, "future_dated", "native", "frame_id",
 )
@@ -70,31 +71,69 @@ def register_terminal(protocol: str, address: str, peer: str) -> TerminalInfo:
 
 def commit_frames(items: list[InboundFrame]) -> list[StoreResult]:
     """Archive ``items`` and store their readings in one transaction; return one result per item."""
-    with transaction.atomic():
-        frames = Frame.objects.bulk_create([_frame_row(item) for item in items])
-        readings = _merge_readings(items, frames)
+    with transaction.atomic(), connection.cursor() as cursor:
+        frame_ids = _reserve_frame_ids(cursor, len(items))
+        sqlite = connection.vendor == "sqlite"
+        cursor.executemany(
+            _FRAME_INSERT, [_frame_row(item, fid, sqlite) for item, fid in zip(items, frame_ids, strict=True)]
+        )
+        readings = _merge_readings(items, frame_ids)
         if readings:
-            _upsert_readings(readings.values())
-        _touch_terminals(items)
+            _upsert_readings(cursor, readings.values(), sqlite)
+        _touch_terminals(cursor, items, sqlite)
         _upsert_quarantine(items)
     return [
-        StoreResult(frame.pk, item.reading is not None and item.outcome == FrameOutcome.STORED)
-        for item, frame in zip(items, frames, strict=True)
+        StoreResult(fid, item.reading is not None and item.outcome == FrameOutcome.STORED)
+        for item, fid in zip(items, frame_ids, strict=True)
     ]
 
 
-def _frame_row(item: InboundFrame) -> Frame:
-    return Frame(
-        received_at=item.received_at, peer=item.peer[:64], protocol=item.protocol, address=item.address,
-        terminal_id=item.terminal_id, function=item.function, observed_at=item.observed_at, raw=item.raw,
-        outcome=item.outcome, error=item.error[:255],
+_FRAME_INSERT = (
+    "INSERT INTO water_frame (id, received_at, peer, protocol, address, terminal_id, function, observed_at, raw,"
+    " outcome, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def _reserve_frame_ids(cursor: Any, count: int) -> list[int]:
+    """Reserve ``count`` frame ids so readings can point at frames inserted in the same batch.
+
+    PostgreSQL hands them out from the column's sequence (safe with several gateways); SQLite
+    transactions here begin IMMEDIATE, so the writer is alone and MAX(id) + n is safe.
+    """
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence('water_frame', 'id')) FROM generate_series(1, %s)", [count]
+        )
+        return [row[0] for row in cursor.fetchall()]
+    cursor.execute("SELECT COALESCE(MAX(id), 0) FROM water_frame")
+    first = cursor.fetchone()[0] + 1
+    return list(range(first, first + count))
+
+
+def _db_time(moment: datetime | None, sqlite: bool) -> Any:
+    """Return ``moment`` as the driver takes it.
+
+    On SQLite that is naive UTC text exactly as Django writes it (``str()`` of the naive value,
+    microseconds only when non-zero), so ORM lookups by time and the unique key match these rows.
+    """
+    if moment is None or not sqlite:
+        return moment
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(tzinfo=None).isoformat(" ")
+
+
+def _frame_row(item: InboundFrame, frame_id: int, sqlite: bool) -> tuple[Any, ...]:
+    return (
+        frame_id, _db_time(item.received_at, sqlite), item.peer[:64], item.protocol, item.address,
+        item.terminal_id, item.function, _db_time(item.observed_at, sqlite), item.raw, item.outcome, item.error[:255],
     )
 
 
-def _merge_readings(items: list[InboundFrame], frames: list[Frame]) -> dict[tuple[int, datetime], dict[str, Any]]:
+def _merge_readings(items: list[InboundFrame], frame_ids: list[int]) -> dict[tuple[int, datetime], dict[str, Any]]:
     """Merge the batch's readings per (terminal, observed_at): later non-empty values win."""
     merged: dict[tuple[int, datetime], dict[str, Any]] = {}
-    for item, frame in zip(items, frames, strict=True):
+    for item, frame_id in zip(items, frame_ids, strict=True):
         reading = item.reading
         if reading is None or item.outcome != FrameOutcome.STORED or item.terminal_id is None:
             continue
@@ -111,7 +150,7 @@ def _merge_readings(items: list[InboundFrame], frames: list[Frame]) -> dict[tupl
                 row[name] = value
         row["future_dated"] = row["future_dated"] or item.future_dated
         row["native"].update(reading.native)
-        row["frame_id"] = frame.pk
+        row["frame_id"] = frame_id
     return merged
 
 
@@ -134,32 +173,35 @@ def _upsert_sql() -> str:
     )
 
 
-def _upsert_readings(rows: Iterable[dict[str, Any]]) -> None:
-    ops = connection.ops
+def _upsert_readings(cursor: Any, rows: Iterable[dict[str, Any]], sqlite: bool) -> None:
     params = []
     for row in rows:
         values = [row[name] for name in _READING_COLUMNS]
-        values[1] = ops.adapt_datetimefield_value(row["observed_at"])
-        values[2] = ops.adapt_datetimefield_value(row["received_at"])
+        values[1] = _db_time(row["observed_at"], sqlite)
+        values[2] = _db_time(row["received_at"], sqlite)
         values[-2] = json.dumps(row["native"], ensure_ascii=False, default=str)
         params.append(values)
-    with connection.cursor() as cursor:
-        cursor.executemany(_upsert_sql(), params)
+    cursor.executemany(_upsert_sql(), params)
 
 
-def _touch_terminals(items: list[InboundFrame]) -> None:
+#: last_seen_at is written at most this often per terminal; offline detection reads readings.
+TOUCH_EVERY = timedelta(seconds=60)
+_touched: dict[int, datetime] = {}
+
+
+def _touch_terminals(cursor: Any, items: list[InboundFrame], sqlite: bool) -> None:
     seen: dict[int, tuple[datetime, str]] = {}
     for item in items:
-        if item.terminal_id is not None:
-            seen[item.terminal_id] = (item.received_at, item.peer[:64])
+        tid = item.terminal_id
+        if tid is not None and item.received_at - _touched.get(tid, _EPOCH) >= TOUCH_EVERY:
+            seen[tid] = (item.received_at, item.peer[:64])
     if not seen:
         return
-    ops = connection.ops
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            "UPDATE water_terminal SET last_seen_at = %s, last_peer = %s WHERE id = %s",
-            [(ops.adapt_datetimefield_value(at), peer, tid) for tid, (at, peer) in seen.items()],
-        )
+    cursor.executemany(
+        "UPDATE water_terminal SET last_seen_at = %s, last_peer = %s WHERE id = %s",
+        [(_db_time(at, sqlite), peer, tid) for tid, (at, peer) in seen.items()],
+    )
+    transaction.on_commit(lambda: _touched.update({tid: at for tid, (at, _) in seen.items()}))
 
 
 def _upsert_quarantine(items: list[InboundFrame]) -> None:

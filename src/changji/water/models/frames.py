@@ -27,7 +27,7 @@ class Frame(models.Model):
     address = models.CharField(_("终端地址"), max_length=10, blank=True, db_index=True)
     terminal = models.ForeignKey(
         "water.Terminal", on_delete=models.PROTECT, null=True, blank=True, related_name="frames",
-        verbose_name=_("终端"),
+        verbose_name=_("终端"), db_index=False,  # served by the (terminal, -received_at) index
     )
     function = models.CharField(_("功能码"), max_length=4, blank=True)
     observed_at = models.DateTimeField(_("观测时间"), null=True, blank=True)

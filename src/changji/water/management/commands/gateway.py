@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+import signal
+import subprocess
+import sys
 
 from django.core.management.base import BaseCommand
 
 from changji.water.gateway.config import GatewayConfig
-from changji.water.gateway.server import GatewayServer
+from changji.water.gateway.server import GatewayServer, run_event_loop
 from changji.water.gateway.sink import DatabaseSink
 
 
@@ -21,15 +23,39 @@ class Command(BaseCommand):
                             help="register unknown terminals on first contact instead of quarantining them")
         parser.add_argument("--max-connections", type=int, default=GatewayConfig.max_connections)
         parser.add_argument("--idle-timeout", type=float, default=GatewayConfig.idle_timeout_s)
+        parser.add_argument("--workers", type=int, default=1,
+                            help="gateway processes sharing the port (SO_REUSEPORT); one per core")
+        parser.add_argument("--reuse-port", action="store_true", help="share the port with other gateways")
         parser.add_argument("--time-label-delay", choices=["reject", "flag", "ignore"],
                             default=GatewayConfig.time_label_delay,
                             help="what to do with SZY206 frames older than their allowed delay")
 
     def handle(self, *args, **options):
+        if options["workers"] > 1:
+            return self._run_workers(options)
         config = GatewayConfig(
             host=options["host"], port=options["port"], auto_register=options["auto_register"],
             max_connections=options["max_connections"], idle_timeout_s=options["idle_timeout"],
-            time_label_delay=options["time_label_delay"],
+            time_label_delay=options["time_label_delay"], reuse_port=options["reuse_port"],
         )
         sink = DatabaseSink(batch_max=config.batch_max, batch_linger_s=config.batch_linger_s)
-        asyncio.run(GatewayServer(sink, config).serve_until_signalled())
+        run_event_loop(GatewayServer(sink, config).serve_until_signalled())
+
+    def _run_workers(self, options):
+        """Run ``--workers`` gateway processes on one port and stop them together."""
+        argv = [
+            sys.executable, "-m", "changji.cli", "gateway", "--reuse-port", "--host", options["host"],
+            "--port", str(options["port"]), "--max-connections", str(options["max_connections"]),
+            "--idle-timeout", str(options["idle_timeout"]), "--time-label-delay", options["time_label_delay"],
+            *(["--auto-register"] if options["auto_register"] else []),
+        ]
+        workers = [subprocess.Popen(argv) for _ in range(options["workers"])]
+
+        def forward(signum, frame):
+            for worker in workers:
+                worker.send_signal(signum)
+
+        signal.signal(signal.SIGINT, forward)
+        signal.signal(signal.SIGTERM, forward)
+        for worker in workers:
+            worker.wait()

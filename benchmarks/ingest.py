@@ -1,0 +1,315 @@
+"""Gateway ingest over loopback: 10,401 terminal connections, acked frames/s, ack latency, loss.
+
+Issue 3 targets on the 2-core machine: all 10,401 connections held; at least 5,000 acked frames/s
+on SQLite; p99 ack latency under 100 ms at the prefecture's real rate (35 frames/s); ingest at
+least 25% of the raw batched-insert rate of the same rows into the same database; lost = 0.
+
+The gateway runs as its own process (``changji gateway``) on a fresh database seeded with the
+prefecture's 10,401 terminals; this process is the fleet. Phase "saturate": every connection
+sends its reports back to back, each waiting for its ack (as a terminal does). Phase "real rate":
+35 frames/s spread over the connections. Afterwards every acknowledged (terminal, time) is looked
+up in the database: an acked frame without its reading is lost. Last, the same rows are inserted
+straight into the same database in 1,000-row transactions: the raw rate.
+
+Run: .venv/bin/python benchmarks/ingest.py [--database sqlite|postgresql] [--wells 10401]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import report  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/changji_bench"
+
+
+def prepare_database(kind: str, wells: int) -> dict[str, str]:
+    """Create a fresh database with the fleet registered; return the environment that names it."""
+    data_dir = tempfile.mkdtemp(prefix="changji-bench-")
+    env = {**os.environ, "CHANGJI_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "changji.settings"}
+    env.pop("DATABASE_URL", None)
+    if kind == "postgresql":
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS changji_bench")
+            conn.execute("CREATE DATABASE changji_bench")
+        env["DATABASE_URL"] = PG_BENCH_URL
+    changji = str(Path(sys.executable).with_name("changji"))
+    subprocess.run([changji, "migrate", "-v0"], env=env, check=True)
+    code = f"import django; django.setup(); from changji.water.demo import seed_fleet; seed_fleet({wells})"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True)
+    return env
+
+
+def start_gateway(env: dict[str, str], port: int, profile: str | None, workers: int) -> subprocess.Popen[bytes]:
+    log = open(Path(env["CHANGJI_DATA_DIR"]) / "gateway.log", "wb")
+    python = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else []), "-m", "changji.cli"]
+    return subprocess.Popen(
+        [*python, "gateway", "--host", "127.0.0.1", "--port", str(port), "--max-connections", "20000",
+         "--workers", str(workers)],
+        env={**env, "CHANGJI_LOG_LEVEL": "WARNING"}, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+class Fleet:
+    """The terminals' side: one connection each, reports sent and acks timed."""
+
+    def __init__(self, addresses: list[str], port: int) -> None:
+        self.addresses = addresses
+        self.port = port
+        self.connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.latencies_s: list[float] = []
+        self.acked: list[tuple[str, datetime]] = []
+        self.failed_connects = 0
+        self.unacked = 0
+        self.slot = 0
+
+    async def connect_all(self) -> None:
+        for start in range(0, len(self.addresses), 500):
+            batch = self.addresses[start : start + 500]
+            results = await asyncio.gather(
+                *(asyncio.open_connection("127.0.0.1", self.port) for _ in batch), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    self.failed_connects += 1
+                else:
+                    self.connections.append(result)
+
+    async def held(self) -> int:
+        """Return how many connections are still open after a pause."""
+        await asyncio.sleep(2)
+        return sum(not writer.is_closing() and not reader.at_eof() for reader, writer in self.connections)
+
+    def frame(self, address: str, observed_at: datetime) -> bytes:
+        from changji.water.protocols import sl651, szy206
+        from changji.water.protocols.bcd import CST
+
+        if address[6] == "8":  # monitoring wells (fleet addresses 8xxx) speak SL651
+            tt = observed_at.astimezone(CST)
+            return sl651.encode_sl651(sl651.Sl651Frame(
+                encoding="hex", direction="up", centre=1, station=address, password=0, function=0x32, start=0x02,
+                end=0x03, packet_total=None, packet_seq=None, serial=1, sent_at=tt, station_type="G",
+                observed_at=tt, elements=(sl651.Element("H", 12.34, 0x1A, tt), sl651.Element("VT", 12.9, 0x12, tt)),
+                payload=b"",
+            ))
+        label = szy206.TimeLabel.from_datetime(observed_at, 0)
+        values = {"flow": [42.5], "flow_unit": ["m3/h"], "volume_m3": [int(observed_at.timestamp()) % 10**8]}
+        return szy206.encode_self_report(address, 0x3, values, label, status_word=0x20)
+
+    async def report(self, index: int, observed_at: datetime, timeout: float = 30.0) -> None:
+        reader, writer = self.connections[index]
+        address = self.addresses[index]
+        frame = self.frame(address, observed_at)
+        sent = time.perf_counter()
+        writer.write(frame)
+        try:
+            ack = await asyncio.wait_for(reader.read(64), timeout)
+        except (TimeoutError, ConnectionError):
+            self.unacked += 1
+            return
+        if not ack:
+            self.unacked += 1
+            return
+        self.latencies_s.append(time.perf_counter() - sent)
+        self.acked.append((address, observed_at))
+
+    async def saturate(self, reports_each: int, base: datetime) -> float:
+        """Every connection sends ``reports_each`` reports back to back; return the elapsed seconds."""
+
+        async def terminal(index: int) -> None:
+            for k in range(reports_each):
+                await self.report(index, base - timedelta(minutes=5 * (self.slot + k)))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(terminal(i) for i in range(len(self.connections))))
+        self.slot += reports_each
+        return time.perf_counter() - started
+
+    async def steady(self, rate_per_s: float, seconds: float, base: datetime) -> None:
+        """Send ``rate_per_s`` reports a second, each from a random connection, for ``seconds``."""
+        rng = random.Random(7)
+        order = list(range(len(self.connections)))
+        rng.shuffle(order)
+        tasks = []
+        start = time.perf_counter()
+        count = int(rate_per_s * seconds)
+        slots: dict[int, int] = {}
+        for n in range(count):
+            await asyncio.sleep(max(0.0, start + n / rate_per_s - time.perf_counter()))
+            index = order[n % len(order)]  # each connection at most once per round: no overlap
+            slots[index] = slots.get(index, 0) + 1
+            observed = base - timedelta(minutes=5 * (self.slot + slots[index]))
+            tasks.append(asyncio.create_task(self.report(index, observed)))
+        await asyncio.gather(*tasks)
+        self.slot += max(slots.values(), default=0) + 1
+
+    async def close(self) -> None:
+        for _, writer in self.connections:
+            writer.close()
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def count_lost(env: dict[str, str], acked: list[tuple[str, datetime]]) -> tuple[int, int]:
+    """Return (stored readings, acked frames without a stored reading)."""
+    os.environ.update({k: v for k, v in env.items() if k in ("CHANGJI_DATA_DIR", "DATABASE_URL")})
+    os.environ["DJANGO_SETTINGS_MODULE"] = "changji.settings"
+    if "DATABASE_URL" not in env:
+        os.environ.pop("DATABASE_URL", None)
+    import django
+
+    django.setup()
+    from changji.water.models import Reading
+
+    stored = set(Reading.objects.values_list("terminal__address", "observed_at").iterator(chunk_size=20000))
+    lost = sum((address, observed.replace(second=0)) not in stored for address, observed in acked)
+    return len(stored), lost
+
+
+def raw_insert_rate(rows: int) -> float:
+    """Insert ``rows`` frame + reading rows straight into the database, 1,000 per transaction."""
+    from django.db import connection, transaction
+
+    from changji.water.models import Terminal
+
+    ops = connection.ops
+    terminal_ids = list(Terminal.objects.values_list("id", flat=True))
+    frame_sql = (
+        "INSERT INTO water_frame (received_at, peer, protocol, address, terminal_id, function, observed_at, raw,"
+        " outcome, error) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+    reading_sql = (
+        "INSERT INTO water_reading (terminal_id, observed_at, received_at, flow_m3h, volume_m3, energy_kwh, level_m,"
+        " depth_m, battery_v, pump_on, door_open, ac_power_lost, future_dated, native, frame_id)"
+        " VALUES (%s, %s, %s, %s, %s, NULL, NULL, NULL, NULL, %s, %s, %s, %s, %s, %s)"
+    )
+    raw = bytes(31)
+    base = datetime(2020, 1, 1, tzinfo=UTC)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT MAX(id) FROM water_frame")
+        frame_id = cursor.fetchone()[0] or 1
+    started = time.perf_counter()
+    for start in range(0, rows, 1000):
+        frames, readings = [], []
+        for n in range(start, min(rows, start + 1000)):
+            tid = terminal_ids[n % len(terminal_ids)]
+            observed = ops.adapt_datetimefield_value(base + timedelta(minutes=5 * (n // len(terminal_ids))))
+            frames.append((observed, "127.0.0.1:1", "szy206", "6523230001", tid, "C0", observed, raw, "stored", ""))
+            readings.append((tid, observed, observed, 42.5, float(n), True, False, False, False, "{}", frame_id))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(frame_sql, frames)
+            cursor.executemany(reading_sql, readings)
+    return rows / (time.perf_counter() - started)
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """Return the CPU time (user + system) used so far by ``pid`` (default: this process)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
+async def run_fleet(addresses: list[str], port: int, reports_each: int, steady_s: float, gateway_pid: int) -> dict:
+    fleet = Fleet(addresses, port)
+    await fleet.connect_all()
+    held = await fleet.held()
+    base = datetime.now(UTC).replace(second=0, microsecond=0)
+    cpu_fleet, cpu_gateway = cpu_seconds(), cpu_seconds(gateway_pid)
+    elapsed = await fleet.saturate(reports_each, base)
+    cpu_fleet, cpu_gateway = cpu_seconds() - cpu_fleet, cpu_seconds(gateway_pid) - cpu_gateway
+    saturated = len(fleet.latencies_s)
+    sat_latencies = fleet.latencies_s
+    fleet.latencies_s = []
+    await fleet.steady(35.0, steady_s, base)
+    steady_latencies = fleet.latencies_s
+    await fleet.close()
+    return {
+        "held": held, "failed_connects": fleet.failed_connects, "acked_saturate": saturated,
+        "saturate_s": elapsed, "sat_latencies": sat_latencies, "steady_latencies": steady_latencies,
+        "acked": fleet.acked, "unacked": fleet.unacked,
+        "cpu_share_fleet": cpu_fleet / elapsed, "cpu_share_gateway": cpu_gateway / elapsed,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--wells", type=int, default=10_401)
+    parser.add_argument("--reports", type=int, default=10, help="reports per terminal in the saturate phase")
+    parser.add_argument("--steady-seconds", type=float, default=20.0)
+    parser.add_argument("--port", type=int, default=9300)
+    parser.add_argument("--workers", type=int, default=2, help="gateway processes (one per core)")
+    parser.add_argument("--profile", help="write a cProfile of the gateway's event loop to this file")
+    args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
+
+    from changji.water.fleet import build_fleet
+
+    env = prepare_database(args.database, args.wells)
+    addresses = [w.address for w in build_fleet(args.wells)]
+    gateway = start_gateway(env, args.port, args.profile, args.workers)
+    try:
+        time.sleep(3)
+        import uvloop
+
+        result = uvloop.run(run_fleet(addresses, args.port, args.reports, args.steady_seconds, gateway.pid))
+    finally:
+        gateway.send_signal(__import__("signal").SIGINT)
+        gateway.wait(timeout=60)
+    stored, lost = count_lost(env, result["acked"])
+    rows = result["acked_saturate"]
+    raw_rate = raw_insert_rate(rows)
+    ingest_rate = result["acked_saturate"] / result["saturate_s"]
+    sat, steady = result["sat_latencies"], result["steady_latencies"]
+    rows_out = [
+        {"figure": "connections held", "value": f"{result['held']:,} of {args.wells:,}", "target": "all"},
+        {"figure": "acked frames/s (saturated)", "value": round(ingest_rate), "target": ">= 5,000 (SQLite)"},
+        {"figure": "CPU busy while saturated: gateway / fleet (cores)",
+         "value": f"{result['cpu_share_gateway']:.2f} / {result['cpu_share_fleet']:.2f}", "target": ""},
+        {"figure": "ack latency p50 / p99 saturated (ms)",
+         "value": f"{percentile(sat, .5) * 1e3:.1f} / {percentile(sat, .99) * 1e3:.1f}", "target": ""},
+        {"figure": "ack latency p50 / p99 at 35 frames/s (ms)",
+         "value": f"{percentile(steady, .5) * 1e3:.1f} / {percentile(steady, .99) * 1e3:.1f}", "target": "p99 < 100"},
+        {"figure": "acked / stored readings", "value": f"{len(result['acked']):,} / {stored:,}", "target": ""},
+        {"figure": "lost (acked, not stored)", "value": lost, "target": "0"},
+        {"figure": "raw batched insert rows/s", "value": round(raw_rate), "target": ""},
+        {"figure": "ingest / raw", "value": f"{ingest_rate / raw_rate:.0%}", "target": ">= 25%"},
+    ]
+    report(f"ingest-{args.database}", rows_out, {
+        "wells": args.wells, "reports_each": args.reports, "unacked": result["unacked"],
+        "failed_connects": result["failed_connects"],
+        "median_saturated_ms": statistics.median(sat) * 1e3 if sat else None,
+    })
+    shutil.rmtree(env["CHANGJI_DATA_DIR"], ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
