@@ -17,9 +17,7 @@ Run: .venv/bin/python benchmarks/ingest.py [--database sqlite|postgresql] [--wel
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import random
 import resource
 import shutil
 import statistics
@@ -68,104 +66,6 @@ def start_gateway(env: dict[str, str], port: int, profile: str | None, workers: 
     )
 
 
-class Fleet:
-    """The terminals' side: one connection each, reports sent and acks timed."""
-
-    def __init__(self, addresses: list[str], port: int) -> None:
-        self.addresses = addresses
-        self.port = port
-        self.connections: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
-        self.latencies_s: list[float] = []
-        self.acked: list[tuple[str, datetime]] = []
-        self.failed_connects = 0
-        self.unacked = 0
-        self.slot = 0
-
-    async def connect_all(self) -> None:
-        for start in range(0, len(self.addresses), 500):
-            batch = self.addresses[start : start + 500]
-            results = await asyncio.gather(
-                *(asyncio.open_connection("127.0.0.1", self.port) for _ in batch), return_exceptions=True
-            )
-            for result in results:
-                if isinstance(result, BaseException):
-                    self.failed_connects += 1
-                else:
-                    self.connections.append(result)
-
-    async def held(self) -> int:
-        """Return how many connections are still open after a pause."""
-        await asyncio.sleep(2)
-        return sum(not writer.is_closing() and not reader.at_eof() for reader, writer in self.connections)
-
-    def frame(self, address: str, observed_at: datetime) -> bytes:
-        from changji.water.protocols import sl651, szy206
-        from changji.water.protocols.bcd import CST
-
-        if address[6] == "8":  # monitoring wells (fleet addresses 8xxx) speak SL651
-            tt = observed_at.astimezone(CST)
-            return sl651.encode_sl651(sl651.Sl651Frame(
-                encoding="hex", direction="up", centre=1, station=address, password=0, function=0x32, start=0x02,
-                end=0x03, packet_total=None, packet_seq=None, serial=1, sent_at=tt, station_type="G",
-                observed_at=tt, elements=(sl651.Element("H", 12.34, 0x1A, tt), sl651.Element("VT", 12.9, 0x12, tt)),
-                payload=b"",
-            ))
-        label = szy206.TimeLabel.from_datetime(observed_at, 0)
-        values = {"flow": [42.5], "flow_unit": ["m3/h"], "volume_m3": [int(observed_at.timestamp()) % 10**8]}
-        return szy206.encode_self_report(address, 0x3, values, label, status_word=0x20)
-
-    async def report(self, index: int, observed_at: datetime, timeout: float = 30.0) -> None:
-        reader, writer = self.connections[index]
-        address = self.addresses[index]
-        frame = self.frame(address, observed_at)
-        sent = time.perf_counter()
-        writer.write(frame)
-        try:
-            ack = await asyncio.wait_for(reader.read(64), timeout)
-        except (TimeoutError, ConnectionError):
-            self.unacked += 1
-            return
-        if not ack:
-            self.unacked += 1
-            return
-        self.latencies_s.append(time.perf_counter() - sent)
-        self.acked.append((address, observed_at))
-
-    async def saturate(self, reports_each: int, base: datetime) -> float:
-        """Every connection sends ``reports_each`` reports back to back; return the elapsed seconds."""
-
-        async def terminal(index: int) -> None:
-            for k in range(reports_each):
-                await self.report(index, base - timedelta(minutes=5 * (self.slot + k)))
-
-        started = time.perf_counter()
-        await asyncio.gather(*(terminal(i) for i in range(len(self.connections))))
-        self.slot += reports_each
-        return time.perf_counter() - started
-
-    async def steady(self, rate_per_s: float, seconds: float, base: datetime) -> None:
-        """Send ``rate_per_s`` reports a second, each from a random connection, for ``seconds``."""
-        rng = random.Random(7)
-        order = list(range(len(self.connections)))
-        rng.shuffle(order)
-        tasks = []
-        start = time.perf_counter()
-        count = int(rate_per_s * seconds)
-        slots: dict[int, int] = {}
-        for n in range(count):
-            await asyncio.sleep(max(0.0, start + n / rate_per_s - time.perf_counter()))
-            index = order[n % len(order)]  # each connection at most once per round: no overlap
-            slots[index] = slots.get(index, 0) + 1
-            observed = base - timedelta(minutes=5 * (self.slot + slots[index]))
-            tasks.append(asyncio.create_task(self.report(index, observed)))
-        await asyncio.gather(*tasks)
-        self.slot += max(slots.values(), default=0) + 1
-
-    async def close(self) -> None:
-        for _, writer in self.connections:
-            writer.close()
-
-
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -185,7 +85,7 @@ def count_lost(env: dict[str, str], acked: list[tuple[str, datetime]]) -> tuple[
     from changji.water.models import Reading
 
     stored = set(Reading.objects.values_list("terminal__address", "observed_at").iterator(chunk_size=20000))
-    lost = sum((address, observed.replace(second=0)) not in stored for address, observed in acked)
+    lost = sum((address, observed) not in stored for address, observed in acked)
     return len(stored), lost
 
 
@@ -237,23 +137,24 @@ def cpu_seconds(pid: int | None = None) -> float:
 
 
 async def run_fleet(addresses: list[str], port: int, reports_each: int, steady_s: float, gateway_pid: int) -> dict:
-    fleet = Fleet(addresses, port)
-    await fleet.connect_all()
-    held = await fleet.held()
+    from changji.water.loadgen import ReportLoad
+
+    load = ReportLoad(addresses, port)
+    await load.connect_all()
+    held = await load.held()
     base = datetime.now(UTC).replace(second=0, microsecond=0)
     cpu_fleet, cpu_gateway = cpu_seconds(), cpu_seconds(gateway_pid)
-    elapsed = await fleet.saturate(reports_each, base)
+    elapsed = await load.saturate(reports_each, base)
     cpu_fleet, cpu_gateway = cpu_seconds() - cpu_fleet, cpu_seconds(gateway_pid) - cpu_gateway
-    saturated = len(fleet.latencies_s)
-    sat_latencies = fleet.latencies_s
-    fleet.latencies_s = []
-    await fleet.steady(35.0, steady_s, base)
-    steady_latencies = fleet.latencies_s
-    await fleet.close()
+    result = load.result
+    saturated = len(result.latencies_s)
+    sat_latencies, result.latencies_s = result.latencies_s, []
+    await load.steady(35.0, steady_s, base)
+    load.close()
     return {
-        "held": held, "failed_connects": fleet.failed_connects, "acked_saturate": saturated,
-        "saturate_s": elapsed, "sat_latencies": sat_latencies, "steady_latencies": steady_latencies,
-        "acked": fleet.acked, "unacked": fleet.unacked,
+        "held": held, "failed_connects": result.failed_connects, "acked_saturate": saturated,
+        "saturate_s": elapsed, "sat_latencies": sat_latencies, "steady_latencies": result.latencies_s,
+        "acked": result.acked, "unacked": result.retransmissions,
         "cpu_share_fleet": cpu_fleet / elapsed, "cpu_share_gateway": cpu_gateway / elapsed,
     }
 

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
+
+
+@pytest.fixture
+def run():
+    """Run a coroutine to completion within 60 s (the suite does not depend on an asyncio plugin)."""
+    return lambda coroutine: asyncio.run(asyncio.wait_for(coroutine, 60))
 
 
 @pytest.fixture

@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-import pytest
-
 from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.server import GatewayServer
 from changji.water.gateway.sink import Sink
@@ -73,9 +71,3 @@ class TerminalClient:
         self.writer.close()
         with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
-
-
-@pytest.fixture
-def run():
-    """Run a coroutine to completion (the suite does not depend on an asyncio plugin)."""
-    return lambda coroutine: asyncio.run(asyncio.wait_for(coroutine, 30))
