@@ -264,7 +264,7 @@ class TerminalSession:
             observed = message.first.observed_at or message.first.sent_at or received_at
             await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
                                                           message.picture))
-        return sl651.build_ack(message.first, received_at, self.config.sl651)
+        return sl651.build_message_ack(message, received_at, self.config.sl651)
 
     # -- SZY206 ------------------------------------------------------------------------------------
 
