@@ -81,9 +81,14 @@ class GatewayServer:
             self._server.close()
         if self._reaper is not None:
             self._reaper.cancel()
-        for task in list(self._sessions):
-            task.cancel()
-        await asyncio.gather(*self._sessions, return_exceptions=True)
+        # Close the connections rather than cancel the sessions: each session then ends its read
+        # loop normally, waits for what it is archiving, and the stream machinery sees no
+        # cancelled task (asyncio 3.11 logs one as an error).
+        for session in list(self._live):
+            session.close_reason = session.close_reason or "gateway shutting down"
+            session.writer.close()
+        if self._sessions:
+            await asyncio.wait(list(self._sessions), timeout=10)
         if self._server is not None:
             await self._server.wait_closed()
         await self.sink.close()

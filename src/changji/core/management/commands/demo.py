@@ -1,5 +1,8 @@
 """``changji demo``: set up and run the platform on this machine."""
 
+import signal
+import sys
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -21,6 +24,8 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(line))
         if options["prepare_only"]:
             return
+        # A plain SIGTERM would end this process without stopping the apps' processes.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         processes = start_demo_processes()
         self.stdout.write(f"Serving on http://{options['addr']}/ (Ctrl-C to stop)")
         try:
