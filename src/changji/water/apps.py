@@ -28,6 +28,7 @@ class WaterConfig(AppConfig):
         speedup = os.environ.get("SPEEDUP", "60")
         return [
             ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
+            ["water", "derive"],
             ["simulate", "--port", port, "--wells", str(self.demo_wells()), "--speedup", speedup,
              "--history-hours", os.environ.get("HISTORY_HOURS", "6"),
              "--tamper", "0.02", "--bypass", "0.01", "--flowmeter-fault", "0.01", "--offline", "0.02",

@@ -1,12 +1,18 @@
 """Water app models, one aggregate per module, re-exported here."""
 
+from .coefficients import CoefficientMethod, WellCoefficient
 from .commands import Command, CommandKind, CommandState
 from .frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
 from .readings import Reading
 from .registry import Meter, MeterKind, MeterReplacement, Terminal, WaterUser, WaterUserKind, Well, WellKind, WellUse
+from .usage import DailyUsage, DerivationCursor, UsageSource
 
 __all__ = [
+    "CoefficientMethod",
+    "WellCoefficient",
     "Command",
+    "DailyUsage",
+    "DerivationCursor",
     "CommandKind",
     "CommandState",
     "Frame",
@@ -18,6 +24,7 @@ __all__ = [
     "Reading",
     "Snapshot",
     "Terminal",
+    "UsageSource",
     "WaterUser",
     "WaterUserKind",
     "Well",

@@ -1,0 +1,54 @@
+"""Follow the frame archive and keep derived figures current as readings arrive (live and late).
+
+The gateway only stores; this loop (``changji water derive``) reads the frames stored since its
+cursor, groups their observation times by terminal and recomputes exactly the affected days
+(``usage.update_for_readings``). Frames younger than ``settle`` are left for the next pass, so a
+transaction that reserved lower ids but committed later (several gateways on PostgreSQL) is not
+skipped.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import DerivationCursor, Frame, FrameOutcome
+from .usage import update_for_readings
+
+CURSOR = "usage"
+SETTLE = timedelta(seconds=5)
+
+
+def derive_pending(limit: int = 50_000, settle: timedelta = SETTLE) -> int:
+    """Derive the readings of frames stored since the cursor; return how many frames were taken."""
+    cursor, _ = DerivationCursor.objects.get_or_create(name=CURSOR)
+    frames = list(
+        Frame.objects.filter(
+            pk__gt=cursor.last_frame_id, received_at__lt=timezone.now() - settle,
+        ).order_by("pk").values_list("pk", "terminal_id", "observed_at", "outcome")[:limit]
+    )
+    if not frames:
+        return 0
+    touched: dict[int, list[datetime]] = defaultdict(list)
+    for _, terminal_id, observed_at, outcome in frames:
+        if outcome == FrameOutcome.STORED and terminal_id is not None and observed_at is not None:
+            touched[terminal_id].append(observed_at)
+    with transaction.atomic():
+        for terminal_id, times in touched.items():
+            update_for_readings(terminal_id, times)
+        DerivationCursor.objects.filter(pk=cursor.pk).update(last_frame_id=frames[-1][0])
+    return len(frames)
+
+
+def follow(interval_s: float = 10.0, once: bool = False) -> None:
+    """Derive in a loop, sleeping ``interval_s`` when there is nothing new."""
+    while True:
+        taken = derive_pending()
+        if once:
+            return
+        if not taken:
+            time.sleep(interval_s)

@@ -1,0 +1,41 @@
+"""``changji water <task>``: the water app's maintenance tasks.
+
+``changji water rebuild [--from DATE]`` recomputes everything derived from readings (daily usage
+and its sums), idempotently: running it twice gives the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.management.base import BaseCommand, CommandError
+
+from changji.water.usage import rebuild_usage
+
+
+class Command(BaseCommand):
+    help = "Water app tasks: rebuild (recompute derived figures from readings), derive (follow new readings)."
+
+    def add_arguments(self, parser):
+        tasks = parser.add_subparsers(dest="task", required=True)
+        rebuild = tasks.add_parser("rebuild", help="recompute daily usage (and sums) from readings")
+        rebuild.add_argument("--from", dest="since", type=date.fromisoformat, default=None,
+                             help="first local day to recompute (YYYY-MM-DD); default: everything")
+        rebuild.add_argument("--well", action="append", default=[], help="well code (repeatable); default: all")
+        derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
+        derive.add_argument("--once", action="store_true", help="one pass, then exit")
+        derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
+
+    def handle(self, *args, **options):
+        if options["task"] == "rebuild":
+            from changji.water.models import Well
+
+            wells = Well.objects.filter(code__in=options["well"]) if options["well"] else None
+            if options["well"] and not wells.exists():
+                raise CommandError(f"no well with code {', '.join(options['well'])}")
+            rows = rebuild_usage(options["since"], wells)
+            self.stdout.write(f"rebuilt {rows} daily usage row(s)")
+        elif options["task"] == "derive":
+            from changji.water.derive import follow
+
+            follow(options["interval"], once=options["once"])

@@ -1,0 +1,66 @@
+"""Derived figures: daily usage per well (用水量日统计). Rebuildable from readings at any time."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UsageSource(models.TextChoices):
+    METERED = "metered", _("计量")
+    ESTIMATED = "estimated", _("以电折水")
+    NONE = "none", _("无数据")
+
+
+class DailyUsage(models.Model):
+    """One well's water and electricity use on one local (Asia/Shanghai) day.
+
+    Derived from readings (一数一源) by ``water.usage``; never edited by hand. Following Home
+    Assistant's statistics, each row keeps the last register total of the day and the accumulated
+    usage since the well's first reading (``*_sum``), so the use over any span is a difference of
+    sums. ``*_reason`` names the non-normal segments that touched the day (gap, rollover,
+    replacement, reversal, impossible_jump) and ``spread`` marks usage spread across a gap.
+    """
+
+    well = models.ForeignKey("water.Well", on_delete=models.CASCADE, related_name="daily_usage", db_index=False)
+    day = models.DateField(_("日期"))
+    water_m3 = models.FloatField(_("计量水量（立方米）"), null=True, blank=True)
+    energy_kwh = models.FloatField(_("用电量（千瓦时）"), null=True, blank=True)
+    water_sum_m3 = models.FloatField(_("累计计量水量（立方米）"), default=0.0)
+    energy_sum_kwh = models.FloatField(_("累计用电量（千瓦时）"), default=0.0)
+    last_volume_m3 = models.FloatField(_("日末水表读数"), null=True, blank=True)
+    last_energy_kwh = models.FloatField(_("日末电表读数"), null=True, blank=True)
+    water_reason = models.CharField(_("水量区段说明"), max_length=64, blank=True)
+    energy_reason = models.CharField(_("电量区段说明"), max_length=64, blank=True)
+    spread = models.BooleanField(_("含断数分摊"), default=False)
+    coefficient_m3_per_kwh = models.FloatField(_("折算系数（立方米/千瓦时）"), null=True, blank=True)
+    estimated_water_m3 = models.FloatField(_("以电折水水量（立方米）"), null=True, blank=True)
+    usage_m3 = models.FloatField(_("认定用水量（立方米）"), null=True, blank=True)
+    source = models.CharField(_("用水量来源"), max_length=16, choices=UsageSource.choices, default=UsageSource.NONE)
+
+    REGION_SCOPE = "well__region"
+
+    class Meta:
+        verbose_name = _("日用水量")
+        verbose_name_plural = _("日用水量")
+        ordering = ["well", "day"]
+        constraints = [models.UniqueConstraint(fields=["well", "day"], name="daily_usage_unique_day")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.well_id} {self.day}"
+
+
+class DerivationCursor(models.Model):
+    """How far derivation has followed the frame archive (the last frame id whose reading is derived)."""
+
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    last_frame_id = models.BigIntegerField(_("最后处理的报文"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("派生进度")
+        verbose_name_plural = _("派生进度")
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.last_frame_id}"
