@@ -1,13 +1,24 @@
 """Water app models, one aggregate per module, re-exported here."""
 
+from .alarms import Alarm, AlarmEvent, AlarmRuleState, WorkOrder, WorkOrderKind, WorkOrderState
 from .coefficients import CoefficientMethod, WellCoefficient
 from .commands import Command, CommandKind, CommandState
 from .frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
+from .quotas import Allocation, AllocationChange, QuotaPolicy
 from .readings import Reading
 from .registry import Meter, MeterKind, MeterReplacement, Terminal, WaterUser, WaterUserKind, Well, WellKind, WellUse
 from .usage import DailyUsage, DerivationCursor, UsageSource
 
 __all__ = [
+    "Alarm",
+    "AlarmEvent",
+    "AlarmRuleState",
+    "Allocation",
+    "AllocationChange",
+    "QuotaPolicy",
+    "WorkOrder",
+    "WorkOrderKind",
+    "WorkOrderState",
     "CoefficientMethod",
     "WellCoefficient",
     "Command",

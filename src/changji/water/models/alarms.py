@@ -1,0 +1,123 @@
+"""Alarms (告警) raised by the rules, their handling history, and on-site work orders."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Alarm(models.Model):
+    """One alarm of one terminal, from raise to close (the state machine is water.alarm_workflow).
+
+    Raised by the system with the reading that raised it and the evidence (the values that show
+    it); acknowledged, assigned to an on-site check (现场核查) and closed with a result and
+    evidence (a camera snapshot), or cleared automatically when the condition recovers.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    terminal = models.ForeignKey("water.Terminal", on_delete=models.PROTECT, related_name="alarms")
+    well = models.ForeignKey("water.Well", on_delete=models.PROTECT, null=True, blank=True, related_name="alarms")
+    kind = models.CharField(_("告警类型"), max_length=32)
+    severity = models.CharField(_("严重程度"), max_length=16)
+    state = models.CharField(_("状态"), max_length=16)
+    raised_at = models.DateTimeField(_("产生时间"))
+    cleared_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+    reading = models.ForeignKey("water.Reading", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    evidence = models.JSONField(_("依据"), default=dict)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("核查人"),
+    )
+    due_at = models.DateTimeField(_("核查期限"), null=True, blank=True)
+    result = models.TextField(_("处理结果"), blank=True)
+    snapshot = models.ForeignKey("water.Snapshot", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("现场照片"))
+    closed_at = models.DateTimeField(_("关闭时间"), null=True, blank=True)
+
+    REGION_SCOPE = "terminal__region"
+
+    class Meta:
+        verbose_name = _("告警")
+        verbose_name_plural = _("告警")
+        ordering = ["-raised_at"]
+        indexes = [models.Index(fields=["state", "kind"]), models.Index(fields=["terminal", "kind", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.terminal_id} {self.state}"
+
+
+class AlarmEvent(models.Model):
+    """One step of an alarm's history (appended, never updated)."""
+
+    alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by_name = models.CharField(_("操作人"), max_length=150)
+    note = models.TextField(_("说明"), blank=True)
+
+    REGION_SCOPE = "alarm__terminal__region"
+
+    class Meta:
+        verbose_name = _("告警处理记录")
+        verbose_name_plural = _("告警处理记录")
+        ordering = ["alarm", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} {self.from_state}→{self.to_state}"
+
+
+class AlarmRuleState(models.Model):
+    """The debounce counters of one rule on one terminal (rules.AlarmCounter, persisted)."""
+
+    terminal = models.ForeignKey("water.Terminal", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32)
+    active_streak = models.PositiveIntegerField(default=0)
+    inactive_streak = models.PositiveIntegerField(default=0)
+    raised = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["terminal", "kind"], name="alarm_rule_state_unique")]
+
+
+class WorkOrderKind(models.TextChoices):
+    SITE_CHECK = "site_check", _("现场核查")
+    CALIBRATION = "calibration", _("检定校准")
+    MAINTENANCE = "maintenance", _("维护维修")
+
+
+class WorkOrderState(models.TextChoices):
+    OPEN = "open", _("待处理")
+    DONE = "done", _("已完成")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+class WorkOrder(models.Model):
+    """A job for the maintenance team: an on-site check of an alarm, a meter calibration, a repair."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=WorkOrderKind.choices)
+    well = models.ForeignKey("water.Well", on_delete=models.PROTECT, related_name="work_orders")
+    alarm = models.ForeignKey(Alarm, on_delete=models.SET_NULL, null=True, blank=True, related_name="work_orders")
+    meter = models.ForeignKey("water.Meter", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("负责人"))
+    due_on = models.DateField(_("期限"))
+    state = models.CharField(_("状态"), max_length=16, choices=WorkOrderState.choices, default=WorkOrderState.OPEN)
+    description = models.TextField(_("内容"), blank=True)
+    result = models.TextField(_("结果"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    REGION_SCOPE = "well__region"
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["due_on"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.well_id} {self.due_on}"
