@@ -37,7 +37,7 @@ class WellSeries:
     energy: list[stats.Sample]
 
 
-def _specs(well: Well, interval_s: float) -> tuple[stats.RegisterSpec, stats.RegisterSpec]:
+def register_specs(well: Well, interval_s: float) -> tuple[stats.RegisterSpec, stats.RegisterSpec]:
     water = stats.RegisterSpec(capacity=VOLUME_CAPACITY_M3, max_rate_per_h=well.pump_rated_flow_m3h,
                                expected_interval_s=interval_s)
     energy = stats.RegisterSpec(capacity=ENERGY_CAPACITY_KWH, max_rate_per_h=well.pump_rated_power_kw,
@@ -76,7 +76,7 @@ def coefficient_on(coefficients: list[WellCoefficient], day: date) -> float | No
 
 def compute_days(well: Well, series: WellSeries, interval_s: float = 300.0) -> dict[date, DailyUsage]:
     """Return unsaved DailyUsage rows (without sums) for every day the series touches."""
-    water_spec, energy_spec = _specs(well, interval_s)
+    water_spec, energy_spec = register_specs(well, interval_s)
     water_days = stats.daily_usage(
         stats.segment_register(series.volume, water_spec, _replacements(well, "water")),
         stats.running_intervals(series.energy),

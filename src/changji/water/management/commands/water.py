@@ -6,9 +6,10 @@ and its sums), idempotently: running it twice gives the same rows.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from changji.water.usage import rebuild_usage
 
@@ -22,6 +23,9 @@ class Command(BaseCommand):
         rebuild.add_argument("--from", dest="since", type=date.fromisoformat, default=None,
                              help="first local day to recompute (YYYY-MM-DD); default: everything")
         rebuild.add_argument("--well", action="append", default=[], help="well code (repeatable); default: all")
+        estimate = tasks.add_parser("estimate-coefficients", help="estimate each well's 以电折水 coefficient")
+        estimate.add_argument("--until", type=date.fromisoformat, default=None, help="last day (default: yesterday)")
+        estimate.add_argument("--window-days", type=int, default=90)
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
@@ -35,6 +39,13 @@ class Command(BaseCommand):
                 raise CommandError(f"no well with code {', '.join(options['well'])}")
             rows = rebuild_usage(options["since"], wells)
             self.stdout.write(f"rebuilt {rows} daily usage row(s)")
+        elif options["task"] == "estimate-coefficients":
+            from changji.water.calibration import estimate_all
+            from changji.water.stats import local_day
+
+            until = options["until"] or local_day(timezone.now()) - timedelta(days=1)
+            wells = estimate_all(until, options["window_days"])
+            self.stdout.write(f"estimated coefficients for {wells} well(s) up to {until}")
         elif options["task"] == "derive":
             from changji.water.derive import follow
 
