@@ -2,9 +2,9 @@
 
 The gateway only stores; this loop (``changji water derive``) reads the frames stored since its
 cursor, groups their observation times by terminal and recomputes exactly the affected days
-(``usage.update_for_readings``). Frames younger than ``settle`` are left for the next pass, so a
-transaction that reserved lower ids but committed later (several gateways on PostgreSQL) is not
-skipped.
+(``usage.update_for_readings``) and the terminals' daily counts (``performance``). Frames
+younger than ``settle`` are left for the next pass, so a transaction that reserved lower ids but
+committed later (several gateways on PostgreSQL) is not skipped.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import DerivationCursor, Frame, FrameOutcome
+from . import stats
+from .models import DerivationCursor, Frame, FrameOutcome, Terminal
+from .performance import refresh_terminal_days
 from .usage import update_for_readings
 
 CURSOR = "usage"
@@ -38,8 +40,10 @@ def derive_pending(limit: int = 50_000, settle: timedelta = SETTLE) -> int:
         if outcome == FrameOutcome.STORED and terminal_id is not None and observed_at is not None:
             touched[terminal_id].append(observed_at)
     with transaction.atomic():
+        terminals = Terminal.objects.in_bulk(list(touched))
         for terminal_id, times in touched.items():
             update_for_readings(terminal_id, times)
+            refresh_terminal_days(terminals[terminal_id], {stats.local_day(t) for t in times})
         DerivationCursor.objects.filter(pk=cursor.pk).update(last_frame_id=frames[-1][0])
     return len(frames)
 

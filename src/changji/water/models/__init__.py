@@ -7,7 +7,7 @@ from .frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
 from .quotas import Allocation, AllocationChange, QuotaPolicy
 from .readings import Reading
 from .registry import Meter, MeterKind, MeterReplacement, Terminal, WaterUser, WaterUserKind, Well, WellKind, WellUse
-from .usage import DailyUsage, DerivationCursor, UsageSource
+from .usage import DailyUsage, DerivationCursor, TerminalDay, UsageSource
 
 __all__ = [
     "Alarm",
@@ -35,6 +35,7 @@ __all__ = [
     "Reading",
     "Snapshot",
     "Terminal",
+    "TerminalDay",
     "UsageSource",
     "WaterUser",
     "WaterUserKind",

@@ -64,3 +64,30 @@ class DerivationCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.last_frame_id}"
+
+
+class TerminalDay(models.Model):
+    """One terminal's reporting on one local day (终端日统计), the input of the bureau's KPIs.
+
+    Derived from readings and alarms; rebuildable. ``readings_valid`` counts readings that pass
+    validation (not future-dated, not flagged late); ``faulty`` says a device-fault alarm was open
+    that day (meter fault, AC power lost, low battery, or silent the whole day).
+    """
+
+    terminal = models.ForeignKey("water.Terminal", on_delete=models.CASCADE, related_name="+", db_index=False)
+    day = models.DateField(_("日期"))
+    expected_reports = models.PositiveIntegerField(_("应报数"))
+    received_reports = models.PositiveIntegerField(_("实报数"))
+    readings_valid = models.PositiveIntegerField(_("有效数据数"))
+    faulty = models.BooleanField(_("设备故障"), default=False)
+
+    REGION_SCOPE = "terminal__region"
+
+    class Meta:
+        verbose_name = _("终端日统计")
+        verbose_name_plural = _("终端日统计")
+        constraints = [models.UniqueConstraint(fields=["terminal", "day"], name="terminal_day_unique")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.terminal_id} {self.day}"

@@ -37,8 +37,13 @@ class Command(BaseCommand):
             wells = Well.objects.filter(code__in=options["well"]) if options["well"] else None
             if options["well"] and not wells.exists():
                 raise CommandError(f"no well with code {', '.join(options['well'])}")
+            from changji.water.models import Terminal
+            from changji.water.performance import rebuild_terminal_days
+
             rows = rebuild_usage(options["since"], wells)
-            self.stdout.write(f"rebuilt {rows} daily usage row(s)")
+            terminals = Terminal.objects.filter(well__in=wells) if wells is not None else None
+            counted = rebuild_terminal_days(options["since"], terminals)
+            self.stdout.write(f"rebuilt {rows} daily usage row(s) and {counted} terminal-day row(s)")
         elif options["task"] == "estimate-coefficients":
             from changji.water.calibration import estimate_all
             from changji.water.stats import local_day

@@ -1,0 +1,63 @@
+"""The bureau's KPIs from stored terminal-days, per county and prefecture."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+
+from changji.core.models import Region
+from changji.water.models import Alarm, DailyUsage, Frame, Reading, TerminalDay
+from changji.water.performance import kpi_figures, refresh_terminal_days
+
+pytestmark = pytest.mark.django_db
+JULY_1 = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)  # 2026-07-01 00:00 in Changji
+
+
+def _reports(terminal, count, start=JULY_1, future=()):
+    frame = Frame.objects.create(received_at=start, peer="t", protocol="szy206", raw=b"\x68", outcome="stored")
+    Reading.objects.bulk_create([
+        Reading(terminal=terminal, observed_at=start + timedelta(minutes=5 * i), received_at=start,
+                volume_m3=float(i), future_dated=i in future, frame=frame)
+        for i in range(count)
+    ])
+
+
+def test_terminal_days_count_reports_and_valid_readings(make_terminal):
+    terminal = make_terminal()
+    _reports(terminal, 144, future={3, 4})  # half a day's 288 reports, two of them future-dated
+    refresh_terminal_days(terminal, [date(2026, 7, 1), date(2026, 7, 2)])
+    day1, day2 = TerminalDay.objects.order_by("day")
+    assert (day1.expected_reports, day1.received_reports, day1.readings_valid, day1.faulty) == (288, 144, 142, False)
+    assert (day2.received_reports, day2.faulty) == (0, True)  # silent all day: not intact
+
+
+def test_kpis_per_county_and_prefecture(make_terminal):
+    hutubi = make_terminal("6523230001", county="652323")
+    qitai = make_terminal("6523250001", county="652325")
+    _reports(hutubi, 288)
+    _reports(qitai, 72)
+    Alarm.objects.create(terminal=qitai, well=qitai.well, kind="meter_fault", severity="major", state="open",
+                         raised_at=JULY_1 + timedelta(hours=1))
+    DailyUsage.objects.create(well=hutubi.well, day=date(2026, 7, 1), water_m3=100.0, estimated_water_m3=110.0,
+                              usage_m3=100.0, source="metered")
+    DailyUsage.objects.create(well=qitai.well, day=date(2026, 7, 1), water_m3=100.0, estimated_water_m3=150.0,
+                              usage_m3=100.0, source="metered")
+    for terminal in (hutubi, qitai):
+        refresh_terminal_days(terminal, [date(2026, 7, 1)])
+    county = kpi_figures(Region.objects.get(code="652323"), date(2026, 7, 1), date(2026, 7, 1))
+    assert (county.terminals, county.intact_rate, county.online_rate, county.arrival_rate) == (1, 1.0, 1.0, 1.0)
+    prefecture = kpi_figures(Region.objects.get(code="652300"), date(2026, 7, 1), date(2026, 7, 1))
+    assert prefecture.terminals == 2
+    assert prefecture.intact_rate == 0.5  # Qitai's meter fault
+    assert prefecture.arrival_rate == pytest.approx((288 + 72) / 576)
+    assert prefecture.agreement_rate == 0.5  # 10 % apart agrees, 50 % apart does not
+
+
+def test_rebuild_recounts_terminal_days(make_terminal, capsys):
+    terminal = make_terminal()
+    _reports(terminal, 10)
+    call_command("water", "rebuild")
+    assert TerminalDay.objects.get(terminal=terminal).received_reports == 10
+    assert "1 terminal-day row(s)" in capsys.readouterr().out
