@@ -7,7 +7,7 @@ from .frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
 from .quotas import Allocation, AllocationChange, QuotaPolicy
 from .readings import Reading
 from .registry import Meter, MeterKind, MeterReplacement, Terminal, WaterUser, WaterUserKind, Well, WellKind, WellUse
-from .usage import DailyUsage, DerivationCursor, TerminalDay, UsageSource
+from .usage import DailyUsage, DerivationCursor, Report, ReportPeriod, TerminalDay, UsageSource
 
 __all__ = [
     "Alarm",
@@ -33,6 +33,8 @@ __all__ = [
     "MeterReplacement",
     "QuarantinedTerminal",
     "Reading",
+    "Report",
+    "ReportPeriod",
     "Snapshot",
     "Terminal",
     "TerminalDay",

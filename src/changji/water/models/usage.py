@@ -91,3 +91,32 @@ class TerminalDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.terminal_id} {self.day}"
+
+
+class ReportPeriod(models.TextChoices):
+    MONTH = "month", _("月报")
+    QUARTER = "quarter", _("季报")
+    YEAR = "year", _("年报")
+
+
+class Report(models.Model):
+    """A generated report file (月报/季报/年报) kept for download; regenerated on demand."""
+
+    period = models.CharField(_("周期"), max_length=8, choices=ReportPeriod.choices)
+    first_day = models.DateField(_("起始日"))
+    last_day = models.DateField(_("截止日"))
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+")
+    file_format = models.CharField(_("格式"), max_length=8)
+    file = models.FileField(_("文件"), upload_to="reports/%Y/")
+    generated_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    generated_by = models.CharField(_("生成人"), max_length=150)
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("统计报表")
+        verbose_name_plural = _("统计报表")
+        ordering = ["-generated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_period_display()} {self.first_day}–{self.last_day} {self.region_id}"

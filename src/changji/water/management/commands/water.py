@@ -26,6 +26,11 @@ class Command(BaseCommand):
         estimate = tasks.add_parser("estimate-coefficients", help="estimate each well's 以电折水 coefficient")
         estimate.add_argument("--until", type=date.fromisoformat, default=None, help="last day (default: yesterday)")
         estimate.add_argument("--window-days", type=int, default=90)
+        report = tasks.add_parser("report", help="generate a month, quarter or year report (XLSX or CSV)")
+        report.add_argument("--period", choices=["month", "quarter", "year"], default="month")
+        report.add_argument("--at", type=date.fromisoformat, required=True, help="any day in the period")
+        report.add_argument("--region", default="652300", help="GB 2260 code (default: the prefecture)")
+        report.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
@@ -51,6 +56,15 @@ class Command(BaseCommand):
             until = options["until"] or local_day(timezone.now()) - timedelta(days=1)
             wells = estimate_all(until, options["window_days"])
             self.stdout.write(f"estimated coefficients for {wells} well(s) up to {until}")
+        elif options["task"] == "report":
+            from changji.core.models import Region
+            from changji.water.reports import generate_report
+
+            region = Region.objects.filter(code=options["region"]).first()
+            if region is None:
+                raise CommandError(f"no region with code {options['region']}")
+            report = generate_report(options["period"], options["at"], region, options["format"], by="cli")
+            self.stdout.write(report.file.path)
         elif options["task"] == "derive":
             from changji.water.derive import follow
 

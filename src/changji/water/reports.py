@@ -1,0 +1,196 @@
+"""Monthly, quarterly and yearly reports (月报/季报/年报) as XLSX and CSV, on demand or on a schedule.
+
+A report covers one region (a county or the prefecture) and one period of local days. The workbook
+has a summary sheet (one row per county: use, metered water, 以电折水, electricity, allocation and
+its use, KPIs, alarms), one sheet per county listing its wells, and a water-user sheet. The CSV is
+the well table with the county on every row, for tools that read CSV. Every figure comes from the
+derived tables (DailyUsage, TerminalDay, Alarm, Allocation), so a report can be regenerated and
+gives the same numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db.models import Count, Q, Sum
+
+from changji.core.models import Region, RegionLevel
+
+from . import stats
+from .models import Alarm, Allocation, DailyUsage, Report, ReportPeriod, UsageSource, Well
+from .performance import kpi_figures
+
+WELL_COLUMNS = ["县市", "机井编号", "机井名称", "取水户", "用途", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)",
+                "用电量(kWh)", "以电折水天数", "告警数"]
+SUMMARY_COLUMNS = ["县市", "区划代码", "机井数", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)", "用电量(kWh)",
+                   "年度指标(m³)", "指标使用率", "设备完好率", "数据上线率", "到报率", "数据准确率", "告警数",
+                   "未关闭告警"]
+
+
+def period_bounds(period: str, at: date) -> tuple[date, date]:
+    """Return the first and last local day of the month, quarter or year containing ``at``."""
+    if period == ReportPeriod.MONTH:
+        first = stats.month_of(at)
+        last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    elif period == ReportPeriod.QUARTER:
+        first = stats.quarter_of(at)
+        last = (first.replace(month=first.month + 2, day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    elif period == ReportPeriod.YEAR:
+        first, last = date(at.year, 1, 1), date(at.year, 12, 31)
+    else:
+        raise ValueError(f"unknown report period {period!r}")
+    return first, last
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows, as plain rows."""
+
+    region: Region
+    period: str
+    first: date
+    last: date
+    summary: list[list[Any]] = field(default_factory=list)
+    wells: dict[str, list[list[Any]]] = field(default_factory=dict)  # county name -> rows
+    water_users: list[list[Any]] = field(default_factory=list)
+
+
+def _counties(region: Region) -> list[Region]:
+    if region.level >= RegionLevel.COUNTY:
+        return [region]
+    return list(Region.objects.within(region).filter(level=RegionLevel.COUNTY).order_by("code"))
+
+
+def _rate(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
+def build_report(period: str, at: date, region: Region) -> ReportData:
+    """Collect the figures of ``region`` for the period containing ``at``."""
+    first, last = period_bounds(period, at)
+    data = ReportData(region, period, first, last)
+    days = DailyUsage.objects.filter(day__gte=first, day__lte=last)
+    per_well = {
+        row["well_id"]: row for row in days.values("well_id").annotate(
+            usage=Sum("usage_m3"), water=Sum("water_m3"), estimated=Sum("estimated_water_m3"),
+            energy=Sum("energy_kwh"), estimated_days=Count("id", filter=Q(source=UsageSource.ESTIMATED)))
+    }
+    start, _ = stats.day_bounds(first)
+    _, end = stats.day_bounds(last)
+    alarms = dict(Alarm.objects.filter(raised_at__gte=start, raised_at__lt=end).values("well_id")
+                  .annotate(n=Count("id")).values_list("well_id", "n"))
+    user_totals: dict[str, list[Any]] = {}
+    for county in _counties(region):
+        wells = Well.objects.filter(region__path__startswith=county.path).select_related("water_user").order_by("code")
+        rows = []
+        for well in wells:
+            figures = per_well.get(well.pk, {})
+            rows.append([county.name, well.code, well.name, well.water_user.name if well.water_user else "",
+                         well.get_use_display(), _r(figures.get("usage")), _r(figures.get("water")),
+                         _r(figures.get("estimated")), _r(figures.get("energy")), figures.get("estimated_days", 0),
+                         alarms.get(well.pk, 0)])
+            if well.water_user:
+                total = user_totals.setdefault(well.water_user.code, [well.water_user.code, well.water_user.name,
+                                                                      county.name, 0, 0.0])
+                total[3] += 1
+                total[4] += figures.get("usage") or 0.0
+        data.wells[county.name] = rows
+        data.summary.append(_summary_row(county, rows, first, last, start, end))
+    data.water_users = [[*row[:4], round(row[4], 1)] for row in sorted(user_totals.values())]
+    return data
+
+
+def _r(value: float | None) -> float | str:
+    return "" if value is None else round(value, 1)
+
+
+def _summary_row(county: Region, rows: list[list[Any]], first: date, last: date, start: Any, end: Any) -> list[Any]:
+    def total(column: int) -> float:
+        return round(sum(row[column] for row in rows if row[column] != ""), 1)
+
+    allocation = Allocation.objects.filter(year=first.year, scope_region__path__startswith=county.path).filter(
+        Q(well__isnull=False) | Q(region=county)).aggregate(total=Sum("allocation_m3"))["total"]
+    year_first = date(first.year, 1, 1)
+    used_year = DailyUsage.objects.filter(well__region__path__startswith=county.path, day__gte=year_first,
+                                          day__lte=last).aggregate(total=Sum("usage_m3"))["total"] or 0.0
+    figures = kpi_figures(county, first, last)
+    alarms = Alarm.objects.filter(terminal__region__path__startswith=county.path, raised_at__gte=start,
+                                  raised_at__lt=end)
+    still_open = alarms.filter(closed_at__isnull=True, cleared_at__isnull=True).count()
+    return [county.name, county.code, len(rows), total(5), total(6), total(7), total(8),
+            round(allocation, 1) if allocation else "", _rate(used_year / allocation if allocation else None),
+            _rate(figures.intact_rate), _rate(figures.online_rate), _rate(figures.arrival_rate),
+            _rate(figures.accuracy_rate), alarms.count(), still_open]
+
+
+def to_xlsx(data: ReportData) -> bytes:
+    """Return the report as an XLSX workbook."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    summary = book.active
+    summary.title = "汇总"
+    summary.append([f"{data.region.name} {data.first:%Y-%m-%d} 至 {data.last:%Y-%m-%d} 地下水取用水统计"])
+    summary.append(SUMMARY_COLUMNS)
+    for row in data.summary:
+        summary.append(row)
+    for county, rows in data.wells.items():
+        sheet = book.create_sheet(county[:31])
+        sheet.append(WELL_COLUMNS)
+        for row in rows:
+            sheet.append(row)
+    users = book.create_sheet("取水户")
+    users.append(["取水户编号", "取水户名称", "县市", "机井数", "认定用水量(m³)"])
+    for row in data.water_users:
+        users.append(row)
+    for sheet in book.worksheets:
+        for cell in sheet[2 if sheet.title == "汇总" else 1]:
+            cell.font = Font(bold=True)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def to_csv(data: ReportData) -> bytes:
+    """Return the well table as CSV (UTF-8 with BOM, so Excel opens the Chinese headers)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(WELL_COLUMNS)
+    for rows in data.wells.values():
+        writer.writerows(rows)
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def generate_report(period: str, at: date, region: Region, file_format: str = "xlsx", by: str = "system") -> Report:
+    """Build the report and store it as a ``Report`` with its file."""
+    data = build_report(period, at, region)
+    content = to_xlsx(data) if file_format == "xlsx" else to_csv(data)
+    name = f"{region.code}-{data.period}-{data.first:%Y%m%d}-{data.last:%Y%m%d}.{file_format}"
+    report = Report(period=period, first_day=data.first, last_day=data.last, region=region, file_format=file_format,
+                    generated_by=by)
+    report.file.save(name, ContentFile(content), save=True)
+    return report
+
+
+def scheduled_reports(today: date) -> list[Report]:
+    """Generate the reports due on ``today``: last month's on the 1st, last quarter's, last year's."""
+    due: list[tuple[str, date]] = []
+    yesterday = today - timedelta(days=1)
+    if today.day == 1:
+        due.append((ReportPeriod.MONTH, yesterday))
+        if today.month in (1, 4, 7, 10):
+            due.append((ReportPeriod.QUARTER, yesterday))
+        if today.month == 1:
+            due.append((ReportPeriod.YEAR, yesterday))
+    prefecture = Region.objects.get(code="652300")
+    regions = [prefecture, *_counties(prefecture)]
+    return [
+        generate_report(period, at, region, file_format)
+        for period, at in due for region in regions for file_format in ("xlsx", "csv")
+    ]
