@@ -48,10 +48,15 @@ def derive_pending(limit: int = 50_000, settle: timedelta = SETTLE) -> int:
     return len(frames)
 
 
-def follow(interval_s: float = 10.0, once: bool = False) -> None:
-    """Derive in a loop, sleeping ``interval_s`` when there is nothing new."""
+def follow(interval_s: float = 10.0, once: bool = False, jobs: bool = True) -> None:
+    """Derive in a loop, sleeping ``interval_s`` when idle, and run the recurring jobs when due."""
+    from .jobs import Schedule
+
+    schedule = Schedule()
     while True:
         taken = derive_pending()
+        if jobs:
+            schedule.tick(timezone.now())
         if once:
             return
         if not taken:

@@ -1,0 +1,69 @@
+"""The water app's recurring work, run by ``changji water derive`` beside the derivation loop.
+
+Every minute: alarm rules over every terminal's recent readings, and the quota sweep (warnings and
+automatic stops). Once a day, after local midnight: the groundwater fusion sweep, the 以电折水
+coefficient estimates, and the reports due (月报 on the 1st, 季报 and 年报 when a quarter or year
+ends). No extra server: the jobs run in the process that already follows the readings.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from . import stats
+
+log = logging.getLogger("changji.water.jobs")
+
+
+def run_minutely(now: datetime) -> dict[str, int]:
+    """Evaluate alarms and sweep quotas; return counts for the log."""
+    from .alarm_evaluation import evaluate_all
+    from .quotas import sweep_quotas
+
+    alarms = evaluate_all(now)
+    sweep = sweep_quotas(stats.local_day(now), now=now)
+    return {**alarms, "quota_warnings": len(sweep.warnings), "quota_stops": len(sweep.stops),
+            "quota_starts": len(sweep.starts)}
+
+
+def run_daily(today: date) -> dict[str, int]:
+    """Run the once-a-day jobs for the day that just ended; return counts for the log."""
+    from .aquifer import sweep_groundwater
+    from .calibration import estimate_all
+    from .reports import scheduled_reports
+
+    yesterday = today - timedelta(days=1)
+    return {
+        "groundwater_warnings": len(sweep_groundwater(yesterday)),
+        "coefficients": estimate_all(yesterday),
+        "reports": len(scheduled_reports(today)),
+    }
+
+
+class Schedule:
+    """Decide when the minutely and daily jobs are due; remembers only the last runs."""
+
+    def __init__(self, every_s: float = 60.0) -> None:
+        self.every = timedelta(seconds=every_s)
+        self.last_minutely: datetime | None = None
+        self.last_day: date | None = None
+
+    def tick(self, now: datetime) -> None:
+        """Run whatever is due at ``now``; a failing job is logged and retried at the next tick."""
+        if self.last_minutely is None or now - self.last_minutely >= self.every:
+            self.last_minutely = now
+            self._run("minutely", run_minutely, now)
+        today = stats.local_day(now)
+        if self.last_day is None:
+            self.last_day = today  # the first day of a run: nothing ended while we watched
+        elif today != self.last_day:
+            self.last_day = today
+            self._run("daily", run_daily, today)
+
+    @staticmethod
+    def _run(name: str, job: object, arg: object) -> None:
+        try:
+            log.info("%s jobs: %s", name, job(arg))  # type: ignore[operator]
+        except Exception:  # keep deriving; the next tick tries again
+            log.exception("%s jobs failed", name)
