@@ -61,3 +61,27 @@ def test_rebuild_recounts_terminal_days(make_terminal, capsys):
     call_command("water", "rebuild")
     assert TerminalDay.objects.get(terminal=terminal).received_reports == 10
     assert "1 terminal-day row(s)" in capsys.readouterr().out
+
+
+def test_database_sums_equal_the_pure_definition(make_terminal):
+    """kpi_sums (SQL) and kpi.sum_days (the definition) agree on the same terminal-days."""
+    import random
+
+    from changji.water import kpi
+    from changji.water.performance import kpi_sums
+
+    rng = random.Random(11)
+    terminals = [make_terminal(f"65232300{n:02d}", county="652323") for n in range(6)]
+    pure_days = []
+    for terminal in terminals:
+        for offset in range(5):
+            day = date(2026, 7, 1) + timedelta(days=offset)
+            expected, received = rng.choice([0, 288]), rng.randint(0, 300)
+            valid, faulty = rng.randint(0, received), rng.random() < 0.3
+            metered, estimated = rng.choice([None, 0.5, 50.0]), rng.choice([None, 45.0, 80.0])
+            TerminalDay.objects.create(terminal=terminal, day=day, expected_reports=expected,
+                                       received_reports=received, readings_valid=valid, faulty=faulty)
+            DailyUsage.objects.create(well=terminal.well, day=day, water_m3=metered, estimated_water_m3=estimated)
+            pure_days.append(kpi.TerminalDay(terminal.pk, expected, received, faulty, received, valid, metered,
+                                             estimated))
+    assert kpi_sums(Region.objects.get(code="652323"), date(2026, 7, 1), date(2026, 7, 5)) == kpi.sum_days(pure_days)

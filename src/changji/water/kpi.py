@@ -72,16 +72,54 @@ def _agrees(day: TerminalDay, tolerance: float) -> bool | None:
     return abs(metered - estimated) / metered <= tolerance
 
 
-def compute_kpis(days: Sequence[TerminalDay], agreement_tolerance: float = 0.2) -> KpiFigures:
-    """Compute the KPIs of a set of terminal-days (see the module docstring for the definitions)."""
+@dataclass(frozen=True, slots=True)
+class KpiSums:
+    """The numerators and denominators of the KPIs, so a database can sum them and ``rates`` divide."""
+
+    terminals: int
+    terminal_days: int
+    intact_days: int
+    due_days: int
+    online_days: int
+    arrived_reports: int
+    expected_reports: int
+    valid_readings: int
+    readings: int
+    agreement_judged: int
+    agreement_ok: int
+
+
+def rates(sums: KpiSums) -> KpiFigures:
+    """Turn summed counts into the KPI rates (see the module docstring)."""
+    return KpiFigures(
+        terminals=sums.terminals,
+        intact_rate=_rate(sums.intact_days, sums.terminal_days),
+        online_rate=_rate(sums.online_days, sums.due_days),
+        arrival_rate=_rate(sums.arrived_reports, sums.expected_reports),
+        accuracy_rate=_rate(sums.valid_readings, sums.readings),
+        agreement_rate=_rate(sums.agreement_ok, sums.agreement_judged),
+    )
+
+
+def sum_days(days: Sequence[TerminalDay], agreement_tolerance: float = 0.2) -> KpiSums:
+    """Sum a set of terminal-days into the KPIs' counts."""
     due = [d for d in days if d.expected_reports > 0]
     judged = [verdict for verdict in (_agrees(d, agreement_tolerance) for d in days) if verdict is not None]
-    return KpiFigures(
+    return KpiSums(
         terminals=len({d.terminal_id for d in days}),
-        intact_rate=_rate(sum(not d.faulty for d in days), len(days)),
-        online_rate=_rate(sum(d.received_reports > 0 for d in due), len(due)),
-        arrival_rate=_rate(sum(min(d.received_reports, d.expected_reports) for d in due),
-                           sum(d.expected_reports for d in due)),
-        accuracy_rate=_rate(sum(d.readings_valid for d in days), sum(d.readings_total for d in days)),
-        agreement_rate=_rate(sum(judged), len(judged)),
+        terminal_days=len(days),
+        intact_days=sum(not d.faulty for d in days),
+        due_days=len(due),
+        online_days=sum(d.received_reports > 0 for d in due),
+        arrived_reports=sum(min(d.received_reports, d.expected_reports) for d in due),
+        expected_reports=sum(d.expected_reports for d in due),
+        valid_readings=sum(d.readings_valid for d in days),
+        readings=sum(d.readings_total for d in days),
+        agreement_judged=len(judged),
+        agreement_ok=sum(judged),
     )
+
+
+def compute_kpis(days: Sequence[TerminalDay], agreement_tolerance: float = 0.2) -> KpiFigures:
+    """Compute the KPIs of a set of terminal-days (see the module docstring for the definitions)."""
+    return rates(sum_days(days, agreement_tolerance))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -22,8 +23,9 @@ from django.db.models import Count, Q, Sum
 from changji.core.models import Region, RegionLevel
 
 from . import stats
+from .kpi import rates
 from .models import Alarm, Allocation, DailyUsage, Report, ReportPeriod, UsageSource, Well
-from .performance import kpi_figures
+from .performance import kpi_sums_by_region, roll_up_sums
 
 WELL_COLUMNS = ["县市", "机井编号", "机井名称", "取水户", "用途", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)",
                 "用电量(kWh)", "以电折水天数", "告警数"]
@@ -71,61 +73,101 @@ def _rate(value: float | None) -> str:
 
 
 def build_report(period: str, at: date, region: Region) -> ReportData:
-    """Collect the figures of ``region`` for the period containing ``at``."""
+    """Collect the figures of ``region`` for the period containing ``at`` (a few grouped queries)."""
     first, last = period_bounds(period, at)
     data = ReportData(region, period, first, last)
-    days = DailyUsage.objects.filter(day__gte=first, day__lte=last)
-    per_well = {
-        row["well_id"]: row for row in days.values("well_id").annotate(
-            usage=Sum("usage_m3"), water=Sum("water_m3"), estimated=Sum("estimated_water_m3"),
-            energy=Sum("energy_kwh"), estimated_days=Count("id", filter=Q(source=UsageSource.ESTIMATED)))
-    }
     start, _ = stats.day_bounds(first)
     _, end = stats.day_bounds(last)
+    per_well = {
+        row["well_id"]: row for row in DailyUsage.objects.filter(day__gte=first, day__lte=last).values("well_id")
+        .annotate(usage=Sum("usage_m3"), water=Sum("water_m3"), estimated=Sum("estimated_water_m3"),
+                  energy=Sum("energy_kwh"), estimated_days=Count("id", filter=Q(source=UsageSource.ESTIMATED)))
+    }
     alarms = dict(Alarm.objects.filter(raised_at__gte=start, raised_at__lt=end).values("well_id")
                   .annotate(n=Count("id")).values_list("well_id", "n"))
+    county_figures = _county_figures(region, first, last, start, end)
     user_totals: dict[str, list[Any]] = {}
+    uses = {value: str(label) for value, label in Well._meta.get_field("use").flatchoices}
+    by_county: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    for well in Well.objects.filter(region__path__startswith=region.path).order_by("code").values_list(
+        "id", "code", "name", "use", "region__path", "water_user__code", "water_user__name"
+    ).iterator(chunk_size=5000):
+        by_county[_county_code(well[4])].append(well)
     for county in _counties(region):
-        wells = Well.objects.filter(region__path__startswith=county.path).select_related("water_user").order_by("code")
         rows = []
-        for well in wells:
-            figures = per_well.get(well.pk, {})
-            rows.append([county.name, well.code, well.name, well.water_user.name if well.water_user else "",
-                         well.get_use_display(), _r(figures.get("usage")), _r(figures.get("water")),
-                         _r(figures.get("estimated")), _r(figures.get("energy")), figures.get("estimated_days", 0),
-                         alarms.get(well.pk, 0)])
-            if well.water_user:
-                total = user_totals.setdefault(well.water_user.code, [well.water_user.code, well.water_user.name,
-                                                                      county.name, 0, 0.0])
+        for well_id, code, name, use, _, user_code, user_name in by_county.get(county.code, []):
+            figures = per_well.get(well_id, {})
+            rows.append([county.name, code, name, user_name or "", uses.get(use, use), _r(figures.get("usage")),
+                         _r(figures.get("water")), _r(figures.get("estimated")), _r(figures.get("energy")),
+                         figures.get("estimated_days", 0), alarms.get(well_id, 0)])
+            if user_code:
+                total = user_totals.setdefault(user_code, [user_code, user_name, county.name, 0, 0.0])
                 total[3] += 1
                 total[4] += figures.get("usage") or 0.0
         data.wells[county.name] = rows
-        data.summary.append(_summary_row(county, rows, first, last, start, end))
+        data.summary.append(_summary_row(county, rows, county_figures))
     data.water_users = [[*row[:4], round(row[4], 1)] for row in sorted(user_totals.values())]
     return data
+
+
+def _county_code(path: str) -> str:
+    """Return the county code on a region path (nation/region/prefecture/county/…)."""
+    parts = path.split("/")
+    return parts[3] if len(parts) > 4 else parts[-2]
+
+
+def _by_county(rows: Any, key: str, value: str) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    paths = dict(Region.objects.values_list("code", "path"))
+    for row in rows:
+        out[_county_code(paths[row[key]])] += row[value] or 0.0
+    return out
+
+
+def _county_figures(region: Region, first: date, last: date, start: Any, end: Any) -> dict[str, Any]:
+    """Per county: allocation, use since Jan 1, KPI sums, alarms raised and still open."""
+    wells_within = Q(well__region__path__startswith=region.path)
+    allocations = Allocation.objects.filter(
+        Q(well__isnull=False) | Q(region__level=RegionLevel.COUNTY), year=first.year,
+        scope_region__path__startswith=region.path,
+    ).values("scope_region_id").annotate(total=Sum("allocation_m3"))
+    used = DailyUsage.objects.filter(wells_within, day__gte=date(first.year, 1, 1), day__lte=last).values(
+        "well__region_id").annotate(total=Sum("usage_m3"))
+    paths = dict(Region.objects.filter(path__startswith=region.path).values_list("code", "path"))
+    kpis: dict[str, list[Any]] = defaultdict(list)
+    for code, sums in kpi_sums_by_region(region, first, last).items():
+        kpis[_county_code(paths[code])].append(sums)
+    alarm_rows = Alarm.objects.filter(
+        raised_at__gte=start, raised_at__lt=end, terminal__region__path__startswith=region.path
+    )
+    open_rows = alarm_rows.filter(closed_at__isnull=True, cleared_at__isnull=True)
+    return {
+        "allocation": _by_county(allocations, "scope_region_id", "total"),
+        "used_year": _by_county(used, "well__region_id", "total"),
+        "kpis": kpis,
+        "raised": _by_county(alarm_rows.values("terminal__region_id").annotate(n=Count("id")),
+                             "terminal__region_id", "n"),
+        "open": _by_county(open_rows.values("terminal__region_id").annotate(n=Count("id")),
+                           "terminal__region_id", "n"),
+    }
 
 
 def _r(value: float | None) -> float | str:
     return "" if value is None else round(value, 1)
 
 
-def _summary_row(county: Region, rows: list[list[Any]], first: date, last: date, start: Any, end: Any) -> list[Any]:
+def _summary_row(county: Region, rows: list[list[Any]], figures: dict[str, Any]) -> list[Any]:
     def total(column: int) -> float:
         return round(sum(row[column] for row in rows if row[column] != ""), 1)
 
-    allocation = Allocation.objects.filter(year=first.year, scope_region__path__startswith=county.path).filter(
-        Q(well__isnull=False) | Q(region=county)).aggregate(total=Sum("allocation_m3"))["total"]
-    year_first = date(first.year, 1, 1)
-    used_year = DailyUsage.objects.filter(well__region__path__startswith=county.path, day__gte=year_first,
-                                          day__lte=last).aggregate(total=Sum("usage_m3"))["total"] or 0.0
-    figures = kpi_figures(county, first, last)
-    alarms = Alarm.objects.filter(terminal__region__path__startswith=county.path, raised_at__gte=start,
-                                  raised_at__lt=end)
-    still_open = alarms.filter(closed_at__isnull=True, cleared_at__isnull=True).count()
+    allocation = figures["allocation"].get(county.code)
+    used_year = figures["used_year"].get(county.code, 0.0)
+    kpis = rates(roll_up_sums(figures["kpis"].get(county.code, [])))
     return [county.name, county.code, len(rows), total(5), total(6), total(7), total(8),
             round(allocation, 1) if allocation else "", _rate(used_year / allocation if allocation else None),
-            _rate(figures.intact_rate), _rate(figures.online_rate), _rate(figures.arrival_rate),
-            _rate(figures.accuracy_rate), alarms.count(), still_open]
+            _rate(kpis.intact_rate), _rate(kpis.online_rate), _rate(kpis.arrival_rate),
+            _rate(kpis.accuracy_rate), int(figures["raised"].get(county.code, 0)),
+            int(figures["open"].get(county.code, 0))]
 
 
 def to_xlsx(data: ReportData) -> bytes:
