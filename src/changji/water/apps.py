@@ -25,7 +25,7 @@ class WaterConfig(AppConfig):
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway and the fleet."""
         port = str(self.demo_gateway_port)
-        speedup = os.environ.get("SPEEDUP", "60")
+        speedup = os.environ.get("SPEEDUP", "300")
         return [
             ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
             ["water", "derive"],

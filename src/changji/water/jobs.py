@@ -50,8 +50,14 @@ class Schedule:
         self.last_day: date | None = None
 
     def tick(self, now: datetime) -> None:
-        """Run whatever is due at ``now``; a failing job is logged and retried at the next tick."""
-        if self.last_minutely is None or now - self.last_minutely >= self.every:
+        """Run whatever is due at ``now``; a failing job is logged and retried at the next tick.
+
+        The first minutely run waits one period, so terminals that dial in as the platform starts
+        are not judged offline before they had a chance to report.
+        """
+        if self.last_minutely is None:
+            self.last_minutely = now
+        elif now - self.last_minutely >= self.every:
             self.last_minutely = now
             self._run("minutely", run_minutely, now)
         today = stats.local_day(now)

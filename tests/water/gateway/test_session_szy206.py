@@ -339,3 +339,22 @@ def test_picture_frames_reassemble_into_a_snapshot(run):
     assert all(a is not None for a in acks) and len(acks) == 3
     [snapshot] = sink.snapshots
     assert snapshot.jpeg == jpeg and snapshot.terminal_id == 1
+
+
+def test_no_ack_is_written_to_a_connection_closed_while_its_frame_commits(run, caplog):
+    """At shutdown the gateway closes connections; a frame still committing is stored, not acked."""
+    gate = asyncio.Event()
+    sink = MemorySink([TERMINAL], gate=gate)
+
+    async def scenario():
+        async with running_gateway(sink) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(flow(now_minute()))
+            await asyncio.sleep(0.1)
+            asyncio.get_running_loop().call_later(0.2, gate.set)  # commits after the shutdown began
+        return gateway.metrics
+
+    metrics = run(scenario())
+    assert len(sink.frames) == 1  # stored; the terminal re-sends for want of an ack, stored once
+    assert metrics.acked == 0
+    assert "session failed" not in caplog.text

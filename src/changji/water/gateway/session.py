@@ -142,8 +142,7 @@ class TerminalSession:
                 self.metrics.not_acked_sink_down += 1
             elif isinstance(reply, BaseException):
                 log.error("%s: frame handling failed: %r", self.peer, reply)
-            elif reply:
-                self.writer.write(reply)
+            elif reply and self._send(reply):
                 self.metrics.acked += 1
         await self._drain()
         if self.terminal is not None:
@@ -169,6 +168,16 @@ class TerminalSession:
         self.close_reason = f"cut off: {reason}"
         self.metrics.cut_off += 1
         log.warning("%s %s", self.peer, self.close_reason)
+
+    def _send(self, data: bytes) -> bool:
+        """Write to the peer unless the connection is already closing (peer gone, or shutdown).
+
+        A frame committed but not acknowledged this way is re-sent by its terminal and stored once.
+        """
+        if self.writer.is_closing():
+            return False
+        self.writer.write(data)
+        return True
 
     async def _drain(self) -> None:
         try:
@@ -358,7 +367,8 @@ class TerminalSession:
         except (commands.UnsupportedCommand, ProtocolError) as exc:
             await self.sink.command_finished(command, "failed", now, {}, str(exc))
             return
-        self.writer.write(frame)
+        if not self._send(frame):
+            return
         await self._drain()
         self.metrics.commands_sent += 1
         await self.sink.command_sent(command, now, frame)
