@@ -85,3 +85,14 @@ def test_database_sums_equal_the_pure_definition(make_terminal):
             pure_days.append(kpi.TerminalDay(terminal.pk, expected, received, faulty, received, valid, metered,
                                              estimated))
     assert kpi_sums(Region.objects.get(code="652323"), date(2026, 7, 1), date(2026, 7, 5)) == kpi.sum_days(pure_days)
+
+
+def test_one_day_is_counted_in_the_database_with_the_same_rules(make_terminal):
+    terminal = make_terminal()
+    _reports(terminal, 20, future={3})
+    Reading.objects.filter(terminal=terminal, observed_at=JULY_1 + timedelta(minutes=50)).update(native={"late": True})
+    refresh_terminal_days(terminal, [date(2026, 7, 1)])
+    row = TerminalDay.objects.get(terminal=terminal)
+    assert (row.received_reports, row.readings_valid) == (20, 18)
+    refresh_terminal_days(terminal, [date(2026, 7, 1), date(2026, 7, 2)])
+    assert TerminalDay.objects.get(terminal=terminal, day=date(2026, 7, 1)).readings_valid == 18

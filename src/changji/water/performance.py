@@ -51,10 +51,14 @@ def refresh_terminal_days(terminal: Terminal, days: Iterable[date]) -> int:
     received: dict[date, int] = defaultdict(int)
     valid: dict[date, int] = defaultdict(int)
     rows = Reading.objects.filter(terminal=terminal, observed_at__gte=start, observed_at__lt=end)
-    for observed_at, future_dated, native in rows.values_list("observed_at", "future_dated", "native").iterator():
-        day = stats.local_day(observed_at)
-        received[day] += 1
-        valid[day] += not future_dated and not (native or {}).get("late")
+    if len(days) == 1:  # the live case: count in the database, without loading the day's readings
+        counts = rows.aggregate(n=Count("id"), bad=Count("id", filter=Q(future_dated=True) | Q(native__late=True)))
+        received[days[0]], valid[days[0]] = counts["n"], counts["n"] - counts["bad"]
+    else:
+        for observed_at, future_dated, native in rows.values_list("observed_at", "future_dated", "native").iterator():
+            day = stats.local_day(observed_at)
+            received[day] += 1
+            valid[day] += not future_dated and not (native or {}).get("late")
     faulty = _faulty_days(terminal.pk, days[0], days[-1])
     expected = max(1, 86_400 // max(terminal.report_interval_s, 1))
     TerminalDay.objects.filter(terminal=terminal, day__in=days).delete()

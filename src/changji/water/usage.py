@@ -86,18 +86,34 @@ def compute_days(well: Well, series: WellSeries, interval_s: float = 300.0) -> d
         stats.running_intervals(series.volume),
     )
     coefficients = _coefficients(well)
+    last_seen: dict[date, datetime] = {}
+    for sample in (*series.volume, *series.energy):
+        day = stats.local_day(sample.at)
+        if day not in last_seen or sample.at > last_seen[day]:
+            last_seen[day] = sample.at
     rows = {}
     for day in sorted(set(water_days) | set(energy_days)):
         rows[day] = _day_row(well, day, water_days.get(day), energy_days.get(day), coefficient_on(coefficients, day))
+        rows[day].last_observed_at = last_seen.get(day)
     return rows
 
 
 def _day_row(well: Well, day: date, water: stats.DayUsage | None, energy: stats.DayUsage | None,
              coefficient: float | None) -> DailyUsage:
-    water_m3 = water.usage if water else None
-    energy_kwh = energy.usage if energy else None
+    row = DailyUsage(
+        well=well, day=day, water_m3=water.usage if water else None, energy_kwh=energy.usage if energy else None,
+        last_volume_m3=water.last_value if water else None, last_energy_kwh=energy.last_value if energy else None,
+        water_reason=_reason(water), energy_reason=_reason(energy),
+        spread=bool((water and water.spread) or (energy and energy.spread)), coefficient_m3_per_kwh=coefficient,
+    )
+    count_usage(row, suspect=water is not None and bool(water.kinds & SUSPECT_KINDS))
+    return row
+
+
+def count_usage(row: DailyUsage, suspect: bool) -> None:
+    """Set the row's 以电折水 estimate and the figure that counts (metered unless missing or suspect)."""
+    water_m3, energy_kwh, coefficient = row.water_m3, row.energy_kwh, row.coefficient_m3_per_kwh
     estimated = round(energy_kwh * coefficient, 3) if energy_kwh is not None and coefficient else None
-    suspect = water is not None and bool(water.kinds & SUSPECT_KINDS)
     bypass = (energy_kwh or 0) >= BYPASS_MIN_KWH and (water_m3 is None or water_m3 <= BYPASS_MAX_M3)
     if water_m3 is not None and not suspect and not (bypass and estimated is not None):
         usage, source = water_m3, UsageSource.METERED
@@ -105,13 +121,7 @@ def _day_row(well: Well, day: date, water: stats.DayUsage | None, energy: stats.
         usage, source = estimated, UsageSource.ESTIMATED
     else:
         usage, source = water_m3, UsageSource.METERED if water_m3 is not None else UsageSource.NONE
-    return DailyUsage(
-        well=well, day=day, water_m3=water_m3, energy_kwh=energy_kwh,
-        last_volume_m3=water.last_value if water else None, last_energy_kwh=energy.last_value if energy else None,
-        water_reason=_reason(water), energy_reason=_reason(energy),
-        spread=bool((water and water.spread) or (energy and energy.spread)),
-        coefficient_m3_per_kwh=coefficient, estimated_water_m3=estimated, usage_m3=usage, source=source,
-    )
+    row.estimated_water_m3, row.usage_m3, row.source = estimated, usage, source
 
 
 def _reason(day: stats.DayUsage | None) -> str:
@@ -202,6 +212,11 @@ def update_for_readings(terminal_id: int, observed: Iterable[datetime]) -> tuple
     if terminal.well is None:
         return None
     terminal_ids = list(Terminal.objects.filter(well=terminal.well).values_list("id", flat=True))
+    from .usage_live import append_readings  # the live path; it imports from this module
+
+    appended = append_readings(terminal.well, terminal_ids, times[0])
+    if appended is not None:
+        return appended
     around = Reading.objects.filter(terminal_id__in=terminal_ids)
     previous = around.filter(observed_at__lt=times[0]).aggregate(at=Max("observed_at"))["at"]
     following = around.filter(observed_at__gt=times[-1]).aggregate(at=Min("observed_at"))["at"]

@@ -30,6 +30,7 @@ class DailyUsage(models.Model):
     energy_sum_kwh = models.FloatField(_("累计用电量（千瓦时）"), default=0.0)
     last_volume_m3 = models.FloatField(_("日末水表读数"), null=True, blank=True)
     last_energy_kwh = models.FloatField(_("日末电表读数"), null=True, blank=True)
+    last_observed_at = models.DateTimeField(_("日内最后一条数据时间"), null=True, blank=True)
     water_reason = models.CharField(_("水量区段说明"), max_length=64, blank=True)
     energy_reason = models.CharField(_("电量区段说明"), max_length=64, blank=True)
     spread = models.BooleanField(_("含断数分摊"), default=False)
