@@ -43,8 +43,8 @@ def setup(wells: int) -> None:
     seed_fleet(wells)
 
 
-def generate_readings(terminal_ids: list[int], first: date, days: int) -> int:
-    """Insert 5-minute readings (pumping by day, idle by night) straight into the database."""
+def generate_readings(terminals: list, first: date, days: int) -> int:
+    """Insert 5-minute readings (pumping by day at 95 % of the well's rating) straight into the database."""
     from django.db import connection, transaction
 
     from changji.water.stats import day_bounds
@@ -61,16 +61,20 @@ def generate_readings(terminal_ids: list[int], first: date, days: int) -> int:
             " VALUES (1, '2026-01-01 00:00:00', 'bench', 'szy206', '', 'C0', X'68', 'stored', '')"
         )
     count = 0
-    for terminal_id in terminal_ids:
+    for terminal in terminals:
+        terminal_id = terminal.pk
+        step_m3 = terminal.well.pump_rated_flow_m3h * 0.95 / 12
+        step_kwh = terminal.well.pump_rated_power_kw * 0.95 / 12
         volume, energy, rows = 10_000.0, 5_000.0, []
         for step in range(days * 288):
             at = start + timedelta(minutes=5 * step)
             running = 96 <= step % 288 < 216  # 08:00–18:00 local
             if running:
-                volume += 4.5
-                energy += 2.5
+                volume += step_m3
+                energy += step_kwh
             text = at.replace(tzinfo=None).isoformat(" ")
-            rows.append((terminal_id, text, text, 54.0 if running else 0.0, volume, round(energy, 2), running))
+            rows.append((terminal_id, text, text, step_m3 * 12 if running else 0.0, round(volume, 3),
+                         round(energy, 2), running))
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         count += len(rows)
@@ -96,8 +100,10 @@ def measure_incremental(terminals, last: datetime, samples: int = 50) -> list[fl
     for terminal in random.Random(3).sample(terminals, min(samples, len(terminals))):
         previous = Reading.objects.filter(terminal=terminal).order_by("-observed_at").first()
         at = last + timedelta(minutes=5)
-        Reading.objects.create(terminal=terminal, observed_at=at, received_at=at, volume_m3=previous.volume_m3 + 4.5,
-                               energy_kwh=previous.energy_kwh + 2.5, pump_on=True, frame_id=1)
+        Reading.objects.create(terminal=terminal, observed_at=at, received_at=at,
+                               volume_m3=previous.volume_m3 + terminal.well.pump_rated_flow_m3h * 0.95 / 12,
+                               energy_kwh=previous.energy_kwh + terminal.well.pump_rated_power_kw * 0.95 / 12,
+                               pump_on=True, frame_id=1)
         started = time.perf_counter()
         update_for_readings(terminal.pk, [at])
         refresh_terminal_days(terminal, [local_day(at)])
@@ -149,7 +155,7 @@ def main() -> None:
 
     first = date(2026, 6, 1)
     terminals = list(Terminal.objects.filter(protocol="szy206").select_related("well")[: args.rebuild_wells])
-    readings = generate_readings([t.pk for t in terminals], first, args.days)
+    readings = generate_readings(terminals, first, args.days)
     rate = measure_rebuild(Well.objects.filter(terminals__in=terminals), readings)
     from changji.water.stats import day_bounds
 

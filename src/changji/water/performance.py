@@ -61,6 +61,11 @@ def refresh_terminal_days(terminal: Terminal, days: Iterable[date]) -> int:
             valid[day] += not future_dated and not (native or {}).get("late")
     faulty = _faulty_days(terminal.pk, days[0], days[-1])
     expected = max(1, 86_400 // max(terminal.report_interval_s, 1))
+    if len(days) == 1 and TerminalDay.objects.filter(terminal=terminal, day=days[0]).update(
+        expected_reports=expected, received_reports=received[days[0]], readings_valid=valid[days[0]],
+        faulty=days[0] in faulty or not received[days[0]],
+    ):
+        return 1
     TerminalDay.objects.filter(terminal=terminal, day__in=days).delete()
     TerminalDay.objects.bulk_create([
         TerminalDay(terminal=terminal, day=day, expected_reports=expected, received_reports=received[day],

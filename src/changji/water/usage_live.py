@@ -71,13 +71,17 @@ def _fold(well: Well, latest: DailyUsage, water: dict[date, stats.DayUsage], ene
     for at in new_times:
         last_by_day[stats.local_day(at)] = at
     days = sorted(set(water) | set(energy) | set(last_by_day))
-    coefficients = list(well.coefficients.order_by("-valid_from"))
-    rows = {row.day: row for row in DailyUsage.objects.filter(well=well, day__in=days)}
+    rows = {latest.day: latest} if days == [latest.day] else {
+        row.day: row for row in DailyUsage.objects.filter(well=well, day__in=days)
+    }
     previous = latest
     for day in days:
-        row = rows.get(day) or DailyUsage(well=well, day=day, water_sum_m3=previous.water_sum_m3,
-                                          energy_sum_kwh=previous.energy_sum_kwh,
-                                          coefficient_m3_per_kwh=coefficient_on(coefficients, day))
+        row = rows.get(day)
+        if row is None:  # a new day: its coefficient is looked up once, here
+            coefficients = list(well.coefficients.order_by("-valid_from"))
+            row = DailyUsage(well=well, day=day, water_sum_m3=previous.water_sum_m3,
+                             energy_sum_kwh=previous.energy_sum_kwh,
+                             coefficient_m3_per_kwh=coefficient_on(coefficients, day))
         _add(row, water.get(day), "water_m3", "last_volume_m3", "water_sum_m3", "water_reason")
         _add(row, energy.get(day), "energy_kwh", "last_energy_kwh", "energy_sum_kwh", "energy_reason")
         if day in last_by_day:
