@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .admin_scope import ReadOnlyAdmin
 from .models import AuditEntry, Region, User
 
 
@@ -23,16 +24,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "action", "object_type", "object_id", "region"]
     list_filter = ["action"]
     search_fields = ["actor_name", "object_id", "reason"]
-
-    def has_add_permission(self, request):  # noqa: ANN001 - admin signature
-        return False
-
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
-        return False

@@ -16,3 +16,16 @@ class RegionScopedAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return scope_queryset(super().get_queryset(request), request.user)
+
+
+class ReadOnlyAdmin(RegionScopedAdmin):
+    """Evidence and history (audit log, frames, readings): viewable, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

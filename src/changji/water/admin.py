@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from changji.core.admin_scope import RegionScopedAdmin
+from changji.core.admin_scope import ReadOnlyAdmin, RegionScopedAdmin
 
 from .models import (
     Command,
@@ -25,19 +25,6 @@ from .models import (
     Well,
 )
 from .registry import register_quarantined
-
-
-class ReadOnlyAdmin(RegionScopedAdmin):
-    """Evidence: viewable, never added, changed or deleted through the admin."""
-
-    def has_add_permission(self, request):  # noqa: ANN001 - admin signature
-        return False
-
-    def has_change_permission(self, request, obj=None):  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # noqa: ANN001
-        return False
 
 
 class TerminalInline(admin.TabularInline):
