@@ -66,6 +66,11 @@ class SimulatorConfig:
     seed: int = 2026
     ack_timeout_s: float = 10.0
     connect_stagger_s: float = 5.0
+    #: Real seconds between link keep-alives while idle (SZY206 AFN 02 F2, SL651 2FH); terminals
+    #: listen for commands right after they send one.
+    keepalive_s: float = 60.0
+    #: Faults of named wells (by well code), overriding the fault plan; for tests and demos.
+    faults_by_well: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -131,7 +136,7 @@ class WellModel:
         self.depth_m = well.base_depth_m or 0.0
         self.battery_v = round(rng.uniform(12.2, 13.4), 2)
 
-    def _day_plan(self, local: datetime) -> tuple[float, float] | None:
+    def day_plan(self, local: datetime) -> tuple[float, float] | None:
         """Return today's pumping window (start hour, end hour) or None for a day off."""
         rng = random.Random(f"{self.seed}:{self.well.code}:{local.date()}")
         month, day = local.month, local.day
@@ -156,7 +161,7 @@ class WellModel:
         if self.well.kind == "monitoring":
             self._advance_depth(local)
             return
-        plan = self._day_plan(local)
+        plan = self.day_plan(local)
         hour = local.hour + local.minute / 60
         self.pump_on = bool(plan and plan[0] <= hour < plan[1]) and not self.remote_stopped
         rng = random.Random(f"{self.seed}:{self.well.code}:{moment.timestamp()}")
@@ -235,7 +240,7 @@ class SimulatedTerminal:
         self.clock = clock
         self.config = config
         self.stats = stats
-        self.faults = config.faults.faults_of(index, config.seed)
+        self.faults = config.faults_by_well.get(well.code, config.faults.faults_of(index, config.seed))
         self.model = WellModel(well, self.faults, config.seed)
         self.backlog: deque[bytes] = deque()
         self.rng = random.Random(f"{config.seed}:net:{well.code}")
@@ -269,15 +274,21 @@ class SimulatedTerminal:
         try:
             if self.well.protocol == "szy206":
                 await self._send(szy206_link(self.well.address, 0xF0))
+            loop = asyncio.get_running_loop()
+            last_sent = loop.time()
             while not stop.is_set():
                 now = self.clock.now()
                 if now < next_report:
                     wait = self.clock.real_seconds((next_report - now).total_seconds())
                     try:
-                        await asyncio.wait_for(stop.wait(), min(wait, 5.0))
+                        await asyncio.wait_for(stop.wait(), min(wait, 5.0, self.config.keepalive_s))
                     except TimeoutError:
                         pass
+                    if loop.time() - last_sent >= self.config.keepalive_s:
+                        await self._send(self._keepalive())
+                        last_sent = loop.time()
                     continue
+                last_sent = loop.time()
                 self.model.advance(next_report, (next_report - last).total_seconds())
                 last = next_report
                 self._queue_report(next_report)
@@ -290,6 +301,17 @@ class SimulatedTerminal:
         finally:
             reader_task.cancel()
             writer.close()
+
+    def _keepalive(self) -> bytes:
+        if self.well.protocol == "szy206":
+            return szy206_link(self.well.address, 0xF2)
+        frame = sl651.Sl651Frame(
+            encoding="hex", direction="up", centre=1, station=self.well.address, password=0, function=0x2F,
+            start=0x02, end=0x03, packet_total=None, packet_seq=None, serial=self.serial,
+            sent_at=self.clock.now().astimezone(CST).replace(microsecond=0), station_type=None, observed_at=None,
+            elements=(), payload=b"",
+        )
+        return sl651.encode_sl651(frame)
 
     def _queue_report(self, observed_at: datetime) -> None:
         self.stats.reports += 1

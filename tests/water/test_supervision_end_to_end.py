@@ -1,0 +1,104 @@
+"""Simulated terminals with faults → gateway → derivation, alarms and quota: the expected outcomes only.
+
+Four wells of the fleet report over real TCP: one industrial well pumping all day with an
+allocation it has already used up, one with a faulty flowmeter, two clean ones. After the fleet has
+replayed its last two hours, derivation, the alarm rules and the quota sweep run; the used-up well's
+pump must be stopped through the command queue (sent after the terminal's next keep-alive and
+confirmed by its answer), the faulty flowmeter must raise its alarm, and nothing else may happen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from changji.core.models import AuditEntry
+from changji.water.alarm_evaluation import evaluate_all
+from changji.water.derive import derive_pending
+from changji.water.fleet import build_fleet
+from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.server import GatewayServer
+from changji.water.gateway.sink import DatabaseSink
+from changji.water.models import Alarm, Allocation, Command, DailyUsage, Terminal, Well
+from changji.water.protocols.bcd import CST
+from changji.water.quotas import sweep_quotas
+from changji.water.simulator import SimulatorConfig, WellModel, run_fleet
+from changji.water.stats import local_day
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def _pick_wells():
+    """An industrial well that pumps all day today, and three other extraction wells."""
+    now = datetime.now(CST)
+    fleet = [w for w in build_fleet(600) if w.kind == "extraction"]
+    pumping = next(
+        w for w in fleet if w.use == "industrial" and WellModel(w, frozenset(), 2026).day_plan(now) == (0, 24)
+    )
+    others = [w for w in fleet if w.use == "agricultural" and w is not pumping][:3]
+    return pumping, others
+
+
+def _register(wells):
+    for fleet_well in wells:
+        well = Well.objects.create(
+            code=fleet_well.code, name=fleet_well.name, region_id=fleet_well.county_code, latitude=fleet_well.latitude,
+            longitude=fleet_well.longitude, pump_rated_power_kw=fleet_well.pump_rated_power_kw,
+            pump_rated_flow_m3h=fleet_well.pump_rated_flow_m3h,
+        )
+        Terminal.objects.create(protocol="szy206", address=fleet_well.address, well=well, region_id=well.region_id)
+
+
+async def _scenario(wells, faulty_code, quota_code):
+    server = GatewayServer(DatabaseSink(batch_linger_s=0.002, command_refresh_s=0.2),
+                           GatewayConfig(host="127.0.0.1", port=0))
+    await server.start()
+    stop = asyncio.Event()
+    config = SimulatorConfig(
+        port=server.port, speedup=3600, start=datetime.now(UTC) - timedelta(hours=2), ack_timeout_s=1.0,
+        connect_stagger_s=0.1, keepalive_s=0.2, faults_by_well={faulty_code: frozenset({"flowmeter_fault"})},
+    )
+    fleet = asyncio.ensure_future(run_fleet(wells, config, stop))
+    await asyncio.sleep(4.0)  # two hours replayed; the fleet is live
+
+    def supervise():
+        derive_pending(settle=timedelta(0))
+        now = datetime.now(UTC)
+        evaluate_all(now)
+        evaluate_all(now + timedelta(seconds=1))  # rules debounce over consecutive evaluations
+        well = Well.objects.get(code=quota_code)
+        Allocation.objects.create(year=local_day(now).year, well=well, allocation_m3=1.0)
+        return sweep_quotas(local_day(now))
+
+    sweep = await asyncio.to_thread(supervise)
+    for _ in range(40):  # the stop goes out after the terminal's next keep-alive
+        await asyncio.sleep(0.25)
+        if await asyncio.to_thread(lambda: Command.objects.filter(state="confirmed").exists()):
+            break
+    stop.set()
+    await fleet
+    await server.close()
+    return sweep
+
+
+def test_faults_raise_their_alarms_and_the_used_up_well_is_stopped_and_nothing_else(run):
+    pumping, others = _pick_wells()
+    wells = [pumping, *others]
+    _register(wells)
+    faulty = others[0]
+    sweep = run(_scenario(wells, faulty.code, pumping.code))
+
+    assert DailyUsage.objects.filter(well__code=pumping.code, usage_m3__gt=0).exists()
+    [command] = Command.objects.all()
+    assert [str(c) for c in sweep.stops] == [str(command.pk)]
+    assert (command.terminal.address, command.kind, command.state) == (pumping.address, "pump_stop", "confirmed")
+    assert "超年度用水指标" in command.reason
+    assert AuditEntry.objects.filter(action="water.quota.stop").count() == 1
+    assert AuditEntry.objects.filter(action="water.command.confirmed").count() == 1
+
+    alarms = set(Alarm.objects.values_list("well__code", "kind"))
+    assert (faulty.code, "meter_fault") in alarms
+    expected = {(faulty.code, "meter_fault"), (faulty.code, "energy_without_water")}
+    assert alarms <= expected, f"unexpected alarms: {alarms - expected}"
