@@ -2,8 +2,9 @@
 
 Every minute: alarm rules over every terminal's recent readings, and the quota sweep (warnings and
 automatic stops). Once a day, after local midnight: the groundwater fusion sweep, the 以电折水
-coefficient estimates, and the reports due (月报 on the 1st, 季报 and 年报 when a quarter or year
-ends). No extra server: the jobs run in the process that already follows the readings.
+coefficient estimates, the reports due (月报 on the 1st, 季报 and 年报 when a quarter or year
+ends), meter calibrations coming due and overdue work orders. No extra server: the jobs run in
+the process that already follows the readings.
 """
 
 from __future__ import annotations
@@ -32,12 +33,15 @@ def run_daily(today: date) -> dict[str, int]:
     from .aquifer import sweep_groundwater
     from .calibration import estimate_all
     from .reports import scheduled_reports
+    from .work_orders import schedule_calibrations, warn_overdue
 
     yesterday = today - timedelta(days=1)
     return {
         "groundwater_warnings": len(sweep_groundwater(yesterday)),
         "coefficients": estimate_all(yesterday),
         "reports": len(scheduled_reports(today)),
+        "calibrations_due": len(schedule_calibrations(today)),
+        "work_orders_overdue": len(warn_overdue(today)),
     }
 
 
