@@ -27,3 +27,13 @@ def test_jobs_run_against_an_empty_database():
     now = datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
     assert jobs.run_minutely(now)["quota_stops"] == 0
     assert jobs.run_daily(now.date().replace(day=15))["reports"] == 0  # no report due mid-month
+
+
+def test_first_run_can_wait_for_a_fleet_replaying_its_history(monkeypatch):
+    calls = []
+    monkeypatch.setattr(jobs, "run_minutely", lambda now: calls.append(now) or {})
+    schedule = jobs.Schedule(every_s=60, first_delay_s=180)
+    t0 = datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
+    for seconds in (0, 60, 120, 179, 180, 200, 240):
+        schedule.tick(t0 + timedelta(seconds=seconds))
+    assert calls == [t0 + timedelta(seconds=180), t0 + timedelta(seconds=240)]

@@ -28,7 +28,8 @@ class WaterConfig(AppConfig):
         speedup = os.environ.get("SPEEDUP", "300")
         return [
             ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
-            ["water", "derive"],
+            # judge the fleet only once it has replayed its history and reports live
+            ["water", "derive", "--jobs-delay", "180"],
             ["simulate", "--port", port, "--wells", str(self.demo_wells()), "--speedup", speedup,
              "--history-hours", os.environ.get("HISTORY_HOURS", "6"),
              "--tamper", "0.02", "--bypass", "0.01", "--flowmeter-fault", "0.01", "--offline", "0.02",

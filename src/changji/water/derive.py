@@ -39,20 +39,27 @@ def derive_pending(limit: int = 50_000, settle: timedelta = SETTLE) -> int:
     for _, terminal_id, observed_at, outcome in frames:
         if outcome == FrameOutcome.STORED and terminal_id is not None and observed_at is not None:
             touched[terminal_id].append(observed_at)
-    with transaction.atomic():
-        terminals = Terminal.objects.in_bulk(list(touched))
-        for terminal_id, times in touched.items():
+    terminals = Terminal.objects.in_bulk(list(touched))
+    for terminal_id, times in touched.items():
+        # One short transaction per terminal: the gateway shares the SQLite writer lock, and a pass
+        # over thousands of terminals in one transaction would hold it for seconds. Re-deriving a
+        # terminal after a crash is harmless: both paths recompute or fold only what is not in yet.
+        with transaction.atomic():
             update_for_readings(terminal_id, times)
             refresh_terminal_days(terminals[terminal_id], {stats.local_day(t) for t in times})
-        DerivationCursor.objects.filter(pk=cursor.pk).update(last_frame_id=frames[-1][0])
+    DerivationCursor.objects.filter(pk=cursor.pk).update(last_frame_id=frames[-1][0])
     return len(frames)
 
 
-def follow(interval_s: float = 10.0, once: bool = False, jobs: bool = True) -> None:
-    """Derive in a loop, sleeping ``interval_s`` when idle, and run the recurring jobs when due."""
+def follow(interval_s: float = 10.0, once: bool = False, jobs: bool = True, jobs_delay_s: float = 60.0) -> None:
+    """Derive in a loop, sleeping ``interval_s`` when idle, and run the recurring jobs when due.
+
+    The first alarm evaluation waits ``jobs_delay_s``, so terminals that dial in (or replay their
+    history) as the platform starts are not judged offline before they could report.
+    """
     from .jobs import Schedule
 
-    schedule = Schedule()
+    schedule = Schedule(first_delay_s=jobs_delay_s)
     while True:
         taken = derive_pending()
         if jobs:

@@ -48,19 +48,20 @@ def run_daily(today: date) -> dict[str, int]:
 class Schedule:
     """Decide when the minutely and daily jobs are due; remembers only the last runs."""
 
-    def __init__(self, every_s: float = 60.0) -> None:
+    def __init__(self, every_s: float = 60.0, first_delay_s: float | None = None) -> None:
         self.every = timedelta(seconds=every_s)
+        self.first_delay = timedelta(seconds=every_s if first_delay_s is None else first_delay_s)
         self.last_minutely: datetime | None = None
         self.last_day: date | None = None
 
     def tick(self, now: datetime) -> None:
         """Run whatever is due at ``now``; a failing job is logged and retried at the next tick.
 
-        The first minutely run waits one period, so terminals that dial in as the platform starts
-        are not judged offline before they had a chance to report.
+        The first minutely run waits ``first_delay`` (one period by default), so terminals that dial
+        in as the platform starts are not judged offline before they had a chance to report.
         """
         if self.last_minutely is None:
-            self.last_minutely = now
+            self.last_minutely = now - self.every + self.first_delay
         elif now - self.last_minutely >= self.every:
             self.last_minutely = now
             self._run("minutely", run_minutely, now)

@@ -34,6 +34,8 @@ class Command(BaseCommand):
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
+        derive.add_argument("--jobs-delay", type=float, default=60.0,
+                            help="seconds before the first alarm evaluation and quota sweep")
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
@@ -68,4 +70,4 @@ class Command(BaseCommand):
         elif options["task"] == "derive":
             from changji.water.derive import follow
 
-            follow(options["interval"], once=options["once"])
+            follow(options["interval"], once=options["once"], jobs_delay_s=options["jobs_delay"])
