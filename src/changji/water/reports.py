@@ -116,9 +116,8 @@ def _county_code(path: str) -> str:
     return parts[3] if len(parts) > 4 else parts[-2]
 
 
-def _by_county(rows: Any, key: str, value: str) -> dict[str, float]:
+def _by_county(rows: Any, key: str, value: str, paths: dict[str, str]) -> dict[str, float]:
     out: dict[str, float] = defaultdict(float)
-    paths = dict(Region.objects.values_list("code", "path"))
     for row in rows:
         out[_county_code(paths[row[key]])] += row[value] or 0.0
     return out
@@ -142,13 +141,13 @@ def _county_figures(region: Region, first: date, last: date, start: Any, end: An
     )
     open_rows = alarm_rows.filter(closed_at__isnull=True, cleared_at__isnull=True)
     return {
-        "allocation": _by_county(allocations, "scope_region_id", "total"),
-        "used_year": _by_county(used, "well__region_id", "total"),
+        "allocation": _by_county(allocations, "scope_region_id", "total", paths),
+        "used_year": _by_county(used, "well__region_id", "total", paths),
         "kpis": kpis,
         "raised": _by_county(alarm_rows.values("terminal__region_id").annotate(n=Count("id")),
-                             "terminal__region_id", "n"),
+                             "terminal__region_id", "n", paths),
         "open": _by_county(open_rows.values("terminal__region_id").annotate(n=Count("id")),
-                           "terminal__region_id", "n"),
+                           "terminal__region_id", "n", paths),
     }
 
 

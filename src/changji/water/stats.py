@@ -21,11 +21,13 @@ import math
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+from .protocols.bcd import CST
+
+SHANGHAI = CST  # one definition of China Standard Time: protocols.bcd
 
 
 class SegmentKind(StrEnum):

@@ -15,13 +15,14 @@ from .errors import DecodeError, EncodeError
 #: so a fixed offset is exact and much cheaper than a zoneinfo lookup per frame.
 CST = timezone(timedelta(hours=8), "Asia/Shanghai")
 
-_BCD_BYTE: dict[int, int] = {(d // 10) << 4 | d % 10: d for d in range(100)}
+#: Value of every valid packed-BCD byte; a byte missing here has a non-decimal nibble.
+BCD_BYTE: dict[int, int] = {(d // 10) << 4 | d % 10: d for d in range(100)}
 
 
 def bcd_to_int(data: bytes | bytearray | memoryview) -> int:
     """Decode big-endian packed BCD (SL651 order). Raise DecodeError on a non-decimal nibble."""
     value = 0
-    table = _BCD_BYTE
+    table = BCD_BYTE
     for byte in data:
         digits = table.get(byte)
         if digits is None:

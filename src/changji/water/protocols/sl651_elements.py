@@ -16,7 +16,7 @@ import struct
 from datetime import datetime
 from typing import Any
 
-from .bcd import CST
+from .bcd import CST, int_to_bcd
 from .codes import (
     CONFIG_HEX_ITEMS,
     ELEMENT_GUIDES,
@@ -204,9 +204,9 @@ def encode_bcd_value(value: Any, definer: int) -> bytes:
         return _hex_data(value, size)
     scaled = scaled_int(value, decimals)
     if scaled >= 0 and size:
-        return _bcd(scaled, size)
+        return int_to_bcd(scaled, size)
     if scaled < 0 and size >= 2:
-        return b"\xff" + _bcd(-scaled, size - 1)
+        return b"\xff" + int_to_bcd(-scaled, size - 1)
     raise EncodeError(f"value {value!r} does not fit definer {definer:02X}")
 
 
@@ -220,13 +220,6 @@ def scaled_int(value: Any, decimals: int) -> int:
         return round(value * SCALE[decimals])
     except (ValueError, OverflowError):
         raise EncodeError(f"element value {value!r} is not finite") from None
-
-
-def _bcd(number: int, size: int) -> bytes:
-    digits = str(number)
-    if len(digits) > 2 * size:
-        raise EncodeError(f"{number} does not fit in {size} BCD bytes")
-    return bytes.fromhex(digits.zfill(2 * size))
 
 
 def _hex_data(text: str, size: int) -> bytes:

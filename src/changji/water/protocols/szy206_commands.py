@@ -21,6 +21,7 @@ import struct
 from datetime import datetime
 from typing import Any
 
+from .bcd import int_to_bcd_le
 from .errors import EncodeError
 from .reading import Reading
 from .szy206_codes import (
@@ -136,8 +137,7 @@ def encode_start_pump(
     delay_minutes: int = 0,
 ) -> bytes:
     """92H remote start of a pump/valve/gate; data = 1 byte, the pump number (1 = first/only pump)."""
-    data = bytes([_int_in(pump, 0, 255, "pump number")])
-    return _command(address, AFN_92_START_PUMP, data, now, password, fcb, time_label_length, delay_minutes)
+    return _pump_command(AFN_92_START_PUMP, address, now, password, fcb, pump, time_label_length, delay_minutes)
 
 
 def encode_stop_pump(
@@ -151,8 +151,13 @@ def encode_stop_pump(
     delay_minutes: int = 0,
 ) -> bytes:
     """93H remote stop of a pump/valve/gate; data as for 92H."""
+    return _pump_command(AFN_93_STOP_PUMP, address, now, password, fcb, pump, time_label_length, delay_minutes)
+
+
+def _pump_command(afn: int, address: str, now: datetime, password: int | None, fcb: int, pump: int,
+                  time_label_length: int, delay_minutes: int) -> bytes:
     data = bytes([_int_in(pump, 0, 255, "pump number")])
-    return _command(address, AFN_93_STOP_PUMP, data, now, password, fcb, time_label_length, delay_minutes)
+    return _command(address, afn, data, now, password, fcb, time_label_length, delay_minutes)
 
 
 def encode_quota_control(
@@ -182,7 +187,7 @@ def encode_set_quota(
 ) -> bytes:
     """34H set the quota: 5 bytes BCD, low byte first, integer m³ (the cumulative-volume format)."""
     quota = _int_in(quota_m3, 0, 9_999_999_999, "quota (m³)")
-    data = bytes.fromhex(f"{quota:010d}")[::-1]
+    data = int_to_bcd_le(quota, 5)
     return _command(address, AFN_34_SET_QUOTA, data, now, password, fcb, time_label_length, delay_minutes)
 
 

@@ -12,16 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from .bcd import CST
+from .bcd import BCD_BYTE, CST
 from .errors import DecodeError, EncodeError
 
 TP_2016_LENGTH = 5
 TP_SL427_LENGTH = 7
 CLOCK_LENGTH = 6  # AFN 11H data: second, minute, hour, day, month, year (BCD), Tp order
-
-#: Value of every valid packed-BCD byte; a byte missing here has a non-decimal nibble.
-BCD_BYTE: dict[int, int] = {(d // 10) << 4 | d % 10: d for d in range(100)}
-
 
 def bcd_bytes(raw: bytes, what: str) -> list[int]:
     """Return the two-digit value of each BCD byte of ``raw``; DecodeError on a non-decimal nibble."""
