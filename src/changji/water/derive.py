@@ -39,16 +39,23 @@ def derive_pending(limit: int = 50_000, settle: timedelta = SETTLE) -> int:
     for _, terminal_id, observed_at, outcome in frames:
         if outcome == FrameOutcome.STORED and terminal_id is not None and observed_at is not None:
             touched[terminal_id].append(observed_at)
-    terminals = Terminal.objects.in_bulk(list(touched))
+    terminals = Terminal.objects.select_related("well").in_bulk(list(touched))
     for terminal_id, times in touched.items():
-        # One short transaction per terminal: the gateway shares the SQLite writer lock, and a pass
-        # over thousands of terminals in one transaction would hold it for seconds. Re-deriving a
-        # terminal after a crash is harmless: both paths recompute or fold only what is not in yet.
-        with transaction.atomic():
-            update_for_readings(terminal_id, times)
-            refresh_terminal_days(terminals[terminal_id], {stats.local_day(t) for t in times})
+        derive_terminal(terminals[terminal_id], times)
     DerivationCursor.objects.filter(pk=cursor.pk).update(last_frame_id=frames[-1][0])
     return len(frames)
+
+
+def derive_terminal(terminal: Terminal, observed: list[datetime]) -> None:
+    """Bring one terminal's derived figures up to date with readings observed at ``observed``.
+
+    One short transaction per terminal: the gateway shares the SQLite writer lock, and a pass over
+    thousands of terminals in one transaction would hold it for seconds. Re-deriving a terminal
+    after a crash is harmless: both paths recompute or fold only what is not in yet.
+    """
+    with transaction.atomic():
+        update_for_readings(terminal, observed)
+        refresh_terminal_days(terminal, {stats.local_day(t) for t in observed})
 
 
 def follow(interval_s: float = 10.0, once: bool = False, jobs: bool = True, jobs_delay_s: float = 60.0) -> None:

@@ -1,7 +1,8 @@
 """The water app's recurring work, run by ``changji water derive`` beside the derivation loop.
 
 Every minute: alarm rules over every terminal's recent readings, and the quota sweep (warnings and
-automatic stops). Once a day, after local midnight: the groundwater fusion sweep, the 以电折水
+automatic stops). Once a day, after local midnight: the monthly rollup of a month that just
+closed, the groundwater fusion sweep, the 以电折水
 coefficient estimates, the reports due (月报 on the 1st, 季报 and 年报 when a quarter or year
 ends), meter calibrations coming due and overdue work orders. No extra server: the jobs run in
 the process that already follows the readings.
@@ -32,11 +33,13 @@ def run_daily(today: date) -> dict[str, int]:
     """Run the once-a-day jobs for the day that just ended; return counts for the log."""
     from .aquifer import sweep_groundwater
     from .calibration import estimate_all
+    from .monthly import seal_closed_months
     from .reports import scheduled_reports
     from .work_orders import schedule_calibrations, warn_overdue
 
     yesterday = today - timedelta(days=1)
     return {
+        "months_sealed": len(seal_closed_months(yesterday, yesterday)),
         "groundwater_warnings": len(sweep_groundwater(yesterday)),
         "coefficients": estimate_all(yesterday),
         "reports": len(scheduled_reports(today)),

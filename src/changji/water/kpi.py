@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 #: Days below this metered or estimated volume are not judged for agreement (register resolution).
 AGREEMENT_MIN_M3 = 1.0
+#: Metered and 以电折水 water agree when they differ by at most this share of the metered figure.
+AGREEMENT_TOLERANCE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,7 @@ def rates(sums: KpiSums) -> KpiFigures:
     )
 
 
-def sum_days(days: Sequence[TerminalDay], agreement_tolerance: float = 0.2) -> KpiSums:
+def sum_days(days: Sequence[TerminalDay], agreement_tolerance: float = AGREEMENT_TOLERANCE) -> KpiSums:
     """Sum a set of terminal-days into the KPIs' counts."""
     due = [d for d in days if d.expected_reports > 0]
     judged = [verdict for verdict in (_agrees(d, agreement_tolerance) for d in days) if verdict is not None]
@@ -120,6 +122,6 @@ def sum_days(days: Sequence[TerminalDay], agreement_tolerance: float = 0.2) -> K
     )
 
 
-def compute_kpis(days: Sequence[TerminalDay], agreement_tolerance: float = 0.2) -> KpiFigures:
+def compute_kpis(days: Sequence[TerminalDay], agreement_tolerance: float = AGREEMENT_TOLERANCE) -> KpiFigures:
     """Compute the KPIs of a set of terminal-days (see the module docstring for the definitions)."""
     return rates(sum_days(days, agreement_tolerance))

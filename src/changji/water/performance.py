@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Exists, Q, Sum
 from django.db.models.functions import Least
 
 from changji.core.models import Region
 
-from . import kpi, stats
+from . import kpi, monthly, stats
 from .models import Alarm, DailyUsage, Reading, Terminal, TerminalDay
 
 #: Alarm kinds that mean the device is not intact (设备完好率 counts terminals without them).
@@ -28,9 +29,7 @@ def _faulty_days(terminal_id: int, first: date, last: date) -> set[date]:
     start, _ = stats.day_bounds(first)
     _, end = stats.day_bounds(last)
     faulty: set[date] = set()
-    alarms = Alarm.objects.filter(terminal_id=terminal_id, kind__in=DEVICE_FAULT_KINDS, raised_at__lt=end).filter(
-        Q(cleared_at__isnull=True, closed_at__isnull=True) | Q(cleared_at__gte=start) | Q(closed_at__gte=start)
-    )
+    alarms = Alarm.objects.filter(_fault_open(terminal_id, start, end))
     for raised_at, cleared_at, closed_at in alarms.values_list("raised_at", "cleared_at", "closed_at"):
         until = min(t for t in (cleared_at, closed_at, end) if t is not None)
         day = max(stats.local_day(raised_at), first)
@@ -40,32 +39,48 @@ def _faulty_days(terminal_id: int, first: date, last: date) -> set[date]:
     return faulty
 
 
+def _fault_open(terminal_id: Any, start: datetime, end: datetime) -> Q:
+    """Device-fault alarms of the terminal that were open at some moment of [start, end)."""
+    return Q(terminal_id=terminal_id, kind__in=DEVICE_FAULT_KINDS, raised_at__lt=end) & (
+        Q(cleared_at__isnull=True, closed_at__isnull=True) | Q(cleared_at__gte=start) | Q(closed_at__gte=start)
+    )
+
+
+def _refresh_one_day(terminal: Terminal, day: date, expected: int) -> None:
+    """The live case: count the day in the database in one query, then upsert its row in another."""
+    start, end = stats.day_bounds(day)
+    readings = Reading.objects.filter(terminal=terminal, observed_at__gte=start, observed_at__lt=end)
+    counts = readings.aggregate(
+        n=Count("id"), bad=Count("id", filter=Q(future_dated=True) | Q(native__late=True)),
+        faulty=Count("id", filter=Exists(Alarm.objects.filter(_fault_open(terminal.pk, start, end)))),
+    )
+    received = counts["n"]
+    figures = {"expected_reports": expected, "received_reports": received, "readings_valid": received - counts["bad"],
+               "faulty": bool(counts["faulty"]) or not received}
+    TerminalDay.objects.bulk_create([TerminalDay(terminal=terminal, day=day, **figures)], update_conflicts=True,
+                                    unique_fields=["terminal", "day"], update_fields=list(figures))
+
+
 @transaction.atomic
 def refresh_terminal_days(terminal: Terminal, days: Iterable[date]) -> int:
     """Recount the terminal's reports and valid readings for ``days``; return rows written."""
     days = sorted(set(days))
     if not days:
         return 0
+    expected = max(1, 86_400 // max(terminal.report_interval_s, 1))
+    if len(days) == 1:
+        _refresh_one_day(terminal, days[0], expected)
+        return 1
     start, _ = stats.day_bounds(days[0])
     _, end = stats.day_bounds(days[-1])
     received: dict[date, int] = defaultdict(int)
     valid: dict[date, int] = defaultdict(int)
     rows = Reading.objects.filter(terminal=terminal, observed_at__gte=start, observed_at__lt=end)
-    if len(days) == 1:  # the live case: count in the database, without loading the day's readings
-        counts = rows.aggregate(n=Count("id"), bad=Count("id", filter=Q(future_dated=True) | Q(native__late=True)))
-        received[days[0]], valid[days[0]] = counts["n"], counts["n"] - counts["bad"]
-    else:
-        for observed_at, future_dated, native in rows.values_list("observed_at", "future_dated", "native").iterator():
-            day = stats.local_day(observed_at)
-            received[day] += 1
-            valid[day] += not future_dated and not (native or {}).get("late")
+    for observed_at, future_dated, native in rows.values_list("observed_at", "future_dated", "native").iterator():
+        day = stats.local_day(observed_at)
+        received[day] += 1
+        valid[day] += not future_dated and not (native or {}).get("late")
     faulty = _faulty_days(terminal.pk, days[0], days[-1])
-    expected = max(1, 86_400 // max(terminal.report_interval_s, 1))
-    if len(days) == 1 and TerminalDay.objects.filter(terminal=terminal, day=days[0]).update(
-        expected_reports=expected, received_reports=received[days[0]], readings_valid=valid[days[0]],
-        faulty=days[0] in faulty or not received[days[0]],
-    ):
-        return 1
     TerminalDay.objects.filter(terminal=terminal, day__in=days).delete()
     TerminalDay.objects.bulk_create([
         TerminalDay(terminal=terminal, day=day, expected_reports=expected, received_reports=received[day],
@@ -75,7 +90,7 @@ def refresh_terminal_days(terminal: Terminal, days: Iterable[date]) -> int:
     return len(days)
 
 
-def kpi_sums_by_region(root: Region, first: date, last: date, agreement_tolerance: float = 0.2
+def kpi_sums_by_region(root: Region, first: date, last: date, agreement_tolerance: float = kpi.AGREEMENT_TOLERANCE
                        ) -> dict[str, kpi.KpiSums]:
     """Sum the KPI counts per region code (of the terminals' and wells' own regions) within ``root``.
 
@@ -95,14 +110,17 @@ def kpi_sums_by_region(root: Region, first: date, last: date, agreement_toleranc
         expected_reports=Sum("expected_reports", filter=due), valid_readings=Sum("readings_valid"),
         readings=Sum("received_reports"),
     )
-    judged = Q(water_m3__gte=kpi.AGREEMENT_MIN_M3, estimated_water_m3__gte=kpi.AGREEMENT_MIN_M3)
-    within = Q(estimated_water_m3__gte=F("water_m3") * (1 - agreement_tolerance),
-               estimated_water_m3__lte=F("water_m3") * (1 + agreement_tolerance))
-    agreement = DailyUsage.objects.filter(
-        well__region__path__startswith=root.path, day__gte=first, day__lte=last
-    ).values("well__region_id").annotate(
-        agreement_judged=Count("id", filter=judged), agreement_ok=Count("id", filter=judged & within)
-    )
+    if agreement_tolerance == kpi.AGREEMENT_TOLERANCE:  # the bureau's tolerance: compiled in the monthly rollups
+        agreement = [{"well__region_id": code, "agreement_judged": figures["agreement_judged"],
+                      "agreement_ok": figures["agreement_ok"]}
+                     for code, figures in monthly.sums(first, last, root.path, by="well__region_id").items()]
+    else:
+        judged, agreeing = monthly.agreement_filters(agreement_tolerance)
+        agreement = DailyUsage.objects.filter(
+            well__region__path__startswith=root.path, day__gte=first, day__lte=last
+        ).values("well__region_id").annotate(
+            agreement_judged=Count("id", filter=judged), agreement_ok=Count("id", filter=agreeing)
+        )
     fields: dict[str, dict[str, int]] = defaultdict(dict)
     for row in counts:
         fields[row.pop("terminal__region_id")].update(row)
@@ -124,12 +142,14 @@ def roll_up_sums(parts: Iterable[kpi.KpiSums]) -> kpi.KpiSums:
     return _sums(dict(total))
 
 
-def kpi_sums(region: Region, first: date, last: date, agreement_tolerance: float = 0.2) -> kpi.KpiSums:
+def kpi_sums(region: Region, first: date, last: date,
+             agreement_tolerance: float = kpi.AGREEMENT_TOLERANCE) -> kpi.KpiSums:
     """Sum the KPI counts of everything within ``region`` over days first..last."""
     return roll_up_sums(kpi_sums_by_region(region, first, last, agreement_tolerance).values())
 
 
-def kpi_figures(region: Region, first: date, last: date, agreement_tolerance: float = 0.2) -> kpi.KpiFigures:
+def kpi_figures(region: Region, first: date, last: date,
+                agreement_tolerance: float = kpi.AGREEMENT_TOLERANCE) -> kpi.KpiFigures:
     """Return the KPIs of every terminal within ``region`` over days first..last."""
     return kpi.rates(kpi_sums(region, first, last, agreement_tolerance))
 

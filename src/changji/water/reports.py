@@ -22,9 +22,9 @@ from django.db.models import Count, Q, Sum
 
 from changji.core.models import Region, RegionLevel
 
-from . import stats
+from . import monthly, stats
 from .kpi import rates
-from .models import Alarm, Allocation, DailyUsage, Report, ReportPeriod, UsageSource, Well
+from .models import Alarm, Allocation, Report, ReportPeriod, Well
 from .performance import kpi_sums_by_region, roll_up_sums
 
 WELL_COLUMNS = ["县市", "机井编号", "机井名称", "取水户", "用途", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)",
@@ -78,11 +78,8 @@ def build_report(period: str, at: date, region: Region) -> ReportData:
     data = ReportData(region, period, first, last)
     start, _ = stats.day_bounds(first)
     _, end = stats.day_bounds(last)
-    per_well = {
-        row["well_id"]: row for row in DailyUsage.objects.filter(day__gte=first, day__lte=last).values("well_id")
-        .annotate(usage=Sum("usage_m3"), water=Sum("water_m3"), estimated=Sum("estimated_water_m3"),
-                  energy=Sum("energy_kwh"), estimated_days=Count("id", filter=Q(source=UsageSource.ESTIMATED)))
-    }
+    per_well = monthly.sums(first, last, region.path)
+    used_year = monthly.sums(date(first.year, 1, 1), last, region.path)  # 指标使用率: use since Jan 1
     alarms = dict(Alarm.objects.filter(raised_at__gte=start, raised_at__lt=end).values("well_id")
                   .annotate(n=Count("id")).values_list("well_id", "n"))
     county_figures = _county_figures(region, first, last, start, end)
@@ -97,13 +94,14 @@ def build_report(period: str, at: date, region: Region) -> ReportData:
         rows = []
         for well_id, code, name, use, _, user_code, user_name in by_county.get(county.code, []):
             figures = per_well.get(well_id, {})
-            rows.append([county.name, code, name, user_name or "", uses.get(use, use), _r(figures.get("usage")),
-                         _r(figures.get("water")), _r(figures.get("estimated")), _r(figures.get("energy")),
-                         figures.get("estimated_days", 0), alarms.get(well_id, 0)])
+            rows.append([county.name, code, name, user_name or "", uses.get(use, use), _r(figures.get("usage_m3")),
+                         _r(figures.get("water_m3")), _r(figures.get("estimated_water_m3")),
+                         _r(figures.get("energy_kwh")), figures.get("estimated_days") or 0, alarms.get(well_id, 0)])
+            county_figures["used_year"][county.code] += used_year.get(well_id, {}).get("usage_m3") or 0.0
             if user_code:
                 total = user_totals.setdefault(user_code, [user_code, user_name, county.name, 0, 0.0])
                 total[3] += 1
-                total[4] += figures.get("usage") or 0.0
+                total[4] += figures.get("usage_m3") or 0.0
         data.wells[county.name] = rows
         data.summary.append(_summary_row(county, rows, county_figures))
     data.water_users = [[*row[:4], round(row[4], 1)] for row in sorted(user_totals.values())]
@@ -125,13 +123,10 @@ def _by_county(rows: Any, key: str, value: str, paths: dict[str, str]) -> dict[s
 
 def _county_figures(region: Region, first: date, last: date, start: Any, end: Any) -> dict[str, Any]:
     """Per county: allocation, use since Jan 1, KPI sums, alarms raised and still open."""
-    wells_within = Q(well__region__path__startswith=region.path)
     allocations = Allocation.objects.filter(
         Q(well__isnull=False) | Q(region__level=RegionLevel.COUNTY), year=first.year,
         scope_region__path__startswith=region.path,
     ).values("scope_region_id").annotate(total=Sum("allocation_m3"))
-    used = DailyUsage.objects.filter(wells_within, day__gte=date(first.year, 1, 1), day__lte=last).values(
-        "well__region_id").annotate(total=Sum("usage_m3"))
     paths = dict(Region.objects.filter(path__startswith=region.path).values_list("code", "path"))
     kpis: dict[str, list[Any]] = defaultdict(list)
     for code, sums in kpi_sums_by_region(region, first, last).items():
@@ -142,7 +137,7 @@ def _county_figures(region: Region, first: date, last: date, start: Any, end: An
     open_rows = alarm_rows.filter(closed_at__isnull=True, cleared_at__isnull=True)
     return {
         "allocation": _by_county(allocations, "scope_region_id", "total", paths),
-        "used_year": _by_county(used, "well__region_id", "total", paths),
+        "used_year": defaultdict(float),  # filled per well by build_report
         "kpis": kpis,
         "raised": _by_county(alarm_rows.values("terminal__region_id").annotate(n=Count("id")),
                              "terminal__region_id", "n", paths),

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from django.db import transaction
 from django.db.models import Max, Min
 
-from . import stats
+from . import monthly, stats
 from .models import DailyUsage, Reading, Terminal, UsageSource, Well, WellCoefficient
 
 #: Rated figures are nameplate values; allow pumps some headroom before a rise counts as impossible.
@@ -157,6 +157,7 @@ def write_days(well: Well, rows: dict[date, DailyUsage], first: date, last: date
         row.water_sum_m3, row.energy_sum_kwh = round(water_sum, 6), round(energy_sum, 6)
         new_rows.append(row)
     DailyUsage.objects.bulk_create(new_rows, batch_size=1000)
+    monthly.refresh([well.pk], first, last)
     water_delta, energy_delta = water_sum - old_water_end, energy_sum - old_energy_end
     if water_delta or energy_delta:
         later = DailyUsage.objects.filter(well=well, day__gt=last)
@@ -192,31 +193,37 @@ def rebuild_well(well: Well, terminal_ids: list[int], since: date | None = None)
 
 
 def rebuild_usage(since: date | None = None, wells: Iterable[Well] | None = None) -> int:
-    """Rebuild DailyUsage for ``wells`` (default: all) from ``since``; idempotent. Return rows written."""
-    wells = list(wells if wells is not None else Well.objects.all())
-    terminals = _terminals_by_well(wells)
-    return sum(rebuild_well(well, terminals[well.pk], since) for well in wells if well.pk in terminals)
+    """Rebuild DailyUsage for ``wells`` (default: all) from ``since``; idempotent. Return rows written.
+
+    Runs in batches (``usage_batch``): clean series in bulk over arrays, the rest through
+    :func:`rebuild_well`, with the same rows either way.
+    """
+    from .usage_batch import rebuild_usage_batch  # it builds on this module
+
+    return rebuild_usage_batch(since, list(wells) if wells is not None else None)
 
 
-def update_for_readings(terminal_id: int, observed: Iterable[datetime]) -> tuple[date, date] | None:
+def update_for_readings(terminal: Terminal | int, observed: Iterable[datetime]) -> tuple[date, date] | None:
     """Recompute exactly the days that new or late readings of one terminal affect.
 
     A reading changes the segment from the reading before it and the one to the reading after it,
     so the affected days run from the day of the previous reading to the day of the next one (a
     back-filled reading inside a long gap re-spreads the whole gap). Return (first, last) day.
+    ``terminal`` may be the terminal with its well loaded (the live path saves the query) or its id.
     """
     times = sorted(observed)
     if not times:
         return None
-    terminal = Terminal.objects.select_related("well").get(pk=terminal_id)
+    if not isinstance(terminal, Terminal):
+        terminal = Terminal.objects.select_related("well").get(pk=terminal)
     if terminal.well is None:
         return None
-    terminal_ids = list(Terminal.objects.filter(well=terminal.well).values_list("id", flat=True))
     from .usage_live import append_readings  # the live path; it imports from this module
 
-    appended = append_readings(terminal.well, terminal_ids, times[0])
+    appended = append_readings(terminal.well, terminal.report_interval_s, times[0])
     if appended is not None:
         return appended
+    terminal_ids = list(Terminal.objects.filter(well=terminal.well).values_list("id", flat=True))
     around = Reading.objects.filter(terminal_id__in=terminal_ids)
     previous = around.filter(observed_at__lt=times[0]).aggregate(at=Max("observed_at"))["at"]
     following = around.filter(observed_at__gt=times[-1]).aggregate(at=Min("observed_at"))["at"]

@@ -7,7 +7,16 @@ from .frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
 from .quotas import Allocation, AllocationChange, QuotaPolicy
 from .readings import Reading
 from .registry import Meter, MeterKind, MeterReplacement, Terminal, WaterUser, WaterUserKind, Well, WellKind, WellUse
-from .usage import DailyUsage, DerivationCursor, Report, ReportPeriod, TerminalDay, UsageSource
+from .usage import (
+    DailyUsage,
+    DerivationCursor,
+    MonthlyUsage,
+    Report,
+    ReportPeriod,
+    SealedMonth,
+    TerminalDay,
+    UsageSource,
+)
 
 __all__ = [
     "Alarm",
@@ -24,6 +33,8 @@ __all__ = [
     "Command",
     "DailyUsage",
     "DerivationCursor",
+    "MonthlyUsage",
+    "SealedMonth",
     "CommandKind",
     "CommandState",
     "Frame",

@@ -121,3 +121,49 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_period_display()} {self.first_day}–{self.last_day} {self.region_id}"
+
+
+class MonthlyUsage(models.Model):
+    """One well's figures for one closed local month (月统计): a rollup of its DailyUsage rows.
+
+    Compiled when a month closes (``water.monthly``) and recompiled whenever late data changes a
+    day of a closed month, so month, quarter and year reports read about 10,000 rows per month
+    instead of 300,000. The open month is always summed from DailyUsage. Rebuildable at any time.
+    ``agreement_*`` count the well-days where metered water and 以电折水 were both at least
+    ``kpi.AGREEMENT_MIN_M3`` (judged) and within ``kpi.AGREEMENT_TOLERANCE`` of each other (ok).
+    """
+
+    well = models.ForeignKey("water.Well", on_delete=models.CASCADE, related_name="+", db_index=False)
+    month = models.DateField(_("月份（月初日）"))
+    usage_m3 = models.FloatField(_("认定用水量（立方米）"), null=True, blank=True)
+    water_m3 = models.FloatField(_("计量水量（立方米）"), null=True, blank=True)
+    estimated_water_m3 = models.FloatField(_("以电折水水量（立方米）"), null=True, blank=True)
+    energy_kwh = models.FloatField(_("用电量（千瓦时）"), null=True, blank=True)
+    estimated_days = models.PositiveIntegerField(_("以电折水天数"), default=0)
+    agreement_judged = models.PositiveIntegerField(_("参与比对天数"), default=0)
+    agreement_ok = models.PositiveIntegerField(_("比对一致天数"), default=0)
+
+    REGION_SCOPE = "well__region"
+
+    class Meta:
+        verbose_name = _("月用水量")
+        verbose_name_plural = _("月用水量")
+        constraints = [models.UniqueConstraint(fields=["well", "month"], name="monthly_usage_unique_month")]
+        indexes = [models.Index(fields=["month"])]
+
+    def __str__(self) -> str:
+        return f"{self.well_id} {self.month:%Y-%m}"
+
+
+class SealedMonth(models.Model):
+    """A closed month whose MonthlyUsage rows have been compiled for every well."""
+
+    month = models.DateField(_("月份（月初日）"), unique=True)
+    sealed_at = models.DateTimeField(_("汇总时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("已汇总月份")
+        verbose_name_plural = _("已汇总月份")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
