@@ -6,9 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from changji.core.models import AuditEntry
 from changji.water.aquifer import fuse, sweep_groundwater
-from changji.water.models import DailyUsage, Frame, Reading, Terminal, Well
+from changji.water.models import Alarm, DailyUsage, Frame, Reading, Terminal, Well
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +25,7 @@ def _falling_level(monitoring, days=30, start_depth=20.0, metres_per_day=0.05):
                 received_at=datetime(2026, 6, 1, tzinfo=UTC), depth_m=start_depth + metres_per_day * d, frame=frame)
         for d in range(days)
     ])
+    return terminal
 
 
 def test_extraction_within_five_km_and_a_falling_level_warn():
@@ -45,7 +45,15 @@ def test_extraction_within_five_km_and_a_falling_level_warn():
     assert fusion.warning is not None and fusion.warning.level == "critical"
     warned = sweep_groundwater(date(2026, 6, 30))
     assert [f.well for f in warned] == [monitoring]
-    assert AuditEntry.objects.filter(action="water.groundwater.warning").count() == 1
+    alarm = Alarm.objects.get(kind="groundwater_decline")
+    assert (alarm.well, alarm.severity, alarm.state) == (monitoring, "critical", "open")
+    assert alarm.evidence["nearby_wells"] == 1 and alarm.evidence["slope_m_per_30d"] == pytest.approx(1.5)
+    sweep_groundwater(date(2026, 6, 30))  # the same decline the next day: the same alarm, not a second one
+    assert Alarm.objects.filter(kind="groundwater_decline").count() == 1
+    Reading.objects.filter(terminal__well=monitoring).update(depth_m=20.0)  # the level steadies
+    sweep_groundwater(date(2026, 6, 30))
+    alarm.refresh_from_db()
+    assert alarm.state == "auto_cleared" and alarm.cleared_at is not None
 
 
 def test_no_warning_when_extraction_nearby_is_small():

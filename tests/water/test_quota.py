@@ -41,7 +41,7 @@ def test_quota_status(used, share, level, remaining):
 @pytest.mark.parametrize("allocation", [0.0, -10.0])
 def test_no_allocation_means_any_use_is_over(allocation):
     over = quota_status(allocation, 5.0)
-    assert math.isinf(over.share) and over.level == 1.0 and over.remaining_m3 == allocation - 5.0
+    assert math.isinf(over.share) and over.level == 1.0 and over.remaining == allocation - 5.0
     idle = quota_status(allocation, 0.0)
     assert idle.share == 0.0 and idle.level == 0.0
 
@@ -167,12 +167,12 @@ def test_roll_up_sums_usage_and_allocations_up_the_tree():
 
 def test_unit_with_no_allocation_anywhere_below_is_infinitely_over():
     result = roll_up({"w1": 10.0}, {}, {"w1": "v1"})
-    assert math.isinf(result["v1"].share) and result["v1"].allocation_m3 == 0.0
+    assert math.isinf(result["v1"].share) and result["v1"].allocation == 0.0
 
 
 def test_own_usage_of_an_inner_unit_is_added():
     result = roll_up({"w1": 10.0, "v1": 5.0}, {"v1": 100.0}, {"w1": "v1"})
-    assert result["v1"].used_m3 == 15.0 and result["w1"].used_m3 == 10.0
+    assert result["v1"].used == 15.0 and result["w1"].used == 10.0
 
 
 def test_empty_roll_up():

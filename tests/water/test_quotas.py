@@ -116,6 +116,25 @@ def test_auto_stop_at_100_percent_queues_pump_stop_once():
     assert (AuditEntry.objects.count(), Command.objects.count()) == (audit_count, command_count)
 
 
+def test_an_electricity_allocation_binds_when_its_share_is_higher():
+    """A flowmeter that under-reads still stops the pump: the kWh drawn count against the 电量指标."""
+    well = make_well()
+    allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=10_000, allocation_kwh=500)
+    use(well, date(2025, 6, 1), 100, kwh=410)  # 1 % of the water, 82 % of the electricity
+    result = sweep_quotas(TODAY)
+    assert result.warnings == [(allocation.pk, 0.8)] and result.stops == []
+    (warning,) = actions("water.quota.warning")
+    assert warning.reason == "用电量达到年度电量指标的 80%"
+    assert warning.detail["used_kwh"] == 410 and warning.detail["allocation_kwh"] == 500
+    use(well, date(2025, 6, 2), 10, kwh=100)
+    result = sweep_quotas(TODAY)
+    (stop,) = commands("pump_stop")
+    assert result.stops == [stop.pk] and stop.reason == "超年度电量指标（已用 510 kWh / 指标 500 kWh）"
+    Allocation.objects.filter(pk=allocation.pk).update(allocation_kwh=None)  # water alone is far from its limit
+    result = sweep_quotas(TODAY)
+    assert result.starts == [commands("pump_start")[0].pk]
+
+
 def test_only_the_allocations_year_counts():
     well = make_well()
     Allocation.objects.create(year=2025, well=well, allocation_m3=1000)

@@ -169,6 +169,12 @@ def _evaluate(terminal: Terminal, readings: Sequence[Reading], context: rules.We
     return _apply(terminal, rules.evaluate(views, context, now), now)
 
 
+def apply_signals(terminal: Terminal, signals: Sequence[rules.Signal], now: datetime
+                  ) -> tuple[list[Alarm], list[Alarm]]:
+    """Debounce and act on signals judged elsewhere (a sweep's ``rules.SWEPT_KINDS``); return (raised, cleared)."""
+    return _apply(terminal, signals, now)
+
+
 @transaction.atomic
 def _apply(terminal: Terminal, signals: Sequence[rules.Signal], now: datetime) -> tuple[list[Alarm], list[Alarm]]:
     """Debounce every signal against its locked counter, act on the decisions, store changed counters."""

@@ -9,14 +9,14 @@ warning comes while pumping goes on, from the level falling under the wells that
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Sum
+from django.utils import timezone
 
-from changji.core import audit
-
-from . import groundwater, stats
+from . import groundwater, rules, stats
+from .alarm_evaluation import apply_signals
 from .models import DailyUsage, Reading, Well, WellKind
 
 RADIUS_KM = 5.0
@@ -52,7 +52,7 @@ class Fusion:
 
 
 def fuse(well: Well, last: date, window_days: int = 30, index: groundwater.SpatialIndex | None = None,
-         radius_km: float = RADIUS_KM) -> Fusion:
+         radius_km: float = RADIUS_KM, **thresholds: float) -> Fusion:
     """Return the monitoring well's trend, the extraction within ``radius_km`` and any warning."""
     first = last - timedelta(days=window_days - 1)
     index = index or extraction_index()
@@ -61,22 +61,44 @@ def fuse(well: Well, last: date, window_days: int = 30, index: groundwater.Spati
         well_id__in=[site for site, _ in nearby], day__gte=first, day__lte=last
     ).aggregate(total=Sum("usage_m3"))["total"] or 0.0
     trend = groundwater.depth_trend(depth_series(well, first, last))
-    warning = groundwater.decline_warning(well.pk, trend, extraction, len(nearby))
+    warning = groundwater.decline_warning(well.pk, trend, extraction, len(nearby), **thresholds)
     return Fusion(well, first, last, trend, nearby, extraction, warning)
 
 
-def sweep_groundwater(last: date, window_days: int = 30) -> list[Fusion]:
-    """Fuse every monitoring well; audit each warning; return the fusions that warn."""
+def sweep_groundwater(last: date, window_days: int = 30, now: datetime | None = None) -> list[Fusion]:
+    """Fuse every monitoring well and judge the decline alarm on its terminal; return the fusions that warn.
+
+    The verdict goes through the alarm table like any rule (``rules.GROUNDWATER_DECLINE``): raised
+    once while the decline lasts, cleared when it stops, handled by operators as any alarm.
+    """
+    now = now or timezone.now()
     index = extraction_index()
+    rule = rules.RULES[rules.AlarmKind.GROUNDWATER_DECLINE]
     warned = []
-    for well in Well.objects.filter(kind=WellKind.MONITORING).select_related("region"):
-        fusion = fuse(well, last, window_days, index)
+    wells = Well.objects.filter(kind=WellKind.MONITORING).select_related("region").prefetch_related("terminals")
+    for well in wells:
+        fusion = fuse(well, last, window_days, index, fall_m_per_30d=rule.thresholds["fall_m_per_30d"],
+                      extraction_m3=rule.thresholds["extraction_m3"])
         if fusion.warning is not None:
             warned.append(fusion)
-            audit.record(
-                "water.groundwater.warning", target=well, level=fusion.warning.level,
-                slope_m_per_30d=round(fusion.warning.slope_m_per_30d, 3),
-                nearby_extraction_m3=round(fusion.nearby_extraction_m3, 1), nearby_wells=len(fusion.nearby),
-                window=f"{fusion.first}..{fusion.last}",
-            )
+        evidence = _evidence(fusion)
+        terminal = next(iter(well.terminals.all()), None)
+        if terminal is None or fusion.trend is None:
+            continue  # no depth readings to judge (they come through a terminal): the streaks stay as they were
+        severity = rules.Severity.CRITICAL if evidence.get("level") == "critical" else rule.severity
+        signal = rules.Signal(rules.AlarmKind.GROUNDWATER_DECLINE, fusion.warning is not None, severity,
+                              stats.day_bounds(last)[1], None, evidence)
+        apply_signals(terminal, [signal], now)
     return warned
+
+
+def _evidence(fusion: Fusion) -> dict[str, Any]:
+    evidence: dict[str, Any] = {
+        "window": f"{fusion.first}..{fusion.last}", "nearby_wells": len(fusion.nearby),
+        "nearby_extraction_m3": round(fusion.nearby_extraction_m3, 1),
+    }
+    if fusion.trend is not None:
+        evidence["slope_m_per_30d"] = round(fusion.trend.slope_m_per_day * 30, 3)
+    if fusion.warning is not None:
+        evidence["level"] = fusion.warning.level
+    return evidence

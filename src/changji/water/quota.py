@@ -23,42 +23,55 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = (0.8, 0.9, 1.0)
 
 @dataclass(frozen=True, slots=True)
 class QuotaStatus:
-    """Use against allocation; ``remaining_m3`` is negative once over."""
+    """Use against allocation, both in ``unit`` (m³, or kWh for an 电量指标); ``remaining`` is negative once over."""
 
-    allocation_m3: float
-    used_m3: float
+    allocation: float
+    used: float
     share: float
     level: float  #: the highest threshold reached, 0.0 if none
-    remaining_m3: float
+    remaining: float
+    unit: str = "m3"
 
 
-def _share(allocation_m3: float, used_m3: float) -> float:
+def _share(allocation: float, used: float) -> float:
     """Used over allocation. With no allocation (0 or negative) any use is infinitely over, none is 0."""
-    if allocation_m3 > 0:
-        return used_m3 / allocation_m3
-    return math.inf if used_m3 > 0 else 0.0
+    if allocation > 0:
+        return used / allocation
+    return math.inf if used > 0 else 0.0
 
 
-def quota_status(allocation_m3: float, used_m3: float,
-                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> QuotaStatus:
-    """Return the status of one unit.
+def quota_status(allocation: float, used: float,
+                 thresholds: Sequence[float] = DEFAULT_THRESHOLDS, unit: str = "m3") -> QuotaStatus:
+    """Return the status of one unit's allocation (water in m³ by default, or electricity in kWh).
 
-    An allocation of 0 or less means "no water may be taken": ``share`` is ``inf`` when anything was
+    An allocation of 0 or less means "nothing may be taken": ``share`` is ``inf`` when anything was
     used (every threshold reached) and 0.0 when nothing was.
     """
-    share = _share(allocation_m3, used_m3)
+    share = _share(allocation, used)
     level = max((t for t in thresholds if share >= t), default=0.0)
-    return QuotaStatus(allocation_m3, used_m3, share, level, allocation_m3 - used_m3)
+    return QuotaStatus(allocation, used, share, level, allocation - used, unit)
 
 
-def newly_crossed(previous_used_m3: float, used_m3: float, allocation_m3: float,
+def binding_status(water: QuotaStatus, energy: QuotaStatus | None) -> QuotaStatus:
+    """Return the allocation that binds: the one used to the larger share (water on a tie).
+
+    A well may hold an electricity allocation (年度电量指标, kWh) beside its water one: where the
+    flowmeter under-reads, the kWh the pump drew still counts against the holder (井电双控). Warnings
+    and the stop follow whichever of the two is further used.
+    """
+    if energy is not None and energy.share > water.share:
+        return energy
+    return water
+
+
+def newly_crossed(previous_used: float, used: float, allocation: float,
                   thresholds: Sequence[float] = DEFAULT_THRESHOLDS) -> list[float]:
     """Return the thresholds reached now but not before, ascending, so each warning goes out once.
 
     Use that goes down (a correction, a rebuilt day) crosses nothing.
     """
-    before = _share(allocation_m3, previous_used_m3)
-    now = _share(allocation_m3, used_m3)
+    before = _share(allocation, previous_used)
+    now = _share(allocation, used)
     return [t for t in sorted(thresholds) if before < t <= now]
 
 

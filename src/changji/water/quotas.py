@@ -42,6 +42,7 @@ __all__ = [
     "quota_overview",
     "sweep_quotas",
     "totals",
+    "used_kwh",
     "used_m3",
 ]
 
@@ -81,6 +82,24 @@ def used_m3(allocation: Allocation, until: date) -> float:
         return 0.0
     rows = DailyUsage.objects.filter(_holder_filter(allocation), day__range=(start, end))
     return rows.aggregate(total=Sum("usage_m3"))["total"] or 0.0
+
+
+def used_kwh(allocation: Allocation, until: date) -> float:
+    """Return the electricity the holder's wells drew in the year up to ``until`` (for an 电量指标)."""
+    start, end = _year_span(allocation.year, until)
+    if end < start:
+        return 0.0
+    rows = DailyUsage.objects.filter(_holder_filter(allocation), day__range=(start, end))
+    return rows.aggregate(total=Sum("energy_kwh"))["total"] or 0.0
+
+
+def allocation_status(allocation: Allocation, today: date, thresholds: Thresholds) -> quota.QuotaStatus:
+    """The binding status of an allocation: water, or electricity where an 电量指标 is set and further used."""
+    water = quota.quota_status(effective_allocation(allocation), used_m3(allocation, today), thresholds)
+    energy = None
+    if allocation.allocation_kwh is not None:
+        energy = quota.quota_status(allocation.allocation_kwh, used_kwh(allocation, today), thresholds, unit="kWh")
+    return quota.binding_status(water, energy)
 
 
 def policy_for(region: Region | None) -> tuple[Thresholds, quota.StopPolicy]:
@@ -136,7 +155,7 @@ def _sweep_one(allocation_id: int, today: date, by: Any, now: datetime, result: 
         if region_code not in policies:
             policies[region_code] = policy_for(allocation.scope_region)
         thresholds, stop_policy = policies[region_code]
-        status = quota.quota_status(effective_allocation(allocation), used_m3(allocation, today), thresholds)
+        status = allocation_status(allocation, today, thresholds)
         _warn(allocation, status, thresholds, by, result)
         if allocation.well_id is not None:
             _act(allocation, status, stop_policy, by, now, result)
@@ -157,13 +176,14 @@ def _json_share(share: float) -> float | None:
 def _warn(allocation: Allocation, status: quota.QuotaStatus, thresholds: Thresholds, by: Any,
           result: SweepResult) -> None:
     """Audit each threshold crossed since ``level_reached`` once, and remember the highest."""
-    previous = _used_at_level(allocation.level_reached, status.allocation_m3)
-    crossed = quota.newly_crossed(previous, status.used_m3, status.allocation_m3, thresholds)
+    previous = _used_at_level(allocation.level_reached, status.allocation)
+    crossed = quota.newly_crossed(previous, status.used, status.allocation, thresholds)
     crossed = [t for t in crossed if t > allocation.level_reached]  # guards float round-trips of the level
     for threshold in crossed:
+        what = "用电量达到年度电量指标" if status.unit == "kWh" else "用水量达到年度指标"
         audit.record("water.quota.warning", actor=by, target=allocation, region=allocation.scope_region,
-                     reason=f"用水量达到年度指标的 {threshold:.0%}", threshold=threshold,
-                     share=_json_share(status.share), used_m3=status.used_m3, allocation_m3=status.allocation_m3)
+                     reason=f"{what}的 {threshold:.0%}", threshold=threshold, share=_json_share(status.share),
+                     **_figures(status))
         result.warnings.append((allocation.pk, threshold))
     if crossed:
         allocation.level_reached = max(crossed)
@@ -186,9 +206,11 @@ def _act(allocation: Allocation, status: quota.QuotaStatus, policy: quota.StopPo
     action = quota.quota_action(status, policy, pump, now)
     if action is None:
         return
-    figures = f"已用 {status.used_m3:.0f} m³ / 指标 {status.allocation_m3:.0f} m³"
+    unit = "kWh" if status.unit == "kWh" else "m³"
+    figures = f"已用 {status.used:.0f} {unit} / 指标 {status.allocation:.0f} {unit}"
     if action == "stop":
-        kind, event, reason, sink = "pump_stop", "water.quota.stop", f"超年度用水指标（{figures}）", result.stops
+        what = "超年度电量指标" if status.unit == "kWh" else "超年度用水指标"
+        kind, event, reason, sink = "pump_stop", "water.quota.stop", f"{what}（{figures}）", result.stops
     elif pump.override_until is not None and now < pump.override_until:
         kind, event, sink = "pump_start", "water.quota.restore", result.starts
         reason = f"人工放行至 {timezone.localtime(pump.override_until):%Y-%m-%d %H:%M}（{allocation.override_reason}）"
@@ -201,8 +223,13 @@ def _act(allocation: Allocation, status: quota.QuotaStatus, policy: quota.StopPo
     allocation.stopped_by_quota = action == "stop"
     allocation.save(update_fields=["stopped_by_quota"])
     audit.record(event, actor=by, target=allocation, region=allocation.scope_region, reason=reason,
-                 commands=[str(c.pk) for c in commands], used_m3=status.used_m3,
-                 allocation_m3=status.allocation_m3, share=_json_share(status.share))
+                 commands=[str(c.pk) for c in commands], share=_json_share(status.share), **_figures(status))
+
+
+def _figures(status: quota.QuotaStatus) -> dict[str, float]:
+    """The audit detail of a status, with the unit in the names (used_m3 / used_kwh)."""
+    suffix = "kwh" if status.unit == "kWh" else "m3"
+    return {f"used_{suffix}": status.used, f"allocation_{suffix}": status.allocation}
 
 
 def _actor_name(by: Any) -> str:
@@ -328,11 +355,11 @@ def quota_overview(year: int, today: date, regions_under: Region) -> list[dict[s
         unit = f"county:{county.code}"
         rolled = statuses.get(unit) or quota.quota_status(0.0, 0.0)
         thresholds, _ = policy_for(county)
-        status = quota.quota_status(rolled.allocation_m3, rolled.used_m3, thresholds)
+        status = quota.quota_status(rolled.allocation, rolled.used, thresholds)
         rows.append({
             "region": county.code, "name": county.name, "year": year,
-            "allocation_m3": status.allocation_m3, "own_allocation": unit in allocation,
-            "used_m3": status.used_m3, "remaining_m3": status.remaining_m3,
+            "allocation_m3": status.allocation, "own_allocation": unit in allocation,
+            "used_m3": status.used, "remaining_m3": status.remaining,
             "share": _json_share(status.share), "level": status.level,
         })
     return rows

@@ -47,6 +47,7 @@ class AlarmKind(StrEnum):
     OVER_QUOTA = "over_quota"
     CLOCK_DRIFT = "clock_drift"
     PARAMETER_CHANGE = "parameter_change"
+    GROUNDWATER_DECLINE = "groundwater_decline"
 
 
 class Severity(StrEnum):
@@ -117,7 +118,13 @@ RULES: Mapping[AlarmKind, RuleSpec] = MappingProxyType({r.kind: r for r in (
           Severity.WARNING, {"ahead_s": 600.0}, True, 2, 2),
     _rule(K.PARAMETER_CHANGE, "参数变更", "终端参数被修改（SL651 ERC2 计数增加）：可能改了系数或地址，需核实。",
           "相邻两条数据的参数变更计数增加。", Severity.INFO, {}, False, 1, 1),
+    _rule(K.GROUNDWATER_DECLINE, "地下水位下降预警", "监测井水位下降过快，同时周边 5 km 内机井取水量大：应限采或核查。",
+          "近 30 天埋深趋势下降 > fall_m_per_30d 米，且半径内机井同期取水 > extraction_m3 立方米"
+          "（下降达 2 倍阈值为严重）；每日由地下水融合任务判定，不随单条数据判定。",
+          Severity.WARNING, {"fall_m_per_30d": 0.5, "extraction_m3": 50_000.0}, True, 1, 1),
 )})
+#: Kinds judged by a daily sweep over many wells (``aquifer``), not from one terminal's readings.
+SWEPT_KINDS = frozenset({AlarmKind.GROUNDWATER_DECLINE})
 del K
 
 
