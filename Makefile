@@ -6,13 +6,15 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+ASSETS := src/changji/core/static/vendor/.installed
+BROWSER := $(VENV)/.browser
 
 .PHONY: demo test
 
-demo: $(STAMP)
+demo: $(STAMP) $(ASSETS)
 	$(BIN)/changji demo
 
-test: $(STAMP)
+test: $(STAMP) $(ASSETS) $(BROWSER)
 	$(BIN)/python -m pytest
 
 $(STAMP): pyproject.toml
@@ -20,3 +22,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip==25.3
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Leaflet, markercluster, ECharts and htmx from the npm registry, copied into core's static files.
+$(ASSETS): package.json package-lock.json scripts/vendor_assets.py
+	npm ci --no-audit --no-fund --loglevel=error
+	$(PYTHON) scripts/vendor_assets.py
+	touch $(ASSETS)
+
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+$(BROWSER):
+	command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+	touch $(BROWSER)

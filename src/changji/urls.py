@@ -3,8 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from changji.api import api
+from changji.core.views import LoginView
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", api.urls),
+    path("water/", include("changji.water.urls")),
     path("", include("changji.core.urls")),
 ]

@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry
 from .region import Region, RegionLevel
+from .token import ApiToken
 from .user import Role, User
 
-__all__ = ["AuditEntry", "Region", "RegionLevel", "Role", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Region", "RegionLevel", "Role", "User"]

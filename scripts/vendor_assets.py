@@ -1,0 +1,42 @@
+"""Copy the front-end files the pages use from node_modules into core's static folder.
+
+Run by the Makefile after ``npm ci``. The copies are not committed (see .gitignore); templates refer
+to them as ``{% static 'vendor/...' %}``, so nothing is loaded from the internet at run time.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "src" / "changji" / "core" / "static" / "vendor"
+FILES = {
+    "leaflet/dist/leaflet.js": "leaflet/leaflet.js",
+    "leaflet/dist/leaflet.css": "leaflet/leaflet.css",
+    "leaflet/dist/images": "leaflet/images",
+    "leaflet.markercluster/dist/leaflet.markercluster.js": "leaflet/leaflet.markercluster.js",
+    "leaflet.markercluster/dist/MarkerCluster.css": "leaflet/MarkerCluster.css",
+    "leaflet.markercluster/dist/MarkerCluster.Default.css": "leaflet/MarkerCluster.Default.css",
+    "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
+    "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+}
+
+
+def main() -> int:
+    for source, target in FILES.items():
+        origin, destination = ROOT / "node_modules" / source, TARGET / target
+        if not origin.exists():
+            print(f"missing {origin}: run npm ci first", file=sys.stderr)
+            return 1
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():
+            shutil.copytree(origin, destination, dirs_exist_ok=True)
+        else:
+            shutil.copy2(origin, destination)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

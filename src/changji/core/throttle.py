@@ -1,0 +1,35 @@
+"""Login throttling: after ``MAX_FAILURES`` failed logins for one username from one address within
+``WINDOW``, that pair is refused until the window has passed. Counted in the default cache; the
+lockout is audited (``core.login.locked``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.cache import cache
+
+MAX_FAILURES = 5
+WINDOW = timedelta(minutes=15)
+
+
+def _key(username: str, address: str) -> str:
+    return f"login-failures:{username.strip().lower()}:{address}"
+
+
+def locked(username: str, address: str) -> bool:
+    return cache.get(_key(username, address), 0) >= MAX_FAILURES
+
+
+def failed(username: str, address: str) -> int:
+    """Count one failure; return the count in the current window."""
+    key = _key(username, address)
+    cache.add(key, 0, timeout=int(WINDOW.total_seconds()))
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=int(WINDOW.total_seconds()))
+        return 1
+
+
+def succeeded(username: str, address: str) -> None:
+    cache.delete(_key(username, address))
