@@ -1,7 +1,23 @@
 """Pages of the water app (一屏看水、一网治水、一图懂水)."""
 
+from django.urls import path
 
+from .web import alarms, dashboard, map, reports, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [
+    path("", dashboard.dashboard, name="dashboard"),
+    path("live/", dashboard.dashboard_live, name="dashboard_live"),
+    path("map/", map.map_page, name="map"),
+    path("map/wells.json", map.map_data, name="map_data"),
+    path("wells/<int:well_id>/", wells.well_page, name="well"),
+    path("wells/<int:well_id>/series.json", wells.well_series, name="well_series"),
+    path("wells/<int:well_id>/commands/", wells.well_commands, name="well_commands"),
+    path("wells/<int:well_id>/command/", wells.well_command, name="well_command"),
+    path("alarms/", alarms.alarm_list, name="alarms"),
+    path("alarms/<uuid:alarm_id>/", alarms.alarm_detail, name="alarm"),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/download", reports.report_download, name="report_download"),
+    path("terminals/quarantine/", terminals.quarantine, name="quarantine"),
+    path("terminals/quarantine/<int:quarantined_id>/register/", terminals.register, name="quarantine_register"),
 ]

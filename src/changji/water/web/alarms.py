@@ -1,0 +1,152 @@
+"""The alarm centre (告警中心): filter and page alarms; acknowledge, assign, resolve or dismiss them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from changji.core.models import Role
+from changji.core.scope import scope_queryset
+
+from .. import alarms as service
+from .. import rules
+from ..models import Alarm, AlarmEvent, Snapshot
+from .common import SEVERITY_LABELS, STATE_LABELS, counties
+
+PAGE_SIZE = 50
+ACTIONS = {"acknowledge": "确认", "assign": "派单", "resolve": "办结", "dismiss": "误报"}
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="核查人员")
+    due = forms.DateField(label="完成期限", widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label="说明", required=False)
+
+
+class ResolveForm(forms.Form):
+    result = forms.CharField(label="处理结果", widget=forms.Textarea(attrs={"rows": 2}))
+    snapshot = forms.ModelChoiceField(queryset=Snapshot.objects.none(), label="抓拍照片", required=False)
+    photo = forms.FileField(label="或上传现场照片", required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not data.get("snapshot") and not data.get("photo"):
+            raise forms.ValidationError("请选择抓拍照片或上传现场照片作为证据。")
+        return data
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(label="误报原因", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="说明", required=False)
+
+
+def _forms(request: HttpRequest, alarm: Alarm, data: Any = None, files: Any = None, action: str = ""
+           ) -> dict[str, forms.Form]:
+    def bound(name: str) -> tuple[Any, Any]:
+        return (data, files) if action == name else (None, None)
+
+    assign = AssignForm(*bound("assign"), prefix="assign")
+    assign.fields["assignee"].queryset = scope_queryset(
+        get_user_model().objects.filter(role=Role.MAINTENANCE_WORKER, is_active=True), request.user)
+    resolve = ResolveForm(*bound("resolve"), prefix="resolve")
+    resolve.fields["snapshot"].queryset = scope_queryset(Snapshot.objects.filter(terminal=alarm.terminal),
+                                                         request.user)
+    return {"acknowledge": NoteForm(*bound("acknowledge"), prefix="acknowledge"), "assign": assign,
+            "resolve": resolve, "dismiss": DismissForm(*bound("dismiss"), prefix="dismiss")}
+
+
+def _scoped(request: HttpRequest) -> Any:
+    return scope_queryset(Alarm.objects.select_related("terminal", "well", "assignee"), request.user)
+
+
+@login_required
+def alarm_list(request: HttpRequest) -> HttpResponse:
+    alarms = _scoped(request)
+    filters = {name: request.GET.get(name, "") for name in ("state", "kind", "severity", "county")}
+    if filters["state"] == "active":
+        alarms = alarms.filter(state__in=("open", "acknowledged", "assigned"))
+    elif filters["state"]:
+        alarms = alarms.filter(state=filters["state"])
+    if filters["kind"]:
+        alarms = alarms.filter(kind=filters["kind"])
+    if filters["severity"]:
+        alarms = alarms.filter(severity=filters["severity"])
+    county_list = counties(request)
+    if filters["county"] in {c.code for c in county_list}:
+        county = next(c for c in county_list if c.code == filters["county"])
+        alarms = alarms.filter(terminal__region__path__startswith=county.path)
+    page = Paginator(alarms.order_by("-raised_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "water/alarms.html", {
+        "page": page, "filters": filters, "query": query.urlencode(), "counties": county_list,
+        "states": STATE_LABELS, "severities": SEVERITY_LABELS,
+        "kinds": {kind.value: spec.title for kind, spec in rules.RULES.items()},
+    })
+
+
+def _save_photo(upload: Any) -> str:
+    name = f"alarm-photos/{uuid.uuid4().hex}-{upload.name}"
+    return default_storage.save(name, upload)
+
+
+def _apply(request: HttpRequest, alarm: Alarm, action: str, form: forms.Form) -> None:
+    data, user = form.cleaned_data, request.user
+    if action == "acknowledge":
+        service.acknowledge(alarm, user, note=data.get("note", ""))
+    elif action == "assign":
+        service.assign(alarm, user, assignee=data["assignee"], due=data["due"], note=data.get("note", ""))
+    elif action == "resolve":
+        evidence = data["snapshot"].pk if data.get("snapshot") else _save_photo(data["photo"])
+        service.resolve(alarm, user, result=data["result"], evidence=evidence)
+    else:
+        service.dismiss(alarm, user, reason=data["reason"])
+
+
+@login_required
+def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
+    """The alarm with its history and the action forms; POST action=acknowledge|assign|resolve|dismiss."""
+    alarm = get_object_or_404(_scoped(request), pk=alarm_id)
+    action, status = request.POST.get("action", ""), 200
+    all_forms = _forms(request, alarm, request.POST or None, request.FILES or None, action)
+    if request.method == "POST":
+        form = all_forms.get(action)
+        if form is None:
+            messages.error(request, "未知操作")
+            status = 400
+        elif form.is_valid():
+            try:
+                _apply(request, alarm, action, form)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+                status = 400
+            else:
+                messages.success(request, f"告警已{ACTIONS[action]}")
+                back = request.POST.get("next", "")
+                if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+                    return redirect(back)
+                return redirect("water:alarm", alarm_id=alarm.pk)
+        else:
+            status = 400
+    rule = rules.RULES.get(alarm.kind)
+    return render(request, "water/alarm.html", {
+        "alarm": alarm, "rule": rule, "forms": all_forms, "actions": ACTIONS, "state_labels": STATE_LABELS,
+        "severity_labels": SEVERITY_LABELS,
+        "events": scope_queryset(AlarmEvent.objects.filter(alarm=alarm), request.user),
+    }, status=status)

@@ -1,0 +1,57 @@
+"""Helpers shared by the water pages: the user's region, counties in scope, roles that may command."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from changji.core.models import Region, RegionLevel, Role
+from changji.core.scope import scope_queryset
+
+from ..alarm_workflow import AlarmState
+
+PREFECTURE_CODE = "652300"
+COMMAND_ROLES = frozenset({Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR})
+#: Alarms still waiting for someone (not closed by a result, a dismissal or recovery).
+OPEN_STATES = (AlarmState.OPEN, AlarmState.ACKNOWLEDGED, AlarmState.ASSIGNED)
+STATE_LABELS = {
+    "open": "待处理", "acknowledged": "已确认", "assigned": "已派单", "resolved": "已办结",
+    "auto_cleared": "自动恢复", "dismissed": "误报",
+}
+SEVERITY_LABELS = {"info": "提示", "warning": "一般", "major": "重要", "critical": "紧急"}
+
+
+def user_region(request: HttpRequest) -> Region:
+    """The region whose figures the user sees: their own, or the prefecture for an unbounded superuser."""
+    user: Any = request.user
+    if user.region is not None:
+        return user.region
+    if user.is_superuser:
+        return Region.objects.get(code=PREFECTURE_CODE)
+    raise PermissionDenied("账号未设置管辖区划")
+
+
+def counties(request: HttpRequest) -> list[Region]:
+    """The counties within the user's scope (none for a user bound below county level)."""
+    scoped = scope_queryset(Region.objects.filter(level=RegionLevel.COUNTY), request.user)
+    return list(scoped.order_by("code"))
+
+
+def county_code(path: str) -> str:
+    """The county code on a region path (nation/region/prefecture/county/…), the last code above county."""
+    codes = [code for code in path.split("/") if code]
+    return codes[RegionLevel.COUNTY] if len(codes) > RegionLevel.COUNTY else codes[-1]
+
+
+def can_command(user: Any) -> bool:
+    """Pump stop/start and other downlink commands: prefecture admins and county operators only."""
+    return bool(user.is_authenticated and (user.role in COMMAND_ROLES))
+
+
+def is_prefecture_user(user: Any) -> bool:
+    """Superusers and users bound at prefecture level or above (unscoped pages such as quarantine)."""
+    if user.is_superuser:
+        return True
+    return user.region is not None and user.region.level <= RegionLevel.PREFECTURE

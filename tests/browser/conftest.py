@@ -1,0 +1,113 @@
+"""Browser tests: Playwright drives Debian's chromium against pytest-django's live server.
+
+Playwright's sync API runs an event loop in the test thread, which Django's async-safety check
+takes for async code; the ORM calls in these tests are plain synchronous ones, so allow them.
+Nothing is downloaded: the system chromium is used, and the pages load only vendored assets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "x-Secret-2026"
+
+if not CHROMIUM.exists():
+    pytest.skip("浏览器测试需要 /usr/bin/chromium（未安装，跳过）", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def serialized_contents(django_db_setup):
+    """The database contents serialized at setup (the seeded regions), taken before Playwright starts."""
+    from django.db import connections
+
+    return {alias: connections[alias]._test_serialized_contents for alias in connections
+            if hasattr(connections[alias], "_test_serialized_contents")}
+
+
+@pytest.fixture(autouse=True)
+def keep_serialized_rollback(serialized_contents, transactional_db):
+    """Keep the serialized rollback of transactional tests working once Playwright runs in this thread.
+
+    With Playwright's event loop in the test thread, Django hands out a fresh connection wrapper that
+    lacks the contents serialized at setup, so the flush after a test would lose the migration data
+    (the seeded regions) for every later test. Put them back on the wrapper in use.
+    """
+    from django.db import connections
+
+    for alias, contents in serialized_contents.items():
+        if not hasattr(connections[alias], "_test_serialized_contents"):
+            connections[alias]._test_serialized_contents = contents
+
+
+@pytest.fixture(scope="module")
+def browser(serialized_contents):
+    """One chromium per test module; Playwright (and the event loop it runs in this thread) stops after it,
+    so later tests that call asyncio.run are not inside a running loop."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, accept_downloads=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    # Browser console errors and failed requests show in the captured output of a failing test.
+    page.on("console", lambda message: print("console", message.type, message.text))
+    page.on("pageerror", lambda error: print("pageerror", error))
+    page.on("requestfailed", lambda request: print("requestfailed", request.url))
+    page.on("response", lambda response: response.status >= 400 and print("http", response.status, response.url))
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def shot():
+    """Save a full-page screenshot under test-artifacts/ (gitignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def save(page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return save
+
+
+@pytest.fixture
+def login(make_user):
+    """Create an account and log in through the login form; return the user."""
+    from changji.core.models import Role
+
+    def do(page, username: str = "pref-admin", region: str | None = "652300", role: str = Role.PREFECTURE_ADMIN,
+           next_url: str = "/water/"):
+        user = make_user(username, region, role)
+        page.goto(f"/accounts/login/?next={next_url}")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.login button[type=submit]")
+        page.wait_for_url(f"**{next_url}")
+        return user
+
+    return do
+
+
+@pytest.fixture
+def terminal(transactional_db):
+    """A well in 呼图壁县 (652323) with one SZY206 terminal."""
+    from changji.water.models import Terminal, Well
+
+    well = Well.objects.create(code="652323-00001", name="呼图壁县1号机井", region_id="652323", latitude=44.3,
+                               longitude=86.9, pump_rated_power_kw=30, pump_rated_flow_m3h=55)
+    return Terminal.objects.create(protocol="szy206", address="6523230001", well=well, region_id="652323")
