@@ -1,13 +1,19 @@
 """Admin pages of the water app: the administrators' registry maintenance and evidence views.
 
 Every page is region scoped (core.admin_scope). Frames, readings, snapshots and commands are
-evidence: read-only here. Quarantined terminals are registered in one step with an action.
+evidence: read-only here. Quarantined terminals are registered in one step with an action; wells
+and water users can be imported from an XLSX workbook (``registry_import``).
 """
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from changji.core.admin_scope import ReadOnlyAdmin, RegionScopedAdmin
@@ -25,6 +31,9 @@ from .models import (
     Well,
 )
 from .registry import register_quarantined
+from .registry_import import WorkbookError, import_registry, template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class TerminalInline(admin.TabularInline):
@@ -47,6 +56,10 @@ class WaterUserAdmin(RegionScopedAdmin):
     search_fields = ["code", "name", "licence_number"]
 
 
+class RegistryImportForm(forms.Form):
+    workbook = forms.FileField(label=_("XLSX 工作簿"), help_text=_("工作表「取水户」与「机井」，表头见模板"))
+
+
 @admin.register(Well)
 class WellAdmin(RegionScopedAdmin):
     list_display = ["code", "name", "kind", "use", "region", "water_user", "pump_rated_power_kw"]
@@ -54,6 +67,40 @@ class WellAdmin(RegionScopedAdmin):
     search_fields = ["code", "name"]
     raw_id_fields = ["water_user"]
     inlines = [TerminalInline, MeterInline]
+    change_list_template = "admin/water/well/change_list.html"
+
+    def get_urls(self):  # noqa: ANN201
+        own = [
+            path("import/", self.admin_site.admin_view(self.import_view), name="water_well_import"),
+            path("import/template.xlsx", self.admin_site.admin_view(self.template_view),
+                 name="water_well_import_template"),
+        ]
+        return own + super().get_urls()
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Bulk import of water users and wells: all rows or none, every error listed (registry_import)."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        form = RegistryImportForm(request.POST or None, request.FILES or None)
+        errors: list[str] = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = import_registry(form.cleaned_data["workbook"].read(), request.user)
+            except WorkbookError as error:
+                errors = [str(error)]
+            else:
+                errors = result.errors
+                if not errors:
+                    self.message_user(request, result.summary(), messages.SUCCESS)
+                    return redirect("admin:water_well_changelist")
+        context = {**self.admin_site.each_context(request), "title": _("批量导入取水户与机井"), "form": form,
+                   "errors": errors, "opts": self.model._meta}
+        return TemplateResponse(request, "admin/water/well/import.html", context, status=400 if errors else 200)
+
+    def template_view(self, request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(template(), content_type=XLSX)
+        response["Content-Disposition"] = 'attachment; filename="registry-template.xlsx"'
+        return response
 
 
 @admin.register(Terminal)

@@ -1,0 +1,128 @@
+"""Region scope on every page and API endpoint, generated from the URL conf.
+
+A county operator of 呼图壁县 (652323) asks every water page and every API route for objects of
+玛纳斯县 (652324): routes with an object in the path must answer 403 or 404 (and change nothing);
+routes without one must not show the other county's wells, even when asked for its region. A new
+route with a path parameter this test does not know fails the test until it is added to
+``FOREIGN``, so no endpoint can be forgotten.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from changji.core.models import AuditEntry
+from changji.water.models import Alarm, AlarmEvent, Command, QuarantinedTerminal
+
+pytestmark = pytest.mark.django_db
+
+SCOPED_PREFIXES = ("water/", "api/")
+CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def routes() -> list[tuple[str, str]]:
+    """Every (route, name) under the scoped prefixes, as a path template with <converter:name> parts."""
+    found: list[tuple[str, str]] = []
+
+    def walk(patterns, prefix: str) -> None:
+        for entry in patterns:
+            route = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, route)
+            elif isinstance(entry, URLPattern) and route.startswith(SCOPED_PREFIXES):
+                found.append((route.lstrip("^").rstrip("$"), entry.name or ""))
+
+    walk(get_resolver().url_patterns, "")
+    return found
+
+
+@pytest.fixture
+def world(make_user, make_terminal):
+    """An operator of 652323, and in 652324 a well with a terminal, an open alarm and a command."""
+    operator = make_user("hutubi", "652323", role="county_operator")
+    own = make_terminal("6523230001", county="652323")
+    foreign = make_terminal("6523240001", county="652324")
+    alarm = Alarm.objects.create(terminal=foreign, well=foreign.well, kind="door_open", severity="warning",
+                                 state="open", raised_at=timezone.now() - timedelta(hours=1))
+    command = Command.objects.create(terminal=foreign, kind="pump_stop", reason="测试", requested_by_name="x",
+                                     expires_at=timezone.now() + timedelta(hours=1))
+    quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523249999",
+                                                     first_seen_at=timezone.now(), last_seen_at=timezone.now())
+    foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
+                   "command_id": command.pk, "quarantined_id": quarantined.pk}
+    return operator, own, foreign, foreign_ids
+
+
+def fill(route: str, ids: dict) -> str:
+    def value(match: re.Match) -> str:
+        name = match["name"]
+        if name not in ids:
+            raise AssertionError(f"route {route!r} has the parameter {name!r}: add it to the scope test's objects")
+        return str(ids[name])
+
+    return "/" + CONVERTER.sub(value, route)
+
+
+def state():
+    return (AuditEntry.objects.count(), AlarmEvent.objects.count(), Command.objects.count(),
+            list(Alarm.objects.values_list("state", flat=True)), QuarantinedTerminal.objects.count())
+
+
+BODY = {"to": "acknowledged", "note": "越权测试", "reason": "越权测试", "kind": "pump_stop", "result": "x",
+        "confirm": "1", "well_id": 0}
+
+
+def shows(response, code: str) -> bool:
+    """Whether the response body mentions ``code`` (XLSX bodies are opened and searched cell by cell)."""
+    kind = response.get("Content-Type", "")
+    if "spreadsheetml" in kind:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return any(code in str(cell) for sheet in book for row in sheet.iter_rows(values_only=True)
+                   for cell in row if cell is not None)
+    body = b"".join(response) if response.streaming else response.content
+    return code.encode() in body
+
+
+def test_every_route_is_known():
+    assert len(routes()) >= 20  # the water pages and the API are mounted
+
+
+def test_objects_of_another_county_are_404_or_403_everywhere(client, world):
+    operator, _, _, ids = world
+    client.force_login(operator)
+    checked = 0
+    for route, name in routes():
+        if "<" not in route:
+            continue
+        url = fill(route, ids)
+        before = state()
+        response = client.get(url)
+        if response.status_code == 405:
+            response = client.post(url, BODY)
+            if response.status_code in (415, 422) or response["Content-Type"].startswith("application/json"):
+                response = client.post(url, BODY, content_type="application/json")
+        assert response.status_code in (403, 404), f"{name or route}: {url} answered {response.status_code}"
+        assert state() == before, f"{name or route}: {url} changed something"
+        checked += 1
+    assert checked >= 8
+
+
+def test_lists_and_exports_never_show_another_county(client, world):
+    operator, own, foreign, _ = world
+    client.force_login(operator)
+    for route, name in routes():
+        if "<" in route or route.endswith(("openapi.json", "docs")):
+            continue
+        for query in ("", "?region=652324", "?county=652324"):
+            response = client.get("/" + route + query)
+            assert response.status_code < 500, f"{name or route}{query}: {response.status_code}"
+            if response.status_code == 200:
+                assert not shows(response, foreign.well.code), f"{name or route}{query} shows {foreign.well.code}"
