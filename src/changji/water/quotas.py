@@ -27,9 +27,9 @@ from changji.core import audit
 from changji.core.models import Region
 from changji.core.models.region import RegionLevel
 
-from . import quota
+from . import monthly, quota
 from .commands import SUPPORTED_KINDS, queue_command
-from .models import Allocation, AllocationChange, DailyUsage, QuotaPolicy, Terminal
+from .models import Allocation, AllocationChange, DailyUsage, QuotaPolicy, Terminal, Well
 from .stats import local_day
 from .totals import totals
 
@@ -316,13 +316,12 @@ def _overview_units(year: int, today: date, under: Region) -> tuple[dict[str, fl
             parent[target] = f"county:{county}"
 
     start, end = _year_span(year, today)
-    used_rows = (DailyUsage.objects.filter(day__range=(start, end), well__region__path__startswith=under.path)
-                 .values("well__code", "well__region__path", "well__water_user__code", "well__water_user__region__path")
-                 .annotate(used=Sum("usage_m3")))
-    for row in used_rows:
-        usage[f"well:{row['well__code']}"] = row["used"] or 0.0
-        link(row["well__code"], row["well__region__path"], row["well__water_user__code"],
-             row["well__water_user__region__path"])
+    used = monthly.sums(start, end, under.path, figures=("usage_m3",)) if start <= end else {}
+    wells = Well.objects.filter(pk__in=list(used)).values_list("pk", "code", "region__path", "water_user__code",
+                                                                "water_user__region__path")
+    for well_id, code, path, user_code, user_path in wells.iterator(chunk_size=5000):
+        usage[f"well:{code}"] = used[well_id]["usage_m3"] or 0.0
+        link(code, path, user_code, user_path)
     for a in (Allocation.objects.filter(year=year, scope_region__path__startswith=under.path)
               .select_related("well__water_user__region", "well__region", "water_user__region", "region")
               .annotate(added=Sum("changes__amount_m3"))):

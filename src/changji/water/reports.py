@@ -79,7 +79,7 @@ def build_report(period: str, at: date, region: Region) -> ReportData:
     start, _ = stats.day_bounds(first)
     _, end = stats.day_bounds(last)
     per_well = monthly.sums(first, last, region.path)
-    used_year = monthly.sums(date(first.year, 1, 1), last, region.path)  # 指标使用率: use since Jan 1
+    used_year = monthly.sums(date(first.year, 1, 1), last, region.path, figures=("usage_m3",))  # 指标使用率
     alarms = dict(Alarm.objects.filter(raised_at__gte=start, raised_at__lt=end).values("well_id")
                   .annotate(n=Count("id")).values_list("well_id", "n"))
     county_figures = _county_figures(region, first, last, start, end)

@@ -9,6 +9,7 @@ from .readings import Reading
 from .registry import Meter, MeterKind, MeterReplacement, Terminal, WaterUser, WaterUserKind, Well, WellKind, WellUse
 from .usage import (
     DailyUsage,
+    DashboardFigures,
     DerivationCursor,
     MonthlyUsage,
     Report,
@@ -32,6 +33,7 @@ __all__ = [
     "WellCoefficient",
     "Command",
     "DailyUsage",
+    "DashboardFigures",
     "DerivationCursor",
     "MonthlyUsage",
     "SealedMonth",
