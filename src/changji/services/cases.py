@@ -1,0 +1,386 @@
+"""Case handling (办件): one window intake, parallel departmental approval, results issued together.
+
+一次受理、后台分发、同步审批、按时反馈、办结出件. Every move is checked against ``workflow``'s tables,
+appends a ``CaseEvent`` (the applicant's progress view), writes the audit entry
+``services.case.<state>`` or ``services.sub_case.<state>``, and notifies the applicant at the
+milestones (``notify``). Deadlines are in working days (``workdays``) and run from acceptance
+(受理), as the 行政许可法 counts them; the working days an application waited for the applicant's
+补齐补正 before acceptance are kept (``suspended_days``) so handling statistics leave them out.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from changji.core import audit
+
+from . import bundles, notify, workdays
+from .identity import IdentifierError, validate_resident_id, validate_uscc
+from .models import ApplicantKind, Bundle, BundleStatus, Case, CaseEvent, Material, SubCase
+from .workflow import (
+    CASE_LABELS,
+    SUB_CASE_LABELS,
+    CaseState,
+    SubCaseState,
+    TransitionError,
+    check_case_move,
+    check_sub_case_move,
+    join_outcome,
+)
+
+
+class CaseError(ValueError):
+    """A refused request, with the field at fault (for 400 responses and form errors)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Applicant:
+    kind: str
+    name: str
+    identifier: str
+    phone: str = ""
+
+
+def _local_today(now: datetime | None = None) -> date:
+    return timezone.localdate(now or timezone.now())
+
+
+def _actor(by: Any) -> str:
+    return by.get_username() if getattr(by, "is_authenticated", False) else str(by)
+
+
+def item_specs(bundle: Bundle) -> list[bundles.ItemSpec]:
+    """The bundle's items as plain specs for ``bundles`` (form fields, materials, conditions)."""
+    specs = []
+    for link in bundle.bundle_items.select_related("item").order_by("position"):
+        item = link.item
+        specs.append(bundles.ItemSpec(
+            code=item.code, condition=link.condition,
+            fields=tuple(bundles.FormField(f["name"], f["label"], f.get("kind", "text"), f.get("required", True),
+                                           tuple(f.get("choices", ()))) for f in item.form_fields),
+            materials=tuple(bundles.MaterialSpec(m["code"], m["name"], m.get("required", True))
+                            for m in item.materials),
+        ))
+    return specs
+
+
+def _validate_applicant(applicant: Applicant) -> str:
+    try:
+        if applicant.kind == ApplicantKind.ENTERPRISE:
+            return validate_uscc(applicant.identifier)
+        if applicant.kind == ApplicantKind.PERSON:
+            return validate_resident_id(applicant.identifier)
+    except IdentifierError as error:
+        raise CaseError("applicant_identifier", str(error)) from error
+    raise CaseError("applicant_kind", f"未知的申请人类型：{applicant.kind}")
+
+
+def _receipt_number(case_region: str, today: date) -> str:
+    prefix = f"{case_region}{today:%Y%m%d}"
+    count = Case.objects.filter(receipt_number__startswith=prefix).count()
+    return f"{prefix}{count + 1:05d}"
+
+
+def _event(case: Case, from_state: str, to_state: str, by: Any, note: str = "", sub_case: SubCase | None = None,
+           **detail: Any) -> None:
+    CaseEvent.objects.create(case=case, sub_case=sub_case, from_state=from_state, to_state=to_state,
+                             by_name=_actor(by), note=note)
+    action = f"services.sub_case.{to_state}" if sub_case else f"services.case.{to_state}"
+    audit.record(action, actor=by, target=sub_case or case, region=case.region, reason=note,
+                 receipt_number=case.receipt_number, **detail)
+
+
+def _move_case(case: Case, target: CaseState, by: Any, note: str = "", **fields: Any) -> None:
+    current = CaseState(case.state)
+    try:
+        check_case_move(current, target, fields)
+    except TransitionError as error:
+        raise CaseError(error.field, error.message) from error
+    case.state = target
+    case.save()
+    _event(case, current, target, by, note)
+
+
+def _move_sub_case(sub: SubCase, target: SubCaseState, by: Any, note: str = "", **fields: Any) -> None:
+    current = SubCaseState(sub.state)
+    try:
+        check_sub_case_move(current, target, fields)
+    except TransitionError as error:
+        raise CaseError(error.field, error.message) from error
+    sub.state = target
+    sub.save()
+    _event(sub.case, current, target, by, note, sub_case=sub)
+
+
+@transaction.atomic
+def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str, Any],
+           materials: dict[str, tuple[str, bytes]], by: Any, now: datetime | None = None) -> Case:
+    """File an application: one form, one set of materials (``{code: (file name, bytes)}``)."""
+    if bundle.status != BundleStatus.PUBLISHED:
+        raise CaseError("bundle", "该一件事未发布，不能申请")
+    identifier = _validate_applicant(applicant)
+    if not applicant.name.strip():
+        raise CaseError("applicant_name", "请填写申请人名称")
+    specs = bundles.applicable_items(item_specs(bundle), answers)
+    merged = {m.code: m for m in bundles.merged_materials(specs)}
+    unknown = sorted(set(materials) - set(merged))
+    if unknown:
+        raise CaseError("materials", f"不需要的材料：{'、'.join(unknown)}")
+    now = now or timezone.now()
+    for _ in range(5):  # two windows filing at the same instant race for a number: take the next one
+        try:
+            with transaction.atomic():
+                case = Case.objects.create(
+                    receipt_number=_receipt_number(bundle.region_id, _local_today(now)),
+                    query_code=f"{secrets.randbelow(10**6):06d}", bundle=bundle, region=bundle.region,
+                    applicant_kind=applicant.kind, applicant_name=applicant.name.strip(),
+                    applicant_identifier=identifier, applicant_phone=applicant.phone, channel=channel,
+                    form_data=answers, submitted_at=now,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise CaseError("receipt_number", "受理编号冲突，请重试")
+    _store_materials(case, materials, merged)
+    _event(case, "", CaseState.SUBMITTED, by, "提交申请")
+    notify.send(case, f"您的申请已提交，受理编号 {case.receipt_number}，查询码 {case.query_code}。")
+    return case
+
+
+def _store_materials(case: Case, materials: dict[str, tuple[str, bytes]],
+                     merged: dict[str, bundles.MergedMaterial]) -> None:
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    for code, (filename, content) in materials.items():
+        spec = merged[code]
+        Material.objects.filter(case=case, code=code).delete()  # a corrected upload replaces the old one
+        material = Material(case=case, code=code, name=spec.name, sha256=hashlib.sha256(content).hexdigest(),
+                            item_codes=list(spec.items))
+        material.file.save(filename, ContentFile(content), save=True)
+
+
+def missing_for(case: Case) -> list[str]:
+    """What the application still lacks, as one complete list."""
+    specs = bundles.applicable_items(item_specs(case.bundle), case.form_data)
+    supplied = case.materials.values_list("code", flat=True)
+    return bundles.missing(bundles.merged_fields(specs), bundles.merged_materials(specs), case.form_data, supplied)
+
+
+@transaction.atomic
+def request_correction(case: Case, by: Any, missing: list[str], now: datetime | None = None) -> Case:
+    """补齐补正: tell the applicant everything missing at once; the clock stops until they answer."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _move_case(case, CaseState.CORRECTION, by, "；".join(missing), missing=missing)
+    case.correction_list = missing
+    case.correction_started_on = _local_today(now)
+    case.save(update_fields=["correction_list", "correction_started_on"])
+    notify.send(case, f"您的申请 {case.receipt_number} 需要补正：{'；'.join(missing)}。")
+    return case
+
+
+@transaction.atomic
+def resubmit(case: Case, answers: dict[str, Any], materials: dict[str, tuple[str, bytes]], by: Any,
+             now: datetime | None = None) -> Case:
+    """The applicant answers a correction request; the working days it took are added to the suspension."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.state != CaseState.CORRECTION:
+        raise CaseError("state", "该办件不在补正状态")
+    case.form_data = {**case.form_data, **answers}
+    specs = bundles.applicable_items(item_specs(case.bundle), case.form_data)
+    _store_materials(case, materials, {m.code: m for m in bundles.merged_materials(specs)})
+    case.suspended_days += workdays.working_days_between(case.correction_started_on, _local_today(now))
+    case.correction_started_on = None
+    case.save()
+    _move_case(case, CaseState.SUBMITTED, by, "已补正")
+    return case
+
+
+@transaction.atomic
+def refuse(case: Case, by: Any, reason: str) -> Case:
+    """不予受理, with the reason the applicant is told."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _move_case(case, CaseState.REFUSED, by, reason, reason=reason)
+    notify.send(case, f"您的申请 {case.receipt_number} 不予受理：{reason}")
+    return case
+
+
+@transaction.atomic
+def accept(case: Case, by: Any, now: datetime | None = None) -> list[SubCase]:
+    """受理: split into one sub-case per applicable item and dispatch them to their departments at once."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    lacking = missing_for(case)
+    if lacking:
+        raise CaseError("materials", f"材料或表单不全，请先告知补正：{'；'.join(lacking)}")
+    today = _local_today(now)
+    _move_case(case, CaseState.ACCEPTED, by, "受理并分发")
+    case.accepted_on = today
+    case.save(update_fields=["accepted_on"])
+    codes = [spec.code for spec in bundles.applicable_items(item_specs(case.bundle), case.form_data)]
+    items = {link.item.code: link.item for link in case.bundle.bundle_items.select_related("item")}
+    subs = []
+    for code in codes:
+        item = items[code]
+        sub = SubCase.objects.create(
+            case=case, item=item, department_id=item.department_id,
+            due_on=workdays.add_working_days(today, item.promised_limit_days),
+            legal_due_on=workdays.add_working_days(today, item.statutory_limit_days),
+        )
+        _event(case, "", SubCaseState.PENDING, by, f"分发至{item.department.name}", sub_case=sub)
+        subs.append(sub)
+    notify.send(case, f"您的申请 {case.receipt_number} 已受理，已同步分发 {len(subs)} 个部门办理。")
+    return subs
+
+
+def _reviewer_may_act(sub: SubCase, by: Any) -> None:
+    from changji.core.scope import scope_queryset
+
+    if not scope_queryset(SubCase.objects.filter(pk=sub.pk), by).exists():
+        raise CaseError("sub_case", "无权办理该分办件")
+
+
+@transaction.atomic
+def claim(sub: SubCase, by: Any, now: datetime | None = None) -> SubCase:
+    sub = SubCase.objects.select_for_update().select_related("case").get(pk=sub.pk)
+    _reviewer_may_act(sub, by)
+    _move_sub_case(sub, SubCaseState.CLAIMED, by, "认领")
+    sub.assignee, sub.claimed_at = by, now or timezone.now()
+    sub.save(update_fields=["assignee", "claimed_at"])
+    return sub
+
+
+@transaction.atomic
+def release(sub: SubCase, by: Any, note: str = "释放") -> SubCase:
+    """Back to the department inbox (by the reviewer, or by the system when they did not act in time)."""
+    sub = SubCase.objects.select_for_update().select_related("case").get(pk=sub.pk)
+    _move_sub_case(sub, SubCaseState.PENDING, by, note)
+    sub.assignee, sub.claimed_at = None, None
+    sub.save(update_fields=["assignee", "claimed_at"])
+    return sub
+
+
+@transaction.atomic
+def decide(sub: SubCase, by: Any, approve: bool, opinion: str, licence_number: str = "",
+           valid_until: date | None = None, now: datetime | None = None) -> SubCase:
+    """准予 / 不予许可 by the reviewer who claimed it; the case joins when its last sub-case ends."""
+    sub = SubCase.objects.select_for_update().select_related("case").get(pk=sub.pk)
+    if sub.assignee_id != getattr(by, "pk", None):
+        raise CaseError("sub_case", "请先认领该分办件")
+    if approve and not licence_number.strip():
+        raise CaseError("licence_number", "准予许可须填写证照编号")
+    target = SubCaseState.APPROVED if approve else SubCaseState.REFUSED
+    _move_sub_case(sub, target, by, opinion, opinion=opinion)
+    sub.opinion, sub.licence_number, sub.valid_until = opinion, licence_number.strip(), valid_until
+    sub.decided_at = now or timezone.now()
+    sub.save()
+    _join(sub.case, by)
+    return sub
+
+
+@transaction.atomic
+def commit(sub: SubCase, by: Any, commitment: str, now: datetime | None = None) -> SubCase:
+    """承诺即准入: the applicant's signed commitment approves the item at once; a verification is due."""
+    sub = SubCase.objects.select_for_update().select_related("case", "item").get(pk=sub.pk)
+    if not sub.item.commitment_allowed:
+        raise CaseError("commitment", f"{sub.item.name}不适用告知承诺")
+    if not commitment.strip():
+        raise CaseError("commitment", "请填写承诺书内容")
+    _move_sub_case(sub, SubCaseState.COMMITTED, by, "申请人已签署承诺书")
+    today = _local_today(now)
+    sub.opinion = commitment.strip()
+    sub.licence_number = f"CN-{sub.case.receipt_number}-{sub.item.code}"
+    sub.decided_at = now or timezone.now()
+    sub.verification_due_on = workdays.add_working_days(today, sub.item.verification_days)
+    sub.save()
+    _join(sub.case, by)
+    return sub
+
+
+@transaction.atomic
+def verify(sub: SubCase, by: Any, outcome: str, opinion: str) -> SubCase:
+    """The verification after 承诺即准入: confirmed, rectify, or revoked (recorded against the applicant)."""
+    sub = SubCase.objects.select_for_update().select_related("case").get(pk=sub.pk)
+    _reviewer_may_act(sub, by)
+    targets = {"confirmed": SubCaseState.CONFIRMED, "rectify": SubCaseState.RECTIFY,
+               "revoked": SubCaseState.REVOKED}
+    if outcome not in targets:
+        raise CaseError("outcome", f"未知的核查结论：{outcome}")
+    _move_sub_case(sub, targets[outcome], by, opinion, opinion=opinion)
+    if outcome == "revoked":
+        audit.record("services.applicant.revoked", actor=by, target=sub, region=sub.case.region, reason=opinion,
+                     applicant_identifier=sub.case.applicant_identifier)
+    notify.send(sub.case, f"{sub.case.receipt_number} 承诺事项核查结论：{SUB_CASE_LABELS[targets[outcome]]}。")
+    return sub
+
+
+def _join(case: Case, by: Any) -> None:
+    """When every sub-case has ended, the case is results_ready (or every open one is withdrawn first)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.state != CaseState.ACCEPTED:
+        return
+    subs = list(case.sub_cases.select_for_update())
+    states = [SubCaseState(s.state) for s in subs]
+    if case.bundle.refusal_fails_case and SubCaseState.REFUSED in states:
+        for sub in subs:  # one refusal fails the whole case: the others stop
+            if sub.state in (SubCaseState.PENDING, SubCaseState.CLAIMED):
+                _move_sub_case(sub, SubCaseState.WITHDRAWN, "system", "其他事项不予许可，整件终止")
+        states = [SubCaseState(s.state) for s in case.sub_cases.all()]
+    outcome = join_outcome(states, case.bundle.refusal_fails_case)
+    if outcome is None:
+        return
+    case.outcome = outcome
+    case.save(update_fields=["outcome"])
+    _move_case(case, CaseState.RESULTS_READY, by, f"各事项均已办结（{outcome}）")
+    notify.send(case, f"您的申请 {case.receipt_number} 已全部办结，请到综合窗口领取结果。")
+
+
+@transaction.atomic
+def issue(case: Case, by: Any, handed_to: str, now: datetime | None = None) -> Case:
+    """综合窗口出件: all results handed over together, with who received them."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not handed_to.strip():
+        raise CaseError("handed_to", "请填写领取人")
+    _move_case(case, CaseState.ISSUED, by, f"出件，领取人：{handed_to.strip()}")
+    case.issued_at, case.handed_to = now or timezone.now(), handed_to.strip()
+    case.save(update_fields=["issued_at", "handed_to"])
+    notify.send(case, f"您的申请 {case.receipt_number} 已出件，欢迎对本次服务进行评价。")
+    return case
+
+
+@transaction.atomic
+def rate(case: Case, by: Any, rating: int, comment: str = "") -> Case:
+    """好差评 after issue: 1 (很不满意) to 5 (非常满意)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise CaseError("rating", "评价须为 1 至 5 分")
+    _move_case(case, CaseState.RATED, by, comment, rating=rating)
+    case.rating, case.rating_comment = rating, comment.strip()
+    case.save(update_fields=["rating", "rating_comment"])
+    return case
+
+
+def progress(case: Case) -> dict[str, Any]:
+    """The applicant's view: ordered history with dates, and the expected end per item and overall."""
+    subs = list(case.sub_cases.select_related("item", "department"))
+    return {
+        "receipt_number": case.receipt_number, "bundle": case.bundle.name, "state": CASE_LABELS[CaseState(case.state)],
+        "history": [{"at": e.at, "state": (SUB_CASE_LABELS[SubCaseState(e.to_state)] if e.sub_case_id
+                                           else CASE_LABELS[CaseState(e.to_state)]), "note": e.note}
+                    for e in case.events.all()],
+        "items": [{"item": s.item.name, "department": s.department.name,
+                   "state": SUB_CASE_LABELS[SubCaseState(s.state)], "due_on": s.due_on} for s in subs],
+        "expected_end": max((s.due_on for s in subs), default=None),
+    }

@@ -1,0 +1,106 @@
+"""The service catalogue (事项目录): departments, items, and bundles (一件事) of items, versioned."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Department(models.Model):
+    """An approving department (审批部门) of a service centre's region."""
+
+    code = models.CharField(_("部门编码"), max_length=32, unique=True)
+    name = models.CharField(_("部门名称"), max_length=64)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("审批部门")
+        verbose_name_plural = _("审批部门")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Item(models.Model):
+    """One administrative item (政务服务事项) with its limits, fee, form fields and materials."""
+
+    code = models.CharField(_("事项编码"), max_length=32, unique=True)
+    name = models.CharField(_("事项名称"), max_length=128)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="items")
+    legal_basis = models.TextField(_("设定依据"), blank=True)
+    statutory_limit_days = models.PositiveSmallIntegerField(_("法定时限（工作日）"))
+    promised_limit_days = models.PositiveSmallIntegerField(_("承诺时限（工作日）"))
+    fee_yuan = models.DecimalField(_("收费（元）"), max_digits=10, decimal_places=2, default=0)
+    commitment_allowed = models.BooleanField(_("适用告知承诺"), default=False)
+    verification_days = models.PositiveSmallIntegerField(_("承诺核查时限（工作日）"), default=20)
+    #: [{"name", "label", "kind", "required", "choices"}], see services.bundles.FormField
+    form_fields = models.JSONField(_("表单字段"), default=list, blank=True)
+    #: [{"code", "name", "required"}], see services.bundles.MaterialSpec
+    materials = models.JSONField(_("申请材料"), default=list, blank=True)
+
+    REGION_SCOPE = "department__region"
+
+    class Meta:
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundleCategory(models.TextChoices):
+    WHOLESALE_RETAIL = "wholesale_retail", _("批发零售")
+    RESIDENT_SERVICES = "resident_services", _("居民服务")
+    LEASING = "leasing", _("租赁")
+    FOOD_PROCESSING = "food_processing", _("食品加工")
+    TRANSPORT = "transport", _("交通运输")
+
+
+class BundleStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLISHED = "published", _("已发布")
+    RETIRED = "retired", _("已停用")
+
+
+class Bundle(models.Model):
+    """One version of a bundle (一件事). Cases keep the version they started on; edits make a new draft."""
+
+    code = models.CharField(_("一件事编码"), max_length=32)
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    name = models.CharField(_("名称"), max_length=128)
+    category = models.CharField(_("类别"), max_length=32, choices=BundleCategory.choices)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
+    lead_department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+",
+                                        verbose_name=_("牵头部门"))
+    status = models.CharField(_("状态"), max_length=16, choices=BundleStatus.choices, default=BundleStatus.DRAFT)
+    refusal_fails_case = models.BooleanField(_("任一事项不予许可则整件不予办理"), default=False)
+    description = models.TextField(_("说明"), blank=True)
+    demo = models.BooleanField(_("演示数据"), default=False)
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("一件事")
+        verbose_name_plural = _("一件事")
+        constraints = [models.UniqueConstraint(fields=["code", "version"], name="bundle_code_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class BundleItem(models.Model):
+    """An item in a bundle, with the condition on the applicant's answers that makes it apply."""
+
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="bundle_items")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    #: None (always applies), {"field": name, "equals": value} or {"field": name, "in": [...]}
+    condition = models.JSONField(_("适用条件"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("一件事包含事项")
+        verbose_name_plural = _("一件事包含事项")
+        ordering = ["bundle", "position"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "item"], name="bundle_item_once")]
