@@ -35,6 +35,7 @@ def staff(make_user):
     reviewers = {}
     for code in ("SCJG", "CGJ"):
         reviewers[code] = make_user(f"reviewer-{code}", "652302", role="department_reviewer")
+        Department.objects.get(code=f"652302-{code}").reviewers.add(reviewers[code])
     return clerk, reviewers
 
 
@@ -122,6 +123,8 @@ def test_a_reviewer_of_another_department_cannot_claim_or_decide(restaurant, sta
     outsider = make_user("outsider", "652301", role="department_reviewer")
     with pytest.raises(CaseError):
         cases.claim(licence, outsider)
+    with pytest.raises(CaseError):  # same region, another department
+        cases.claim(licence, reviewers["CGJ"])
     cases.claim(licence, reviewers["SCJG"])
     with pytest.raises(CaseError) as error:
         cases.decide(licence, reviewers["CGJ"], True, "同意", "X-1")
@@ -130,3 +133,15 @@ def test_a_reviewer_of_another_department_cannot_claim_or_decide(restaurant, sta
         cases.decide(licence, reviewers["SCJG"], True, "同意", "")
     assert error.value.field == "licence_number"
     assert Department.objects.filter(region_id="652302").count() == 5
+
+
+def test_the_demo_seeds_bundles_and_staff_idempotently(db):
+    from django.apps import apps
+
+    config = apps.get_app_config("services")
+    first = config.prepare_demo()
+    assert "5 demo bundles" in first and "fukang-clerk" in first
+    config.prepare_demo()
+    assert Bundle.objects.filter(demo=True).count() == 5
+    scjg = Department.objects.get(code="652302-SCJG")
+    assert list(scjg.reviewers.values_list("username", flat=True)) == ["fukang-scjg"]

@@ -8,7 +8,14 @@ class ServicesConfig(AppConfig):
     verbose_name = "一件事一次办"
 
     def prepare_demo(self) -> str:
-        """Seed the demo catalogue (marked as demo data): departments, items and five bundles."""
-        from .demo_catalogue import seed_demo_catalogue
+        """Seed the demo catalogue (marked as demo data) and the service centre's demo accounts."""
+        import os
 
-        return f"services: {len(seed_demo_catalogue())} demo bundles published"
+        from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT
+
+        from .demo_catalogue import seed_demo_catalogue, seed_demo_staff
+
+        bundles = seed_demo_catalogue()
+        staff = seed_demo_staff(os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT))
+        return (f"services: {len(bundles)} demo bundles published; window and reviewers: {', '.join(staff)}"
+                " (the administrator's password)")

@@ -245,11 +245,23 @@ def accept(case: Case, by: Any, now: datetime | None = None) -> list[SubCase]:
     return subs
 
 
-def _reviewer_may_act(sub: SubCase, by: Any) -> None:
+def for_reviewer(sub_cases: Any, user: Any) -> Any:
+    """Limit sub-cases to the user's region (core.scope) and to the departments the user reviews for.
+
+    A superuser without a region sees every department's sub-cases (administration); everyone else
+    only those of departments that list them among their reviewers.
+    """
     from changji.core.scope import scope_queryset
 
-    if not scope_queryset(SubCase.objects.filter(pk=sub.pk), by).exists():
-        raise CaseError("sub_case", "无权办理该分办件")
+    scoped = scope_queryset(sub_cases, user)
+    if getattr(user, "is_superuser", False):
+        return scoped
+    return scoped.filter(department__reviewers=user)
+
+
+def _reviewer_may_act(sub: SubCase, by: Any) -> None:
+    if not for_reviewer(SubCase.objects.filter(pk=sub.pk), by).exists():
+        raise CaseError("sub_case", "无权办理该分办件：不属于您所在部门或辖区")
 
 
 @transaction.atomic

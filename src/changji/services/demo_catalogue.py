@@ -87,3 +87,22 @@ def seed_demo_catalogue() -> list[Bundle]:
                                             for n, (item, cond) in enumerate(members)])
         out.append(bundle)
     return out
+
+
+def seed_demo_staff(password: str) -> list[str]:
+    """Demo accounts of the 阜康市 service centre: a window clerk and one reviewer per department.
+
+    Existing accounts keep their passwords. Returns the usernames.
+    """
+    from changji.core.models import Role, User
+
+    accounts = [("fukang-clerk", Role.WINDOW_CLERK, None)]
+    accounts += [(f"fukang-{code.lower()}", Role.DEPARTMENT_REVIEWER, code) for code in DEPARTMENTS]
+    for username, role, department in accounts:
+        user, created = User.objects.get_or_create(username=username, defaults={"role": role, "region_id": REGION})
+        if created:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if department:
+            Department.objects.get(code=f"{REGION}-{department}").reviewers.add(user)
+    return [username for username, _, _ in accounts]

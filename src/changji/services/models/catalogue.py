@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,9 @@ class Department(models.Model):
     code = models.CharField(_("部门编码"), max_length=32, unique=True)
     name = models.CharField(_("部门名称"), max_length=64)
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
+    #: The accounts that review this department's sub-cases (the inbox and decisions are theirs alone).
+    reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="service_departments", blank=True,
+                                       verbose_name=_("审批人员"))
 
     REGION_SCOPE = "region"
 
