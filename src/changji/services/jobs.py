@@ -1,0 +1,74 @@
+"""Periodic jobs of the service centre: hand back stale claims, and list sub-cases about to run out of time.
+
+Both are meant to run from a scheduler (e.g. hourly / every morning); they take ``now`` / ``today`` as arguments
+so the caller (and the tests) decide the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from . import cases, workdays
+from .cases import CaseError
+from .models import SubCase
+from .workflow import SubCaseState
+
+__all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "overdue_warnings", "release_stale_claims"]
+
+STALE_CLAIM_NOTE = "超时未办理，退回部门待认领"
+
+
+def release_stale_claims(now: datetime, after: timedelta = timedelta(hours=24)) -> int:
+    """Return to the department inbox every sub-case claimed longer than ``after`` ago; return how many.
+
+    A reviewer who claims a sub-case and then does not act blocks it for everyone else in the department; after
+    ``after`` (claimed_at < now - after) the system releases it through ``cases.release`` (by ``"system"``, with the
+    note ``STALE_CLAIM_NOTE``), so the usual event, audit entry and state check apply and any colleague may claim
+    it again. Each release is its own transaction; a sub-case decided or released in the meantime is skipped.
+    """
+    cutoff = now - after
+    stale = SubCase.objects.filter(state=SubCaseState.CLAIMED, claimed_at__lt=cutoff).order_by("claimed_at", "pk")
+    released = 0
+    for sub in stale.only("pk"):
+        try:
+            cases.release(sub, "system", note=STALE_CLAIM_NOTE)
+        except CaseError:  # decided (or released) since the query: nothing to hand back
+            continue
+        released += 1
+    return released
+
+
+@dataclass(frozen=True)
+class OverdueWarning:
+    """An open sub-case whose promised time limit is nearly used up ("yellow") or used up ("red")."""
+
+    sub_case: SubCase
+    level: str
+    remaining_days: int
+    due_on: date
+
+
+def overdue_warnings(today: date) -> list[OverdueWarning]:
+    """Return the open (pending or claimed) sub-cases whose clock shows "yellow" or "red" on ``today``; no writes.
+
+    The clock is ``workdays.Clock(started=accepted_on, limit_days=<promised limit>)``: the promised limit is the
+    number of working days from acceptance to the stored ``due_on`` (so it agrees with the due date the applicant
+    was given even if the catalogue changed since). The case's ``suspended_days`` are not added: they are the days
+    spent on 补正 *before* acceptance, already outside a clock that starts at acceptance, and ``due_on`` does not
+    include them either. "red" means due today or overdue, "yellow" at most max(1, 20 % of the limit) working
+    days left. Sorted red first, then by due date.
+    """
+    working_days = lru_cache(maxsize=None)(workdays.working_days_between)
+    open_subs = (SubCase.objects.filter(state__in=(SubCaseState.PENDING, SubCaseState.CLAIMED),
+                                        case__accepted_on__isnull=False)
+                 .select_related("case", "item", "department", "assignee").order_by("due_on", "pk"))
+    warnings = []
+    for sub in open_subs:
+        clock = workdays.Clock(started=sub.case.accepted_on, limit_days=working_days(sub.case.accepted_on, sub.due_on))
+        level = clock.warning(today)
+        if level in ("yellow", "red"):
+            warnings.append(OverdueWarning(sub, level, clock.remaining(today), sub.due_on))
+    warnings.sort(key=lambda w: (w.level != "red", w.due_on, w.sub_case.pk))
+    return warnings
