@@ -12,5 +12,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", api.urls),
     path("water/", include("changji.water.urls")),
+    path("services/", include("changji.services.urls")),
     path("", include("changji.core.urls")),
 ]

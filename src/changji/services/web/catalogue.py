@@ -1,0 +1,161 @@
+"""The public catalogue of bundles (一件事) and the online application (一表申请、一套材料)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from .. import bundles, cases
+from ..demo_catalogue import QUESTIONS
+from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Channel
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+APPLICANT_FIELDS = ("applicant_kind", "applicant_name", "applicant_identifier", "applicant_phone")
+
+
+def _published() -> Any:
+    return Bundle.objects.filter(status=BundleStatus.PUBLISHED).select_related("lead_department")
+
+
+def _entry(bundle: Bundle) -> dict[str, Any]:
+    links = list(bundle.bundle_items.select_related("item", "item__department").order_by("position"))
+    fields = {q["name"]: q["label"] for q in QUESTIONS}
+    return {
+        "bundle": bundle,
+        "items": [{"item": link.item, "condition": link.condition,
+                   "condition_label": fields.get(link.condition["field"], link.condition["field"])
+                   if link.condition else ""} for link in links],
+        "materials": bundles.merged_materials(cases.item_specs(bundle)),
+    }
+
+
+def catalogue(request: HttpRequest) -> HttpResponse:
+    """Published bundles by category, with items, departments, limits, fees and the merged materials."""
+    by_category = []
+    for value, label in BundleCategory.choices:
+        entries = [_entry(b) for b in _published().filter(category=value).order_by("code", "-version")]
+        if entries:
+            by_category.append({"label": label, "entries": entries})
+    return render(request, "services/catalogue.html", {"categories": by_category})
+
+
+def _form_field(spec: bundles.FormField, required: bool) -> forms.Field:
+    label = spec.label + ("（事项要求）" if spec.required and not required else "")
+    if spec.kind == "bool":
+        return forms.BooleanField(label=spec.label, required=False)
+    if spec.kind == "number":
+        return forms.DecimalField(label=label, required=required)
+    if spec.kind == "date":
+        return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    if spec.kind == "choice":
+        return forms.ChoiceField(label=label, required=required,
+                                 choices=[("", "—")] + [(c, c) for c in spec.choices])
+    return forms.CharField(label=label, required=required, max_length=200)
+
+
+def questions() -> list[bundles.FormField]:
+    return [bundles.FormField(q["name"], q["label"], q.get("kind", "text"), q.get("required", False))
+            for q in QUESTIONS]
+
+
+class ApplicationForm(forms.Form):
+    """The one form: the applicant, the bundle's questions, every item's fields once, one upload per material.
+
+    Item fields and materials are optional here: which items apply depends on the answers, and what is
+    still lacking is told to the applicant once, as one list, by the window (补齐补正).
+    """
+
+    applicant_kind = forms.ChoiceField(label="申请人类型", choices=ApplicantKind.choices)
+    applicant_name = forms.CharField(label="申请人名称", max_length=128)
+    applicant_identifier = forms.CharField(label="统一社会信用代码/身份证号码", max_length=18)
+    applicant_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+
+    def __init__(self, bundle: Bundle, *args: Any, correction: bool = False, **kwargs: Any) -> None:
+        """``correction``: the applicant's answer to 补正 (no applicant fields, no questions; blanks keep answers)."""
+        super().__init__(*args, **kwargs)
+        specs = cases.item_specs(bundle)
+        used = set() if correction else {c["field"] for link in bundle.bundle_items.all() if (c := link.condition)}
+        if correction:
+            for name in APPLICANT_FIELDS:
+                del self.fields[name]
+        self.question_names = [q.name for q in questions() if q.name in used]
+        for q in questions():
+            if q.name in used:
+                self.fields[q.name] = _form_field(q, False)
+        self.answer_names = list(self.question_names)
+        for spec in bundles.merged_fields(specs):
+            if spec.name not in self.fields:
+                self.fields[spec.name] = _form_field(spec, False)
+                self.answer_names.append(spec.name)
+        self.materials = bundles.merged_materials(specs)
+        for m in self.materials:
+            self.fields[f"material_{m.code}"] = forms.FileField(
+                label=m.name + ("（必需）" if m.required else ""), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for m in self.materials:
+            upload = data.get(f"material_{m.code}")
+            if upload is not None and upload.size > MAX_UPLOAD_BYTES:
+                self.add_error(f"material_{m.code}", "文件不能超过 20 MB")
+        return data
+
+    def answers(self) -> dict[str, Any]:
+        return {name: _json(self.cleaned_data.get(name)) for name in self.answer_names
+                if self.cleaned_data.get(name) not in (None, "")}
+
+    def uploads(self) -> dict[str, tuple[str, bytes]]:
+        out = {}
+        for m in self.materials:
+            upload = self.cleaned_data.get(f"material_{m.code}")
+            if upload:
+                out[m.code] = (upload.name, upload.read())
+        return out
+
+    def applicant_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in APPLICANT_FIELDS if name in self.fields]
+
+    def answer_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.answer_names]
+
+    def material_fields(self) -> list[forms.BoundField]:
+        return [self[f"material_{m.code}"] for m in self.materials]
+
+
+def _json(value: Any) -> Any:
+    """Form values as JSON for ``Case.form_data``: whole numbers as int, other decimals as float, dates ISO."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int | float):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def add_case_error(form: forms.Form, error: cases.CaseError) -> None:
+    """Put a refused request on its field when the form has it, else on the whole form."""
+    field = error.field if error.field in form.fields else None
+    if field is None and f"material_{error.field}" in form.fields:
+        field = f"material_{error.field}"
+    form.add_error(field, error.message)
+
+
+def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
+    """POST the one form: ``cases.submit(channel="online")``; a refusal is a 400 and nothing is stored."""
+    bundle = get_object_or_404(_published(), pk=bundle_id)
+    form = ApplicationForm(bundle, request.POST or None, request.FILES or None)
+    if request.method != "POST":
+        return render(request, "services/apply.html", {"bundle": bundle, "form": form})
+    if form.is_valid():
+        applicant = cases.Applicant(**{name.removeprefix("applicant_"): form.cleaned_data[name].strip()
+                                       for name in APPLICANT_FIELDS})
+        try:
+            case = cases.submit(bundle, applicant, Channel.ONLINE, form.answers(), form.uploads(), by="applicant")
+        except cases.CaseError as error:
+            add_case_error(form, error)
+        else:
+            return render(request, "services/applied.html", {"case": case, "missing": cases.missing_for(case)})
+    return render(request, "services/apply.html", {"bundle": bundle, "form": form}, status=400)

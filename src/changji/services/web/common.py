@@ -1,0 +1,79 @@
+"""Helpers shared by the services pages: role checks, looking up a case for the applicant, certificate data."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+from changji.core.models import Role
+
+from .. import certificate
+from ..models import Case, SubCase
+from ..workflow import CaseState, SubCaseState
+
+#: What the certificate prints for a sub-case. Items granted on commitment stay "承诺即准入" after a
+#: confirming verification (so a printed certificate keeps verifying); a revocation flips it to 不予许可.
+CERTIFICATE_OUTCOMES = {
+    SubCaseState.APPROVED: "准予许可", SubCaseState.REFUSED: "不予许可", SubCaseState.WITHDRAWN: "不予许可",
+    SubCaseState.COMMITTED: "承诺即准入", SubCaseState.CONFIRMED: "承诺即准入", SubCaseState.RECTIFY: "承诺即准入",
+    SubCaseState.REVOKED: "不予许可",
+}
+ISSUED_STATES = (CaseState.ISSUED, CaseState.RATED)
+
+
+def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Login (anonymous → login page), then one of the roles or a superuser (else 403)."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user: Any = request.user
+            if not (user.is_superuser or user.role in roles):
+                raise PermissionDenied("无权访问该页面")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+window_required = role_required(Role.WINDOW_CLERK)
+reviewer_required = role_required(Role.DEPARTMENT_REVIEWER)
+
+
+def find_case(receipt_number: str, query_code: str) -> Case | None:
+    """The case for a receipt number and its query code; None for either wrong (the caller says only 未找到)."""
+    case = Case.objects.select_related("bundle").filter(receipt_number=receipt_number.strip()).first()
+    if case is None or not secrets.compare_digest(case.query_code.encode(), query_code.strip().encode()):
+        return None
+    return case
+
+
+def certificate_items(case: Case) -> tuple[certificate.CertificateItem, ...]:
+    subs = SubCase.objects.filter(case=case).select_related("item", "department").order_by("pk")
+    return tuple(certificate.CertificateItem(
+        item_name=s.item.name, department=s.department.name, outcome=CERTIFICATE_OUTCOMES[SubCaseState(s.state)],
+        licence_number=s.licence_number or None, valid_until=s.valid_until) for s in subs)
+
+
+def case_fingerprint(case: Case) -> str:
+    return certificate.fingerprint(receipt_number=case.receipt_number, bundle_name=case.bundle.name,
+                                   applicant_identifier=case.applicant_identifier, items=certificate_items(case),
+                                   issued_at=case.issued_at)
+
+
+def certificate_data(case: Case, verify_base: str) -> certificate.CertificateData:
+    """The 办结凭证 of an issued case; ``verify_base`` is the absolute URL of the public verify page."""
+    digest = case_fingerprint(case)
+    return certificate.CertificateData(
+        receipt_number=case.receipt_number, bundle_name=case.bundle.name, applicant_name=case.applicant_name,
+        applicant_identifier=case.applicant_identifier, issued_at=case.issued_at,
+        issuing_office=f"{case.region.name}政务服务中心", items=certificate_items(case),
+        verify_url=certificate.build_verify_url(verify_base, case.receipt_number, digest), digest=digest)

@@ -1,0 +1,148 @@
+"""The department inbox (部门收件箱): claim, release, approve or refuse; verify items granted on commitment.
+
+Scope: sub-cases go through ``cases.for_reviewer``, i.e. ``scope_queryset`` (the reviewer's region) and
+then the departments that list the reviewer (``Department.reviewers``); a superuser without a region sees
+all. The ``?department=`` filter only narrows the list, it grants nothing. A sub-case outside scope is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from changji.core.scope import scope_queryset
+
+from .. import cases, workdays
+from ..demo_catalogue import QUESTIONS
+from ..models import Department, SubCase
+from ..workflow import SUB_CASE_LABELS, SubCaseState
+from .common import reviewer_required
+
+OPEN_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED, SubCaseState.COMMITTED, SubCaseState.RECTIFY)
+ACTIONS = {"claim": "认领", "release": "释放", "approve": "准予许可", "refuse": "不予许可", "verify": "承诺核查"}
+WARNING_LABELS = {"green": "正常", "yellow": "临期", "red": "到期/超期"}
+
+
+class NoteForm(forms.Form):
+    pass
+
+
+class ApproveForm(forms.Form):
+    opinion = forms.CharField(label="审批意见", widget=forms.Textarea(attrs={"rows": 2}))
+    licence_number = forms.CharField(label="证照编号", max_length=64)
+    valid_until = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RefuseForm(forms.Form):
+    opinion = forms.CharField(label="不予许可理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class VerifyForm(forms.Form):
+    outcome = forms.ChoiceField(label="核查结论", choices=[("confirmed", "核查属实"), ("rectify", "责令整改"),
+                                                         ("revoked", "撤销许可")])
+    opinion = forms.CharField(label="核查意见", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _scoped(request: HttpRequest) -> Any:
+    return cases.for_reviewer(SubCase.objects.select_related("case", "item", "department", "assignee"),
+                              request.user)
+
+
+def clock(sub: SubCase, today: Any) -> dict[str, Any]:
+    """The promised-limit clock of an open sub-case: due day, green/yellow/red, overdue."""
+    if sub.state not in (SubCaseState.PENDING, SubCaseState.CLAIMED) or sub.case.accepted_on is None:
+        return {"due_on": sub.due_on, "warning": "", "overdue": False}
+    running = workdays.Clock(started=sub.case.accepted_on, limit_days=sub.item.promised_limit_days)
+    return {"due_on": sub.due_on, "warning": running.warning(today), "overdue": running.overdue(today)}
+
+
+@reviewer_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The reviewer's sub-cases, open ones first by due day; filters ``department`` and ``state`` (all|open)."""
+    subs = _scoped(request)
+    departments = list(scope_queryset(Department.objects.filter(pk__in=subs.values("department")), request.user)
+                       .order_by("code"))
+    department = request.GET.get("department", "")
+    if department and department in {d.code for d in departments}:
+        subs = subs.filter(department__code=department)
+    state = request.GET.get("state", "open")
+    if state == "open":
+        subs = subs.filter(state__in=OPEN_STATES)
+    elif state in {s.value for s in SubCaseState}:
+        subs = subs.filter(state=state)
+    today = workdays.today_in_shanghai()
+    rows = [{"sub": s, "state": SUB_CASE_LABELS[SubCaseState(s.state)], **clock(s, today)}
+            for s in subs.order_by("due_on", "pk")[:200]]
+    return render(request, "services/inbox.html", {
+        "rows": rows, "departments": departments, "department": department, "state": state,
+        "states": {s.value: label for s, label in SUB_CASE_LABELS.items()}, "warning_labels": WARNING_LABELS})
+
+
+def _forms(sub: SubCase, user: Any, data: Any, action: str) -> dict[str, forms.Form]:
+    def bound(name: str) -> Any:
+        return data if action == name else None
+
+    available: dict[str, forms.Form] = {}
+    if sub.state == SubCaseState.PENDING:
+        available["claim"] = NoteForm(bound("claim"), prefix="claim")
+    if sub.state == SubCaseState.CLAIMED:
+        available["release"] = NoteForm(bound("release"), prefix="release")
+        if sub.assignee_id == user.pk:
+            available["approve"] = ApproveForm(bound("approve"), prefix="approve")
+            available["refuse"] = RefuseForm(bound("refuse"), prefix="refuse")
+    if sub.state in (SubCaseState.COMMITTED, SubCaseState.RECTIFY):
+        available["verify"] = VerifyForm(bound("verify"), prefix="verify")
+    return available
+
+
+def _apply(sub: SubCase, user: Any, action: str, data: dict[str, Any]) -> None:
+    if action == "claim":
+        cases.claim(sub, user)
+    elif action == "release":
+        cases.release(sub, user)
+    elif action == "approve":
+        cases.decide(sub, user, True, data["opinion"], data["licence_number"], data.get("valid_until"))
+    elif action == "refuse":
+        cases.decide(sub, user, False, data["opinion"])
+    else:
+        cases.verify(sub, user, data["outcome"], data["opinion"])
+
+
+@reviewer_required
+def sub_case(request: HttpRequest, sub_case_id: int) -> HttpResponse:
+    """One sub-case with the case's form and materials; POST action=claim|release|approve|refuse|verify."""
+    sub = get_object_or_404(_scoped(request), pk=sub_case_id)
+    action, status = request.POST.get("action", ""), 200
+    available = _forms(sub, request.user, request.POST or None, action)
+    if request.method == "POST":
+        form = available.get(action)
+        if form is None:
+            messages.error(request, "当前状态下不能进行该操作")
+            status = 400
+        elif form.is_valid():
+            try:
+                _apply(sub, request.user, action, form.cleaned_data)
+            except cases.CaseError as error:
+                messages.error(request, error.message)
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = 400
+            else:
+                messages.success(request, f"已{ACTIONS[action]}。")
+                return redirect("services:inbox_sub_case", sub_case_id=sub.pk)
+        else:
+            status = 400
+    case = sub.case
+    labels = {q["name"]: q["label"] for q in QUESTIONS}
+    for spec in cases.item_specs(case.bundle):
+        labels.update({f.name: f.label for f in spec.fields})
+    return render(request, "services/sub_case.html", {
+        "sub": sub, "case": case, "state_label": SUB_CASE_LABELS[SubCaseState(sub.state)], "forms": available,
+        "actions": ACTIONS, "clock": clock(sub, workdays.today_in_shanghai()),
+        "answers": [(labels.get(k, k), v) for k, v in case.form_data.items()],
+        "materials": [m for m in case.materials.order_by("code") if sub.item.code in m.item_codes],
+        "warning_labels": WARNING_LABELS,
+    }, status=status)

@@ -1,0 +1,124 @@
+"""The applicant's progress view (受理编号 + 查询码): history, items, correction answer, commitment and rating;
+and the public verification of a 办结凭证."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from .. import cases, certificate
+from ..models import Case, SubCase
+from ..workflow import CaseState, SubCaseState
+from .catalogue import ApplicationForm, add_case_error
+from .common import ISSUED_STATES, case_fingerprint, certificate_items, find_case
+
+NOT_FOUND = "未找到该办件：请核对受理编号和查询码。"
+
+
+class LookupForm(forms.Form):
+    receipt = forms.CharField(label="受理编号", max_length=32)
+    code = forms.CharField(label="查询码", max_length=8)
+
+
+class RatingForm(forms.Form):
+    rating = forms.TypedChoiceField(label="评价", coerce=int, choices=[
+        (5, "5 非常满意"), (4, "4 满意"), (3, "3 基本满意"), (2, "2 不满意"), (1, "1 很不满意")])
+    comment = forms.CharField(label="评价意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CommitmentForm(forms.Form):
+    sub_case = forms.IntegerField(widget=forms.HiddenInput)
+    commitment = forms.CharField(label="承诺书内容", widget=forms.Textarea(attrs={"rows": 3}),
+                                 initial="本人承诺所填信息真实，经营场所符合该事项的许可条件，愿意承担不实承诺的法律责任。")
+
+
+def _commitable(case: Case) -> list[SubCase]:
+    if case.state != CaseState.ACCEPTED:
+        return []
+    return list(case.sub_cases.filter(state=SubCaseState.PENDING, item__commitment_allowed=True)
+                .select_related("item"))
+
+
+def _context(case: Case, lookup: LookupForm, **forms_: Any) -> dict[str, Any]:
+    context: dict[str, Any] = {"case": case, "lookup": lookup, "progress": cases.progress(case),
+                               "commitable": _commitable(case)}
+    if case.state == CaseState.CORRECTION:
+        context["correction"] = forms_.get("correction") or ApplicationForm(case.bundle, correction=True, prefix="fix")
+    if case.state == CaseState.ISSUED:
+        context["rating"] = forms_.get("rating") or RatingForm()
+    context["commitment"] = forms_.get("commitment") or CommitmentForm()
+    return context
+
+
+def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any], bool]:
+    """Run an applicant action; return the forms to show and whether it was refused."""
+    if action == "rate":
+        form = RatingForm(request.POST)
+        if form.is_valid():
+            try:
+                cases.rate(case, "applicant", form.cleaned_data["rating"], form.cleaned_data["comment"])
+                messages.success(request, "感谢您的评价。")
+                return {}, False
+            except cases.CaseError as error:
+                add_case_error(form, error)
+        return {"rating": form}, True
+    if action == "resubmit":
+        form = ApplicationForm(case.bundle, request.POST, request.FILES, correction=True, prefix="fix")
+        if form.is_valid():
+            try:
+                cases.resubmit(case, form.answers(), form.uploads(), by="applicant")
+                messages.success(request, "补正材料已提交，请等待窗口重新预审。")
+                return {}, False
+            except cases.CaseError as error:
+                add_case_error(form, error)
+        return {"correction": form}, True
+    if action == "commit":
+        form = CommitmentForm(request.POST)
+        if form.is_valid():
+            sub = next((s for s in _commitable(case) if s.pk == form.cleaned_data["sub_case"]), None)
+            if sub is None:
+                form.add_error(None, "该事项不能告知承诺")
+            else:
+                try:
+                    cases.commit(sub, "applicant", form.cleaned_data["commitment"])
+                    messages.success(request, f"已签署承诺书，{sub.item.name}承诺即准入。")
+                    return {}, False
+                except cases.CaseError as error:
+                    form.add_error("commitment" if error.field == "commitment" else None, error.message)
+        return {"commitment": form}, True
+    return {}, True
+
+
+@require_http_methods(["GET", "POST"])
+def track(request: HttpRequest) -> HttpResponse:
+    """GET: the lookup form. POST (receipt + code on every request): action=lookup|rate|resubmit|commit."""
+    lookup = LookupForm(request.POST or None)
+    if request.method == "GET":
+        return render(request, "services/track.html", {"lookup": lookup})
+    case = find_case(request.POST.get("receipt", ""), request.POST.get("code", "")) if lookup.is_valid() else None
+    if case is None:
+        return render(request, "services/track.html", {"lookup": lookup, "not_found": NOT_FOUND}, status=404)
+    action = request.POST.get("action", "lookup")
+    shown, refused = ({}, False) if action == "lookup" else _act(request, case, action)
+    case.refresh_from_db()
+    return render(request, "services/track.html", _context(case, LookupForm(initial=lookup.cleaned_data), **shown),
+                  status=400 if refused else 200)
+
+
+def verify(request: HttpRequest) -> HttpResponse:
+    """Public: recompute the fingerprint of the issued case and compare it with the digest of the QR link."""
+    receipt, digest = request.GET.get("receipt", "").strip(), request.GET.get("digest", "").strip().lower()
+    case = (Case.objects.select_related("bundle", "region").filter(receipt_number=receipt, state__in=ISSUED_STATES)
+            .first() if receipt else None)
+    valid = bool(case and digest and secrets.compare_digest(case_fingerprint(case).encode(), digest.encode()))
+    context: dict[str, Any] = {"receipt": receipt, "digest": digest, "asked": bool(receipt or digest), "valid": valid}
+    if valid:
+        context.update(case=case, items=certificate_items(case),
+                       identifier=certificate.display_identifier(case.applicant_identifier))
+    return render(request, "services/verify.html", context)

@@ -1,0 +1,153 @@
+"""The comprehensive window (综合窗口): pre-check, accept / correction / refuse, issue, certificate PDF.
+
+Cases are reached only through ``scope_queryset`` (the clerk's region): a case outside it is a 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from changji.core.models import Role
+from changji.core.scope import scope_queryset
+
+from .. import cases, certificate
+from ..demo_catalogue import QUESTIONS
+from ..models import Case, Material
+from ..workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
+from .common import ISSUED_STATES, certificate_data, role_required, window_required
+
+QUEUE_STATES = (CaseState.SUBMITTED, CaseState.CORRECTION, CaseState.RESULTS_READY)
+ACTIONS = {"accept": "受理", "correction": "告知补正", "refuse": "不予受理", "issue": "出件"}
+
+
+class CorrectionForm(forms.Form):
+    missing = forms.CharField(label="需补正内容（每行一项，一次告知）", widget=forms.Textarea(attrs={"rows": 4}))
+
+    def items(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["missing"].splitlines() if line.strip()]
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(label="不予受理理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class IssueForm(forms.Form):
+    handed_to = forms.CharField(label="领取人", max_length=64)
+
+
+class AcceptForm(forms.Form):
+    pass
+
+
+def _scoped(request: HttpRequest) -> Any:
+    return scope_queryset(Case.objects.select_related("bundle", "region"), request.user)
+
+
+@window_required
+def window(request: HttpRequest) -> HttpResponse:
+    """Cases waiting at the window: pre-check, correction, results to issue (``?state=issued`` for issued ones)."""
+    state = request.GET.get("state", "")
+    states = [state] if state in {s.value for s in CaseState} else list(QUEUE_STATES)
+    rows = _scoped(request).filter(state__in=states).order_by("submitted_at")[:200]
+    return render(request, "services/window.html", {
+        "cases": rows, "state": state, "labels": {s.value: label for s, label in CASE_LABELS.items()},
+        "queue": QUEUE_STATES})
+
+
+def _forms(case: Case, data: Any, action: str) -> dict[str, forms.Form]:
+    def bound(name: str) -> Any:
+        return data if action == name else None
+
+    available: dict[str, forms.Form] = {}
+    if case.state == CaseState.SUBMITTED:
+        available["accept"] = AcceptForm(bound("accept"), prefix="accept")
+        available["correction"] = CorrectionForm(bound("correction"), prefix="correction",
+                                                 initial={"missing": "\n".join(cases.missing_for(case))})
+    if case.state in (CaseState.SUBMITTED, CaseState.CORRECTION):
+        available["refuse"] = RefuseForm(bound("refuse"), prefix="refuse")
+    if case.state == CaseState.RESULTS_READY:
+        available["issue"] = IssueForm(bound("issue"), prefix="issue")
+    return available
+
+
+def _apply(request: HttpRequest, case: Case, action: str, form: forms.Form) -> None:
+    user = request.user
+    if action == "accept":
+        subs = cases.accept(case, user)
+        messages.success(request, f"已受理，并同步分发 {len(subs)} 个事项。")
+    elif action == "correction":
+        cases.request_correction(case, user, form.items())
+        messages.success(request, "已一次性告知补正内容。")
+    elif action == "refuse":
+        cases.refuse(case, user, form.cleaned_data["reason"])
+        messages.success(request, "已不予受理。")
+    else:
+        cases.issue(case, user, form.cleaned_data["handed_to"])
+        messages.success(request, "已出件。")
+
+
+@window_required
+def window_case(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case with its materials, form and what is missing; POST action=accept|correction|refuse|issue."""
+    case = get_object_or_404(_scoped(request), pk=case_id)
+    action, status = request.POST.get("action", ""), 200
+    available = _forms(case, request.POST or None, action)
+    if request.method == "POST":
+        form = available.get(action)
+        if form is None:
+            messages.error(request, "当前状态下不能进行该操作")
+            status = 400
+        elif form.is_valid():
+            try:
+                _apply(request, case, action, form)
+            except cases.CaseError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = 400
+            else:
+                return redirect("services:window_case", case_id=case.pk)
+        else:
+            status = 400
+    specs = cases.item_specs(case.bundle)
+    labels = {f.name: f.label for f in cases.bundles.merged_fields(specs)}
+    labels.update({q["name"]: q["label"] for q in QUESTIONS})
+    return render(request, "services/window_case.html", {
+        "case": case, "state_label": CASE_LABELS[CaseState(case.state)], "forms": available, "actions": ACTIONS,
+        "missing": cases.missing_for(case) if case.state in (CaseState.SUBMITTED, CaseState.CORRECTION) else [],
+        "answers": [(labels.get(k, k), v) for k, v in case.form_data.items()],
+        "materials": case.materials.order_by("code"),
+        "events": [(e, _event_label(e)) for e in case.events.select_related("sub_case__item")],
+        "subs": [(s, SUB_CASE_LABELS[SubCaseState(s.state)])
+                 for s in case.sub_cases.select_related("item", "department")],
+        "issued": case.state in ISSUED_STATES,
+    }, status=status)
+
+
+def _event_label(event: Any) -> str:
+    if event.sub_case_id:
+        return f"{event.sub_case.item.name}：{SUB_CASE_LABELS[SubCaseState(event.to_state)]}"
+    return CASE_LABELS[CaseState(event.to_state)]
+
+
+@window_required
+def certificate_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The 办结凭证 of an issued case, with the QR link to the public verify page."""
+    case = get_object_or_404(_scoped(request), pk=case_id)
+    if case.state not in ISSUED_STATES:
+        raise Http404("该办件尚未出件")
+    data = certificate_data(case, request.build_absolute_uri(reverse("services:verify")))
+    response = HttpResponse(certificate.render_certificate(data), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{case.receipt_number}.pdf"'
+    return response
+
+
+@role_required(Role.WINDOW_CLERK, Role.DEPARTMENT_REVIEWER)
+def material(request: HttpRequest, material_id: int) -> HttpResponse:
+    """An uploaded material, for the window clerk and the reviewers (region scope; 404 outside it)."""
+    item = get_object_or_404(scope_queryset(Material.objects.all(), request.user), pk=material_id)
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1])
