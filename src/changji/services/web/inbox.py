@@ -64,8 +64,9 @@ def clock(sub: SubCase, today: Any) -> dict[str, Any]:
 def inbox(request: HttpRequest) -> HttpResponse:
     """The reviewer's sub-cases, open ones first by due day; filters ``department`` and ``state`` (all|open)."""
     subs = _scoped(request)
-    departments = list(scope_queryset(Department.objects.filter(pk__in=subs.values("department")), request.user)
-                       .order_by("code"))
+    # The departments the reviewer works for (a superuser: all in scope), not a scan of their sub-cases.
+    mine = Department.objects.all() if request.user.is_superuser else Department.objects.filter(reviewers=request.user)
+    departments = list(scope_queryset(mine, request.user).order_by("code"))
     department = request.GET.get("department", "")
     if department and department in {d.code for d in departments}:
         subs = subs.filter(department__code=department)
