@@ -10,6 +10,7 @@ confirmed by its answer), the faulty flowmeter must raise its alarm, and nothing
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -51,6 +52,26 @@ def _register(wells):
         Terminal.objects.create(protocol="szy206", address=fleet_well.address, well=well, region_id=well.region_id)
 
 
+def retry_while_locked(step, attempts: int = 50):
+    """Run ``step`` again while the test database reports a table locked by the gateway's writer thread.
+
+    The suite's SQLite database is in memory with a shared cache, where a reader meets a writer's
+    table lock at once ("database table is locked") instead of waiting; the platform's file database
+    in WAL mode never does. Each step here is safe to repeat (derivation folds only what is not in
+    yet; the evaluation of a terminal is one transaction).
+    """
+    from django.db import OperationalError, transaction
+
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                return step()
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 async def _scenario(wells, faulty_code, quota_code):
     server = GatewayServer(DatabaseSink(batch_linger_s=0.002, command_refresh_s=0.2),
                            GatewayConfig(host="127.0.0.1", port=0))
@@ -64,18 +85,18 @@ async def _scenario(wells, faulty_code, quota_code):
     await asyncio.sleep(4.0)  # two hours replayed; the fleet is live
 
     def supervise():
-        derive_pending(settle=timedelta(0))
+        retry_while_locked(lambda: derive_pending(settle=timedelta(0)))
         now = datetime.now(UTC)
-        evaluate_all(now)
-        evaluate_all(now + timedelta(seconds=1))  # rules debounce over consecutive evaluations
+        retry_while_locked(lambda: evaluate_all(now))
+        retry_while_locked(lambda: evaluate_all(now + timedelta(seconds=1)))  # rules debounce over evaluations
         well = Well.objects.get(code=quota_code)
         Allocation.objects.create(year=local_day(now).year, well=well, allocation_m3=1.0)
-        return sweep_quotas(local_day(now))
+        return retry_while_locked(lambda: sweep_quotas(local_day(now)))
 
     sweep = await asyncio.to_thread(supervise)
     for _ in range(40):  # the stop goes out after the terminal's next keep-alive
         await asyncio.sleep(0.25)
-        if await asyncio.to_thread(lambda: Command.objects.filter(state="confirmed").exists()):
+        if await asyncio.to_thread(retry_while_locked, lambda: Command.objects.filter(state="confirmed").exists()):
             break
     stop.set()
     await fleet

@@ -26,8 +26,8 @@ SCOPED_PREFIXES = ("water/", "api/")
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
-def routes() -> list[tuple[str, str]]:
-    """Every (route, name) under the scoped prefixes, as a path template with <converter:name> parts."""
+def routes(prefixes: tuple[str, ...] = SCOPED_PREFIXES) -> list[tuple[str, str]]:
+    """Every (route, name) under ``prefixes``, as a path template with <converter:name> parts."""
     found: list[tuple[str, str]] = []
 
     def walk(patterns, prefix: str) -> None:
@@ -35,7 +35,7 @@ def routes() -> list[tuple[str, str]]:
             route = prefix + str(entry.pattern)
             if isinstance(entry, URLResolver):
                 walk(entry.url_patterns, route)
-            elif isinstance(entry, URLPattern) and route.startswith(SCOPED_PREFIXES):
+            elif isinstance(entry, URLPattern) and route.startswith(prefixes):
                 found.append((route.lstrip("^").rstrip("$"), entry.name or ""))
 
     walk(get_resolver().url_patterns, "")

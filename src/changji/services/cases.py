@@ -93,10 +93,10 @@ def _receipt_number(case_region: str, today: date) -> str:
 
 
 def _event(case: Case, from_state: str, to_state: str, by: Any, note: str = "", sub_case: SubCase | None = None,
-           **detail: Any) -> None:
+           action: str | None = None, **detail: Any) -> None:
     CaseEvent.objects.create(case=case, sub_case=sub_case, from_state=from_state, to_state=to_state,
                              by_name=_actor(by), note=note)
-    action = f"services.sub_case.{to_state}" if sub_case else f"services.case.{to_state}"
+    action = action or (f"services.sub_case.{to_state}" if sub_case else f"services.case.{to_state}")
     audit.record(action, actor=by, target=sub_case or case, region=case.region, reason=note,
                  receipt_number=case.receipt_number, **detail)
 
@@ -299,6 +299,31 @@ def decide(sub: SubCase, by: Any, approve: bool, opinion: str, licence_number: s
     sub.decided_at = now or timezone.now()
     sub.save()
     _join(sub.case, by)
+    return sub
+
+
+@transaction.atomic
+def extend(sub: SubCase, by: Any, days: int, reason: str) -> SubCase:
+    """延期: move an open sub-case's promised and legal end by ``days`` working days, with the reason.
+
+    行政许可法 §42 allows a further 10 working days with the approval of the head of the body; the
+    reason names that approval. The applicant is told the new date.
+    """
+    sub = SubCase.objects.select_for_update().select_related("case").get(pk=sub.pk)
+    _reviewer_may_act(sub, by)
+    if sub.state not in (SubCaseState.PENDING, SubCaseState.CLAIMED):
+        raise CaseError("state", "只有办理中的分办件可以延期")
+    if not isinstance(days, int) or not 1 <= days <= 10:
+        raise CaseError("days", "延期须为 1 至 10 个工作日")
+    if not reason.strip():
+        raise CaseError("reason", "请填写延期理由（含批准人）")
+    sub.due_on = workdays.add_working_days(sub.due_on, days)
+    sub.legal_due_on = workdays.add_working_days(sub.legal_due_on, days)
+    sub.save(update_fields=["due_on", "legal_due_on"])
+    _event(sub.case, sub.state, sub.state, by, f"延期 {days} 个工作日：{reason.strip()}", sub_case=sub,
+           action="services.sub_case.extended", days=days)
+    new_end = f"{sub.due_on:%Y年%m月%d日}"
+    notify.send(sub.case, f"{sub.case.receipt_number} 的{sub.item.name}延期至 {new_end}：{reason.strip()}")
     return sub
 
 

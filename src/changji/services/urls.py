@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .web import catalogue, inbox, track, window
+from .web import catalogue, inbox, statistics, track, window
 
 app_name = "services"
 urlpatterns: list = [
@@ -16,4 +16,5 @@ urlpatterns: list = [
     path("materials/<int:material_id>/", window.material, name="material"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:sub_case_id>/", inbox.sub_case, name="inbox_sub_case"),
+    path("statistics/", statistics.statistics, name="statistics"),
 ]

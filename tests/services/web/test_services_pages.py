@@ -218,3 +218,38 @@ def test_issue_certificate_verify_and_rating(client, clerk, issued):
 def test_the_certificate_of_a_case_not_issued_is_404(client, clerk, submitted, make_user):
     client.force_login(clerk)
     assert client.get(reverse("services:certificate", args=[submitted.pk])).status_code == 404
+
+
+def test_statistics_page_and_xlsx_for_the_window(client, make_user):
+    import io
+
+    from openpyxl import load_workbook
+
+    clerk = make_user("stats-clerk", "652302", role="window_clerk")
+    client.force_login(clerk)
+    response = client.get("/services/statistics/?first=2026-01-01&last=2026-12-31")
+    assert response.status_code == 200 and "办件统计" in response.content.decode()
+    download = client.get("/services/statistics/?first=2026-01-01&last=2026-12-31&format=xlsx")
+    assert load_workbook(io.BytesIO(download.content)).sheetnames == ["按一件事", "按部门", "按月份"]
+    assert client.get("/services/statistics/?first=2026-12-31&last=2026-01-01").status_code == 400
+    assert client.get("/services/statistics/?first=yesterday").status_code == 400
+    reviewer = make_user("stats-reviewer", "652302", role="department_reviewer")
+    client.force_login(reviewer)
+    assert client.get("/services/statistics/").status_code == 403
+
+
+def test_tracking_locks_a_receipt_after_repeated_wrong_codes(client, submitted):
+    from django.core.cache import cache
+
+    from changji.core.models import AuditEntry
+
+    cache.clear()
+    url = reverse("services:track")
+    wrong = f"{(int(submitted.query_code) + 1) % 10**6:06d}"
+    for _ in range(5):
+        assert client.post(url, {"receipt": submitted.receipt_number, "code": wrong}).status_code == 404
+    locked = client.post(url, {"receipt": submitted.receipt_number, "code": submitted.query_code})
+    assert locked.status_code == 429 and "查询失败次数过多" in locked.content.decode()
+    assert AuditEntry.objects.filter(action="services.track.locked").count() == 1
+    cache.clear()
+    assert client.post(url, {"receipt": submitted.receipt_number, "code": submitted.query_code}).status_code == 200

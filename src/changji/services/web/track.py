@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from changji.core import audit, throttle
+
 from .. import cases, certificate
 from ..models import Case, SubCase
 from ..workflow import CaseState, SubCaseState
@@ -19,6 +21,7 @@ from .catalogue import ApplicationForm, add_case_error
 from .common import ISSUED_STATES, case_fingerprint, certificate_items, find_case
 
 NOT_FOUND = "未找到该办件：请核对受理编号和查询码。"
+TOO_MANY = "查询失败次数过多，请 15 分钟后再试。"
 
 
 class LookupForm(forms.Form):
@@ -101,9 +104,15 @@ def track(request: HttpRequest) -> HttpResponse:
     lookup = LookupForm(request.POST or None)
     if request.method == "GET":
         return render(request, "services/track.html", {"lookup": lookup})
-    case = find_case(request.POST.get("receipt", ""), request.POST.get("code", "")) if lookup.is_valid() else None
+    receipt, address = request.POST.get("receipt", "").strip(), request.META.get("REMOTE_ADDR", "")
+    if throttle.locked(f"track:{receipt}", address):  # a 6-digit code must not be guessable by trying
+        return render(request, "services/track.html", {"lookup": lookup, "not_found": TOO_MANY}, status=429)
+    case = find_case(receipt, request.POST.get("code", "")) if lookup.is_valid() else None
     if case is None:
+        if throttle.failed(f"track:{receipt}", address) == throttle.MAX_FAILURES:
+            audit.record("services.track.locked", reason="查询码连续错误", receipt_number=receipt, address=address)
         return render(request, "services/track.html", {"lookup": lookup, "not_found": NOT_FOUND}, status=404)
+    throttle.succeeded(f"track:{receipt}", address)
     action = request.POST.get("action", "lookup")
     shown, refused = ({}, False) if action == "lookup" else _act(request, case, action)
     case.refresh_from_db()

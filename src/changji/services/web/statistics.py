@@ -1,0 +1,47 @@
+"""统计: cases by bundle, department and month for the user's region, on screen and as XLSX."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from changji.core.models import Region, Role
+
+from ..statistics import case_statistics, to_xlsx
+from .common import role_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _region(request: HttpRequest) -> Region:
+    return request.user.region or Region.objects.get(code="652300")
+
+
+def _span(request: HttpRequest) -> tuple[date, date, str | None]:
+    today = timezone.localdate()
+    try:
+        first = date.fromisoformat(request.GET.get("first") or f"{today.year}-01-01")
+        last = date.fromisoformat(request.GET.get("last") or today.isoformat())
+    except ValueError:
+        return today - timedelta(days=365), today, "日期格式应为 YYYY-MM-DD"
+    if last < first:
+        return first, first, "截止日期不能早于起始日期"
+    return first, last, None
+
+
+@role_required(Role.WINDOW_CLERK, Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR)
+def statistics(request: HttpRequest) -> HttpResponse:
+    """The statistics of the user's region (a superuser without one: the prefecture); ``?format=xlsx`` downloads."""
+    first, last, error = _span(request)
+    if error:
+        return render(request, "services/statistics.html", {"error": error, "first": first, "last": last},
+                      status=400)
+    stats = case_statistics(_region(request), first, last)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(to_xlsx(stats), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="services-{first}-{last}.xlsx"'
+        return response
+    return render(request, "services/statistics.html", {"stats": stats, "first": first, "last": last})
