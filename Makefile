@@ -30,8 +30,8 @@ $(ASSETS): package.json package-lock.json scripts/vendor_assets.py
 	touch $(ASSETS)
 
 # The browser tests drive Debian's chromium through Playwright (no browser download); the CJK font
-# makes the Chinese pages legible in the screenshots the tests save.
+# makes the Chinese pages legible in the screenshots the tests save; pdftotext reads the certificate.
 $(BROWSER):
-	(command -v chromium >/dev/null && test -d /usr/share/fonts/opentype/noto) || \
-	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk)
+	(command -v chromium >/dev/null && test -d /usr/share/fonts/opentype/noto && command -v pdftotext >/dev/null) || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk poppler-utils)
 	touch $(BROWSER)

@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from changji.core.models import AuditEntry, Region
+from changji.core.models import AuditEntry
 from changji.services import cases
 from changji.services.cases import Applicant, CaseError
-from changji.services.demo_catalogue import seed_demo_catalogue
 from changji.services.models import Bundle, CaseEvent, Department, Notification, SubCase
 
 pytestmark = pytest.mark.django_db
@@ -22,21 +21,8 @@ MATERIALS = {code: (f"{code}.pdf", f"%PDF {code}".encode()) for code in
              ("id", "lease", "articles", "layout", "food_safety", "sign_design")}
 
 
-@pytest.fixture
-def restaurant(db):
-    Region.objects.get_or_create(code="652302", defaults={"name": "阜康市", "level": 3, "parent_id": "652300"})
-    seed_demo_catalogue()
-    return Bundle.objects.get(code="YJS-CY")
 
 
-@pytest.fixture
-def staff(make_user):
-    clerk = make_user("clerk", "652302", role="window_clerk")
-    reviewers = {}
-    for code in ("SCJG", "CGJ"):
-        reviewers[code] = make_user(f"reviewer-{code}", "652302", role="department_reviewer")
-        Department.objects.get(code=f"652302-{code}").reviewers.add(reviewers[code])
-    return clerk, reviewers
 
 
 def test_a_restaurant_case_from_application_to_rating(restaurant, staff):

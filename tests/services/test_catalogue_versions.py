@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.services.test_cases import ANSWERS, MATERIALS, MONDAY, USCC, restaurant, staff  # noqa: F401
+from tests.services.test_cases import ANSWERS, MATERIALS, MONDAY, USCC
 
 from changji.core.models import AuditEntry
 from changji.services import cases
@@ -16,7 +16,7 @@ from changji.services.models import Bundle, BundleStatus, SubCase
 pytestmark = pytest.mark.django_db
 
 
-def test_a_new_version_is_a_draft_copy_and_publishing_retires_the_old(restaurant, staff):  # noqa: F811
+def test_a_new_version_is_a_draft_copy_and_publishing_retires_the_old(restaurant, staff):
     clerk, _ = staff
     running = cases.submit(restaurant, Applicant("enterprise", "某公司", USCC), "window", ANSWERS, MATERIALS,
                            by=clerk, now=MONDAY)
@@ -43,7 +43,7 @@ def test_a_new_version_is_a_draft_copy_and_publishing_retires_the_old(restaurant
     assert Bundle.objects.filter(code="YJS-CY").count() == 2
 
 
-def test_extension_moves_both_ends_and_needs_a_reason(restaurant, staff):  # noqa: F811
+def test_extension_moves_both_ends_and_needs_a_reason(restaurant, staff):
     clerk, reviewers = staff
     case = cases.submit(restaurant, Applicant("enterprise", "某公司", USCC), "window", ANSWERS, MATERIALS, by=clerk,
                         now=MONDAY)

@@ -10,11 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from changji.core.models import AuditEntry, Region
+from changji.core.models import AuditEntry
 from changji.services import cases, jobs
 from changji.services.cases import Applicant
-from changji.services.demo_catalogue import seed_demo_catalogue
-from changji.services.models import Bundle, CaseEvent, Department, SubCase
+from changji.services.models import CaseEvent, Department, SubCase
 
 pytestmark = pytest.mark.django_db
 
@@ -26,11 +25,6 @@ MATERIALS = {code: (f"{code}.pdf", f"%PDF {code}".encode()) for code in
 ACCEPTED = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)  # Mon 16 Mar, 10:00 in Shanghai
 
 
-@pytest.fixture
-def restaurant(db):
-    Region.objects.get_or_create(code="652302", defaults={"name": "阜康市", "level": 3, "parent_id": "652300"})
-    seed_demo_catalogue()
-    return Bundle.objects.get(code="YJS-CY")
 
 
 @pytest.fixture

@@ -33,8 +33,7 @@ from openpyxl import load_workbook
 from changji.core.models import Region
 from changji.services import cases, workdays
 from changji.services.cases import Applicant
-from changji.services.demo_catalogue import seed_demo_catalogue
-from changji.services.models import Bundle, Department, SubCase
+from changji.services.models import SubCase
 from changji.services.statistics import _working_days, case_statistics, to_xlsx
 
 pytestmark = pytest.mark.django_db
@@ -53,21 +52,8 @@ def at(day: int, hour: int = 10, month: int = 3) -> datetime:
     return datetime(2026, month, day, hour, tzinfo=SHANGHAI)
 
 
-@pytest.fixture
-def restaurant(db):
-    Region.objects.get_or_create(code="652302", defaults={"name": "阜康市", "level": 3, "parent_id": "652300"})
-    seed_demo_catalogue()
-    return Bundle.objects.get(code="YJS-CY")
 
 
-@pytest.fixture
-def staff(make_user):
-    clerk = make_user("clerk", "652302", role="window_clerk")
-    reviewers = {}
-    for code in ("SCJG", "CGJ"):
-        reviewers[code] = make_user(f"reviewer-{code}", "652302", role="department_reviewer")
-        Department.objects.get(code=f"652302-{code}").reviewers.add(reviewers[code])
-    return clerk, reviewers
 
 
 def _sub(case, code: str) -> SubCase:

@@ -17,15 +17,6 @@ def media(settings, tmp_path):
 
 
 @pytest.fixture
-def restaurant(db):
-    from changji.services.demo_catalogue import seed_demo_catalogue
-    from changji.services.models import Bundle
-
-    seed_demo_catalogue()
-    return Bundle.objects.get(code="YJS-CY")
-
-
-@pytest.fixture
 def clerk(make_user):
     return make_user("fk-clerk", "652302", role="window_clerk")
 
