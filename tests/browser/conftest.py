@@ -41,9 +41,16 @@ def keep_serialized_rollback(serialized_contents, transactional_db):
     """
     from django.db import connections
 
+    from changji.core.models import Region
+
     for alias, contents in serialized_contents.items():
         if not hasattr(connections[alias], "_test_serialized_contents"):
             connections[alias]._test_serialized_contents = contents
+    # The module-scoped browser starts Playwright before the first test's database setup, so after a
+    # transactional test outside tests/browser that setup restored nothing: put the seeded regions back.
+    if not Region.objects.filter(code="652300").exists():
+        for alias, contents in serialized_contents.items():
+            connections[alias].creation.deserialize_db_from_string(contents)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +61,13 @@ def browser(serialized_contents):
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        # Playwright's event loop brings a fresh connection wrapper: give it the contents serialized at
+        # setup before this module's first test sets up its database, so a flush can be rolled back.
+        from django.db import connections
+
+        for alias, contents in serialized_contents.items():
+            if not hasattr(connections[alias], "_test_serialized_contents"):
+                connections[alias]._test_serialized_contents = contents
         yield browser
         browser.close()
 

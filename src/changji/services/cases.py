@@ -19,9 +19,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from changji.core import audit
+from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 
 from . import bundles, notify, workdays
-from .identity import IdentifierError, validate_resident_id, validate_uscc
 from .models import ApplicantKind, Bundle, BundleStatus, Case, CaseEvent, Material, SubCase
 from .workflow import (
     CASE_LABELS,

@@ -40,7 +40,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .identity import IdentifierError, validate_resident_id, validate_uscc
+from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 
 __all__ = [
     "FONT_NAME",

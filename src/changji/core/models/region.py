@@ -1,4 +1,9 @@
-"""Administrative regions (行政区划) per GB/T 2260, from the nation down to the village."""
+"""Administrative regions (行政区划) per GB/T 2260, from the nation down to the village, and the grids below it.
+
+A grid (网格) of the community app is the one node below a village/community: its code is the
+community's 12 digits and a 3-digit grid number, so a grid worker's account is scoped by the same
+prefix match as every other account (core.scope), with no second mechanism.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ class RegionLevel(models.IntegerChoices):
     COUNTY = 3, _("县市区")
     TOWNSHIP = 4, _("乡镇街道")
     VILLAGE = 5, _("村/社区")
+    GRID = 6, _("网格")
 
 
 class RegionQuerySet(models.QuerySet["Region"]):
@@ -27,12 +33,13 @@ class Region(models.Model):
     """One node of the GB/T 2260 tree (行政区划).
 
     The code is the natural key: 6 digits down to the county, 9 for a township, 12 for a village,
-    so data pushed between levels (DESIGN.md §5) needs no surrogate ids. ``path`` is the
+    so data pushed between levels (DESIGN.md §5) needs no surrogate ids; a
+    grid (网格) below a community adds 3 digits (15 in all). ``path`` is the
     materialised chain of codes from the root ("000000/650000/652300/652301/"), which makes
     "everything within this region" one indexed prefix match; core.scope builds on it.
     """
 
-    code = models.CharField(_("区划代码"), max_length=12, primary_key=True)
+    code = models.CharField(_("区划代码"), max_length=15, primary_key=True)
     name = models.CharField(_("名称"), max_length=64)
     level = models.PositiveSmallIntegerField(_("级别"), choices=RegionLevel.choices)
     parent = models.ForeignKey(

@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     WINDOW_CLERK = "window_clerk", _("窗口受理员")
     DEPARTMENT_REVIEWER = "department_reviewer", _("部门审批员")
     GRID_WORKER = "grid_worker", _("网格员")
+    COMMUNITY_WORKER = "community_worker", _("社区工作者")
+    STREET_OFFICER = "street_officer", _("街道（乡镇）干部")
 
 
 class User(AbstractUser):

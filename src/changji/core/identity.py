@@ -1,4 +1,6 @@
-"""Validation of applicant identifiers for 一件事一次办 (pure: standard library only, no Django).
+"""Validation of the identifiers of persons and organisations, shared by the apps (pure: standard library only).
+
+一件事一次办 checks applicants with both; the community app checks party members' identity numbers.
 
 Two identifiers are checked here:
 

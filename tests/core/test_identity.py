@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from changji.services.identity import (
+from changji.core.identity import (
     USCC_ALPHABET,
     IdentifierError,
     organisation_code_check_char,
@@ -66,7 +66,7 @@ def test_real_codes_pass_both_check_characters(code):
 
 
 def test_weights_are_powers_of_three_mod_31():
-    from changji.services import identity
+    from changji.core import identity
 
     assert identity._USCC_WEIGHTS == tuple(pow(3, i, 31) for i in range(17))
 
@@ -164,7 +164,7 @@ def test_lowercase_x_and_spaces_are_normalised():
 
 
 def test_weights_are_the_standard_table():
-    from changji.services import identity
+    from changji.core import identity
 
     assert identity._ID_WEIGHTS == (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
