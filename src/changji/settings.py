@@ -130,6 +130,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Community app: radius of the 10-minute service circle around a service point (10 min at 4.8 km/h = 800 m),
+# measured as straight-line distance; CHANGJI_SERVICE_CIRCLE_M overrides it.
+COMMUNITY_SERVICE_CIRCLE_M = float(os.environ.get("CHANGJI_SERVICE_CIRCLE_M", "800"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -137,3 +141,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CHANGJI_LOG_LEVEL", "INFO")},
 }
+
+# Community app: how long a member's or unit's claim holds a micro-wish (微心愿) before it unlocks (hours).
+COMMUNITY_WISH_CLAIM_HOURS = int(os.environ.get("CHANGJI_WISH_CLAIM_HOURS", "72"))

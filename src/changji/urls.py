@@ -13,5 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("water/", include("changji.water.urls")),
     path("services/", include("changji.services.urls")),
+    path("community/", include("changji.community.urls")),
+    path("open311/v2/", include("changji.community.open311")),
     path("", include("changji.core.urls")),
 ]

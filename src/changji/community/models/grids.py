@@ -1,0 +1,133 @@
+"""Grids (网格): the unified map of a street/town, the departmental grids it replaced, compounds and buildings.
+
+The hierarchy is street/town (township region) → community (village region) → grid → compound
+(小区) → building (楼栋). A grid *is* a node of the core region tree (level 网格, a 15-character
+code), so a grid worker's account is scoped by core.scope like any other account; ``Grid`` holds
+what only a grid has: its polygon, leader and party branch.
+
+Geometry is GeoJSON (WGS 84 longitude/latitude) in a JSON column, with a bounding box in plain
+columns so that "which grid holds this point" is one indexed prefilter before the exact test in
+``community.geo``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Grid(models.Model):
+    """A unified grid (网格): one polygon, one leader, its grid workers and a grid party branch."""
+
+    region = models.OneToOneField("core.Region", on_delete=models.PROTECT, primary_key=True,
+                                  related_name="grid", verbose_name=_("网格区划"))
+    boundary = models.JSONField(_("边界（GeoJSON）"))
+    min_lon = models.FloatField(_("最小经度"))
+    min_lat = models.FloatField(_("最小纬度"))
+    max_lon = models.FloatField(_("最大经度"))
+    max_lat = models.FloatField(_("最大纬度"))
+    area_m2 = models.FloatField(_("面积（平方米）"), default=0)
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("网格长"))
+    party_branch = models.CharField(_("网格党支部"), max_length=128, blank=True)
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+        ordering = ["region_id"]
+        indexes = [models.Index(fields=["min_lon", "max_lon", "min_lat", "max_lat"], name="grid_bbox")]
+
+    def __str__(self) -> str:
+        return self.region.name
+
+
+class DepartmentalGrid(models.Model):
+    """A grid drawn by one department (综治, 城管, 民政, 公安…) before consolidation, mapped to a unified grid.
+
+    Kept after the merge so that every old grid can be traced to the unified grid that replaced it
+    (old → new); ``overlap_share`` is the share of the old grid's area that lies in that grid.
+    """
+
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("所属街道（乡镇）"))
+    department = models.CharField(_("部门"), max_length=64)
+    source_id = models.CharField(_("原网格编号"), max_length=64)
+    name = models.CharField(_("原网格名称"), max_length=128)
+    boundary = models.JSONField(_("边界（GeoJSON）"))
+    unified_grid = models.ForeignKey(Grid, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="departmental_grids", verbose_name=_("并入网格"))
+    overlap_share = models.FloatField(_("并入比例"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("部门网格")
+        verbose_name_plural = _("部门网格")
+        constraints = [models.UniqueConstraint(fields=["department", "source_id"], name="departmental_grid_source")]
+
+    def __str__(self) -> str:
+        return f"{self.department}·{self.name}"
+
+
+class PropertyCompany(models.Model):
+    """A property management company (物业服务企业) serving compounds of one or more communities."""
+
+    name = models.CharField(_("名称"), max_length=128, unique=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("物业企业")
+        verbose_name_plural = _("物业企业")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Compound(models.Model):
+    """A residential compound (小区), located by a point; its grid is found by point-in-grid assignment."""
+
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("所在网格（或社区）"))
+    name = models.CharField(_("小区名称"), max_length=128)
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
+    property_company = models.ForeignKey(PropertyCompany, on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="compounds", verbose_name=_("物业企业"))
+    owners_committee = models.CharField(_("业主委员会"), max_length=128, blank=True)
+    party_branch = models.CharField(_("小区党支部"), max_length=128, blank=True)
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("小区")
+        verbose_name_plural = _("小区")
+        ordering = ["region_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(models.Model):
+    """A building (楼栋) of a compound, located by a point; residents and households hang off it."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="buildings",
+                                 verbose_name=_("小区"))
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("所在网格（或社区）"))
+    name = models.CharField(_("楼栋"), max_length=64)
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("楼栋")
+        verbose_name_plural = _("楼栋")
+        ordering = ["compound_id", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.compound.name}{self.name}"

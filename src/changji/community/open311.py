@@ -1,0 +1,316 @@
+"""Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), JSON only, mounted at ``/open311/v2/``.
+
+So that existing civic-reporting clients can file resident issues (接诉即办):
+
+* ``GET discovery.json`` — the endpoint description;
+* ``GET services.json`` — the issue categories (``service_code`` = ``IssueCategory.code``);
+* ``GET services/{service_code}.json`` — a service definition (no extra attributes);
+* ``POST requests.json`` — file a request; needs ``api_key`` (an ``Open311Client``, kept as a SHA-256
+  digest) and a location (``lat`` + ``long``): issues are routed to the grid holding the point, and
+  a client may only report within its region. An ``address_string`` alone is refused;
+* ``GET requests.json`` / ``GET requests/{service_request_id}.json`` — public status of requests,
+  never the reporter's personal data. Without dates the window is the last 90 days; at most 1,000.
+
+Errors follow the spec: a JSON array ``[{"code": <HTTP status>, "description": "..."}]`` with that
+status (400 bad parameter, naming it; 403 bad ``api_key``; 404 unknown resource). Every refusal is
+logged. ``.xml`` is answered 400: only JSON is offered. Datetimes are ISO 8601 in Asia/Shanghai (+08:00).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import re_path
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from changji.core import audit
+from changji.core.models import Region
+from changji.core.models.token import digest
+
+from . import issues
+from .models import IssueCategory, IssueChannel, Open311Client, ResidentIssue
+from .workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
+
+log = logging.getLogger("changji.community.open311")
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
+#: When this endpoint's behaviour last changed (the discovery document's ``changeset``).
+CHANGESET = "2026-11-26T00:00:00+08:00"
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_REQUESTS = 1000
+#: Our states as Open311 sees them: "closed" once the handler has finished (or refused) it.
+CLOSED_STATES = frozenset({IssueState.RESOLVED, IssueState.CLOSED, IssueState.REJECTED})
+
+
+class Open311Error(Exception):
+    """A refused Open311 call: the HTTP status and the description sent back."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def create_client(name: str, region: Region) -> tuple[Open311Client, str]:
+    """Register an Open311 client that may report within ``region``; return it and its ``api_key`` (shown once)."""
+    key = secrets.token_urlsafe(32)
+    client = Open311Client.objects.create(name=name.strip(), key_digest=digest(key), region=region)
+    audit.record("community.open311.client", actor="open311_client", target=client, region=region, name=client.name)
+    return client, key
+
+
+def _json(data: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+def _error(request: HttpRequest, status: int, description: str) -> JsonResponse:
+    log.warning("open311 refused %s %s: %d %s", request.method, request.path, status, description)
+    return _json([{"code": status, "description": description}], status=status)
+
+
+def endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Wrap a view: allowed methods, the ``format`` suffix (json only), and ``Open311Error`` as the spec's errors."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @csrf_exempt  # an API keyed by api_key, not by a session
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, fmt: str = "json", **kwargs: Any) -> HttpResponse:
+            if fmt != "json":
+                return _error(request, 400, f"format: only json is offered, not {fmt[:10]}")
+            if request.method not in methods and not (request.method == "HEAD" and "GET" in methods):
+                response = _error(request, 405, f"method {request.method} not allowed")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except Open311Error as error:
+                return _error(request, error.status, error.description)
+            except (BadRequest, SuspiciousOperation, MultiPartParserError, UnicodeDecodeError) as error:
+                return _error(request, 400, f"request body: unreadable ({type(error).__name__})")
+
+        return wrapped
+
+    return decorator
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(SHANGHAI).isoformat(timespec="seconds") if value else None
+
+
+def _service(category: IssueCategory) -> dict[str, Any]:
+    return {"service_code": category.code, "service_name": category.name,
+            "description": category.description or category.name, "metadata": False, "type": "realtime",
+            "keywords": ",".join(filter(None, (category.name, category.group, issues.responsible_label(category)))),
+            "group": category.group}
+
+
+@endpoint(("GET",))
+def discovery(request: HttpRequest) -> HttpResponse:
+    """The GeoReport v2 discovery document of this endpoint."""
+    return _json({"changeset": CHANGESET, "contact": "所在社区网格服务站",
+                  "key_service": "api_key 由县级平台管理员签发（changji open311_client）",
+                  "endpoints": [{"specification": SPEC_URL, "url": request.build_absolute_uri("/open311/v2/"),
+                                 "changeset": CHANGESET, "type": "production", "formats": ["application/json"]}]})
+
+
+@endpoint(("GET",))
+def services(request: HttpRequest) -> HttpResponse:
+    """The service list: every active issue category."""
+    return _json([_service(c) for c in IssueCategory.objects.filter(active=True).order_by("code")])
+
+
+@endpoint(("GET",))
+def service_definition(request: HttpRequest, service_code: str) -> HttpResponse:
+    """A service definition; our categories ask no extra attributes."""
+    category = IssueCategory.objects.filter(code=service_code, active=True).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {service_code[:32]} not found")
+    return _json({"service_code": category.code, "attributes": []})
+
+
+def _notice(issue: ResidentIssue) -> str:
+    return (f"由{issues.handler_name(issue)}（{LEVEL_LABELS[EscalationLevel(issue.level)]}）办理，"
+            f"{issue.category.response_hours} 小时内响应，{_iso(issue.due_at)[:10]} 前办结")
+
+
+def _status_notes(issue: ResidentIssue) -> str:
+    state = IssueState(issue.state)
+    note = f"{ISSUE_LABELS[state]}（{LEVEL_LABELS[EscalationLevel(issue.level)]}）"
+    if state == IssueState.REJECTED and issue.duplicate_of_id:
+        note += f"：重复诉求，见 {issue.duplicate_of.request_id}"
+    return note
+
+
+def _request_row(issue: ResidentIssue) -> dict[str, Any]:
+    """One request as the public sees it: no name, phone or e-mail of the reporter."""
+    closed = issue.state in CLOSED_STATES
+    return {
+        "service_request_id": issue.request_id, "status": "closed" if closed else "open",
+        "status_notes": _status_notes(issue), "service_name": issue.category.name,
+        "service_code": issue.category.code, "description": issue.description,
+        "agency_responsible": f"{issues.handler_name(issue)}（{issues.responsible_label(issue.category)}）",
+        "service_notice": _notice(issue) if not closed else "",
+        "requested_datetime": _iso(issue.reported_at), "updated_datetime": _iso(issue.updated_at),
+        "expected_datetime": None if closed else _iso(issue.due_at),
+        "address": issue.address, "address_id": None, "zipcode": None, "lat": issue.lat, "long": issue.lon,
+        "media_url": issue.media_url or None,
+    }
+
+
+def _issues() -> Any:
+    return ResidentIssue.objects.select_related("category", "region__parent__parent", "duplicate_of")
+
+
+def _moment(request: HttpRequest, name: str) -> datetime | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        moment = parse_datetime(raw)
+        if moment is None and (day := parse_date(raw)) is not None:
+            moment = datetime(day.year, day.month, day.day)
+    except ValueError:
+        moment = None
+    if moment is None:
+        raise Open311Error(400, f"{name}: not a w3 datetime (e.g. 2026-01-01T00:00:00+08:00)")
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=SHANGHAI)
+
+
+def _list_requests(request: HttpRequest) -> HttpResponse:
+    ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
+    if ids:  # the spec: with service_request_id the other parameters are ignored
+        if len(ids) > MAX_REQUESTS:
+            raise Open311Error(400, f"service_request_id: at most {MAX_REQUESTS} ids")
+        return _json([_request_row(i) for i in _issues().filter(request_id__in=ids).order_by("-reported_at")])
+    start, end = _moment(request, "start_date"), _moment(request, "end_date")
+    try:
+        end = end or (start + DEFAULT_WINDOW if start else timezone.now())
+        start = start or end - DEFAULT_WINDOW
+    except OverflowError:
+        raise Open311Error(400, "start_date/end_date: out of range") from None
+    if start > end:
+        raise Open311Error(400, "start_date: must not be after end_date")
+    found = _issues().filter(reported_at__gte=start, reported_at__lte=end)
+    codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
+    if codes:
+        unknown = set(codes) - set(IssueCategory.objects.filter(code__in=codes).values_list("code", flat=True))
+        if unknown:
+            raise Open311Error(400, f"service_code: unknown {', '.join(sorted(unknown))[:64]}")
+        found = found.filter(category__code__in=codes)
+    statuses = {s.strip() for s in request.GET.get("status", "").split(",") if s.strip()}
+    if statuses - {"open", "closed"}:
+        raise Open311Error(400, "status: must be open or closed")
+    if statuses == {"open"}:
+        found = found.filter(state__in=OPEN_ISSUE_STATES)
+    elif statuses == {"closed"}:
+        found = found.filter(state__in=CLOSED_STATES)
+    return _json([_request_row(i) for i in found.order_by("-reported_at")[:MAX_REQUESTS]])
+
+
+def _client(request: HttpRequest) -> Open311Client:
+    key = request.POST.get("api_key", "").strip()
+    client = (Open311Client.objects.select_related("region").filter(key_digest=digest(key), active=True).first()
+              if key else None)
+    if client is None:
+        raise Open311Error(403, "api_key: missing or invalid")
+    return client
+
+
+def _coordinate(request: HttpRequest, name: str, low: float, high: float) -> float:
+    raw = request.POST.get(name, "").strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise Open311Error(400, f"{name}: not a number") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise Open311Error(400, f"{name}: must lie between {low:g} and {high:g}")
+    return value
+
+
+#: The personal and descriptive fields of a POST (GeoReport v2 "POST Service Request").
+POST_FIELDS = ("description", "address_string", "first_name", "last_name", "email", "phone", "media_url")
+#: Our field names in ``IssueError`` → the Open311 parameter named in the 400 answer.
+OPEN311_FIELD = {"lon": "long", "lat": "lat", "address": "address_string", "reporter_name": "first_name/last_name",
+                 "reporter_phone": "phone", "reporter_email": "email"}
+
+
+def _create_request(request: HttpRequest) -> HttpResponse:
+    client = _client(request)
+    code = request.POST.get("service_code", "").strip()
+    if not code:
+        raise Open311Error(400, "service_code: required")
+    category = IssueCategory.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise Open311Error(400, f"service_code: {code[:32]} is not a service of this endpoint")
+    if not request.POST.get("lat", "").strip() or not request.POST.get("long", "").strip():
+        what = "address_string and address_id are not enough: " if (
+            request.POST.get("address_string") or request.POST.get("address_id")) else ""
+        raise Open311Error(400, f"lat/long: {what}a location (lat and long) is required, requests are routed by grid")
+    lat, lon = _coordinate(request, "lat", -90, 90), _coordinate(request, "long", -180, 180)
+    grid = issues.locate_region(lon, lat)
+    if grid is None:
+        raise Open311Error(400, "lat/long: the location lies outside every grid of this service area")
+    if not client.region.contains(grid):
+        raise Open311Error(400, "lat/long: the location lies outside the area this api_key may report in")
+    post = {key: request.POST.get(key, "") for key in POST_FIELDS}
+    first, last = post["first_name"].strip(), post["last_name"].strip()
+    # 张 + 三 → 张三 (family name first, no space); Western names keep "first last".
+    name = last + first if not (first + last).isascii() else " ".join(filter(None, (first, last)))
+    try:
+        issue = issues.report(category, post["description"], lon=lon, lat=lat, region=grid,
+                              address=post["address_string"], reporter_name=name, reporter_phone=post["phone"],
+                              reporter_email=post["email"], media_url=post["media_url"],
+                              channel=IssueChannel.OPEN311, now=timezone.now())
+    except issues.IssueError as error:
+        raise Open311Error(400, f"{OPEN311_FIELD.get(error.field, error.field)}: {error.message}") from error
+    audit.record("community.issue.reported", actor=f"open311:{client.name}", target=issue, region=issue.region,
+                 request_id=issue.request_id, channel=IssueChannel.OPEN311, client=client.pk)
+    return _json([{"service_request_id": issue.request_id, "service_notice": _notice(issue), "account_id": None}],
+                 status=201)
+
+
+@endpoint(("GET", "POST"))
+def requests(request: HttpRequest) -> HttpResponse:
+    """GET: the requests (filters service_request_id, service_code, start_date, end_date, status); POST: file one."""
+    if request.method == "POST":
+        return _create_request(request)
+    return _list_requests(request)
+
+
+@endpoint(("GET",))
+def request_detail(request: HttpRequest, service_request_id: str) -> HttpResponse:
+    """One request, as a list of one (the spec's shape)."""
+    issue = _issues().filter(request_id=service_request_id).first()
+    if issue is None:
+        raise Open311Error(404, f"service_request_id {service_request_id[:24]} not found")
+    return _json([_request_row(issue)])
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Anything else under /open311/v2/: the spec's 404."""
+    return _error(request, 404, f"no such resource: {rest[:64]}")
+
+
+FORMAT = r"\.(?P<fmt>[A-Za-z0-9]+)$"
+urlpatterns = [
+    re_path(r"^discovery" + FORMAT, discovery, name="open311_discovery"),
+    re_path(r"^services" + FORMAT, services, name="open311_services"),
+    re_path(r"^services/(?P<service_code>[^/]+?)" + FORMAT, service_definition, name="open311_service"),
+    re_path(r"^requests" + FORMAT, requests, name="open311_requests"),
+    re_path(r"^requests/(?P<service_request_id>[^/]+?)" + FORMAT, request_detail, name="open311_request"),
+    re_path(r"^(?P<rest>.*)$", not_found, name="open311_not_found"),
+]

@@ -1,0 +1,13 @@
+"""Pages of the community app (网格化社区治理): each page module owns its own routes."""
+
+from .web import dashboard, grids, issues, people, venues, wishes
+
+app_name = "community"
+urlpatterns: list = [
+    *dashboard.urlpatterns,
+    *grids.urlpatterns,
+    *wishes.urlpatterns,
+    *issues.urlpatterns,
+    *people.urlpatterns,
+    *venues.urlpatterns,
+]

@@ -1,0 +1,100 @@
+"""网格治理总览: the year's figures of the user's scope on one page, with drill-down to grids, and its XLSX export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+
+from ..dashboard import SHANGHAI, DashboardFigures, Row, community_figures
+from ..export import dashboard_workbook
+from .common import community_staff_required
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIRST_YEAR = 2000
+
+
+def selected_year(request: HttpRequest, now: datetime) -> tuple[int, str | None]:
+    """The ``year`` query parameter (default: this year in Shanghai), or an error message for a bad one."""
+    this_year = now.astimezone(SHANGHAI).year
+    raw = request.GET.get("year", "").strip()
+    if not raw:
+        return this_year, None
+    if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= this_year + 1:
+        return this_year, f"年度应为 {FIRST_YEAR}–{this_year + 1} 之间的四位数字，收到「{raw[:20]}」"
+    return int(raw), None
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
+def _chart_data(figures: DashboardFigures) -> dict[str, Any]:
+    """What the ECharts of the page draw: per community bars, and the issues' states as a pie."""
+    rows = figures.communities or figures.grids
+    issues = figures.total.issues
+    return {
+        "names": [row.name for row in rows],
+        "published": [row.counts.wishes_published for row in rows],
+        "claimed": [row.counts.wishes_claimed for row in rows],
+        "confirmed": [row.counts.wishes_confirmed for row in rows],
+        "served": [row.counts.served for row in rows],
+        "response": [_percent(row.issues.response_rate) for row in rows],
+        "resolution": [_percent(row.issues.resolution_rate) for row in rows],
+        "satisfaction": [_percent(row.issues.satisfaction_rate) for row in rows],
+        "states": [{"name": name, "value": value} for name, value in (
+            ("待响应", issues.reported), ("办理中", issues.accepted), ("重新办理", issues.reopened),
+            ("待评价", issues.resolved), ("已关闭", issues.closed)) if value],
+    }
+
+
+def _drill_down(request: HttpRequest, figures: DashboardFigures) -> tuple[Row | None, list[Row]]:
+    """The community chosen with ``?community=`` (404 outside the scope) and the grid rows to show."""
+    code = request.GET.get("community", "").strip()
+    if code:
+        community = figures.community(code)
+        if community is None:
+            raise Http404("未找到该社区")
+        return community, community.children
+    if len(figures.communities) <= 1:
+        return None, figures.grids
+    return None, []
+
+
+@community_staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    year, error = selected_year(request, now)
+    if error:
+        return render(request, "community/dashboard.html", {"error": error, "year": year}, status=400)
+    figures = community_figures(request.user, year, now)
+    community, grids = _drill_down(request, figures)
+    return render(request, "community/dashboard.html", {
+        "figures": figures, "year": year, "years": range(now.astimezone(SHANGHAI).year + 1, FIRST_YEAR - 1, -1)[:6],
+        "selected": community, "grid_rows": grids, "chart": _chart_data(figures),
+    })
+
+
+@community_staff_required
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    year, error = selected_year(request, now)
+    if error:
+        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    figures = community_figures(request.user, year, now)
+    name = f"网格治理统计表-{figures.scope_name}-{year}.xlsx"
+    response = HttpResponse(dashboard_workbook(figures), content_type=XLSX)
+    response["Content-Disposition"] = (f'attachment; filename="community-{year}.xlsx"; '
+                                       f"filename*=UTF-8''{quote(name)}")
+    return response
+
+
+urlpatterns = [
+    path("", dashboard, name="dashboard"),
+    path("export.xlsx", dashboard_export, name="dashboard_export"),
+]

@@ -1,0 +1,441 @@
+"""接诉即办 pages: the issue list (inbox and scope, lights, the three rates), an issue with its handling,
+the grid worker's report form, and the residents' public report and status pages.
+
+Staff pages reach issues only through ``scope_queryset`` / ``scoped_or_404`` (outside scope: 404) and
+offer exactly the actions ``issues.allowed_actions`` allows; the domain checks them again. Personal
+data is masked on every page (``privacy``). The public report page is rate-limited per address
+(``core.throttle``); the public status page shows state and level only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from changji.core import audit, throttle
+from changji.core.models import Region, RegionLevel, Role
+from changji.core.scope import scope_queryset
+
+from .. import issue_rates, issues
+from ..models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
+from ..privacy import mask_name, mask_phone
+from ..workflow import (
+    ISSUE_LABELS,
+    LEVEL_LABELS,
+    OPEN_ISSUE_STATES,
+    DeadlineColour,
+    EscalationLevel,
+    IssueState,
+    deadline_colour,
+)
+from .common import community_staff_required, scoped_or_404
+
+ACTIONS = {"accept": "响应受理", "resolve": "办结", "escalate": "上报上一级",
+           "reject": "不予受理（重复或非本社区事项）", "meeting": "记录四方协商会议",
+           "complete_action": "议定事项完成", "feedback": "记录群众评价"}
+COLOUR_LABELS = {DeadlineColour.GREEN: "正常", DeadlineColour.YELLOW: "临期", DeadlineColour.RED: "超期"}
+#: Roles that may file an issue for a resident (a township viewer only looks).
+REPORTER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_OPERATOR,
+                            Role.PREFECTURE_ADMIN})
+PUBLIC_REPORT_KEY = "#issue-report"  # '#' cannot appear in a username, so no clash with login throttling
+PAGE_SIZE = 50
+MEETING_ACTION_ROWS = 3
+
+
+# --- Forms ---------------------------------------------------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    """A resident's issue: category, what, where (a click on the map fills 经度/纬度) and the contact."""
+
+    category = forms.ModelChoiceField(label="类别", queryset=IssueCategory.objects.filter(active=True),
+                                      empty_label="请选择")
+    description = forms.CharField(label="诉求内容", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    lon = forms.FloatField(label="经度", required=False, min_value=-180, max_value=180,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    lat = forms.FloatField(label="纬度", required=False, min_value=-90, max_value=90,
+                           widget=forms.NumberInput(attrs={"step": "any"}))
+    address = forms.CharField(label="地址", max_length=255, required=False)
+    reporter_name = forms.CharField(label="诉求人", max_length=64, required=False)
+    reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, location_required: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.location_required = location_required
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        lon, lat = data.get("lon"), data.get("lat")
+        if "lon" in self.errors or "lat" in self.errors:
+            return data
+        if (lon is None) != (lat is None):
+            self.add_error("lat" if lat is None else "lon", "经度和纬度须同时填写")
+        elif lon is None and self.location_required:
+            self.add_error("lon", "请在地图上点选诉求位置，或填写经度和纬度")
+        return data
+
+
+class PublicReportForm(ReportForm):
+    """The residents' form: location and a phone number are required (the handler calls back)."""
+
+    reporter_phone = forms.RegexField(label="联系电话", regex=r"^[0-9+\-\s]{7,20}$",
+                                      error_messages={"invalid": "请填写有效的电话号码"})
+    reporter_email = forms.EmailField(label="电子邮箱（选填）", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, location_required=True, **kwargs)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="响应说明", max_length=500, required=False)
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.CharField(label="办理结果", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EscalateForm(forms.Form):
+    reason = forms.CharField(label="上报理由", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label="理由", max_length=500)
+    duplicate_of = forms.ChoiceField(label="重复于", required=False)
+
+    def __init__(self, *args: Any, suggestions: list[tuple[ResidentIssue, float]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["duplicate_of"].choices = [("", "不是重复诉求")] + [
+            (i.request_id, f"{i.request_id}（{i.category.name}，相距 {d:.0f} 米）") for i, d in suggestions]
+
+
+class MeetingForm(forms.Form):
+    held_at = forms.DateTimeField(label="召开时间", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    place = forms.CharField(label="地点", max_length=128)
+    community_attendee = forms.CharField(label="社区参会人", max_length=64)
+    property_attendee = forms.CharField(label="物业参会人", max_length=64, required=False)
+    owners_committee_attendee = forms.CharField(label="业委会参会人", max_length=64, required=False)
+    department_attendee = forms.CharField(label="部门或派出所参会人", max_length=64, required=False)
+    minutes = forms.CharField(label="会议纪要", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, MEETING_ACTION_ROWS + 1):
+            self.fields[f"action_{n}_description"] = forms.CharField(label=f"议定事项 {n}", max_length=255,
+                                                                     required=False)
+            self.fields[f"action_{n}_owner"] = forms.CharField(label="责任方", max_length=64, required=False)
+            self.fields[f"action_{n}_due_on"] = forms.DateField(label="完成期限", required=False,
+                                                                widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for n in range(1, MEETING_ACTION_ROWS + 1):
+            row = [data.get(f"action_{n}_{part}") for part in ("description", "owner", "due_on")]
+            if any(row) and not all(row):
+                for part, value in zip(("description", "owner", "due_on"), row, strict=True):
+                    if not value and f"action_{n}_{part}" not in self.errors:
+                        self.add_error(f"action_{n}_{part}", "议定事项须填写事项、责任方和完成期限")
+        return data
+
+    def actions(self) -> list[issues.ActionSpec]:
+        data = self.cleaned_data
+        return [issues.ActionSpec(*(data[f"action_{n}_{part}"] for part in ("description", "owner", "due_on")))
+                for n in range(1, MEETING_ACTION_ROWS + 1) if data.get(f"action_{n}_description")]
+
+
+class ActionDoneForm(forms.Form):
+    agreed_action = forms.ChoiceField(label="议定事项")
+    done_on = forms.DateField(label="完成日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, open_actions: list[AgreedAction], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.open_actions = {str(a.pk): a for a in open_actions}
+        self.fields["agreed_action"].choices = [(str(a.pk), f"{a.description}（{a.owner}，{a.due_on:%Y-%m-%d} 前）")
+                                                for a in open_actions]
+        self.fields["done_on"].initial = timezone.localdate()
+
+
+class FeedbackForm(forms.Form):
+    satisfied = forms.ChoiceField(label="群众评价", choices=[("yes", "满意"), ("no", "不满意")],
+                                  widget=forms.RadioSelect)
+    comment = forms.CharField(label="评价意见", max_length=500, required=False)
+
+
+# --- Helpers -------------------------------------------------------------------------------------------------
+
+
+def _labels(issue: ResidentIssue) -> dict[str, str]:
+    return {"state": ISSUE_LABELS[IssueState(issue.state)], "level": LEVEL_LABELS[EscalationLevel(issue.level)]}
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def _grids_json(grids: Any) -> list[dict[str, Any]]:
+    return [{"code": g.region_id, "name": g.region.name, "boundary": g.boundary}
+            for g in grids.select_related("region")]
+
+
+def _report_context(form: ReportForm, grids: Any, suggestions: list | None = None) -> dict[str, Any]:
+    return {"form": form, "grids": _grids_json(grids), "suggestions": suggestions or [], "now": timezone.now()}
+
+
+def _suggestions_first(form: ReportForm, now: datetime) -> list[tuple[ResidentIssue, float]]:
+    """Open issues like the one being reported, shown before it is saved; empty once the user confirmed."""
+    data = form.cleaned_data
+    if data.get("confirm") or data.get("lon") is None:
+        return []
+    return issues.duplicate_suggestions(data["category"], data["lon"], data["lat"], now)
+
+
+def _file(form: ReportForm, channel: str, now: datetime, reported_by: Any = None,
+          region: Region | None = None) -> ResidentIssue | None:
+    data = form.cleaned_data
+    try:
+        return issues.report(data["category"], data["description"], lon=data.get("lon"), lat=data.get("lat"),
+                             address=data.get("address", ""), reporter_name=data.get("reporter_name", ""),
+                             reporter_phone=data.get("reporter_phone", ""),
+                             reporter_email=data.get("reporter_email", ""), channel=channel, region=region,
+                             reported_by=reported_by, now=now)
+    except issues.IssueError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return None
+
+
+# --- Staff pages ---------------------------------------------------------------------------------------------
+
+
+def _filtered(request: HttpRequest, rows: Any, now: datetime) -> tuple[Any, dict[str, str]]:
+    chosen = {name: request.GET.get(name, "").strip() for name in ("state", "level", "category", "colour")}
+    if chosen["state"] in {s.value for s in IssueState}:
+        rows = rows.filter(state=chosen["state"])
+    else:
+        chosen["state"] = ""
+    if chosen["level"] in {s.value for s in EscalationLevel}:
+        rows = rows.filter(level=chosen["level"])
+    else:
+        chosen["level"] = ""
+    if chosen["category"]:
+        rows = rows.filter(category__code=chosen["category"])
+    if chosen["colour"] in {c.value for c in DeadlineColour}:
+        lit = rows.filter(state__in=OPEN_ISSUE_STATES).values_list("pk", "level_started_at", "due_at")
+        rows = rows.filter(pk__in=[pk for pk, start, due in lit
+                                   if deadline_colour(start, due, now) == chosen["colour"]])
+    else:
+        chosen["colour"] = ""
+    return rows, chosen
+
+
+@community_staff_required
+def issue_list(request: HttpRequest) -> HttpResponse:
+    """The user's inbox (``?view=all``: every issue in scope), filtered; lights on open rows; the three rates."""
+    now, user = timezone.now(), request.user
+    scoped = scope_queryset(ResidentIssue.objects.select_related("category", "region"), user)
+    has_inbox = user.is_superuser or user.role in (*issues.INBOX_LEVELS, Role.COUNTY_OPERATOR, Role.PREFECTURE_ADMIN)
+    view = request.GET.get("view") or ("inbox" if has_inbox else "all")
+    view = view if view in ("inbox", "all") else "all"
+    rows, chosen = _filtered(request, issues.inbox_for(user) if view == "inbox" else scoped, now)
+    page = Paginator(rows.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = issue_rates.counts_by_region(scoped, now)
+    names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
+    total = issue_rates.total(counts.values())
+    return render(request, "community/issue_list.html", {
+        "page": page, "view": view, "chosen": chosen, "now": now,
+        "rows": [{"issue": i, "light": issues.colour(i, now), **_labels(i)} for i in page.object_list],
+        "states": [(s.value, ISSUE_LABELS[s]) for s in IssueState],
+        "levels": [(s.value, LEVEL_LABELS[s]) for s in EscalationLevel],
+        "colours": [(c.value, label) for c, label in COLOUR_LABELS.items()],
+        "categories": IssueCategory.objects.order_by("code"),
+        "total": total, "rates": {"response": _rate(total.response_rate), "resolution": _rate(total.resolution_rate),
+                                  "satisfaction": _rate(total.satisfaction_rate)},
+        "by_region": sorted(({"name": names.get(code, code), "counts": c, "response": _rate(c.response_rate),
+                              "resolution": _rate(c.resolution_rate), "satisfaction": _rate(c.satisfaction_rate)}
+                             for code, c in counts.items()), key=lambda r: r["name"]),
+        "may_report": user.is_superuser or user.role in REPORTER_ROLES,
+        "colour_labels": {c.value: label for c, label in COLOUR_LABELS.items()},
+    })
+
+
+@community_staff_required
+@require_http_methods(["GET", "POST"])
+def issue_new(request: HttpRequest) -> HttpResponse:
+    """A grid worker files an issue for a resident; like open issues nearby are shown before it is saved."""
+    user = request.user
+    if not (user.is_superuser or user.role in REPORTER_ROLES):
+        return render(request, "community/issue_form.html", {"refused": "您的账号只能查看，不能代报诉求"}, status=403)
+    grids = scope_queryset(Grid.objects.all(), user)
+    form = ReportForm(request.POST or None, location_required=not _own_grid(user))
+    if request.method != "POST":
+        return render(request, "community/issue_form.html", _report_context(form, grids))
+    now = timezone.now()
+    if form.is_valid():
+        suggestions = _suggestions_first(form, now)
+        if suggestions:
+            form = ReportForm({**request.POST.dict(), "confirm": "1"}, location_required=not _own_grid(user))
+            form.is_valid()
+            return render(request, "community/issue_form.html", _report_context(form, grids, suggestions))
+        issue = _file(form, IssueChannel.GRID_WORKER, now, reported_by=user, region=_own_grid(user))
+        if issue is not None:
+            messages.success(request, f"诉求已上报，编号 {issue.request_id}。")
+            return redirect("community:issue_detail", issue_id=issue.pk)
+    return render(request, "community/issue_form.html", _report_context(form, grids), status=400)
+
+
+def _own_grid(user: Any) -> Region | None:
+    """A grid worker's own grid: where an issue reported without a location (or outside every grid) goes."""
+    region = getattr(user, "region", None)
+    return region if region is not None and region.level == RegionLevel.GRID else None
+
+
+def _action_forms(issue: ResidentIssue, user: Any, data: Any, action: str, now: datetime,
+                  suggestions: list[tuple[ResidentIssue, float]]) -> dict[str, forms.Form]:
+    def bound(name: str) -> Any:
+        return data if action == name else None
+
+    makers = {
+        "accept": lambda: NoteForm(bound("accept"), prefix="accept"),
+        "resolve": lambda: ResolveForm(bound("resolve"), prefix="resolve"),
+        "escalate": lambda: EscalateForm(bound("escalate"), prefix="escalate"),
+        "reject": lambda: RejectForm(bound("reject"), prefix="reject", suggestions=suggestions),
+        "meeting": lambda: MeetingForm(bound("meeting"), prefix="meeting"),
+        "complete_action": lambda: ActionDoneForm(bound("complete_action"), prefix="complete_action",
+                                                  open_actions=list(AgreedAction.objects.filter(
+                                                      meeting__issue=issue, done_on__isnull=True))),
+        "feedback": lambda: FeedbackForm(bound("feedback"), prefix="feedback"),
+    }
+    return {name: makers[name]() for name in issues.allowed_actions(issue, user)}
+
+
+def _apply(issue: ResidentIssue, user: Any, action: str, form: forms.Form, now: datetime) -> str:
+    data = form.cleaned_data
+    if action == "accept":
+        issues.accept(issue, user, now, data["note"])
+    elif action == "resolve":
+        issues.resolve(issue, user, now, data["resolution"])
+    elif action == "escalate":
+        issue = issues.escalate(issue, user, now, data["reason"])
+        return f"已上报至{LEVEL_LABELS[EscalationLevel(issue.level)]}。"
+    elif action == "reject":
+        duplicate = (scope_queryset(ResidentIssue.objects.select_related("region"), user)
+                     .filter(request_id=data["duplicate_of"]).first() if data["duplicate_of"] else None)
+        issues.reject(issue, user, now, data["reason"], duplicate_of=duplicate)
+    elif action == "meeting":
+        issues.record_meeting(issue, held_at=data["held_at"], place=data["place"],
+                              community_attendee=data["community_attendee"],
+                              property_attendee=data["property_attendee"],
+                              owners_committee_attendee=data["owners_committee_attendee"],
+                              department_attendee=data["department_attendee"], minutes=data["minutes"],
+                              actions=form.actions(), actor=user, now=now)
+    elif action == "complete_action":
+        issues.complete_action(form.open_actions[data["agreed_action"]], data["done_on"], user, now)
+    else:
+        issues.feedback(issue, data["satisfied"] == "yes", now, data["comment"], actor=user)
+    return f"已{ACTIONS[action]}。"
+
+
+def _history(issue: ResidentIssue) -> list[dict[str, Any]]:
+    rows = []
+    for event in issue.events.select_related("actor"):
+        if event.kind == "escalate":
+            what = f"上报：{LEVEL_LABELS.get(event.from_value, '')} → {LEVEL_LABELS.get(event.to_value, '')}"
+        elif event.kind == "meeting":
+            what = "召开协商会议"
+        elif event.kind == "action":
+            what = "议定事项完成"
+        else:
+            what = ISSUE_LABELS.get(event.to_value, event.to_value)
+        who = (event.actor.get_full_name() or event.actor.username) if event.actor else (
+            "群众" if event.kind == "state" else "系统")
+        rows.append({"at": event.at, "who": who, "what": what, "note": event.note})
+    return rows
+
+
+@community_staff_required
+@require_http_methods(["GET", "POST"])
+def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
+    """An issue, its history, meetings and agreed actions; POST ``action`` = one of the actions allowed now."""
+    user, now = request.user, timezone.now()
+    issue = scoped_or_404(ResidentIssue.objects.select_related("category", "region__parent__parent", "duplicate_of"),
+                          user, pk=issue_id)
+    suggestions = (issues.duplicate_suggestions(issue.category, issue.lon, issue.lat, now, exclude=issue)
+                   if issue.lon is not None and issue.state == IssueState.REPORTED else [])
+    action, status = request.POST.get("action", ""), 200
+    available = _action_forms(issue, user, request.POST or None, action, now, suggestions)
+    if request.method == "POST":
+        form = available.get(action)
+        if form is None:
+            messages.error(request, "当前状态下您不能进行该操作")
+            status = 400 if issues.may_act(user, issue, EscalationLevel.GRID) else 403
+        elif form.is_valid():
+            try:
+                done = _apply(issue, user, action, form, now)
+            except issues.IssueError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = 400
+            else:
+                messages.success(request, done)
+                return redirect("community:issue_detail", issue_id=issue.pk)
+        else:
+            status = 400
+    return render(request, "community/issue_detail.html", {
+        "issue": issue, **_labels(issue), "light": issues.colour(issue, now), "history": _history(issue),
+        "handler": issues.handler_name(issue), "responsible": issues.responsible_label(issue.category),
+        "reporter_name": mask_name(issue.reporter_name), "reporter_phone": mask_phone(issue.reporter_phone),
+        "meetings": issue.meetings.prefetch_related("actions"), "forms": available, "actions": ACTIONS,
+        "suggestions": suggestions, "colour_labels": {c.value: label for c, label in COLOUR_LABELS.items()},
+    }, status=status)
+
+
+# --- Public pages --------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def issue_report_public(request: HttpRequest) -> HttpResponse:
+    """Residents report an issue without an account; the answer is the request id to track it by."""
+    grids = Grid.objects.all()
+    form = PublicReportForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "community/issue_report_public.html", _report_context(form, grids))
+    address = request.META.get("REMOTE_ADDR", "")
+    if throttle.locked(PUBLIC_REPORT_KEY, address):
+        form.add_error(None, "提交过于频繁，请 15 分钟后再试，或拨打社区电话。")
+        return render(request, "community/issue_report_public.html", _report_context(form, grids), status=429)
+    now = timezone.now()
+    if form.is_valid():
+        issue = _file(form, IssueChannel.WEB, now)
+        if issue is not None:
+            if throttle.failed(PUBLIC_REPORT_KEY, address) == throttle.MAX_FAILURES:
+                audit.record("community.issue.report_throttled", reason="公开上报过于频繁", address=address)
+            return render(request, "community/issue_reported.html", {"issue": issue})
+    return render(request, "community/issue_report_public.html", _report_context(form, grids), status=400)
+
+
+def issue_status(request: HttpRequest) -> HttpResponse:
+    """Public: the state and rung of an issue by its request id; nothing about the reporter or the content."""
+    request_id = request.GET.get("id", "").strip().upper()[:24]
+    issue = (ResidentIssue.objects.select_related("category").filter(request_id=request_id).first()
+             if request_id else None)
+    context: dict[str, Any] = {"request_id": request_id, "issue": issue}
+    if issue is not None:
+        context.update(_labels(issue), open=issue.state in OPEN_ISSUE_STATES)
+    return render(request, "community/issue_status.html", context, status=404 if request_id and not issue else 200)
+
+
+urlpatterns = [
+    path("issues/", issue_list, name="issues"),
+    path("issues/new/", issue_new, name="issue_new"),
+    path("issues/<int:issue_id>/", issue_detail, name="issue_detail"),
+    path("report/", issue_report_public, name="issue_report_public"),
+    path("report/status/", issue_status, name="issue_status"),
+]

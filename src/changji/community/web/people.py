@@ -1,0 +1,368 @@
+"""Pages of residents (masked, with an XLSX export), party members (双报到) and posts, co-building units with their
+一书四单, and the points rankings (live, and frozen for closed periods).
+
+Every list and export goes through ``core.scope``; a unit or period outside the user's region is a
+404. Identity numbers and phones are shown only masked (``people.resident_rows``, ``privacy``).
+Members, units, posts and periods belong to a community, so a grid worker (scoped to a grid) sees
+none of them and gets no registration forms; community workers and above do.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+
+from changji.core.models import Region, RegionLevel
+from changji.core.scope import scope_queryset
+
+from .. import people, points
+from ..models import (
+    AgreementEntry,
+    AgreementList,
+    Building,
+    CareTag,
+    CoBuildingUnit,
+    MemberKind,
+    PartyMember,
+    PointPeriod,
+    Post,
+    Resident,
+)
+from ..people import InputError
+from ..privacy import mask_id_number, mask_phone
+from .common import community_staff_required, scoped_or_404
+from .wishes import may_review
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 100
+
+
+def _communities(user: Any) -> models.QuerySet[Region]:
+    return scope_queryset(Region.objects.filter(level=RegionLevel.VILLAGE), user).order_by("code")
+
+
+def _add_error(form: forms.Form, error: InputError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+# --- residents ---------------------------------------------------------------------------------------------------
+
+
+def _residents(request: HttpRequest) -> tuple[models.QuerySet[Resident], dict[str, str]]:
+    """Scoped residents narrowed by ``tag``, ``building`` and ``q`` (name); the chosen filters."""
+    residents = scope_queryset(Resident.objects.all(), request.user)
+    chosen = {key: request.GET.get(key, "").strip() for key in ("tag", "building", "q")}
+    if chosen["tag"] in CareTag.values:
+        # JSON "contains" is not portable to SQLite; a tag is a quoted token in the stored list.
+        residents = residents.filter(care_tags__icontains=f'"{chosen["tag"]}"')
+    if chosen["building"].isdigit():
+        residents = residents.filter(household__building_id=int(chosen["building"]))
+    if chosen["q"]:
+        residents = residents.filter(name__contains=chosen["q"])
+    return residents, chosen
+
+
+@community_staff_required
+def resident_list(request: HttpRequest) -> HttpResponse:
+    """Residents in scope by compound, building and door, identity numbers and phones masked; care-tag filter."""
+    residents, chosen = _residents(request)
+    page = Paginator(people.ordered_residents(residents), PAGE_SIZE).get_page(request.GET.get("page"))
+    buildings = scope_queryset(Building.objects.select_related("compound"), request.user).order_by(
+        "compound__name", "name")
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "community/residents.html", {
+        "page": page, "rows": people.resident_rows(page.object_list), "chosen": chosen, "tags": CareTag.choices,
+        "buildings": buildings, "total": page.paginator.count, "query": query.urlencode()})
+
+
+@community_staff_required
+def resident_export(request: HttpRequest) -> HttpResponse:
+    """The filtered resident list as XLSX, masked like the page."""
+    residents, _ = _residents(request)
+    rows = people.resident_rows(people.ordered_residents(residents).iterator(chunk_size=2000))
+    response = HttpResponse(people.residents_to_xlsx(rows), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="residents-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+# --- members and posts -------------------------------------------------------------------------------------------
+
+
+class MemberForm(forms.Form):
+    community = forms.ModelChoiceField(label="报到社区", queryset=Region.objects.none())
+    name = forms.CharField(label="姓名", max_length=64)
+    id_number = forms.CharField(label="公民身份号码", max_length=18)
+    phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    kind = forms.ChoiceField(label="类别", choices=MemberKind.choices)
+    work_unit = forms.CharField(label="工作单位", max_length=128, required=False)
+    registered_on = forms.DateField(label="报到日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = _communities(user)
+
+
+class PostForm(forms.Form):
+    community = forms.ModelChoiceField(label="社区", queryset=Region.objects.none())
+    name = forms.CharField(label="岗位", max_length=64)
+    description = forms.CharField(label="职责", required=False, max_length=500)
+    capacity = forms.IntegerField(label="人数上限", min_value=1, max_value=500, initial=5)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = _communities(user)
+
+
+class PostClaimForm(forms.Form):
+    post = forms.ModelChoiceField(label="岗位", queryset=Post.objects.none())
+    member = forms.ModelChoiceField(label="党员", queryset=PartyMember.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["post"].queryset = scope_queryset(Post.objects.order_by("name"), user)
+        self.fields["member"].queryset = scope_queryset(PartyMember.objects.order_by("name"), user)
+
+
+MEMBER_ACTIONS = {"register": "党员报到登记", "post": "新增岗位", "claim": "认岗"}
+
+
+def _member_forms(request: HttpRequest, action: str) -> dict[str, forms.Form]:
+    if not _communities(request.user).exists():
+        return {}
+    data = {"data": request.POST}
+    return {
+        "register": MemberForm(**(data if action == "register" else {}), prefix="register", user=request.user,
+                               initial={"registered_on": timezone.localdate()}),
+        "post": PostForm(**(data if action == "post" else {}), prefix="post", user=request.user),
+        "claim": PostClaimForm(**(data if action == "claim" else {}), prefix="claim", user=request.user),
+    }
+
+
+def _apply_member(request: HttpRequest, action: str, data: dict[str, Any]) -> str:
+    user = request.user
+    if action == "register":
+        member = people.register_member(data["community"], data["name"], data["id_number"], data["phone"],
+                                        data["work_unit"], data["kind"], data["registered_on"], actor=user)
+        return f"{member.name} 已报到。"
+    if action == "post":
+        post = people.create_post(data["community"], data["name"], data["description"], data["capacity"], actor=user)
+        return f"已新增岗位“{post.name}”。"
+    people.claim_post(data["member"], data["post"], timezone.localdate(), actor=user)
+    return f"{data['member'].name} 已认领“{data['post'].name}”。"
+
+
+@community_staff_required
+def member_list(request: HttpRequest) -> HttpResponse:
+    """Members reporting to communities in scope (masked), posts and their claimants; register, add posts, 认岗."""
+    action, status = request.POST.get("action", ""), 200
+    available = _member_forms(request, action)
+    if request.method == "POST":
+        form = available.get(action)
+        if form is None:
+            messages.error(request, "不能进行该操作")
+            status = 400
+        elif form.is_valid():
+            try:
+                messages.success(request, _apply_member(request, action, form.cleaned_data))
+            except InputError as error:
+                _add_error(form, error)
+                status = 400
+            else:
+                return redirect("community:members")
+        else:
+            status = 400
+    members = scope_queryset(PartyMember.objects.select_related("region"), request.user).annotate(
+        points_total=models.Sum("point_entries__points")).order_by("region_id", "name")
+    return render(request, "community/members.html", {
+        "members": [{"member": m, "id_number": mask_id_number(m.id_number), "phone": mask_phone(m.phone)}
+                    for m in members[:500]],
+        "posts": people.post_rows(scope_queryset(Post.objects.all(), request.user)),
+        "forms": available, "actions": MEMBER_ACTIONS}, status=status)
+
+
+# --- units and 一书四单 -------------------------------------------------------------------------------------------
+
+
+class UnitForm(forms.Form):
+    community = forms.ModelChoiceField(label="报到社区", queryset=Region.objects.none())
+    name = forms.CharField(label="单位名称", max_length=128)
+    contact_name = forms.CharField(label="联系人", max_length=64, required=False)
+    contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    registered_on = forms.DateField(label="报到日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = _communities(user)
+
+
+@community_staff_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    """Co-building units registered with communities in scope, with their points; register a unit."""
+    form, status = None, 200
+    if _communities(request.user).exists():
+        form = UnitForm(request.POST or None, user=request.user, initial={"registered_on": timezone.localdate()})
+    if request.method == "POST":
+        if form is None:
+            return HttpResponse("不能进行该操作", status=400, content_type="text/plain; charset=utf-8")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                unit = people.register_unit(data["community"], data["name"], data["contact_name"],
+                                            data["contact_phone"], data["registered_on"], actor=request.user)
+            except InputError as error:
+                _add_error(form, error)
+            else:
+                messages.success(request, f"{unit.name} 已报到。")
+                return redirect("community:unit_detail", unit_id=unit.pk)
+        status = 400
+    units = scope_queryset(CoBuildingUnit.objects.select_related("region"), request.user).annotate(
+        points_total=models.Sum("point_entries__points"), agreement_count=models.Count("agreements", distinct=True)
+    ).order_by("region_id", "name")
+    return render(request, "community/units.html", {"units": units[:500], "form": form}, status=status)
+
+
+class AgreementForm(forms.Form):
+    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    commitment = forms.CharField(label="承诺书", widget=forms.Textarea(attrs={"rows": 3}))
+    needs = forms.CharField(label="需求清单（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
+    resources = forms.CharField(label="资源清单（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
+    projects = forms.CharField(label="项目清单（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
+    responsibilities = forms.CharField(label="责任清单（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def entries(self) -> dict[str, list[str]]:
+        return {kind: self.cleaned_data[kind].splitlines() for kind in AgreementList.values}
+
+
+class EntryDoneForm(forms.Form):
+    entry = forms.IntegerField(widget=forms.HiddenInput)
+
+
+@community_staff_required
+def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
+    """A unit: its 一书四单 by year with the entries done, its points ledger; sign an agreement, mark entries done."""
+    unit = scoped_or_404(CoBuildingUnit.objects.select_related("region"), request.user, pk=unit_id)
+    action, status = request.POST.get("action", ""), 200
+    form = AgreementForm(request.POST if action == "sign" else None, initial={"year": timezone.localdate().year})
+    if request.method == "POST":
+        status = 400
+        try:
+            if action == "sign" and form.is_valid():
+                data = form.cleaned_data
+                people.sign_agreement(unit, data["year"], data["commitment"], form.entries(), timezone.localdate(),
+                                      actor=request.user)
+                messages.success(request, f"已签订 {data['year']} 年度一书四单。")
+                return redirect("community:unit_detail", unit_id=unit.pk)
+            if action == "done":
+                done = EntryDoneForm(request.POST)
+                entry = AgreementEntry.objects.filter(
+                    agreement__unit=unit, pk=done.cleaned_data["entry"]).first() if done.is_valid() else None
+                if entry is None:
+                    raise InputError("entry", "未找到该清单事项")
+                people.mark_entry_done(entry, timezone.localdate(), actor=request.user)
+                messages.success(request, "已标记完成。")
+                return redirect("community:unit_detail", unit_id=unit.pk)
+            if action != "sign":
+                messages.error(request, "不能进行该操作")
+        except InputError as error:
+            if action == "sign":
+                _add_error(form, error)
+            else:
+                messages.error(request, error.message)
+    agreements = unit.agreements.prefetch_related("entries").order_by("-year")
+    return render(request, "community/unit_detail.html", {
+        "unit": unit, "form": form, "phone": mask_phone(unit.contact_phone),
+        "agreements": [{"agreement": a, "lists": [(label, [e for e in a.entries.all() if e.list_kind == kind])
+                                                  for kind, label in AgreementList.choices]} for a in agreements],
+        "ledger": points.ledger(unit)[:100]}, status=status)
+
+
+# --- points ------------------------------------------------------------------------------------------------------
+
+
+class PeriodForm(forms.Form):
+    community = forms.ModelChoiceField(label="社区", queryset=Region.objects.none())
+    name = forms.CharField(label="周期", max_length=64)
+    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = _communities(user)
+
+
+class SpanForm(forms.Form):
+    starts_on = forms.DateField(label="自", widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label="至", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _live(request: HttpRequest) -> tuple[SpanForm, dict[str, list[points.RankRow]]]:
+    today = timezone.localdate()
+    span = SpanForm(request.GET if "starts_on" in request.GET else None,
+                    initial={"starts_on": date(today.year, 1, 1), "ends_on": today})
+    first, last = date(today.year, 1, 1), today
+    if span.is_bound and span.is_valid():
+        first, last = span.cleaned_data["starts_on"], span.cleaned_data["ends_on"]
+    region = getattr(request.user, "region", None)
+    if region is None:  # an unbounded superuser: the whole tree
+        region = Region.objects.filter(parent__isnull=True).order_by("code").first()
+    live = {kind: points.ranking(region, first, last, kind)[:50] for kind in points.HOLDER_KINDS} if region else {}
+    return span, live
+
+
+def _apply_period(request: HttpRequest, form: PeriodForm | None) -> str:
+    action = request.POST.get("action", "")
+    if action == "period" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        period = points.create_period(data["community"], data["name"], data["starts_on"], data["ends_on"],
+                                      actor=request.user)
+        return f"已新建积分周期“{period.name}”。"
+    if action == "close" and may_review(request.user):
+        period = scoped_or_404(PointPeriod.objects.all(), request.user, pk=request.POST.get("period", "0") or 0)
+        points.close_period(period, timezone.now(), actor=request.user)
+        return f"“{period.name}”已结算，排名已冻结。"
+    raise InputError("action", "不能进行该操作")
+
+
+@community_staff_required
+def points_page(request: HttpRequest) -> HttpResponse:
+    """Live rankings of the user's region for a span, and each period's ranking (frozen once closed)."""
+    form = PeriodForm(request.POST if request.POST.get("action") == "period" else None, user=request.user) \
+        if may_review(request.user) and _communities(request.user).exists() else None
+    status = 200
+    if request.method == "POST":
+        if not str(request.POST.get("period", "0") or "0").isdigit():
+            return HttpResponse("参数错误：period", status=400, content_type="text/plain; charset=utf-8")
+        try:
+            messages.success(request, _apply_period(request, form))
+            return redirect("community:points")
+        except InputError as error:
+            if form is not None and error.field in form.fields:
+                _add_error(form, error)
+            else:
+                messages.error(request, error.message)
+            status = 400
+    span, live = _live(request)
+    periods = scope_queryset(PointPeriod.objects.select_related("region"), request.user).order_by("-starts_on")[:8]
+    return render(request, "community/points.html", {
+        "span": span, "live": live, "kinds": points.HOLDER_KINDS, "form": form, "may_close": may_review(request.user),
+        "periods": [{"period": p, "rows": points.period_ranking(p)} for p in periods]}, status=status)
+
+
+urlpatterns = [
+    path("residents/", resident_list, name="residents"),
+    path("residents/export/", resident_export, name="residents_export"),
+    path("members/", member_list, name="members"),
+    path("members/units/", unit_list, name="units"),
+    path("members/units/<int:unit_id>/", unit_detail, name="unit_detail"),
+    path("members/points/", points_page, name="points"),
+]

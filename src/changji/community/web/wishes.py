@@ -1,0 +1,404 @@
+"""Pages of micro-wishes (微心愿) and activities (微行动): lists, the 待认领 board, details with their actions, forms.
+
+Everything is reached through ``core.scope`` (``scope_queryset`` / ``scoped_or_404``): a wish or
+activity outside the user's region is a 404. The actions offered on a wish depend on its state and
+the user: the community reviews; a member or unit registered with the wish's community is chosen to
+claim it; the claimant's fulfilment is recorded with evidence and a photo; the resident's answer is
+recorded by the grid worker for them. Residents' names are masked in lists (``mask_name``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db import models
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils import timezone
+
+from changji.core.models import Region, RegionLevel
+from changji.core.scope import scope_queryset
+
+from .. import activities as activity_domain
+from .. import wishes as wish_domain
+from ..models import (
+    Activity,
+    ActivityKind,
+    ActivityParticipant,
+    ActivityPhoto,
+    ActivityServed,
+    CoBuildingUnit,
+    MicroWish,
+    PartyMember,
+    Resident,
+    Room,
+)
+from ..people import InputError, community_of
+from ..privacy import mask_name, mask_phone
+from ..workflow import WISH_LABELS, TransitionError, WishState
+from .common import community_staff_required, scoped_or_404
+
+LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超时"}
+WISH_ACTIONS = {"publish": "审核通过并发布", "reject": "不予发布", "claim": "认领", "release": "放弃认领",
+                "fulfil": "登记实现", "confirm": "群众确认满意", "send_back": "群众不满意，退回重办"}
+#: How many options a resident picker lists at once; a name search narrows it.
+PICKER_LIMIT = 200
+
+
+def may_review(user: Any) -> bool:
+    """Community workers and above review wishes and close periods; grid workers do not."""
+    region = getattr(user, "region", None)
+    return bool(user.is_superuser and region is None) or (region is not None and region.level <= RegionLevel.VILLAGE)
+
+
+def claimant_choices(user: Any, region: Region) -> list[tuple[str, str]]:
+    """Members and units registered with the community of ``region``, within the user's scope."""
+    community = community_of(region)
+    members = scope_queryset(PartyMember.objects.filter(region=community), user).order_by("name")
+    units = scope_queryset(CoBuildingUnit.objects.filter(region=community), user).order_by("name")
+    return ([(f"member:{m.pk}", f"党员 {m.name}（{m.work_unit or m.get_kind_display()}）") for m in members]
+            + [(f"unit:{u.pk}", f"共建单位 {u.name}") for u in units])
+
+
+def claimant_from(value: str) -> dict[str, Any]:
+    """``member:3`` / ``unit:4`` → ``{"member": PartyMember}`` / ``{"unit": CoBuildingUnit}``."""
+    kind, _, pk = value.partition(":")
+    model = {"member": PartyMember, "unit": CoBuildingUnit}[kind]
+    return {kind: model.objects.get(pk=int(pk))}
+
+
+def resident_picker(user: Any, query: str) -> models.QuerySet[Resident]:
+    residents = scope_queryset(Resident.objects.select_related("household__building"), user)
+    return residents.filter(name__contains=query.strip()) if query.strip() else residents
+
+
+class ResidentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Resident) -> str:
+        return f"{obj.name}（{obj.household.building.name} {obj.household.door}）"
+
+
+class WishForm(forms.Form):
+    resident = ResidentChoiceField(label="心愿人", queryset=Resident.objects.none())
+    title = forms.CharField(label="心愿", max_length=128)
+    description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, user: Any, query: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["resident"]
+        field.queryset = scope_queryset(Resident.objects.select_related("household__building"), user)
+        field.choices = [("", "---------")] + [(r.pk, field.label_from_instance(r))
+                                               for r in resident_picker(user, query).order_by("name")[:PICKER_LIMIT]]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="说明", required=False, max_length=200)
+
+
+class RequiredNoteForm(forms.Form):
+    note = forms.CharField(label="理由", max_length=200)
+
+
+class ClaimForm(forms.Form):
+    claimant = forms.ChoiceField(label="认领方")
+    hours = forms.IntegerField(label="认领时限（小时）", min_value=1, max_value=720)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["claimant"].choices = [("", "---------")] + choices
+        self.fields["hours"].initial = wish_domain.claim_hours()
+
+
+class FulfilForm(forms.Form):
+    evidence = forms.CharField(label="实现情况", widget=forms.Textarea(attrs={"rows": 3}))
+    photo = forms.FileField(label="实现照片", required=False)
+
+
+def _wish_forms(wish: MicroWish, user: Any, request: HttpRequest, action: str) -> dict[str, forms.Form]:
+    def bound(name: str) -> dict[str, Any]:
+        return {"data": request.POST, "files": request.FILES} if action == name else {}
+
+    available: dict[str, forms.Form] = {}
+    if wish.state == WishState.POSTED and may_review(user):
+        available["publish"] = NoteForm(**bound("publish"), prefix="publish")
+        available["reject"] = RequiredNoteForm(**bound("reject"), prefix="reject")
+    elif wish.state == WishState.PUBLISHED:
+        choices = claimant_choices(user, wish.region)
+        if choices:
+            available["claim"] = ClaimForm(**bound("claim"), prefix="claim", choices=choices)
+    elif wish.state == WishState.CLAIMED:
+        available["fulfil"] = FulfilForm(**bound("fulfil"), prefix="fulfil")
+        available["release"] = NoteForm(**bound("release"), prefix="release")
+    elif wish.state == WishState.FULFILLED:
+        available["confirm"] = NoteForm(**bound("confirm"), prefix="confirm")
+        available["send_back"] = RequiredNoteForm(**bound("send_back"), prefix="send_back")
+    return available
+
+
+def _apply(wish: MicroWish, user: Any, action: str, data: dict[str, Any]) -> None:
+    note = data.get("note", "")
+    if action in ("publish", "reject"):
+        wish_domain.review(wish, action == "publish", actor=user, note=note)
+    elif action == "claim":
+        wish_domain.claim(wish, **claimant_from(data["claimant"]), actor=user, hours=data["hours"])
+    elif action == "release":
+        wish_domain.release(wish, actor=user, note=note)
+    elif action == "fulfil":
+        wish_domain.fulfil(wish, data["evidence"], data.get("photo"), actor=user)
+    else:
+        wish_domain.confirm(wish, action == "confirm", actor=user, note=note)
+
+
+def _scoped_wishes(request: HttpRequest) -> models.QuerySet[MicroWish]:
+    return scope_queryset(MicroWish.objects.select_related(
+        "region", "resident", "claimed_by_member", "claimed_by_unit"), request.user)
+
+
+def _wish_row(wish: MicroWish, now: Any) -> dict[str, Any]:
+    holder = wish_domain.claimant(wish)
+    return {"wish": wish, "resident": mask_name(wish.resident.name), "state": WISH_LABELS[WishState(wish.state)],
+            "claimant": holder.name if holder else "", "light": wish_domain.claim_light(wish, now)}
+
+
+@community_staff_required
+def wish_list(request: HttpRequest) -> HttpResponse:
+    """Wishes in scope with a state filter, the 待认领 board and the published / claimed / confirmed counts."""
+    wishes = _scoped_wishes(request)
+    state = request.GET.get("state", "")
+    shown = wishes.filter(state=state) if state in {s.value for s in WishState} else wishes
+    now = timezone.now()
+    return render(request, "community/wish_list.html", {
+        "counts": wish_domain.wish_counts(wishes), "state": state,
+        "states": [(s.value, label) for s, label in WISH_LABELS.items()],
+        "board": [_wish_row(w, now) for w in wishes.filter(state=WishState.PUBLISHED).order_by("published_at")[:12]],
+        "rows": [_wish_row(w, now) for w in shown.order_by("-posted_at", "-pk")[:300]],
+        "light_labels": LIGHT_LABELS,
+    })
+
+
+@community_staff_required
+def wish_new(request: HttpRequest) -> HttpResponse:
+    """Post a wish for a resident of the user's grid (or community); ``?q=`` narrows the residents listed."""
+    query = request.GET.get("q", "")
+    form = WishForm(request.POST or None, user=request.user, query=query)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                wish = wish_domain.post_wish(data["resident"], data["title"], data["description"], actor=request.user)
+            except InputError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, "心愿已登记，待社区审核。")
+                return redirect("community:wish_detail", wish_id=wish.pk)
+        status = 400
+    return render(request, "community/wish_form.html", {"form": form, "query": query}, status=status)
+
+
+@community_staff_required
+def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
+    """One wish, its history and the actions its state allows; POST ``action`` = one of WISH_ACTIONS."""
+    wish = scoped_or_404(_scoped_wishes(request), request.user, pk=wish_id)
+    action, status = request.POST.get("action", ""), 200
+    available = _wish_forms(wish, request.user, request, action)
+    if request.method == "POST":
+        form = available.get(action)
+        if form is None:
+            messages.error(request, "当前状态下不能进行该操作")
+            status = 400
+        elif form.is_valid():
+            try:
+                _apply(wish, request.user, action, form.cleaned_data)
+            except (InputError, TransitionError) as error:
+                field = getattr(error, "field", None)
+                form.add_error(field if field in form.fields else None, getattr(error, "message", str(error)))
+                status = 400
+            else:
+                messages.success(request, f"已{WISH_ACTIONS[action]}。")
+                return redirect("community:wish_detail", wish_id=wish.pk)
+        else:
+            status = 400
+    now = timezone.now()
+    return render(request, "community/wish_detail.html", {
+        **_wish_row(wish, now), "phone": mask_phone(wish.resident.phone), "forms": available,
+        "actions": WISH_ACTIONS, "light_labels": LIGHT_LABELS,
+        "events": wish.events.select_related("actor"), "labels": {s.value: label for s, label in WISH_LABELS.items()},
+    }, status=status)
+
+
+@community_staff_required
+def wish_photo(request: HttpRequest, wish_id: int) -> HttpResponse:
+    """The evidence photo of a wish in scope."""
+    wish = scoped_or_404(MicroWish.objects.all(), request.user, pk=wish_id)
+    if not wish.evidence_photo:
+        raise Http404("无照片")
+    return FileResponse(wish.evidence_photo.open("rb"), filename=wish.evidence_photo.name.rsplit("/", 1)[-1])
+
+
+# --- 微行动 ---------------------------------------------------------------------------------------------------
+
+
+class ActivityForm(forms.Form):
+    region = forms.ModelChoiceField(label="社区或网格", queryset=Region.objects.none())
+    kind = forms.ChoiceField(label="类别", choices=ActivityKind.choices)
+    title = forms.CharField(label="名称", max_length=128)
+    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    place = forms.CharField(label="地点", max_length=128, required=False)
+    room = forms.ModelChoiceField(label="功能室", queryset=Room.objects.none(), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        levels = (RegionLevel.VILLAGE, RegionLevel.GRID)
+        self.fields["region"].queryset = scope_queryset(Region.objects.filter(level__in=levels), user)
+        self.fields["room"].queryset = scope_queryset(Room.objects.all(), user)
+
+
+class ParticipantForm(forms.Form):
+    holder = forms.ChoiceField(label="参与者")
+    hours = forms.DecimalField(label="服务时长（小时）", min_value=0.1, max_value=24, decimal_places=1)
+
+    def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["holder"].choices = [("", "---------")] + choices
+
+
+class ServedForm(forms.Form):
+    residents = forms.ModelMultipleChoiceField(label="服务对象", queryset=Resident.objects.none())
+
+    def __init__(self, *args: Any, user: Any, activity: Activity, query: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        community = community_of(activity.region)
+        residents = resident_picker(user, query).filter(region__path__startswith=community.path)
+        field = self.fields["residents"]
+        field.queryset = scope_queryset(Resident.objects.filter(region__path__startswith=community.path), user)
+        field.choices = [(r.pk, f"{r.name}（{r.household.building.name} {r.household.door}）")
+                         for r in residents.order_by("name")[:PICKER_LIMIT]]
+
+
+class PhotoForm(forms.Form):
+    photo = forms.FileField(label="照片")
+    caption = forms.CharField(label="说明", max_length=128, required=False)
+
+
+ACTIVITY_ACTIONS = {"participant": "登记参与者", "served": "登记服务对象", "photo": "上传照片"}
+
+
+def _scoped_activities(request: HttpRequest) -> models.QuerySet[Activity]:
+    return scope_queryset(Activity.objects.select_related("region", "room", "organiser"), request.user)
+
+
+@community_staff_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    """Activities in scope with their figures (activities, people served, hours); ``?kind=`` filters."""
+    scoped = _scoped_activities(request)
+    kind = request.GET.get("kind", "")
+    shown = scoped.filter(kind=kind) if kind in ActivityKind.values else scoped
+    served = ActivityServed.objects.filter(activity=models.OuterRef("pk")).values("activity").annotate(
+        n=models.Count("pk")).values("n")
+    hours = ActivityParticipant.objects.filter(activity=models.OuterRef("pk")).values("activity").annotate(
+        h=models.Sum("hours")).values("h")
+    rows = shown.annotate(served_count=models.Subquery(served), hours_total=models.Subquery(hours))
+    return render(request, "community/activity_list.html", {
+        "figures": activity_domain.activity_figures(shown), "kinds": ActivityKind.choices, "kind": kind,
+        "rows": rows.order_by("-held_on", "-pk")[:300]})
+
+
+@community_staff_required
+def activity_new(request: HttpRequest) -> HttpResponse:
+    """Record an activity of a community or grid in scope."""
+    form = ActivityForm(request.POST or None, user=request.user, initial={"held_on": timezone.localdate()})
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                activity = activity_domain.record_activity(data["region"], data["kind"], data["title"],
+                                                           data["held_on"], data["place"], request.user, data["room"])
+            except InputError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, "活动已登记。")
+                return redirect("community:activity_detail", activity_id=activity.pk)
+        return render(request, "community/activity_form.html", {"form": form}, status=400)
+    return render(request, "community/activity_form.html", {"form": form})
+
+
+def _activity_forms(activity: Activity, request: HttpRequest, action: str) -> dict[str, forms.Form]:
+    def bound(name: str) -> dict[str, Any]:
+        return {"data": request.POST, "files": request.FILES} if action == name else {}
+
+    available: dict[str, forms.Form] = {}
+    choices = claimant_choices(request.user, activity.region)
+    if choices:
+        available["participant"] = ParticipantForm(**bound("participant"), prefix="participant", choices=choices)
+    available["served"] = ServedForm(**bound("served"), prefix="served", user=request.user, activity=activity,
+                                     query=request.GET.get("q", ""))
+    available["photo"] = PhotoForm(**bound("photo"), prefix="photo")
+    return available
+
+
+def _apply_activity(activity: Activity, user: Any, action: str, data: dict[str, Any]) -> str:
+    if action == "participant":
+        (holder,) = claimant_from(data["holder"]).values()
+        activity_domain.add_participant(activity, holder, data["hours"], actor=user)
+        return f"已登记 {holder.name} 参与。"
+    if action == "served":
+        added = activity_domain.add_served(activity, data["residents"], actor=user)
+        return f"新增服务对象 {added} 人（已登记的不重复计数）。"
+    activity_domain.add_photo(activity, data["photo"], data["caption"], actor=user)
+    return "照片已上传。"
+
+
+@community_staff_required
+def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
+    """One activity: participants and hours, residents served, photos; POST ``action`` adds to them."""
+    activity = scoped_or_404(_scoped_activities(request), request.user, pk=activity_id)
+    action, status = request.POST.get("action", ""), 200
+    available = _activity_forms(activity, request, action)
+    if request.method == "POST":
+        form = available.get(action)
+        if form is None:
+            messages.error(request, "不能进行该操作")
+            status = 400
+        elif form.is_valid():
+            try:
+                messages.success(request, _apply_activity(activity, request.user, action, form.cleaned_data))
+            except InputError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = 400
+            else:
+                return redirect("community:activity_detail", activity_id=activity.pk)
+        else:
+            status = 400
+    served = activity.served.select_related("resident__household__building").order_by("resident__name")
+    return render(request, "community/activity_detail.html", {
+        "activity": activity, "forms": available, "actions": ACTIVITY_ACTIONS, "query": request.GET.get("q", ""),
+        "participants": activity.participants.select_related("member", "unit").order_by("pk"),
+        "served": [(mask_name(s.resident.name), s.resident.household.building.name) for s in served],
+        "photos": activity.photos.order_by("pk"),
+        "figures": activity_domain.activity_figures(Activity.objects.filter(pk=activity.pk)),
+    }, status=status)
+
+
+@community_staff_required
+def activity_photo(request: HttpRequest, activity_id: int, photo_id: int) -> HttpResponse:
+    """A photo of an activity in scope."""
+    activity = scoped_or_404(Activity.objects.all(), request.user, pk=activity_id)
+    item = ActivityPhoto.objects.filter(activity=activity, pk=photo_id).first()
+    if item is None:
+        raise Http404("无照片")
+    return FileResponse(item.photo.open("rb"), filename=item.photo.name.rsplit("/", 1)[-1])
+
+
+urlpatterns = [
+    path("wishes/", wish_list, name="wishes"),
+    path("wishes/new/", wish_new, name="wish_new"),
+    path("wishes/<int:wish_id>/", wish_detail, name="wish_detail"),
+    path("wishes/<int:wish_id>/photo/", wish_photo, name="wish_photo"),
+    path("activities/", activity_list, name="activities"),
+    path("activities/new/", activity_new, name="activity_new"),
+    path("activities/<int:activity_id>/", activity_detail, name="activity_detail"),
+    path("activities/<int:activity_id>/photos/<int:photo_id>/", activity_photo, name="activity_photo"),
+]
