@@ -99,6 +99,26 @@ def shot():
     return save
 
 
+def _retry_while_locked(step, attempts: int = 100):
+    """Run ``step`` again while the in-memory test database says a table is locked by a background writer.
+
+    The suite's SQLite database is in memory with a shared cache, where a writer meets another thread's
+    table lock at once instead of waiting (a gateway thread writing readings, in the pump-stop test);
+    the platform's file database in WAL mode waits instead.
+    """
+    import time
+
+    from django.db import OperationalError
+
+    for attempt in range(attempts):
+        try:
+            return step()
+        except OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 @pytest.fixture
 def login(make_user):
     """Create an account and log in through the login form; return the user."""
@@ -106,7 +126,7 @@ def login(make_user):
 
     def do(page, username: str = "pref-admin", region: str | None = "652300", role: str = Role.PREFECTURE_ADMIN,
            next_url: str = "/water/"):
-        user = make_user(username, region, role)
+        user = _retry_while_locked(lambda: make_user(username, region, role))
         page.goto(f"/accounts/login/?next={next_url}")
         page.fill("input[name=username]", username)
         page.fill("input[name=password]", PASSWORD)

@@ -55,8 +55,8 @@ def populate(w):
     """Members, units, wishes, activities, issues and points of the community world (see the figures below)."""
     a, b, c = w.grid_a.region, w.grid_b.region, w.grid_c.region
     members = [PartyMember.objects.create(region=w.east, name=name, registered_on=date(2025, 3, 1),
-                                          phone="13800000001", id_number="652328198001010011")
-               for name in ("王党员", "赵党员")]
+                                          phone="13800000001", id_number=f"65232819800101001{digit}")
+               for name, digit in (("王党员", 1), ("赵党员", 2))]
     PartyMember.objects.create(region=w.west, name="钱党员", registered_on=date(2026, 1, 5))
     PartyMember.objects.create(region=w.west, name="孙党员", registered_on=date(2027, 1, 5))  # after the year
     unit = CoBuildingUnit.objects.create(region=w.east, name="县供电公司", registered_on=date(2025, 1, 1))

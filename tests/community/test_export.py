@@ -106,3 +106,19 @@ def test_no_identity_number_phone_or_resident_name_appears_anywhere(workbook, co
     assert "东城社区" in text
     for value in forbidden:
         assert value not in text
+
+
+def test_member_and_unit_names_that_look_like_formulas_stay_text(community_world):
+    """Names are typed by staff; one starting with = + - @ is written as text, never as a formula."""
+    w = community_world
+    rule = PointRule.objects.create(code="wish", name="认领微心愿", points=10)
+    names = ['=HYPERLINK("http://evil.example","点我")', "@SUM(1,1)"]
+    member = PartyMember.objects.create(region=w.east, name=names[0], registered_on=date(2025, 1, 1))
+    unit = CoBuildingUnit.objects.create(region=w.east, name=names[1], registered_on=date(2025, 1, 1))
+    PointEntry.objects.create(region=w.east, member=member, rule=rule, points=10, earned_on=date(2026, 3, 1),
+                              source="a")
+    PointEntry.objects.create(region=w.east, unit=unit, rule=rule, points=30, earned_on=date(2026, 3, 1), source="a")
+    book = load_workbook(io.BytesIO(dashboard_workbook(community_figures(w.town, 2026, NOW))))
+    cells = {c.value: c for row in book["积分排名"].iter_rows(min_row=2) for c in row if c.value in names}
+    assert set(cells) == set(names)
+    assert {c.data_type for c in cells.values()} == {"s"}

@@ -77,10 +77,10 @@ def test_locate_region_finds_the_grid_holding_the_point(community_world):
 
 
 def test_report_routes_to_the_grid_with_its_limits_and_a_readable_id(cats, community_world):
-    issue = file(cats)
-    assert issue.request_id == "SQ20260302000001"
-    assert file(cats).request_id == "SQ20260302000002"
-    assert file(cats, now=NOW + timedelta(hours=14)).request_id == "SQ20260303000001"  # Shanghai date
+    issue = file(cats)  # SQ + county 652328 + Shanghai date + 5-digit sequence of the county's day: 21 characters
+    assert issue.request_id == "SQ6523282026030200001" and len(issue.request_id) == 21
+    assert file(cats, where=IN_C).request_id == "SQ6523282026030200002"  # one sequence for the whole county
+    assert file(cats, now=NOW + timedelta(hours=14)).request_id == "SQ6523282026030300001"  # Shanghai date
     assert issue.region == community_world.grid_a.region
     assert (issue.state, issue.level) == (IssueState.REPORTED, EscalationLevel.GRID)
     assert issue.response_due_at == NOW + timedelta(hours=24)
@@ -91,8 +91,12 @@ def test_report_routes_to_the_grid_with_its_limits_and_a_readable_id(cats, commu
 
 def test_report_numbering_continues_after_existing_ids(cats):
     issue = file(cats)
-    ResidentIssue.objects.filter(pk=issue.pk).update(request_id="SQ20260302000041")
-    assert file(cats).request_id == "SQ20260302000042"
+    ResidentIssue.objects.filter(pk=issue.pk).update(request_id="SQ6523282026030200041")
+    assert file(cats).request_id == "SQ6523282026030200042"
+    ResidentIssue.objects.create(  # another county's id of the same day (pushed up from another instance)
+        request_id="SQ6523012026030200077", category=cats["other"], region=issue.region, description="x",
+        reported_at=NOW, response_due_at=NOW, level_started_at=NOW, due_at=NOW)
+    assert file(cats).request_id == "SQ6523282026030200043"
 
 
 def test_report_refusals_name_the_field_and_store_nothing(cats, community_world):
@@ -197,6 +201,28 @@ def test_issue_climbs_to_four_party_coordination_and_the_town_then_closes_after_
         "community.issue.accepted", "community.issue.resolved", "community.issue.closed"])
     assert set(audited.values_list("region_id", flat=True)) == {world.grid_a.region_id}
     assert world.grid_a.region == issue.region
+
+
+def test_meeting_dates_must_be_plausible(cats, community_world):
+    users = community_world.users
+    issue = file(cats)
+    issue = issues.escalate(issues.escalate(issue, users.east, NOW, "提级"), users.east, NOW, "四方协商")
+    meeting = dict(held_at=NOW, place="社区", community_attendee="王书记", property_attendee="李经理",
+                   owners_committee_attendee="赵主任", minutes="纪要", actor=users.east, now=NOW)
+    for held_at in (datetime(1, 1, 1, tzinfo=UTC), NOW - timedelta(days=366), NOW + timedelta(days=31)):
+        with pytest.raises(IssueError) as caught:
+            issues.record_meeting(issue, **{**meeting, "held_at": held_at})
+        assert caught.value.field == "held_at"
+    for due_on in (date(1, 1, 1), date(1999, 12, 31), date(2101, 1, 1)):
+        with pytest.raises(IssueError) as caught:
+            issues.record_meeting(issue, **meeting, actions=[ActionSpec("修门禁", "天山物业", due_on)])
+        assert caught.value.field == "actions"
+    assert not issue.meetings.exists()
+    done = issues.record_meeting(issue, **{**meeting, "held_at": NOW - timedelta(days=364)},
+                                 actions=[ActionSpec("修门禁", "天山物业", date(2100, 12, 31))])
+    with pytest.raises(IssueError) as caught:
+        issues.complete_action(done.actions.get(), date(2101, 1, 1), users.east, NOW)
+    assert caught.value.field == "done_on"
 
 
 def test_meeting_rules(cats, community_world):
@@ -316,6 +342,19 @@ def test_duplicate_suggestions_by_distance_and_category(cats, community_world):
     issues.reject(closer, community_world.users.grid_a, NOW, "重复诉求", duplicate_of=first)
     assert fresh(closer).duplicate_of_id == first.pk
     assert [i.pk for i, _ in issues.duplicate_suggestions(cats["property"], *near, NOW)] == [first.pk]
+
+
+def test_duplicate_suggestions_for_a_user_stay_within_their_scope(cats, community_world):
+    users = community_world.users
+    west_of_border, east_of_border = (90.2797, 43.835), (90.2803, 43.835)  # grid C | grid A, about 50 m apart
+    in_c = file(cats, where=west_of_border)
+    in_a = file(cats, where=east_of_border)
+    assert (in_c.region, in_a.region) == (community_world.grid_c.region, community_world.grid_a.region)
+    suggested = lambda user: {i.pk for i, _ in issues.duplicate_suggestions(  # noqa: E731
+        cats["property"], *east_of_border, NOW, user=user)}
+    assert suggested(None) == {in_c.pk, in_a.pk}
+    assert suggested(users.grid_a) == {in_a.pk} and suggested(users.east) == {in_a.pk}
+    assert suggested(users.grid_c) == {in_c.pk} and suggested(users.street) == {in_c.pk, in_a.pk}
 
 
 def test_the_three_rates_on_a_hand_made_set(cats, community_world):

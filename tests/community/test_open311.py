@@ -27,6 +27,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUEST_KEYS = {"service_request_id", "status", "status_notes", "service_name", "service_code", "description",
                 "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
                 "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"}
+#: What anyone sees without an api_key.
+PUBLIC_KEYS = {"service_request_id", "status", "service_name", "service_code", "agency_responsible",
+               "requested_datetime", "updated_datetime", "expected_datetime", "lat", "long"}
 
 
 class Api:
@@ -121,7 +124,7 @@ def test_post_a_request_then_get_it_back_and_find_it_in_the_list(api, key, commu
                                                                      "张三")
     assert issue.reporter_email == "zhang@example.cn" and issue.media_url == "https://example.cn/photo.jpg"
 
-    status, found = api.get(f"requests/{request_id}.json")
+    status, found = api.get(f"requests/{request_id}.json", api_key=key)
     assert status == 200 and len(found) == 1
     row = found[0]
     assert set(row) == REQUEST_KEYS
@@ -219,3 +222,46 @@ def test_the_command_issues_a_key_kept_only_as_a_digest(community_world):
     raw = out.getvalue().strip().splitlines()[-1].split("：", 1)[1]
     client = Open311Client.objects.get(name="市民App")
     assert client.region == community_world.east and client.key_digest == digest(raw) != raw
+
+
+def test_get_without_a_key_shows_public_fields_and_a_key_shows_its_region_only(api, key, community_world):
+    params = request_params(key, lat="43.83512", long="90.28467")
+    status, body = api.post("requests.json", **params)
+    assert status == 201, body
+    in_a = body[0]["service_request_id"]
+    status, body = api.post("requests.json", **request_params(key, service_code="sanitation", lat="43.835",
+                                                              long="90.275"))
+    in_c = body[0]["service_request_id"]
+
+    # Anyone: every request, public fields only, the location rounded to about 100 m.
+    for status, rows in (api.get(f"requests/{in_a}.json"), api.get("requests.json", service_request_id=in_a),
+                         api.get("requests.json", service_code="property")):
+        assert status == 200 and len(rows) == 1
+        assert set(rows[0]) == PUBLIC_KEYS and (rows[0]["lat"], rows[0]["long"]) == (43.835, 90.285)
+        text = json.dumps(rows, ensure_ascii=False)
+        for private in ("电梯停运三天", "幸福小区1号楼", "example.cn/photo.jpg", "43.83512", "90.28467"):
+            assert private not in text
+    assert {r["service_request_id"] for r in api.get("requests.json")[1]} == {in_a, in_c}
+
+    # A client of 东城 (grid A): full rows, but only of its own region.
+    east_key = create_client("东城社区小程序", community_world.east)[1]
+    status, rows = api.get(f"requests/{in_a}.json", api_key=east_key)
+    assert status == 200 and set(rows[0]) == REQUEST_KEYS
+    assert (rows[0]["description"], rows[0]["lat"], rows[0]["long"]) == ("电梯停运三天", 43.83512, 90.28467)
+    assert_error(api.get(f"requests/{in_c}.json", api_key=east_key), 404, in_c)
+    assert [r["service_request_id"] for r in api.get("requests.json", api_key=east_key)[1]] == [in_a]
+    status, rows = api.get("requests.json", api_key=east_key, service_request_id=f"{in_a},{in_c}")
+    assert status == 200 and [r["service_request_id"] for r in rows] == [in_a]
+
+    # A wrong or inactive key is refused, not treated as the public view.
+    assert_error(api.get("requests.json", api_key="wrong-key"), 403, "api_key")
+    assert_error(api.get(f"requests/{in_a}.json", api_key="wrong-key"), 403, "api_key")
+    Open311Client.objects.filter(name="东城社区小程序").update(active=False)
+    assert_error(api.get("requests.json", api_key=east_key), 403, "api_key")
+
+
+def test_dates_outside_1970_to_2100_are_refused_naming_the_parameter(api):
+    for name, value in (("start_date", "0001-01-01"), ("start_date", "1969-12-31T23:00:00Z"),
+                        ("end_date", "2101-01-01"), ("end_date", "0001-01-01T00:00:00+08:00")):
+        assert_error(api.get("requests.json", **{name: value}), 400, name, "range")
+    assert api.get("requests.json", start_date="1970-01-02", end_date="2100-12-31")[0] == 200

@@ -124,3 +124,90 @@ def test_resident_rows_and_their_export_are_masked(community_world):
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "652328********1234" in cells
     assert not any("652328199001011234" in c or "13912345678" in c for c in cells)
+
+
+# --- races: the database's unique constraints answer with a form error, never a 500 ------------------------------
+
+
+@pytest.fixture
+def lost_race(monkeypatch):
+    """The other request commits between our duplicate check and our insert: the check sees nothing."""
+    from django.db.models import QuerySet
+
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+
+
+def test_a_unit_registered_twice_at_once_is_a_form_error(community_world, lost_race):
+    from changji.community.models import CoBuildingUnit
+    from changji.community.people import register_unit
+
+    east = community_world.users.east
+    register_unit(community_world.east, "县供电公司", "", "", date(2026, 1, 6), actor=east)
+    with pytest.raises(InputError, match="已在本社区报到") as error:
+        register_unit(community_world.east, "县供电公司", "", "", date(2026, 1, 6), actor=east)
+    assert error.value.field == "name"
+    assert CoBuildingUnit.objects.filter(name="县供电公司").count() == 1  # the transaction is still usable
+
+
+def test_an_agreement_signed_twice_at_once_is_a_form_error(community_world):
+    from django.db.models import QuerySet
+
+    from changji.community.models import UnitAgreement
+    from changji.community.people import register_unit, sign_agreement
+
+    east = community_world.users.east
+    unit = register_unit(community_world.east, "县供电公司", "", "", date(2026, 1, 6), actor=east)
+    lists = {"needs": ["线路改造"], "resources": ["电工"], "projects": ["安全用电"], "responsibilities": ["入户检查"]}
+    sign_agreement(unit, 2026, "承诺书", lists, date(2026, 2, 1), actor=east)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(QuerySet, "exists", lambda self: False)
+        with pytest.raises(InputError, match="已签订 2026 年度") as error:
+            sign_agreement(unit, 2026, "承诺书", lists, date(2026, 2, 1), actor=east)
+    assert error.value.field == "year"
+    assert UnitAgreement.objects.filter(unit=unit).count() == 1
+
+
+def test_an_account_linked_to_two_members_at_once_is_a_form_error(community_world, make_user, lost_race):
+    from changji.community.models import PartyMember
+    from changji.community.people import register_member
+
+    account = make_user("wangwu", community_world.east.code)
+    east = community_world.users.east
+    register_member(community_world.east, "王五", MEMBER_ID, "", "县教育局", "in_service", date(2026, 1, 5), account,
+                    actor=east)
+    with pytest.raises(InputError, match="已关联其他党员") as error:
+        register_member(community_world.east, "钱八", "11010119900307889X", "", "县医院", "in_service",
+                        date(2026, 1, 6), account, actor=east)
+    assert error.value.field == "user"
+    assert PartyMember.objects.filter(user=account).count() == 1
+
+
+def test_a_member_registered_twice_at_once_is_a_form_error(community_world, lost_race):
+    from changji.community.models import PartyMember
+    from changji.community.people import register_member
+
+    east = community_world.users.east
+    register_member(community_world.east, "王五", MEMBER_ID, "", "县教育局", "in_service", date(2026, 1, 5), actor=east)
+    with pytest.raises(InputError, match="已在本社区报到") as error:
+        register_member(community_world.east, "王五", MEMBER_ID, "", "县教育局", "in_service", date(2026, 1, 5),
+                        actor=east)
+    assert error.value.field == "id_number"
+    assert PartyMember.objects.filter(id_number=MEMBER_ID).count() == 1
+
+
+def test_the_resident_export_writes_formula_like_text_as_text(community_world):
+    """A name typed as ``=HYPERLINK(…)`` (or starting + - @) must stay text in Excel, not become a formula."""
+    from dataclasses import replace
+
+    from openpyxl import load_workbook
+
+    from changji.community.models import Resident
+    from changji.community.people import ordered_residents, resident_rows, residents_to_xlsx
+
+    row = resident_rows(ordered_residents(Resident.objects.filter(pk=community_world.zhang.pk)))[0]
+    texts = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(1,1)"]
+    rows = [replace(row, name=text, door=text) for text in texts]
+    sheet = load_workbook(BytesIO(residents_to_xlsx(rows))).active
+    cells = [sheet.cell(row=n, column=c) for n in range(2, 2 + len(texts)) for c in (1, 8)]
+    assert [c.value for c in cells] == [t for t in texts for _ in range(2)]
+    assert {c.data_type for c in cells} == {"s"}

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied
 
+from changji.community.people import InputError
 from changji.community.workflow import WISH_MOVES, TransitionError, WishState, check_wish_move
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -326,3 +327,66 @@ def test_claim_hours_come_from_the_setting(community_world, helpers, settings):
     wish = _make(helpers, community_world, WishState.PUBLISHED)
     wishes.claim(wish, member=helpers.member, now=T0)
     assert wish.claim_expires_at == T0 + 24 * HOUR
+
+
+# --- a stale page acts only on the claim it showed ------------------------------------------------------------------
+
+
+def test_a_stale_release_does_not_wipe_a_newer_claim(community_world, helpers):
+    """Read while the member's claim (since expired) was on it; the claim is unlocked and the unit claims; the
+    stale release is refused and the unit keeps its claim."""
+    from changji.community import wishes
+    from changji.community.models import MicroWish
+
+    wish = _make(helpers, community_world, WishState.CLAIMED)
+    stale = MicroWish.objects.get(pk=wish.pk)
+    wishes.claim(MicroWish.objects.get(pk=wish.pk), unit=helpers.unit, actor=helpers.east, now=T0 + 73 * HOUR)
+    with pytest.raises(TransitionError, match="心愿已被他人认领或状态已变化，请刷新"):
+        wishes.release(stale, actor=helpers.east, now=T0 + 74 * HOUR)
+    wish.refresh_from_db()
+    assert (wish.state, wish.claimed_by_unit, wish.claimed_at) == (WishState.CLAIMED, helpers.unit, T0 + 73 * HOUR)
+    assert not wish.events.filter(note__contains="放弃认领").exists()
+
+
+def test_a_stale_fulfilment_does_not_complete_someone_elses_claim(community_world, helpers):
+    from changji.community import wishes
+    from changji.community.models import MicroWish
+
+    wish = _make(helpers, community_world, WishState.CLAIMED)
+    stale = MicroWish.objects.get(pk=wish.pk)
+    wishes.release(MicroWish.objects.get(pk=wish.pk), actor=helpers.east, now=T0 + HOUR)
+    wishes.claim(MicroWish.objects.get(pk=wish.pk), unit=helpers.unit, actor=helpers.east, now=T0 + 2 * HOUR)
+    with pytest.raises(TransitionError, match="已被他人认领"):
+        wishes.fulfil(stale, "已送达", actor=helpers.east, now=T0 + 3 * HOUR)
+    wish.refresh_from_db()
+    assert (wish.state, wish.claimed_by_unit, wish.fulfilled_at) == (WishState.CLAIMED, helpers.unit, None)
+
+
+def test_a_stale_confirmation_does_not_confirm_a_later_fulfilment(community_world, helpers):
+    """Read at the first fulfilment; sent back and fulfilled again meanwhile: the stale answer is refused."""
+    from changji.community import wishes
+    from changji.community.models import MicroWish, PointEntry
+
+    wish = _make(helpers, community_world, WishState.FULFILLED)
+    stale = MicroWish.objects.get(pk=wish.pk)
+    wishes.confirm(MicroWish.objects.get(pk=wish.pk), False, note="不合适", now=T0 + HOUR)
+    wishes.fulfil(MicroWish.objects.get(pk=wish.pk), "已更换", actor=helpers.east, now=T0 + 2 * HOUR)
+    for satisfied in (True, False):
+        with pytest.raises(TransitionError, match="已被他人认领或状态已变化"):
+            wishes.confirm(stale, satisfied, note="旧页面", now=T0 + 3 * HOUR)
+    wish.refresh_from_db()
+    assert (wish.state, wish.fulfilled_at, wish.confirmed_at) == (WishState.FULFILLED, T0 + 2 * HOUR, None)
+    assert PointEntry.objects.count() == 0
+
+
+def test_a_wish_cannot_be_posted_for_a_resident_outside_every_grid(community_world, helpers):
+    """A resident still registered at street/town level has no community whose members could claim the wish."""
+    from changji.community import wishes
+    from changji.community.models import MicroWish, Resident
+
+    Resident.objects.filter(pk=community_world.zhang.pk).update(region=community_world.town)
+    resident = Resident.objects.get(pk=community_world.zhang.pk)
+    with pytest.raises(InputError, match="未落到社区或网格") as error:
+        wishes.post_wish(resident, "想要一台助行器", actor=community_world.users.street, now=T0)
+    assert error.value.field == "resident"
+    assert not MicroWish.objects.exists()

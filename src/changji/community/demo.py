@@ -241,13 +241,15 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
 
     # Party members (双报到), posts, co-building units, volunteer teams and service points.
     today = now.date()
+    member_ids: set[str] = set()
+    while len(member_ids) < size.members:  # one registration per person (PartyMember's unique constraint)
+        member_ids.add(_id_number(rng, date(1960, 1, 1) + timedelta(days=rng.randint(0, 20000))))
     members = PartyMember.objects.bulk_create([
-        PartyMember(region=communities[m % len(communities)], name=_name(rng),
-                    id_number=_id_number(rng, date(1960, 1, 1) + timedelta(days=rng.randint(0, 20000))),
+        PartyMember(region=communities[m % len(communities)], name=_name(rng), id_number=id_number,
                     phone=_phone(rng), kind=MemberKind.IN_SERVICE if m % 5 else MemberKind.COMMUNITY,
                     work_unit=rng.choice(WORK_UNITS),
                     registered_on=today - timedelta(days=rng.randint(0, 700)))
-        for m in range(size.members)], batch_size=2000)
+        for m, id_number in enumerate(sorted(member_ids))], batch_size=2000)
     Post.objects.bulk_create([Post(region=c, name=name, capacity=10) for c in communities for name in POSTS])
     units = CoBuildingUnit.objects.bulk_create([
         CoBuildingUnit(region=communities[u % len(communities)], name=f"木垒县共建单位{u + 1:03d}",
@@ -357,12 +359,16 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
     issue_points = _clustered_points(rng, outline.buffer(-0.001), size.issues, 0.015)
     issue_regions = index.locate_many([p[0] for p in issue_points], [p[1] for p in issue_points])
     issue_rows = []
+    issues_per_day: dict[tuple[str, str], int] = {}  # (county, day) → the last sequence number of request ids
     for i, ((lon, lat), region) in enumerate(zip(issue_points, issue_regions, strict=True)):
         category = categories[i % len(categories)]
         reported = now - timedelta(days=rng.triangular(0, 365, 0), hours=rng.uniform(0, 24))
         age = now - reported
+        region_code = region or TOWN_CODE
+        day = (region_code[:6], f"{reported:%Y%m%d}")
+        seq = issues_per_day[day] = issues_per_day.get(day, 0) + 1
         issue = ResidentIssue(
-            request_id=f"SQ{reported:%Y%m%d}{i + 1:06d}", category=category, region_id=region or TOWN_CODE,
+            request_id=f"SQ{region_code[:6]}{reported:%Y%m%d}{seq:05d}", category=category, region_id=region_code,
             description=ISSUE_TEXTS.get(category.code, category.name), lon=lon, lat=lat,
             reporter_name=_name(rng), reporter_phone=_phone(rng), channel=rng.choice(("web", "grid_worker", "open311")),
             reported_at=reported, response_due_at=reported + timedelta(hours=category.response_hours),

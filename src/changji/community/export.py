@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -111,6 +112,25 @@ _ROOMS: list[Column] = [
 ]
 
 
+#: First characters that make a spreadsheet read a text as a formula (formula injection, CWE-1236).
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def is_formula_like(value: Any) -> bool:
+    """True for a string a spreadsheet would take as a formula (it starts with = + - or @)."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def put_cell(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write ``value`` at (row, column); a string that looks like a formula (a member or unit named ``=HYPERLINK(…)``)
+    is stored as plain text with Excel's quote prefix, never as a formula, and reads back unchanged."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if is_formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -127,7 +147,7 @@ def _write(sheet: Worksheet, columns: list[Column], items: Iterable[Any], *, sta
     for item in items:
         row_number += 1
         for index, (_, value, number_format) in enumerate(columns, 1):
-            cell = sheet.cell(row=row_number, column=index, value=value(item))
+            cell = put_cell(sheet, row_number, index, value(item))
             cell.number_format = number_format
 
 
@@ -163,12 +183,13 @@ def dashboard_workbook(figures: DashboardFigures) -> bytes:
     for sheet in book.worksheets:
         sheet.freeze_panes = "A2"
     title = book.create_sheet("说明")
-    title.append(["网格治理统计表"])
-    title.append(["范围", figures.scope_name])
-    title.append(["年度", figures.year])
-    title.append(["统计时间", figures.now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")])
-    title.append(["口径", "微心愿按发布时间、诉求按上报时间、微行动与积分按发生日期计入所选年度（北京时间）；"
-                          "党员与共建单位为年末已报到数，居民与户数为当前登记数。"])
+    notes = [["网格治理统计表"], ["范围", figures.scope_name], ["年度", figures.year],
+             ["统计时间", figures.now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")],
+             ["口径", "微心愿按发布时间、诉求按上报时间、微行动与积分按发生日期计入所选年度（北京时间）；"
+                      "党员与共建单位为年末已报到数，居民与户数为当前登记数。"]]
+    for row_number, line in enumerate(notes, 1):
+        for column, value in enumerate(line, 1):
+            put_cell(title, row_number, column, value)
     title.column_dimensions["A"].width = 12
     title.column_dimensions["B"].width = 80
     out = io.BytesIO()

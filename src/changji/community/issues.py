@@ -195,8 +195,11 @@ def _coordinate(value: Any, field: str, low: float, high: float) -> float:
 
 
 def duplicate_suggestions(category: IssueCategory, lon: float, lat: float, now: datetime, days: int = 30, *,
-                          exclude: ResidentIssue | None = None) -> list[tuple[ResidentIssue, float]]:
-    """Open issues of ``category`` reported in the last ``days`` within its duplicate radius, nearest first."""
+                          exclude: ResidentIssue | None = None, user: Any = None) -> list[tuple[ResidentIssue, float]]:
+    """Open issues of ``category`` reported in the last ``days`` within its duplicate radius, nearest first.
+
+    With ``user`` only issues within the user's region are suggested (``core.scope``): pages must pass it.
+    """
     radius = category.duplicate_radius_m
     per_lon, per_lat = metres_per_degree(lat)
     dlat, dlon = radius / per_lat, radius / max(per_lon, 1.0)
@@ -206,6 +209,8 @@ def duplicate_suggestions(category: IssueCategory, lon: float, lat: float, now: 
     ).select_related("category", "region")
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
+    if user is not None:
+        candidates = scope_queryset(candidates, user)
     found = [(issue, distance_m(lon, lat, issue.lon, issue.lat)) for issue in candidates]
     return sorted(((i, d) for i, d in found if d <= radius), key=lambda pair: (pair[1], pair[0].pk))
 
@@ -324,13 +329,21 @@ def _text(value: str, field: str, label: str, max_length: int, required: bool = 
     return value
 
 
-def _request_id(now: datetime) -> str:
-    """The next public id of the day: ``SQ`` + the Shanghai date + a 6-digit sequence."""
-    prefix = f"SQ{timezone.localdate(now):%Y%m%d}"
+#: Characters of the region code naming the county in a request id (GB 2260: 6 digits down to the county).
+COUNTY_CODE_LENGTH = 6
+
+
+def _request_id(now: datetime, region: Region) -> str:
+    """The next public id of the day in the issue's county: ``SQ`` + the county code (6 digits) + the Shanghai
+    date + a 5-digit daily sequence per county, 21 characters (e.g. ``SQ6523282026030200001``).
+
+    The county code keeps ids unique when several instances push their issues to the level above (DESIGN §5).
+    """
+    prefix = f"SQ{region.code[:COUNTY_CODE_LENGTH]}{timezone.localdate(now):%Y%m%d}"
     last = (ResidentIssue.objects.filter(request_id__startswith=prefix).order_by("-request_id")
             .values_list("request_id", flat=True).first())
     tail = last[len(prefix):] if last else ""
-    return f"{prefix}{(int(tail) if tail.isdigit() else 0) + 1:06d}"
+    return f"{prefix}{(int(tail) if tail.isdigit() else 0) + 1:05d}"
 
 
 def _report_region(lon: float | None, lat: float | None, region: Region | None) -> Region:
@@ -384,7 +397,7 @@ def report(category: IssueCategory, description: str, *, lon: float | None = Non
             try:
                 with transaction.atomic():
                     issue = ResidentIssue.objects.create(
-                        request_id=_request_id(now), category=category, region=grid, description=description,
+                        request_id=_request_id(now, grid), category=category, region=grid, description=description,
                         lon=lon, lat=lat, channel=channel, reported_by=reported_by, reported_at=now,
                         response_due_at=now + timedelta(hours=category.response_hours), level_started_at=now,
                         due_at=now + level_limit(category, EscalationLevel.GRID), **fields)
@@ -482,6 +495,18 @@ def escalate(issue: ResidentIssue, actor: Any, now: datetime, reason: str) -> Re
     return issue
 
 
+#: How far back and ahead a meeting may be recorded (a typo such as year 1 or 2206 is refused).
+MEETING_PAST_LIMIT = timedelta(days=365)
+MEETING_FUTURE_LIMIT = timedelta(days=30)
+#: The years a due or done date of an agreed action may fall in.
+DAY_YEARS = (2000, 2100)
+
+
+def plausible_day(day: date) -> bool:
+    """Whether ``day`` is a believable date for an agreed action (years ``DAY_YEARS``)."""
+    return DAY_YEARS[0] <= day.year <= DAY_YEARS[1]
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     """An action agreed at a meeting: what, by whom, by when."""
@@ -514,12 +539,16 @@ def record_meeting(issue: ResidentIssue, *, held_at: datetime, place: str, commu
               "department_attendee": _text(department_attendee, "department_attendee", "部门或派出所参会人", 64, False)}
     if sum(1 for key in ("property_attendee", "owners_committee_attendee", "department_attendee") if people[key]) < 2:
         raise IssueError("property_attendee", "四方协商须有物业、业委会、职能部门或派出所中至少两方参会")
+    if not isinstance(held_at, datetime) or not (now - MEETING_PAST_LIMIT <= held_at <= now + MEETING_FUTURE_LIMIT):
+        raise IssueError("held_at", "会议时间须在一年以内，且不晚于 30 天之后")
     specs = [a if isinstance(a, ActionSpec) else ActionSpec(*a) for a in actions]
     for spec in specs:
         _text(spec.description, "actions", "议定事项", 255)
         _text(spec.owner, "actions", "责任方", 64)
         if not isinstance(spec.due_on, date):
             raise IssueError("actions", "议定事项须有完成期限")
+        if not plausible_day(spec.due_on):
+            raise IssueError("actions", f"完成期限须在 {DAY_YEARS[0]}–{DAY_YEARS[1]} 年之间")
     meeting = CoordinationMeeting.objects.create(
         issue=issue, held_at=held_at, place=_text(place, "place", "地点", 128),
         minutes=_text(minutes, "minutes", "会议纪要", 5000), recorded_by=actor if actor.is_authenticated else None,
@@ -541,6 +570,8 @@ def complete_action(action: AgreedAction, on: date, actor: Any, now: datetime) -
         raise IssueError("done_on", "该议定事项已完成")
     if not isinstance(on, date) or on < timezone.localdate(action.meeting.held_at):
         raise IssueError("done_on", "完成日期不能早于会议日期")
+    if not plausible_day(on):
+        raise IssueError("done_on", f"完成日期须在 {DAY_YEARS[0]}–{DAY_YEARS[1]} 年之间")
     action.done_on = on
     action.save(update_fields=["done_on"])
     _record(issue, actor, now, "action", "", "done", f"{action.description}（{action.owner}）", action="action_done",

@@ -8,8 +8,20 @@ So that existing civic-reporting clients can file resident issues (接诉即办)
 * ``POST requests.json`` — file a request; needs ``api_key`` (an ``Open311Client``, kept as a SHA-256
   digest) and a location (``lat`` + ``long``): issues are routed to the grid holding the point, and
   a client may only report within its region. An ``address_string`` alone is refused;
-* ``GET requests.json`` / ``GET requests/{service_request_id}.json`` — public status of requests,
-  never the reporter's personal data. Without dates the window is the last 90 days; at most 1,000.
+* ``GET requests.json`` / ``GET requests/{service_request_id}.json`` — the status of requests, never the
+  reporter's personal data (name, phone, e-mail). Without dates the window is the last 90 days; at most 1,000.
+  Dates must fall in the years 1970–2100.
+
+Who sees what on GET:
+
+* without ``api_key`` — anyone: every request of the service area, public fields only
+  (``PUBLIC_FIELDS``: ``service_request_id``, ``status``, ``service_name``, ``service_code``,
+  ``agency_responsible``, ``requested_datetime``, ``updated_datetime``, ``expected_datetime``) and
+  ``lat``/``long`` rounded to 3 decimals (about 100 m). ``description``, ``status_notes``, ``address``
+  and ``media_url`` are omitted: they may name or locate the resident;
+* with a valid ``api_key`` (an active ``Open311Client``) — full rows, but only of requests within the
+  client's region (a request elsewhere is answered 404);
+* with an invalid or inactive ``api_key`` — 403.
 
 Errors follow the spec: a JSON array ``[{"code": <HTTP status>, "description": "..."}]`` with that
 status (400 bad parameter, naming it; 403 bad ``api_key``; 404 unknown resource). Every refusal is
@@ -50,6 +62,13 @@ SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 #: When this endpoint's behaviour last changed (the discovery document's ``changeset``).
 CHANGESET = "2026-11-26T00:00:00+08:00"
 DEFAULT_WINDOW = timedelta(days=90)
+#: The years a ``start_date`` / ``end_date`` may fall in (year 1 or 9999 would overflow in the database).
+DATE_YEARS = (1970, 2100)
+#: The fields of a request shown to anyone (no ``api_key``); lat/long are added, rounded.
+PUBLIC_FIELDS = ("service_request_id", "status", "service_name", "service_code", "agency_responsible",
+                 "requested_datetime", "updated_datetime", "expected_datetime")
+#: Decimals of lat/long shown without an ``api_key``: 0.001° is about 100 m.
+PUBLIC_DECIMALS = 3
 MAX_REQUESTS = 1000
 #: Our states as Open311 sees them: "closed" once the handler has finished (or refused) it.
 CLOSED_STATES = frozenset({IssueState.RESOLVED, IssueState.CLOSED, IssueState.REJECTED})
@@ -100,6 +119,9 @@ def endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]]
                 return _error(request, error.status, error.description)
             except (BadRequest, SuspiciousOperation, MultiPartParserError, UnicodeDecodeError) as error:
                 return _error(request, 400, f"request body: unreadable ({type(error).__name__})")
+            except (OverflowError, ValueError) as error:  # a date or number out of range: never a 500
+                log.warning("open311 %s %s: %r", request.method, request.path, error)
+                return _error(request, 400, f"parameters: a value is out of range ({type(error).__name__})")
 
         return wrapped
 
@@ -154,10 +176,11 @@ def _status_notes(issue: ResidentIssue) -> str:
     return note
 
 
-def _request_row(issue: ResidentIssue) -> dict[str, Any]:
-    """One request as the public sees it: no name, phone or e-mail of the reporter."""
+def _request_row(issue: ResidentIssue, full: bool = False) -> dict[str, Any]:
+    """One request: for an api_key (``full``) every field but the reporter's name, phone and e-mail; for anyone
+    else only ``PUBLIC_FIELDS`` and lat/long rounded to ``PUBLIC_DECIMALS``."""
     closed = issue.state in CLOSED_STATES
-    return {
+    row = {
         "service_request_id": issue.request_id, "status": "closed" if closed else "open",
         "status_notes": _status_notes(issue), "service_name": issue.category.name,
         "service_code": issue.category.code, "description": issue.description,
@@ -168,6 +191,12 @@ def _request_row(issue: ResidentIssue) -> dict[str, Any]:
         "address": issue.address, "address_id": None, "zipcode": None, "lat": issue.lat, "long": issue.lon,
         "media_url": issue.media_url or None,
     }
+    if full:
+        return row
+    public = {name: row[name] for name in PUBLIC_FIELDS}
+    for name, value in (("lat", issue.lat), ("long", issue.lon)):
+        public[name] = None if value is None else round(value, PUBLIC_DECIMALS)
+    return public
 
 
 def _issues() -> Any:
@@ -186,15 +215,37 @@ def _moment(request: HttpRequest, name: str) -> datetime | None:
         moment = None
     if moment is None:
         raise Open311Error(400, f"{name}: not a w3 datetime (e.g. 2026-01-01T00:00:00+08:00)")
+    if not DATE_YEARS[0] <= moment.year <= DATE_YEARS[1]:
+        raise Open311Error(400, f"{name}: out of range, the year must lie between {DATE_YEARS[0]} and {DATE_YEARS[1]}")
     return moment if timezone.is_aware(moment) else moment.replace(tzinfo=SHANGHAI)
 
 
+def _reader(request: HttpRequest) -> Open311Client | None:
+    """The client of a GET: None without ``api_key`` (the public view); a wrong or inactive key is refused."""
+    key = request.GET.get("api_key", "").strip()
+    if not key:
+        return None
+    client = Open311Client.objects.select_related("region").filter(key_digest=digest(key), active=True).first()
+    if client is None:
+        raise Open311Error(403, "api_key: invalid")
+    return client
+
+
+def _visible(client: Open311Client | None) -> Any:
+    """The requests a GET may show: all of them publicly, a client's full rows only within its region."""
+    found = _issues()
+    return found.filter(region__path__startswith=client.region.path) if client is not None else found
+
+
 def _list_requests(request: HttpRequest) -> HttpResponse:
+    client = _reader(request)
+    full = client is not None
     ids = [i.strip() for i in request.GET.get("service_request_id", "").split(",") if i.strip()]
     if ids:  # the spec: with service_request_id the other parameters are ignored
         if len(ids) > MAX_REQUESTS:
             raise Open311Error(400, f"service_request_id: at most {MAX_REQUESTS} ids")
-        return _json([_request_row(i) for i in _issues().filter(request_id__in=ids).order_by("-reported_at")])
+        return _json([_request_row(i, full) for i in _visible(client).filter(request_id__in=ids)
+                      .order_by("-reported_at")])
     start, end = _moment(request, "start_date"), _moment(request, "end_date")
     try:
         end = end or (start + DEFAULT_WINDOW if start else timezone.now())
@@ -203,7 +254,7 @@ def _list_requests(request: HttpRequest) -> HttpResponse:
         raise Open311Error(400, "start_date/end_date: out of range") from None
     if start > end:
         raise Open311Error(400, "start_date: must not be after end_date")
-    found = _issues().filter(reported_at__gte=start, reported_at__lte=end)
+    found = _visible(client).filter(reported_at__gte=start, reported_at__lte=end)
     codes = [c.strip() for c in request.GET.get("service_code", "").split(",") if c.strip()]
     if codes:
         unknown = set(codes) - set(IssueCategory.objects.filter(code__in=codes).values_list("code", flat=True))
@@ -217,7 +268,7 @@ def _list_requests(request: HttpRequest) -> HttpResponse:
         found = found.filter(state__in=OPEN_ISSUE_STATES)
     elif statuses == {"closed"}:
         found = found.filter(state__in=CLOSED_STATES)
-    return _json([_request_row(i) for i in found.order_by("-reported_at")[:MAX_REQUESTS]])
+    return _json([_request_row(i, full) for i in found.order_by("-reported_at")[:MAX_REQUESTS]])
 
 
 def _client(request: HttpRequest) -> Open311Client:
@@ -292,11 +343,12 @@ def requests(request: HttpRequest) -> HttpResponse:
 
 @endpoint(("GET",))
 def request_detail(request: HttpRequest, service_request_id: str) -> HttpResponse:
-    """One request, as a list of one (the spec's shape)."""
-    issue = _issues().filter(request_id=service_request_id).first()
+    """One request, as a list of one (the spec's shape); public fields only without an ``api_key``."""
+    client = _reader(request)
+    issue = _visible(client).filter(request_id=service_request_id).first()
     if issue is None:
         raise Open311Error(404, f"service_request_id {service_request_id[:24]} not found")
-    return _json([_request_row(issue)])
+    return _json([_request_row(issue, client is not None)])
 
 
 @csrf_exempt

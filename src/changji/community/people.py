@@ -125,9 +125,15 @@ def register_member(community: Region, name: str, id_number: str, phone: str, wo
         raise InputError("id_number", "该党员已在本社区报到")
     if user is not None and PartyMember.objects.filter(user=user).exists():
         raise InputError("user", "该平台账号已关联其他党员")
-    member = PartyMember.objects.create(region=community, user=user, name=name.strip(), id_number=number,
-                                        phone=(phone or "").strip(), kind=kind, work_unit=(work_unit or "").strip(),
-                                        registered_on=registered_on)
+    try:  # a concurrent request may have registered the member or linked the account (the database refuses both)
+        with transaction.atomic():
+            member = PartyMember.objects.create(region=community, user=user, name=name.strip(), id_number=number,
+                                                phone=(phone or "").strip(), kind=kind,
+                                                work_unit=(work_unit or "").strip(), registered_on=registered_on)
+    except IntegrityError:  # the same member or account registered by a concurrent request
+        if user is None or PartyMember.objects.filter(region=community, id_number=number).count():
+            raise InputError("id_number", "该党员已在本社区报到（可能刚由他人登记）") from None
+        raise InputError("user", "该平台账号已关联其他党员（可能刚由他人登记），请刷新后核对") from None
     audit.record("community.member.registered", actor=actor, target=member, region=community,
                  id_number=mask_id_number(number), kind=kind)
     return member
@@ -194,8 +200,14 @@ def register_unit(community: Region, name: str, contact_name: str, contact_phone
         raise InputError("name", "请填写单位名称")
     if CoBuildingUnit.objects.filter(region=community, name=name).exists():
         raise InputError("name", f"{name} 已在本社区报到")
-    unit = CoBuildingUnit.objects.create(region=community, name=name, contact_name=(contact_name or "").strip(),
-                                         contact_phone=(contact_phone or "").strip(), registered_on=registered_on)
+    try:  # a concurrent request may have registered the same name meanwhile
+        with transaction.atomic():
+            unit = CoBuildingUnit.objects.create(region=community, name=name,
+                                                 contact_name=(contact_name or "").strip(),
+                                                 contact_phone=(contact_phone or "").strip(),
+                                                 registered_on=registered_on)
+    except IntegrityError:
+        raise InputError("name", f"{name} 已在本社区报到") from None
     audit.record("community.unit.registered", actor=actor, target=unit, region=community)
     return unit
 
@@ -226,7 +238,12 @@ def sign_agreement(unit: CoBuildingUnit, year: int, commitment: str, entries: Ma
             raise InputError(kind, f"{label}每条不超过255字")
     if UnitAgreement.objects.filter(unit=unit, year=year).exists():
         raise InputError("year", f"{unit.name} 已签订 {year} 年度一书四单")
-    agreement = UnitAgreement.objects.create(unit=unit, year=year, commitment=commitment.strip(), signed_on=signed_on)
+    try:  # a concurrent request may have signed the same year meanwhile
+        with transaction.atomic():
+            agreement = UnitAgreement.objects.create(unit=unit, year=year, commitment=commitment.strip(),
+                                                     signed_on=signed_on)
+    except IntegrityError:
+        raise InputError("year", f"{unit.name} 已签订 {year} 年度一书四单") from None
     AgreementEntry.objects.bulk_create(AgreementEntry(agreement=agreement, list_kind=kind, text=text)
                                        for kind in AgreementList.values for text in lines[kind])
     points.award("agreement_signed", unit, f"agreement:{agreement.pk}", signed_on, note=f"{year}年度")
@@ -297,14 +314,17 @@ def residents_to_xlsx(rows: Iterable[ResidentRow]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from .export import put_cell
+
     book = Workbook()
     sheet = book.active
     sheet.title = "居民"
     sheet.append([header for _, header in RESIDENT_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([getattr(row, name) for name, _ in RESIDENT_COLUMNS])
+    for number, row in enumerate(rows, 2):
+        for column, (name, _) in enumerate(RESIDENT_COLUMNS, 1):
+            put_cell(sheet, number, column, getattr(row, name))
     for letter, (_, header) in zip("ABCDEFGH", RESIDENT_COLUMNS, strict=True):
         sheet.column_dimensions[letter].width = max(10, 2 * len(header))
     sheet.freeze_panes = "A2"

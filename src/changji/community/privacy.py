@@ -19,10 +19,10 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """``13912345678`` → ``139****5678``."""
+    """``13912345678`` → ``139****5678``; a shorter (landline) number keeps only its first and last 2 digits."""
     value = (value or "").strip()
-    if len(value) < 7:
-        return "*" * len(value)
+    if len(value) < 11:
+        return value[:2] + "*" * (len(value) - 4) + value[-2:] if len(value) > 5 else "*" * len(value)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 

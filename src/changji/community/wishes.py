@@ -30,6 +30,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from changji.core import audit
+from changji.core.models import RegionLevel
 
 from . import points
 from .models import CoBuildingUnit, MicroWish, PartyMember, Resident, WishEvent
@@ -68,14 +69,20 @@ def _record(wish: MicroWish, current: str, target: str, actor: Any, now: datetim
     audit.record(action, actor=actor, target=wish, region=wish.region, reason=note, **detail)
 
 
+#: The refusal when the claim the caller saw is no longer the wish's claim (unlocked, claimed anew, sent back).
+CLAIM_CHANGED = "心愿已被他人认领或状态已变化，请刷新"
+
+
 def _move(wish: MicroWish, target: WishState, actor: Any, now: datetime, note: str, *, expect: Q | None = None,
-          action: str | None = None, **fields: Any) -> MicroWish:
-    """Apply one move of the table to the row, only if it is still in the state ``wish`` was read in."""
+          action: str | None = None, stale: str = "心愿状态已变化（可能已被他人办理），请刷新后重试",
+          **fields: Any) -> MicroWish:
+    """Apply one move of the table to the row, only if it is still in the state ``wish`` was read in (and matches
+    ``expect``); otherwise raise ``TransitionError(stale)``."""
     current = WishState(wish.state)
     check_wish_move(current, target)
     rows = MicroWish.objects.filter(Q(pk=wish.pk, state=current) & (expect or Q()))
     if rows.update(state=target, **fields) != 1:
-        raise TransitionError("心愿状态已变化（可能已被他人办理），请刷新后重试")
+        raise TransitionError(stale)
     for name, value in fields.items():
         setattr(wish, name, value)
     wish.state = target
@@ -89,6 +96,19 @@ def claimant(wish: MicroWish) -> PartyMember | CoBuildingUnit | None:
     return wish.claimed_by_member or wish.claimed_by_unit
 
 
+def same_claim(wish: MicroWish) -> Q:
+    """The claim ``wish`` was read with (when it was claimed and by whom): release, fulfil and confirm apply only
+    while the row still carries that very claim, so a stale page cannot act on a newer claim by someone else."""
+    return Q(claimed_at=wish.claimed_at, claimed_by_member_id=wish.claimed_by_member_id,
+             claimed_by_unit_id=wish.claimed_by_unit_id)
+
+
+def claim_token(wish: MicroWish) -> str:
+    """The claim ``wish`` carries as a short text (for a page to send back what it showed): time and claimant."""
+    at = wish.claimed_at.isoformat() if wish.claimed_at else ""
+    return f"{at}|{wish.claimed_by_member_id or ''}|{wish.claimed_by_unit_id or ''}"
+
+
 @transaction.atomic
 def post_wish(resident: Resident, title: str, description: str = "", *, actor: Any = None,
               now: datetime | None = None) -> MicroWish:
@@ -96,6 +116,9 @@ def post_wish(resident: Resident, title: str, description: str = "", *, actor: A
     now = now or timezone.now()
     check_scope(actor, resident.region)
     title = (title or "").strip()
+    if resident.region.level not in (RegionLevel.VILLAGE, RegionLevel.GRID):
+        raise InputError("resident", f"{resident.name} 登记在{resident.region.name}，未落到社区或网格，不能登记心愿；"
+                                     "请先将其归入所在网格")
     if not title:
         raise InputError("title", "请填写心愿内容")
     if len(title) > 128:
@@ -170,7 +193,8 @@ def release(wish: MicroWish, *, actor: Any = None, now: datetime | None = None, 
     holder = claimant(wish)
     text = f"{holder.name} 放弃认领" if holder else "放弃认领"
     return _move(wish, WishState.PUBLISHED, actor, now, f"{text}：{note.strip()}" if note.strip() else text,
-                 claimed_by_member=None, claimed_by_unit=None, claimed_at=None, claim_expires_at=None)
+                 expect=same_claim(wish), stale=CLAIM_CHANGED, claimed_by_member=None, claimed_by_unit=None,
+                 claimed_at=None, claim_expires_at=None)
 
 
 def unlock_expired_claims(now: datetime | None = None) -> int:
@@ -205,7 +229,8 @@ def fulfil(wish: MicroWish, evidence: str, photo: Any = None, *, actor: Any = No
         raise TransitionError(f"认领已于 {timezone.localtime(wish.claim_expires_at):%Y-%m-%d %H:%M} 超时，不能登记实现")
     holder = claimant(wish)
     wish = _move(wish, WishState.FULFILLED, actor, now, f"{holder.name if holder else ''} 登记实现：{evidence}",
-                 expect=Q(claim_expires_at__gt=now), fulfilled_at=now, evidence=evidence)
+                 expect=Q(claim_expires_at__gt=now) & same_claim(wish), stale=CLAIM_CHANGED, fulfilled_at=now,
+                 evidence=evidence)
     if photo is not None:
         wish.evidence_photo.save(PurePath(photo.name).name, photo, save=True)
     return wish
@@ -223,8 +248,10 @@ def confirm(wish: MicroWish, satisfied: bool, *, now: datetime | None = None, ac
     check_scope(actor, wish.region)
     by = actor or "resident"
     note = (note or "").strip()
+    seen = same_claim(wish) & Q(fulfilled_at=wish.fulfilled_at)
     if satisfied:
-        wish = _move(wish, WishState.CONFIRMED, by, now, note or "群众确认满意", confirmed_at=now)
+        wish = _move(wish, WishState.CONFIRMED, by, now, note or "群众确认满意", expect=seen, stale=CLAIM_CHANGED,
+                     confirmed_at=now)
         holder = claimant(wish)
         if holder is not None:
             points.award("wish_confirmed", holder, f"wish:{wish.pk}", timezone.localdate(now), note=wish.title)
@@ -233,7 +260,8 @@ def confirm(wish: MicroWish, satisfied: bool, *, now: datetime | None = None, ac
         raise InputError("note", "请填写群众不满意的原因")
     hours = claim_hours() if hours is None else hours
     return _move(wish, WishState.CLAIMED, by, now, f"群众不满意：{note}，重新办理，限时 {hours} 小时",
-                 fulfilled_at=None, claimed_at=now, claim_expires_at=now + timedelta(hours=hours))
+                 expect=seen, stale=CLAIM_CHANGED, fulfilled_at=None, claimed_at=now,
+                 claim_expires_at=now + timedelta(hours=hours))
 
 
 # --- figures ---------------------------------------------------------------------------------------------------

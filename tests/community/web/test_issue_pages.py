@@ -3,7 +3,7 @@ suggestions, and the residents' public report and status pages — bad input ans
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from changji.community import issues
 from changji.community.models import AgreedAction, IssueCategory, IssueEvent, ResidentIssue
+from changji.community.web import issues as pages
 from changji.community.workflow import EscalationLevel, IssueState
 from changji.core.models import Role
 
@@ -111,7 +112,9 @@ def test_actions_on_the_detail_page(client, world, make_user):
 
     client.force_login(world.users.east)
     assert client.post(detail(issue), {"action": "escalate", "escalate-reason": "四方协商"}).status_code == 302
-    one_party = {"action": "meeting", "meeting-held_at": "2026-03-02T10:00", "meeting-place": "社区",
+    held = timezone.localtime() - timedelta(days=1)
+    on = lambda days: f"{held + timedelta(days=days):%Y-%m-%d}"  # noqa: E731
+    one_party = {"action": "meeting", "meeting-held_at": f"{held:%Y-%m-%dT%H:%M}", "meeting-place": "社区",
                  "meeting-community_attendee": "王书记", "meeting-property_attendee": "李经理",
                  "meeting-minutes": "纪要"}
     bad = client.post(detail(issue), {**one_party, "meeting-action_1_description": "修门禁"})
@@ -120,22 +123,34 @@ def test_actions_on_the_detail_page(client, world, make_user):
     assert bad.status_code == 400 and 'data-error-for="meeting-held_at"' in bad.content.decode()
     bad = client.post(detail(issue), one_party)
     assert bad.status_code == 400 and "至少两方" in bad.content.decode()
+    two_parties = {**one_party, "meeting-department_attendee": "派出所马警官"}
+    far = timezone.localtime()
+    for when in ("0001-01-01T10:00", f"{far - timedelta(days=370):%Y-%m-%dT%H:%M}",
+                 f"{far + timedelta(days=40):%Y-%m-%dT%H:%M}"):  # year 1 was a 500
+        bad = client.post(detail(issue), {**two_parties, "meeting-held_at": when})
+        assert bad.status_code == 400 and 'data-error-for="meeting-held_at"' in bad.content.decode(), when
+    for due_on in ("0001-01-01", "1999-12-31", "2101-01-01"):
+        bad = client.post(detail(issue), {**two_parties, "meeting-action_1_description": "修门禁",
+                                          "meeting-action_1_owner": "天山物业", "meeting-action_1_due_on": due_on})
+        assert bad.status_code == 400 and 'data-error-for="meeting-action_1_due_on"' in bad.content.decode(), due_on
     assert not AgreedAction.objects.exists() and not issue.meetings.exists()
     good = client.post(detail(issue), {
-        "action": "meeting", "meeting-held_at": "2026-03-02T10:00", "meeting-place": "东城社区党群服务中心",
+        "action": "meeting", "meeting-held_at": f"{held:%Y-%m-%dT%H:%M}", "meeting-place": "东城社区党群服务中心",
         "meeting-community_attendee": "王书记", "meeting-property_attendee": "李经理",
         "meeting-department_attendee": "派出所马警官", "meeting-minutes": "议定两项",
         "meeting-action_1_description": "修门禁", "meeting-action_1_owner": "天山物业",
-        "meeting-action_1_due_on": "2026-03-05", "meeting-action_2_description": "夜间巡查",
-        "meeting-action_2_owner": "派出所", "meeting-action_2_due_on": "2026-03-10"})
+        "meeting-action_1_due_on": on(3), "meeting-action_2_description": "夜间巡查",
+        "meeting-action_2_owner": "派出所", "meeting-action_2_due_on": on(8)})
     assert good.status_code == 302
     actions = list(AgreedAction.objects.order_by("due_on"))
     assert [a.owner for a in actions] == ["天山物业", "派出所"]
     assert client.post(detail(issue), {"action": "complete_action", "complete_action-agreed_action": "999999",
-                                       "complete_action-done_on": "2026-03-04"}).status_code == 400
+                                       "complete_action-done_on": on(2)}).status_code == 400
     assert client.post(detail(issue), {"action": "complete_action", "complete_action-agreed_action": actions[0].pk,
-                                       "complete_action-done_on": "2026-03-04"}).status_code == 302
-    assert AgreedAction.objects.get(pk=actions[0].pk).done_on == date(2026, 3, 4)
+                                       "complete_action-done_on": "0001-01-01"}).status_code == 400
+    assert client.post(detail(issue), {"action": "complete_action", "complete_action-agreed_action": actions[0].pk,
+                                       "complete_action-done_on": on(2)}).status_code == 302
+    assert AgreedAction.objects.get(pk=actions[0].pk).done_on == (held + timedelta(days=2)).date()
     assert client.post(detail(issue), {"action": "resolve", "resolve-resolution": "门禁已修复"}).status_code == 302
     assert client.post(detail(issue), {"action": "feedback", "feedback-satisfied": "maybe"}).status_code == 400
     assert client.post(detail(issue), {"action": "feedback", "feedback-satisfied": "no",
@@ -159,6 +174,37 @@ def test_reject_as_duplicate_from_the_suggestions(client, world):
                                         "reject-duplicate_of": first.request_id}).status_code == 302
     second.refresh_from_db()
     assert second.state == IssueState.REJECTED and second.duplicate_of_id == first.pk
+
+
+def test_duplicate_suggestions_and_reject_stay_within_scope(client, world):
+    in_c = report(where=(90.2797, IN_A[1]))  # grid C, about 50 m west of the next one
+    in_a = report(where=(90.2803, IN_A[1]))  # grid A
+    assert in_c.region_id == world.grid_c.region_id and in_a.region_id == world.grid_a.region_id
+    client.force_login(world.users.grid_a)
+    assert in_c.request_id not in client.get(detail(in_a)).content.decode()
+    answer = client.post(detail(in_a), {"action": "reject", "reject-reason": "重复诉求",
+                                        "reject-duplicate_of": in_c.request_id})
+    assert answer.status_code == 400 and 'data-error-for="reject-duplicate_of"' in answer.content.decode()
+    in_a.refresh_from_db()
+    assert (in_a.state, in_a.duplicate_of_id) == (IssueState.REPORTED, None)
+    category = IssueCategory.objects.get(code="property").pk
+    shown = client.post(reverse("community:issue_new"), {"category": category, "description": "门禁坏了",
+                                                         "lon": 90.2801, "lat": IN_A[1]})
+    assert in_a.request_id in shown.content.decode() and in_c.request_id not in shown.content.decode()
+
+
+def test_reject_refuses_a_chosen_duplicate_that_is_gone(client, world):
+    first = report()
+    second = report(where=(IN_A[0], IN_A[1] + 0.0003))
+    form = pages.RejectForm({"reason": "重复诉求", "duplicate_of": first.request_id},
+                            suggestions=[(first, 33.0)])
+    assert form.is_valid()
+    ResidentIssue.objects.filter(pk=first.pk).update(region=world.grid_c.region)  # moved out of scope meanwhile
+    with pytest.raises(issues.IssueError) as caught:
+        pages._apply(second, world.users.grid_a, "reject", form, timezone.now())
+    assert caught.value.field == "duplicate_of"
+    second.refresh_from_db()
+    assert (second.state, second.duplicate_of_id) == (IssueState.REPORTED, None)
 
 
 def test_report_form_shows_duplicates_first_and_refuses_bad_input(client, world, make_user):

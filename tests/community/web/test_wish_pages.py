@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from changji.community.workflow import WishState
 
@@ -190,3 +191,44 @@ def test_activity_pages_record_participants_served_residents_and_photos(as_user,
     grid_c = as_user(community_world.users.grid_c)
     assert grid_c.get(url).status_code == 404
     assert grid_c.get(reverse("community:activity_photo", args=[activity.pk, photo.pk])).status_code == 404
+
+
+def test_a_resident_registered_at_street_level_is_a_form_error_and_their_wish_page_works(as_user, community_world):
+    """Residents outside every grid keep the township as region: posting for them is a 400 naming the resident, and
+    a wish of theirs (recorded before) shows without a claim form instead of a 500."""
+    from changji.community.models import MicroWish, Resident
+
+    w = community_world
+    Resident.objects.filter(pk=w.zhang.pk).update(region=w.town)
+    client = as_user(w.users.street)
+    response = client.post(reverse("community:wish_new"), {"resident": w.zhang.pk, "title": "陪同就医"})
+    assert response.status_code == 400 and 'data-error-for="resident"' in response.content.decode()
+    assert "未落到社区或网格" in response.content.decode()
+    assert not MicroWish.objects.exists()
+
+    old = MicroWish.objects.create(region=w.town, resident=Resident.objects.get(pk=w.zhang.pk), title="旧心愿",
+                                   state=WishState.PUBLISHED, posted_at=timezone.now(), published_at=timezone.now())
+    page = client.get(detail(old))
+    assert page.status_code == 200 and 'id="form-claim"' not in page.content.decode()
+    assert client.post(detail(old), {"action": "claim", "claim-claimant": "unit:1", "claim-hours": 72}).status_code \
+        == 400
+
+
+def test_a_page_showing_an_earlier_claim_cannot_release_the_current_one(as_user, community_world, registered, wish):
+    """The release form carries the claim it showed; after the claim changed hands it is refused, not applied."""
+    import re
+
+    from changji.community import wishes
+
+    east = as_user(community_world.users.east)
+    wishes.review(wish, True, actor=community_world.users.east)
+    wishes.claim(wish, member=registered.member, actor=community_world.users.east)
+    page = east.get(detail(wish)).content.decode()
+    seen = re.search(r'name="release-seen" value="([^"]*)"', page).group(1)
+    wishes.release(wish, actor=community_world.users.east)
+    wishes.claim(wish, unit=registered.unit, actor=community_world.users.east)
+
+    response = east.post(detail(wish), {"action": "release", "release-note": "", "release-seen": seen})
+    assert response.status_code == 400 and "心愿已被他人认领或状态已变化，请刷新" in response.content.decode()
+    wish.refresh_from_db()
+    assert (wish.state, wish.claimed_by_unit) == (WishState.CLAIMED, registered.unit)

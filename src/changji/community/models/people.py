@@ -87,6 +87,8 @@ class PartyMember(models.Model):
     class Meta:
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
+        constraints = [models.UniqueConstraint(fields=["region", "id_number"], condition=~models.Q(id_number=""),
+                                               name="member_once_per_community")]
 
     def __str__(self) -> str:
         return self.name

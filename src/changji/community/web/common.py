@@ -28,8 +28,12 @@ COMMUNITY_ROLES = frozenset({
 })
 
 
+#: Roles that look but never change anything (乡镇查看员): every POST of theirs is refused.
+READ_ONLY_ROLES = frozenset({Role.TOWNSHIP_VIEWER})
+
+
 def community_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login (anonymous → login page), then a community role or a superuser (else 403)."""
+    """Login (anonymous → login page), then a community role or a superuser (else 403); read-only roles may not POST."""
 
     @login_required
     @wraps(view)
@@ -37,6 +41,8 @@ def community_staff_required(view: Callable[..., HttpResponse]) -> Callable[...,
         user: Any = request.user
         if not (user.is_superuser or user.role in COMMUNITY_ROLES):
             raise PermissionDenied("无权访问该页面")
+        if request.method not in ("GET", "HEAD") and not user.is_superuser and user.role in READ_ONLY_ROLES:
+            raise PermissionDenied("查看账号不能办理或修改")
         return view(request, *args, **kwargs)
 
     return wrapped

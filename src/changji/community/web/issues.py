@@ -137,9 +137,20 @@ class MeetingForm(forms.Form):
             self.fields[f"action_{n}_due_on"] = forms.DateField(label="完成期限", required=False,
                                                                 widget=forms.DateInput(attrs={"type": "date"}))
 
+    def clean_held_at(self) -> datetime:
+        held_at = self.cleaned_data["held_at"]
+        now = timezone.now()
+        if not now - issues.MEETING_PAST_LIMIT <= held_at <= now + issues.MEETING_FUTURE_LIMIT:
+            raise forms.ValidationError("会议时间须在一年以内，且不晚于 30 天之后")
+        return held_at
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         for n in range(1, MEETING_ACTION_ROWS + 1):
+            due_on = data.get(f"action_{n}_due_on")
+            if due_on is not None and not issues.plausible_day(due_on):
+                self.add_error(f"action_{n}_due_on", "完成期限须在 {}–{} 年之间".format(*issues.DAY_YEARS))
+                data.pop(f"action_{n}_due_on", None)
             row = [data.get(f"action_{n}_{part}") for part in ("description", "owner", "due_on")]
             if any(row) and not all(row):
                 for part, value in zip(("description", "owner", "due_on"), row, strict=True):
@@ -163,6 +174,12 @@ class ActionDoneForm(forms.Form):
         self.fields["agreed_action"].choices = [(str(a.pk), f"{a.description}（{a.owner}，{a.due_on:%Y-%m-%d} 前）")
                                                 for a in open_actions]
         self.fields["done_on"].initial = timezone.localdate()
+
+    def clean_done_on(self) -> Any:
+        done_on = self.cleaned_data["done_on"]
+        if not issues.plausible_day(done_on):
+            raise forms.ValidationError("完成日期须在 {}–{} 年之间".format(*issues.DAY_YEARS))
+        return done_on
 
 
 class FeedbackForm(forms.Form):
@@ -191,12 +208,12 @@ def _report_context(form: ReportForm, grids: Any, suggestions: list | None = Non
     return {"form": form, "grids": _grids_json(grids), "suggestions": suggestions or [], "now": timezone.now()}
 
 
-def _suggestions_first(form: ReportForm, now: datetime) -> list[tuple[ResidentIssue, float]]:
-    """Open issues like the one being reported, shown before it is saved; empty once the user confirmed."""
+def _suggestions_first(form: ReportForm, now: datetime, user: Any) -> list[tuple[ResidentIssue, float]]:
+    """Open issues in ``user``'s scope like the one being reported, shown before it is saved; empty once confirmed."""
     data = form.cleaned_data
     if data.get("confirm") or data.get("lon") is None:
         return []
-    return issues.duplicate_suggestions(data["category"], data["lon"], data["lat"], now)
+    return issues.duplicate_suggestions(data["category"], data["lon"], data["lat"], now, user=user)
 
 
 def _file(form: ReportForm, channel: str, now: datetime, reported_by: Any = None,
@@ -280,7 +297,7 @@ def issue_new(request: HttpRequest) -> HttpResponse:
         return render(request, "community/issue_form.html", _report_context(form, grids))
     now = timezone.now()
     if form.is_valid():
-        suggestions = _suggestions_first(form, now)
+        suggestions = _suggestions_first(form, now, user)
         if suggestions:
             form = ReportForm({**request.POST.dict(), "confirm": "1"}, location_required=not _own_grid(user))
             form.is_valid()
@@ -329,6 +346,8 @@ def _apply(issue: ResidentIssue, user: Any, action: str, form: forms.Form, now: 
     elif action == "reject":
         duplicate = (scope_queryset(ResidentIssue.objects.select_related("region"), user)
                      .filter(request_id=data["duplicate_of"]).first() if data["duplicate_of"] else None)
+        if data["duplicate_of"] and duplicate is None:  # never reject "as a duplicate" without the link
+            raise issues.IssueError("duplicate_of", f"找不到您管辖范围内的诉求 {data['duplicate_of']}")
         issues.reject(issue, user, now, data["reason"], duplicate_of=duplicate)
     elif action == "meeting":
         issues.record_meeting(issue, held_at=data["held_at"], place=data["place"],
@@ -368,7 +387,8 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     user, now = request.user, timezone.now()
     issue = scoped_or_404(ResidentIssue.objects.select_related("category", "region__parent__parent", "duplicate_of"),
                           user, pk=issue_id)
-    suggestions = (issues.duplicate_suggestions(issue.category, issue.lon, issue.lat, now, exclude=issue)
+    suggestions = (issues.duplicate_suggestions(issue.category, issue.lon, issue.lat, now, exclude=issue,
+                                                user=user)
                    if issue.lon is not None and issue.state == IssueState.REPORTED else [])
     action, status = request.POST.get("action", ""), 200
     available = _action_forms(issue, user, request.POST or None, action, now, suggestions)

@@ -55,8 +55,12 @@ def may_review(user: Any) -> bool:
 
 
 def claimant_choices(user: Any, region: Region) -> list[tuple[str, str]]:
-    """Members and units registered with the community of ``region``, within the user's scope."""
-    community = community_of(region)
+    """Members and units registered with the community of ``region``, within the user's scope; none when ``region``
+    is not a community or grid (a wish of a resident still registered at street/town level cannot be claimed)."""
+    try:
+        community = community_of(region)
+    except InputError:
+        return []
     members = scope_queryset(PartyMember.objects.filter(region=community), user).order_by("name")
     units = scope_queryset(CoBuildingUnit.objects.filter(region=community), user).order_by("name")
     return ([(f"member:{m.pk}", f"党员 {m.name}（{m.work_unit or m.get_kind_display()}）") for m in members]
@@ -134,11 +138,17 @@ def _wish_forms(wish: MicroWish, user: Any, request: HttpRequest, action: str) -
     elif wish.state == WishState.FULFILLED:
         available["confirm"] = NoteForm(**bound("confirm"), prefix="confirm")
         available["send_back"] = RequiredNoteForm(**bound("send_back"), prefix="send_back")
+    if wish.state in (WishState.CLAIMED, WishState.FULFILLED):
+        token = wish_domain.claim_token(wish)
+        for form in available.values():  # the claim this page shows, checked again when the form comes back
+            form.fields["seen"] = forms.CharField(widget=forms.HiddenInput, required=False, initial=token)
     return available
 
 
 def _apply(wish: MicroWish, user: Any, action: str, data: dict[str, Any]) -> None:
     note = data.get("note", "")
+    if data.get("seen") and data["seen"] != wish_domain.claim_token(wish):
+        raise TransitionError(wish_domain.CLAIM_CHANGED)  # the page showed an earlier claim
     if action in ("publish", "reject"):
         wish_domain.review(wish, action == "publish", actor=user, note=note)
     elif action == "claim":

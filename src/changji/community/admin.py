@@ -1,0 +1,134 @@
+"""Admin pages of the community app: the registers the pages list but do not edit, region scoped.
+
+Compounds, buildings, households, residents (with care tags), service points, volunteer teams,
+rooms and their baselines, grids' leaders and party branches, and the rule tables (issue
+categories, points rules) are maintained here (core.admin_scope limits every list to the
+administrator's region). Identity numbers are written once and shown masked afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from changji.core.admin_scope import RegionScopedAdmin
+
+from .models import (
+    Building,
+    CoBuildingUnit,
+    Compound,
+    Grid,
+    Household,
+    IssueCategory,
+    PartyMember,
+    PointRule,
+    PropertyCompany,
+    Resident,
+    Room,
+    ServicePoint,
+    VenueBaseline,
+    VolunteerTeam,
+)
+from .privacy import mask_id_number, mask_phone
+
+
+class MaskedIdentityAdmin(RegionScopedAdmin):
+    """Identity numbers and phones are typed when a person is added and shown masked from then on."""
+
+    @admin.display(description="公民身份号码")
+    def masked_id_number(self, obj: Any) -> str:
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description="联系电话")
+    def masked_phone(self, obj: Any) -> str:
+        return mask_phone(obj.phone)
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["id_number"] if obj is not None else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["masked_id_number"] if obj is not None else []
+
+
+@admin.register(Grid)
+class GridAdmin(RegionScopedAdmin):
+    list_display = ["region", "party_branch", "leader", "area_m2"]
+    fields = ["region", "party_branch", "leader", "area_m2"]
+    readonly_fields = ["region", "area_m2"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # grids are drawn by import and consolidation (changji import_grids, grids.consolidate_into)
+
+
+@admin.register(Compound)
+class CompoundAdmin(RegionScopedAdmin):
+    list_display = ["name", "region", "property_company", "owners_committee"]
+    search_fields = ["name"]
+
+
+@admin.register(Building)
+class BuildingAdmin(RegionScopedAdmin):
+    list_display = ["name", "compound", "region"]
+    search_fields = ["name", "compound__name"]
+
+
+@admin.register(Household)
+class HouseholdAdmin(RegionScopedAdmin):
+    list_display = ["door", "building", "region"]
+    search_fields = ["door", "building__compound__name"]
+
+
+@admin.register(Resident)
+class ResidentAdmin(MaskedIdentityAdmin):
+    list_display = ["name", "masked_id_number", "masked_phone", "household", "care_tags"]
+    search_fields = ["name"]
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(MaskedIdentityAdmin):
+    list_display = ["name", "masked_id_number", "masked_phone", "kind", "work_unit", "region", "registered_on"]
+    search_fields = ["name", "work_unit"]
+
+
+@admin.register(CoBuildingUnit)
+class CoBuildingUnitAdmin(RegionScopedAdmin):
+    list_display = ["name", "region", "contact_name", "registered_on"]
+    search_fields = ["name"]
+
+
+@admin.register(VolunteerTeam)
+class VolunteerTeamAdmin(RegionScopedAdmin):
+    list_display = ["name", "region", "leader_name", "member_count"]
+
+
+@admin.register(ServicePoint)
+class ServicePointAdmin(RegionScopedAdmin):
+    list_display = ["name", "region", "lon", "lat", "services"]
+
+
+@admin.register(Room)
+class RoomAdmin(RegionScopedAdmin):
+    list_display = ["name", "region", "kind", "function", "area_m2"]
+    list_filter = ["kind"]
+
+
+@admin.register(VenueBaseline)
+class VenueBaselineAdmin(RegionScopedAdmin):
+    list_display = ["region", "office_area_before_m2"]
+
+
+@admin.register(PropertyCompany)
+class PropertyCompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_phone"]
+
+
+@admin.register(IssueCategory)
+class IssueCategoryAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "responsible", "department", "response_hours", "resolve_days", "active"]
+
+
+@admin.register(PointRule)
+class PointRuleAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "points", "active"]
