@@ -346,3 +346,37 @@ def test_import_grids_command_rejects_bad_input(street, tmp_path):
     with pytest.raises(CommandError, match="不是街道"):
         call_command("import_grids", "652328", "综治", str(bad))
     assert DepartmentalGrid.objects.count() == 0
+
+
+def test_consolidate_grids_command_merges_assigns_and_reports_coverage(imported, tmp_path, capsys):
+    from changji.community.models import Compound
+
+    compound = Compound.objects.create(region=imported, name="新区小区", lon=(WEST + MID) / 2, lat=(SOUTH + NORTH) / 2)
+    plan = {code: {"name": name, "community": community, "departmental": [list(key) for key in keys]}
+            for code, (name, community, keys) in PLAN.items()}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    call_command("consolidate_grids", "652328101", str(path))
+    out = capsys.readouterr().out
+    assert "统一网格 2 个" in out and "小区入格 1" in out and "覆盖检查：通过" in out
+    compound.refresh_from_db()
+    assert compound.region_id == "652328101001001"
+    assert DepartmentalGrid.objects.filter(unified_grid__isnull=True).count() == 0
+
+
+def test_consolidate_grids_command_rejects_bad_plans_and_writes_nothing(imported, tmp_path):
+    cases = {
+        "[]": "JSON 对象",
+        '{"652328101001001": {"name": "甲", "community": "652328101001"}}': "departmental",
+        '{"652328101001001": {"name": "甲", "community": "652328101001", "departmental": [["综治", "Z9"]]}}':
+            "没有部门网格",
+        "{broken": "不是有效的 JSON",
+    }
+    for text, words in cases.items():
+        path = tmp_path / "plan.json"
+        path.write_text(text, encoding="utf-8")
+        with pytest.raises(CommandError, match=words):
+            call_command("consolidate_grids", "652328101", str(path))
+    with pytest.raises(CommandError, match="未找到街道"):
+        call_command("consolidate_grids", "652328", str(path))
+    assert not Grid.objects.filter(region__code__startswith="652328101").exists()

@@ -89,6 +89,21 @@ def test_report_routes_to_the_grid_with_its_limits_and_a_readable_id(cats, commu
     assert (event.kind, event.from_value, event.to_value) == ("state", "", "reported")
 
 
+def test_each_category_names_its_responsible_party_for_the_issue(cats, community_world):
+    from changji.community.models import PropertyCompany
+
+    w = community_world
+    w.happy.property_company = PropertyCompany.objects.create(name="天山物业")
+    w.happy.save()
+    assert issues.responsible_party(file(cats, "property")) == "天山物业（幸福小区）"
+    assert issues.responsible_party(file(cats, "neighbour")) == "东城社区第一网格网格员"
+    assert issues.responsible_party(file(cats, "sanitation")) == "东城社区"
+    noise = file(cats, "noise")
+    assert issues.responsible_party(noise) == noise.category.department != ""
+    # No managed compound in 西城社区: the property category's label stands.
+    assert issues.responsible_party(file(cats, "property", where=IN_C)) == "物业企业"
+
+
 def test_report_numbering_continues_after_existing_ids(cats):
     issue = file(cats)
     ResidentIssue.objects.filter(pk=issue.pk).update(request_id="SQ6523282026030200041")

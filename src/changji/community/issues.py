@@ -51,6 +51,7 @@ from changji.core.scope import scope_queryset, user_can_access_region
 from .geo import distance_m, metres_per_degree
 from .models import (
     AgreedAction,
+    Compound,
     CoordinationMeeting,
     Grid,
     IssueCategory,
@@ -133,6 +134,31 @@ def seed_categories() -> list[IssueCategory]:
 def responsible_label(category: IssueCategory) -> str:
     """Who the category is routed to, for pages and Open311 (the department's name when it has one)."""
     return category.department or str(ResponsibleParty(category.responsible).label)
+
+
+def responsible_party(issue: ResidentIssue) -> str:
+    """Who the issue is routed to by its category, named for this issue.
+
+    A property-service issue goes to the property company of the nearest managed compound in the issue's
+    grid (or community); a department's issue to that department; a grid or community issue to that grid
+    or community. The handling ladder itself always starts with the grid worker (接诉), whose four-party
+    meeting brings the property company or department in.
+    """
+    category = issue.category
+    if category.responsible == ResponsibleParty.PROPERTY:
+        scope = issue.region.parent if issue.region.level == RegionLevel.GRID else issue.region
+        managed = Compound.objects.filter(region__path__startswith=scope.path, property_company__isnull=False)
+        if issue.lon is not None and issue.lat is not None:
+            nearest = min(managed.select_related("property_company"), default=None,
+                          key=lambda c: distance_m(issue.lon, issue.lat, c.lon, c.lat))
+            if nearest is not None:
+                return f"{nearest.property_company.name}（{nearest.name}）"
+    if category.responsible == ResponsibleParty.GRID:
+        return f"{issue.region.name}网格员" if issue.region.level == RegionLevel.GRID else responsible_label(category)
+    if category.responsible == ResponsibleParty.COMMUNITY:
+        community = issue.region.parent if issue.region.level == RegionLevel.GRID else issue.region
+        return community.name if community is not None else responsible_label(category)
+    return responsible_label(category)
 
 
 # --- Time limits and lights ----------------------------------------------------------------------------------

@@ -410,7 +410,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
             status = 400
     return render(request, "community/issue_detail.html", {
         "issue": issue, **_labels(issue), "light": issues.colour(issue, now), "history": _history(issue),
-        "handler": issues.handler_name(issue), "responsible": issues.responsible_label(issue.category),
+        "handler": issues.handler_name(issue), "responsible": issues.responsible_party(issue),
         "reporter_name": mask_name(issue.reporter_name), "reporter_phone": mask_phone(issue.reporter_phone),
         "meetings": issue.meetings.prefetch_related("actions"), "forms": available, "actions": ACTIONS,
         "suggestions": suggestions, "colour_labels": {c.value: label for c, label in COLOUR_LABELS.items()},
