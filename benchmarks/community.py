@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ingest import PG_ADMIN_URL, percentile  # noqa: E402
 from machine import report  # noqa: E402
+from web import time_requests  # noqa: E402
 
 PG_URL = "postgres://postgres@127.0.0.1:5432/changji_bench_community"
 
@@ -55,17 +56,6 @@ def prepare_database(kind: str) -> None:
     import django
 
     django.setup()
-
-
-def timed_get(client, url: str, count: int) -> list[float]:
-    timings = []
-    for _ in range(count):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1e3)
-        if response.status_code != 200:
-            raise SystemExit(f"{url}: HTTP {response.status_code}")
-    return timings
 
 
 def main() -> None:
@@ -124,9 +114,9 @@ def main() -> None:
     community_client.force_login(community)
     url = reverse("community:dashboard")
     street_client.get(url)  # warm the template cache
-    street_ms = timed_get(street_client, url, args.requests)
-    community_ms = timed_get(community_client, url, args.requests)
-    export_ms = timed_get(street_client, reverse("community:dashboard_export"), 3)
+    street_ms = time_requests(street_client, url, args.requests)
+    community_ms = time_requests(community_client, url, args.requests)
+    export_ms = time_requests(street_client, reverse("community:dashboard_export"), 3)
 
     size = (f"{made['grids']} grids, {Resident.objects.count():,} residents, {ResidentIssue.objects.count():,} "
             f"issues, {args.database}")

@@ -99,6 +99,41 @@ def shot():
     return save
 
 
+def _sign_in(page, username: str, next_url: str = "/") -> None:
+    """Log an existing account in through the login form (the page's earlier session cookies cleared first)."""
+    page.context.clear_cookies()
+    page.goto(f"/accounts/login/?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"**{next_url}")
+
+
+@pytest.fixture
+def sign_in():
+    """Log an existing account (password ``x-Secret-2026``) in: ``sign_in(page, username, next_url)``."""
+    return _sign_in
+
+
+@pytest.fixture
+def contexts(browser, live_server):
+    """Open a browser context per person of a test (each its own session): ``page = contexts()``."""
+    opened = []
+
+    def new():
+        context = browser.new_context(base_url=live_server.url, accept_downloads=True, locale="zh-CN")
+        opened.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.on("pageerror", lambda error: print("pageerror", error))
+        page.on("response", lambda r: r.status >= 400 and print("http", r.status, r.url))
+        return page
+
+    yield new
+    for context in opened:
+        context.close()
+
+
 def _retry_while_locked(step, attempts: int = 100):
     """Run ``step`` again while the in-memory test database says a table is locked by a background writer.
 
@@ -127,11 +162,7 @@ def login(make_user):
     def do(page, username: str = "pref-admin", region: str | None = "652300", role: str = Role.PREFECTURE_ADMIN,
            next_url: str = "/water/"):
         user = _retry_while_locked(lambda: make_user(username, region, role))
-        page.goto(f"/accounts/login/?next={next_url}")
-        page.fill("input[name=username]", username)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form.login button[type=submit]")
-        page.wait_for_url(f"**{next_url}")
+        _sign_in(page, username, next_url)
         return user
 
     return do

@@ -6,24 +6,13 @@ import pytest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "x-Secret-2026"
 
-
-
-def log_in(page, username: str, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(f"**{next_url}")
-
-
-def test_community_worker_sees_their_grids_on_the_map(page, community_world, shot):
+def test_community_worker_sees_their_grids_on_the_map(sign_in, page, community_world, shot):
     from changji.community.models import ServicePoint
 
     w = community_world
     ServicePoint.objects.create(region=w.east, name="东城党群连心点", lon=90.286, lat=43.8355)
-    log_in(page, w.users.east.username, "/community/grid_map/")
+    sign_in(page, w.users.east.username, "/community/grid_map/")
     page.wait_for_selector("#grid-map[data-grids-rendered]")
     assert page.get_attribute("#grid-map", "data-grids-rendered") == "2"
     polygons = page.locator("#grid-map path.leaflet-interactive")

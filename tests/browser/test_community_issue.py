@@ -7,36 +7,8 @@ import pytest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "x-Secret-2026"
 
-
-@pytest.fixture
-def contexts(browser, live_server):
-    opened = []
-
-    def new():
-        context = browser.new_context(base_url=live_server.url, locale="zh-CN")
-        opened.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda error: print("pageerror", error))
-        page.on("response", lambda r: r.status >= 400 and print("http", r.status, r.url))
-        return page
-
-    yield new
-    for context in opened:
-        context.close()
-
-
-def sign_in(page, username: str, next_url: str) -> None:
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(f"**{next_url}")
-
-
-def test_grid_worker_reports_and_community_worker_escalates(contexts, community_world, shot):
+def test_grid_worker_reports_and_community_worker_escalates(sign_in, contexts, community_world, shot):
     from changji.community import issues
     from changji.community.models import ResidentIssue
 

@@ -11,28 +11,18 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-PASSWORD = "x-Secret-2026"
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"
                     "c0f01f0005000201e2b1f7a40000000049454e44ae426082")
 
 
-def log_in(page, username: str, next_url: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(f"**{next_url}")
-
-
-def test_a_wish_from_posting_to_confirmation(page, community_world, shot):
+def test_a_wish_from_posting_to_confirmation(sign_in, page, community_world, shot):
     from changji.community.models import MicroWish, PointEntry
     from changji.community.people import register_member
 
     member = register_member(community_world.east, "王五", "652328198506120037", "13800000001", "县教育局",
                              "in_service", date(2026, 1, 5), actor=None)
 
-    log_in(page, "grid-a", "/community/wishes/new/")
+    sign_in(page, "grid-a", "/community/wishes/new/")
     page.select_option("#wish-form select[name=resident]", label="张三（1号楼 1-101）")
     page.fill("#wish-form input[name=title]", "想要一台助行器")
     page.fill("#wish-form textarea[name=description]", "腿脚不便，出门困难")
@@ -42,7 +32,7 @@ def test_a_wish_from_posting_to_confirmation(page, community_world, shot):
     expect(page.locator("#form-publish")).to_have_count(0)
     wish_url = page.url
 
-    log_in(page, "east-worker", "/community/wishes/")
+    sign_in(page, "east-worker", "/community/wishes/")
     expect(page.locator("#wish-table")).to_contain_text("张*")
     page.goto(wish_url)
     page.click("#form-publish button[type=submit]")

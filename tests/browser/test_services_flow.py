@@ -25,24 +25,6 @@ def restaurant(settings, tmp_path):
     return Bundle.objects.get(code="YJS-CY")
 
 
-@pytest.fixture
-def contexts(browser, live_server):
-    opened = []
-
-    def new():
-        context = browser.new_context(base_url=live_server.url, accept_downloads=True, locale="zh-CN")
-        opened.append(context)
-        page = context.new_page()
-        page.set_default_timeout(20_000)
-        page.on("pageerror", lambda error: print("pageerror", error))
-        page.on("response", lambda r: r.status >= 400 and print("http", r.status, r.url))
-        return page
-
-    yield new
-    for context in opened:
-        context.close()
-
-
 def _track(page, receipt: str, code: str) -> None:
     page.goto("/services/track/")
     page.fill("#lookup-form input[name=receipt]", receipt)

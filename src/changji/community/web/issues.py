@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods
 from changji.core import audit, throttle
 from changji.core.models import Region, RegionLevel, Role
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 from .. import issue_rates, issues
 from ..models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
@@ -390,24 +391,13 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     suggestions = (issues.duplicate_suggestions(issue.category, issue.lon, issue.lat, now, exclude=issue,
                                                 user=user)
                    if issue.lon is not None and issue.state == IssueState.REPORTED else [])
-    action, status = request.POST.get("action", ""), 200
+    action = request.POST.get("action", "")
     available = _action_forms(issue, user, request.POST or None, action, now, suggestions)
-    if request.method == "POST":
-        form = available.get(action)
-        if form is None:
-            messages.error(request, "当前状态下您不能进行该操作")
-            status = 400 if issues.may_act(user, issue, EscalationLevel.GRID) else 403
-        elif form.is_valid():
-            try:
-                done = _apply(issue, user, action, form, now)
-            except issues.IssueError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-                status = 400
-            else:
-                messages.success(request, done)
-                return redirect("community:issue_detail", issue_id=issue.pk)
-        else:
-            status = 400
+    status = run_action(request, available, action, lambda form: _apply(issue, user, action, form, now),
+                        (issues.IssueError,), refused="当前状态下您不能进行该操作",
+                        refused_status=400 if issues.may_act(user, issue, EscalationLevel.GRID) else 403)
+    if status is None:
+        return redirect("community:issue_detail", issue_id=issue.pk)
     return render(request, "community/issue_detail.html", {
         "issue": issue, **_labels(issue), "light": issues.colour(issue, now), "history": _history(issue),
         "handler": issues.handler_name(issue), "responsible": issues.responsible_party(issue),

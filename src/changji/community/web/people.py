@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 from .. import people, points
 from ..models import (
@@ -164,23 +165,12 @@ def _apply_member(request: HttpRequest, action: str, data: dict[str, Any]) -> st
 @community_staff_required
 def member_list(request: HttpRequest) -> HttpResponse:
     """Members reporting to communities in scope (masked), posts and their claimants; register, add posts, 认岗."""
-    action, status = request.POST.get("action", ""), 200
+    action = request.POST.get("action", "")
     available = _member_forms(request, action)
-    if request.method == "POST":
-        form = available.get(action)
-        if form is None:
-            messages.error(request, "不能进行该操作")
-            status = 400
-        elif form.is_valid():
-            try:
-                messages.success(request, _apply_member(request, action, form.cleaned_data))
-            except InputError as error:
-                _add_error(form, error)
-                status = 400
-            else:
-                return redirect("community:members")
-        else:
-            status = 400
+    status = run_action(request, available, action, lambda form: _apply_member(request, action, form.cleaned_data),
+                        (InputError,), refused="不能进行该操作")
+    if status is None:
+        return redirect("community:members")
     members = scope_queryset(PartyMember.objects.select_related("region"), request.user).annotate(
         points_total=models.Sum("point_entries__points")).order_by("region_id", "name")
     return render(request, "community/members.html", {

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 from .. import activities as activity_domain
 from .. import wishes as wish_domain
@@ -212,25 +213,16 @@ def wish_new(request: HttpRequest) -> HttpResponse:
 def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
     """One wish, its history and the actions its state allows; POST ``action`` = one of WISH_ACTIONS."""
     wish = scoped_or_404(_scoped_wishes(request), request.user, pk=wish_id)
-    action, status = request.POST.get("action", ""), 200
+    action = request.POST.get("action", "")
     available = _wish_forms(wish, request.user, request, action)
-    if request.method == "POST":
-        form = available.get(action)
-        if form is None:
-            messages.error(request, "当前状态下不能进行该操作")
-            status = 400
-        elif form.is_valid():
-            try:
-                _apply(wish, request.user, action, form.cleaned_data)
-            except (InputError, TransitionError) as error:
-                field = getattr(error, "field", None)
-                form.add_error(field if field in form.fields else None, getattr(error, "message", str(error)))
-                status = 400
-            else:
-                messages.success(request, f"已{WISH_ACTIONS[action]}。")
-                return redirect("community:wish_detail", wish_id=wish.pk)
-        else:
-            status = 400
+
+    def apply(form: forms.Form) -> str:
+        _apply(wish, request.user, action, form.cleaned_data)
+        return f"已{WISH_ACTIONS[action]}。"
+
+    status = run_action(request, available, action, apply, (InputError, TransitionError))
+    if status is None:
+        return redirect("community:wish_detail", wish_id=wish.pk)
     now = timezone.now()
     return render(request, "community/wish_detail.html", {
         **_wish_row(wish, now), "phone": mask_phone(wish.resident.phone), "forms": available,
@@ -365,23 +357,13 @@ def _apply_activity(activity: Activity, user: Any, action: str, data: dict[str, 
 def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     """One activity: participants and hours, residents served, photos; POST ``action`` adds to them."""
     activity = scoped_or_404(_scoped_activities(request), request.user, pk=activity_id)
-    action, status = request.POST.get("action", ""), 200
+    action = request.POST.get("action", "")
     available = _activity_forms(activity, request, action)
-    if request.method == "POST":
-        form = available.get(action)
-        if form is None:
-            messages.error(request, "不能进行该操作")
-            status = 400
-        elif form.is_valid():
-            try:
-                messages.success(request, _apply_activity(activity, request.user, action, form.cleaned_data))
-            except InputError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-                status = 400
-            else:
-                return redirect("community:activity_detail", activity_id=activity.pk)
-        else:
-            status = 400
+    status = run_action(request, available, action,
+                        lambda form: _apply_activity(activity, request.user, action, form.cleaned_data),
+                        (InputError,), refused="不能进行该操作")
+    if status is None:
+        return redirect("community:activity_detail", activity_id=activity.pk)
     served = activity.served.select_related("resident__household__building").order_by("resident__name")
     return render(request, "community/activity_detail.html", {
         "activity": activity, "forms": available, "actions": ACTIVITY_ACTIONS, "query": request.GET.get("q", ""),

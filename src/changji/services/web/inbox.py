@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 from .. import cases, workdays
 from ..demo_catalogue import QUESTIONS
@@ -117,25 +117,16 @@ def _apply(sub: SubCase, user: Any, action: str, data: dict[str, Any]) -> None:
 def sub_case(request: HttpRequest, sub_case_id: int) -> HttpResponse:
     """One sub-case with the case's form and materials; POST action=claim|release|approve|refuse|verify."""
     sub = get_object_or_404(_scoped(request), pk=sub_case_id)
-    action, status = request.POST.get("action", ""), 200
+    action = request.POST.get("action", "")
     available = _forms(sub, request.user, request.POST or None, action)
-    if request.method == "POST":
-        form = available.get(action)
-        if form is None:
-            messages.error(request, "当前状态下不能进行该操作")
-            status = 400
-        elif form.is_valid():
-            try:
-                _apply(sub, request.user, action, form.cleaned_data)
-            except cases.CaseError as error:
-                messages.error(request, error.message)
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-                status = 400
-            else:
-                messages.success(request, f"已{ACTIONS[action]}。")
-                return redirect("services:inbox_sub_case", sub_case_id=sub.pk)
-        else:
-            status = 400
+
+    def apply(form: forms.Form) -> str:
+        _apply(sub, request.user, action, form.cleaned_data)
+        return f"已{ACTIONS[action]}。"
+
+    status = run_action(request, available, action, apply, (cases.CaseError,), flash_errors=True)
+    if status is None:
+        return redirect("services:inbox_sub_case", sub_case_id=sub.pk)
     case = sub.case
     labels = {q["name"]: q["label"] for q in QUESTIONS}
     for spec in cases.item_specs(case.bundle):

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from changji.core.models import Role
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 from .. import cases, certificate
 from ..demo_catalogue import QUESTIONS
@@ -96,23 +97,12 @@ def _apply(request: HttpRequest, case: Case, action: str, form: forms.Form) -> N
 def window_case(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case with its materials, form and what is missing; POST action=accept|correction|refuse|issue."""
     case = get_object_or_404(_scoped(request), pk=case_id)
-    action, status = request.POST.get("action", ""), 200
+    action = request.POST.get("action", "")
     available = _forms(case, request.POST or None, action)
-    if request.method == "POST":
-        form = available.get(action)
-        if form is None:
-            messages.error(request, "当前状态下不能进行该操作")
-            status = 400
-        elif form.is_valid():
-            try:
-                _apply(request, case, action, form)
-            except cases.CaseError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-                status = 400
-            else:
-                return redirect("services:window_case", case_id=case.pk)
-        else:
-            status = 400
+    status = run_action(request, available, action, lambda form: _apply(request, case, action, form),
+                        (cases.CaseError,))
+    if status is None:
+        return redirect("services:window_case", case_id=case.pk)
     specs = cases.item_specs(case.bundle)
     labels = {f.name: f.label for f in cases.bundles.merged_fields(specs)}
     labels.update({q["name"]: q["label"] for q in QUESTIONS})

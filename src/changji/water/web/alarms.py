@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -18,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from changji.core.models import Role
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 from .. import alarms as service
 from .. import rules
@@ -122,28 +122,19 @@ def _apply(request: HttpRequest, alarm: Alarm, action: str, form: forms.Form) ->
 def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
     """The alarm with its history and the action forms; POST action=acknowledge|assign|resolve|dismiss."""
     alarm = get_object_or_404(_scoped(request), pk=alarm_id)
-    action, status = request.POST.get("action", ""), 200
+    action = request.POST.get("action", "")
     all_forms = _forms(request, alarm, request.POST or None, request.FILES or None, action)
-    if request.method == "POST":
-        form = all_forms.get(action)
-        if form is None:
-            messages.error(request, "未知操作")
-            status = 400
-        elif form.is_valid():
-            try:
-                _apply(request, alarm, action, form)
-            except ValidationError as error:
-                for message in error.messages:
-                    form.add_error(None, message)
-                status = 400
-            else:
-                messages.success(request, f"告警已{ACTIONS[action]}")
-                back = request.POST.get("next", "")
-                if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
-                    return redirect(back)
-                return redirect("water:alarm", alarm_id=alarm.pk)
-        else:
-            status = 400
+
+    def apply(form: forms.Form) -> str:
+        _apply(request, alarm, action, form)
+        return f"告警已{ACTIONS[action]}"
+
+    status = run_action(request, all_forms, action, apply, (ValidationError,), refused="未知操作")
+    if status is None:
+        back = request.POST.get("next", "")
+        if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+            return redirect(back)
+        return redirect("water:alarm", alarm_id=alarm.pk)
     rule = rules.RULES.get(alarm.kind)
     return render(request, "water/alarm.html", {
         "alarm": alarm, "rule": rule, "forms": all_forms, "actions": ACTIONS, "state_labels": STATE_LABELS,

@@ -1,0 +1,54 @@
+"""The one way a detail page runs a POSTed action form (claim, approve, escalate, acknowledge…).
+
+A page offers the forms its object's state allows, keyed by action; a POST names one. The action runs
+only when its form is offered and valid; a refusal from the domain (an exception with a Chinese
+``message`` and, optionally, the ``field`` at fault) goes back onto the form. Nothing changes on a
+refusal, and the page is rendered again with status 400 instead of a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest
+
+
+def _messages(error: Exception) -> list[str]:
+    listed = getattr(error, "messages", None)  # django.core.exceptions.ValidationError
+    if isinstance(listed, list) and listed:
+        return [str(message) for message in listed]
+    return [str(getattr(error, "message", None) or error)]
+
+
+def run_action(request: HttpRequest, available: Mapping[str, forms.Form], action: str,
+               apply: Callable[[forms.Form], str | None], errors: tuple[type[Exception], ...], *,
+               refused: str = "当前状态下不能进行该操作", refused_status: int = 400,
+               flash_errors: bool = False) -> int | None:
+    """Run the POSTed ``action``: None when it was applied (the caller redirects), else the status to render with.
+
+    GET → 200. An action with no offered form → ``refused`` as a message and ``refused_status``; an invalid
+    form → 400; an ``errors`` exception from ``apply`` → 400 with its message on its field (or on the whole
+    form, and also as a page message when ``flash_errors``). ``apply`` may return a success message.
+    """
+    if request.method != "POST":
+        return 200
+    form = available.get(action)
+    if form is None:
+        messages.error(request, refused)
+        return refused_status
+    if not form.is_valid():
+        return 400
+    try:
+        done = apply(form)
+    except errors as error:
+        field = getattr(error, "field", None)
+        for message in _messages(error):
+            if flash_errors:
+                messages.error(request, message)
+            form.add_error(field if field in form.fields else None, message)
+        return 400
+    if done:
+        messages.success(request, done)
+    return None
