@@ -12,8 +12,11 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from changji.core.api_auth import API_AUTH
+from changji.core.guards import PUBLIC, route
 
-api = NinjaAPI(title="昌吉州智慧治理平台 API", version="1", auth=API_AUTH, urls_namespace="api")
+#: The OpenAPI document and its page are public documentation (core.guards.PUBLIC).
+api = NinjaAPI(title="昌吉州智慧治理平台 API", version="1", auth=API_AUTH, urls_namespace="api",
+               docs_decorator=route(get=PUBLIC))
 
 
 @api.exception_handler(ValidationError)
@@ -34,3 +37,16 @@ def _add_routers() -> None:
 
 
 _add_routers()
+
+
+def urls() -> tuple[list, str, str]:
+    """The API's URL patterns for the root URL conf, each with its access declared (``core.guards``).
+
+    django-ninja adds a root pattern of its own that always answers 404 (it only anchors the API's path); it is
+    guarded here as a public GET so that the access walk knows every route.
+    """
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if getattr(pattern, "name", None) == "api-root":
+            pattern.callback = route(get=PUBLIC)(pattern.callback)
+    return patterns, app_name, namespace

@@ -12,9 +12,11 @@ production:
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CHANGJI_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -26,13 +28,15 @@ SECRET_KEY = os.environ.get(
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "changji.core.admin_config.PlatformAdminConfig",  # django.contrib.admin with the platform's admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "ninja",  # serves /api/docs from its own static files (no CDN, no inline script)
+    "axes",
     "changji.core",
     "changji.water",
     "changji.services",
@@ -41,6 +45,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -49,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "changji.urls"
@@ -65,7 +71,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "changji.core.navigation.menu",
             ],
+            # ``user|may:"water.command.send"`` in every template (core.access, through core.templatetags.access).
+            "builtins": ["changji.core.templatetags.access"],
         },
     },
 ]
@@ -90,6 +99,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 
 AUTH_USER_MODEL = "core.User"
+# django-axes counts failed logins (the platform's login page, the admin's, anything calling authenticate) and
+# locks a username and address pair out for a while after too many. ``core.sign_in.lockout_username`` keys the
+# count on the username as Django authenticates it (NFKC, as typed otherwise), so a look-alike such as "ｏpB"
+# (a full-width letter) counts against "opB" instead of getting a fresh budget.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "changji.core.sign_in.lockout_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -129,6 +149,24 @@ SECURE_HSTS_SECONDS = 31_536_000 if SECURE_COOKIES else 0
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts only from the platform's own static files, never inline (the
+# pages keep their data in <script type="application/json"> blocks, which are not executed); no framing, no
+# plugins, forms post only here. Styles also allow inline ``style`` attributes: ECharts writes its tooltip
+# markers and Leaflet its panes that way, and a style cannot run code.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # Community app: radius of the 10-minute service circle around a service point (10 min at 4.8 km/h = 800 m),
 # measured as straight-line distance; CHANGJI_SERVICE_CIRCLE_M overrides it.

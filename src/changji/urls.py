@@ -1,16 +1,27 @@
-"""Root URL configuration: the shared shell from ``core`` and one include per app."""
+"""Root URL configuration: the shared shell from ``core`` and one include per app.
+
+Every route declares what it needs (``core.guards``); Django's own account views are guarded here.
+The password-reset views of ``django.contrib.auth.urls`` are not mounted: accounts are issued and reset by
+an administrator of the region (``core.user.manage``), and the platform sends no e-mail for sign-in.
+"""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from changji.api import api
+from changji.api import urls as api_urls
+from changji.core.guards import PUBLIC, SIGNED_IN, guard_view
 from changji.core.views import LoginView
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/login/", LoginView.as_view(), name="login"),
-    path("accounts/", include("django.contrib.auth.urls")),
-    path("api/", api.urls),
+    path("accounts/login/", guard_view(LoginView.as_view(), get=PUBLIC, post=PUBLIC), name="login"),
+    path("accounts/logout/", guard_view(auth_views.LogoutView.as_view(), post=PUBLIC), name="logout"),
+    path("accounts/password_change/", guard_view(auth_views.PasswordChangeView.as_view(), get=SIGNED_IN,
+                                                 post=SIGNED_IN), name="password_change"),
+    path("accounts/password_change/done/", guard_view(auth_views.PasswordChangeDoneView.as_view(), get=SIGNED_IN),
+         name="password_change_done"),
+    path("api/", api_urls()),
     path("water/", include("changji.water.urls")),
     path("services/", include("changji.services.urls")),
     path("community/", include("changji.community.urls")),

@@ -1,4 +1,4 @@
-"""Accounts: the throttled login, `changji createuser`, API tokens stored as digests."""
+"""Accounts: logins locked out by django-axes on the normalised username, `changji createuser`, API tokens."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
-from changji.core import throttle
 from changji.core.models import ApiToken, AuditEntry, User
 
 pytestmark = pytest.mark.django_db
@@ -24,31 +24,62 @@ def clear_cache():
     cache.clear()
 
 
-def login(client, username, password):
-    return client.post("/accounts/login/", {"username": username, "password": password})
+def login(client, username, password, address="127.0.0.1"):
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
 
 
-def test_login_locks_a_username_and_address_after_five_failures(client, make_user):
+def test_login_locks_a_username_and_address_after_five_failures(client, make_user, settings):
     make_user("op", "652323")
-    for _ in range(throttle.MAX_FAILURES):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         response = login(client, "op", "wrong")
         assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert login(client, "op", "wrong").status_code == 429  # the fifth failure starts the lockout
     assert AuditEntry.objects.filter(action="core.login.locked").count() == 1
     response = login(client, "op", "x-Secret-2026")  # the right password is refused while locked
-    assert "登录失败次数过多" in response.content.decode()
+    assert response.status_code == 429 and "登录已暂停" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    cache.clear()  # the window passed
+    assert login(client, "op", "x-Secret-2026", address="10.0.0.9").status_code == 302  # another address may
+    AccessAttempt.objects.all().delete()  # the cool-off passed (or an administrator lifted the lockout)
+    client.logout()
     response = login(client, "op", "x-Secret-2026")
     assert response.status_code == 302 and client.session["_auth_user_id"]
 
 
-def test_a_successful_login_resets_the_count(client, make_user):
+@pytest.mark.parametrize("alias", ["ｏp", " op ", "op\u00a0", "ｏｐ", "\uff4f\uff50"])
+def test_look_alike_usernames_share_one_budget(client, make_user, settings, alias):
+    """Django signs in "ｏp" (full-width ｏ), " op " and "op" + no-break space as "op" (strip + NFKC), so their
+    failures count against "op": a look-alike spelling gets no fresh budget."""
     make_user("op", "652323")
-    for _ in range(throttle.MAX_FAILURES - 1):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        login(client, alias if n % 2 else "op", "wrong")
+    assert login(client, "op", "x-Secret-2026").status_code == 429
+    assert login(client, alias, "x-Secret-2026").status_code == 429
+
+
+def test_different_accounts_do_not_share_a_budget(client, make_user, settings):
+    """Case is kept, as Django authenticates: "OP" is another account, with its own count."""
+    make_user("op", "652323")
+    make_user("OP", "652323")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        login(client, "OP", "wrong")
+    assert login(client, "op", "x-Secret-2026").status_code == 302
+
+
+def test_the_admin_has_no_login_form_of_its_own(client, make_user):
+    """The admin sends visitors to the platform's one login page, so no second form escapes the lockout."""
+    make_user("op", "652323", role="prefecture_admin")
+    assert client.get("/admin/login/?next=/admin/")["Location"].startswith("/accounts/login/")
+    response = client.post("/admin/login/", {"username": "op", "password": "x-Secret-2026"})
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
+
+
+def test_a_successful_login_resets_the_count(client, make_user, settings):
+    make_user("op", "652323")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         login(client, "op", "wrong")
     assert login(client, "op", "x-Secret-2026").status_code == 302
     client.logout()
-    for _ in range(throttle.MAX_FAILURES - 1):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         login(client, "op", "wrong")
     assert login(client, "op", "x-Secret-2026").status_code == 302
 
@@ -113,3 +144,13 @@ def test_createuser_is_a_changji_command():
     binary = Path(sys.executable).with_name("changji")
     result = subprocess.run([str(binary), "createuser", "--help"], capture_output=True, text=True, check=True)
     assert "--region" in result.stdout
+
+
+def test_lockout_username_normalises_credentials_and_form_data(rf):
+    """Whether axes is handed the credentials or only the request, the count is kept under one spelling."""
+    from changji.core.sign_in import lockout_username
+
+    assert lockout_username(None, {"username": " ｏp\u00a0"}) == "op"
+    assert lockout_username(rf.post("/accounts/login/", {"username": "ｏｐ"})) == "op"
+    assert lockout_username(rf.post("/accounts/login/", {"username": "OP"})) == "OP"
+    assert len(lockout_username(rf.post("/accounts/login/", {"username": "x" * 10_000}))) == 150

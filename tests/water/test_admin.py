@@ -6,6 +6,7 @@ import pytest
 
 from changji.core.models import Role
 from changji.water.models import QuarantinedTerminal, Terminal
+from changji.water.registry import region_for_address
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +37,8 @@ def test_frames_are_read_only(client, staff):
 def test_register_action_registers_the_quarantined_terminal(client, staff):
     now = datetime.now(UTC)
     q = QuarantinedTerminal.objects.create(protocol="szy206", address="6523280009", first_seen_at=now,
-                                           last_seen_at=now, last_peer="p", frame_count=2)
+                                           last_seen_at=now, last_peer="p", frame_count=2,
+                                           region=region_for_address("6523280009"))
     client.force_login(staff("zhou", "652300"))
     response = client.post("/admin/water/quarantinedterminal/", {"action": "register", "_selected_action": [q.pk]})
     assert response.status_code == 302

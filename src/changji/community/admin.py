@@ -13,7 +13,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from changji.core.admin_scope import RegionScopedAdmin
+from changji.core.access import P
+from changji.core.admin_scope import InstanceWideAdmin, RegionScopedAdmin
 
 from .models import (
     Building,
@@ -34,7 +35,21 @@ from .models import (
 from .privacy import mask_id_number, mask_phone
 
 
-class MaskedIdentityAdmin(RegionScopedAdmin):
+class RegisterAdmin(RegionScopedAdmin):
+    """A community register of the user's region (core.access: community.register.read / .edit)."""
+
+    read_permission = P.COMMUNITY_REGISTER_READ
+    edit_permission = P.COMMUNITY_REGISTER_EDIT
+
+
+class RuleTableAdmin(InstanceWideAdmin):
+    """A table that applies to every county (categories, points rules, property companies)."""
+
+    read_permission = P.COMMUNITY_REGISTER_READ
+    edit_permission = P.COMMUNITY_REGISTER_EDIT
+
+
+class MaskedIdentityAdmin(RegisterAdmin):
     """Identity numbers and phones are typed when a person is added and shown masked from then on."""
 
     @admin.display(description="公民身份号码")
@@ -53,29 +68,27 @@ class MaskedIdentityAdmin(RegionScopedAdmin):
 
 
 @admin.register(Grid)
-class GridAdmin(RegionScopedAdmin):
+class GridAdmin(RegisterAdmin):
     list_display = ["region", "party_branch", "leader", "area_m2"]
     fields = ["region", "party_branch", "leader", "area_m2"]
     readonly_fields = ["region", "area_m2"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # grids are drawn by import and consolidation (changji import_grids, grids.consolidate_into)
+    addable = False  # grids are drawn by import and consolidation (changji import_grids, grids.consolidate_into)
 
 
 @admin.register(Compound)
-class CompoundAdmin(RegionScopedAdmin):
+class CompoundAdmin(RegisterAdmin):
     list_display = ["name", "region", "property_company", "owners_committee"]
     search_fields = ["name"]
 
 
 @admin.register(Building)
-class BuildingAdmin(RegionScopedAdmin):
+class BuildingAdmin(RegisterAdmin):
     list_display = ["name", "compound", "region"]
     search_fields = ["name", "compound__name"]
 
 
 @admin.register(Household)
-class HouseholdAdmin(RegionScopedAdmin):
+class HouseholdAdmin(RegisterAdmin):
     list_display = ["door", "building", "region"]
     search_fields = ["door", "building__compound__name"]
 
@@ -93,42 +106,42 @@ class PartyMemberAdmin(MaskedIdentityAdmin):
 
 
 @admin.register(CoBuildingUnit)
-class CoBuildingUnitAdmin(RegionScopedAdmin):
+class CoBuildingUnitAdmin(RegisterAdmin):
     list_display = ["name", "region", "contact_name", "registered_on"]
     search_fields = ["name"]
 
 
 @admin.register(VolunteerTeam)
-class VolunteerTeamAdmin(RegionScopedAdmin):
+class VolunteerTeamAdmin(RegisterAdmin):
     list_display = ["name", "region", "leader_name", "member_count"]
 
 
 @admin.register(ServicePoint)
-class ServicePointAdmin(RegionScopedAdmin):
+class ServicePointAdmin(RegisterAdmin):
     list_display = ["name", "region", "lon", "lat", "services"]
 
 
 @admin.register(Room)
-class RoomAdmin(RegionScopedAdmin):
+class RoomAdmin(RegisterAdmin):
     list_display = ["name", "region", "kind", "function", "area_m2"]
     list_filter = ["kind"]
 
 
 @admin.register(VenueBaseline)
-class VenueBaselineAdmin(RegionScopedAdmin):
+class VenueBaselineAdmin(RegisterAdmin):
     list_display = ["region", "office_area_before_m2"]
 
 
 @admin.register(PropertyCompany)
-class PropertyCompanyAdmin(admin.ModelAdmin):
+class PropertyCompanyAdmin(RuleTableAdmin):
     list_display = ["name", "contact_phone"]
 
 
 @admin.register(IssueCategory)
-class IssueCategoryAdmin(admin.ModelAdmin):
+class IssueCategoryAdmin(RuleTableAdmin):
     list_display = ["code", "name", "responsible", "department", "response_hours", "resolve_days", "active"]
 
 
 @admin.register(PointRule)
-class PointRuleAdmin(admin.ModelAdmin):
+class PointRuleAdmin(RuleTableAdmin):
     list_display = ["code", "name", "points", "active"]

@@ -6,6 +6,8 @@ from django.apps import AppConfig
 class CommunityConfig(AppConfig):
     name = "changji.community"
     verbose_name = "网格化社区治理"
+    #: Header entries (label, URL name, permission of core.access); core.navigation shows those the user may open.
+    menu = (("网格治理", "community:dashboard", "community.read"),)
 
     def prepare_demo(self) -> str:
         """Build the demo town (木垒镇: 139 grids from 1,238 departmental ones) and its demo accounts."""

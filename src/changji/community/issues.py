@@ -44,7 +44,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from shapely.geometry import Point, shape
 
-from changji.core import audit
+from changji.core import access, audit
 from changji.core.models import Region, RegionLevel, Role
 from changji.core.scope import scope_queryset, user_can_access_region
 
@@ -261,7 +261,7 @@ INBOX_LEVELS = {
 
 
 def _rung(user: Any) -> EscalationLevel | None:
-    if not getattr(user, "is_authenticated", False):
+    if not access.allows(user, access.P.COMMUNITY_ISSUE_HANDLE):
         return None
     if user.is_superuser:
         return EscalationLevel.STREET

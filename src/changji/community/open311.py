@@ -48,6 +48,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from changji.core import audit
+from changji.core.guards import declare_public
 from changji.core.models import Region
 from changji.core.models.token import digest
 
@@ -123,7 +124,7 @@ def endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]]
                 log.warning("open311 %s %s: %r", request.method, request.path, error)
                 return _error(request, 400, f"parameters: a value is out of range ({type(error).__name__})")
 
-        return wrapped
+        return declare_public(wrapped, methods)
 
     return decorator
 
@@ -352,12 +353,14 @@ def request_detail(request: HttpRequest, service_request_id: str) -> HttpRespons
 
 
 @csrf_exempt
-def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+def _not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Anything else under /open311/v2/: the spec's 404."""
     return _error(request, 404, f"no such resource: {rest[:64]}")
 
 
 FORMAT = r"\.(?P<fmt>[A-Za-z0-9]+)$"
+not_found = declare_public(_not_found, ("GET", "POST", "PUT", "PATCH", "DELETE"))  # 404 whatever the method
+
 urlpatterns = [
     re_path(r"^discovery" + FORMAT, discovery, name="open311_discovery"),
     re_path(r"^services" + FORMAT, services, name="open311_services"),

@@ -16,7 +16,7 @@ from typing import TypeVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from .models import Region
+from .models import Region, RegionLevel
 
 M = TypeVar("M", bound=models.Model)
 
@@ -66,3 +66,15 @@ def user_can_access_region(user: object, region: Region | None) -> bool:
     return bound.contains(region)
 
 
+
+
+def covers_instance(user: object) -> bool:
+    """Return True when ``user``'s scope is the whole instance (unbounded, or bound at prefecture level or above).
+
+    Rows without a region (rule tables, unknown terminals' settings) apply everywhere, so only such a user
+    changes them.
+    """
+    bound = region_of(user)
+    if bound is None:
+        return True
+    return not isinstance(bound, _Nowhere) and bound.level <= RegionLevel.PREFECTURE

@@ -1,6 +1,9 @@
-"""Login throttling: after ``MAX_FAILURES`` failed logins for one username from one address within
-``WINDOW``, that pair is refused until the window has passed. Counted in the default cache; the
-lockout is audited (``core.login.locked``)."""
+"""Budgets for anonymous attempts that are not logins: after ``MAX_FAILURES`` failures for one key from one
+address within ``WINDOW``, that pair is refused until the window has passed. Counted in the default cache.
+
+Used where a guess must not be cheap: an applicant's 6-digit query code (services track page) and the public
+issue report form. Logins are counted by django-axes instead (``core.sign_in``).
+"""
 
 from __future__ import annotations
 

@@ -6,6 +6,12 @@ from django.apps import AppConfig
 class ServicesConfig(AppConfig):
     name = "changji.services"
     verbose_name = "一件事一次办"
+    #: Header entries (label, URL name, permission of core.access); core.navigation shows those the user may open.
+    menu = (
+        ("综合窗口", "services:window", "services.case.intake"),
+        ("部门收件箱", "services:inbox", "services.sub_case.review"),
+        ("办件统计", "services:statistics", "services.statistics.read"),
+    )
 
     def prepare_demo(self) -> str:
         """Seed the demo catalogue (marked as demo data) and the service centre's demo accounts."""

@@ -18,7 +18,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from changji.core import audit
+from changji.core import access, audit
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 
 from . import bundles, notify, workdays
@@ -184,6 +184,7 @@ def missing_for(case: Case) -> list[str]:
 def request_correction(case: Case, by: Any, missing: list[str], now: datetime | None = None) -> Case:
     """补齐补正: tell the applicant everything missing at once; the clock stops until they answer."""
     case = Case.objects.select_for_update().get(pk=case.pk)
+    _clerk_may_act(case, by)
     _move_case(case, CaseState.CORRECTION, by, "；".join(missing), missing=missing)
     case.correction_list = missing
     case.correction_started_on = _local_today(now)
@@ -213,6 +214,7 @@ def resubmit(case: Case, answers: dict[str, Any], materials: dict[str, tuple[str
 def refuse(case: Case, by: Any, reason: str) -> Case:
     """不予受理, with the reason the applicant is told."""
     case = Case.objects.select_for_update().get(pk=case.pk)
+    _clerk_may_act(case, by)
     _move_case(case, CaseState.REFUSED, by, reason, reason=reason)
     notify.send(case, f"您的申请 {case.receipt_number} 不予受理：{reason}")
     return case
@@ -222,6 +224,7 @@ def refuse(case: Case, by: Any, reason: str) -> Case:
 def accept(case: Case, by: Any, now: datetime | None = None) -> list[SubCase]:
     """受理: split into one sub-case per applicable item and dispatch them to their departments at once."""
     case = Case.objects.select_for_update().get(pk=case.pk)
+    _clerk_may_act(case, by)
     lacking = missing_for(case)
     if lacking:
         raise CaseError("materials", f"材料或表单不全，请先告知补正：{'；'.join(lacking)}")
@@ -259,7 +262,13 @@ def for_reviewer(sub_cases: Any, user: Any) -> Any:
     return scoped.filter(department__reviewers=user)
 
 
+def _clerk_may_act(case: Case, by: Any) -> None:
+    """The window's steps (pre-check, correction, refusal, acceptance, issue) are the clerk's (core.access)."""
+    access.check_actor(by, access.P.SERVICES_CASE_INTAKE, case.region)
+
+
 def _reviewer_may_act(sub: SubCase, by: Any) -> None:
+    access.check_actor(by, access.P.SERVICES_SUB_CASE_REVIEW)
     if not for_reviewer(SubCase.objects.filter(pk=sub.pk), by).exists():
         raise CaseError("sub_case", "无权办理该分办件：不属于您所在部门或辖区")
 
@@ -388,6 +397,7 @@ def _join(case: Case, by: Any) -> None:
 def issue(case: Case, by: Any, handed_to: str, now: datetime | None = None) -> Case:
     """综合窗口出件: all results handed over together, with who received them."""
     case = Case.objects.select_for_update().get(pk=case.pk)
+    _clerk_may_act(case, by)
     if not handed_to.strip():
         raise CaseError("handed_to", "请填写领取人")
     _move_case(case, CaseState.ISSUED, by, f"出件，领取人：{handed_to.strip()}")

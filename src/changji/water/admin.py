@@ -1,8 +1,9 @@
 """Admin pages of the water app: the administrators' registry maintenance and evidence views.
 
-Every page is region scoped (core.admin_scope). Frames, readings, snapshots and commands are
-evidence: read-only here. Quarantined terminals are registered in one step with an action; wells
-and water users can be imported from an XLSX workbook (``registry_import``).
+Every page is region scoped and its permissions come from the access policy (core.admin_scope).
+Frames, readings, snapshots and commands are evidence: read-only here. Quarantined terminals are
+registered in one step with an action; wells and water users can be imported from an XLSX workbook
+(``registry_import``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from changji.core.admin_scope import ReadOnlyAdmin, RegionScopedAdmin
+from changji.core.access import P, allows
+from changji.core.admin_scope import PolicyInline, ReadOnlyAdmin, RegionScopedAdmin
 
 from .models import (
     Command,
@@ -36,21 +38,34 @@ from .registry_import import WorkbookError, import_registry, template
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class TerminalInline(admin.TabularInline):
+class RegistryAdmin(RegionScopedAdmin):
+    """The well registry: seen by those who may read it, kept by those who may edit it (core.access)."""
+
+    read_permission = P.WATER_REGISTRY_READ
+    edit_permission = P.WATER_REGISTRY_EDIT
+
+
+class EvidenceAdmin(ReadOnlyAdmin):
+    """What terminals sent and what was sent to them: read-only evidence."""
+
+    read_permission = P.WATER_EVIDENCE_READ
+
+
+class TerminalInline(PolicyInline):
     model = Terminal
     extra = 0
     fields = ["protocol", "address", "report_interval_s", "installed_on", "last_seen_at"]
     readonly_fields = ["last_seen_at"]
 
 
-class MeterInline(admin.TabularInline):
+class MeterInline(PolicyInline):
     model = Meter
     extra = 0
     fields = ["kind", "serial", "accuracy_class", "last_calibrated_on", "installed_at", "removed_at"]
 
 
 @admin.register(WaterUser)
-class WaterUserAdmin(RegionScopedAdmin):
+class WaterUserAdmin(RegistryAdmin):
     list_display = ["code", "name", "kind", "licence_number", "region"]
     list_filter = ["kind", "region"]
     search_fields = ["code", "name", "licence_number"]
@@ -61,7 +76,7 @@ class RegistryImportForm(forms.Form):
 
 
 @admin.register(Well)
-class WellAdmin(RegionScopedAdmin):
+class WellAdmin(RegistryAdmin):
     list_display = ["code", "name", "kind", "use", "region", "water_user", "pump_rated_power_kw"]
     list_filter = ["kind", "use", "region"]
     search_fields = ["code", "name"]
@@ -104,7 +119,7 @@ class WellAdmin(RegionScopedAdmin):
 
 
 @admin.register(Terminal)
-class TerminalAdmin(RegionScopedAdmin):
+class TerminalAdmin(RegistryAdmin):
     list_display = ["address", "protocol", "well", "region", "report_interval_s", "last_seen_at", "batch"]
     list_filter = ["protocol", "region", "batch"]
     search_fields = ["address", "well__code", "well__name"]
@@ -113,7 +128,7 @@ class TerminalAdmin(RegionScopedAdmin):
 
 
 @admin.register(Meter)
-class MeterAdmin(RegionScopedAdmin):
+class MeterAdmin(RegistryAdmin):
     list_display = ["serial", "kind", "well", "accuracy_class", "last_calibrated_on", "installed_at", "removed_at"]
     list_filter = ["kind"]
     search_fields = ["serial", "well__code"]
@@ -122,12 +137,14 @@ class MeterAdmin(RegionScopedAdmin):
 
 @admin.register(MeterReplacement)
 class MeterReplacementAdmin(ReadOnlyAdmin):
+    read_permission = P.WATER_REGISTRY_READ
+
     list_display = ["well", "replaced_at", "old_meter", "old_final_register", "new_meter", "new_initial_register"]
     search_fields = ["well__code"]
 
 
 @admin.register(Frame)
-class FrameAdmin(ReadOnlyAdmin):
+class FrameAdmin(EvidenceAdmin):
     list_display = ["received_at", "protocol", "address", "function", "outcome", "observed_at", "peer"]
     list_filter = ["outcome", "protocol", "function"]
     search_fields = ["address"]
@@ -142,7 +159,7 @@ class FrameAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reading)
-class ReadingAdmin(ReadOnlyAdmin):
+class ReadingAdmin(EvidenceAdmin):
     list_display = ["terminal", "observed_at", "flow_m3h", "volume_m3", "energy_kwh", "depth_m", "pump_on",
                     "door_open"]
     search_fields = ["terminal__address"]
@@ -151,30 +168,31 @@ class ReadingAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Snapshot)
-class SnapshotAdmin(ReadOnlyAdmin):
+class SnapshotAdmin(EvidenceAdmin):
     list_display = ["terminal", "observed_at", "size_bytes", "image"]
     search_fields = ["terminal__address"]
 
 
 @admin.register(Command)
-class CommandAdmin(ReadOnlyAdmin):
+class CommandAdmin(EvidenceAdmin):
     list_display = ["created_at", "terminal", "kind", "state", "requested_by_name", "attempts", "finished_at"]
     list_filter = ["state", "kind"]
     search_fields = ["terminal__address", "reason"]
 
 
 @admin.register(QuarantinedTerminal)
-class QuarantinedTerminalAdmin(admin.ModelAdmin):
-    """Terminals that reported without being registered; register them in one step."""
+class QuarantinedTerminalAdmin(RegionScopedAdmin):
+    """Terminals that reported without being registered, of the user's region; register them in one step."""
 
-    list_display = ["address", "protocol", "frame_count", "first_seen_at", "last_seen_at", "last_peer"]
+    read_permission = P.WATER_QUARANTINE_READ
+    list_display = ["address", "protocol", "region", "frame_count", "first_seen_at", "last_seen_at", "last_peer"]
     search_fields = ["address"]
     actions = ["register"]
 
-    def has_add_permission(self, request):  # noqa: ANN001
-        return False
+    def has_register_permission(self, request: HttpRequest) -> bool:
+        return allows(request.user, P.WATER_TERMINAL_REGISTER)
 
-    @admin.action(description=_("登记所选终端"))
+    @admin.action(description=_("登记所选终端"), permissions=["register"])
     def register(self, request, queryset):  # noqa: ANN001
         done = 0
         for quarantined in queryset:

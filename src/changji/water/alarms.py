@@ -1,7 +1,8 @@
 """Alarm service: evaluation by the system and handling by operators (告警处理).
 
 Handling follows Signalen's ``update_status`` (STYLE.md §3, §6): ``transition_alarm`` is the one
-function that applies every operator change. It locks the alarm, checks the edge and the per-state
+function that applies every operator change. It checks the actor against the access policy
+(``water.alarm.transition``, within their region), locks the alarm, checks the edge and the per-state
 fields against ``alarm_workflow``, applies the state's fields (work order on assignment, result and
 evidence on resolution), appends an ``AlarmEvent`` and writes the audit entry ``water.alarm.<state>``.
 Admin, API and CLI call it (or the wrappers below) and never set ``Alarm.state`` themselves.
@@ -20,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+
+from changji.core import access
 
 from . import rules
 from .alarm_evaluation import evaluate_all, evaluate_terminal, reading_view, record_step
@@ -51,7 +54,8 @@ def transition_alarm(alarm: Alarm, to: AlarmState | str, by: Any, **fields: Any)
     The row is locked first, so two operators acting at once are serialised and the second is
     judged against the state the first left behind.
     """
-    alarm = Alarm.objects.select_for_update().get(pk=alarm.pk)
+    alarm = Alarm.objects.select_for_update().select_related("terminal__region").get(pk=alarm.pk)
+    access.check_actor(by, access.P.WATER_ALARM_TRANSITION, alarm.terminal.region)
     current, target = AlarmState(alarm.state), _state(to)
     try:
         check_transition(current, target, fields, by_system=False)

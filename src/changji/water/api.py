@@ -1,7 +1,8 @@
 """The water app's JSON API (``/api/water/``): wells, terminals, readings, usage, quotas, alarms, commands, KPIs.
 
-Every query goes through ``core.scope.scope_queryset`` with ``request.user``: an object outside the
-user's region is a 404, exactly as if it did not exist. Changes go through the services
+Every operation declares its permission of ``core.access`` (``core.guards.operation``: 403 without it), and
+every query goes through ``core.scope.scope_queryset`` with ``request.user``: an object outside the user's
+region is a 404, exactly as if it did not exist. Changes go through the services
 (``alarms.transition_alarm``, ``commands.queue_command``/``cancel_command``), which raise Django's
 ValidationError keyed by the field at fault (a 400, see ``changji.api``). Schemas live in ``api_schemas``.
 """
@@ -11,7 +12,7 @@ from typing import Any, Literal, TypeVar
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -20,7 +21,9 @@ from django.utils.dateparse import parse_date, parse_datetime
 from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
-from changji.core.models import Region, Role
+from changji.core.access import P
+from changji.core.guards import operation
+from changji.core.models import Region
 from changji.core.scope import scope_queryset, user_can_access_region
 
 from .alarms import transition_alarm
@@ -54,8 +57,6 @@ M = TypeVar("M", bound=Model)
 #: The prefecture, the region of a superuser who has none.
 PREFECTURE = "652300"
 FIRST_YEAR, LAST_YEAR = 1970, 2100
-ALARM_ROLES = frozenset({Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR, Role.MAINTENANCE_WORKER})
-COMMAND_ROLES = frozenset({Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR})
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -64,13 +65,6 @@ CONTENT_TYPES = {
 
 def _scoped(request: HttpRequest, queryset: QuerySet[M]) -> QuerySet[M]:
     return scope_queryset(queryset, request.user)
-
-
-def _require_role(request: HttpRequest, roles: frozenset[str]) -> None:
-    """Raise PermissionDenied (403) unless the user holds one of ``roles`` (or is a superuser)."""
-    user = request.user
-    if not (getattr(user, "is_superuser", False) or getattr(user, "role", None) in roles):
-        raise PermissionDenied("当前角色无权执行此操作")
 
 
 def _choice(field: str, value: str | None, choices: list[str]) -> str | None:
@@ -123,6 +117,7 @@ def _region_in_scope(request: HttpRequest, code: str | None) -> Region:
 
 @router.get("/wells", response=list[WellOut])
 @paginate(Pagination)
+@operation(P.WATER_MONITOR_READ)
 def list_wells(request: HttpRequest, region: Text | None = None, kind: Text | None = None,
                use: Text | None = None, q: Text | None = None) -> QuerySet[Well]:
     """Wells within the user's region; ``region`` is a region code prefix, ``q`` searches code and name."""
@@ -139,6 +134,7 @@ def list_wells(request: HttpRequest, region: Text | None = None, kind: Text | No
 
 
 @router.get("/wells/{well_id}", response=WellOut)
+@operation(P.WATER_MONITOR_READ)
 def get_well(request: HttpRequest, well_id: Id) -> Well:
     """One well."""
     return get_object_or_404(_scoped(request, Well.objects.all()), pk=well_id)
@@ -146,12 +142,14 @@ def get_well(request: HttpRequest, well_id: Id) -> Well:
 
 @router.get("/terminals", response=list[TerminalOut])
 @paginate(Pagination)
+@operation(P.WATER_MONITOR_READ)
 def list_terminals(request: HttpRequest) -> QuerySet[Terminal]:
     """Terminals within the user's region."""
     return _scoped(request, Terminal.objects.all()).order_by("address", "pk")
 
 
 @router.get("/terminals/{terminal_id}", response=TerminalOut)
+@operation(P.WATER_MONITOR_READ)
 def get_terminal(request: HttpRequest, terminal_id: Id) -> Terminal:
     """One terminal."""
     return get_object_or_404(_scoped(request, Terminal.objects.all()), pk=terminal_id)
@@ -159,6 +157,7 @@ def get_terminal(request: HttpRequest, terminal_id: Id) -> Terminal:
 
 @router.get("/wells/{well_id}/readings", response=list[ReadingOut])
 @paginate(Pagination)
+@operation(P.WATER_MONITOR_READ)
 def list_readings(request: HttpRequest, well_id: Id, start: datetime | None = None,
                   end: datetime | None = None) -> QuerySet[Reading]:
     """The readings of a well's terminals with start <= observed_at < end, oldest first."""
@@ -175,6 +174,7 @@ def list_readings(request: HttpRequest, well_id: Id, start: datetime | None = No
 
 @router.get("/wells/{well_id}/daily-usage", response=list[DailyUsageOut])
 @paginate(Pagination)
+@operation(P.WATER_MONITOR_READ)
 def list_daily_usage(request: HttpRequest, well_id: Id, first: date | None = None,
                      last: date | None = None) -> QuerySet[DailyUsage]:
     """A well's daily use over local days first..last (both included), oldest first."""
@@ -192,6 +192,7 @@ def list_daily_usage(request: HttpRequest, well_id: Id, first: date | None = Non
 
 
 @router.get("/quotas", response=list[QuotaRowOut])
+@operation(P.WATER_MONITOR_READ)
 def quotas(request: HttpRequest, year: int | None = Query(None, ge=FIRST_YEAR, le=LAST_YEAR)) -> list[dict[str, Any]]:
     """Per-county allocation and use in ``year`` (default: this year) within the user's region."""
     region = _user_region(request)
@@ -203,6 +204,7 @@ def quotas(request: HttpRequest, year: int | None = Query(None, ge=FIRST_YEAR, l
 
 @router.get("/allocations", response=list[AllocationOut])
 @paginate(Pagination)
+@operation(P.WATER_MONITOR_READ)
 def list_allocations(request: HttpRequest,
                      year: int | None = Query(None, ge=FIRST_YEAR, le=LAST_YEAR)) -> QuerySet[Allocation]:
     """Allocations within the user's region, with the amount in force and the use so far this year."""
@@ -217,6 +219,7 @@ def list_allocations(request: HttpRequest,
 
 @router.get("/alarms", response=list[AlarmOut])
 @paginate(Pagination)
+@operation(P.WATER_ALARM_READ)
 def list_alarms(request: HttpRequest, state: Text | None = None, kind: Text | None = None,
                 severity: Text | None = None) -> QuerySet[Alarm]:
     """Alarms within the user's region, newest first."""
@@ -228,15 +231,16 @@ def list_alarms(request: HttpRequest, state: Text | None = None, kind: Text | No
 
 
 @router.get("/alarms/{alarm_id}", response=AlarmOut)
+@operation(P.WATER_ALARM_READ)
 def get_alarm(request: HttpRequest, alarm_id: UUID) -> Alarm:
     """One alarm."""
     return get_object_or_404(_scoped(request, Alarm.objects.all()), pk=alarm_id)
 
 
 @router.post("/alarms/{alarm_id}/transition", response=AlarmOut)
+@operation(P.WATER_ALARM_TRANSITION)
 def alarm_transition(request: HttpRequest, alarm_id: UUID, body: AlarmTransitionIn) -> Alarm:
     """Move an alarm (acknowledge, assign, resolve, dismiss) with the fields the new state requires."""
-    _require_role(request, ALARM_ROLES)
     alarm = get_object_or_404(_scoped(request, Alarm.objects.all()), pk=alarm_id)
     fields: dict[str, Any] = {}
     for name in ("note", "result", "evidence", "reason"):
@@ -269,6 +273,7 @@ def _parse_due(value: str) -> datetime | date:
 
 @router.get("/commands", response=list[CommandOut])
 @paginate(Pagination)
+@operation(P.WATER_COMMAND_READ)
 def list_commands(request: HttpRequest, state: Text | None = None,
                   terminal_id: Id | None = None) -> QuerySet[Command]:
     """Commands within the user's region, newest first."""
@@ -281,23 +286,24 @@ def list_commands(request: HttpRequest, state: Text | None = None,
 
 
 @router.get("/commands/{command_id}", response=CommandOut)
+@operation(P.WATER_COMMAND_READ)
 def get_command(request: HttpRequest, command_id: UUID) -> Command:
     """One command."""
     return get_object_or_404(_scoped(request, Command.objects.all()), pk=command_id)
 
 
 @router.post("/commands", response={201: CommandOut})
+@operation(P.WATER_COMMAND_SEND)
 def create_command(request: HttpRequest, body: CommandIn) -> Status:
     """Queue a command for a terminal; it is sent after the terminal's next uplink. Audited."""
-    _require_role(request, COMMAND_ROLES)
     terminal = get_object_or_404(_scoped(request, Terminal.objects.all()), pk=body.terminal_id)
     return Status(201, queue_command(terminal, body.kind, body.reason, by=request.user, params=body.params))
 
 
 @router.post("/commands/{command_id}/cancel", response=CommandOut)
+@operation(P.WATER_COMMAND_SEND)
 def cancel(request: HttpRequest, command_id: UUID, body: CancelIn) -> Command:
     """Cancel a command that has not ended. Audited."""
-    _require_role(request, COMMAND_ROLES)
     command = get_object_or_404(_scoped(request, Command.objects.all()), pk=command_id)
     return cancel_command(command, by=request.user, reason=body.reason)
 
@@ -306,6 +312,7 @@ def cancel(request: HttpRequest, command_id: UUID, body: CancelIn) -> Command:
 
 
 @router.get("/kpis", response=KpiOut)
+@operation(P.WATER_MONITOR_READ)
 def kpis(request: HttpRequest, region: Text | None = None, first: date | None = None,
          last: date | None = None) -> dict[str, Any]:
     """The KPIs of ``region`` (default: the user's) over local days first..last (default: the last 30 days)."""
@@ -323,6 +330,7 @@ def kpis(request: HttpRequest, region: Text | None = None, first: date | None = 
 
 @router.get("/reports", response={200: None}, openapi_extra={"responses": {200: {
     "description": "The report file", "content": {ctype: {} for ctype in CONTENT_TYPES.values()}}}})
+@operation(P.WATER_REPORT_READ)
 def report(request: HttpRequest, period: Literal["month", "quarter", "year"] = "month", at: date | None = None,
            region: Text | None = None, file_format: Literal["xlsx", "csv"] = Query("xlsx", alias="format")
            ) -> HttpResponse:

@@ -8,6 +8,14 @@ from django.apps import AppConfig
 class WaterConfig(AppConfig):
     name = "changji.water"
     verbose_name = "井电双控 地下水取用水监管"
+    #: Header entries (label, URL name, permission of core.access); core.navigation shows those the user may open.
+    menu = (
+        ("一屏看水", "water:dashboard", "water.monitor.read"),
+        ("一图懂水", "water:map", "water.monitor.read"),
+        ("告警中心", "water:alarms", "water.alarm.read"),
+        ("统计报表", "water:reports", "water.report.read"),
+        ("未登记终端", "water:quarantine", "water.quarantine.read"),
+    )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
     demo_gateway_port = 9000

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from changji.core import audit
+from changji.core import access, audit
 
 from .models import Command, CommandKind, CommandState, Terminal
 
@@ -26,7 +26,12 @@ DEFAULT_TTL = timedelta(hours=2)
 @transaction.atomic
 def queue_command(terminal: Terminal, kind: str, reason: str, by: Any, params: dict[str, Any] | None = None,
                   ttl: timedelta = DEFAULT_TTL, max_attempts: int = 3) -> Command:
-    """Queue ``kind`` for ``terminal``; it is sent after the terminal's next uplink. Audited."""
+    """Queue ``kind`` for ``terminal``; it is sent after the terminal's next uplink. Audited.
+
+    ``by`` is the account that asks (it must hold ``water.command.send`` within the terminal's region) or the
+    name of the system job that does (the quota sweep).
+    """
+    access.check_actor(by, access.P.WATER_COMMAND_SEND, terminal.region)
     if kind not in CommandKind.values:
         raise ValidationError({"kind": f"未知指令：{kind}"})
     if kind not in SUPPORTED_KINDS.get(terminal.protocol, frozenset()):
@@ -50,6 +55,7 @@ def queue_command(terminal: Terminal, kind: str, reason: str, by: Any, params: d
 def cancel_command(command: Command, by: Any, reason: str) -> Command:
     """Cancel a command that has not ended. Audited."""
     command = Command.objects.select_for_update().select_related("terminal__region").get(pk=command.pk)
+    access.check_actor(by, access.P.WATER_COMMAND_SEND, command.terminal.region)
     if not command.is_open:
         raise ValidationError({"state": f"指令已{command.get_state_display()}，不能撤销"})
     if not reason or not reason.strip():

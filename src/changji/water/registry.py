@@ -14,10 +14,18 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from changji.core import audit
-from changji.core.models import Region
+from changji.core import access, audit
+from changji.core.models import Region, RegionLevel
 
 from .models import Meter, MeterReplacement, QuarantinedTerminal, Terminal, Well
+
+PREFECTURE_CODE = "652300"
+
+
+def region_for_address(address: str) -> Region:
+    """The region a terminal address names: the county of its first six digits, else the prefecture."""
+    return (Region.objects.filter(code=address[:6], level=RegionLevel.COUNTY).first()
+            or Region.objects.get(code=PREFECTURE_CODE))
 
 
 @transaction.atomic
@@ -28,12 +36,15 @@ def register_quarantined(quarantined: QuarantinedTerminal, by: Any, well: Well |
     The region is the well's, else ``region``, else the county named by the first six digits of
     the address (GB 2260, SZY206 address mode 1), else the prefecture.
     """
+    access.check_actor(by, access.P.WATER_TERMINAL_REGISTER, quarantined.region)
+    if well is not None:
+        access.check_actor(by, access.P.WATER_TERMINAL_REGISTER, well.region)
     if Terminal.objects.filter(protocol=quarantined.protocol, address=quarantined.address).exists():
         raise ValidationError({"address": f"终端 {quarantined.address} 已登记"})
-    region = (well.region if well else None) or region or Region.objects.filter(code=quarantined.address[:6]).first()
+    region = (well.region if well else None) or region or region_for_address(quarantined.address)
     terminal = Terminal.objects.create(
-        protocol=quarantined.protocol, address=quarantined.address, well=well,
-        region=region or Region.objects.get(code="652300"), last_peer=quarantined.last_peer,
+        protocol=quarantined.protocol, address=quarantined.address, well=well, region=region,
+        last_peer=quarantined.last_peer,
         last_seen_at=quarantined.last_seen_at,
     )
     audit.record(

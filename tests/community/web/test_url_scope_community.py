@@ -78,7 +78,7 @@ def test_community_routes_refuse_another_communitys_objects(client, community_wo
             if "<" in route:
                 url = fill(route, foreign)
                 for response in (client.get(url), client.post(url, {"action": "claim", "note": "x"})):
-                    assert response.status_code in (403, 404), \
+                    assert response.status_code in (403, 404, 405), \
                         f"{name}: {url} answered {response.status_code} to {user}"
             else:
                 response = client.get("/" + route)

@@ -218,29 +218,38 @@ def test_report_preview_and_downloads(client, operator, hutubi_well):
     assert outside.status_code == 400  # a county outside the scope is not among the choices
 
 
-def test_quarantine_is_for_prefecture_users_and_registers(client, operator, make_user, hutubi_well):
-    from changji.core.models import AuditEntry, Role
-    from changji.water.models import QuarantinedTerminal, Terminal
-
-    client.force_login(operator)
-    assert client.get(reverse("water:quarantine")).status_code == 403
-    admin = make_user("pref-admin", "652300", Role.PREFECTURE_ADMIN)
+def test_quarantine_lists_and_registers_the_users_county_only(client, operator, make_user, hutubi_well):
+    """A county operator sees the unknown terminals whose address names their county and registers them;
+    another county's are neither listed nor registrable (404); a township viewer may not open the page."""
     from django.utils import timezone
 
+    from changji.core.models import AuditEntry, Role
+    from changji.water.models import QuarantinedTerminal, Terminal
+    from changji.water.registry import region_for_address
+
     now = timezone.now()
-    quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523230099", first_seen_at=now,
-                                                     last_seen_at=now, last_peer="10.0.0.9:5000", frame_count=3)
-    client.force_login(admin)
-    page = client.get(reverse("water:quarantine"))
-    assert page.status_code == 200 and "6523230099" in page.content.decode()
-    url = reverse("water:quarantine_register", args=[quarantined.pk])
-    client.post(url, {f"q{quarantined.pk}-well_code": "no-such-well"})
-    assert QuarantinedTerminal.objects.filter(pk=quarantined.pk).exists()
-    response = client.post(url, {f"q{quarantined.pk}-well_code": hutubi_well.code})
+
+    def quarantine(address):
+        return QuarantinedTerminal.objects.create(protocol="szy206", address=address, first_seen_at=now,
+                                                  last_seen_at=now, last_peer="10.0.0.9:5000", frame_count=3,
+                                                  region=region_for_address(address))
+
+    own, foreign = quarantine("6523230099"), quarantine("6523240099")
+    viewer = make_user("viewer", "652323", Role.TOWNSHIP_VIEWER)
+    client.force_login(viewer)
+    assert client.get(reverse("water:quarantine")).status_code == 403
+    client.force_login(operator)
+    page = client.get(reverse("water:quarantine")).content.decode()
+    assert "6523230099" in page and "6523240099" not in page
+    assert client.post(reverse("water:quarantine_register", args=[foreign.pk]), {}).status_code == 404
+    url = reverse("water:quarantine_register", args=[own.pk])
+    client.post(url, {f"q{own.pk}-well_code": "no-such-well"})
+    assert QuarantinedTerminal.objects.filter(pk=own.pk).exists()
+    response = client.post(url, {f"q{own.pk}-well_code": hutubi_well.code})
     assert response.status_code == 302
     terminal = Terminal.objects.get(address="6523230099")
     assert terminal.well == hutubi_well
-    assert not QuarantinedTerminal.objects.exists()
+    assert list(QuarantinedTerminal.objects.values_list("address", flat=True)) == ["6523240099"]
     assert AuditEntry.objects.filter(action="water.terminal.register").exists()
 
 

@@ -11,9 +11,11 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
+from changji.core.access import P
+from changji.core.guards import route
+
 from ..dashboard import SHANGHAI, DashboardFigures, Row, community_figures
 from ..export import dashboard_workbook
-from .common import community_staff_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR = 2000
@@ -66,7 +68,7 @@ def _drill_down(request: HttpRequest, figures: DashboardFigures) -> tuple[Row | 
     return None, []
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     year, error = selected_year(request, now)
@@ -80,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     })
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     year, error = selected_year(request, now)

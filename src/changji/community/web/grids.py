@@ -14,13 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import region_of, scope_queryset, user_can_access_region
 
 from .. import grids as grid_service
 from ..models import Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
 from ..workflow import OPEN_ISSUE_STATES, WishState
-from .common import community_staff_required
 
 #: What the grid map can colour the grids by: (key, label).
 METRICS = (
@@ -65,7 +66,7 @@ def grid_rows(user: Any) -> list[dict[str, Any]]:
     } for grid in grids]
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def grid_map(request: HttpRequest) -> HttpResponse:
     """网格地图: the grids on a Leaflet map coloured by a chosen count, and the same grids as a table."""
     rows = grid_rows(request.user)
@@ -77,7 +78,7 @@ def grid_map(request: HttpRequest) -> HttpResponse:
     })
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def grid_map_data(request: HttpRequest) -> JsonResponse:
     """The grids of the scope as a GeoJSON FeatureCollection; properties carry the names and counts."""
     features = [{
@@ -106,7 +107,7 @@ def _distance(value: float | None) -> int | None:
     return None if value is None else round(value)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def coverage(request: HttpRequest) -> HttpResponse:
     """十分钟服务圈: service points and their circles, compounds covered or not, the uncovered listed."""
     rows = _coverage_rows(request.user)
@@ -120,7 +121,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     })
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def coverage_data(request: HttpRequest) -> JsonResponse:
     """Compact arrays for the service-circle map (like the water map).
 
@@ -173,7 +174,7 @@ def _consolidation_region(request: HttpRequest, choices: list[Region]) -> Region
     return choices[0] if choices else None
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def consolidation(request: HttpRequest) -> HttpResponse:
     """网格整合: departmental grids → unified grids (old → new, with shares), and gaps/overlaps of the result."""
     user = request.user

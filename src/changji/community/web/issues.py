@@ -19,9 +19,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
 
 from changji.core import audit, throttle
+from changji.core.access import P
+from changji.core.guards import PUBLIC, route
 from changji.core.models import Region, RegionLevel, Role
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
@@ -38,15 +39,12 @@ from ..workflow import (
     IssueState,
     deadline_colour,
 )
-from .common import community_staff_required, scoped_or_404
+from .common import scoped_or_404
 
 ACTIONS = {"accept": "响应受理", "resolve": "办结", "escalate": "上报上一级",
            "reject": "不予受理（重复或非本社区事项）", "meeting": "记录四方协商会议",
            "complete_action": "议定事项完成", "feedback": "记录群众评价"}
 COLOUR_LABELS = {DeadlineColour.GREEN: "正常", DeadlineColour.YELLOW: "临期", DeadlineColour.RED: "超期"}
-#: Roles that may file an issue for a resident (a township viewer only looks).
-REPORTER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_OPERATOR,
-                            Role.PREFECTURE_ADMIN})
 PUBLIC_REPORT_KEY = "#issue-report"  # '#' cannot appear in a username, so no clash with login throttling
 PAGE_SIZE = 50
 MEETING_ACTION_ROWS = 3
@@ -255,7 +253,7 @@ def _filtered(request: HttpRequest, rows: Any, now: datetime) -> tuple[Any, dict
     return rows, chosen
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def issue_list(request: HttpRequest) -> HttpResponse:
     """The user's inbox (``?view=all``: every issue in scope), filtered; lights on open rows; the three rates."""
     now, user = timezone.now(), request.user
@@ -280,18 +278,14 @@ def issue_list(request: HttpRequest) -> HttpResponse:
         "by_region": sorted(({"name": names.get(code, code), "counts": c, "response": _rate(c.response_rate),
                               "resolution": _rate(c.resolution_rate), "satisfaction": _rate(c.satisfaction_rate)}
                              for code, c in counts.items()), key=lambda r: r["name"]),
-        "may_report": user.is_superuser or user.role in REPORTER_ROLES,
         "colour_labels": {c.value: label for c, label in COLOUR_LABELS.items()},
     })
 
 
-@community_staff_required
-@require_http_methods(["GET", "POST"])
+@route(get=P.COMMUNITY_ISSUE_REPORT, post=P.COMMUNITY_ISSUE_REPORT)
 def issue_new(request: HttpRequest) -> HttpResponse:
     """A grid worker files an issue for a resident; like open issues nearby are shown before it is saved."""
     user = request.user
-    if not (user.is_superuser or user.role in REPORTER_ROLES):
-        return render(request, "community/issue_form.html", {"refused": "您的账号只能查看，不能代报诉求"}, status=403)
     grids = scope_queryset(Grid.objects.all(), user)
     form = ReportForm(request.POST or None, location_required=not _own_grid(user))
     if request.method != "POST":
@@ -381,8 +375,7 @@ def _history(issue: ResidentIssue) -> list[dict[str, Any]]:
     return rows
 
 
-@community_staff_required
-@require_http_methods(["GET", "POST"])
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_ISSUE_HANDLE)
 def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     """An issue, its history, meetings and agreed actions; POST ``action`` = one of the actions allowed now."""
     user, now = request.user, timezone.now()
@@ -410,7 +403,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
 # --- Public pages --------------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@route(get=PUBLIC, post=PUBLIC)
 def issue_report_public(request: HttpRequest) -> HttpResponse:
     """Residents report an issue without an account; the answer is the request id to track it by."""
     grids = Grid.objects.all()
@@ -431,6 +424,7 @@ def issue_report_public(request: HttpRequest) -> HttpResponse:
     return render(request, "community/issue_report_public.html", _report_context(form, grids), status=400)
 
 
+@route(get=PUBLIC)
 def issue_status(request: HttpRequest) -> HttpResponse:
     """Public: the state and rung of an issue by its request id; nothing about the reporter or the content."""
     request_id = request.GET.get("id", "").strip().upper()[:24]

@@ -21,6 +21,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from changji.core.access import P, allows
+from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
@@ -40,7 +42,7 @@ from ..models import (
 )
 from ..people import InputError
 from ..privacy import mask_id_number, mask_phone
-from .common import community_staff_required, scoped_or_404
+from .common import scoped_or_404
 from .wishes import may_review
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -72,7 +74,7 @@ def _residents(request: HttpRequest) -> tuple[models.QuerySet[Resident], dict[st
     return residents, chosen
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_RESIDENT_READ)
 def resident_list(request: HttpRequest) -> HttpResponse:
     """Residents in scope by compound, building and door, identity numbers and phones masked; care-tag filter."""
     residents, chosen = _residents(request)
@@ -86,7 +88,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "buildings": buildings, "total": page.paginator.count, "query": query.urlencode()})
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_RESIDENT_READ)
 def resident_export(request: HttpRequest) -> HttpResponse:
     """The filtered resident list as XLSX, masked like the page."""
     residents, _ = _residents(request)
@@ -138,7 +140,7 @@ MEMBER_ACTIONS = {"register": "党员报到登记", "post": "新增岗位", "cla
 
 
 def _member_forms(request: HttpRequest, action: str) -> dict[str, forms.Form]:
-    if not _communities(request.user).exists():
+    if not allows(request.user, P.COMMUNITY_MEMBER_MANAGE) or not _communities(request.user).exists():
         return {}
     data = {"data": request.POST}
     return {
@@ -162,7 +164,7 @@ def _apply_member(request: HttpRequest, action: str, data: dict[str, Any]) -> st
     return f"{data['member'].name} 已认领“{data['post'].name}”。"
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_MEMBER_MANAGE)
 def member_list(request: HttpRequest) -> HttpResponse:
     """Members reporting to communities in scope (masked), posts and their claimants; register, add posts, 认岗."""
     action = request.POST.get("action", "")
@@ -195,11 +197,11 @@ class UnitForm(forms.Form):
         self.fields["community"].queryset = _communities(user)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_MEMBER_MANAGE)
 def unit_list(request: HttpRequest) -> HttpResponse:
     """Co-building units registered with communities in scope, with their points; register a unit."""
     form, status = None, 200
-    if _communities(request.user).exists():
+    if allows(request.user, P.COMMUNITY_MEMBER_MANAGE) and _communities(request.user).exists():
         form = UnitForm(request.POST or None, user=request.user, initial={"registered_on": timezone.localdate()})
     if request.method == "POST":
         if form is None:
@@ -237,7 +239,7 @@ class EntryDoneForm(forms.Form):
     entry = forms.IntegerField(widget=forms.HiddenInput)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_MEMBER_MANAGE)
 def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     """A unit: its 一书四单 by year with the entries done, its points ledger; sign an agreement, mark entries done."""
     unit = scoped_or_404(CoBuildingUnit.objects.select_related("region"), request.user, pk=unit_id)
@@ -309,6 +311,11 @@ def _live(request: HttpRequest) -> tuple[SpanForm, dict[str, list[points.RankRow
     return span, live
 
 
+def _may_manage_periods(user: Any) -> bool:
+    """Points periods are set and closed by community workers and above (``may_review``) who manage members."""
+    return allows(user, P.COMMUNITY_MEMBER_MANAGE) and may_review(user)
+
+
 def _apply_period(request: HttpRequest, form: PeriodForm | None) -> str:
     action = request.POST.get("action", "")
     if action == "period" and form is not None and form.is_valid():
@@ -316,18 +323,18 @@ def _apply_period(request: HttpRequest, form: PeriodForm | None) -> str:
         period = points.create_period(data["community"], data["name"], data["starts_on"], data["ends_on"],
                                       actor=request.user)
         return f"已新建积分周期“{period.name}”。"
-    if action == "close" and may_review(request.user):
+    if action == "close" and _may_manage_periods(request.user):
         period = scoped_or_404(PointPeriod.objects.all(), request.user, pk=request.POST.get("period", "0") or 0)
         points.close_period(period, timezone.now(), actor=request.user)
         return f"“{period.name}”已结算，排名已冻结。"
     raise InputError("action", "不能进行该操作")
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_MEMBER_MANAGE)
 def points_page(request: HttpRequest) -> HttpResponse:
     """Live rankings of the user's region for a span, and each period's ranking (frozen once closed)."""
     form = PeriodForm(request.POST if request.POST.get("action") == "period" else None, user=request.user) \
-        if may_review(request.user) and _communities(request.user).exists() else None
+        if _may_manage_periods(request.user) and _communities(request.user).exists() else None
     status = 200
     if request.method == "POST":
         if not str(request.POST.get("period", "0") or "0").isdigit():
@@ -344,7 +351,8 @@ def points_page(request: HttpRequest) -> HttpResponse:
     span, live = _live(request)
     periods = scope_queryset(PointPeriod.objects.select_related("region"), request.user).order_by("-starts_on")[:8]
     return render(request, "community/points.html", {
-        "span": span, "live": live, "kinds": points.HOLDER_KINDS, "form": form, "may_close": may_review(request.user),
+        "span": span, "live": live, "kinds": points.HOLDER_KINDS, "form": form,
+        "may_close": _may_manage_periods(request.user),
         "periods": [{"period": p, "rows": points.period_ranking(p)} for p in periods]}, status=status)
 
 

@@ -15,13 +15,15 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
 
 from ..dashboard import SHANGHAI
 from ..models import Room, RoomBooking, RoomKind
 from ..venues import BookingError, book, usage_days, venue_targets_for
-from .common import community_staff_required, scoped_or_404
+from .common import scoped_or_404
 from .dashboard import selected_year
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,7 @@ def _coverage_url() -> str | None:
         return None
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def venues(request: HttpRequest) -> HttpResponse:
     """The communities in scope: rooms by kind with areas, usage days of function rooms, the four targets."""
     now = timezone.now()
@@ -72,7 +74,7 @@ def venues(request: HttpRequest) -> HttpResponse:
     return render(request, "community/venues.html", context)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_VENUE_BOOK)
 def venue_room(request: HttpRequest, pk: int) -> HttpResponse:
     """A room: its bookings in the year (the calendar list) and, for a service room, the booking form."""
     room = scoped_or_404(Room.objects.select_related("region"), request.user, pk=pk)

@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from changji.core.access import P, allows
+from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
@@ -40,7 +42,7 @@ from ..models import (
 from ..people import InputError, community_of
 from ..privacy import mask_name, mask_phone
 from ..workflow import WISH_LABELS, TransitionError, WishState
-from .common import community_staff_required, scoped_or_404
+from .common import scoped_or_404
 
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超时"}
 WISH_ACTIONS = {"publish": "审核通过并发布", "reject": "不予发布", "claim": "认领", "release": "放弃认领",
@@ -126,6 +128,8 @@ def _wish_forms(wish: MicroWish, user: Any, request: HttpRequest, action: str) -
         return {"data": request.POST, "files": request.FILES} if action == name else {}
 
     available: dict[str, forms.Form] = {}
+    if not allows(user, P.COMMUNITY_WISH_HANDLE):
+        return available
     if wish.state == WishState.POSTED and may_review(user):
         available["publish"] = NoteForm(**bound("publish"), prefix="publish")
         available["reject"] = RequiredNoteForm(**bound("reject"), prefix="reject")
@@ -173,7 +177,7 @@ def _wish_row(wish: MicroWish, now: Any) -> dict[str, Any]:
             "claimant": holder.name if holder else "", "light": wish_domain.claim_light(wish, now)}
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def wish_list(request: HttpRequest) -> HttpResponse:
     """Wishes in scope with a state filter, the 待认领 board and the published / claimed / confirmed counts."""
     wishes = _scoped_wishes(request)
@@ -189,7 +193,7 @@ def wish_list(request: HttpRequest) -> HttpResponse:
     })
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_WISH_HANDLE, post=P.COMMUNITY_WISH_HANDLE)
 def wish_new(request: HttpRequest) -> HttpResponse:
     """Post a wish for a resident of the user's grid (or community); ``?q=`` narrows the residents listed."""
     query = request.GET.get("q", "")
@@ -209,7 +213,7 @@ def wish_new(request: HttpRequest) -> HttpResponse:
     return render(request, "community/wish_form.html", {"form": form, "query": query}, status=status)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_WISH_HANDLE)
 def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
     """One wish, its history and the actions its state allows; POST ``action`` = one of WISH_ACTIONS."""
     wish = scoped_or_404(_scoped_wishes(request), request.user, pk=wish_id)
@@ -231,7 +235,7 @@ def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
     }, status=status)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def wish_photo(request: HttpRequest, wish_id: int) -> HttpResponse:
     """The evidence photo of a wish in scope."""
     wish = scoped_or_404(MicroWish.objects.all(), request.user, pk=wish_id)
@@ -292,7 +296,7 @@ def _scoped_activities(request: HttpRequest) -> models.QuerySet[Activity]:
     return scope_queryset(Activity.objects.select_related("region", "room", "organiser"), request.user)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Activities in scope with their figures (activities, people served, hours); ``?kind=`` filters."""
     scoped = _scoped_activities(request)
@@ -308,7 +312,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "rows": rows.order_by("-held_on", "-pk")[:300]})
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_ACTIVITY_RECORD, post=P.COMMUNITY_ACTIVITY_RECORD)
 def activity_new(request: HttpRequest) -> HttpResponse:
     """Record an activity of a community or grid in scope."""
     form = ActivityForm(request.POST or None, user=request.user, initial={"held_on": timezone.localdate()})
@@ -332,6 +336,8 @@ def _activity_forms(activity: Activity, request: HttpRequest, action: str) -> di
         return {"data": request.POST, "files": request.FILES} if action == name else {}
 
     available: dict[str, forms.Form] = {}
+    if not allows(request.user, P.COMMUNITY_ACTIVITY_RECORD):
+        return available
     choices = claimant_choices(request.user, activity.region)
     if choices:
         available["participant"] = ParticipantForm(**bound("participant"), prefix="participant", choices=choices)
@@ -353,7 +359,7 @@ def _apply_activity(activity: Activity, user: Any, action: str, data: dict[str, 
     return "照片已上传。"
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ, post=P.COMMUNITY_ACTIVITY_RECORD)
 def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     """One activity: participants and hours, residents served, photos; POST ``action`` adds to them."""
     activity = scoped_or_404(_scoped_activities(request), request.user, pk=activity_id)
@@ -374,7 +380,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     }, status=status)
 
 
-@community_staff_required
+@route(get=P.COMMUNITY_READ)
 def activity_photo(request: HttpRequest, activity_id: int, photo_id: int) -> HttpResponse:
     """A photo of an activity in scope."""
     activity = scoped_or_404(Activity.objects.all(), request.user, pk=activity_id)

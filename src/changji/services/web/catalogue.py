@@ -9,6 +9,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from changji.core.guards import PUBLIC, route
+
 from .. import bundles, cases
 from ..demo_catalogue import QUESTIONS
 from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Channel
@@ -33,6 +35,7 @@ def _entry(bundle: Bundle) -> dict[str, Any]:
     }
 
 
+@route(get=PUBLIC)
 def catalogue(request: HttpRequest) -> HttpResponse:
     """Published bundles by category, with items, departments, limits, fees and the merged materials."""
     by_category = []
@@ -143,6 +146,7 @@ def add_case_error(form: forms.Form, error: cases.CaseError) -> None:
     form.add_error(field, error.message)
 
 
+@route(get=PUBLIC, post=PUBLIC)
 def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
     """POST the one form: ``cases.submit(channel="online")``; a refusal is a 400 and nothing is stored."""
     bundle = get_object_or_404(_published(), pk=bundle_id)

@@ -1,17 +1,8 @@
-"""Helpers shared by the services pages: role checks, looking up a case for the applicant, certificate data."""
+"""Helpers shared by the services pages: looking up a case for the applicant, certificate data."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-
-from changji.core.models import Role
 
 from .. import certificate
 from ..models import Case, SubCase
@@ -25,27 +16,6 @@ CERTIFICATE_OUTCOMES = {
     SubCaseState.REVOKED: "不予许可",
 }
 ISSUED_STATES = (CaseState.ISSUED, CaseState.RATED)
-
-
-def role_required(*roles: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Login (anonymous → login page), then one of the roles or a superuser (else 403)."""
-
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-        @login_required
-        @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            user: Any = request.user
-            if not (user.is_superuser or user.role in roles):
-                raise PermissionDenied("无权访问该页面")
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
-window_required = role_required(Role.WINDOW_CLERK)
-reviewer_required = role_required(Role.DEPARTMENT_REVIEWER)
 
 
 def find_case(receipt_number: str, query_code: str) -> Case | None:

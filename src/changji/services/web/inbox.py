@@ -13,6 +13,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
 
@@ -20,7 +22,6 @@ from .. import cases, workdays
 from ..demo_catalogue import QUESTIONS
 from ..models import Department, SubCase
 from ..workflow import SUB_CASE_LABELS, SubCaseState
-from .common import reviewer_required
 
 OPEN_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED, SubCaseState.COMMITTED, SubCaseState.RECTIFY)
 ACTIONS = {"claim": "认领", "release": "释放", "approve": "准予许可", "refuse": "不予许可", "verify": "承诺核查"}
@@ -60,7 +61,7 @@ def clock(sub: SubCase, today: Any) -> dict[str, Any]:
     return {"due_on": sub.due_on, "warning": running.warning(today), "overdue": running.overdue(today)}
 
 
-@reviewer_required
+@route(get=P.SERVICES_SUB_CASE_REVIEW)
 def inbox(request: HttpRequest) -> HttpResponse:
     """The reviewer's sub-cases, open ones first by due day; filters ``department`` and ``state`` (all|open)."""
     subs = _scoped(request)
@@ -113,7 +114,7 @@ def _apply(sub: SubCase, user: Any, action: str, data: dict[str, Any]) -> None:
         cases.verify(sub, user, data["outcome"], data["opinion"])
 
 
-@reviewer_required
+@route(get=P.SERVICES_SUB_CASE_REVIEW, post=P.SERVICES_SUB_CASE_REVIEW)
 def sub_case(request: HttpRequest, sub_case_id: int) -> HttpResponse:
     """One sub-case with the case's form and materials; POST action=claim|release|approve|refuse|verify."""
     sub = get_object_or_404(_scoped(request), pk=sub_case_id)

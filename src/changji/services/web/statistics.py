@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from changji.core.models import Region, Role
+from changji.core.access import P
+from changji.core.guards import route
+from changji.core.models import Region
 
 from ..statistics import case_statistics, to_xlsx
-from .common import role_required
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +33,7 @@ def _span(request: HttpRequest) -> tuple[date, date, str | None]:
     return first, last, None
 
 
-@role_required(Role.WINDOW_CLERK, Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR)
+@route(get=P.SERVICES_STATISTICS_READ)
 def statistics(request: HttpRequest) -> HttpResponse:
     """The statistics of the user's region (a superuser without one: the prefecture); ``?format=xlsx`` downloads."""
     first, last, error = _span(request)

@@ -10,9 +10,9 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
 
 from changji.core import audit, throttle
+from changji.core.guards import PUBLIC, route
 
 from .. import cases, certificate
 from ..models import Case, SubCase
@@ -98,7 +98,7 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
     return {}, True
 
 
-@require_http_methods(["GET", "POST"])
+@route(get=PUBLIC, post=PUBLIC)
 def track(request: HttpRequest) -> HttpResponse:
     """GET: the lookup form. POST (receipt + code on every request): action=lookup|rate|resubmit|commit."""
     lookup = LookupForm(request.POST or None)
@@ -120,6 +120,7 @@ def track(request: HttpRequest) -> HttpResponse:
                   status=400 if refused else 200)
 
 
+@route(get=PUBLIC)
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: recompute the fingerprint of the issued case and compare it with the digest of the QR link."""
     receipt, digest = request.GET.get("receipt", "").strip(), request.GET.get("digest", "").strip().lower()

@@ -13,15 +13,16 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from changji.core.models import Role
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
 
-from .. import cases, certificate
+from .. import cases, certificate, materials
 from ..demo_catalogue import QUESTIONS
-from ..models import Case, Material
+from ..models import Case
 from ..workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
-from .common import ISSUED_STATES, certificate_data, role_required, window_required
+from .common import ISSUED_STATES, certificate_data
 
 QUEUE_STATES = (CaseState.SUBMITTED, CaseState.CORRECTION, CaseState.RESULTS_READY)
 ACTIONS = {"accept": "受理", "correction": "告知补正", "refuse": "不予受理", "issue": "出件"}
@@ -50,7 +51,7 @@ def _scoped(request: HttpRequest) -> Any:
     return scope_queryset(Case.objects.select_related("bundle", "region"), request.user)
 
 
-@window_required
+@route(get=P.SERVICES_CASE_INTAKE)
 def window(request: HttpRequest) -> HttpResponse:
     """Cases waiting at the window: pre-check, correction, results to issue (``?state=issued`` for issued ones)."""
     state = request.GET.get("state", "")
@@ -93,7 +94,7 @@ def _apply(request: HttpRequest, case: Case, action: str, form: forms.Form) -> N
         messages.success(request, "已出件。")
 
 
-@window_required
+@route(get=P.SERVICES_CASE_INTAKE, post=P.SERVICES_CASE_INTAKE)
 def window_case(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case with its materials, form and what is missing; POST action=accept|correction|refuse|issue."""
     case = get_object_or_404(_scoped(request), pk=case_id)
@@ -124,7 +125,7 @@ def _event_label(event: Any) -> str:
     return CASE_LABELS[CaseState(event.to_state)]
 
 
-@window_required
+@route(get=P.SERVICES_CERTIFICATE_PRINT)
 def certificate_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     """The 办结凭证 of an issued case, with the QR link to the public verify page."""
     case = get_object_or_404(_scoped(request), pk=case_id)
@@ -136,8 +137,8 @@ def certificate_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     return response
 
 
-@role_required(Role.WINDOW_CLERK, Role.DEPARTMENT_REVIEWER)
+@route(get=P.SERVICES_MATERIAL_READ)
 def material(request: HttpRequest, material_id: int) -> HttpResponse:
-    """An uploaded material, for the window clerk and the reviewers (region scope; 404 outside it)."""
-    item = get_object_or_404(scope_queryset(Material.objects.all(), request.user), pk=material_id)
+    """An uploaded material, for the window clerk of its region and the reviewers of its items (services.materials)."""
+    item = materials.readable_material(request.user, material_id)
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1])

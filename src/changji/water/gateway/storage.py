@@ -26,6 +26,7 @@ from changji.core import audit
 from changji.core.models import Region
 from changji.water.models import Command, CommandState, FrameOutcome, QuarantinedTerminal, Snapshot, Terminal
 from changji.water.protocols.reading import CANONICAL_FIELDS
+from changji.water.registry import region_for_address
 
 from .records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
 
@@ -215,6 +216,7 @@ def _upsert_quarantine(items: list[InboundFrame]) -> None:
             QuarantinedTerminal.objects.create(
                 protocol=item.protocol, address=item.address, first_seen_at=item.received_at,
                 last_seen_at=item.received_at, last_peer=item.peer[:64], frame_count=1,
+                region=region_for_address(item.address),
             )
 
 

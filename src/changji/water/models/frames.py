@@ -84,6 +84,12 @@ class QuarantinedTerminal(models.Model):
     last_seen_at = models.DateTimeField(_("最近出现"))
     last_peer = models.CharField(_("最近来源地址"), max_length=64)
     frame_count = models.PositiveIntegerField(_("报文数"), default=0)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, null=True, related_name="+",
+                               verbose_name=_("所属区划"))
+
+    #: core.scope: the county its address names (GB 2260, SZY206 address mode 1), else the prefecture, so a
+    #: county operator sees and registers the unknown terminals of their county only.
+    REGION_SCOPE = "region"
 
     class Meta:
         verbose_name = _("未登记终端")

@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -15,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from changji.core.access import P, allows
+from changji.core.guards import route
 from changji.core.models import Role
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
@@ -57,6 +58,10 @@ class NoteForm(forms.Form):
 
 def _forms(request: HttpRequest, alarm: Alarm, data: Any = None, files: Any = None, action: str = ""
            ) -> dict[str, forms.Form]:
+    """The action forms offered to the user: none unless the policy lets them handle alarms."""
+    if not allows(request.user, P.WATER_ALARM_TRANSITION):
+        return {}
+
     def bound(name: str) -> tuple[Any, Any]:
         return (data, files) if action == name else (None, None)
 
@@ -74,7 +79,7 @@ def _scoped(request: HttpRequest) -> Any:
     return scope_queryset(Alarm.objects.select_related("terminal", "well", "assignee"), request.user)
 
 
-@login_required
+@route(get=P.WATER_ALARM_READ)
 def alarm_list(request: HttpRequest) -> HttpResponse:
     alarms = _scoped(request)
     filters = {name: request.GET.get(name, "") for name in ("state", "kind", "severity", "county")}
@@ -118,7 +123,7 @@ def _apply(request: HttpRequest, alarm: Alarm, action: str, form: forms.Form) ->
         service.dismiss(alarm, user, reason=data["reason"])
 
 
-@login_required
+@route(get=P.WATER_ALARM_READ, post=P.WATER_ALARM_TRANSITION)
 def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
     """The alarm with its history and the action forms; POST action=acknowledge|assign|resolve|dismiss."""
     alarm = get_object_or_404(_scoped(request), pk=alarm_id)

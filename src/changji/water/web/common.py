@@ -1,4 +1,4 @@
-"""Helpers shared by the water pages: the user's region, counties in scope, roles that may command."""
+"""Helpers shared by the water pages: the user's region, counties in scope, labels."""
 
 from __future__ import annotations
 
@@ -7,13 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from changji.core.models import Region, RegionLevel, Role
+from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
 
 from ..alarm_workflow import AlarmState
 
 PREFECTURE_CODE = "652300"
-COMMAND_ROLES = frozenset({Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR})
 #: Alarms still waiting for someone (not closed by a result, a dismissal or recovery).
 OPEN_STATES = (AlarmState.OPEN, AlarmState.ACKNOWLEDGED, AlarmState.ASSIGNED)
 STATE_LABELS = {
@@ -43,15 +42,3 @@ def county_code(path: str) -> str:
     """The county code on a region path (nation/region/prefecture/county/…), the last code above county."""
     codes = [code for code in path.split("/") if code]
     return codes[RegionLevel.COUNTY] if len(codes) > RegionLevel.COUNTY else codes[-1]
-
-
-def can_command(user: Any) -> bool:
-    """Pump stop/start and other downlink commands: prefecture admins and county operators only."""
-    return bool(user.is_authenticated and (user.role in COMMAND_ROLES))
-
-
-def is_prefecture_user(user: Any) -> bool:
-    """Superusers and users bound at prefecture level or above (unscoped pages such as quarantine)."""
-    if user.is_superuser:
-        return True
-    return user.region is not None and user.region.level <= RegionLevel.PREFECTURE

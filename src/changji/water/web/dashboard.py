@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.scope import scope_queryset
 
 from .. import dashboard_figures, rules
@@ -39,7 +40,7 @@ def _alarm_matrix(request: HttpRequest) -> tuple[list[str], list[dict[str, Any]]
     return [SEVERITY_LABELS[s] for s in severities], matrix
 
 
-@login_required
+@route(get=P.WATER_MONITOR_READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     region = user_region(request)
     today = local_day(timezone.now())
@@ -73,7 +74,7 @@ def _live_counts(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@login_required
+@route(get=P.WATER_MONITOR_READ)
 def dashboard_live(request: HttpRequest) -> HttpResponse:
     """The counter strip, re-fetched by htmx every 30 s."""
     return render(request, "water/partials/live.html", {"live": _live_counts(request)})

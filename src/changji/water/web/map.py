@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.contrib.auth.decorators import login_required
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.scope import scope_queryset
 
 from ..models import Alarm, Allocation, DailyUsage, Terminal, Well, WellUse
@@ -22,7 +23,7 @@ STATE_LABELS = {"pumping": "抽水中", "idle": "停泵", "offline": "离线", "
 SILENT_AFTER = timedelta(hours=1)
 
 
-@login_required
+@route(get=P.WATER_MONITOR_READ)
 def map_page(request: HttpRequest) -> HttpResponse:
     return render(request, "water/map.html", {
         "counties": counties(request), "states": [(s, STATE_LABELS[s]) for s in STATES], "uses": WellUse.choices,
@@ -51,7 +52,7 @@ def _well_states(request: HttpRequest) -> dict[int, str]:
     return states
 
 
-@login_required
+@route(get=P.WATER_MONITOR_READ)
 def map_data(request: HttpRequest) -> JsonResponse:
     """Compact arrays: wells are [id, lat, lon, state, county, use, monitoring, code] with indexes into the lists."""
     states = _well_states(request)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.models import Region
 from changji.core.scope import scope_queryset
 
@@ -42,7 +43,7 @@ def _region(request: HttpRequest, code: str) -> Region:
     return get_object_or_404(scope_queryset(Region.objects.all(), request.user), code=code)
 
 
-@login_required
+@route(get=P.WATER_REPORT_READ)
 def reports(request: HttpRequest) -> HttpResponse:
     form, data = _form(request), None
     if form.is_bound and form.is_valid():
@@ -55,7 +56,7 @@ def reports(request: HttpRequest) -> HttpResponse:
     }, status=400 if form.is_bound and not form.is_valid() else 200)
 
 
-@login_required
+@route(get=P.WATER_REPORT_READ)
 def report_download(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     file_format = request.GET.get("format", "xlsx")

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.scope import scope_queryset
 
 from ..models import Frame, FrameOutcome, QuarantinedTerminal, Well
 from ..registry import register_quarantined
-from .common import can_command, is_prefecture_user
 
 FRAMES_PER_TERMINAL = 5
 
@@ -23,34 +23,23 @@ class RegisterForm(forms.Form):
                                 help_text="留空则按地址前六位确定所属县市，暂不装井")
 
 
-def _require_prefecture(request: HttpRequest) -> None:
-    # QuarantinedTerminal declares no REGION_SCOPE (an unknown terminal belongs to no region yet), so
-    # the list is for prefecture-level accounts only.
-    if not is_prefecture_user(request.user):
-        raise PermissionDenied("未登记终端仅州级用户可查看")
-
-
-@login_required
+@route(get=P.WATER_QUARANTINE_READ)
 def quarantine(request: HttpRequest) -> HttpResponse:
-    _require_prefecture(request)
+    """The unregistered terminals of the user's region (by the county their address names), newest first."""
     rows = []
-    for terminal in QuarantinedTerminal.objects.all()[:100]:
-        # Quarantined frames have no terminal, so no region to scope by; the page is prefecture-only.
+    for terminal in scope_queryset(QuarantinedTerminal.objects.all(), request.user)[:100]:
+        # Quarantined frames belong to no terminal yet; they are shown because their terminal is in scope.
         frames = Frame.objects.filter(protocol=terminal.protocol, address=terminal.address,
-                                      outcome=FrameOutcome.QUARANTINED)[:FRAMES_PER_TERMINAL]
-        rows.append({"terminal": terminal, "frames": frames, "form": RegisterForm(prefix=f"q{terminal.pk}")})
-    return render(request, "water/quarantine.html", {"rows": rows, "can_register": can_command(request.user)
-                                                     or request.user.is_superuser})
+                                      outcome=FrameOutcome.QUARANTINED)
+        rows.append({"terminal": terminal, "frames": frames[:FRAMES_PER_TERMINAL],
+                     "form": RegisterForm(prefix=f"q{terminal.pk}")})
+    return render(request, "water/quarantine.html", {"rows": rows})
 
 
-@login_required
+@route(post=P.WATER_TERMINAL_REGISTER)
 def register(request: HttpRequest, quarantined_id: int) -> HttpResponse:
-    _require_prefecture(request)
-    if request.method != "POST":
-        return redirect("water:quarantine")
-    if not (can_command(request.user) or request.user.is_superuser):
-        raise PermissionDenied("无权登记终端")
-    quarantined = get_object_or_404(QuarantinedTerminal, pk=quarantined_id)
+    """Register one quarantined terminal of the user's region, on a well of that region when one is named."""
+    quarantined = get_object_or_404(scope_queryset(QuarantinedTerminal.objects.all(), request.user), pk=quarantined_id)
     form = RegisterForm(request.POST, prefix=f"q{quarantined.pk}")
     well = None
     if not form.is_valid():

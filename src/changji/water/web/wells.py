@@ -7,14 +7,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
+from changji.core.access import P
+from changji.core.guards import route
 from changji.core.scope import scope_queryset
 
 from ..commands import queue_command
@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..quotas import effective_allocation, used_m3
 from ..stats import day_bounds, local_day
-from .common import STATE_LABELS, can_command
+from .common import STATE_LABELS
 
 PUMP_KINDS = [(CommandKind.PUMP_STOP, CommandKind.PUMP_STOP.label), (CommandKind.PUMP_START,
                                                                        CommandKind.PUMP_START.label)]
@@ -69,8 +69,13 @@ def _commands(request: HttpRequest, well: Well) -> Any:
     return scope_queryset(Command.objects.filter(terminal__well=well), request.user).select_related("terminal")[:20]
 
 
-@login_required
-def well_page(request: HttpRequest, well_id: int, form: PumpCommandForm | None = None) -> HttpResponse:
+@route(get=P.WATER_MONITOR_READ)
+def well_page(request: HttpRequest, well_id: int) -> HttpResponse:
+    """The well's registry, latest reading, charts, quota, alarms, commands, snapshots and raw frames."""
+    return _render_well(request, well_id)
+
+
+def _render_well(request: HttpRequest, well_id: int, form: PumpCommandForm | None = None) -> HttpResponse:
     well = _well(request, well_id)
     terminals = list(_terminals(request, well))
     today = local_day(timezone.now())
@@ -94,7 +99,7 @@ def well_page(request: HttpRequest, well_id: int, form: PumpCommandForm | None =
         "meters": scope_queryset(Meter.objects.filter(well=well), request.user),
         "latest": latest, "latest_age": timezone.now() - latest.observed_at if latest else None,
         "quota": quota, "alarms": alarms, "state_labels": STATE_LABELS,
-        "commands": _commands(request, well), "can_command": can_command(request.user),
+        "commands": _commands(request, well),
         "form": form or PumpCommandForm(terminals=_terminals(request, well)),
         "snapshots": scope_queryset(Snapshot.objects.filter(terminal__well=well), request.user)[:12],
         "frames": sorted(frames, key=lambda f: f.received_at, reverse=True)[:20],
@@ -105,23 +110,20 @@ def well_page(request: HttpRequest, well_id: int, form: PumpCommandForm | None =
     }, status=400 if form is not None else 200)
 
 
-@login_required
+@route(get=P.WATER_COMMAND_READ)
 def well_commands(request: HttpRequest, well_id: int) -> HttpResponse:
     """The command queue of the well, re-fetched by htmx every 5 s."""
     well = _well(request, well_id)
     return render(request, "water/partials/commands.html", {"well": well, "commands": _commands(request, well)})
 
 
-@login_required
-@require_POST
+@route(post=P.WATER_COMMAND_SEND)
 def well_command(request: HttpRequest, well_id: int) -> HttpResponse:
     """Queue a pump stop/start: the first POST shows a confirmation, the second (confirm=1) queues it."""
     well = _well(request, well_id)
-    if not can_command(request.user):
-        raise PermissionDenied("只有州级管理员和县级操作员可以远程控制水泵")
     form = PumpCommandForm(request.POST, terminals=_terminals(request, well))
     if not form.is_valid():
-        return well_page(request, well_id, form=form)
+        return _render_well(request, well_id, form=form)
     data = form.cleaned_data
     if request.POST.get("confirm") != "1":
         return render(request, "water/command_confirm.html", {"well": well, "form": form, "data": data,
@@ -131,7 +133,7 @@ def well_command(request: HttpRequest, well_id: int) -> HttpResponse:
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
-        return well_page(request, well_id, form=form)
+        return _render_well(request, well_id, form=form)
     messages.success(request, f"已加入下发队列：{command.get_kind_display()}（终端 {command.terminal.address}）")
     return redirect("water:well", well_id=well.pk)
 
@@ -141,7 +143,7 @@ def _points(rows: Any, name: str) -> list[list[Any]]:
             if value is not None]
 
 
-@login_required
+@route(get=P.WATER_MONITOR_READ)
 def well_series(request: HttpRequest, well_id: int) -> JsonResponse:
     """Chart data: readings of the last day or 30 days, or daily figures of the year (range=year)."""
     well = _well(request, well_id)

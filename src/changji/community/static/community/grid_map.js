@@ -15,6 +15,13 @@
     return shade(Math.min(n - 1, Math.ceil(value / max * n) - 1), n);
   }
 
+  // Names come from the database: shown as text, never parsed as HTML (Leaflet parses a string tooltip as HTML).
+  function textLabel(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function popup(properties, metrics) {
     var div = document.createElement("div");
     div.className = "grid-popup";
@@ -88,11 +95,11 @@
       layer = L.geoJSON(data, {
         onEachFeature: function (feature, polygon) {
           byCode[feature.properties.code] = polygon;
-          polygon.bindTooltip(feature.properties.name, {sticky: true});
+          polygon.bindTooltip(textLabel(feature.properties.name), {sticky: true});
           polygon.bindPopup(function () { return popup(feature.properties, data.metrics); });
           polygon.on("popupopen", function () {
             document.querySelectorAll("#grid-table tr.selected").forEach(function (tr) { tr.classList.remove("selected"); });
-            var row = document.querySelector("#grid-table tr[data-grid='" + feature.properties.code + "']");
+            var row = document.querySelector("#grid-table tr[data-grid='" + CSS.escape(feature.properties.code) + "']");
             if (row) { row.classList.add("selected"); }
           });
         }

@@ -2,6 +2,13 @@
 (function () {
   "use strict";
 
+  // Names come from the database: shown as text, never parsed as HTML (Leaflet parses a string tooltip as HTML).
+  function textLabel(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function init() {
     var el = document.getElementById("issue-map");
     var data = document.getElementById("issue-grids");
@@ -14,7 +21,7 @@
       return {type: "Feature", properties: {name: g.name, code: g.code}, geometry: g.boundary};
     })}, {
       style: {color: "#2563eb", weight: 1, fillOpacity: 0.08},
-      onEachFeature: function (feature, path) { path.bindTooltip(feature.properties.name, {sticky: true}); }
+      onEachFeature: function (feature, path) { path.bindTooltip(textLabel(feature.properties.name), {sticky: true}); }
     }).addTo(map);
     if (grids.length) {
       map.fitBounds(layer.getBounds(), {padding: [10, 10]});
