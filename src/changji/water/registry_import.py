@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from changji.core import audit
+from changji.core.exports import FormulaSafeWorkbook, append_row, workbook_bytes
 from changji.core.models import Region
 from changji.core.scope import user_can_access_region
 
@@ -57,15 +58,11 @@ class WorkbookError(ValueError):
 
 def template() -> bytes:
     """An empty workbook with both sheets and their header rows."""
-    from openpyxl import Workbook
-
-    book = Workbook()
+    book = FormulaSafeWorkbook()
     book.active.title = USER_SHEET
-    book.active.append(list(USER_COLUMNS))
-    book.create_sheet(WELL_SHEET).append(list(WELL_COLUMNS))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    append_row(book.active, USER_COLUMNS)
+    append_row(book.create_sheet(WELL_SHEET), WELL_COLUMNS)
+    return workbook_bytes(book)
 
 
 def _rows(book: Any, sheet: str, columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
