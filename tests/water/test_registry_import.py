@@ -134,7 +134,7 @@ def _malformed():
         "broken XML in a sheet": (rezip(good, {"xl/worksheets/sheet2.xml": NS + b"<row r='1'><c r='A1'"}),
                                   "XML 无法解析"),
         "billion laughs in sheet1.xml": (rezip(good, {"xl/worksheets/sheet1.xml": LAUGHS}), "实体或外部引用声明"),
-        "zip bomb": (rezip(good, {"xl/worksheets/sheet2.xml": 101 * 2**20}), "疑似压缩炸弹"),
+        "zip bomb": (rezip(good, {"xl/worksheets/sheet2.xml": 51 * 2**20}), "疑似压缩炸弹"),
         "bad cell reference": (rezip(good, {"xl/worksheets/sheet2.xml": NS + b"<row r='1'><c r='1A'><v>1</v></c>"
                                             b"</row></sheetData></worksheet>"}), "不符合 XLSX 规范"),
         "string index out of range": (rezip(good, {"xl/worksheets/sheet2.xml": NS + b"<row r='1'><c r='A1' t='s'>"

@@ -65,8 +65,15 @@ def _keep_name(match: re.Match[str]) -> str:
     return f"{match.group('name')}{match.groupdict().get('sep') or ''}{quote}{REDACTED}{quote}"
 
 
+#: Every pattern above needs one of these words: text without any (nearly every log line) is left at once.
+_TRIGGER = re.compile("|".join([*(re.escape(word) for word in SECRET_WORDS), "bearer", "basic", "digest",
+                                "查询码", "密码", "口令", "令牌", "密钥"]), re.IGNORECASE)
+
+
 def redact(text: str) -> str:
     """``text`` with the value of every secret it holds replaced by :data:`REDACTED` (see the module docstring)."""
+    if not _TRIGGER.search(text):
+        return text
     for pattern in (_HEADER, _QUOTED, _PAIR, _SCHEME, _COLON, _CHINESE):
         text = pattern.sub(_keep_name, text)
     return text
@@ -74,6 +81,8 @@ def redact(text: str) -> str:
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Redact ``record`` in place: its message (with its args merged in), its traceback and its stack."""
+    if getattr(record, "secrets_redacted", False):
+        return record  # made by the factory; a handler's filter need not do it again
     try:
         message = record.getMessage()
     except Exception:  # a broken format: logging reports it when the record is emitted
@@ -87,6 +96,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
         record.exc_text = redact(record.exc_text)
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
+    record.secrets_redacted = True
     return record
 
 

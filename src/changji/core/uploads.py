@@ -44,8 +44,9 @@ log = logging.getLogger("changji.core.uploads")
 #: The first problems shown in full; the rest are counted ("……以及另外 N 个问题").
 MAX_PROBLEMS = 50
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-#: The XML of a workbook of 20,000 rows compresses 10-20 times; 100 MiB leaves room and stops a zip bomb.
-MAX_UNCOMPRESSED_BYTES = 100 * 1024 * 1024
+#: The XML of a registry of 20,000 rows is about 12 MiB unpacked (it compresses 10-20 times); 50 MiB leaves room
+#: and stops a zip bomb before openpyxl holds its shared strings in memory.
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
 MAX_ARCHIVE_MEMBERS = 1000
 MAX_ROWS = 20_000
 MAX_COLUMNS = 64
