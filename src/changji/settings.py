@@ -172,11 +172,28 @@ CONTENT_SECURITY_POLICY = {
 # measured as straight-line distance; CHANGJI_SERVICE_CIRCLE_M overrides it.
 COMMUNITY_SERVICE_CIRCLE_M = float(os.environ.get("CHANGJI_SERVICE_CIRCLE_M", "800"))
 
+# No secret in any log (core.log_redaction): every handler redacts query codes, API keys, tokens, passwords and
+# session cookies, and so does the record factory that LOGGING_CONFIG installs. Django's own loggers are routed
+# to the same handlers: "django.server" (runserver's access lines, query strings included) and "django" replace
+# Django's defaults, whose handlers would bypass the filter.
+LOGGING_CONFIG = "changji.core.log_redaction.configure_logging"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "redact_secrets": {"()": "changji.core.log_redaction.RedactSecrets"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]},
+        "mail_admins": {"class": "django.utils.log.AdminEmailHandler", "level": "ERROR",
+                        "filters": ["require_debug_false", "redact_secrets"]},
+    },
+    "loggers": {
+        "django": {"handlers": ["mail_admins"], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("CHANGJI_LOG_LEVEL", "INFO")},
 }
 

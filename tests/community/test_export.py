@@ -109,16 +109,20 @@ def test_no_identity_number_phone_or_resident_name_appears_anywhere(workbook, co
 
 
 def test_member_and_unit_names_that_look_like_formulas_stay_text(community_world):
-    """Names are typed by staff; one starting with = + - @ is written as text, never as a formula."""
+    """Names are typed by staff; one starting with = + - @ tab or CR is written as text, never as a formula."""
     w = community_world
     rule = PointRule.objects.create(code="wish", name="认领微心愿", points=10)
-    names = ['=HYPERLINK("http://evil.example","点我")', "@SUM(1,1)"]
-    member = PartyMember.objects.create(region=w.east, name=names[0], registered_on=date(2025, 1, 1))
-    unit = CoBuildingUnit.objects.create(region=w.east, name=names[1], registered_on=date(2025, 1, 1))
-    PointEntry.objects.create(region=w.east, member=member, rule=rule, points=10, earned_on=date(2026, 3, 1),
-                              source="a")
-    PointEntry.objects.create(region=w.east, unit=unit, rule=rule, points=30, earned_on=date(2026, 3, 1), source="a")
+    names = ['=HYPERLINK("http://evil.example","点我")', "@SUM(1,1)", "+1", "-2+3", "\t=1", "\r=1"]
+    for number, name in enumerate(names):
+        member = PartyMember.objects.create(region=w.east, name=name, registered_on=date(2025, 1, 1))
+        unit = CoBuildingUnit.objects.create(region=w.east, name=name, registered_on=date(2025, 1, 1))
+        PointEntry.objects.create(region=w.east, member=member, rule=rule, points=10 + number,
+                                  earned_on=date(2026, 3, 1), source="a")
+        PointEntry.objects.create(region=w.east, unit=unit, rule=rule, points=30 + number,
+                                  earned_on=date(2026, 3, 1), source="a")
     book = load_workbook(io.BytesIO(dashboard_workbook(community_figures(w.town, 2026, NOW))))
-    cells = {c.value: c for row in book["积分排名"].iter_rows(min_row=2) for c in row if c.value in names}
-    assert set(cells) == set(names)
-    assert {c.data_type for c in cells.values()} == {"s"}
+    read_back = [name.replace("\r", "\n") for name in names]  # XML reads a CR back as LF
+    cells = [row[2] for row in book["积分排名"].iter_rows(min_row=2)]
+    assert sorted(c.value for c in cells) == sorted(read_back * 2)  # each name once as a unit, once as a member
+    assert {(c.data_type, c.quotePrefix) for c in cells} == {("s", True)}
+    assert {row[4].data_type for row in book["积分排名"].iter_rows(min_row=2)} == {"n"}

@@ -364,6 +364,29 @@ def test_consolidate_grids_command_merges_assigns_and_reports_coverage(imported,
     assert DepartmentalGrid.objects.filter(unified_grid__isnull=True).count() == 0
 
 
+def test_import_grids_command_refuses_hostile_files_with_one_short_message(street, tmp_path):
+    """Deep nesting, a file over the cap and thousands of bad features: a CommandError, never a traceback."""
+    nested = tmp_path / "nested.geojson"
+    nested.write_text("[" * 200_000, encoding="utf-8")
+    with pytest.raises(CommandError, match="嵌套层数过多"):
+        call_command("import_grids", "652328101", "综治", str(nested))
+    huge = tmp_path / "huge.geojson"
+    with huge.open("wb") as handle:
+        handle.truncate(51 * 2**20)  # sparse: refused by its size, before it is read
+    with pytest.raises(CommandError, match="过大"):
+        call_command("import_grids", "652328101", "综治", str(huge))
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(json.dumps(collection(*(
+        {"type": "Feature", "properties": {"id": f"Z{n}", "name": "片"}, "geometry": {"type": "X" * 10_000}}
+        for n in range(2000)))), encoding="utf-8")
+    with pytest.raises(CommandError) as caught:
+        call_command("import_grids", "652328101", "综治", str(bad))
+    message = str(caught.value)
+    assert "2000 处错误" in message and "……以及另外 1950 个问题" in message
+    assert message.count("要素 ") == 50 and len(message) < 15_000
+    assert DepartmentalGrid.objects.count() == 0
+
+
 def test_consolidate_grids_command_rejects_bad_plans_and_writes_nothing(imported, tmp_path):
     cases = {
         "[]": "JSON 对象",

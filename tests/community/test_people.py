@@ -205,9 +205,9 @@ def test_the_resident_export_writes_formula_like_text_as_text(community_world):
     from changji.community.people import ordered_residents, resident_rows, residents_to_xlsx
 
     row = resident_rows(ordered_residents(Resident.objects.filter(pk=community_world.zhang.pk)))[0]
-    texts = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(1,1)"]
-    rows = [replace(row, name=text, door=text) for text in texts]
+    texts = ['=HYPERLINK("http://evil.example","点我")', "+1+1", "-2+3", "@SUM(1,1)", "\t=1", "\r=1"]
+    rows = [replace(row, name=text, door=text, compound=text) for text in texts]
     sheet = load_workbook(BytesIO(residents_to_xlsx(rows))).active
-    cells = [sheet.cell(row=n, column=c) for n in range(2, 2 + len(texts)) for c in (1, 8)]
-    assert [c.value for c in cells] == [t for t in texts for _ in range(2)]
-    assert {c.data_type for c in cells} == {"s"}
+    cells = [sheet.cell(row=n, column=c) for n in range(2, 2 + len(texts)) for c in (1, 6, 8)]
+    assert [c.value for c in cells] == [t.replace("\r", "\n") for t in texts for _ in range(3)]  # XML: CR → LF
+    assert {(c.data_type, c.quotePrefix) for c in cells} == {("s", True)}

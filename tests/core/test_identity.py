@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from changji.core.identity import (
+    PROVINCE_CODES,
     USCC_ALPHABET,
     IdentifierError,
     organisation_code_check_char,
@@ -97,6 +98,34 @@ def test_uscc_errors_say_what_is_wrong(code, fragment):
     assert isinstance(caught.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    ("head8", "body8", "fragment"),
+    [
+        ("00000000", "00000000", "不能全为0"),
+        ("01110000", "60003734", "第1位（登记管理部门代码）不能为“0”"),
+        ("90110000", "60003734", "第2位（机构类别代码）不能为“0”"),
+        ("91000000", "60003734", "第3-8位“000000”不是行政区划代码"),
+        ("91160000", "60003734", "第3-8位“160000”不是行政区划代码"),
+        ("91110000", "00000000", "第9-17位（主体标识码）不能全为0"),
+    ],
+)
+def test_codes_made_of_parts_the_standard_never_assigns_are_refused(head8, body8, fragment):
+    """Eighteen zeros pass both check characters (0 and 0); each unassigned part is refused, naming it."""
+    code = _make_uscc(head8, body8)
+    assert _uscc_check(code[:17]) == code[17] and _org_check(body8) == code[16]  # only the new rules refuse it
+    with pytest.raises(IdentifierError, match=fragment):
+        validate_uscc(code)
+    with pytest.raises(IdentifierError, match=fragment):
+        validate_uscc(code, check_organisation_code=False)
+
+
+def test_the_state_level_division_and_every_province_are_accepted():
+    for province in sorted(PROVINCE_CODES | {"10"}):
+        code = _make_uscc(f"51{province}0000", "50000012")
+        assert validate_uscc(code) == code
+    assert _make_uscc("00000000", "00000000") == "0" * 18
+
+
 def test_organisation_code_check_is_enforced_and_can_be_switched_off():
     # Organisation code 60003734 with a wrong own check character (2 instead of 1), position 18 recomputed.
     first17 = "91110000600037342"
@@ -111,13 +140,14 @@ def test_non_string_is_a_type_error():
         validate_uscc(91110000600037341)  # type: ignore[arg-type]
 
 
-uscc_chars = st.sampled_from(USCC_ALPHABET)
+uscc_chars = st.sampled_from(USCC_ALPHABET[1:])  # a department or category code is never 0
 valid_uscc = st.builds(
-    lambda dept, category, division, body: _make_uscc(dept + category + division, body),
+    lambda dept, category, province, division, body: _make_uscc(dept + category + province + division, body),
     uscc_chars,
     uscc_chars,
-    st.text("0123456789", min_size=6, max_size=6),
-    st.text(USCC_ALPHABET, min_size=8, max_size=8),
+    st.sampled_from(sorted(PROVINCE_CODES | {"10"})),
+    st.text("0123456789", min_size=4, max_size=4),
+    st.text(USCC_ALPHABET, min_size=8, max_size=8).filter(lambda body: body != "0" * 8),
 )
 
 
@@ -189,6 +219,20 @@ def test_resident_id_errors_say_what_is_wrong(number, fragment):
     assert fragment in str(caught.value)
 
 
+@pytest.mark.parametrize("address", ["000000", "010105", "160101", "720101", "800000"])
+def test_an_address_code_that_is_no_place_is_refused(address):
+    """Zeros (or any head that is no province) pass the check character but are no 行政区划代码 (GB/T 2260)."""
+    number = _make_id(address, date(1990, 5, 17), "002")
+    with pytest.raises(IdentifierError, match=f"第1-6位“{address}”不是行政区划代码"):
+        validate_resident_id(number, today=TODAY)
+
+
+@pytest.mark.parametrize("address", ["652301", "110105", "810000", "820000", "830000", "911100"])
+def test_provinces_residence_permits_and_permanent_residence_cards_are_accepted(address):
+    number = _make_id(address, date(1990, 5, 17), "002")
+    assert validate_resident_id(number, today=TODAY) == number
+
+
 def test_born_today_and_on_1900_01_01_are_accepted():
     for birth in (TODAY, date(1900, 1, 1)):
         number = _make_id("652301", birth, "001")
@@ -202,9 +246,11 @@ def test_default_today_is_shanghai_today():
         validate_resident_id(_make_id("652301", date(2999, 1, 1), "002"))
 
 
+ADDRESS_HEADS = sorted(PROVINCE_CODES | {"83", "91", "99"})
 valid_id = st.builds(
-    _make_id,
-    st.text("0123456789", min_size=6, max_size=6),
+    lambda head, rest, birth, sequence: _make_id(head + rest, birth, sequence),
+    st.sampled_from(ADDRESS_HEADS),
+    st.text("0123456789", min_size=4, max_size=4),
     st.dates(date(1900, 1, 1), TODAY),
     st.text("0123456789", min_size=3, max_size=3),
 )

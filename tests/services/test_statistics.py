@@ -206,3 +206,22 @@ def test_the_working_day_table_counts_as_working_days_between():
     for start in days[::5]:
         for end in days:
             assert between(start, end) == workdays.working_days_between(start, end), (start, end)
+
+
+@pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
+def test_hostile_bundle_and_department_names_are_text_in_the_workbook(restaurant, staff, name):
+    """Bundle and department names are typed by administrators: each is written as text, never as a formula."""
+    from changji.services.models import Department
+
+    clerk, _ = staff
+    restaurant.name = name
+    restaurant.save()
+    Department.objects.filter(code="652302-SCJG").update(name=name)
+    cases.accept(_submit(restaurant, "online", at(2)), clerk, now=at(2))
+    stats = case_statistics(Region.objects.get(code="652302"), date(2026, 3, 1), date(2026, 3, 31), today=TODAY)
+    book = load_workbook(io.BytesIO(to_xlsx(stats)))
+    bundle = book["按一件事"]["B2"]
+    department = next(row[1] for row in book["按部门"].iter_rows(min_row=2) if row[0].value == "652302-SCJG")
+    for cell in (bundle, department):
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (name.replace("\r", "\n"), "s", True)
+    assert (book["按一件事"]["C2"].value, book["按一件事"]["C2"].data_type) == (1, "n")

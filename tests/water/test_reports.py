@@ -79,3 +79,29 @@ def test_report_command_writes_the_file(make_terminal, capsys):
     path = capsys.readouterr().out.strip()
     assert path.endswith("652323-month-20260701-20260731.xlsx")
     assert load_workbook(path).sheetnames == ["汇总", "呼图壁县", "取水户"]
+
+
+#: Well and water-user names an operator could type (or import); each must reach the file as text.
+HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def test_hostile_well_and_water_user_names_are_text_in_the_xlsx_and_csv_reports(make_terminal):
+    from changji.water.models import WaterUser, Well
+
+    for number, name in enumerate(HOSTILE, 1):
+        well = make_terminal(f"65232300{number:02d}", county="652323").well
+        user = WaterUser.objects.create(code=f"U-{number}", name=name, kind="cooperative", region_id="652323")
+        Well.objects.filter(pk=well.pk).update(name=name, water_user=user)
+    region = Region.objects.get(code="652323")
+    book = load_workbook(generate_report("month", date(2026, 7, 5), region, "xlsx").file.path)
+    wells = [row for row in book["呼图壁县"].iter_rows(min_row=2)]
+    users = [row for row in book["取水户"].iter_rows(min_row=2)]
+    read_back = [name.replace("\r", "\n") for name in HOSTILE]  # XML reads a CR back as LF
+    for cells in ([row[2] for row in wells], [row[3] for row in wells], [row[1] for row in users]):
+        assert [c.value for c in cells] == read_back
+        assert {(c.data_type, c.quotePrefix) for c in cells} == {("s", True)}
+    assert {(row[9].value, row[9].data_type) for row in wells} == {(0, "n")}  # figures stay numbers
+    report_csv = generate_report("month", date(2026, 7, 5), region, "csv")
+    table = list(csv.reader(open(report_csv.file.path, encoding="utf-8-sig", newline="")))
+    assert [row[2] for row in table[1:]] == ["'" + name for name in HOSTILE]
+    assert [row[3] for row in table[1:]] == ["'" + name for name in HOSTILE]

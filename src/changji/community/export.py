@@ -11,15 +11,14 @@ members with their points, as the community's notice board does.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from changji.core.exports import FormulaSafeWorkbook, put_cell, workbook_bytes
 
 from .dashboard import SHANGHAI, DashboardFigures, Row
 from .venues import VenueTargets
@@ -112,25 +111,6 @@ _ROOMS: list[Column] = [
 ]
 
 
-#: First characters that make a spreadsheet read a text as a formula (formula injection, CWE-1236).
-FORMULA_STARTS = ("=", "+", "-", "@")
-
-
-def is_formula_like(value: Any) -> bool:
-    """True for a string a spreadsheet would take as a formula (it starts with = + - or @)."""
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
-
-
-def put_cell(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
-    """Write ``value`` at (row, column); a string that looks like a formula (a member or unit named ``=HYPERLINK(…)``)
-    is stored as plain text with Excel's quote prefix, never as a formula, and reads back unchanged."""
-    cell = sheet.cell(row=row, column=column, value=value)
-    if is_formula_like(value):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
-
-
 def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -138,7 +118,7 @@ def _number(value: Any) -> float | None:
 def _write(sheet: Worksheet, columns: list[Column], items: Iterable[Any], *, start_row: int = 1) -> None:
     """Write a header row and one row per item at ``start_row``; bold header, formats, widths."""
     for index, (header, _, _) in enumerate(columns, 1):
-        cell = sheet.cell(row=start_row, column=index, value=header)
+        cell = put_cell(sheet, start_row, index, header)
         cell.font = Font(bold=True)
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width or 0, 10,
@@ -158,7 +138,7 @@ def _region_rows(figures: DashboardFigures) -> list[Row]:
 
 def dashboard_workbook(figures: DashboardFigures) -> bytes:
     """The dashboard ``figures`` as an XLSX workbook (see the module docstring); returns the file's bytes."""
-    book = Workbook()
+    book = FormulaSafeWorkbook()
     book.remove(book.active)
 
     overview = book.create_sheet("概览")
@@ -192,6 +172,4 @@ def dashboard_workbook(figures: DashboardFigures) -> bytes:
             put_cell(title, row_number, column, value)
     title.column_dimensions["A"].width = 12
     title.column_dimensions["B"].width = 80
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

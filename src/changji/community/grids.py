@@ -31,6 +31,7 @@ from shapely.ops import unary_union
 
 from changji.core.audit import record
 from changji.core.models import Region, RegionLevel
+from changji.core.uploads import problem_lines, quoted
 
 from . import geo
 from .models import Building, Compound, DepartmentalGrid, Grid, Household, Resident, ServicePoint
@@ -89,11 +90,10 @@ class ImportResult:
         return not self.errors
 
     def __str__(self) -> str:
-        if self.errors:
-            lines = [f"{self.department}：{len(self.errors)} 处错误，未写入任何数据"]
-            lines += [f"  要素 {i}：{reason}" if i is not None else f"  {reason}" for i, reason in self.errors]
-            return "\n".join(lines)
-        return f"{self.department}：新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
+        if not self.errors:
+            return f"{self.department}：新增 {self.created}，更新 {self.updated}，未变 {self.unchanged}"
+        problems = problem_lines(quoted(r, 200) if i is None else f"要素 {i}：{quoted(r, 200)}" for i, r in self.errors)
+        return "\n  ".join([f"{self.department}：{len(self.errors)} 处错误，未写入任何数据", *problems])
 
 
 def _feature_fields(feature: Any) -> tuple[str, str, BaseGeometry]:

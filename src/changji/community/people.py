@@ -13,7 +13,6 @@ for pages and exports, and never in audit details.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -311,15 +310,14 @@ RESIDENT_COLUMNS = (("name", "姓名"), ("id_number", "公民身份号码（脱�
 
 def residents_to_xlsx(rows: Iterable[ResidentRow]) -> bytes:
     """The resident list as an XLSX workbook (sheet 居民), from masked rows only."""
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from .export import put_cell
+    from changji.core.exports import FormulaSafeWorkbook, append_row, put_cell, workbook_bytes
 
-    book = Workbook()
+    book = FormulaSafeWorkbook()
     sheet = book.active
     sheet.title = "居民"
-    sheet.append([header for _, header in RESIDENT_COLUMNS])
+    append_row(sheet, [header for _, header in RESIDENT_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for number, row in enumerate(rows, 2):
@@ -328,6 +326,4 @@ def residents_to_xlsx(rows: Iterable[ResidentRow]) -> bytes:
     for letter, (_, header) in zip("ABCDEFGH", RESIDENT_COLUMNS, strict=True):
         sheet.column_dimensions[letter].width = max(10, 2 * len(header))
     sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "PROVINCE_CODES",
     "USCC_ALPHABET",
     "IdentifierError",
     "organisation_code_check_char",
@@ -40,6 +41,17 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 #: GB 11643-1999: W_i = 2^(17-i) mod 11 for i = 0..16 (positions 1..17).
 _ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _ID_CHECK = "0123456789X"
+#: GB/T 2260 province-level codes (the first two digits of every division code): 11-15 华北, 21-23 东北, 31-37 华东,
+#: 41-46 中南, 50-54 西南, 61-65 西北, 71 台湾, 81 香港, 82 澳门. The list has not changed since 重庆 (50) in 1997.
+PROVINCE_CODES = frozenset({"11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+                            "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
+                            "65", "71", "81", "82"})
+#: The division part (positions 3-4) of a 统一社会信用代码 may also be 10: 100000 is the state level, used by
+#: national registration authorities (e.g. 国家市场监督管理总局, 民政部 for national social organisations).
+_USCC_DIVISION_HEADS = PROVINCE_CODES | {"10"}
+#: The address part (positions 1-2) of an identity number may also be 83 (台湾居民居住证, 2018, with 81 and 82 for
+#: 港澳居民) or begin with 9 (外国人永久居留身份证, 2023 format, same structure and check character).
+_ID_ADDRESS_HEADS = PROVINCE_CODES | {"83"} | {f"9{d}" for d in "0123456789"}
 
 
 class IdentifierError(ValueError):
@@ -92,7 +104,14 @@ def validate_uscc(code: str, *, check_organisation_code: bool = True) -> str:
     * position 18: 校验码, computed by :func:`uscc_check_char` over positions 1-17.
 
     Positions 1 and 2 are not checked against a list of department/category codes: that list has grown since 2015
-    (e.g. A, N) and a stale copy would turn real applicants away.
+    (e.g. A, N) and a stale copy would turn real applicants away. What no version of the list has ever held is
+    refused, so that a placeholder such as eighteen zeros (whose check characters happen to work out: 0 and 0) is
+    not taken for a real organisation:
+
+    * ``0`` at position 1 or 2 (GB 32100-2015 附录A numbers departments and categories from 1);
+    * positions 3-8 whose first two digits are no GB/T 2260 province-level code nor 10 (the state level,
+      ``100000``): e.g. ``000000``;
+    * positions 9-16 all zero (主体标识码 ``00000000-0`` is not an organisation code GB 11714 issues).
 
     Positions 9-17 are an organisation code with its own GB 11714 check character at position 17 (see
     :func:`organisation_code_check_char`). GB 32100-2015 §4.3 says positions 9-17 follow GB 11714, and the reference
@@ -115,6 +134,7 @@ def validate_uscc(code: str, *, check_organisation_code: bool = True) -> str:
         char = normalised[position - 1]
         if not char.isdigit():
             raise IdentifierError(f"统一社会信用代码第3-8位应为行政区划代码（6位数字），第{position}位却是“{char}”")
+    _refuse_unassigned_uscc(normalised)
     expected = uscc_check_char(normalised[:17])
     if normalised[17] != expected:
         raise IdentifierError(
@@ -128,6 +148,20 @@ def validate_uscc(code: str, *, check_organisation_code: bool = True) -> str:
                 f"实际为“{normalised[16]}”，请核对代码是否抄错"
             )
     return normalised
+
+
+def _refuse_unassigned_uscc(code: str) -> None:
+    """Raise :class:`IdentifierError` for a code made of parts that GB 32100-2015 never assigns (see validate_uscc)."""
+    if code == "0" * 18:
+        raise IdentifierError("统一社会信用代码不能全为0，请填写营业执照或登记证书上的代码")
+    if code[0] == "0":
+        raise IdentifierError("统一社会信用代码第1位（登记管理部门代码）不能为“0”，请核对代码是否抄错")
+    if code[1] == "0":
+        raise IdentifierError("统一社会信用代码第2位（机构类别代码）不能为“0”，请核对代码是否抄错")
+    if code[2:4] not in _USCC_DIVISION_HEADS:
+        raise IdentifierError(f"统一社会信用代码第3-8位“{code[2:8]}”不是行政区划代码，请核对代码是否抄错")
+    if code[8:16] == "0" * 8:
+        raise IdentifierError("统一社会信用代码第9-17位（主体标识码）不能全为0，请核对代码是否抄错")
 
 
 # --- 公民身份号码 ---------------------------------------------------------------------------------------------
@@ -151,7 +185,9 @@ def validate_resident_id(number: str, *, today: date | None = None) -> str:
     even for women), 18 check character (:func:`resident_id_check_char`). The birth date must be a real calendar date,
     not before 1900-01-01 and not after ``today`` (default: today in Asia/Shanghai). The address code is not checked
     against a list of divisions: numbers keep the code of the place of first registration, including abolished ones.
-    Old 15-digit numbers are not accepted.
+    Its first two digits must still be a GB/T 2260 province-level code (:data:`PROVINCE_CODES`, which abolished
+    counties share), 83 (台湾居民居住证; 81 and 82 serve 港澳居民), or begin with 9 (外国人永久居留身份证, 2023):
+    ``000000`` is no place. Old 15-digit numbers are not accepted.
     """
     normalised = _normalise(number)
     if not normalised:
@@ -163,6 +199,8 @@ def validate_resident_id(number: str, *, today: date | None = None) -> str:
             raise IdentifierError(f"公民身份号码第{position}位“{char}”应为数字")
     if normalised[17] not in _ID_CHECK:
         raise IdentifierError(f"公民身份号码第18位“{normalised[17]}”应为数字或X")
+    if normalised[:2] not in _ID_ADDRESS_HEADS:
+        raise IdentifierError(f"公民身份号码第1-6位“{normalised[:6]}”不是行政区划代码，请核对号码是否抄错")
     raw_birth = normalised[6:14]
     try:
         birth = date(int(raw_birth[:4]), int(raw_birth[4:6]), int(raw_birth[6:]))

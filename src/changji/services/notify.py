@@ -13,6 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from changji.core.log_redaction import redact
+
 log = logging.getLogger("changji.services.notify")
 DEFAULT_BACKENDS = ("changji.services.notify.database_backend",)
 
@@ -22,7 +24,7 @@ def database_backend(case: Any, text: str) -> None:
 
     Notification.objects.create(case=case, channel="in_app", recipient=case.applicant_phone or case.applicant_name,
                                 text=text)
-    log.info("notify %s: %s", case.receipt_number, text)
+    log.info("notify %s: %s", case.receipt_number, redact(text))  # the first message holds the 查询码
 
 
 def send(case: Any, text: str) -> None:

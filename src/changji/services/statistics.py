@@ -27,7 +27,6 @@ instant in Shanghai, and the decision day natively on SQLite (``_LocalDay``): no
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -247,27 +246,26 @@ def to_xlsx(stats: dict[str, Any]) -> bytes:
     Each sheet has one header row (Chinese, with units), one row per bundle / department / month and, for the
     bundle and month sheets, a 合计 row (a case belongs to one department per item, so departments do not add up).
     """
-    from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    book = Workbook()
+    from changji.core.exports import FormulaSafeWorkbook, append_row, workbook_bytes
+
+    book = FormulaSafeWorkbook()
     book.remove(book.active)
     for title, key, label_columns in _SHEETS:
         sheet = book.create_sheet(title)
         columns = label_columns + _FIGURE_COLUMNS
-        sheet.append([header for _, header, _ in columns])
+        append_row(sheet, [header for _, header, _ in columns])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         rows = list(stats[key])
         if key != "departments":
             rows.append({**stats["total"], label_columns[0][0]: "合计"})
         for row in rows:
-            sheet.append([row.get(name) for name, _, _ in columns])
-            for cell, (_, _, number_format) in zip(sheet[sheet.max_row], columns, strict=True):
+            cells = append_row(sheet, [row.get(name) for name, _, _ in columns])
+            for cell, (_, _, number_format) in zip(cells, columns, strict=True):
                 cell.number_format = number_format
         for letter, (_, header, _) in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", columns, strict=False):
             sheet.column_dimensions[letter].width = max(10, 2 * len(header))
         sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

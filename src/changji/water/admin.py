@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from changji.core.access import P, allows
 from changji.core.admin_scope import PolicyInline, ReadOnlyAdmin, RegionScopedAdmin
+from changji.core.uploads import UploadError, check_size
 
 from .models import (
     Command,
@@ -74,6 +75,15 @@ class WaterUserAdmin(RegistryAdmin):
 class RegistryImportForm(forms.Form):
     workbook = forms.FileField(label=_("XLSX 工作簿"), help_text=_("工作表「取水户」与「机井」，表头见模板"))
 
+    def clean_workbook(self) -> object:
+        """Refuse an upload over the size cap before it is read into memory."""
+        upload = self.cleaned_data["workbook"]
+        try:
+            check_size(upload.size)
+        except UploadError as error:
+            raise ValidationError(str(error)) from error
+        return upload
+
 
 @admin.register(Well)
 class WellAdmin(RegistryAdmin):
@@ -110,7 +120,8 @@ class WellAdmin(RegistryAdmin):
                     return redirect("admin:water_well_changelist")
         context = {**self.admin_site.each_context(request), "title": _("批量导入取水户与机井"), "form": form,
                    "errors": errors, "opts": self.model._meta}
-        return TemplateResponse(request, "admin/water/well/import.html", context, status=400 if errors else 200)
+        refused = bool(errors) or (request.method == "POST" and bool(form.errors))
+        return TemplateResponse(request, "admin/water/well/import.html", context, status=400 if refused else 200)
 
     def template_view(self, request: HttpRequest) -> HttpResponse:
         response = HttpResponse(template(), content_type=XLSX)

@@ -6,11 +6,15 @@ updated, a new one created. The import is all or nothing: every row is validated
 model's own validation, the region within the importing administrator's scope, the water user
 known), and if any row fails nothing changes and every error is reported with its sheet, row and
 column. A successful import is one audit entry with the counts.
+
+The file is read by ``core.uploads.read_workbook`` (size and zip-bomb caps, entity-free XML, at most 20,000
+rows a sheet): a file it cannot read is one ``WorkbookError``. A cell of the wrong type (a formula, an error
+value such as ``#REF!``, a date or TRUE where a number or a code belongs, an over-long text) is a problem of its
+row, naming sheet, row and column. Problems are kept in a ``ProblemList``: the first 50 in full, the rest counted.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +22,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from changji.core import audit
+from changji.core.exports import FormulaSafeWorkbook, append_row, workbook_bytes
 from changji.core.models import Region
 from changji.core.scope import user_can_access_region
+from changji.core.uploads import ProblemList, SheetRow, UploadError, cell_problem, quoted, read_workbook
 
 from .models import WaterUser, WaterUserKind, Well, WellKind, WellUse
 
@@ -38,11 +44,21 @@ CHOICES = {
 }
 
 
+#: Columns that hold numbers; every other column holds text (a code typed as a number is fine).
+NUMBER_FIELDS = frozenset({"latitude", "longitude", "depth_m", "pipe_diameter_mm", "pump_rated_power_kw",
+                           "pump_rated_flow_m3h"})
+
+
 @dataclass
 class ImportResult:
     created: dict[str, int] = field(default_factory=lambda: {USER_SHEET: 0, WELL_SHEET: 0})
     updated: dict[str, int] = field(default_factory=lambda: {USER_SHEET: 0, WELL_SHEET: 0})
-    errors: list[str] = field(default_factory=list)
+    problems: ProblemList = field(default_factory=ProblemList)
+
+    @property
+    def errors(self) -> list[str]:
+        """The problems to show: at most 50, then one line counting the others."""
+        return self.problems.lines()
 
     def summary(self) -> str:
         def counts(by_sheet: dict[str, int]) -> str:
@@ -51,38 +67,50 @@ class ImportResult:
         return f"导入完成：新增 {counts(self.created)}；更新 {counts(self.updated)}"
 
 
-class WorkbookError(ValueError):
-    """The workbook cannot be read at all (not XLSX, a sheet or a column missing)."""
+class WorkbookError(UploadError):
+    """The workbook cannot be read at all (not XLSX, broken, too large, a sheet or a column missing)."""
 
 
 def template() -> bytes:
     """An empty workbook with both sheets and their header rows."""
-    from openpyxl import Workbook
-
-    book = Workbook()
+    book = FormulaSafeWorkbook()
     book.active.title = USER_SHEET
-    book.active.append(list(USER_COLUMNS))
-    book.create_sheet(WELL_SHEET).append(list(WELL_COLUMNS))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    append_row(book.active, USER_COLUMNS)
+    append_row(book.create_sheet(WELL_SHEET), WELL_COLUMNS)
+    return workbook_bytes(book)
 
 
-def _rows(book: Any, sheet: str, columns: dict[str, str]) -> list[tuple[int, dict[str, Any]]]:
-    if sheet not in book.sheetnames:
-        raise WorkbookError(f"缺少工作表「{sheet}」")
-    rows = book[sheet].iter_rows(values_only=True)
-    header = [str(cell).strip() if cell is not None else "" for cell in next(rows, ())]
+Records = list[tuple[int, dict[str, Any]]]
+
+
+#: (sheet, row number) -> the fields whose cells had the wrong type.
+Untyped = dict[tuple[str, int], set[str]]
+
+
+def _records(rows: list[SheetRow], sheet: str, columns: dict[str, str], result: ImportResult,
+             untyped: Untyped) -> Records:
+    """The data rows of ``sheet`` as (row number, field values); a cell of the wrong type is a problem of its row.
+
+    Such a row is still checked for its other problems (region, duplicate code, water user), so that one pass
+    lists them all, and its fields go into ``untyped`` so that the model's validation skips the row.
+    """
+    header = [str(value).strip() if value is not None else "" for value in (rows[0].values if rows else ())]
     missing = [name for name in columns if name not in header]
     if missing:
         raise WorkbookError(f"工作表「{sheet}」缺少列：{'、'.join(missing)}")
+    positions = {name: header.index(name) for name in columns}
     out = []
-    for number, values in enumerate(rows, start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        record = {columns[name]: values[header.index(name)] if header.index(name) < len(values) else None
-                  for name in columns}
-        out.append((number, {k: (v.strip() if isinstance(v, str) else v) for k, v in record.items()}))
+    for row in rows[1:]:
+        record = {}
+        for name, key in columns.items():
+            value = row.values[positions[name]] if positions[name] < len(row.values) else None
+            problem = cell_problem(value, "number" if key in NUMBER_FIELDS else "text")
+            if problem:
+                result.problems.add(f"{sheet} 第 {row.number} 行 {name}：{problem}")
+                untyped.setdefault((sheet, row.number), set()).add(key)
+                value = None
+            record[key] = value.strip() if isinstance(value, str) else value
+        out.append((row.number, record))
     return out
 
 
@@ -101,29 +129,28 @@ def _clean(record: dict[str, Any]) -> dict[str, Any]:
 
 def import_registry(content: bytes, by: Any) -> ImportResult:
     """Validate and apply a workbook on behalf of ``by``; on any error change nothing and list them all."""
-    from openpyxl import load_workbook
-
     try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises several kinds for a file that is not XLSX
-        raise WorkbookError("无法读取文件：请上传 .xlsx 工作簿") from error
-    users = [(n, _clean(r)) for n, r in _rows(book, USER_SHEET, USER_COLUMNS)]
-    wells = [(n, _clean(r)) for n, r in _rows(book, WELL_SHEET, WELL_COLUMNS)]
-    result = ImportResult()
+        sheets = read_workbook(content, [USER_SHEET, WELL_SHEET])
+    except UploadError as error:
+        raise WorkbookError(str(error)) from error
+    result, untyped = ImportResult(), {}
+    users = [(n, _clean(r)) for n, r in _records(sheets[USER_SHEET], USER_SHEET, USER_COLUMNS, result, untyped)]
+    wells = [(n, _clean(r)) for n, r in _records(sheets[WELL_SHEET], WELL_SHEET, WELL_COLUMNS, result, untyped)]
     regions = Region.objects.in_bulk([r.get("region_id") for _, r in users + wells if r.get("region_id")])
     known_users = {u.code: u for u in WaterUser.objects.filter(code__in=[r["code"] for _, r in users if r["code"]])}
-    user_objects = _validate(USER_SHEET, users, WaterUser, known_users, regions, by, result)
+    user_objects = _validate(USER_SHEET, users, WaterUser, known_users, regions, by, result, untyped)
     new_user_codes = {obj.code: obj for obj in user_objects}
+    in_sheet = {r["code"] for _, r in users if r.get("code")}  # a user row with problems is not "unknown" too
     referenced = {r["water_user_code"] for _, r in wells if r.get("water_user_code")}
     existing_refs = {u.code: u for u in WaterUser.objects.filter(code__in=referenced)}
     for number, record in wells:
         code = record.pop("water_user_code", None)
-        if code and code not in new_user_codes and code not in existing_refs:
-            result.errors.append(f"{WELL_SHEET} 第 {number} 行 取水户编号：未知取水户 {code}")
+        if code and code not in in_sheet and code not in existing_refs:
+            result.problems.add(f"{WELL_SHEET} 第 {number} 行 取水户编号：未知取水户 {quoted(code)}")
         record["water_user"] = new_user_codes.get(code) or existing_refs.get(code) if code else None
     known_wells = {w.code: w for w in Well.objects.filter(code__in=[r["code"] for _, r in wells if r["code"]])}
-    well_objects = _validate(WELL_SHEET, wells, Well, known_wells, regions, by, result)
-    if result.errors:
+    well_objects = _validate(WELL_SHEET, wells, Well, known_wells, regions, by, result, untyped)
+    if result.problems:
         return result
     with transaction.atomic():
         for sheet, objects in ((USER_SHEET, user_objects), (WELL_SHEET, well_objects)):
@@ -136,29 +163,32 @@ def import_registry(content: bytes, by: Any) -> ImportResult:
     return result
 
 
-def _validate(sheet: str, rows: list[tuple[int, dict[str, Any]]], model: type, known: dict[str, Any],
-              regions: dict[str, Region], by: Any, result: ImportResult) -> list[Any]:
-    """Build (unsaved) objects for the rows, appending every problem to ``result.errors``."""
+def _validate(sheet: str, rows: Records, model: type, known: dict[str, Any], regions: dict[str, Region], by: Any,
+              result: ImportResult, untyped: Untyped) -> list[Any]:
+    """Build (unsaved) objects for the rows, adding every problem to ``result.problems``."""
     objects, seen = [], set()
     labels = {field: label for label, field in (USER_COLUMNS if model is WaterUser else WELL_COLUMNS).items()}
     for number, record in rows:
-        where = f"{sheet} 第 {number} 行"
+        where, bad = f"{sheet} 第 {number} 行", untyped.get((sheet, number), set())
         code = record.get("code")
-        if code in seen:
-            result.errors.append(f"{where} {labels['code']}：本表中重复 {code}")
+        if code and code in seen:
+            result.problems.add(f"{where} {labels['code']}：本表中重复 {quoted(code)}")
             continue
         seen.add(code)
         region = regions.get(record.get("region_id") or "")
         if region is None:
-            result.errors.append(f"{where} 区划代码：未知区划 {record.get('region_id')}")
+            if "region_id" not in bad:
+                result.problems.add(f"{where} 区划代码：未知区划 {quoted(record.get('region_id') or '（空）')}")
             continue
         if not user_can_access_region(by, region):
-            result.errors.append(f"{where} 区划代码：{region.code} 不在您的管辖范围内")
+            result.problems.add(f"{where} 区划代码：{region.code} 不在您的管辖范围内")
             continue
         obj = known.get(code) or model()
         if obj.pk is not None and not user_can_access_region(by, Region.objects.get(pk=obj.region_id)):
-            result.errors.append(f"{where} {labels['code']}：{code} 属于其他区划")
+            result.problems.add(f"{where} {labels['code']}：{quoted(code)} 属于其他区划")
             continue
+        if bad:
+            continue  # its cell problems are listed; the model would only repeat them
         for key, value in record.items():
             if value is None and key in ("kind", "use"):
                 continue  # the model's default
@@ -168,7 +198,7 @@ def _validate(sheet: str, rows: list[tuple[int, dict[str, Any]]], model: type, k
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 label = labels.get(name, labels.get(f"{name}_id", name))
-                result.errors.append(f"{where} {label}：{'；'.join(messages)}")
+                result.problems.add(f"{where} {label}：{'；'.join(messages)}")
             continue
         objects.append(obj)
     return objects

@@ -10,8 +10,6 @@ gives the same numbers.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -20,6 +18,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.db.models import Count, Q, Sum
 
+from changji.core.exports import FormulaSafeWorkbook, append_row, csv_bytes, workbook_bytes
 from changji.core.models import Region, RegionLevel
 
 from . import monthly, stats
@@ -165,42 +164,34 @@ def _summary_row(county: Region, rows: list[list[Any]], figures: dict[str, Any])
 
 
 def to_xlsx(data: ReportData) -> bytes:
-    """Return the report as an XLSX workbook."""
-    from openpyxl import Workbook
+    """Return the report as an XLSX workbook (formula-safe: a well or user named ``=…`` stays text)."""
     from openpyxl.styles import Font
 
-    book = Workbook()
+    book = FormulaSafeWorkbook()
     summary = book.active
     summary.title = "汇总"
-    summary.append([f"{data.region.name} {data.first:%Y-%m-%d} 至 {data.last:%Y-%m-%d} 地下水取用水统计"])
-    summary.append(SUMMARY_COLUMNS)
+    append_row(summary, [f"{data.region.name} {data.first:%Y-%m-%d} 至 {data.last:%Y-%m-%d} 地下水取用水统计"])
+    append_row(summary, SUMMARY_COLUMNS)
     for row in data.summary:
-        summary.append(row)
+        append_row(summary, row)
     for county, rows in data.wells.items():
         sheet = book.create_sheet(county[:31])
-        sheet.append(WELL_COLUMNS)
+        append_row(sheet, WELL_COLUMNS)
         for row in rows:
-            sheet.append(row)
+            append_row(sheet, row)
     users = book.create_sheet("取水户")
-    users.append(["取水户编号", "取水户名称", "县市", "机井数", "认定用水量(m³)"])
+    append_row(users, ["取水户编号", "取水户名称", "县市", "机井数", "认定用水量(m³)"])
     for row in data.water_users:
-        users.append(row)
+        append_row(users, row)
     for sheet in book.worksheets:
         for cell in sheet[2 if sheet.title == "汇总" else 1]:
             cell.font = Font(bold=True)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def to_csv(data: ReportData) -> bytes:
-    """Return the well table as CSV (UTF-8 with BOM, so Excel opens the Chinese headers)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(WELL_COLUMNS)
-    for rows in data.wells.values():
-        writer.writerows(rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """Return the well table as CSV (UTF-8 with BOM, so Excel opens the Chinese headers; formula-safe)."""
+    return csv_bytes([WELL_COLUMNS, *(row for rows in data.wells.values() for row in rows)])
 
 
 def generate_report(period: str, at: date, region: Region, file_format: str = "xlsx", by: str = "system") -> Report:

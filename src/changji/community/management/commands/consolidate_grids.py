@@ -12,7 +12,6 @@ work is in ``community.grids`` (``consolidate_into``, ``assign_to_grids``, ``cov
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -22,16 +21,15 @@ from django.db import transaction
 from changji.community.grids import assign_to_grids, consolidate_into, coverage_for
 from changji.community.models import Building, Compound
 from changji.core.models import Region, RegionLevel
+from changji.core.uploads import UploadError, read_json_file
 
 
 def read_plan(path: Path) -> dict[str, tuple[str, str, list[list[str]]]]:
     """The plan file as ``consolidate_into`` takes it; CommandError naming the entry at fault."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CommandError(f"无法读取文件 {path}：{error.strerror or error}") from error
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CommandError(f"文件 {path} 不是有效的 JSON：{error}") from error
+        raw = read_json_file(path)  # size-capped; bad encoding or nesting is one message
+    except UploadError as error:
+        raise CommandError(str(error)) from error
     if not isinstance(raw, dict) or not raw:
         raise CommandError("合并方案应为以新网格代码为键的 JSON 对象")
     plan = {}

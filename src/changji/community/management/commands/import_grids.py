@@ -6,7 +6,6 @@ Thin: the work (validation, all-or-nothing import, idempotent re-import) is in
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from changji.community.grids import import_departmental_grids
 from changji.core.models import Region
+from changji.core.uploads import UploadError, read_json_file
 
 
 class Command(BaseCommand):
@@ -28,13 +28,10 @@ class Command(BaseCommand):
         township = Region.objects.filter(code=options["township_code"]).first()
         if township is None:
             raise CommandError(f"未找到区划 {options['township_code']}")
-        path = Path(options["path"])
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise CommandError(f"无法读取文件 {path}：{error.strerror or error}") from error
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CommandError(f"文件 {path} 不是有效的 JSON：{error}") from error
+            data = read_json_file(Path(options["path"]))  # size-capped; bad encoding or nesting is one message
+        except UploadError as error:
+            raise CommandError(str(error)) from error
         try:
             result = import_departmental_grids(township, options["department"], data)
         except ValueError as error:

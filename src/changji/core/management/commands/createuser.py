@@ -22,7 +22,6 @@ class Command(BaseCommand):
         parser.add_argument("--role", choices=[r.value for r in Role], default=Role.PREFECTURE_ADMIN)
         parser.add_argument("--region", default="652300", help="管辖区划代码（默认昌吉州 652300）")
         parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（脚本用）")
-        parser.add_argument("--admin", action="store_true", help="可进入后台管理（staff）")
         parser.add_argument("--token", metavar="NAME", help="同时签发一个接口令牌（只显示一次）")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -33,8 +32,8 @@ class Command(BaseCommand):
         if region is None:
             raise CommandError(f"未知区划代码 {options['region']}")
         password = sys.stdin.readline().rstrip("\n") if options["password_stdin"] else getpass.getpass("密码：")
-        user = User(username=username, role=options["role"], region=region,
-                    is_staff=options["admin"] or options["role"] == Role.PREFECTURE_ADMIN)
+        # Whether the account may enter the admin follows from its role (core.access), not from is_staff.
+        user = User(username=username, role=options["role"], region=region)
         try:
             validate_password(password, user)
         except ValidationError as error:
