@@ -183,9 +183,14 @@ class TerminalSession(UplinkHandling):
                 self.metrics.messages_abandoned += 1
                 reason = f"multi-packet message abandoned with {gone.packets} of {gone.total} packets: {gone.reason}"
                 log.info("%s: %s %s %s", self.peer, gone.key[0], f"{gone.key[1]:02X}", reason)
-                ids = [tag.frame_id for tag in gone.tags if isinstance(tag, Archived) and tag.frame_id]
-                if ids:
-                    self._background_task(self.sink.mark_abandoned(ids, reason))
+                tags = [tag for tag in gone.tags if isinstance(tag, Archived)]
+                if tags:
+                    self._background_task(self._mark_abandoned(tags, reason))
+
+    async def _mark_abandoned(self, tags: list[Archived], reason: str) -> None:
+        ids = [frame_id for frame_id in await asyncio.gather(*(tag.frame_id for tag in tags)) if frame_id]
+        if ids:
+            await self.sink.mark_abandoned(ids, reason)
 
     def _count_rejected(self, item: Rejected) -> None:
         if _crc_failed(item):

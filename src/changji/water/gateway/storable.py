@@ -27,17 +27,23 @@ def storable_text(value: Any, limit: int | None = None) -> str:
 
 
 def storable_number(value: Any) -> Any:
-    """Return ``value`` unless it is a non-finite float (NaN, infinity), which becomes None."""
-    if isinstance(value, float) and not math.isfinite(value):
+    """Return a canonical value for a float column: numbers as finite floats, else None; flags as is."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
-    return value
+    return number if math.isfinite(number) else None
 
 
 def storable_json(value: Any) -> Any:
     """Return ``value`` as plain JSON data that both databases accept (keys and text cleaned)."""
-    if value is None or isinstance(value, bool | int):
+    if value is None or isinstance(value, bool):
         return value
-    if isinstance(value, float):
+    if isinstance(value, int) and -(2**63) <= value < 2**63:
+        return value
+    if isinstance(value, int | float):
         return storable_number(value)
     if isinstance(value, str):
         return storable_text(value)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,11 +33,22 @@ log = logging.getLogger("changji.gateway")
 _SZY206_IMAGE_AFNS = (0x61, 0x83)
 
 
-@dataclass(slots=True)
 class Archived:
-    """The archive id of a multi-packet message's packet, once committed (a reassembly tag)."""
+    """A multi-packet message's packet as a reassembly tag: ``frame_id`` resolves to its archive id.
 
-    frame_id: int | None = None
+    Packets of one read are fed before any of them is committed, so a message abandoned at once
+    waits for its packets' ids; every handler settles its tag (None when nothing was archived).
+    """
+
+    __slots__ = ("frame_id",)
+
+    def __init__(self) -> None:
+        self.frame_id: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+
+    def settle(self, frame_id: int | None) -> None:
+        """Resolve the archive id, once."""
+        if not self.frame_id.done():
+            self.frame_id.set_result(frame_id)
 
 
 class UplinkHandling:
@@ -114,9 +124,13 @@ class UplinkHandling:
 
     async def _store(self, inbound: InboundFrame, tag: Archived | None = None) -> bool:
         """Store the frame (and its reading); return whether it may be acknowledged."""
-        result = await self.sink.store(inbound)
-        if tag is not None:
-            tag.frame_id = result.frame_id
+        frame_id = None
+        try:
+            result = await self.sink.store(inbound)
+            frame_id = result.frame_id
+        finally:
+            if tag is not None:
+                tag.settle(frame_id)
         if result.rejected:
             self.metrics.not_storable += 1
             return False
@@ -158,10 +172,13 @@ class UplinkHandling:
     async def _sl651_packet(self, frame: Any, inbound: InboundFrame) -> bytes | None:
         """Collect an M3 packet; the completing one carries the message's reading or picture."""
         tag = Archived()
-        message = self.sl651_parts.feed(frame, asyncio.get_running_loop().time(), tag)
-        if message is None:
-            await self._store(inbound, tag)
-            return None
+        try:
+            message = self.sl651_parts.feed(frame, asyncio.get_running_loop().time(), tag)
+            if message is None:
+                await self._store(inbound, tag)
+                return None
+        finally:
+            tag.settle(None)
         received_at, options = inbound.received_at, self.config.sl651
         first = message.first
         if message.picture:
@@ -216,14 +233,19 @@ class UplinkHandling:
     async def _szy206_picture(self, frame: Any, inbound: InboundFrame) -> bytes | None:
         """Collect a picture frame (each one is confirmed); the completing one stores the picture."""
         received_at, tag = inbound.received_at, Archived()
-        message = self.szy206_parts.feed(frame, asyncio.get_running_loop().time(), tag)
         ack = szy206.build_ack(frame, received_at, self.config.szy206)
-        if message is not None and message.picture:
+        try:
+            message = self.szy206_parts.feed(frame, asyncio.get_running_loop().time(), tag)
+            if message is None:
+                return ack if await self._store(inbound, tag) else None
+        finally:
+            tag.settle(None)
+        if message.picture:
             label = message.first.time_label
             observed = label.resolve(received_at) if label is not None else received_at
             await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
                                                           message.picture))
-        return ack if await self._store(inbound, tag) else None
+        return ack if await self._store(inbound) else None
 
     # -- shared ------------------------------------------------------------------------------------
 
