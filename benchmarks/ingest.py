@@ -67,6 +67,20 @@ def start_gateway(env: dict[str, str], port: int, profile: str | None, workers: 
     )
 
 
+def wait_listening(port: int, gateway: subprocess.Popen[bytes], timeout_s: float = 120.0) -> None:
+    """Wait until the gateway accepts connections (its start takes longer on a loaded machine)."""
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and gateway.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                time.sleep(1.0)  # let every worker process finish starting
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"the gateway did not listen on port {port} (exit code {gateway.poll()})")
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -182,7 +196,7 @@ def main() -> None:
     addresses = [w.address for w in build_fleet(args.wells)]
     gateway = start_gateway(env, args.port, args.profile, args.workers)
     try:
-        time.sleep(3)
+        wait_listening(args.port, gateway)
         import uvloop
 
         result = uvloop.run(run_fleet(addresses, args.port, args.reports, args.steady_seconds, gateway.pid))
