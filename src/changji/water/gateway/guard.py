@@ -3,8 +3,10 @@
 One event loop serves every terminal, so a peer is cut off before its traffic can crowd out the
 others' (issue 12, "one terminal can never hurt another"):
 
-* **Flood**: more than ``max_frames_per_s`` frames per second over the last ``FLOOD_WINDOW_S``
-  seconds. Frames that fail their CRC count too: each is archived, so each costs a database row.
+* **Flood**: more than ``max_frames_per_s`` frames per second on average over ``FLOOD_WINDOW_S``
+  seconds (a leaky bucket of ``max_frames_per_s × FLOOD_WINDOW_S`` frames draining at
+  ``max_frames_per_s``). Frames that fail their CRC count too: each is archived, so each costs a
+  database row.
 * **Garbage**: the bytes outside valid frames (stray bytes and frames failing their CRC) reach
   ``garbage_limit_bytes`` and outnumber the bytes of valid frames, both counted over recent
   traffic (the counts halve every ``garbage_window_s``). This holds for the whole connection: a
@@ -14,8 +16,6 @@ others' (issue 12, "one terminal can never hurt another"):
 """
 
 from __future__ import annotations
-
-from collections import deque
 
 from .config import GatewayConfig
 
@@ -31,8 +31,8 @@ class TrafficGuard:
         self.max_frames_per_s = config.max_frames_per_s
         self.garbage_limit = config.garbage_limit_bytes
         self.window_s = config.garbage_window_s
-        self._frames: deque[tuple[float, int]] = deque()  # (when, how many) within the flood window
-        self._frame_count = 0
+        self._frames = 0.0  # frames in the flood bucket at ``_counted_at``
+        self._counted_at = now
         self._decayed_at = now
         self.garbage = 0.0  # recent bytes outside valid frames
         self.valid = 0.0  # recent bytes of valid frames
@@ -40,17 +40,18 @@ class TrafficGuard:
     def observe(self, now: float, frames: int, valid_bytes: int, garbage_bytes: int) -> str:
         """Count one read's frames (valid or not) and bytes; return why to cut off, or ""."""
         if frames:
-            self._frames.append((now, frames))
-            self._frame_count += frames
-        while self._frames and now - self._frames[0][0] > FLOOD_WINDOW_S:
-            self._frame_count -= self._frames.popleft()[1]
-        if self._frame_count > self.max_frames:
-            return f"flood: more than {self.max_frames_per_s:g} frames/s"
-        self._decay(now)
-        self.garbage += garbage_bytes
+            drained = (now - self._counted_at) * self.max_frames_per_s
+            self._frames = max(0.0, self._frames - drained) + frames
+            self._counted_at = now
+            if self._frames > self.max_frames:
+                return f"flood: more than {self.max_frames_per_s:g} frames/s"
+        if now - self._decayed_at >= self.window_s:
+            self._decay(now)
         self.valid += valid_bytes
-        if self.garbage >= self.garbage_limit and self.garbage > self.valid:
-            return f"{self.garbage:.0f} recent bytes of garbage against {self.valid:.0f} bytes of valid frames"
+        if garbage_bytes:
+            self.garbage += garbage_bytes
+            if self.garbage >= self.garbage_limit and self.garbage > self.valid:
+                return f"{self.garbage:.0f} recent bytes of garbage against {self.valid:.0f} bytes of valid frames"
         return ""
 
     def _decay(self, now: float) -> None:

@@ -82,8 +82,7 @@ class TerminalSession(UplinkHandling):
         self.framer = Framer(config.max_frame_bytes)
         self.terminal: TerminalInfo | None = None
         self.centre = 0
-        self.valid_frames = 0
-        self.garbage_bytes = 0
+        self.multipacket = False  # set once a multi-packet frame arrives: only then is there any to expire
         self.last_activity = asyncio.get_running_loop().time()
         self.guard = TrafficGuard(config, self.last_activity)
         self.sl651_parts = sl651.Sl651Reassembler(
@@ -127,17 +126,21 @@ class TerminalSession(UplinkHandling):
             log.debug("%s closed: %s", self.peer, self.close_reason)
 
     async def _process(self, items: list[RawFrame | Rejected]) -> None:
-        frames = [item for item in items if isinstance(item, RawFrame)]
-        rejected = [item for item in items if isinstance(item, Rejected)]
-        for item in rejected:
+        frames: list[RawFrame] = []
+        bad_crc: list[Rejected] = []
+        valid_bytes = garbage_bytes = 0
+        for item in items:
+            if isinstance(item, RawFrame):
+                frames.append(item)
+                valid_bytes += len(item.data)
+                continue
             self._count_rejected(item)
-        self.valid_frames += len(frames)
+            garbage_bytes += len(item.data)
+            if _crc_failed(item):
+                bad_crc.append(item)
         self.metrics.frames += len(frames)
-        bad_crc = [item for item in rejected if _crc_failed(item)]
-        verdict = self.guard.observe(
-            asyncio.get_running_loop().time(), len(frames) + len(bad_crc),
-            sum(len(frame.data) for frame in frames), sum(len(item.data) for item in rejected),
-        )
+        now = asyncio.get_running_loop().time()
+        verdict = self.guard.observe(now, len(frames) + len(bad_crc), valid_bytes, garbage_bytes)
         if verdict:
             self._cut_off(verdict)
             return
@@ -145,7 +148,8 @@ class TerminalSession(UplinkHandling):
             self._archive(InboundFrame(self._now(), self.peer, "", item.data, FrameOutcome.REJECTED, error=item.reason))
         if frames:
             await self._answer(frames)
-        self.expire_messages(asyncio.get_running_loop().time())
+        if self.multipacket:
+            self.expire_messages(now)
 
     async def _answer(self, frames: list[RawFrame]) -> None:
         """Handle the frames of one read, send their acks, then deliver a waiting command."""
@@ -197,7 +201,6 @@ class TerminalSession(UplinkHandling):
             self.metrics.rejected += 1
             log.warning("%s: %s: %s", self.peer, item.reason, item.data[:64].hex().upper())
         else:
-            self.garbage_bytes += len(item.data)
             self.metrics.garbage_bytes += len(item.data)
             log.info("%s: %s", self.peer, item.reason)
 

@@ -10,6 +10,7 @@ U+FFFD, non-finite numbers become null, text is cut to its column.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from datetime import date, datetime
@@ -22,7 +23,8 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 def storable_text(value: Any, limit: int | None = None) -> str:
     """Return ``value`` as text without NUL or lone surrogates, cut to ``limit`` characters."""
     text = value if isinstance(value, str) else str(value)
-    text = _UNSTORABLE.sub(REPLACEMENT, text)
+    if "\x00" in text or not text.isascii():  # ASCII without NUL (the usual case) is storable as it is
+        text = _UNSTORABLE.sub(REPLACEMENT, text)
     return text if limit is None else text[:limit]
 
 
@@ -30,11 +32,24 @@ def storable_number(value: Any) -> Any:
     """Return a canonical value for a float column: numbers as finite floats, else None; flags as is."""
     if value is None or isinstance(value, bool):
         return value
+    if type(value) is float and math.isfinite(value):
+        return value
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
         return None
     return number if math.isfinite(number) else None
+
+
+def storable_json_text(value: Any) -> str:
+    """Return ``value`` as JSON text that both databases accept (cleaned only when it must be)."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        text = ""
+    if text and "\\u0000" not in text and (text.isascii() or not _UNSTORABLE.search(text)):
+        return text
+    return json.dumps(storable_json(value), ensure_ascii=False, allow_nan=False)
 
 
 def storable_json(value: Any) -> Any:

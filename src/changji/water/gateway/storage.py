@@ -15,7 +15,6 @@ rejected with the reason (its terminal is not acknowledged; the others are).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 from collections.abc import Iterable
@@ -42,7 +41,7 @@ from changji.water.models import (
 from changji.water.protocols.reading import CANONICAL_FIELDS
 
 from .records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
-from .storable import storable_json, storable_number, storable_text
+from .storable import storable_json, storable_json_text, storable_number, storable_text
 
 log = logging.getLogger("changji.gateway.sink")
 
@@ -270,7 +269,7 @@ def _upsert_readings(cursor: Any, rows: Iterable[dict[str, Any]], sqlite: bool) 
         values = [row[name] for name in _READING_COLUMNS]
         values[1] = _db_time(row["observed_at"], sqlite)
         values[2] = _db_time(row["received_at"], sqlite)
-        values[-2] = json.dumps(storable_json(row["native"]), ensure_ascii=False, allow_nan=False)
+        values[-2] = storable_json_text(row["native"])
         params.append(values)
     cursor.executemany(_upsert_sql(), params)
 

@@ -59,6 +59,7 @@ class UplinkHandling:
     config: GatewayConfig
     metrics: Metrics
     centre: int
+    multipacket: bool
     sl651_parts: sl651.Sl651Reassembler
     szy206_parts: szy206.Szy206Reassembler
 
@@ -124,13 +125,9 @@ class UplinkHandling:
 
     async def _store(self, inbound: InboundFrame, tag: Archived | None = None) -> bool:
         """Store the frame (and its reading); return whether it may be acknowledged."""
-        frame_id = None
-        try:
-            result = await self.sink.store(inbound)
-            frame_id = result.frame_id
-        finally:
-            if tag is not None:
-                tag.settle(frame_id)
+        result = await self.sink.store(inbound)
+        if tag is not None:
+            tag.settle(result.frame_id)
         if result.rejected:
             self.metrics.not_storable += 1
             return False
@@ -171,7 +168,7 @@ class UplinkHandling:
 
     async def _sl651_packet(self, frame: Any, inbound: InboundFrame) -> bytes | None:
         """Collect an M3 packet; the completing one carries the message's reading or picture."""
-        tag = Archived()
+        tag, self.multipacket = Archived(), True
         try:
             message = self.sl651_parts.feed(frame, asyncio.get_running_loop().time(), tag)
             if message is None:
@@ -232,7 +229,7 @@ class UplinkHandling:
 
     async def _szy206_picture(self, frame: Any, inbound: InboundFrame) -> bytes | None:
         """Collect a picture frame (each one is confirmed); the completing one stores the picture."""
-        received_at, tag = inbound.received_at, Archived()
+        received_at, tag, self.multipacket = inbound.received_at, Archived(), True
         ack = szy206.build_ack(frame, received_at, self.config.szy206)
         try:
             message = self.szy206_parts.feed(frame, asyncio.get_running_loop().time(), tag)

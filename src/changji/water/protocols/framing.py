@@ -51,6 +51,9 @@ _HEX_DIGITS = frozenset(b"0123456789ABCDEFabcdef")
 _SZY206_IMAGE_AFNS = frozenset({0x61, 0x83})
 _FRAME_STARTS = frozenset({0x7E, 0x01, 0x68})
 _START_PATTERN = re.compile(b"[\x01\x68\x7e]")
+#: A SZY206 picture header at the match position (zero width, so overlapping headers are all found):
+#: 68 L 68, C with DIV set, DIVS and the 5-byte address, AFN 61H or 83H.
+_PICTURE_HEADER = re.compile(b"(?=\x68.\x68[\x40-\x7f\xc0-\xff].{6}[\x61\x83])", re.DOTALL)
 
 #: Largest frame accepted by default: an SL651 frame is at most 4,095 + 17 bytes; SZY206 picture
 #: frames are about 1 KiB. Anything longer is a hostile or broken peer.
@@ -103,7 +106,7 @@ class Framer:
         """Add ``chunk`` to the buffer and return every frame (or rejection) it completes."""
         buf = self._buffer
         buf += chunk
-        self._pictures.advance(buf, self._base)
+        self._pictures.advance(buf, self._base, self._base + self._start)
         out: list[RawFrame | Rejected] = []
         pos = self._start
         while pos < len(buf):
@@ -143,7 +146,8 @@ class Framer:
     def _consume(self, pos: int) -> None:
         """Mark the bytes before ``pos`` consumed; cut them off once they outnumber the rest."""
         self._start = pos
-        self._pictures.forget_before(self._base + pos)
+        if self._pictures.candidates:
+            self._pictures.forget_before(self._base + pos)
         if pos and pos >= len(self._buffer) - pos:
             del self._buffer[:pos]
             self._base += pos
@@ -262,7 +266,7 @@ class _PictureScan:
 
     def __init__(self, max_frame_bytes: int) -> None:
         self.max_frame_bytes = max_frame_bytes
-        self._candidates: deque[_Picture] = deque()  # in stream order, open and settled
+        self.candidates: deque[_Picture] = deque()  # in stream order, open and settled
         self._by_start: dict[int, _Picture] = {}
         self._open: list[_Picture] = []
         self._next = 0  # stream offset of the next byte that may start a header
@@ -274,39 +278,35 @@ class _PictureScan:
 
     def forget_before(self, offset: int) -> None:
         """Drop the candidates that start before ``offset`` (the framer has consumed them)."""
-        while self._candidates and self._candidates[0].start < offset:
-            gone = self._candidates.popleft()
+        while self.candidates and self.candidates[0].start < offset:
+            gone = self.candidates.popleft()
             del self._by_start[gone.start]
             if gone.end == _OPEN:
                 self._open.remove(gone)
-        self._next = max(self._next, offset)
 
-    def advance(self, buf: bytearray, base: int) -> None:
-        """Register the headers and scan the open candidates up to the end of ``buf``."""
+    def advance(self, buf: bytearray, base: int, consumed: int) -> None:
+        """Register the headers after ``consumed`` and scan the open candidates up to the end of ``buf``
+        (``buf[0]`` is at stream offset ``base``)."""
         stream_end = base + len(buf)
-        self._register(buf, base, stream_end)
-        for candidate in list(self._open):
-            self._scan(candidate, buf, base, stream_end)
+        self._register(buf, base, max(self._next, consumed), stream_end)
+        if self._open:
+            for candidate in list(self._open):
+                self._scan(candidate, buf, base, stream_end)
 
-    def _register(self, buf: bytearray, base: int, stream_end: int) -> None:
+    def _register(self, buf: bytearray, base: int, at: int, stream_end: int) -> None:
         last = stream_end - 11  # the last start whose 11 header bytes are all here
-        at = max(self._next, base)
-        while at <= last:
-            found = buf.find(b"\x68", at - base, last - base + 1)
-            if found < 0:
-                at = last + 1
-                break
-            if buf[found + 2] == 0x68 and buf[found + 3] & 0x40 and buf[found + 10] in _SZY206_IMAGE_AFNS:
-                start = base + found
-                candidate = _Picture(start, buf[found + 1] + 5, 0, start + 3, start + 4)
-                if len(self._open) >= MAX_OPEN_PICTURES:
-                    candidate.end = _FAILED
-                else:
-                    self._open.append(candidate)
-                self._candidates.append(candidate)
-                self._by_start[start] = candidate
-            at = base + found + 1
-        self._next = at
+        if at > last:
+            return
+        for match in _PICTURE_HEADER.finditer(buf, at - base, last - base + 11):
+            start = base + match.start()
+            candidate = _Picture(start, buf[match.start() + 1] + 5, 0, start + 3, start + 4)
+            if len(self._open) >= MAX_OPEN_PICTURES:
+                candidate.end = _FAILED
+            else:
+                self._open.append(candidate)
+            self.candidates.append(candidate)
+            self._by_start[start] = candidate
+        self._next = last + 1
 
     def _scan(self, candidate: _Picture, buf: bytearray, base: int, stream_end: int) -> None:
         """Look for the candidate's end among the bytes that arrived since its last scan."""

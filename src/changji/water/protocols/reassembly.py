@@ -82,6 +82,11 @@ class PendingMessages:
     def __len__(self) -> int:
         return len(self._pending)
 
+    @property
+    def abandoned(self) -> int:
+        """Return the number of abandoned messages not yet taken."""
+        return len(self._abandoned)
+
     def get(self, key: Key) -> Pending | None:
         """Return the incomplete message of ``key``, or None."""
         return self._pending.get(key)

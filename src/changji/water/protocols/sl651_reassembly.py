@@ -65,6 +65,11 @@ class Sl651Reassembler:
         return len(self._pending)
 
     @property
+    def abandoned(self) -> int:
+        """Return the number of abandoned messages not yet taken with ``take_abandoned``."""
+        return self._pending.abandoned
+
+    @property
     def pending_bytes(self) -> int:
         """Return the bytes charged to the incomplete messages (payloads plus per-packet overhead)."""
         return self._pending.size

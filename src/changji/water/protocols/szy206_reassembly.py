@@ -74,6 +74,11 @@ class Szy206Reassembler:
         return len(self._partials)
 
     @property
+    def abandoned(self) -> int:
+        """Return the number of abandoned messages not yet taken with ``take_abandoned``."""
+        return self._partials.abandoned
+
+    @property
     def pending_bytes(self) -> int:
         """Return the bytes charged to the incomplete messages (data plus per-frame overhead)."""
         return self._partials.size
