@@ -4,6 +4,9 @@ In link mode M3 a message is sent as packets that start with ``SYN`` and a 3-byt
 sequence 1..total); all but the last end with ``ETB``. Only packet 1 carries serial, send time, ST
 and TT (final text of the standard); the later packets are continuation bytes. The centre answers
 once the message is complete, or asks for one missing packet at a time with ``NAK``.
+
+Incomplete messages are held within the memory caps and the idle expiry of ``reassembly``: one
+peer that starts messages and never finishes them cannot exhaust the process.
 """
 
 from __future__ import annotations

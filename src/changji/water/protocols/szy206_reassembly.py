@@ -4,6 +4,9 @@ A long message (a picture, a long query answer) is sent as frames with DIV = 1 w
 down to 1 (the last frame). The frames of one message share the address and the AFN. The first frame
 carries the highest count, so a frame with a count above the one being collected starts a new
 message (the terminal restarted); a repeated count replaces the earlier copy (a retransmission).
+
+Incomplete messages are held within the memory caps and the idle expiry of ``reassembly``: one
+peer that starts messages and never finishes them cannot exhaust the process.
 """
 
 from __future__ import annotations
