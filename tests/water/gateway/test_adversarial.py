@@ -17,11 +17,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import connection
 
 from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.server import GatewayServer
 from changji.water.gateway.sink import DatabaseSink
-from changji.water.models import Frame, Reading
+from changji.water.models import Frame, Reading, Terminal
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.bcd import CST
 from changji.water.protocols.crc import crc16_modbus
@@ -74,7 +75,10 @@ def m3_packets(single: bytes, cuts: list[int]) -> list[bytes]:
 
 
 class Canary:
-    """A terminal on its own connection that reports back to back and times each acknowledgement."""
+    """A terminal on its own connection that reports as soon as its last report was acknowledged, at
+    most ``RATE`` times a second (under the gateway's flood limit), and times each acknowledgement."""
+
+    RATE = 40.0
 
     def __init__(self, address: str) -> None:
         self.address = address
@@ -90,9 +94,11 @@ class Canary:
         client = await TerminalClient.connect(port)
         loop = asyncio.get_running_loop()
         try:
+            started = loop.time()
             for n in range(100_000):
                 if stop.is_set():
                     return
+                await asyncio.sleep(max(0.0, started + 1 / self.RATE - loop.time()))  # pacing, not waiting
                 started = loop.time()
                 await client.send(report(self.address, BASE + timedelta(seconds=n), float(n)))
                 if await client.receive(timeout=5.0) is None:
@@ -195,6 +201,33 @@ def test_nul_in_decoded_text_is_stored_cleaned_and_fails_no_batch(run, terminals
     assert all(ack is not None for ack in acks)
     stored = Reading.objects.filter(terminal__address=STATION)
     assert stored.count() == 30 and {r.native["manual"] for r in stored} == {"pump\ufffdroom"}
+
+
+def test_a_frame_the_database_refuses_is_not_acked_and_fails_no_batch(run, terminals):
+    """The attacker's terminal is deleted after the gateway cached it: its frames break a foreign key."""
+
+    def delete_attacker() -> None:
+        try:
+            Terminal.objects.filter(address=ATTACKER).delete()
+        finally:
+            connection.close()  # this worker thread's own connection
+
+    async def attack(server):
+        await asyncio.to_thread(delete_attacker)
+        client = await TerminalClient.connect(server.port)
+        answers = []
+        for n in range(10):
+            await client.send(report(ATTACKER, BASE + timedelta(minutes=n), float(n)))
+            answers.append(await client.receive(timeout=0.5))
+        await client.close()
+        return answers
+
+    answers, canaries, server = run(under_attack(attack))
+    assert_canaries_kept_their_acks(canaries)
+    assert answers == [None] * 10 and server.metrics.not_storable == 10
+    refused = Frame.objects.filter(address=ATTACKER)
+    assert refused.count() == 10 and set(refused.values_list("outcome", "terminal")) == {("rejected", None)}
+    assert all(error.startswith("not storable:") for error in refused.values_list("error", flat=True))
 
 
 def test_an_error_after_decoding_is_archived_and_the_connection_lives_on(run, terminals):
