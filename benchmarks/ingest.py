@@ -11,7 +11,8 @@ sends its reports back to back, each waiting for its ack (as a terminal does). P
 up in the database: an acked frame without its reading is lost. Last, the same rows are inserted
 straight into the same database in 1,000-row transactions: the raw rate.
 
-Run: .venv/bin/python benchmarks/ingest.py [--database sqlite|postgresql] [--wells 10401]
+Run: .venv/bin/python benchmarks/ingest.py [--database sqlite|postgresql] [--pg-name changji_bench] [--wells 10401]
+(``--pg-name`` names the PostgreSQL database it drops and creates, so parallel runs need not collide.)
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ from machine import report  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH_URL = "postgres://postgres@127.0.0.1:5432/changji_bench"
+PG_SERVER_URL = "postgres://postgres@127.0.0.1:5432/"
 
 
-def prepare_database(kind: str, wells: int) -> dict[str, str]:
+def prepare_database(kind: str, wells: int, pg_name: str = "changji_bench") -> dict[str, str]:
     """Create a fresh database with the fleet registered; return the environment that names it."""
     data_dir = tempfile.mkdtemp(prefix="changji-bench-")
     env = {**os.environ, "CHANGJI_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "changji.settings"}
@@ -46,9 +47,9 @@ def prepare_database(kind: str, wells: int) -> dict[str, str]:
         import psycopg
 
         with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS changji_bench")
-            conn.execute("CREATE DATABASE changji_bench")
-        env["DATABASE_URL"] = PG_BENCH_URL
+            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}"')
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        env["DATABASE_URL"] = PG_SERVER_URL + pg_name
     changji = str(Path(sys.executable).with_name("changji"))
     subprocess.run([changji, "migrate", "-v0"], env=env, check=True)
     code = f"import django; django.setup(); from changji.water.demo import seed_fleet; seed_fleet({wells})"
@@ -64,6 +65,20 @@ def start_gateway(env: dict[str, str], port: int, profile: str | None, workers: 
          "--workers", str(workers)],
         env={**env, "CHANGJI_LOG_LEVEL": "WARNING"}, stdout=log, stderr=subprocess.STDOUT,
     )
+
+
+def wait_listening(port: int, gateway: subprocess.Popen[bytes], timeout_s: float = 120.0) -> None:
+    """Wait until the gateway accepts connections (its start takes longer on a loaded machine)."""
+    import socket
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and gateway.poll() is None:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                time.sleep(1.0)  # let every worker process finish starting
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"the gateway did not listen on port {port} (exit code {gateway.poll()})")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -162,6 +177,7 @@ async def run_fleet(addresses: list[str], port: int, reports_each: int, steady_s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg-name", default="changji_bench", help="PostgreSQL database to (re)create")
     parser.add_argument("--wells", type=int, default=10_401)
     parser.add_argument("--reports", type=int, default=10, help="reports per terminal in the saturate phase")
     parser.add_argument("--steady-seconds", type=float, default=20.0)
@@ -174,11 +190,13 @@ def main() -> None:
 
     from changji.water.fleet import build_fleet
 
-    env = prepare_database(args.database, args.wells)
+    if not args.pg_name.replace("_", "").isalnum():
+        parser.error("--pg-name must be letters, digits and underscores")
+    env = prepare_database(args.database, args.wells, args.pg_name)
     addresses = [w.address for w in build_fleet(args.wells)]
     gateway = start_gateway(env, args.port, args.profile, args.workers)
     try:
-        time.sleep(3)
+        wait_listening(args.port, gateway)
         import uvloop
 
         result = uvloop.run(run_fleet(addresses, args.port, args.reports, args.steady_seconds, gateway.pid))

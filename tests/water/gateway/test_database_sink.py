@@ -132,3 +132,46 @@ def test_overdue_commands_expire_when_the_queue_is_loaded(make_terminal):
     command.refresh_from_db()
     assert command.state == CommandState.EXPIRED
     assert AuditEntry.objects.filter(action="water.command.expired").count() == 1
+
+
+def test_a_frame_the_database_refuses_fails_alone_and_its_batch_commits(make_terminal, run):
+    terminal, gone = make_terminal(), make_terminal("6523230009")
+    orphan = _inbound(gone, 1)
+    gone.delete()  # deleted after the gateway cached it
+    broken = _inbound(terminal, 2)
+    broken.received_at = None  # refused even as a rejected frame
+    sink = DatabaseSink(batch_linger_s=0.05)
+
+    async def scenario():
+        await sink.start()
+        try:
+            stores = [sink.store(_inbound(terminal, 0)), sink.store(orphan), sink.store(broken)]
+            return await asyncio.gather(*stores, return_exceptions=True)
+        finally:
+            await sink.close()
+
+    stored, rejected, unavailable = run(scenario())
+    assert stored.stored_reading and not stored.rejected
+    assert rejected.rejected.startswith("not storable: LookupError") and not rejected.stored_reading
+    assert isinstance(unavailable, SinkUnavailable)
+    assert sink.failures == 0 and sink.batches == 1
+    assert list(Reading.objects.values_list("volume_m3", flat=True)) == [0.0]
+    assert sorted(Frame.objects.values_list("outcome", flat=True)) == ["rejected", "stored"]
+
+
+def test_abandoned_packets_are_marked_rejected_with_the_reason(make_terminal, run):
+    terminal = make_terminal()
+    sink = DatabaseSink()
+
+    async def scenario():
+        await sink.start()
+        try:
+            results = [await sink.store(_inbound(terminal, m)) for m in (0, 5)]
+            await sink.mark_abandoned([results[0].frame_id], "multi-packet message abandoned: no packet for 300 s")
+        finally:
+            await sink.close()
+
+    run(scenario())
+    assert list(Frame.objects.order_by("id").values_list("outcome", "error")) == [
+        ("rejected", "multi-packet message abandoned: no packet for 300 s"), ("stored", ""),
+    ]

@@ -11,6 +11,7 @@ from changji.water.gateway.memory import MemorySink
 from changji.water.gateway.records import PendingCommand, TerminalInfo
 from changji.water.protocols import sl651
 from changji.water.protocols.bcd import CST
+from changji.water.protocols.crc import crc16_modbus
 from conftest import TerminalClient, running_gateway
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +118,92 @@ def test_pump_stop_goes_out_as_4c_and_the_pump_state_answer_decides(run):
     [(command_id, state, answer, _)] = sink.finished
     assert (command_id, state) == ("s1", "failed")  # the terminal answered, but its pump still runs
     assert answer["function"] == "4C"
+
+
+def m3_packets(single: bytes, cuts: list[int], total: int | None = None) -> list[bytes]:
+    """Re-send a single-packet HEX uplink as M3 packets, its body cut at ``cuts``."""
+    body = single[14:-3]
+    bounds = [0, *cuts, len(body)]
+    chunks = [body[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    total = total or len(chunks)
+    packets = []
+    for seq, chunk in enumerate(chunks, 1):
+        raw = (single[:11] + (3 + len(chunk)).to_bytes(2, "big") + b"\x16" + (total << 12 | seq).to_bytes(3, "big")
+               + chunk + (b"\x03" if seq == total else b"\x17"))
+        packets.append(raw + crc16_modbus(raw).to_bytes(2, "big"))
+    return packets
+
+
+def test_report_in_m3_packets_is_stored_like_a_single_packet_and_acked_once(run):
+    sink = MemorySink([TERMINAL])
+    packets = m3_packets(timed_report(depth=33.21), [25, 31])
+
+    async def scenario():
+        async with running_gateway(sink) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(*packets)
+            ack = await client.receive()
+            extra = await client.receive(timeout=0.3)
+            await client.close()
+            return ack, extra
+
+    ack, extra = run(scenario())
+    decoded = sl651.decode_sl651(ack)
+    assert (decoded.function, decoded.packet_total, decoded.packet_seq) == (0x32, 3, 3) and extra is None
+    [row] = sink.readings.values()
+    assert row == {"depth_m": 33.21, "battery_v": 12.6}
+    assert [f.outcome for f in sink.frames] == ["no_data", "no_data", "stored"]
+
+
+def test_incomplete_m3_messages_are_capped_per_connection_and_their_packets_marked(run):
+    """Packets of messages that never complete stop at the cap; the earlier ones are marked rejected."""
+    sink = MemorySink([TERMINAL])
+    report = timed_report()
+    messages = [m3_packets(report, [20], total=4095)[0]]
+    flood = [sl651.encode_sl651(_frame(0x36, start=0x16, packet_total=4095, packet_seq=n, end=0x17,
+                                       serial=None, sent_at=None, payload=bytes(900)))
+             for n in range(2, 40)]
+
+    async def scenario():
+        async with running_gateway(sink, multipacket_max_bytes=16 * 1024) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(*messages, *flood)
+            await client.send(timed_report())
+            ack = await client.receive()
+            await client.close()
+            return ack, gateway
+
+    ack, gateway = run(scenario())
+    assert ack is not None  # the connection lives on
+    assert gateway.multipacket_budget.used == 0  # everything held was given back at the close
+    refused = [f for f in sink.frames if f.error.startswith("not processed: M3 message")]
+    assert refused and all(f.outcome == "rejected" for f in refused)
+    capped = [entry for entry in sink.abandoned if "per connection" in entry[1]]
+    assert len(capped) == 2  # 38 packets: 16 held, 1 refused, 16 held again, 1 refused, 4 held at the close
+    for ids, reason in capped:
+        assert len(ids) == 16 and "abandoned with 16 of 4095 packets: over 16384 bytes per connection" in reason
+        assert all(sink.frames[i - 1].outcome == "rejected" for i in ids)
+    assert sum(f.outcome == "no_data" for f in sink.frames) == 0  # every held packet was marked once
+
+
+def test_an_idle_m3_message_expires_while_the_connection_stays_open(run):
+    sink = MemorySink([TERMINAL])
+    first = m3_packets(timed_report(), [20])[0]
+
+    async def scenario():
+        async with running_gateway(sink, multipacket_max_idle_s=0.2) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(first)
+            for _ in range(100):  # the reaper runs every 50 ms
+                if sink.abandoned:
+                    break
+                await asyncio.sleep(0.05)
+            still_open = not client.reader.at_eof()
+            await client.close()
+            return still_open, gateway.metrics
+
+    still_open, metrics = run(scenario())
+    [(ids, reason)] = sink.abandoned
+    assert still_open and metrics.messages_abandoned == 1
+    assert reason == "multi-packet message abandoned with 1 of 2 packets: no packet for 0.2 s"
+    assert [f.outcome for f in sink.frames] == ["rejected"]

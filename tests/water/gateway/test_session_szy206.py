@@ -358,3 +358,83 @@ def test_no_ack_is_written_to_a_connection_closed_while_its_frame_commits(run, c
     assert len(sink.frames) == 1  # stored; the terminal re-sends for want of an ack, stored once
     assert metrics.acked == 0
     assert "session failed" not in caplog.text
+
+
+def test_a_time_label_out_of_range_is_archived_not_acked_and_the_connection_lives_on(run):
+    """to_reading raises for hour 25; the frame is evidence (undecodable), the next report is acked."""
+    sink = MemorySink([TERMINAL])
+    bad = szy206.encode_self_report(ADDRESS, 0x3, {"flow": [1.0], "flow_unit": ["m3/h"], "volume_m3": [5]},
+                                    szy206.TimeLabel(0, 0, 25, 1, 10), status_word=0x20)
+
+    async def scenario():
+        async with running_gateway(sink) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(bad)
+            refused = await client.receive(timeout=0.5)
+            await client.send(flow(now_minute()))
+            acked = await client.receive()
+            await client.close()
+            return refused, acked, gateway.metrics
+
+    refused, acked, metrics = run(scenario())
+    assert refused is None and acked is not None
+    [archived] = [f for f in sink.frames if f.raw == bad]
+    assert archived.outcome == "undecodable" and "hour': 25" in archived.error and archived.reading is None
+    assert archived.address == ADDRESS and archived.terminal_id == 1
+    assert len(sink.readings) == 1 and metrics.failed_after_decode == 1
+
+
+def test_garbage_after_a_valid_frame_is_cut_off(run):
+    sink = MemorySink([TERMINAL])
+
+    async def scenario():
+        async with running_gateway(sink) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(flow(now_minute()))
+            ack = await client.receive()
+            try:
+                for _ in range(512):  # 4 MiB unless the gateway hangs up first
+                    await client.send(b"AT+CSQ\r\n" * 1024)
+            except ConnectionError:
+                pass
+            closed = await client.closed_by_gateway()
+            return ack, closed, gateway.metrics
+
+    ack, closed, metrics = run(scenario())
+    assert ack is not None and closed and metrics.cut_off == 1
+    assert metrics.garbage_bytes <= 128 * 1024  # read before the cut-off: two reads at most
+
+
+def test_a_terminal_with_occasional_noise_is_not_cut_off(run):
+    sink = MemorySink([TERMINAL])
+    base = now_minute() - timedelta(hours=10)
+
+    async def scenario():
+        async with running_gateway(sink, garbage_limit_bytes=512) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            for i in range(120):
+                noise = b"\x00" * 200 if i % 20 == 0 else b"\x7e"  # a spurious 7E, now and then a burst
+                await client.send(noise, flow(base + timedelta(minutes=5 * i), volume=i, delay=0))
+                assert await client.receive() is not None
+            await client.close()
+            return gateway.metrics
+
+    metrics = run(scenario())
+    assert metrics.cut_off == 0 and len(sink.readings) == 120
+
+
+def test_frames_failing_their_crc_count_towards_the_flood_limit(run):
+    sink = MemorySink([TERMINAL])
+    bad = bytearray(flow(now_minute()))
+    bad[12] ^= 0x01
+
+    async def scenario():
+        async with running_gateway(sink, max_frames_per_s=2) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(*[bytes(bad)] * 40)
+            closed = await client.closed_by_gateway()
+            return closed, gateway.metrics
+
+    closed, metrics = run(scenario())
+    assert closed and metrics.cut_off == 1
+    assert not sink.frames  # cut off before any of them was archived

@@ -107,3 +107,53 @@ def test_times_written_by_the_gateway_match_orm_lookups(make_terminal):
     storage.commit_frames([inbound(terminal, T0.astimezone(timezone(timedelta(hours=8))), energy_kwh=3.0)])
     reading = Reading.objects.get()
     assert (reading.volume_m3, reading.energy_kwh) == (2.0, 3.0)
+
+
+def test_text_and_values_the_database_cannot_hold_are_stored_cleaned(make_terminal):
+    """NUL, lone surrogates, NaN and oversized numbers come out readable on SQLite and PostgreSQL."""
+    terminal = make_terminal()
+    hostile = inbound(terminal, T0, flow_m3h=float("nan"), volume_m3=10**400, energy_kwh=float("inf"), depth_m=3)
+    hostile.reading.native.update({"manual": "a\x00b", "key\x00": 1, "nan": float("nan"), "lone": "\udcff",
+                                   "big": 10**30, "nested": [{"x\x00": ("y\x00",)}]})
+    hostile.error, hostile.function, hostile.peer = "bad\x00text" * 40, "C\x00", "p\x00eer"
+    canary = inbound(make_terminal("6523230002"), T0, volume_m3=5.0)
+    results = storage.commit_frames([hostile, canary])
+    assert [r.stored_reading for r in results] == [True, True] and not any(r.rejected for r in results)
+    row = Reading.objects.get(terminal=terminal)
+    assert (row.flow_m3h, row.volume_m3, row.energy_kwh, row.depth_m) == (None, None, None, 3.0)
+    big = row.native.pop("big")  # beyond 64 bits: stored as a float (PostgreSQL reads it back as numeric)
+    assert big == pytest.approx(1e30)
+    assert row.native == {"manual": "a\ufffdb", "key\ufffd": 1, "nan": None, "lone": "\ufffd",
+                          "nested": [{"x\ufffd": ["y\ufffd"]}]}
+    frame = Frame.objects.get(pk=results[0].frame_id)
+    assert frame.error == ("bad\ufffdtext" * 40)[:255] and frame.function == "C\ufffd"
+    assert frame.peer == "p\ufffdeer" and bytes(frame.raw) == b"\x68"
+    assert Reading.objects.get(terminal__address="6523230002").volume_m3 == 5.0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_frame_the_database_refuses_fails_alone_and_is_archived_as_rejected(make_terminal):
+    """The batch is stored again frame by frame: the others commit, the refused one is evidence."""
+    gone = make_terminal("6523230009")
+    orphan = inbound(gone, T0, volume_m3=9.0)
+    gone.delete()  # deleted after the gateway cached it: the frame's foreign key now fails
+    canaries = [inbound(make_terminal(f"652323000{n}"), T0, volume_m3=float(n)) for n in (1, 2)]
+    results = storage.commit_frames([canaries[0], orphan, canaries[1]])
+    assert [bool(r.rejected) for r in results] == [False, True, False]
+    assert [r.stored_reading for r in results] == [True, False, True]
+    assert sorted(Reading.objects.values_list("volume_m3", flat=True)) == [1.0, 2.0]
+    rejected = Frame.objects.get(pk=results[1].frame_id)
+    assert rejected.outcome == "rejected" and rejected.terminal_id is None
+    assert rejected.error.startswith("not storable: LookupError: terminal") and rejected.address == "6523230009"
+    assert results[1].rejected == rejected.error
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_frame_that_cannot_even_be_archived_has_no_result_and_the_rest_commit(make_terminal):
+    canary = inbound(make_terminal(), T0, volume_m3=1.0)
+    broken = inbound(make_terminal("6523230002"), T0, volume_m3=2.0)
+    broken.received_at = None  # NOT NULL: refused as a frame and as a rejected frame
+    results = storage.commit_frames([broken, canary])
+    assert results[0] is None and results[1].stored_reading
+    assert list(Reading.objects.values_list("volume_m3", flat=True)) == [1.0]
+    assert Frame.objects.count() == 1

@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 
 import pytest
+from vectors import SL651_ASCII_A02
 
 from changji.water.protocols.bcd import CST
 from changji.water.protocols.codes import (
@@ -41,6 +42,7 @@ from changji.water.protocols.sl651 import (
     encode_quota_control,
     encode_set_clock,
     encode_sl651,
+    join_message,
     to_reading,
 )
 
@@ -751,6 +753,46 @@ def test_reassembly_limits_and_discard():
 def test_reassembly_single_packet_message():
     message = Sl651Reassembler().feed(decode_sl651(vector("L49")))
     assert message is not None and message.packet_total == 1 and message.picture is None
+    assert join_message(message) == message.first
+
+
+def m3_packets(single: bytes, cuts: list[int]) -> list[bytes]:
+    """Re-send a single-packet uplink as M3 packets, its body cut at ``cuts`` (HEX or ASCII)."""
+    ascii_frame = single[:1] == b"\x01"
+    body = single[24:-5] if ascii_frame else single[14:-3]
+    bounds = [0, *cuts, len(body)]
+    chunks = [body[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    packets = []
+    for seq, chunk in enumerate(chunks, 1):
+        end = ETX if seq == len(chunks) else ETB
+        if ascii_frame:
+            counter = f"{len(chunks):03X}{seq:03X}".encode()
+            head = single[:19] + f"0{len(counter) + len(chunk):03X}".encode()
+            raw = head + bytes([SYN]) + counter + chunk + bytes([end])
+            packets.append(raw + f"{crc16_modbus(raw):04X}".encode())
+        else:
+            counter = (len(chunks) << 12 | seq).to_bytes(3, "big")
+            raw = single[:11] + (3 + len(chunk)).to_bytes(2, "big") + bytes([SYN]) + counter + chunk + bytes([end])
+            packets.append(raw + crc16_modbus(raw).to_bytes(2, "big"))
+    return packets
+
+
+@pytest.mark.parametrize(("single", "cuts"), [
+    (vector("L49"), [31]),  # packet 1 ends inside an element
+    (vector("L49"), [24, 30, 36]),
+    (bytes.fromhex(SL651_ASCII_A02), [60]),  # inside a value token
+    (bytes.fromhex(SL651_ASCII_A02), [33, 47, 70]),
+], ids=["hex-2", "hex-4", "ascii-2", "ascii-4"])
+def test_report_sent_as_m3_packets_gives_the_reading_of_the_single_packet(single, cuts):
+    assembler = Sl651Reassembler()
+    *head, last = [decode_sl651(packet) for packet in m3_packets(single, cuts)]
+    assert all(packet.packet_total == len(cuts) + 1 for packet in head)
+    assert [assembler.feed(packet) for packet in reversed(head)] == [None] * len(head)
+    message = assembler.feed(last)
+    assert message is not None and message.picture is None
+    frame, expected = join_message(message), decode_sl651(single)
+    assert frame.elements == expected.elements and frame.observed_at == expected.observed_at
+    assert to_reading(frame) == to_reading(expected) is not None
 
 
 # --- Readings ---------------------------------------------------------------------------------------

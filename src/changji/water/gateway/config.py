@@ -22,10 +22,19 @@ class GatewayConfig:
     idle_timeout_s: float = 600.0
     #: Largest frame accepted; a longer run of bytes is thrown away.
     max_frame_bytes: int = 16 * 1024
-    #: A peer that has sent this many bytes of garbage without one valid frame is cut off.
+    #: A peer whose recent garbage (stray bytes, frames failing their CRC) reaches this many bytes
+    #: and outnumbers the bytes of its recent valid frames is cut off (``guard``).
     garbage_limit_bytes: int = 4096
-    #: A peer sending more frames than this per second (10 s average) is cut off as a flood.
+    #: "Recent" for the garbage rule: the counts halve every this many seconds.
+    garbage_window_s: float = 60.0
+    #: A peer sending more frames (valid or failing their CRC) than this per second (10 s average)
+    #: is cut off as a flood.
     max_frames_per_s: float = 50.0
+    #: Incomplete multi-packet messages (SL651 M3, SZY206 DIV): the bytes one connection's may hold,
+    #: the bytes all connections' may hold together, and how long one may wait for its next packet.
+    multipacket_max_bytes: int = 1024 * 1024
+    multipacket_total_bytes: int = 64 * 1024 * 1024
+    multipacket_max_idle_s: float = 300.0
     #: How long a write (ack, command) may wait for a slow peer before the connection is closed.
     write_timeout_s: float = 30.0
     #: Register unknown terminals on first contact instead of quarantining them (demo only).

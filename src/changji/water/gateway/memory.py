@@ -20,6 +20,7 @@ class MemorySink(Sink):
         self.frames: list[InboundFrame] = []
         self.readings: dict[tuple[int, datetime], dict[str, Any]] = {}
         self.snapshots: list[SnapshotRecord] = []
+        self.abandoned: list[tuple[list[int], str]] = []
         self.commands: dict[int, list[PendingCommand]] = {}
         self.finished: list[tuple[str, str, dict[str, Any], str]] = []
         self.sent: list[tuple[str, bytes]] = []
@@ -56,6 +57,12 @@ class MemorySink(Sink):
 
     async def store_snapshot(self, snapshot: SnapshotRecord) -> None:
         self.snapshots.append(snapshot)
+
+    async def mark_abandoned(self, frame_ids: list[int], reason: str) -> None:
+        self.abandoned.append((frame_ids, reason))
+        for frame_id in frame_ids:
+            frame = self.frames[frame_id - 1]
+            frame.outcome, frame.error = "rejected", reason
 
     def pending_commands(self, terminal_id: int) -> list[PendingCommand]:
         return self.commands.get(terminal_id, [])

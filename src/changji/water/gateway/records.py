@@ -64,7 +64,12 @@ class PendingCommand:
 
 @dataclass(frozen=True, slots=True)
 class StoreResult:
-    """What the sink committed for one inbound frame."""
+    """What the sink committed for one inbound frame.
+
+    ``rejected`` says why a frame the database refused was archived as rejected instead (its
+    reading is not stored, so the frame must not be acknowledged).
+    """
 
     frame_id: int
     stored_reading: bool
+    rejected: str = ""

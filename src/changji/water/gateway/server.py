@@ -1,4 +1,9 @@
-"""The gateway's TCP server: one port for both protocol families, one task per connection."""
+"""The gateway's TCP server: one port for both protocol families, one task per connection.
+
+The server holds what its connections share: the connection cap (``max_connections``), the idle
+reaper (which also expires incomplete multi-packet messages) and the memory budget of every
+connection's incomplete multi-packet messages (``multipacket_total_bytes``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,8 @@ import logging
 import signal
 from collections.abc import Coroutine
 from typing import Any
+
+from changji.water.protocols.reassembly import MemoryBudget
 
 from .config import GatewayConfig
 from .session import Metrics, TerminalSession
@@ -22,6 +29,7 @@ class GatewayServer:
         self.sink = sink
         self.config = config
         self.metrics = Metrics()
+        self.multipacket_budget = MemoryBudget(config.multipacket_total_bytes)
         self._server: asyncio.Server | None = None
         self._sessions: set[asyncio.Task[None]] = set()
         self._live: set[TerminalSession] = set()
@@ -44,14 +52,17 @@ class GatewayServer:
         log.info("gateway listening on %s:%d", self.config.host, self.port)
 
     async def _reap_idle(self) -> None:
-        """Close connections silent past the idle timeout (one timer for all, not one per read)."""
-        period = max(0.05, min(self.config.idle_timeout_s / 4, 30.0))
+        """Close connections silent past the idle timeout and expire their idle multi-packet messages
+        (one timer for all, not one per read)."""
+        shortest = min(self.config.idle_timeout_s, self.config.multipacket_max_idle_s)
+        period = max(0.05, min(shortest / 4, 30.0))
         loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(period)
             now = loop.time()
             for session in list(self._live):
-                session.close_if_idle(now)
+                if not session.close_if_idle(now):
+                    session.expire_messages(now)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.metrics.connections_open >= self.config.max_connections:
@@ -63,7 +74,7 @@ class GatewayServer:
         task = asyncio.current_task()
         if task is not None:
             self._sessions.add(task)
-        session = TerminalSession(reader, writer, self.sink, self.config, self.metrics)
+        session = TerminalSession(reader, writer, self.sink, self.config, self.metrics, self.multipacket_budget)
         self._live.add(session)
         try:
             await session.run()

@@ -1,10 +1,16 @@
 """One terminal connection: framing, decoding, acknowledgement after commit, commands.
 
-The rules of a session (issue 3):
+The rules of a session (issues 3 and 12):
 
-* a frame is acknowledged only after the sink has committed it (and its reading);
+* a frame is acknowledged only after the sink has committed it (and its reading); a frame the
+  database refused (archived as rejected) is not acknowledged;
 * a bad frame (CRC, undecodable) is logged, counted and archived, and the connection survives;
-* a peer that sends only garbage, floods frames, or stays silent past the idle timeout is cut off;
+  so does any error after decoding (a time label out of range in ``to_reading``, a multi-packet
+  limit, a failing ack): the frame is archived with its outcome and the error, and not answered;
+* a peer that floods frames, whose garbage outweighs its valid frames (``guard``), or that stays
+  silent past the idle timeout is cut off;
+* incomplete multi-packet messages are capped per connection and in total and expire; the
+  archived packets of an abandoned message are marked rejected with the reason, once;
 * frames of unregistered terminals are archived as quarantined and never acknowledged;
 * after each uplink, the terminal's oldest open command is delivered (dial-in terminals listen
   right after they report), and a matching answer confirms or fails it.
@@ -14,25 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import deque
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from changji.water.models.frames import FrameOutcome
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.errors import ProtocolError
-from changji.water.protocols.framing import SL651, Framer, RawFrame, Rejected
+from changji.water.protocols.framing import Framer, RawFrame, Rejected
+from changji.water.protocols.reassembly import MemoryBudget
 
 from . import commands
 from .config import GatewayConfig
-from .records import InboundFrame, SnapshotRecord, TerminalInfo
+from .guard import TrafficGuard
+from .records import InboundFrame, TerminalInfo
 from .sink import Sink, SinkUnavailable
+from .uplinks import Archived, UplinkHandling
 
 log = logging.getLogger("changji.gateway")
-
-_SZY206_IMAGE_AFNS = (0x61, 0x83)
-
 
 @dataclass
 class Metrics:
@@ -49,10 +54,13 @@ class Metrics:
     garbage_bytes: int = 0
     cut_off: int = 0
     not_acked_sink_down: int = 0
+    not_storable: int = 0
+    failed_after_decode: int = 0
+    messages_abandoned: int = 0
     commands_sent: int = 0
 
 
-class TerminalSession:
+class TerminalSession(UplinkHandling):
     """Serve one TCP connection until the peer leaves or is cut off."""
 
     def __init__(
@@ -62,6 +70,7 @@ class TerminalSession:
         sink: Sink,
         config: GatewayConfig,
         metrics: Metrics,
+        budget: MemoryBudget | None = None,
     ) -> None:
         self.reader = reader
         self.writer = writer
@@ -73,14 +82,17 @@ class TerminalSession:
         self.framer = Framer(config.max_frame_bytes)
         self.terminal: TerminalInfo | None = None
         self.centre = 0
-        self.valid_frames = 0
-        self.garbage_bytes = 0
-        self.recent: deque[float] = deque()
-        self.sl651_parts = sl651.Sl651Reassembler()
-        self.szy206_parts = szy206.Szy206Reassembler()
+        self.multipacket = False  # set once a multi-packet frame arrives: only then is there any to expire
+        self.last_activity = asyncio.get_running_loop().time()
+        self.guard = TrafficGuard(config, self.last_activity)
+        self.sl651_parts = sl651.Sl651Reassembler(
+            max_bytes=config.multipacket_max_bytes, max_idle_s=config.multipacket_max_idle_s, budget=budget
+        )
+        self.szy206_parts = szy206.Szy206Reassembler(
+            max_bytes=config.multipacket_max_bytes, max_idle_s=config.multipacket_max_idle_s, budget=budget
+        )
         self._background: set[asyncio.Task[Any]] = set()
         self.close_reason = ""
-        self.last_activity = asyncio.get_running_loop().time()
 
     def close_if_idle(self, now: float) -> bool:
         """Close the connection when the peer has been silent past the idle timeout (server reaper)."""
@@ -105,6 +117,9 @@ class TerminalSession:
         finally:
             for item in self.framer.flush():
                 self._count_rejected(item)
+            self.sl651_parts.close()
+            self.szy206_parts.close()
+            self._report_abandoned()
             if self._background:
                 await asyncio.gather(*self._background, return_exceptions=True)
             self.writer.close()
@@ -112,24 +127,32 @@ class TerminalSession:
 
     async def _process(self, items: list[RawFrame | Rejected]) -> None:
         frames: list[RawFrame] = []
+        bad_crc: list[Rejected] = []
+        valid_bytes = garbage_bytes = 0
         for item in items:
-            if isinstance(item, Rejected):
-                self._count_rejected(item)
-                if item.reason.startswith(("sl651 CRC", "szy206 CRC")):
-                    self._archive(InboundFrame(self._now(), self.peer, "", item.data, FrameOutcome.REJECTED,
-                                               error=item.reason))
+            if isinstance(item, RawFrame):
+                frames.append(item)
+                valid_bytes += len(item.data)
                 continue
-            frames.append(item)
-        self.valid_frames += len(frames)
+            self._count_rejected(item)
+            garbage_bytes += len(item.data)
+            if _crc_failed(item):
+                bad_crc.append(item)
         self.metrics.frames += len(frames)
-        if self._flooding(len(frames)):
-            self._cut_off(f"flood: more than {self.config.max_frames_per_s:g} frames/s")
+        now = asyncio.get_running_loop().time()
+        verdict = self.guard.observe(now, len(frames) + len(bad_crc), valid_bytes, garbage_bytes)
+        if verdict:
+            self._cut_off(verdict)
             return
-        if self.garbage_bytes >= self.config.garbage_limit_bytes and not self.valid_frames:
-            self._cut_off(f"{self.garbage_bytes} bytes of garbage and no valid frame")
-            return
-        if not frames:
-            return
+        for item in bad_crc:
+            self._archive(InboundFrame(self._now(), self.peer, "", item.data, FrameOutcome.REJECTED, error=item.reason))
+        if frames:
+            await self._answer(frames)
+        if self.multipacket:
+            self.expire_messages(now)
+
+    async def _answer(self, frames: list[RawFrame]) -> None:
+        """Handle the frames of one read, send their acks, then deliver a waiting command."""
         if len(frames) == 1:  # the usual case: no task per frame
             try:
                 replies: list[Any] = [await self._handle(frames[0])]
@@ -145,24 +168,41 @@ class TerminalSession:
             elif reply and self._send(reply):
                 self.metrics.acked += 1
         await self._drain()
-        if self.terminal is not None:
-            await self._deliver_commands()
+        if self.terminal is not None and not self.close_reason:
+            try:
+                await self._deliver_commands()
+            except Exception as exc:  # the command stays queued; the connection lives on
+                log.warning("%s: command delivery failed: %r", self.peer, exc)
+
+    def expire_messages(self, now: float) -> None:
+        """Abandon incomplete multi-packet messages idle for too long (also called by the server)."""
+        self.sl651_parts.expire(now)
+        self.szy206_parts.expire(now)
+        self._report_abandoned()
+
+    def _report_abandoned(self) -> None:
+        """Count and log abandoned messages; mark their archived packets rejected with the reason."""
+        for parts in (self.sl651_parts, self.szy206_parts):
+            for gone in parts.take_abandoned():
+                self.metrics.messages_abandoned += 1
+                reason = f"multi-packet message abandoned with {gone.packets} of {gone.total} packets: {gone.reason}"
+                log.info("%s: %s %s %s", self.peer, gone.key[0], f"{gone.key[1]:02X}", reason)
+                tags = [tag for tag in gone.tags if isinstance(tag, Archived)]
+                if tags:
+                    self._background_task(self._mark_abandoned(tags, reason))
+
+    async def _mark_abandoned(self, tags: list[Archived], reason: str) -> None:
+        ids = [frame_id for frame_id in await asyncio.gather(*(tag.frame_id for tag in tags)) if frame_id]
+        if ids:
+            await self.sink.mark_abandoned(ids, reason)
 
     def _count_rejected(self, item: Rejected) -> None:
-        if item.reason.startswith(("sl651 CRC", "szy206 CRC")):
+        if _crc_failed(item):
             self.metrics.rejected += 1
             log.warning("%s: %s: %s", self.peer, item.reason, item.data[:64].hex().upper())
         else:
-            self.garbage_bytes += len(item.data)
             self.metrics.garbage_bytes += len(item.data)
             log.info("%s: %s", self.peer, item.reason)
-
-    def _flooding(self, count: int) -> bool:
-        now = asyncio.get_running_loop().time()
-        self.recent.extend([now] * count)
-        while self.recent and now - self.recent[0] > 10.0:
-            self.recent.popleft()
-        return len(self.recent) > self.config.max_frames_per_s * 10
 
     def _cut_off(self, reason: str) -> None:
         self.close_reason = f"cut off: {reason}"
@@ -185,20 +225,19 @@ class TerminalSession:
         except TimeoutError:
             self._cut_off("peer does not read (write timeout)")
 
-    @staticmethod
-    def _now() -> datetime:
-        return datetime.now(UTC)
-
     def _archive(self, inbound: InboundFrame) -> None:
         """Archive a frame that is not acknowledged, without holding up the connection."""
-        task = asyncio.ensure_future(self.sink.store(inbound))
+        self._background_task(self.sink.store(inbound))
+
+    def _background_task(self, work: Any) -> None:
+        task = asyncio.ensure_future(work)
         self._background.add(task)
         task.add_done_callback(self._archived)
 
     def _archived(self, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.warning("%s: could not archive a frame: %s", self.peer, task.exception())
+            log.warning("%s: background database work failed: %s", self.peer, task.exception())
 
     async def _identify(self, protocol: str, address: str) -> TerminalInfo | None:
         if self.terminal is not None and self.terminal.address == address and self.terminal.protocol == protocol:
@@ -211,140 +250,22 @@ class TerminalSession:
             self.terminal = info
         return info
 
-    async def _handle(self, raw: RawFrame) -> bytes | None:
-        received_at = self._now()
-        if raw.protocol == SL651:
-            return await self._handle_sl651(raw.data, received_at)
-        return await self._handle_szy206(raw.data, received_at)
-
-    def _undecodable(self, protocol: str, data: bytes, received_at: datetime, exc: ProtocolError) -> None:
-        self.metrics.undecodable += 1
-        log.warning("%s: undecodable %s frame: %s: %s", self.peer, protocol, exc.message, data[:64].hex().upper())
-        self._archive(InboundFrame(received_at, self.peer, protocol, data, FrameOutcome.UNDECODABLE,
-                                   error=exc.message))
-
-    async def _quarantine(self, inbound: InboundFrame) -> None:
-        self.metrics.quarantined += 1
-        inbound.outcome = FrameOutcome.QUARANTINED
-        log.info("%s: frame from unregistered %s terminal %s quarantined", self.peer, inbound.protocol,
-                 inbound.address)
-        self._archive(inbound)
-
-    # -- SL651 -------------------------------------------------------------------------------------
-
-    async def _handle_sl651(self, data: bytes, received_at: datetime) -> bytes | None:
-        options = self.config.sl651
-        try:
-            frame = sl651.decode_sl651(data)
-        except ProtocolError as exc:
-            self._undecodable(SL651, data, received_at, exc)
-            return None
-        inbound = InboundFrame(received_at, self.peer, SL651, data, FrameOutcome.NO_DATA,
-                               address=frame.station, function=f"{frame.function:02X}")
-        if frame.direction != "up":
-            inbound.error = "downlink frame sent by a terminal"
-            self._archive(inbound)
-            return None
-        terminal = await self._identify(SL651, frame.station)
-        if terminal is None:
-            await self._quarantine(inbound)
-            return None
-        inbound.terminal_id = terminal.id
-        self.centre = frame.centre
-        self._check_answers(SL651, frame, received_at)
-        if frame.packet_total is not None:
-            return await self._sl651_packet(frame, inbound, received_at)
-        reading = sl651.to_reading(frame, options)
-        if reading is None:
-            if frame.function == 0x2F:  # link keep-alive: M1, never answered
-                self._archive(inbound)
-                return None
-        else:
-            self._as_reading(inbound, reading, reading.observed_at or frame.sent_at or received_at)
-        await self.sink.store(inbound)
-        return sl651.build_ack(frame, received_at, options)
-
-    async def _sl651_packet(self, frame: Any, inbound: InboundFrame, received_at: datetime) -> bytes | None:
-        message = self.sl651_parts.feed(frame)
-        await self.sink.store(inbound)
-        if message is None:
-            return None
-        if message.picture:
-            observed = message.first.observed_at or message.first.sent_at or received_at
-            await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
-                                                          message.picture))
-        return sl651.build_message_ack(message, received_at, self.config.sl651)
-
-    # -- SZY206 ------------------------------------------------------------------------------------
-
-    async def _handle_szy206(self, data: bytes, received_at: datetime) -> bytes | None:
-        options = self.config.szy206
-        try:
-            frame = szy206.decode_szy206(data, options)
-        except ProtocolError as exc:
-            self._undecodable("szy206", data, received_at, exc)
-            return None
-        inbound = InboundFrame(received_at, self.peer, "szy206", data, FrameOutcome.NO_DATA,
-                               address=frame.address, function=f"{frame.afn:02X}")
-        if frame.direction != "up":
-            inbound.error = "downlink frame sent by a terminal"
-            self._archive(inbound)
-            return None
-        terminal = await self._identify("szy206", frame.address)
-        if terminal is None:
-            await self._quarantine(inbound)
-            return None
-        inbound.terminal_id = terminal.id
-        if frame.link is not None:  # AFN 02 link check: echo at once, archive alongside
-            self._archive(inbound)
-            return szy206.build_ack(frame, received_at, options)
-        self._check_answers("szy206", frame, received_at)
-        if frame.div and frame.afn in _SZY206_IMAGE_AFNS:
-            return await self._szy206_picture(frame, inbound, received_at)
-        reading = szy206.to_reading(frame, received_at, options)
-        if reading is not None:
-            observed_at = reading.observed_at or received_at
-            self._as_reading(inbound, reading, observed_at)
-            label = frame.time_label
-            policy = self.config.time_label_delay
-            if label is not None and policy != "ignore" and label.is_late(received_at):
-                inbound.error = f"older than the allowed delay of {label.delay_minutes} min"
-                if policy == "reject":
-                    inbound.outcome = FrameOutcome.LATE
-        await self.sink.store(inbound)
-        return szy206.build_ack(frame, received_at, options)
-
-    async def _szy206_picture(self, frame: Any, inbound: InboundFrame, received_at: datetime) -> bytes | None:
-        message = self.szy206_parts.feed(frame)
-        await self.sink.store(inbound)
-        if message is not None and message.picture:
-            label = message.first.time_label
-            observed = label.resolve(received_at) if label is not None else received_at
-            await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
-                                                          message.picture))
-        return szy206.build_ack(frame, received_at, self.config.szy206)
-
-    # -- shared ------------------------------------------------------------------------------------
-
-    def _as_reading(self, inbound: InboundFrame, reading: Any, observed_at: datetime) -> None:
-        inbound.reading = reading
-        inbound.observed_at = observed_at
-        inbound.outcome = FrameOutcome.STORED
-        if observed_at - inbound.received_at > timedelta(seconds=self.config.future_tolerance_s):
-            inbound.future_dated = True
-            inbound.error = "observation time is ahead of the receipt time"
+    # -- commands ----------------------------------------------------------------------------------
 
     def _check_answers(self, protocol: str, frame: Any, received_at: datetime) -> None:
+        """Confirm or fail the command this frame answers (a failure here never stops the frame)."""
         assert self.terminal is not None
         for command in self.sink.pending_commands(self.terminal.id):
             if command.last_sent_at is None:
                 continue
-            outcome = commands.answer_outcome(command, protocol, frame)
+            try:
+                outcome = commands.answer_outcome(command, protocol, frame)
+            except Exception:
+                log.exception("%s: could not match an answer to command %s", self.peer, command.id)
+                continue
             if outcome is not None:
                 state, answer = outcome
-                task = asyncio.ensure_future(self.sink.command_finished(command, state, received_at, answer))
-                self._background.add(task)
-                task.add_done_callback(self._archived)
+                self._background_task(self.sink.command_finished(command, state, received_at, answer))
                 return
 
     async def _deliver_commands(self) -> None:
@@ -374,3 +295,8 @@ class TerminalSession:
         await self.sink.command_sent(command, now, frame)
         log.info("%s: sent %s to %s (attempt %d)", self.peer, command.kind, self.terminal.address,
                  command.attempts + 1)
+
+
+def _crc_failed(item: Rejected) -> bool:
+    """Return whether the framer rejected a whole frame for its CRC (archived), not stray bytes."""
+    return item.reason.startswith(("sl651 CRC", "szy206 CRC"))

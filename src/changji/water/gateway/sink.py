@@ -7,7 +7,9 @@ durable. Throughput comes from committing many frames per transaction, not from 
 
 All database work runs on one dedicated thread with its own connection, so the event loop never
 blocks on I/O and transactions never interleave. When the database fails, every waiting ``store``
-raises and nothing is acknowledged; the next batch reconnects.
+raises and nothing is acknowledged; the next batch reconnects. When the database answers but
+refuses a row, only that frame's ``store`` reports it (``StoreResult.rejected``, or
+``SinkUnavailable`` if it could not even be archived): the rest of its batch commits.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ class Sink:
     async def store_snapshot(self, snapshot: SnapshotRecord) -> None:
         """Store a reassembled picture durably."""
         raise NotImplementedError("subclasses of Sink must implement store_snapshot()")
+
+    async def mark_abandoned(self, frame_ids: list[int], reason: str) -> None:
+        """Record on archived packets that their multi-packet message was abandoned, and why."""
+        raise NotImplementedError("subclasses of Sink must implement mark_abandoned()")
 
     def pending_commands(self, terminal_id: int) -> list[PendingCommand]:
         """Return the open commands of a terminal (from a cache; must not block)."""
@@ -145,7 +151,9 @@ class DatabaseSink(Sink):
 
         started = time.perf_counter()
         try:
-            results: Sequence[StoreResult] = await self._db(storage.commit_frames, [item for item, _ in batch])
+            results: Sequence[StoreResult | None] = await self._db(
+                storage.commit_frames, [item for item, _ in batch]
+            )
         except Exception as exc:  # the database is down or refused the batch: ack nothing
             self.failures += 1
             log.error("commit of %d frame(s) failed, none acknowledged: %s", len(batch), exc)
@@ -158,7 +166,11 @@ class DatabaseSink(Sink):
         self.batches += 1
         self.committed += len(batch)
         for (_, future), result in zip(batch, results, strict=True):
-            if not future.done():
+            if future.done():
+                continue
+            if result is None:
+                future.set_exception(SinkUnavailable("the database refused to archive this frame"))
+            else:
                 future.set_result(result)
         log.debug("committed %d frame(s) in %.1f ms", len(batch), (time.perf_counter() - started) * 1e3)
 
@@ -194,6 +206,11 @@ class DatabaseSink(Sink):
         from . import storage
 
         await self._db(storage.store_snapshot, snapshot)
+
+    async def mark_abandoned(self, frame_ids: list[int], reason: str) -> None:
+        from . import storage
+
+        await self._db(storage.mark_abandoned, frame_ids, reason)
 
     def pending_commands(self, terminal_id: int) -> list[PendingCommand]:
         return self._commands.get(terminal_id, [])

@@ -5,12 +5,17 @@ in one transaction. Readings are keyed by (terminal, observation time); a value 
 leaves empty keeps what an earlier frame of the same report said (SZY206 sends flow and energy as
 separate parameter classes with one time label), so frames merge in any order and retransmissions
 change nothing.
+
+One frame must never fail the batch of other terminals. Every text and JSON value is made
+storable first (``storable``); if a batch still fails while the database answers, it is stored
+again frame by frame, each in a savepoint, and a frame that cannot be stored is archived as
+rejected with the reason (its terminal is not acknowledged; the others are).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 import os
 from collections.abc import Iterable
 from dataclasses import replace
@@ -24,11 +29,22 @@ from django.utils import timezone
 
 from changji.core import audit
 from changji.core.models import Region
-from changji.water.models import Command, CommandState, FrameOutcome, QuarantinedTerminal, Snapshot, Terminal
+from changji.water.models import (
+    Command,
+    CommandState,
+    Frame,
+    FrameOutcome,
+    QuarantinedTerminal,
+    Snapshot,
+    Terminal,
+)
 from changji.water.protocols.reading import CANONICAL_FIELDS
 from changji.water.registry import region_for_address
 
 from .records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
+from .storable import storable_json, storable_json_text, storable_number, storable_text
+
+log = logging.getLogger("changji.gateway.sink")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _READING_COLUMNS = (
@@ -60,6 +76,7 @@ def register_terminal(protocol: str, address: str, peer: str) -> TerminalInfo:
         code=getattr(settings, "CHANGJI_ROOT_REGION", "652300")
     )
     with transaction.atomic():
+        address, peer = storable_text(address, 10), storable_text(peer, 64)
         terminal, created = Terminal.objects.get_or_create(
             protocol=protocol, address=address,
             defaults={"region": region, "last_peer": peer, "batch": "auto-registered"},
@@ -70,23 +87,94 @@ def register_terminal(protocol: str, address: str, peer: str) -> TerminalInfo:
     return TerminalInfo(terminal.id, protocol, address, terminal.password, terminal.report_interval_s)
 
 
-def commit_frames(items: list[InboundFrame]) -> list[StoreResult]:
-    """Archive ``items`` and store their readings in one transaction; return one result per item."""
+def commit_frames(items: list[InboundFrame]) -> list[StoreResult | None]:
+    """Archive ``items`` and store their readings in one transaction; return one result per item.
+
+    When the batch fails while the database still answers, the items are stored one by one
+    (``_commit_one_by_one``): a result then says ``rejected`` for a frame archived as not
+    storable, or is None for one that could not even be archived. When the database does not
+    answer, the exception propagates and nothing is acknowledged.
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            frame_ids = _reserve_frame_ids(cursor, len(items))
+            _insert(cursor, items, frame_ids)
+            _touch_terminals(cursor, items, connection.vendor == "sqlite")
+    except Exception as exc:
+        if not _database_answers():
+            raise
+        log.warning("a batch of %d frame(s) failed (%s: %s); storing them one by one",
+                    len(items), type(exc).__name__, exc)
+        return _commit_one_by_one(items)
+    return [_result(item, fid) for item, fid in zip(items, frame_ids, strict=True)]
+
+
+def _result(item: InboundFrame, frame_id: int) -> StoreResult:
+    return StoreResult(frame_id, item.reading is not None and item.outcome == FrameOutcome.STORED)
+
+
+def _insert(cursor: Any, items: list[InboundFrame], frame_ids: list[int]) -> None:
+    """Archive the frames, upsert their (merged) readings and the quarantine list."""
+    sqlite = connection.vendor == "sqlite"
+    cursor.executemany(
+        _FRAME_INSERT, [_frame_row(item, fid, sqlite) for item, fid in zip(items, frame_ids, strict=True)]
+    )
+    readings = _merge_readings(items, frame_ids)
+    if readings:
+        _upsert_readings(cursor, readings.values(), sqlite)
+    _upsert_quarantine(items)
+
+
+def _database_answers() -> bool:
+    """Return whether the database still answers a query (a refused row, not a lost database)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() is not None
+    except Exception:
+        return False
+
+
+def _commit_one_by_one(items: list[InboundFrame]) -> list[StoreResult | None]:
+    """Store each item in its own savepoint of one transaction; reject those the database refuses.
+
+    Foreign keys are checked per statement (PostgreSQL) and terminals are looked up first (SQLite
+    checks them only at commit), so a frame of a terminal deleted since it was cached fails alone.
+    """
+    sqlite = connection.vendor == "sqlite"
+    results: list[StoreResult | None] = []
     with transaction.atomic(), connection.cursor() as cursor:
+        if not sqlite:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         frame_ids = _reserve_frame_ids(cursor, len(items))
-        sqlite = connection.vendor == "sqlite"
-        cursor.executemany(
-            _FRAME_INSERT, [_frame_row(item, fid, sqlite) for item, fid in zip(items, frame_ids, strict=True)]
-        )
-        readings = _merge_readings(items, frame_ids)
-        if readings:
-            _upsert_readings(cursor, readings.values(), sqlite)
-        _touch_terminals(cursor, items, sqlite)
-        _upsert_quarantine(items)
-    return [
-        StoreResult(fid, item.reading is not None and item.outcome == FrameOutcome.STORED)
-        for item, fid in zip(items, frame_ids, strict=True)
-    ]
+        ids = {item.terminal_id for item in items if item.terminal_id is not None}
+        known = set(Terminal.objects.filter(id__in=ids).values_list("id", flat=True))
+        for item, frame_id in zip(items, frame_ids, strict=True):
+            results.append(_store_alone(cursor, item, frame_id, known))
+        stored = [item for item, result in zip(items, results, strict=True) if result and not result.rejected]
+        _touch_terminals(cursor, stored, sqlite)
+    return results
+
+
+def _store_alone(cursor: Any, item: InboundFrame, frame_id: int, known: set[int]) -> StoreResult | None:
+    try:
+        if item.terminal_id is not None and item.terminal_id not in known:
+            raise LookupError(f"terminal {item.terminal_id} is not registered any more")
+        with transaction.atomic():
+            _insert(cursor, [item], [frame_id])
+        return _result(item, frame_id)
+    except Exception as exc:
+        reason = f"not storable: {type(exc).__name__}: {exc}"
+        log.error("frame from %s (%s %s) %s", item.peer, item.protocol, item.address, reason)
+    rejected = replace(item, outcome=FrameOutcome.REJECTED, error=reason, reading=None, observed_at=None,
+                       terminal_id=item.terminal_id if item.terminal_id in known else None)
+    try:
+        with transaction.atomic():
+            _insert(cursor, [rejected], [frame_id])
+    except Exception:
+        log.exception("frame from %s could not be archived either", item.peer)
+        return None
+    return StoreResult(frame_id, False, rejected=reason)
 
 
 _FRAME_INSERT = (
@@ -126,8 +214,10 @@ def _db_time(moment: datetime | None, sqlite: bool) -> Any:
 
 def _frame_row(item: InboundFrame, frame_id: int, sqlite: bool) -> tuple[Any, ...]:
     return (
-        frame_id, _db_time(item.received_at, sqlite), item.peer[:64], item.protocol, item.address,
-        item.terminal_id, item.function, _db_time(item.observed_at, sqlite), item.raw, item.outcome, item.error[:255],
+        frame_id, _db_time(item.received_at, sqlite), storable_text(item.peer, 64), storable_text(item.protocol, 8),
+        storable_text(item.address, 10), item.terminal_id, storable_text(item.function, 4),
+        _db_time(item.observed_at, sqlite), bytes(item.raw), storable_text(item.outcome, 16),
+        storable_text(item.error, 255),
     )
 
 
@@ -146,7 +236,7 @@ def _merge_readings(items: list[InboundFrame], frame_ids: list[int]) -> dict[tup
                 **dict.fromkeys(CANONICAL_FIELDS), "future_dated": False, "native": {},
             }
         for name in CANONICAL_FIELDS:
-            value = getattr(reading, name)
+            value = storable_number(getattr(reading, name))
             if value is not None:
                 row[name] = value
         row["future_dated"] = row["future_dated"] or item.future_dated
@@ -180,7 +270,7 @@ def _upsert_readings(cursor: Any, rows: Iterable[dict[str, Any]], sqlite: bool) 
         values = [row[name] for name in _READING_COLUMNS]
         values[1] = _db_time(row["observed_at"], sqlite)
         values[2] = _db_time(row["received_at"], sqlite)
-        values[-2] = json.dumps(row["native"], ensure_ascii=False, default=str)
+        values[-2] = storable_json_text(row["native"])
         params.append(values)
     cursor.executemany(_upsert_sql(), params)
 
@@ -195,7 +285,7 @@ def _touch_terminals(cursor: Any, items: list[InboundFrame], sqlite: bool) -> No
     for item in items:
         tid = item.terminal_id
         if tid is not None and item.received_at - _touched.get(tid, _EPOCH) >= TOUCH_EVERY:
-            seen[tid] = (item.received_at, item.peer[:64])
+            seen[tid] = (item.received_at, storable_text(item.peer, 64))
     if not seen:
         return
     cursor.executemany(
@@ -209,15 +299,22 @@ def _upsert_quarantine(items: list[InboundFrame]) -> None:
     for item in items:
         if item.outcome != FrameOutcome.QUARANTINED or not item.address:
             continue
-        updated = QuarantinedTerminal.objects.filter(protocol=item.protocol, address=item.address).update(
-            last_seen_at=item.received_at, last_peer=item.peer[:64], frame_count=F("frame_count") + 1
+        protocol, address = storable_text(item.protocol, 8), storable_text(item.address, 10)
+        peer = storable_text(item.peer, 64)
+        updated = QuarantinedTerminal.objects.filter(protocol=protocol, address=address).update(
+            last_seen_at=item.received_at, last_peer=peer, frame_count=F("frame_count") + 1
         )
         if not updated:
             QuarantinedTerminal.objects.create(
-                protocol=item.protocol, address=item.address, first_seen_at=item.received_at,
-                last_seen_at=item.received_at, last_peer=item.peer[:64], frame_count=1,
-                region=region_for_address(item.address),
+                protocol=protocol, address=address, first_seen_at=item.received_at,
+                last_seen_at=item.received_at, last_peer=peer, frame_count=1,
+                region=region_for_address(address),
             )
+
+
+def mark_abandoned(frame_ids: list[int], reason: str) -> None:
+    """Record on archived packets that their multi-packet message was abandoned, and why."""
+    Frame.objects.filter(id__in=frame_ids).update(outcome=FrameOutcome.REJECTED, error=storable_text(reason, 255))
 
 
 def store_snapshot(record: SnapshotRecord) -> None:
@@ -273,6 +370,7 @@ def mark_command_sent(command_id: str, at: datetime, frame: bytes) -> None:
 
 def finish_command(command_id: str, state: str, at: datetime, answer: dict[str, Any], error: str = "") -> None:
     """End a command (confirmed, failed or expired) and audit the terminal's answer."""
+    answer, error = storable_json(answer), storable_text(error)
     with transaction.atomic():
         Command.objects.filter(pk=command_id).update(state=state, finished_at=at, answer=answer, error=error[:255])
         command = Command.objects.select_related("terminal__region").get(pk=command_id)

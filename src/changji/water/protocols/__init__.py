@@ -4,9 +4,10 @@ Pure Python with no Django import, so the gateway, the ``decode`` command and an
 use them alone. The modules:
 
 * ``crc``, ``bcd``        check codes and packed BCD shared by both families
-* ``framing``             a stream framer for both families on one byte stream
+* ``framing``             a stream framer for both families on one byte stream, linear in its input
 * ``sl651``               SL651-2014 HEX/BCD and ASCII frames (``sl651_*`` hold the parts)
 * ``szy206``              SZY206-2016 / SL/T 427-2021 frames (``szy206_*`` hold the parts)
+* ``reassembly``          memory caps and expiry shared by the multi-packet reassemblers
 * ``reading``             the canonical reading in platform units
 * ``inspection``          one frame described as plain data (the ``changji decode`` contract)
 * ``errors``              the codec error hierarchy

@@ -45,7 +45,15 @@ def crc16_modbus(data: bytes | bytearray | memoryview) -> int:
 
 def crc8_e5(data: bytes | bytearray | memoryview) -> int:
     """Return the SZY206 CRC-8 (polynomial 0xE5) of ``data``."""
-    crc = 0
+    return crc8_e5_update(0, data)
+
+
+def crc8_e5_update(crc: int, data: bytes | bytearray | memoryview) -> int:
+    """Return the CRC-8 state after folding ``data`` into state ``crc`` (a running check code).
+
+    ``crc8_e5_update(crc8_e5(a), b) == crc8_e5(a + b)``: a scan can carry the state forward
+    instead of recomputing the check code of a growing prefix.
+    """
     table = _CRC8_TABLE
     for byte in data:
         crc = table[crc ^ byte]

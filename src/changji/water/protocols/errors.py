@@ -7,6 +7,7 @@ Every failure of a codec is one of these; callers (the gateway, the ``decode`` c
     ├── FramingError        the bytes do not form a frame (start, length, end character)
     │   └── ChecksumError   a whole frame whose CRC does not match (expected and found)
     ├── DecodeError         a well-framed frame whose body cannot be read
+    │   └── LimitError      a readable message beyond a receiver limit (multi-packet size, memory)
     └── EncodeError         field values that cannot be put on the wire
 """
 
@@ -42,6 +43,10 @@ class ChecksumError(FramingError):
 
 class DecodeError(ProtocolError):
     """A well-framed frame whose content cannot be decoded."""
+
+
+class LimitError(DecodeError):
+    """A readable message refused because it exceeds a receiver limit (packets, bytes, memory)."""
 
 
 class EncodeError(ProtocolError):

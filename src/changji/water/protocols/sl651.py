@@ -4,10 +4,11 @@
   (``SOH``, ``sl651_ascii``), exact inverses of each other.
 * ``build_ack`` / ``build_message_ack``: the centre's acknowledgement (6.3 M2/M3; recipe verified on
   ten real ack frames, notes §1.10).
-* ``to_reading``: the canonical ``Reading`` of a data frame.
+* ``to_reading``: the canonical ``Reading`` of a data frame; ``join_message`` turns a complete M3
+  message into the one frame it would be, so an M3 report gives its reading like a single packet.
 * ``encode_query_*`` and friends: centre -> station commands (6.6.4, serial 0 by default as in the
   Guangdong rule "下行第一帧固定为0000").
-* ``Sl651Reassembler``: M3 multi-packet messages (pictures).
+* ``Sl651Reassembler``: M3 multi-packet messages (reports and pictures), within memory caps.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ from .codes import (
 from .errors import EncodeError, FramingError
 from .reading import Reading
 from .sl651_ascii import decode_ascii, encode_ascii
+from .sl651_ascii import join_packets as _join_ascii
 from .sl651_elements import encode_step, encode_time
 from .sl651_frame import Element, Sl651Frame, Sl651Options, jsonable
 from .sl651_hex import decode_hex, encode_hex
+from .sl651_hex import join_packets as _join_hex
 from .sl651_reassembly import Sl651Message, Sl651Reassembler
 
 __all__ = [
@@ -66,6 +69,7 @@ __all__ = [
     "encode_quota_control",
     "encode_set_clock",
     "encode_sl651",
+    "join_message",
     "to_reading",
 ]
 
@@ -199,6 +203,16 @@ def to_reading(frame: Sl651Frame, options: Sl651Options = _DEFAULT_OPTIONS) -> R
         ac_power_lost=None if bits is None else STATUS_00_AC_POWER_CUT in bits,
         native=jsonable(values),
     )
+
+
+def join_message(message: Sl651Message) -> Sl651Frame:
+    """Return a complete message as one frame: a single packet as it is, an M3 message's packets
+    joined behind packet 1's header (ProtocolError when the joined body does not decode)."""
+    first = message.first
+    if first.start != SYN:
+        return first
+    join = _join_hex if first.encoding == "hex" else _join_ascii
+    return join(first, message.payload)
 
 
 def _number(value: Any) -> float | None:

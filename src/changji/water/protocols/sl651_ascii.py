@@ -24,6 +24,7 @@ Choices where 6.4 is silent (all round-trip byte for byte):
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from .codes import (
     KNOWN_FUNCTIONS,
     RAW_TAIL_FUNCTIONS_UP,
     SOH,
+    STX,
     SYN,
     TYPED_FUNCTIONS,
 )
@@ -48,7 +50,7 @@ from .sl651_elements import (
     scaled_int,
 )
 from .sl651_frame import Element, Sl651Frame, make_time
-from .sl651_hex import MAX_LENGTH, BodyFields, check_end, check_header, check_start
+from .sl651_hex import BODY_NAMES, MAX_LENGTH, BodyFields, check_end, check_header, check_start
 
 MIN_FRAME = 29  #: 24-character header with STX, end character and 4 CRC characters
 _UPPER_HEX = frozenset(b"0123456789ABCDEF")
@@ -114,6 +116,13 @@ def decode_ascii(frame: bytes) -> Sl651Frame:
         seq,
         *_body(function, up, body, seq, total, address.decode()),
     )
+
+
+def join_packets(first: Sl651Frame, payload: bytes) -> Sl651Frame:
+    """Return the uplink an M3 message would be in one packet (see ``sl651_hex.join_packets``)."""
+    joined = replace(first, start=STX, packet_total=None, packet_seq=None, payload=payload)
+    fields = _body(first.function, True, _encode_body(joined, True), None, None, first.station)
+    return replace(joined, **dict(zip(BODY_NAMES, fields, strict=True)))
 
 
 def _body(

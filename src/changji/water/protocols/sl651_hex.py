@@ -9,6 +9,7 @@ direction and end character, so a damaged frame reports the most useful error.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from .codes import (
@@ -47,6 +48,9 @@ MAX_LENGTH = 0xFFF  #: 12-bit length field (表20 field 6)
 
 #: The body fields in Sl651Frame order: serial, sent_at, station_type, observed_at, elements,
 #: payload, body_station, payload_guide.
+BODY_NAMES = (
+    "serial", "sent_at", "station_type", "observed_at", "elements", "payload", "body_station", "payload_guide",
+)
 BodyFields = tuple[
     int | None,
     datetime | None,
@@ -108,6 +112,17 @@ def decode_hex(frame: bytes) -> Sl651Frame:
     if result.payload and result.payload_guide is None and seq in (None, 1):
         function_values(result)  # validates function-specific payloads (raises DecodeError)
     return result
+
+
+def join_packets(first: Sl651Frame, payload: bytes) -> Sl651Frame:
+    """Return the uplink an M3 message would be in one packet: ``first``'s header, the whole body.
+
+    Packet 1 stops its element list at the packet boundary (keeping a cut element as payload);
+    decoding packet 1's body followed by every continuation byte gives all the elements.
+    """
+    joined = replace(first, start=STX, packet_total=None, packet_seq=None, payload=payload)
+    fields = _uplink_body(first.function, encode_body(joined, True), None, None, first.station)
+    return replace(joined, **dict(zip(BODY_NAMES, fields, strict=True)))
 
 
 def check_end(end: int, up: bool) -> int:

@@ -1,0 +1,255 @@
+"""What the centre does with one uplink frame: decode, identify, reading, multi-packet, store, answer.
+
+``UplinkHandling`` is the part of ``TerminalSession`` that handles one frame; the session supplies
+the connection (peer, sink, configuration, reassemblers, the terminal) and archives in the
+background. Its rule: everything after a frame was framed and before it is stored is contained
+in ``_handle``. A frame that cannot be decoded, a time label out of range in ``to_reading``, a
+multi-packet limit, an ack that cannot be built, a picture that cannot be saved: the frame is
+archived with its outcome (undecodable or rejected) and the error, it is not answered, and the
+connection serves its next frame. Only ``SinkUnavailable`` passes (nothing could be stored).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from changji.water.models.frames import FrameOutcome
+from changji.water.protocols import sl651, szy206
+from changji.water.protocols.errors import LimitError, ProtocolError
+from changji.water.protocols.framing import SL651, RawFrame
+
+from .config import GatewayConfig
+from .records import InboundFrame, SnapshotRecord, TerminalInfo
+from .sink import Sink, SinkUnavailable
+
+if TYPE_CHECKING:
+    from .session import Metrics
+
+log = logging.getLogger("changji.gateway")
+
+_SZY206_IMAGE_AFNS = (0x61, 0x83)
+
+
+class Archived:
+    """A multi-packet message's packet as a reassembly tag: ``frame_id`` resolves to its archive id.
+
+    Packets of one read are fed before any of them is committed, so a message abandoned at once
+    waits for its packets' ids; every handler settles its tag (None when nothing was archived).
+    """
+
+    __slots__ = ("frame_id",)
+
+    def __init__(self) -> None:
+        self.frame_id: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+
+    def settle(self, frame_id: int | None) -> None:
+        """Resolve the archive id, once."""
+        if not self.frame_id.done():
+            self.frame_id.set_result(frame_id)
+
+
+class UplinkHandling:
+    """Handle uplink frames for a ``TerminalSession`` (which implements the methods below)."""
+
+    peer: str
+    sink: Sink
+    config: GatewayConfig
+    metrics: Metrics
+    centre: int
+    multipacket: bool
+    sl651_parts: sl651.Sl651Reassembler
+    szy206_parts: szy206.Szy206Reassembler
+
+    async def _identify(self, protocol: str, address: str) -> TerminalInfo | None:
+        raise NotImplementedError("the session must implement _identify()")
+
+    def _archive(self, inbound: InboundFrame) -> None:
+        raise NotImplementedError("the session must implement _archive()")
+
+    def _check_answers(self, protocol: str, frame: Any, received_at: datetime) -> None:
+        raise NotImplementedError("the session must implement _check_answers()")
+
+    @staticmethod
+    def _now() -> datetime:
+        return datetime.now(UTC)
+
+    async def _handle(self, raw: RawFrame) -> bytes | None:
+        """Handle one frame; return the answer to send once it is stored, or None.
+
+        Anything that goes wrong after the frame was framed, but before it is stored, is contained
+        here: the frame is archived with the error and not answered, and the connection lives on.
+        Only ``SinkUnavailable`` (nothing could be stored) passes through.
+        """
+        inbound = InboundFrame(self._now(), self.peer, raw.protocol, raw.data, FrameOutcome.NO_DATA)
+        try:
+            if raw.protocol == SL651:
+                return await self._handle_sl651(inbound)
+            return await self._handle_szy206(inbound)
+        except SinkUnavailable:
+            raise
+        except Exception as exc:
+            self._failed(inbound, exc)
+            return None
+
+    def _failed(self, inbound: InboundFrame, exc: Exception) -> None:
+        """Archive a frame whose handling failed after decoding, with why; it is not answered."""
+        if isinstance(exc, ProtocolError) and not isinstance(exc, LimitError):
+            inbound.outcome, inbound.error = FrameOutcome.UNDECODABLE, exc.message
+        else:
+            message = exc.message if isinstance(exc, ProtocolError) else f"{type(exc).__name__}: {exc}"
+            inbound.outcome, inbound.error = FrameOutcome.REJECTED, f"not processed: {message}"
+        if not isinstance(exc, ProtocolError):
+            log.exception("%s: %s frame from %s could not be processed", self.peer, inbound.protocol,
+                          inbound.address or "?")
+        self.metrics.failed_after_decode += 1
+        inbound.reading, inbound.observed_at, inbound.future_dated = None, None, False
+        log.warning("%s: %s frame archived as %s: %s", self.peer, inbound.protocol, inbound.outcome, inbound.error)
+        self._archive(inbound)
+
+    def _undecodable(self, inbound: InboundFrame, exc: ProtocolError) -> None:
+        self.metrics.undecodable += 1
+        log.warning("%s: undecodable %s frame: %s: %s", self.peer, inbound.protocol, exc.message,
+                    inbound.raw[:64].hex().upper())
+        inbound.outcome, inbound.error = FrameOutcome.UNDECODABLE, exc.message
+        self._archive(inbound)
+
+    async def _quarantine(self, inbound: InboundFrame) -> None:
+        self.metrics.quarantined += 1
+        inbound.outcome = FrameOutcome.QUARANTINED
+        log.info("%s: frame from unregistered %s terminal %s quarantined", self.peer, inbound.protocol,
+                 inbound.address)
+        self._archive(inbound)
+
+    async def _store(self, inbound: InboundFrame, tag: Archived | None = None) -> bool:
+        """Store the frame (and its reading); return whether it may be acknowledged."""
+        result = await self.sink.store(inbound)
+        if tag is not None:
+            tag.settle(result.frame_id)
+        if result.rejected:
+            self.metrics.not_storable += 1
+            return False
+        return True
+
+    # -- SL651 -------------------------------------------------------------------------------------
+
+    async def _handle_sl651(self, inbound: InboundFrame) -> bytes | None:
+        options, received_at = self.config.sl651, inbound.received_at
+        try:
+            frame = sl651.decode_sl651(inbound.raw)
+        except ProtocolError as exc:
+            self._undecodable(inbound, exc)
+            return None
+        inbound.address, inbound.function = frame.station, f"{frame.function:02X}"
+        if frame.direction != "up":
+            inbound.error = "downlink frame sent by a terminal"
+            self._archive(inbound)
+            return None
+        terminal = await self._identify(SL651, frame.station)
+        if terminal is None:
+            await self._quarantine(inbound)
+            return None
+        inbound.terminal_id = terminal.id
+        self.centre = frame.centre
+        self._check_answers(SL651, frame, received_at)
+        if frame.packet_total is not None:
+            return await self._sl651_packet(frame, inbound)
+        reading = sl651.to_reading(frame, options)
+        if reading is None:
+            if frame.function == 0x2F:  # link keep-alive: M1, never answered
+                self._archive(inbound)
+                return None
+        else:
+            self._as_reading(inbound, reading, reading.observed_at or frame.sent_at or received_at)
+        ack = sl651.build_ack(frame, received_at, options)
+        return ack if await self._store(inbound) else None
+
+    async def _sl651_packet(self, frame: Any, inbound: InboundFrame) -> bytes | None:
+        """Collect an M3 packet; the completing one carries the message's reading or picture."""
+        tag, self.multipacket = Archived(), True
+        try:
+            message = self.sl651_parts.feed(frame, asyncio.get_running_loop().time(), tag)
+            if message is None:
+                await self._store(inbound, tag)
+                return None
+        finally:
+            tag.settle(None)
+        received_at, options = inbound.received_at, self.config.sl651
+        first = message.first
+        if message.picture:
+            observed = first.observed_at or first.sent_at or received_at
+            await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
+                                                          message.picture))
+        else:
+            reading = sl651.to_reading(sl651.join_message(message), options)
+            if reading is not None:
+                self._as_reading(inbound, reading, reading.observed_at or first.sent_at or received_at)
+        ack = sl651.build_message_ack(message, received_at, options)
+        return ack if await self._store(inbound) else None
+
+    # -- SZY206 ------------------------------------------------------------------------------------
+
+    async def _handle_szy206(self, inbound: InboundFrame) -> bytes | None:
+        options, received_at = self.config.szy206, inbound.received_at
+        try:
+            frame = szy206.decode_szy206(inbound.raw, options)
+        except ProtocolError as exc:
+            self._undecodable(inbound, exc)
+            return None
+        inbound.address, inbound.function = frame.address, f"{frame.afn:02X}"
+        if frame.direction != "up":
+            inbound.error = "downlink frame sent by a terminal"
+            self._archive(inbound)
+            return None
+        terminal = await self._identify("szy206", frame.address)
+        if terminal is None:
+            await self._quarantine(inbound)
+            return None
+        inbound.terminal_id = terminal.id
+        if frame.link is not None:  # AFN 02 link check: echo at once, archive alongside
+            ack = szy206.build_ack(frame, received_at, options)
+            self._archive(inbound)
+            return ack
+        self._check_answers("szy206", frame, received_at)
+        if frame.div and frame.afn in _SZY206_IMAGE_AFNS:
+            return await self._szy206_picture(frame, inbound)
+        reading = szy206.to_reading(frame, received_at, options)
+        if reading is not None:
+            self._as_reading(inbound, reading, reading.observed_at or received_at)
+            label = frame.time_label
+            policy = self.config.time_label_delay
+            if label is not None and policy != "ignore" and label.is_late(received_at):
+                inbound.error = f"older than the allowed delay of {label.delay_minutes} min"
+                if policy == "reject":
+                    inbound.outcome = FrameOutcome.LATE
+        ack = szy206.build_ack(frame, received_at, options)
+        return ack if await self._store(inbound) else None
+
+    async def _szy206_picture(self, frame: Any, inbound: InboundFrame) -> bytes | None:
+        """Collect a picture frame (each one is confirmed); the completing one stores the picture."""
+        received_at, tag, self.multipacket = inbound.received_at, Archived(), True
+        ack = szy206.build_ack(frame, received_at, self.config.szy206)
+        try:
+            message = self.szy206_parts.feed(frame, asyncio.get_running_loop().time(), tag)
+            if message is None:
+                return ack if await self._store(inbound, tag) else None
+        finally:
+            tag.settle(None)
+        if message.picture:
+            label = message.first.time_label
+            observed = label.resolve(received_at) if label is not None else received_at
+            await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
+                                                          message.picture))
+        return ack if await self._store(inbound) else None
+
+    # -- shared ------------------------------------------------------------------------------------
+
+    def _as_reading(self, inbound: InboundFrame, reading: Any, observed_at: datetime) -> None:
+        inbound.reading = reading
+        inbound.observed_at = observed_at
+        inbound.outcome = FrameOutcome.STORED
+        if observed_at - inbound.received_at > timedelta(seconds=self.config.future_tolerance_s):
+            inbound.future_dated = True
+            inbound.error = "observation time is ahead of the receipt time"
