@@ -1,4 +1,4 @@
-"""Root URL configuration: the shared shell from ``core`` and one include per app."""
+"""Root URL configuration: the shared shell from ``core``, one include per app, and the error pages."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -17,3 +17,8 @@ urlpatterns = [
     path("open311/v2/", include("changji.community.open311")),
     path("", include("changji.core.urls")),
 ]
+
+handler400 = "changji.core.error_pages.bad_request"
+handler403 = "changji.core.error_pages.permission_denied"
+handler404 = "changji.core.error_pages.page_not_found"
+handler500 = "changji.core.error_pages.server_error"
