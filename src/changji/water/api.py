@@ -21,6 +21,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from changji.core.models import Region, Role
+from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset, user_can_access_region
 
 from .alarms import transition_alarm
@@ -53,7 +54,6 @@ M = TypeVar("M", bound=Model)
 
 #: The prefecture, the region of a superuser who has none.
 PREFECTURE = "652300"
-FIRST_YEAR, LAST_YEAR = 1970, 2100
 ALARM_ROLES = frozenset({Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR, Role.MAINTENANCE_WORKER})
 COMMAND_ROLES = frozenset({Role.PREFECTURE_ADMIN, Role.COUNTY_OPERATOR})
 CONTENT_TYPES = {

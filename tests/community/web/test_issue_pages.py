@@ -59,8 +59,10 @@ def test_list_shows_the_inbox_in_scope_with_lights_and_rates(client, world):
     assert theirs.request_id not in client.get(reverse("community:issues"), {"view": "all"}).content.decode()
     red = client.get(reverse("community:issues"), {"colour": "red"}).content.decode()
     assert late.request_id in red and mine.request_id not in red
-    for junk in ({"state": "nope", "level": "x", "colour": "purple", "page": "abc"}, {"category": "<script>"}):
-        assert client.get(reverse("community:issues"), junk).status_code == 200
+    for junk in ({"state": "nope"}, {"level": "x"}, {"colour": "purple"}, {"page": "abc"}, {"category": "<script>"},
+                 {"view": "mine"}, {"page": "99999999999999999999"}):
+        assert client.get(reverse("community:issues"), junk).status_code == 400, junk
+    assert client.get(reverse("community:issues"), {"page": "99", "state": "reported"}).status_code == 200
 
     client.force_login(world.users.east)  # 东城 community worker: nothing at the community rung yet
     assert mine.request_id not in client.get(reverse("community:issues")).content.decode()

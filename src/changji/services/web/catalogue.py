@@ -9,6 +9,8 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from changji.core import params
+
 from .. import bundles, cases
 from ..demo_catalogue import QUESTIONS
 from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Channel
@@ -47,10 +49,10 @@ def _form_field(spec: bundles.FormField, required: bool) -> forms.Field:
     label = spec.label + ("（事项要求）" if spec.required and not required else "")
     if spec.kind == "bool":
         return forms.BooleanField(label=spec.label, required=False)
-    if spec.kind == "number":
-        return forms.DecimalField(label=label, required=required)
-    if spec.kind == "date":
-        return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    if spec.kind == "number":  # bounded: a figure in a permit is never 1e309
+        return forms.DecimalField(label=label, required=required, max_digits=16, decimal_places=4)
+    if spec.kind == "date":  # stored as text in the case's form, so years before 1970 (a birth date) are fine
+        return params.DayField(label=label, required=required, first=1900)
     if spec.kind == "choice":
         return forms.ChoiceField(label=label, required=required,
                                  choices=[("", "—")] + [(c, c) for c in spec.choices])
@@ -93,8 +95,8 @@ class ApplicationForm(forms.Form):
                 self.answer_names.append(spec.name)
         self.materials = bundles.merged_materials(specs)
         for m in self.materials:
-            self.fields[f"material_{m.code}"] = forms.FileField(
-                label=m.name + ("（必需）" if m.required else ""), required=False)
+            self.fields[f"material_{m.code}"] = forms.FileField(  # no "clear" box: there is never an initial file
+                label=m.name + ("（必需）" if m.required else ""), required=False, widget=forms.FileInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from changji.core import audit, throttle
+from changji.core import audit, params, throttle
 
 from .. import cases, certificate
 from ..models import Case, SubCase
@@ -36,7 +36,7 @@ class RatingForm(forms.Form):
 
 
 class CommitmentForm(forms.Form):
-    sub_case = forms.IntegerField(widget=forms.HiddenInput)
+    sub_case = params.IdField(widget=forms.HiddenInput)
     commitment = forms.CharField(label="承诺书内容", widget=forms.Textarea(attrs={"rows": 3}),
                                  initial="本人承诺所填信息真实，经营场所符合该事项的许可条件，愿意承担不实承诺的法律责任。")
 
@@ -104,6 +104,8 @@ def track(request: HttpRequest) -> HttpResponse:
     lookup = LookupForm(request.POST or None)
     if request.method == "GET":
         return render(request, "services/track.html", {"lookup": lookup})
+    action = params.parse(request.POST, {"action": params.Choice(["lookup", "rate", "resubmit", "commit"],
+                                                                  default="lookup")})["action"]
     receipt, address = request.POST.get("receipt", "").strip(), request.META.get("REMOTE_ADDR", "")
     if throttle.locked(f"track:{receipt}", address):  # a 6-digit code must not be guessable by trying
         return render(request, "services/track.html", {"lookup": lookup, "not_found": TOO_MANY}, status=429)
@@ -113,7 +115,6 @@ def track(request: HttpRequest) -> HttpResponse:
             audit.record("services.track.locked", reason="查询码连续错误", receipt_number=receipt, address=address)
         return render(request, "services/track.html", {"lookup": lookup, "not_found": NOT_FOUND}, status=404)
     throttle.succeeded(f"track:{receipt}", address)
-    action = request.POST.get("action", "lookup")
     shown, refused = ({}, False) if action == "lookup" else _act(request, case, action)
     case.refresh_from_db()
     return render(request, "services/track.html", _context(case, LookupForm(initial=lookup.cleaned_data), **shown),
@@ -122,7 +123,8 @@ def track(request: HttpRequest) -> HttpResponse:
 
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: recompute the fingerprint of the issued case and compare it with the digest of the QR link."""
-    receipt, digest = request.GET.get("receipt", "").strip(), request.GET.get("digest", "").strip().lower()
+    asked = params.parse(request.GET, {"receipt": params.Text(32, default=""), "digest": params.Text(128, default="")})
+    receipt, digest = asked["receipt"], asked["digest"].lower()
     case = (Case.objects.select_related("bundle", "region").filter(receipt_number=receipt, state__in=ISSUED_STATES)
             .first() if receipt else None)
     valid = bool(case and digest and secrets.compare_digest(case_fingerprint(case).encode(), digest.encode()))
