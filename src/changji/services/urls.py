@@ -8,6 +8,7 @@ app_name = "services"
 urlpatterns: list = [
     path("", catalogue.catalogue, name="catalogue"),
     path("apply/<id:bundle_id>/", catalogue.apply, name="apply"),
+    path("applied/", catalogue.applied, name="applied"),
     path("track/", track.track, name="track"),
     path("verify/", track.verify, name="verify"),
     path("window/", window.window, name="window"),

@@ -48,6 +48,8 @@ COLOUR_LABELS = {DeadlineColour.GREEN: "正常", DeadlineColour.YELLOW: "临期"
 REPORTER_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.STREET_OFFICER, Role.COUNTY_OPERATOR,
                             Role.PREFECTURE_ADMIN})
 PUBLIC_REPORT_KEY = "#issue-report"  # '#' cannot appear in a username, so no clash with login throttling
+#: The session key remembering the issue this browser just reported, for the page after the redirect.
+REPORTED_SESSION_KEY = "community.reported_issue"
 PAGE_SIZE = 50
 MEETING_ACTION_ROWS = 3
 
@@ -409,7 +411,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def issue_report_public(request: HttpRequest) -> HttpResponse:
-    """Residents report an issue without an account; the answer is the request id to track it by."""
+    """Residents report an issue without an account; filed, it redirects to ``issue_reported``."""
     grids = Grid.objects.all()
     form = PublicReportForm(request.POST or None)
     if request.method != "POST":
@@ -424,8 +426,22 @@ def issue_report_public(request: HttpRequest) -> HttpResponse:
         if issue is not None:
             if throttle.failed(PUBLIC_REPORT_KEY, address) == throttle.MAX_FAILURES:
                 audit.record("community.issue.report_throttled", reason="公开上报过于频繁", address=address)
-            return render(request, "community/issue_reported.html", {"issue": issue})
+            request.session[REPORTED_SESSION_KEY] = issue.pk
+            return redirect("community:issue_reported")
     return render(request, "community/issue_report_public.html", _report_context(form, grids), status=400)
+
+
+def issue_reported(request: HttpRequest) -> HttpResponse:
+    """The request id of the issue this browser just reported (post/redirect/get).
+
+    The issue is remembered in the session, not named in the URL, so the page shows the reporter their
+    number and its deadlines, and nobody else anything; a reload files nothing. Without one: the report form.
+    """
+    reported = request.session.get(REPORTED_SESSION_KEY)
+    issue = ResidentIssue.objects.select_related("category").filter(pk=reported).first()
+    if issue is None:
+        return redirect("community:issue_report_public")
+    return render(request, "community/issue_reported.html", {"issue": issue})
 
 
 def issue_status(request: HttpRequest) -> HttpResponse:
@@ -444,5 +460,6 @@ urlpatterns = [
     path("issues/new/", issue_new, name="issue_new"),
     path("issues/<id:issue_id>/", issue_detail, name="issue_detail"),
     path("report/", issue_report_public, name="issue_report_public"),
+    path("report/done/", issue_reported, name="issue_reported"),
     path("report/status/", issue_status, name="issue_status"),
 ]

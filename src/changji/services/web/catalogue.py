@@ -7,15 +7,17 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from changji.core import params
 
 from .. import bundles, cases
 from ..demo_catalogue import QUESTIONS
-from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Channel
+from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Case, Channel
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: The session key remembering the case this browser just filed, for the page after the redirect.
+APPLIED_SESSION_KEY = "services.applied_case"
 APPLICANT_FIELDS = ("applicant_kind", "applicant_name", "applicant_identifier", "applicant_phone")
 
 
@@ -146,7 +148,8 @@ def add_case_error(form: forms.Form, error: cases.CaseError) -> None:
 
 
 def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
-    """POST the one form: ``cases.submit(channel="online")``; a refusal is a 400 and nothing is stored."""
+    """POST the one form: ``cases.submit(channel="online")``, then redirect to ``applied``; a refusal is a 400 and
+    nothing is stored."""
     bundle = get_object_or_404(_published(), pk=bundle_id)
     form = ApplicationForm(bundle, request.POST or None, request.FILES or None)
     if request.method != "POST":
@@ -159,5 +162,18 @@ def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
         except cases.CaseError as error:
             add_case_error(form, error)
         else:
-            return render(request, "services/applied.html", {"case": case, "missing": cases.missing_for(case)})
+            request.session[APPLIED_SESSION_KEY] = case.pk
+            return redirect("services:applied")
     return render(request, "services/apply.html", {"bundle": bundle, "form": form}, status=400)
+
+
+def applied(request: HttpRequest) -> HttpResponse:
+    """The receipt number and query code of the application this browser just filed (post/redirect/get).
+
+    The case is remembered in the session, never in the URL: its query code opens the case to whoever has it.
+    Reloading shows the same case again and files nothing; without one, the catalogue.
+    """
+    case = Case.objects.select_related("bundle").filter(pk=request.session.get(APPLIED_SESSION_KEY)).first()
+    if case is None:
+        return redirect("services:catalogue")
+    return render(request, "services/applied.html", {"case": case, "missing": cases.missing_for(case)})

@@ -1,5 +1,10 @@
 """The applicant's progress view (受理编号 + 查询码): history, items, correction answer, commitment and rating;
-and the public verification of a 办结凭证."""
+and the public verification of a 办结凭证.
+
+Every successful POST (a lookup or an action) redirects to the GET of the page (post/redirect/get), which
+shows the case this browser last looked up: it is remembered in the session, never put in the URL,
+because the query code is what opens the case.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from changji.core import audit, params, throttle
@@ -22,6 +27,8 @@ from .common import ISSUED_STATES, case_fingerprint, certificate_items, find_cas
 
 NOT_FOUND = "未找到该办件：请核对受理编号和查询码。"
 TOO_MANY = "查询失败次数过多，请 15 分钟后再试。"
+#: The session key remembering the case this browser looked up (with its receipt number and query code).
+TRACKED_SESSION_KEY = "services.tracked_case"
 
 
 class LookupForm(forms.Form):
@@ -98,12 +105,22 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
     return {}, True
 
 
+def _tracked(request: HttpRequest) -> Case | None:
+    """The case this browser looked up last (remembered in its session), if any."""
+    return Case.objects.select_related("bundle").filter(pk=request.session.get(TRACKED_SESSION_KEY)).first()
+
+
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    """GET: the lookup form. POST (receipt + code on every request): action=lookup|rate|resubmit|commit."""
-    lookup = LookupForm(request.POST or None)
+    """GET: the lookup form, and the case looked up last. POST (receipt + code on every request):
+    action=lookup|rate|resubmit|commit; done, it redirects here."""
     if request.method == "GET":
-        return render(request, "services/track.html", {"lookup": lookup})
+        case = _tracked(request)
+        if case is None:
+            return render(request, "services/track.html", {"lookup": LookupForm()})
+        return render(request, "services/track.html", _context(case, LookupForm(
+            initial={"receipt": case.receipt_number})))
+    lookup = LookupForm(request.POST)
     action = params.parse(request.POST, {"action": params.Choice(["lookup", "rate", "resubmit", "commit"],
                                                                   default="lookup")})["action"]
     receipt, address = request.POST.get("receipt", "").strip(), request.META.get("REMOTE_ADDR", "")
@@ -116,9 +133,12 @@ def track(request: HttpRequest) -> HttpResponse:
         return render(request, "services/track.html", {"lookup": lookup, "not_found": NOT_FOUND}, status=404)
     throttle.succeeded(f"track:{receipt}", address)
     shown, refused = ({}, False) if action == "lookup" else _act(request, case, action)
+    if not refused:
+        request.session[TRACKED_SESSION_KEY] = case.pk
+        return redirect("services:track")
     case.refresh_from_db()
     return render(request, "services/track.html", _context(case, LookupForm(initial=lookup.cleaned_data), **shown),
-                  status=400 if refused else 200)
+                  status=400)
 
 
 def verify(request: HttpRequest) -> HttpResponse:
