@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -71,7 +70,7 @@ class Submitter:
                     for follow_up in form.submissions():
                         self.submit(form.action, follow_up, depth + 1)
             transaction.set_rollback(True)
-        if self.user is not None and settings.SESSION_COOKIE_NAME in response.cookies:
+        if self.user is not None:  # after a logout, and after a login inside the rolled-back transaction
             self.client.force_login(self.user)
 
 
@@ -110,4 +109,4 @@ def test_every_successful_post_redirects_and_its_target_changes_nothing(client, 
         redirected |= {f"{label} {action}" for action in submitter.redirected}
     print(f"{submitted} forms submitted; changed data and redirected: {', '.join(sorted(redirected))}")
     assert not problems, "\n".join(problems)
-    assert submitted >= 60 and len(redirected) >= 25, sorted(redirected)
+    assert submitted >= 80 and len(redirected) >= 40, sorted(redirected)  # the walk reaches the forms

@@ -335,7 +335,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
              "reporter_phone": "13912345678", "lon": "90.285", "lat": "43.835", "ends_at": "10:00",
              "id_number": first17 + resident_id_check_char(first17), "year": str(today.year + 1),
-             "receipt": submitted.receipt_number, "code": submitted.query_code}
+             "receipt": submitted.receipt_number, "code": submitted.query_code, "well_code": ""}
 
     def ids(*objects: Any) -> list[str]:
         return [str(getattr(o, "pk", o)) for o in objects]
