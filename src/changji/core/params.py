@@ -105,6 +105,12 @@ class Id(Int):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(1, MAX_ID, **kwargs)
 
+    def convert(self, raw: str) -> int:
+        try:
+            return super().convert(raw)
+        except ValueError:
+            raise ValueError("应为有效的编号（正整数）") from None
+
 
 class Page(Int):
     """A page number of a paged list (default 1)."""
