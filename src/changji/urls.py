@@ -1,4 +1,4 @@
-"""Root URL configuration: the shared shell from ``core`` and one include per app.
+"""Root URL configuration: the shared shell from ``core``, one include per app, and the error pages.
 
 Every route declares what it needs (``core.guards``); Django's own account views are guarded here.
 The password-reset views of ``django.contrib.auth.urls`` are not mounted: accounts are issued and reset by
@@ -28,3 +28,8 @@ urlpatterns = [
     path("open311/v2/", include("changji.community.open311")),
     path("", include("changji.core.urls")),
 ]
+
+handler400 = "changji.core.error_pages.bad_request"
+handler403 = "changji.core.error_pages.permission_denied"
+handler404 = "changji.core.error_pages.page_not_found"
+handler500 = "changji.core.error_pages.server_error"

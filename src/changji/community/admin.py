@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -18,6 +19,7 @@ from changji.core.admin_scope import InstanceWideAdmin, RegionScopedAdmin
 
 from .models import (
     Building,
+    CareTag,
     CoBuildingUnit,
     Compound,
     Grid,
@@ -93,8 +95,21 @@ class HouseholdAdmin(RegisterAdmin):
     search_fields = ["door", "building__compound__name"]
 
 
+class ResidentForm(forms.ModelForm):
+    """Care tags as boxes to tick: the JSON text box took "" (NULL into a NOT NULL column) and 1e309 (a JSON
+    infinity the database refuses), both a 500."""
+
+    care_tags = forms.TypedMultipleChoiceField(label="关爱标签", choices=CareTag.choices, required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Resident
+        fields = "__all__"
+
+
 @admin.register(Resident)
 class ResidentAdmin(MaskedIdentityAdmin):
+    form = ResidentForm
     list_display = ["name", "masked_id_number", "masked_phone", "household", "care_tags"]
     search_fields = ["name"]
 

@@ -350,6 +350,8 @@ def _text(value: str, field: str, label: str, max_length: int, required: bool = 
     value = (value or "").strip()
     if required and not value:
         raise IssueError(field, f"请填写{label}")
+    if "\x00" in value:  # no database text column stores NUL (PostgreSQL refuses it)
+        raise IssueError(field, f"{label}含有非法字符")
     if len(value) > max_length:
         raise IssueError(field, f"{label}不能超过 {max_length} 个字")
     return value

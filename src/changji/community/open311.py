@@ -51,6 +51,7 @@ from changji.core import audit
 from changji.core.guards import declare_public
 from changji.core.models import Region
 from changji.core.models.token import digest
+from changji.core.params import ParamError, refuse_nul
 
 from . import issues
 from .models import IssueCategory, IssueChannel, Open311Client, ResidentIssue
@@ -115,9 +116,13 @@ def endpoint(methods: tuple[str, ...]) -> Callable[[Callable[..., HttpResponse]]
                 response["Allow"] = ", ".join(methods)
                 return response
             try:
+                if request.method == "POST":  # the middleware leaves a CSRF-exempt view's multipart body alone
+                    refuse_nul(request.POST)
                 return view(request, *args, **kwargs)
             except Open311Error as error:
                 return _error(request, error.status, error.description)
+            except ParamError as error:
+                return _error(request, 400, f"{error.name}: must not contain a NUL character")
             except (BadRequest, SuspiciousOperation, MultiPartParserError, UnicodeDecodeError) as error:
                 return _error(request, 400, f"request body: unreadable ({type(error).__name__})")
             except (OverflowError, ValueError) as error:  # a date or number out of range: never a 500

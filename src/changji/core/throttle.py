@@ -7,6 +7,7 @@ issue report form. Logins are counted by django-axes instead (``core.sign_in``).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 from django.core.cache import cache
@@ -16,7 +17,10 @@ WINDOW = timedelta(minutes=15)
 
 
 def _key(username: str, address: str) -> str:
-    return f"login-failures:{username.strip().lower()}:{address}"
+    # Hashed: the username is whatever was typed (any length, any character), and a cache key must stay short
+    # and printable (memcached refuses keys over 250 characters or with spaces and control characters).
+    pair = f"{username.strip().lower()}\x1f{address}".encode()
+    return f"login-failures:{hashlib.sha256(pair).hexdigest()}"
 
 
 def locked(username: str, address: str) -> bool:

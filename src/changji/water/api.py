@@ -24,6 +24,7 @@ from ninja.pagination import paginate
 from changji.core.access import P
 from changji.core.guards import operation
 from changji.core.models import Region
+from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset, user_can_access_region
 
 from .alarms import transition_alarm
@@ -56,7 +57,6 @@ M = TypeVar("M", bound=Model)
 
 #: The prefecture, the region of a superuser who has none.
 PREFECTURE = "652300"
-FIRST_YEAR, LAST_YEAR = 1970, 2100
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",

@@ -27,6 +27,22 @@ def test_admin_lists_only_the_administrators_region_and_masks_identity_numbers(c
     assert client.get(f"/admin/community/resident/{foreign.pk}/change/").status_code == 302  # not found → redirect
 
 
+def test_care_tags_are_ticked_in_the_admin_and_odd_values_are_form_errors(client, community_world, make_user):
+    w = community_world
+    client.force_login(make_user("tags-admin", None, is_staff=True, is_superuser=True))
+    url = f"/admin/community/resident/{w.li.pk}/change/"
+    form = {"household": w.household.pk, "region": w.grid_a.region_id, "name": "李四", "phone": "13987654321",
+            "gender": "", "birth_date": ""}
+    for odd in ("1e309", "[1]", "NaN", "other"):
+        assert client.post(url, {**form, "care_tags": odd}).status_code == 200  # the form again, with its error
+    assert client.post(url, {**form}).status_code == 302  # none ticked: an empty list, not NULL
+    w.li.refresh_from_db()
+    assert w.li.care_tags == []
+    assert client.post(url, {**form, "care_tags": ["veteran", "low_income"]}).status_code == 302
+    w.li.refresh_from_db()
+    assert sorted(w.li.care_tags) == ["low_income", "veteran"]
+
+
 def test_a_township_viewer_sees_the_pages_but_every_post_is_refused(client, community_world, make_user):
     viewer = make_user("viewer", community_world.town.code, role=Role.TOWNSHIP_VIEWER)
     client.force_login(viewer)

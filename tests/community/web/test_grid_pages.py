@@ -230,7 +230,8 @@ def test_consolidation_page_is_scoped(client, consolidated, make_user):
     assert page.context["region"] == w.east
     assert sorted(row.source_id for row in page.context["mapping_rows"]) == ["Z2"]
     assert client.get(reverse("community:consolidation"), {"region": w.town.code}).status_code == 404
-    assert client.get(reverse("community:consolidation"), {"region": "nonsense"}).status_code == 404
+    assert client.get(reverse("community:consolidation"), {"region": "nonsense"}).status_code == 400  # not a code
+    assert client.get(reverse("community:consolidation"), {"region": "652328999"}).status_code == 404
     assert client.get(reverse("community:consolidation"), {"region": A}).status_code == 200
     client.logout()
     client_for(client, make_user("county", "652328", Role.COUNTY_OPERATOR))

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -59,8 +60,10 @@ def test_list_shows_the_inbox_in_scope_with_lights_and_rates(client, world):
     assert theirs.request_id not in client.get(reverse("community:issues"), {"view": "all"}).content.decode()
     red = client.get(reverse("community:issues"), {"colour": "red"}).content.decode()
     assert late.request_id in red and mine.request_id not in red
-    for junk in ({"state": "nope", "level": "x", "colour": "purple", "page": "abc"}, {"category": "<script>"}):
-        assert client.get(reverse("community:issues"), junk).status_code == 200
+    for junk in ({"state": "nope"}, {"level": "x"}, {"colour": "purple"}, {"page": "abc"}, {"category": "<script>"},
+                 {"view": "mine"}, {"page": "99999999999999999999"}):
+        assert client.get(reverse("community:issues"), junk).status_code == 400, junk
+    assert client.get(reverse("community:issues"), {"page": "99", "state": "reported"}).status_code == 200
 
     client.force_login(world.users.east)  # 东城 community worker: nothing at the community rung yet
     assert mine.request_id not in client.get(reverse("community:issues")).content.decode()
@@ -258,9 +261,13 @@ def test_public_report_and_status_pages(client, world):
         assert answer.status_code == 400, bad
     assert ResidentIssue.objects.count() == 0
     done = client.post(url, form)
-    assert done.status_code == 200
+    assert done.status_code == 302 and done["Location"] == reverse("community:issue_reported")
     issue = ResidentIssue.objects.get()
-    assert issue.request_id in done.content.decode() and issue.channel == "web"
+    for _ in range(2):  # post/redirect/get: the page and its reload show the number and file nothing more
+        assert issue.request_id in client.get(done["Location"]).content.decode()
+    assert ResidentIssue.objects.count() == 1 and issue.channel == "web"
+    stranger = Client().get(done["Location"])  # the number is this browser's: another is sent to the form
+    assert stranger.status_code == 302 and issue.request_id not in stranger.content.decode()
     assert issue.region_id == world.grid_c.region_id and issue.reported_by is None
 
     status = client.get(reverse("community:issue_status"), {"id": issue.request_id.lower()})
@@ -273,6 +280,6 @@ def test_public_report_and_status_pages(client, world):
     assert client.get(reverse("community:issue_status")).status_code == 200
 
     for _ in range(4):  # five reports in the window, then the address waits
-        assert client.post(url, form).status_code == 200
+        assert client.post(url, form).status_code == 302
     assert client.post(url, form).status_code == 429
     assert ResidentIssue.objects.count() == 5

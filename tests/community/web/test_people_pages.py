@@ -36,7 +36,9 @@ def test_residents_filter_by_care_tag_and_building(as_user, community_world):
     assert "张三" in tagged and "李四" not in tagged
     building = client.get(reverse("community:residents"), {"building": community_world.building.pk}).content.decode()
     assert "张三" in building and "李四" in building
-    assert client.get(reverse("community:residents"), {"building": "x", "tag": "?", "page": "99"}).status_code == 200
+    assert client.get(reverse("community:residents"), {"page": "99"}).status_code == 200  # past the last: the last
+    for junk in ({"building": "x"}, {"building": "²"}, {"building": "1" + "0" * 30}, {"tag": "?"}, {"page": "0"}):
+        assert client.get(reverse("community:residents"), junk).status_code == 400, junk
 
 
 def test_the_resident_export_never_holds_a_whole_id_number(as_user, community_world):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from changji.services import cases
@@ -36,18 +37,23 @@ def test_the_catalogue_lists_published_bundles_with_items_and_materials(client, 
 
 
 def test_an_online_application_stores_the_case_and_shows_receipt_and_query_code(client, restaurant):
+    """Post/redirect/get: the receipt page is a GET that only this browser's session opens; a reload files nothing."""
     url = reverse("services:apply", args=[restaurant.pk])
     form = client.get(url)
     assert form.status_code == 200 and "是否设置户外招牌" in form.content.decode()
     assert "是否自有货运车辆" not in form.content.decode()  # only the questions of this bundle
     response = client.post(url, application())
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == reverse("services:applied")
     case = Case.objects.get()
     assert (case.channel, case.state) == ("online", "submitted")
     assert case.form_data["outdoor_sign"] is True and case.form_data["registered_capital"] == 10
     assert case.materials.count() == 5
-    html = response.content.decode()
-    assert case.receipt_number in html and case.query_code in html and "经营场所平面布局图" in html
+    for _ in range(2):  # the page, and its reload
+        html = client.get(response["Location"]).content.decode()
+        assert case.receipt_number in html and case.query_code in html and "经营场所平面布局图" in html
+    assert Case.objects.count() == 1
+    stranger = Client().get(response["Location"])
+    assert stranger.status_code == 302 and case.query_code not in stranger.content.decode()
 
 
 @pytest.mark.parametrize("overrides, field, message", [
@@ -67,8 +73,10 @@ def test_a_bad_application_is_a_400_on_its_field_and_nothing_is_stored(client, r
 
 def test_track_shows_progress_and_hides_which_part_was_wrong(client, submitted):
     url = reverse("services:track")
-    ok = client.post(url, {"receipt": submitted.receipt_number, "code": submitted.query_code})
+    ok = client.post(url, {"receipt": submitted.receipt_number, "code": submitted.query_code}, follow=True)
+    assert ok.redirect_chain == [(url, 302)]
     assert ok.status_code == 200 and "待预审" in ok.content.decode() and "提交申请" in ok.content.decode()
+    assert "待预审" not in Client().get(url).content.decode()  # the case looked up stays with this browser
     wrong_code = client.post(url, {"receipt": submitted.receipt_number, "code": "000000" if submitted.query_code
                                    != "000000" else "111111"})
     wrong_receipt = client.post(url, {"receipt": "652302000000000", "code": submitted.query_code})
@@ -111,7 +119,7 @@ def test_the_window_requests_correction_then_accepts(client, clerk, restaurant):
     resubmitted = client.post(reverse("services:track"), {
         "action": "resubmit", "receipt": case.receipt_number, "code": case.query_code,
         "fix-material_layout": SimpleUploadedFile("layout.pdf", b"%PDF layout", "application/pdf")})
-    assert resubmitted.status_code == 200
+    assert resubmitted.status_code == 302
     case.refresh_from_db()
     assert case.state == "submitted" and case.form_data["outdoor_sign"] is True
     assert client.post(url, {"action": "accept"}).status_code == 302
@@ -177,14 +185,14 @@ def test_the_applicant_signs_a_commitment_on_the_track_page(client, clerk, submi
     cases.accept(submitted, clerk)
     food = SubCase.objects.get(case=submitted, item__code="SCJG-002")
     base = {"receipt": submitted.receipt_number, "code": submitted.query_code}
-    page = client.post(reverse("services:track"), base).content.decode()
+    page = client.post(reverse("services:track"), base, follow=True).content.decode()
     assert "告知承诺：食品经营许可" in page and "营业执照（设立登记）</h2>" not in page
     blank = client.post(reverse("services:track"), {**base, "action": "commit", "sub_case": food.pk,
                                                     "commitment": " "})
     assert blank.status_code == 400
     ok = client.post(reverse("services:track"), {**base, "action": "commit", "sub_case": food.pk,
                                                  "commitment": "本人承诺符合条件"})
-    assert ok.status_code == 200
+    assert ok.status_code == 302
     food.refresh_from_db()
     assert food.state == "committed"
 
@@ -210,7 +218,7 @@ def test_issue_certificate_verify_and_rating(client, clerk, issued):
     issued.refresh_from_db()
     assert issued.rating is None
     ok = client.post(reverse("services:track"), {**base, "action": "rate", "rating": "5", "comment": "一次办好"})
-    assert ok.status_code == 200
+    assert ok.status_code == 302
     issued.refresh_from_db()
     assert (issued.state, issued.rating, issued.rating_comment) == ("rated", 5, "一次办好")
 
@@ -252,4 +260,4 @@ def test_tracking_locks_a_receipt_after_repeated_wrong_codes(client, submitted):
     assert locked.status_code == 429 and "查询失败次数过多" in locked.content.decode()
     assert AuditEntry.objects.filter(action="services.track.locked").count() == 1
     cache.clear()
-    assert client.post(url, {"receipt": submitted.receipt_number, "code": submitted.query_code}).status_code == 200
+    assert client.post(url, {"receipt": submitted.receipt_number, "code": submitted.query_code}).status_code == 302

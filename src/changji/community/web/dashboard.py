@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 
@@ -21,15 +22,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR = 2000
 
 
-def selected_year(request: HttpRequest, now: datetime) -> tuple[int, str | None]:
-    """The ``year`` query parameter (default: this year in Shanghai), or an error message for a bad one."""
+def selected_year(request: HttpRequest, now: datetime) -> int:
+    """The ``year`` query parameter (default: this year in Shanghai); another is a ParamError (400)."""
     this_year = now.astimezone(SHANGHAI).year
-    raw = request.GET.get("year", "").strip()
-    if not raw:
-        return this_year, None
-    if not raw.isdigit() or not FIRST_YEAR <= int(raw) <= this_year + 1:
-        return this_year, f"年度应为 {FIRST_YEAR}–{this_year + 1} 之间的四位数字，收到「{raw[:20]}」"
-    return int(raw), None
+    return params.query(request, "year", params.Year(FIRST_YEAR, this_year + 1, default=this_year))
 
 
 def _percent(value: float | None) -> float | None:
@@ -57,7 +53,7 @@ def _chart_data(figures: DashboardFigures) -> dict[str, Any]:
 
 def _drill_down(request: HttpRequest, figures: DashboardFigures) -> tuple[Row | None, list[Row]]:
     """The community chosen with ``?community=`` (404 outside the scope) and the grid rows to show."""
-    code = request.GET.get("community", "").strip()
+    code = params.query(request, "community", params.RegionCode(default=""))
     if code:
         community = figures.community(code)
         if community is None:
@@ -71,9 +67,7 @@ def _drill_down(request: HttpRequest, figures: DashboardFigures) -> tuple[Row | 
 @route(get=P.COMMUNITY_READ)
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    year, error = selected_year(request, now)
-    if error:
-        return render(request, "community/dashboard.html", {"error": error, "year": year}, status=400)
+    year = selected_year(request, now)
     figures = community_figures(request.user, year, now)
     community, grids = _drill_down(request, figures)
     return render(request, "community/dashboard.html", {
@@ -85,9 +79,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @route(get=P.COMMUNITY_READ)
 def dashboard_export(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    year, error = selected_year(request, now)
-    if error:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
+    year = selected_year(request, now)
     figures = community_figures(request.user, year, now)
     name = f"网格治理统计表-{figures.scope_name}-{year}.xlsx"
     response = HttpResponse(dashboard_workbook(figures), content_type=XLSX)

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
@@ -162,9 +163,9 @@ def _regions_with_grids(user: Any) -> list[Region]:
 
 def _consolidation_region(request: HttpRequest, choices: list[Region]) -> Region | None:
     """The region of ``?region=`` (404 when unknown or outside the scope), else the user's own, else the first."""
-    code = request.GET.get("region", "").strip()
+    code = params.query(request, "region", params.RegionCode(default=""))
     if code:
-        region = Region.objects.filter(code=code[:15], level__gte=RegionLevel.TOWNSHIP).first()
+        region = Region.objects.filter(code=code, level__gte=RegionLevel.TOWNSHIP).first()
         if region is None or not user_can_access_region(request.user, region):
             raise Http404("未找到该区划")
         return region

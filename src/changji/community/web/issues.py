@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from changji.core import audit, throttle
+from changji.core import audit, params, throttle
 from changji.core.access import P
 from changji.core.guards import PUBLIC, route
 from changji.core.models import Region, RegionLevel, Role
@@ -46,6 +46,8 @@ ACTIONS = {"accept": "响应受理", "resolve": "办结", "escalate": "上报上
            "complete_action": "议定事项完成", "feedback": "记录群众评价"}
 COLOUR_LABELS = {DeadlineColour.GREEN: "正常", DeadlineColour.YELLOW: "临期", DeadlineColour.RED: "超期"}
 PUBLIC_REPORT_KEY = "#issue-report"  # '#' cannot appear in a username, so no clash with login throttling
+#: The session key remembering the issue this browser just reported, for the page after the redirect.
+REPORTED_SESSION_KEY = "community.reported_issue"
 PAGE_SIZE = 50
 MEETING_ACTION_ROWS = 3
 
@@ -118,8 +120,8 @@ class RejectForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
-    held_at = forms.DateTimeField(label="召开时间", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    held_at = params.MomentField(label="召开时间", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     place = forms.CharField(label="地点", max_length=128)
     community_attendee = forms.CharField(label="社区参会人", max_length=64)
     property_attendee = forms.CharField(label="物业参会人", max_length=64, required=False)
@@ -133,8 +135,7 @@ class MeetingForm(forms.Form):
             self.fields[f"action_{n}_description"] = forms.CharField(label=f"议定事项 {n}", max_length=255,
                                                                      required=False)
             self.fields[f"action_{n}_owner"] = forms.CharField(label="责任方", max_length=64, required=False)
-            self.fields[f"action_{n}_due_on"] = forms.DateField(label="完成期限", required=False,
-                                                                widget=forms.DateInput(attrs={"type": "date"}))
+            self.fields[f"action_{n}_due_on"] = params.DayField(label="完成期限", required=False)
 
     def clean_held_at(self) -> datetime:
         held_at = self.cleaned_data["held_at"]
@@ -165,7 +166,7 @@ class MeetingForm(forms.Form):
 
 class ActionDoneForm(forms.Form):
     agreed_action = forms.ChoiceField(label="议定事项")
-    done_on = forms.DateField(label="完成日期", widget=forms.DateInput(attrs={"type": "date"}))
+    done_on = params.DayField(label="完成日期")
 
     def __init__(self, *args: Any, open_actions: list[AgreedAction], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -233,23 +234,21 @@ def _file(form: ReportForm, channel: str, now: datetime, reported_by: Any = None
 
 
 def _filtered(request: HttpRequest, rows: Any, now: datetime) -> tuple[Any, dict[str, str]]:
-    chosen = {name: request.GET.get(name, "").strip() for name in ("state", "level", "category", "colour")}
-    if chosen["state"] in {s.value for s in IssueState}:
+    chosen = params.parse(request.GET, {
+        "state": params.Choice(IssueState, default=""),
+        "level": params.Choice(EscalationLevel, default=""),
+        "category": params.Code(r"[A-Za-z0-9_-]{1,32}", "类别代码", default=""),
+        "colour": params.Choice(DeadlineColour, default="")})
+    if chosen["state"]:
         rows = rows.filter(state=chosen["state"])
-    else:
-        chosen["state"] = ""
-    if chosen["level"] in {s.value for s in EscalationLevel}:
+    if chosen["level"]:
         rows = rows.filter(level=chosen["level"])
-    else:
-        chosen["level"] = ""
     if chosen["category"]:
         rows = rows.filter(category__code=chosen["category"])
-    if chosen["colour"] in {c.value for c in DeadlineColour}:
+    if chosen["colour"]:
         lit = rows.filter(state__in=OPEN_ISSUE_STATES).values_list("pk", "level_started_at", "due_at")
         rows = rows.filter(pk__in=[pk for pk, start, due in lit
                                    if deadline_colour(start, due, now) == chosen["colour"]])
-    else:
-        chosen["colour"] = ""
     return rows, chosen
 
 
@@ -259,10 +258,10 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     now, user = timezone.now(), request.user
     scoped = scope_queryset(ResidentIssue.objects.select_related("category", "region"), user)
     has_inbox = user.is_superuser or user.role in (*issues.INBOX_LEVELS, Role.COUNTY_OPERATOR, Role.PREFECTURE_ADMIN)
-    view = request.GET.get("view") or ("inbox" if has_inbox else "all")
-    view = view if view in ("inbox", "all") else "all"
+    view = params.query(request, "view", params.Choice(["inbox", "all"], default="inbox" if has_inbox else "all"))
     rows, chosen = _filtered(request, issues.inbox_for(user) if view == "inbox" else scoped, now)
-    page = Paginator(rows.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(params.query(request, "page",
+                                                                                            params.Page()))
     counts = issue_rates.counts_by_region(scoped, now)
     names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
     total = issue_rates.total(counts.values())
@@ -405,7 +404,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
 
 @route(get=PUBLIC, post=PUBLIC)
 def issue_report_public(request: HttpRequest) -> HttpResponse:
-    """Residents report an issue without an account; the answer is the request id to track it by."""
+    """Residents report an issue without an account; filed, it redirects to ``issue_reported``."""
     grids = Grid.objects.all()
     form = PublicReportForm(request.POST or None)
     if request.method != "POST":
@@ -420,14 +419,29 @@ def issue_report_public(request: HttpRequest) -> HttpResponse:
         if issue is not None:
             if throttle.failed(PUBLIC_REPORT_KEY, address) == throttle.MAX_FAILURES:
                 audit.record("community.issue.report_throttled", reason="公开上报过于频繁", address=address)
-            return render(request, "community/issue_reported.html", {"issue": issue})
+            request.session[REPORTED_SESSION_KEY] = issue.pk
+            return redirect("community:issue_reported")
     return render(request, "community/issue_report_public.html", _report_context(form, grids), status=400)
+
+
+@route(get=PUBLIC)
+def issue_reported(request: HttpRequest) -> HttpResponse:
+    """The request id of the issue this browser just reported (post/redirect/get).
+
+    The issue is remembered in the session, not named in the URL, so the page shows the reporter their
+    number and its deadlines, and nobody else anything; a reload files nothing. Without one: the report form.
+    """
+    reported = request.session.get(REPORTED_SESSION_KEY)
+    issue = ResidentIssue.objects.select_related("category").filter(pk=reported).first()
+    if issue is None:
+        return redirect("community:issue_report_public")
+    return render(request, "community/issue_reported.html", {"issue": issue})
 
 
 @route(get=PUBLIC)
 def issue_status(request: HttpRequest) -> HttpResponse:
     """Public: the state and rung of an issue by its request id; nothing about the reporter or the content."""
-    request_id = request.GET.get("id", "").strip().upper()[:24]
+    request_id = params.query(request, "id", params.Text(32, default="")).upper()
     issue = (ResidentIssue.objects.select_related("category").filter(request_id=request_id).first()
              if request_id else None)
     context: dict[str, Any] = {"request_id": request_id, "issue": issue}
@@ -439,7 +453,8 @@ def issue_status(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("issues/", issue_list, name="issues"),
     path("issues/new/", issue_new, name="issue_new"),
-    path("issues/<int:issue_id>/", issue_detail, name="issue_detail"),
+    path("issues/<id:issue_id>/", issue_detail, name="issue_detail"),
     path("report/", issue_report_public, name="issue_report_public"),
+    path("report/done/", issue_reported, name="issue_reported"),
     path("report/status/", issue_status, name="issue_status"),
 ]

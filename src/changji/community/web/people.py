@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from changji.core import params
 from changji.core.access import P, allows
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
@@ -63,12 +64,13 @@ def _add_error(form: forms.Form, error: InputError) -> None:
 def _residents(request: HttpRequest) -> tuple[models.QuerySet[Resident], dict[str, str]]:
     """Scoped residents narrowed by ``tag``, ``building`` and ``q`` (name); the chosen filters."""
     residents = scope_queryset(Resident.objects.all(), request.user)
-    chosen = {key: request.GET.get(key, "").strip() for key in ("tag", "building", "q")}
-    if chosen["tag"] in CareTag.values:
+    chosen = params.parse(request.GET, {"tag": params.Choice(CareTag, default=""), "building": params.Id(),
+                                        "q": params.Text(64, default="")})
+    if chosen["tag"]:
         # JSON "contains" is not portable to SQLite; a tag is a quoted token in the stored list.
         residents = residents.filter(care_tags__icontains=f'"{chosen["tag"]}"')
-    if chosen["building"].isdigit():
-        residents = residents.filter(household__building_id=int(chosen["building"]))
+    if chosen["building"] is not None:
+        residents = residents.filter(household__building_id=chosen["building"])
     if chosen["q"]:
         residents = residents.filter(name__contains=chosen["q"])
     return residents, chosen
@@ -78,7 +80,8 @@ def _residents(request: HttpRequest) -> tuple[models.QuerySet[Resident], dict[st
 def resident_list(request: HttpRequest) -> HttpResponse:
     """Residents in scope by compound, building and door, identity numbers and phones masked; care-tag filter."""
     residents, chosen = _residents(request)
-    page = Paginator(people.ordered_residents(residents), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(people.ordered_residents(residents), PAGE_SIZE).get_page(params.query(request, "page",
+                                                                                           params.Page()))
     buildings = scope_queryset(Building.objects.select_related("compound"), request.user).order_by(
         "compound__name", "name")
     query = request.GET.copy()
@@ -108,7 +111,7 @@ class MemberForm(forms.Form):
     phone = forms.CharField(label="联系电话", max_length=20, required=False)
     kind = forms.ChoiceField(label="类别", choices=MemberKind.choices)
     work_unit = forms.CharField(label="工作单位", max_length=128, required=False)
-    registered_on = forms.DateField(label="报到日期", widget=forms.DateInput(attrs={"type": "date"}))
+    registered_on = params.DayField(label="报到日期")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,7 +193,7 @@ class UnitForm(forms.Form):
     name = forms.CharField(label="单位名称", max_length=128)
     contact_name = forms.CharField(label="联系人", max_length=64, required=False)
     contact_phone = forms.CharField(label="联系电话", max_length=20, required=False)
-    registered_on = forms.DateField(label="报到日期", widget=forms.DateInput(attrs={"type": "date"}))
+    registered_on = params.DayField(label="报到日期")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -224,7 +227,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 
 class AgreementForm(forms.Form):
-    year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
+    year = params.YearField(label="年度", first=2000)
     commitment = forms.CharField(label="承诺书", widget=forms.Textarea(attrs={"rows": 3}))
     needs = forms.CharField(label="需求清单（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
     resources = forms.CharField(label="资源清单（每行一项）", widget=forms.Textarea(attrs={"rows": 3}))
@@ -236,7 +239,7 @@ class AgreementForm(forms.Form):
 
 
 class EntryDoneForm(forms.Form):
-    entry = forms.IntegerField(widget=forms.HiddenInput)
+    entry = params.IdField(widget=forms.HiddenInput)
 
 
 @route(get=P.COMMUNITY_READ, post=P.COMMUNITY_MEMBER_MANAGE)
@@ -284,8 +287,8 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
 class PeriodForm(forms.Form):
     community = forms.ModelChoiceField(label="社区", queryset=Region.objects.none())
     name = forms.CharField(label="周期", max_length=64)
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = params.DayField(label="开始日期")
+    ends_on = params.DayField(label="结束日期")
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -293,8 +296,8 @@ class PeriodForm(forms.Form):
 
 
 class SpanForm(forms.Form):
-    starts_on = forms.DateField(label="自", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="至", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = params.DayField(label="自")
+    ends_on = params.DayField(label="至")
 
 
 def _live(request: HttpRequest) -> tuple[SpanForm, dict[str, list[points.RankRow]]]:
@@ -324,7 +327,8 @@ def _apply_period(request: HttpRequest, form: PeriodForm | None) -> str:
                                       actor=request.user)
         return f"已新建积分周期“{period.name}”。"
     if action == "close" and _may_manage_periods(request.user):
-        period = scoped_or_404(PointPeriod.objects.all(), request.user, pk=request.POST.get("period", "0") or 0)
+        period = scoped_or_404(PointPeriod.objects.all(), request.user, pk=params.parse(request.POST, {
+            "period": params.Id(default=0)})["period"])
         points.close_period(period, timezone.now(), actor=request.user)
         return f"“{period.name}”已结算，排名已冻结。"
     raise InputError("action", "不能进行该操作")
@@ -337,8 +341,7 @@ def points_page(request: HttpRequest) -> HttpResponse:
         if _may_manage_periods(request.user) and _communities(request.user).exists() else None
     status = 200
     if request.method == "POST":
-        if not str(request.POST.get("period", "0") or "0").isdigit():
-            return HttpResponse("参数错误：period", status=400, content_type="text/plain; charset=utf-8")
+        params.parse(request.POST, {"period": params.Id()})  # a bad one is a 400 before anything is done
         try:
             messages.success(request, _apply_period(request, form))
             return redirect("community:points")
@@ -361,6 +364,6 @@ urlpatterns = [
     path("residents/export/", resident_export, name="residents_export"),
     path("members/", member_list, name="members"),
     path("members/units/", unit_list, name="units"),
-    path("members/units/<int:unit_id>/", unit_detail, name="unit_detail"),
+    path("members/units/<id:unit_id>/", unit_detail, name="unit_detail"),
     path("members/points/", points_page, name="points"),
 ]

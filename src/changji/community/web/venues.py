@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 class BookingForm(forms.Form):
-    day = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    day = params.DayField(label="日期")
     starts_at = forms.TimeField(label="开始", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     ends_at = forms.TimeField(label="结束", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     purpose = forms.CharField(label="用途", max_length=128)
@@ -54,10 +55,8 @@ def _coverage_url() -> str | None:
 def venues(request: HttpRequest) -> HttpResponse:
     """The communities in scope: rooms by kind with areas, usage days of function rooms, the four targets."""
     now = timezone.now()
-    year, error = selected_year(request, now)
+    year = selected_year(request, now)
     context: dict[str, Any] = {"year": year, "coverage_url": _coverage_url()}
-    if error:
-        return render(request, "community/venues.html", {**context, "error": error}, status=400)
     rooms = list(scope_queryset(Room.objects.all(), request.user).order_by("region_id", "kind", "name"))
     with_rooms = {room.region_id for room in rooms}
     # Communities of the grid system: those with grids or rooms (not every village of the region tree).
@@ -79,12 +78,10 @@ def venue_room(request: HttpRequest, pk: int) -> HttpResponse:
     """A room: its bookings in the year (the calendar list) and, for a service room, the booking form."""
     room = scoped_or_404(Room.objects.select_related("region"), request.user, pk=pk)
     now = timezone.now()
-    year, error = selected_year(request, now)
+    year = selected_year(request, now)
     status = 200
     form = BookingForm(initial={"day": now.astimezone(SHANGHAI).date()})
-    if error:
-        status = 400
-    elif request.method == "POST":
+    if request.method == "POST":
         form = BookingForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -102,12 +99,12 @@ def venue_room(request: HttpRequest, pk: int) -> HttpResponse:
     bookings = list(RoomBooking.objects.filter(room=room, day__gte=date(year, 1, 1), day__lte=date(year, 12, 31))
                     .select_related("booked_by").order_by("day", "starts_at"))
     return render(request, "community/venue_room.html", {
-        "room": room, "year": year, "error": error, "form": form, "bookings": bookings,
+        "room": room, "year": year, "form": form, "bookings": bookings,
         "usage_days": len({b.day for b in bookings}), "bookable": room.kind == RoomKind.SERVICE,
     }, status=status)
 
 
 urlpatterns = [
     path("venues/", venues, name="venues"),
-    path("venues/rooms/<int:pk>/", venue_room, name="venue_room"),
+    path("venues/rooms/<id:pk>/", venue_room, name="venue_room"),
 ]

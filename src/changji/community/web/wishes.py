@@ -19,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
+from changji.core import params
 from changji.core.access import P, allows
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
@@ -181,8 +182,8 @@ def _wish_row(wish: MicroWish, now: Any) -> dict[str, Any]:
 def wish_list(request: HttpRequest) -> HttpResponse:
     """Wishes in scope with a state filter, the 待认领 board and the published / claimed / confirmed counts."""
     wishes = _scoped_wishes(request)
-    state = request.GET.get("state", "")
-    shown = wishes.filter(state=state) if state in {s.value for s in WishState} else wishes
+    state = params.query(request, "state", params.Choice(WishState, default=""))
+    shown = wishes.filter(state=state) if state else wishes
     now = timezone.now()
     return render(request, "community/wish_list.html", {
         "counts": wish_domain.wish_counts(wishes), "state": state,
@@ -196,7 +197,7 @@ def wish_list(request: HttpRequest) -> HttpResponse:
 @route(get=P.COMMUNITY_WISH_HANDLE, post=P.COMMUNITY_WISH_HANDLE)
 def wish_new(request: HttpRequest) -> HttpResponse:
     """Post a wish for a resident of the user's grid (or community); ``?q=`` narrows the residents listed."""
-    query = request.GET.get("q", "")
+    query = params.query(request, "q", params.Text(64, default=""))
     form = WishForm(request.POST or None, user=request.user, query=query)
     status = 200
     if request.method == "POST":
@@ -251,7 +252,7 @@ class ActivityForm(forms.Form):
     region = forms.ModelChoiceField(label="社区或网格", queryset=Region.objects.none())
     kind = forms.ChoiceField(label="类别", choices=ActivityKind.choices)
     title = forms.CharField(label="名称", max_length=128)
-    held_on = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = params.DayField(label="日期")
     place = forms.CharField(label="地点", max_length=128, required=False)
     room = forms.ModelChoiceField(label="功能室", queryset=Room.objects.none(), required=False)
 
@@ -300,8 +301,8 @@ def _scoped_activities(request: HttpRequest) -> models.QuerySet[Activity]:
 def activity_list(request: HttpRequest) -> HttpResponse:
     """Activities in scope with their figures (activities, people served, hours); ``?kind=`` filters."""
     scoped = _scoped_activities(request)
-    kind = request.GET.get("kind", "")
-    shown = scoped.filter(kind=kind) if kind in ActivityKind.values else scoped
+    kind = params.query(request, "kind", params.Choice(ActivityKind.values, default=""))
+    shown = scoped.filter(kind=kind) if kind else scoped
     served = ActivityServed.objects.filter(activity=models.OuterRef("pk")).values("activity").annotate(
         n=models.Count("pk")).values("n")
     hours = ActivityParticipant.objects.filter(activity=models.OuterRef("pk")).values("activity").annotate(
@@ -342,7 +343,7 @@ def _activity_forms(activity: Activity, request: HttpRequest, action: str) -> di
     if choices:
         available["participant"] = ParticipantForm(**bound("participant"), prefix="participant", choices=choices)
     available["served"] = ServedForm(**bound("served"), prefix="served", user=request.user, activity=activity,
-                                     query=request.GET.get("q", ""))
+                                     query=params.query(request, "q", params.Text(64, default="")))
     available["photo"] = PhotoForm(**bound("photo"), prefix="photo")
     return available
 
@@ -372,7 +373,8 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         return redirect("community:activity_detail", activity_id=activity.pk)
     served = activity.served.select_related("resident__household__building").order_by("resident__name")
     return render(request, "community/activity_detail.html", {
-        "activity": activity, "forms": available, "actions": ACTIVITY_ACTIONS, "query": request.GET.get("q", ""),
+        "activity": activity, "forms": available, "actions": ACTIVITY_ACTIONS,
+        "query": params.query(request, "q", params.Text(64, default="")),
         "participants": activity.participants.select_related("member", "unit").order_by("pk"),
         "served": [(mask_name(s.resident.name), s.resident.household.building.name) for s in served],
         "photos": activity.photos.order_by("pk"),
@@ -393,10 +395,10 @@ def activity_photo(request: HttpRequest, activity_id: int, photo_id: int) -> Htt
 urlpatterns = [
     path("wishes/", wish_list, name="wishes"),
     path("wishes/new/", wish_new, name="wish_new"),
-    path("wishes/<int:wish_id>/", wish_detail, name="wish_detail"),
-    path("wishes/<int:wish_id>/photo/", wish_photo, name="wish_photo"),
+    path("wishes/<id:wish_id>/", wish_detail, name="wish_detail"),
+    path("wishes/<id:wish_id>/photo/", wish_photo, name="wish_photo"),
     path("activities/", activity_list, name="activities"),
     path("activities/new/", activity_new, name="activity_new"),
-    path("activities/<int:activity_id>/", activity_detail, name="activity_detail"),
-    path("activities/<int:activity_id>/photos/<int:photo_id>/", activity_photo, name="activity_photo"),
+    path("activities/<id:activity_id>/", activity_detail, name="activity_detail"),
+    path("activities/<id:activity_id>/photos/<id:photo_id>/", activity_photo, name="activity_photo"),
 ]

@@ -7,15 +7,18 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
+from changji.core import params
 from changji.core.guards import PUBLIC, route
 
 from .. import bundles, cases
 from ..demo_catalogue import QUESTIONS
-from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Channel
+from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Case, Channel
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: The session key remembering the case this browser just filed, for the page after the redirect.
+APPLIED_SESSION_KEY = "services.applied_case"
 APPLICANT_FIELDS = ("applicant_kind", "applicant_name", "applicant_identifier", "applicant_phone")
 
 
@@ -50,10 +53,10 @@ def _form_field(spec: bundles.FormField, required: bool) -> forms.Field:
     label = spec.label + ("（事项要求）" if spec.required and not required else "")
     if spec.kind == "bool":
         return forms.BooleanField(label=spec.label, required=False)
-    if spec.kind == "number":
-        return forms.DecimalField(label=label, required=required)
-    if spec.kind == "date":
-        return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    if spec.kind == "number":  # bounded: a figure in a permit is never 1e309
+        return forms.DecimalField(label=label, required=required, max_digits=16, decimal_places=4)
+    if spec.kind == "date":  # stored as text in the case's form, so years before 1970 (a birth date) are fine
+        return params.DayField(label=label, required=required, first=1900)
     if spec.kind == "choice":
         return forms.ChoiceField(label=label, required=required,
                                  choices=[("", "—")] + [(c, c) for c in spec.choices])
@@ -96,8 +99,8 @@ class ApplicationForm(forms.Form):
                 self.answer_names.append(spec.name)
         self.materials = bundles.merged_materials(specs)
         for m in self.materials:
-            self.fields[f"material_{m.code}"] = forms.FileField(
-                label=m.name + ("（必需）" if m.required else ""), required=False)
+            self.fields[f"material_{m.code}"] = forms.FileField(  # no "clear" box: there is never an initial file
+                label=m.name + ("（必需）" if m.required else ""), required=False, widget=forms.FileInput)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -148,7 +151,8 @@ def add_case_error(form: forms.Form, error: cases.CaseError) -> None:
 
 @route(get=PUBLIC, post=PUBLIC)
 def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
-    """POST the one form: ``cases.submit(channel="online")``; a refusal is a 400 and nothing is stored."""
+    """POST the one form: ``cases.submit(channel="online")``, then redirect to ``applied``; a refusal is a 400 and
+    nothing is stored."""
     bundle = get_object_or_404(_published(), pk=bundle_id)
     form = ApplicationForm(bundle, request.POST or None, request.FILES or None)
     if request.method != "POST":
@@ -161,5 +165,19 @@ def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
         except cases.CaseError as error:
             add_case_error(form, error)
         else:
-            return render(request, "services/applied.html", {"case": case, "missing": cases.missing_for(case)})
+            request.session[APPLIED_SESSION_KEY] = case.pk
+            return redirect("services:applied")
     return render(request, "services/apply.html", {"bundle": bundle, "form": form}, status=400)
+
+
+@route(get=PUBLIC)
+def applied(request: HttpRequest) -> HttpResponse:
+    """The receipt number and query code of the application this browser just filed (post/redirect/get).
+
+    The case is remembered in the session, never in the URL: its query code opens the case to whoever has it.
+    Reloading shows the same case again and files nothing; without one, the catalogue.
+    """
+    case = Case.objects.select_related("bundle").filter(pk=request.session.get(APPLIED_SESSION_KEY)).first()
+    if case is None:
+        return redirect("services:catalogue")
+    return render(request, "services/applied.html", {"case": case, "missing": cases.missing_for(case)})

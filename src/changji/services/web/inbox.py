@@ -13,6 +13,7 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
@@ -35,7 +36,7 @@ class NoteForm(forms.Form):
 class ApproveForm(forms.Form):
     opinion = forms.CharField(label="审批意见", widget=forms.Textarea(attrs={"rows": 2}))
     licence_number = forms.CharField(label="证照编号", max_length=64)
-    valid_until = forms.DateField(label="有效期至", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_until = params.DayField(label="有效期至", required=False)
 
 
 class RefuseForm(forms.Form):
@@ -68,10 +69,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # The departments the reviewer works for (a superuser: all in scope), not a scan of their sub-cases.
     mine = Department.objects.all() if request.user.is_superuser else Department.objects.filter(reviewers=request.user)
     departments = list(scope_queryset(mine, request.user).order_by("code"))
-    department = request.GET.get("department", "")
-    if department and department in {d.code for d in departments}:
+    chosen = params.parse(request.GET, {
+        "department": params.Choice([d.code for d in departments], default=""),
+        "state": params.Choice(["open", "all", *SubCaseState], default="open")})
+    department, state = chosen["department"], chosen["state"]
+    if department:
         subs = subs.filter(department__code=department)
-    state = request.GET.get("state", "open")
     if state == "open":
         subs = subs.filter(state__in=OPEN_STATES)
     elif state in {s.value for s in SubCaseState}:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region
@@ -23,11 +24,9 @@ def _region(request: HttpRequest) -> Region:
 
 def _span(request: HttpRequest) -> tuple[date, date, str | None]:
     today = timezone.localdate()
-    try:
-        first = date.fromisoformat(request.GET.get("first") or f"{today.year}-01-01")
-        last = date.fromisoformat(request.GET.get("last") or today.isoformat())
-    except ValueError:
-        return today - timedelta(days=365), today, "日期格式应为 YYYY-MM-DD"
+    chosen = params.parse(request.GET, {"first": params.Day(default=date(today.year, 1, 1)),
+                                        "last": params.Day(default=today)})
+    first, last = chosen["first"], chosen["last"]
     if last < first:
         return first, first, "截止日期不能早于起始日期"
     return first, last, None
@@ -41,7 +40,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
         return render(request, "services/statistics.html", {"error": error, "first": first, "last": last},
                       status=400)
     stats = case_statistics(_region(request), first, last)
-    if request.GET.get("format") == "xlsx":
+    if params.query(request, "format", params.Choice(["html", "xlsx"], default="html")) == "xlsx":
         response = HttpResponse(to_xlsx(stats), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="services-{first}-{last}.xlsx"'
         return response

@@ -1,5 +1,10 @@
 """The applicant's progress view (受理编号 + 查询码): history, items, correction answer, commitment and rating;
-and the public verification of a 办结凭证."""
+and the public verification of a 办结凭证.
+
+Every successful POST (a lookup or an action) redirects to the GET of the page (post/redirect/get), which
+shows the case this browser last looked up: it is remembered in the session, never put in the URL,
+because the query code is what opens the case.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from changji.core import audit, throttle
+from changji.core import audit, params, throttle
 from changji.core.guards import PUBLIC, route
 
 from .. import cases, certificate
@@ -22,6 +27,8 @@ from .common import ISSUED_STATES, case_fingerprint, certificate_items, find_cas
 
 NOT_FOUND = "未找到该办件：请核对受理编号和查询码。"
 TOO_MANY = "查询失败次数过多，请 15 分钟后再试。"
+#: The session key remembering the case this browser looked up (with its receipt number and query code).
+TRACKED_SESSION_KEY = "services.tracked_case"
 
 
 class LookupForm(forms.Form):
@@ -36,7 +43,7 @@ class RatingForm(forms.Form):
 
 
 class CommitmentForm(forms.Form):
-    sub_case = forms.IntegerField(widget=forms.HiddenInput)
+    sub_case = params.IdField(widget=forms.HiddenInput)
     commitment = forms.CharField(label="承诺书内容", widget=forms.Textarea(attrs={"rows": 3}),
                                  initial="本人承诺所填信息真实，经营场所符合该事项的许可条件，愿意承担不实承诺的法律责任。")
 
@@ -98,12 +105,24 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
     return {}, True
 
 
+def _tracked(request: HttpRequest) -> Case | None:
+    """The case this browser looked up last (remembered in its session), if any."""
+    return Case.objects.select_related("bundle").filter(pk=request.session.get(TRACKED_SESSION_KEY)).first()
+
+
 @route(get=PUBLIC, post=PUBLIC)
 def track(request: HttpRequest) -> HttpResponse:
-    """GET: the lookup form. POST (receipt + code on every request): action=lookup|rate|resubmit|commit."""
-    lookup = LookupForm(request.POST or None)
+    """GET: the lookup form, and the case looked up last. POST (receipt + code on every request):
+    action=lookup|rate|resubmit|commit; done, it redirects here."""
     if request.method == "GET":
-        return render(request, "services/track.html", {"lookup": lookup})
+        case = _tracked(request)
+        if case is None:
+            return render(request, "services/track.html", {"lookup": LookupForm()})
+        return render(request, "services/track.html", _context(case, LookupForm(
+            initial={"receipt": case.receipt_number})))
+    lookup = LookupForm(request.POST)
+    action = params.parse(request.POST, {"action": params.Choice(["lookup", "rate", "resubmit", "commit"],
+                                                                  default="lookup")})["action"]
     receipt, address = request.POST.get("receipt", "").strip(), request.META.get("REMOTE_ADDR", "")
     if throttle.locked(f"track:{receipt}", address):  # a 6-digit code must not be guessable by trying
         return render(request, "services/track.html", {"lookup": lookup, "not_found": TOO_MANY}, status=429)
@@ -113,17 +132,20 @@ def track(request: HttpRequest) -> HttpResponse:
             audit.record("services.track.locked", reason="查询码连续错误", receipt_number=receipt, address=address)
         return render(request, "services/track.html", {"lookup": lookup, "not_found": NOT_FOUND}, status=404)
     throttle.succeeded(f"track:{receipt}", address)
-    action = request.POST.get("action", "lookup")
     shown, refused = ({}, False) if action == "lookup" else _act(request, case, action)
+    if not refused:
+        request.session[TRACKED_SESSION_KEY] = case.pk
+        return redirect("services:track")
     case.refresh_from_db()
     return render(request, "services/track.html", _context(case, LookupForm(initial=lookup.cleaned_data), **shown),
-                  status=400 if refused else 200)
+                  status=400)
 
 
 @route(get=PUBLIC)
 def verify(request: HttpRequest) -> HttpResponse:
     """Public: recompute the fingerprint of the issued case and compare it with the digest of the QR link."""
-    receipt, digest = request.GET.get("receipt", "").strip(), request.GET.get("digest", "").strip().lower()
+    asked = params.parse(request.GET, {"receipt": params.Text(32, default=""), "digest": params.Text(128, default="")})
+    receipt, digest = asked["receipt"], asked["digest"].lower()
     case = (Case.objects.select_related("bundle", "region").filter(receipt_number=receipt, state__in=ISSUED_STATES)
             .first() if receipt else None)
     valid = bool(case and digest and secrets.compare_digest(case_fingerprint(case).encode(), digest.encode()))

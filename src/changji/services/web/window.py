@@ -13,6 +13,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
@@ -54,8 +55,8 @@ def _scoped(request: HttpRequest) -> Any:
 @route(get=P.SERVICES_CASE_INTAKE)
 def window(request: HttpRequest) -> HttpResponse:
     """Cases waiting at the window: pre-check, correction, results to issue (``?state=issued`` for issued ones)."""
-    state = request.GET.get("state", "")
-    states = [state] if state in {s.value for s in CaseState} else list(QUEUE_STATES)
+    state = params.query(request, "state", params.Choice(CaseState, default=""))
+    states = [state] if state else list(QUEUE_STATES)
     rows = _scoped(request).filter(state__in=states).order_by("submitted_at")[:200]
     return render(request, "services/window.html", {
         "cases": rows, "state": state, "labels": {s.value: label for s, label in CASE_LABELS.items()},

@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from changji.core import params
 from changji.core.access import P, allows
 from changji.core.guards import route
 from changji.core.models import Role
@@ -31,7 +31,7 @@ ACTIONS = {"acknowledge": "确认", "assign": "派单", "resolve": "办结", "di
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="核查人员")
-    due = forms.DateField(label="完成期限", widget=forms.DateInput(attrs={"type": "date"}))
+    due = params.DayField(label="完成期限")
     note = forms.CharField(label="说明", required=False)
 
 
@@ -82,7 +82,13 @@ def _scoped(request: HttpRequest) -> Any:
 @route(get=P.WATER_ALARM_READ)
 def alarm_list(request: HttpRequest) -> HttpResponse:
     alarms = _scoped(request)
-    filters = {name: request.GET.get(name, "") for name in ("state", "kind", "severity", "county")}
+    county_list = counties(request)
+    filters = params.parse(request.GET, {
+        "state": params.Choice(["active", *STATE_LABELS], default=""),
+        "kind": params.Choice([kind.value for kind in rules.RULES], default=""),
+        "severity": params.Choice(SEVERITY_LABELS, default=""),
+        "county": params.Choice([c.code for c in county_list], default=""),
+    })
     if filters["state"] == "active":
         alarms = alarms.filter(state__in=("open", "acknowledged", "assigned"))
     elif filters["state"]:
@@ -91,11 +97,10 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
         alarms = alarms.filter(kind=filters["kind"])
     if filters["severity"]:
         alarms = alarms.filter(severity=filters["severity"])
-    county_list = counties(request)
-    if filters["county"] in {c.code for c in county_list}:
+    if filters["county"]:
         county = next(c for c in county_list if c.code == filters["county"])
         alarms = alarms.filter(terminal__region__path__startswith=county.path)
-    page = Paginator(alarms.order_by("-raised_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(alarms.order_by("-raised_at"), PAGE_SIZE).get_page(params.query(request, "page", params.Page()))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "water/alarms.html", {
@@ -127,6 +132,7 @@ def _apply(request: HttpRequest, alarm: Alarm, action: str, form: forms.Form) ->
 def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
     """The alarm with its history and the action forms; POST action=acknowledge|assign|resolve|dismiss."""
     alarm = get_object_or_404(_scoped(request), pk=alarm_id)
+    back = params.parse(request.POST, {"next": params.LocalPath()})["next"]  # before acting: a bad one changes nothing
     action = request.POST.get("action", "")
     all_forms = _forms(request, alarm, request.POST or None, request.FILES or None, action)
 
@@ -136,10 +142,7 @@ def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
 
     status = run_action(request, all_forms, action, apply, (ValidationError,), refused="未知操作")
     if status is None:
-        back = request.POST.get("next", "")
-        if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
-            return redirect(back)
-        return redirect("water:alarm", alarm_id=alarm.pk)
+        return HttpResponseRedirect(back) if back else redirect("water:alarm", alarm_id=alarm.pk)
     rule = rules.RULES.get(alarm.kind)
     return render(request, "water/alarm.html", {
         "alarm": alarm, "rule": rule, "forms": all_forms, "actions": ACTIONS, "state_labels": STATE_LABELS,

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region
@@ -24,7 +25,7 @@ PREVIEW_WELLS = 50
 
 class ReportForm(forms.Form):
     period = forms.ChoiceField(choices=ReportPeriod.choices, label="周期", initial=ReportPeriod.MONTH)
-    at = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    at = params.DayField(label="日期")
     region = forms.ChoiceField(label="区划", required=False)
 
 
@@ -59,8 +60,8 @@ def reports(request: HttpRequest) -> HttpResponse:
 @route(get=P.WATER_REPORT_READ)
 def report_download(request: HttpRequest) -> HttpResponse:
     form = _form(request)
-    file_format = request.GET.get("format", "xlsx")
-    if not form.is_bound or not form.is_valid() or file_format not in ("xlsx", "csv"):
+    file_format = params.query(request, "format", params.Choice(["xlsx", "csv"], default="xlsx"))
+    if not form.is_bound or not form.is_valid():
         return HttpResponse("参数错误：需要 period、at 与 format=xlsx|csv", status=400,
                             content_type="text/plain; charset=utf-8")
     region = _region(request, form.cleaned_data["region"])

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
@@ -147,7 +148,7 @@ def _points(rows: Any, name: str) -> list[list[Any]]:
 def well_series(request: HttpRequest, well_id: int) -> JsonResponse:
     """Chart data: readings of the last day or 30 days, or daily figures of the year (range=year)."""
     well = _well(request, well_id)
-    span = request.GET.get("range", "day")
+    span = params.query(request, "range", params.Choice([*RANGES, "year"], default="day"))
     today = local_day(timezone.now())
     if span == "year":
         rows = scope_queryset(DailyUsage.objects.filter(well=well, day__gte=date(today.year, 1, 1)),
@@ -158,8 +159,6 @@ def well_series(request: HttpRequest, well_id: int) -> JsonResponse:
             "flow": [], "volume": _points(as_points, "usage_m3"), "energy": _points(as_points, "energy_kwh"),
             "level": [],
         }})
-    if span not in RANGES:
-        return JsonResponse({"error": "range 应为 day、month 或 year"}, status=400)
     since = timezone.now() - RANGES[span]
     rows = list(scope_queryset(Reading.objects.filter(terminal__well=well, observed_at__gte=since), request.user)
                 .order_by("observed_at").values("observed_at", "flow_m3h", "volume_m3", "energy_kwh", "level_m",

@@ -1,0 +1,40 @@
+"""Refuse a NUL character anywhere in a request's path, query or form fields, before any view reads it.
+
+PostgreSQL cannot store or even compare text containing NUL (U+0000): a lookup with one fails inside the
+database, a 500 on every page, the admin's searches and filters, the login form and the Open311 API alike.
+No legitimate value carries one, so the whole class is answered here, once, as a 400 (``ParamError``)
+naming the parameter. Uploaded files' contents are not looked at.
+
+A multipart body is read only for views whose form Django's CSRF check reads anyway: reading it consumes
+the request's stream, and a CSRF-exempt view (the JSON API) may need the raw body instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+from .params import ParamError, refuse_nul
+
+FORM_ENCODED = "application/x-www-form-urlencoded"
+
+
+class RefuseNulMiddleware:
+    """Raise ``ParamError`` for NUL in the path, a query parameter or a posted form field (name or value)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            raise ParamError("路径", "含有非法字符")
+        refuse_nul(request.GET)
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        if request.method != "POST":
+            return
+        if request.content_type == FORM_ENCODED or not getattr(view, "csrf_exempt", False):
+            refuse_nul(request.POST)

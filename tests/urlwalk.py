@@ -1,0 +1,353 @@
+"""Walking the whole URL conf: every route as a URL, the forms a page offers, and the parameters a view reads.
+
+Shared by the hostile-input walk (tests/test_hostile_input.py) and the post/redirect/get walk
+(tests/test_post_redirect_get.py). Nothing here names a route: routes come from ``get_resolver()``,
+the parameters a view reads are recorded while it runs (``reads``), and the fields a page posts are
+read from its HTML (``page_forms``), so a new route, parameter or form is walked without editing a list.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+from html.parser import HTMLParser
+from typing import Any
+
+from django.http import QueryDict
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
+
+#: ``<converter:name>`` in a path() route, ``(?P<name>regex)`` in a re_path() one.
+CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+GROUP = re.compile(r"\(\?P<(?P<name>\w+)>(?P<regex>(?:[^()]|\([^()]*\))*)\)")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route of the URL conf: its path template, its name and its parameters as (name, kind)."""
+
+    template: str
+    name: str
+    params: tuple[tuple[str, str], ...]
+
+    @property
+    def admin(self) -> bool:
+        return self.template.startswith("admin/")
+
+    def url(self, values: dict[str, str]) -> str:
+        """The URL with each parameter replaced by ``values[name]`` (already URL-safe)."""
+
+        def regex_value(match: re.Match) -> str:
+            return values[match["name"]]
+
+        path = GROUP.sub(regex_value, self.template)
+        path = CONVERTER.sub(lambda match: values[match["name"]], path)
+        return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".")
+
+
+def routes() -> list[Route]:
+    """Every route of the root URL conf, in order."""
+    found: list[Route] = []
+
+    def walk(patterns: list, prefix: str, namespace: str) -> None:
+        for entry in patterns:
+            template = prefix + str(entry.pattern)
+            if isinstance(entry, URLResolver):
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry.url_patterns, template, inner)
+            elif isinstance(entry, URLPattern):
+                params = [(m["name"], "regex:" + m["regex"]) for m in GROUP.finditer(template)]
+                params += [(m["name"], m["converter"] or "str") for m in CONVERTER.finditer(GROUP.sub("", template))]
+                found.append(Route(template, namespace + (entry.name or ""), tuple(params)))
+
+    walk(get_resolver().url_patterns, "", "")
+    return found
+
+
+def benign_value(name: str, kind: str, ids: dict[str, str]) -> str:
+    """The value that reaches a real object: ``ids[name]``, or for a regex group its first alternative that fits."""
+    if kind.startswith("regex:"):
+        regex = kind.removeprefix("regex:")
+        for candidate in (ids.get(name, ""), *regex.split("|")):
+            if candidate and re.fullmatch(regex, candidate):
+                return candidate
+    if name not in ids:
+        raise AssertionError(f"a route has the parameter {name!r}: give the walk's world an object for it")
+    return ids[name]
+
+
+def urls_of(route: Route, world: dict[str, list[str]]) -> list[tuple[str, dict[str, str]]]:
+    """The route's URLs reaching real objects, with their path values: one per seeded state of each parameter."""
+    first = {name: benign_value(name, kind, {k: v[0] for k, v in world.items()}) for name, kind in route.params}
+    urls = [(route.url(first), first)]
+    for name, kind in route.params:
+        for other in world.get(name, [])[1:]:
+            values = {**first, name: benign_value(name, kind, {name: other})}
+            urls.append((route.url(values), values))
+    return urls
+
+
+@cache
+def _api_queries() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
+    from changji.api import api
+
+    return tuple((re.compile(re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template))),
+                  frozenset(p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"))
+                 for template, operations in api.get_openapi_schema()["paths"].items() if "get" in operations)
+
+
+def api_parameters(url: str) -> set[str]:
+    """The query parameters the JSON API's OpenAPI document declares for the GET of ``url`` (none elsewhere):
+    django-ninja reads its query by iterating it, which ``reads`` does not see."""
+    path = url.split("?")[0]
+    return next((set(names) for pattern, names in _api_queries() if pattern.fullmatch(path)), set())
+
+
+# --- What a view reads --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def reads() -> Iterator[set[str]]:
+    """Record the keys looked up on any QueryDict (request.GET / request.POST) while the block runs."""
+    seen: set[str] = set()
+    originals = {name: getattr(QueryDict, name) for name in ("get", "getlist", "__getitem__", "__contains__")}
+
+    def recording(name: str):
+        inner = originals[name]
+
+        def method(self, key, *args, **kwargs):
+            if isinstance(key, str):
+                seen.add(key)
+            return inner(self, key, *args, **kwargs)
+
+        return method
+
+    for name in originals:
+        setattr(QueryDict, name, recording(name))
+    try:
+        yield seen
+    finally:
+        for name in originals:
+            if name in QueryDict.__dict__:
+                delattr(QueryDict, name)
+        assert QueryDict.get is MultiValueDict.get
+
+
+# --- The forms a page offers -----------------------------------------------------------------------------------
+
+
+@dataclass
+class PageForm:
+    """A POST form of a page: where it posts, and the value each field would carry when submitted as shown."""
+
+    action: str
+    fields: dict[str, str] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)
+    options: dict[str, list[str]] = field(default_factory=dict)
+    buttons: list[tuple[str, str]] = field(default_factory=list)
+
+    def hint(self, hints: dict[str, str]) -> None:
+        """Put in a plausible value where a form needs a particular one (a valid identity number, a phone…)."""
+        for name in self.fields:
+            bare = name.rsplit("-", 1)[-1]
+            if bare not in hints:
+                continue
+            if self.kinds.get(name) == "select":
+                if hints[bare] in self.options.get(name, []):
+                    self.fields[name] = hints[bare]
+            elif self.kinds.get(name) not in ("hidden", "checkbox", "radio"):
+                self.fields[name] = hints[bare]
+
+    def submissions(self) -> list[dict[str, str]]:
+        """The bodies a user can send: one per named submit button (or one when there is none)."""
+        if not self.buttons:
+            return [dict(self.fields)]
+        return [{**self.fields, name: value} for name, value in self.buttons]
+
+
+def filled(kind: str, value: str) -> str:
+    """A plausible value for an empty input of ``kind`` (what a user would type)."""
+    if value:
+        return value
+    now = timezone.localtime()
+    return {
+        "date": now.date().isoformat(), "datetime-local": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "time": "09:00", "number": "1", "email": "someone@example.com", "tel": "13800000000", "hidden": "",
+        "checkbox": "on", "radio": "on", "password": "x-Secret-2026",
+    }.get(kind, "测试")
+
+
+class _FormParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[PageForm] = []
+        self.current: PageForm | None = None
+        self.select: str | None = None
+        self.chosen = False
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.current = PageForm(a.get("action", "")) if a.get("method", "get").lower() == "post" else None
+            return
+        form, name = self.current, a.get("name", "")
+        if form is None:
+            return
+        if tag == "input" and name:
+            kind = a.get("type", "text").lower()
+            if kind == "file":
+                form.files.append(name)
+            elif kind == "submit":
+                form.buttons.append((name, a.get("value", "")))
+            elif kind in ("checkbox", "radio"):
+                if name not in form.fields or "checked" in a:
+                    form.fields[name] = a.get("value", "on")
+                    form.kinds[name] = kind
+            else:
+                form.fields[name] = filled(kind, a.get("value", ""))
+                form.kinds[name] = kind
+        elif tag == "button" and name and a.get("type", "submit") == "submit":
+            form.buttons.append((name, a.get("value", "")))
+        elif tag == "select" and name:
+            self.select, self.chosen = name, False
+            form.kinds[name] = "select"
+        elif tag == "option" and self.select:  # the option selected, else the first a user could pick
+            value = a.get("value", "")
+            form.options.setdefault(self.select, []).append(value)
+            if value and not self.chosen and ("selected" in a or not form.fields.get(self.select)):
+                form.fields[self.select] = value
+                self.chosen = "selected" in a
+            form.fields.setdefault(self.select, value)
+        elif tag == "textarea" and name:
+            self.textarea = name
+            form.fields[name] = ""
+            form.kinds[name] = "textarea"
+
+    def handle_data(self, data: str) -> None:
+        if self.current is not None and self.textarea:
+            self.current.fields[self.textarea] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.current is not None:
+            self.forms.append(self.current)
+            self.current = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea" and self.current is not None and self.textarea:
+            self.current.fields[self.textarea] = filled("text", self.current.fields[self.textarea].strip())
+            self.textarea = None
+
+
+def page_forms(response: Any, url: str, hints: dict[str, str] | None = None) -> list[PageForm]:
+    """The POST forms of an HTML response, each with the path it posts to (an empty action: the page itself),
+    filled as shown and with ``hints`` (by field name without its form prefix) where a field needs one."""
+    if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+        return []
+    parser = _FormParser()
+    parser.feed(response.content.decode("utf-8", "replace"))
+    for form in parser.forms:
+        form.action = (form.action or url).split("?")[0]
+        form.fields.pop("csrfmiddlewaretoken", None)
+        form.hint(hints or {})
+    return parser.forms
+
+
+# --- A world with an object behind every path parameter ---------------------------------------------------------
+
+
+def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Seed one object (or one per state that offers different forms) for every path parameter of the URL conf.
+
+    Water, services and community objects all lie in 木垒县 (652328) where ``community_world`` is, so a
+    county user of 652328 reaches them; the services catalogue is the demo one (its bundles in 阜康市).
+    Returns the path values by parameter name (a list holds one value per state worth walking), and hints
+    for filling forms (``page_forms``).
+    """
+    from django.core.files.base import ContentFile
+
+    from changji.community import activities, issues, people, points, wishes
+    from changji.community.models import Open311Client, Room, RoomKind
+    from changji.community.open311 import create_client
+    from changji.core.identity import resident_id_check_char
+    from changji.services import cases
+    from changji.services.demo_catalogue import seed_demo_catalogue
+    from changji.services.models import Bundle
+    from changji.water.models import Alarm, Command, QuarantinedTerminal, Terminal, Well
+
+    w = community_world
+    now = timezone.now()
+    today = timezone.localdate()
+    root = make_user("walk-root", None, is_superuser=True, is_staff=True)
+
+    well = Well.objects.create(code="652328-00001", name="木垒1号井", region_id="652328", latitude=43.83,
+                               longitude=90.28, pump_rated_power_kw=30, pump_rated_flow_m3h=55)
+    terminal = Terminal.objects.create(protocol="szy206", address="6523280001", well=well, region_id="652328")
+    alarm = Alarm.objects.create(terminal=terminal, well=well, kind="door_open", severity="warning", state="open",
+                                 raised_at=now, evidence={"door_open": True})
+    command = Command.objects.create(terminal=terminal, kind="pump_stop", reason="walk", requested_by_name="walk",
+                                     expires_at=now + timedelta(hours=1))
+    quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523289999", first_seen_at=now,
+                                                     last_seen_at=now)
+
+    seed_demo_catalogue()
+    bundle = Bundle.objects.get(code="YJS-CY")
+    applicant = cases.Applicant("enterprise", "阜康市老王餐饮有限公司", "91350100M000100Y43", "13800000000")
+    answers = {"business_name": "老王面馆", "address": "阜康市天池街 1 号", "legal_person": "王某",
+               "registered_capital": 10, "food_category": "热食类", "outdoor_sign": True, "sign_size": "3×1"}
+    materials = {code: (f"{code}.pdf", b"%PDF walk") for code in
+                 ("id", "lease", "articles", "layout", "food_safety", "sign_design")}
+    submitted = cases.submit(bundle, applicant, "online", dict(answers), materials, by="applicant")
+    accepted = cases.submit(bundle, applicant, "online", dict(answers), materials, by="applicant")
+    subs = cases.accept(accepted, root)
+    cases.claim(subs[0], root)
+
+    issues.seed_categories()
+    category = issues.IssueCategory.objects.get(code="property")
+    reported = issues.report(category, "电梯停运", lon=90.285, lat=43.835, reporter_phone="13912345678", now=now)
+    negotiated = issues.report(category, "楼道堆物", lon=90.285, lat=43.835, now=now)
+    for _ in range(2):
+        negotiated = issues.escalate(negotiated, root, now, "需要协商")
+    _, api_key = create_client("walk", w.town)
+    assert Open311Client.objects.exists() and api_key
+
+    member = people.register_member(w.east, "王五", "652328198506120037", "13800000001", "县教育局", "in_service",
+                                    today, actor=None)
+    unit = people.register_unit(w.east, "县供电公司", "赵六", "13800000002", today, actor=None)
+    people.sign_agreement(unit, today.year, "承诺", {"needs": ["需"], "resources": ["资"], "projects": ["项"],
+                                                   "responsibilities": ["责"]}, today, actor=None)
+    points.create_period(w.east, "上半年", today.replace(month=1, day=1), today, actor=None)
+    posted = wishes.post_wish(w.zhang, "助行器", actor=None)
+    published = wishes.review(wishes.post_wish(w.zhang, "陪同就医", actor=None), True, actor=root)
+    claimed = wishes.claim(wishes.review(wishes.post_wish(w.li, "理发", actor=None), True, actor=root),
+                           member=member, actor=root)
+    activity = activities.record_activity(w.east, "market", "便民集市", today, "广场", root)
+    photo = activities.add_photo(activity, ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64, name="a.png"), "x", actor=root)
+    room = Room.objects.create(region=w.east, name="活动室", kind=RoomKind.SERVICE, function="文化", area_m2=50)
+
+    first17 = "65232819900101123"
+    hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
+             "reporter_phone": "13912345678", "lon": "90.285", "lat": "43.835", "ends_at": "10:00",
+             "id_number": first17 + resident_id_check_char(first17), "year": str(today.year + 1),
+             "receipt": submitted.receipt_number, "code": submitted.query_code, "well_code": ""}
+
+    def ids(*objects: Any) -> list[str]:
+        return [str(getattr(o, "pk", o)) for o in objects]
+
+    return {
+        "well_id": ids(well), "alarm_id": ids(alarm), "quarantined_id": ids(quarantined),
+        "terminal_id": ids(terminal), "command_id": ids(command),
+        "bundle_id": ids(bundle), "case_id": ids(submitted, accepted), "material_id": ids(submitted.materials.first()),
+        "sub_case_id": ids(*subs[:2]),
+        "issue_id": ids(reported, negotiated), "wish_id": ids(posted, published, claimed),
+        "activity_id": ids(activity), "photo_id": ids(photo), "unit_id": ids(unit), "pk": ids(room),
+        "service_code": [category.code], "service_request_id": [reported.request_id], "fmt": ["json"],
+        "rest": ["nothing"], "uidb64": ["MQ"], "token": ["set-password"], "object_id": ["1"],
+        "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key],
+    }, hints
