@@ -109,3 +109,12 @@ def test_registering_a_quarantined_terminal_is_bounded_by_its_county(make_user):
     terminal = register_quarantined(quarantined, make_user("manas", "652324", role=Role.COUNTY_OPERATOR))
     assert terminal.region_id == "652324"
     assert region_for_address("9999990001").code == "652300"
+
+
+def test_the_readme_shows_the_policy_as_it_is():
+    """The README's security section carries the table generated from ROLE_PERMISSIONS; a change to the policy
+    that is not written there fails here."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert access.policy_table() in readme

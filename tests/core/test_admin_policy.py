@@ -137,3 +137,15 @@ def test_the_checks_refuse_an_admin_outside_the_policy_or_the_scope():
     assert [e.id for e in admin_errors({Well: Unscoped(Well, site)})] == ["changji.E002"]
     assert admin_errors({Well: Scoped(Well, site)}) == []
     assert admin_errors(admin.site._registry) == []  # every admin of the platform passes
+
+
+def test_odd_admin_parameters_are_refused_not_failed(client, county_admin, make_user):
+    """An empty ``_to_field`` and selected ids that are not ids get an answer, never a 500."""
+    viewer = make_user("hutubi-viewer", "652323", role=Role.TOWNSHIP_VIEWER)
+    client.force_login(county_admin)
+    client.raise_request_exception = False
+    assert client.get(f"/admin/core/user/{viewer.pk}/change/?_to_field=").status_code == 200
+    assert client.get(f"/admin/core/user/{viewer.pk}/delete/?_to_field=").status_code == 200
+    response = client.post("/admin/core/user/", {"action": "delete_selected", "_selected_action": ["²", "x"]})
+    assert response.status_code == 302
+    assert User.objects.filter(pk=viewer.pk).exists()
