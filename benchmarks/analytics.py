@@ -38,7 +38,7 @@ def setup(wells: int) -> None:
     import django
 
     django.setup()
-    from changji.water.demo import seed_fleet
+    from changji.water.sim.demo import seed_fleet
 
     seed_fleet(wells)
 
@@ -47,7 +47,7 @@ def generate_readings(terminals: list, first: date, days: int) -> int:
     """Insert 5-minute readings (pumping by day at 95 % of the well's rating) straight into the database."""
     from django.db import connection, transaction
 
-    from changji.water.stats import day_bounds
+    from changji.core.localtime import day_bounds
 
     start, _ = day_bounds(first)
     sql = (
@@ -82,7 +82,7 @@ def generate_readings(terminals: list, first: date, days: int) -> int:
 
 
 def measure_rebuild(wells, readings: int) -> float:
-    from changji.water.usage import rebuild_usage
+    from changji.water.usage.reference import rebuild_usage
 
     started = time.perf_counter()
     rebuild_usage(wells=wells)
@@ -96,8 +96,8 @@ def measure_incremental(terminals, last: datetime, samples: int = 50) -> tuple[l
     the day's rows) and the next one five minutes later (the other 287 reports of a day).
     Returns the timings in ms: (next reading of the same day, first reading of a new day).
     """
-    from changji.water.derive import derive_terminal
     from changji.water.models import Reading
+    from changji.water.usage.derive import derive_terminal
 
     same_day, new_day = [], []
     for terminal in random.Random(3).sample(terminals, min(samples, len(terminals))):
@@ -137,7 +137,7 @@ def fill_month(first: date, days: int) -> None:
 
 def measure_seal(first: date) -> float:
     """Compile the closed month's rollups, as the daily job does on the 1st (reports read them)."""
-    from changji.water.monthly import seal
+    from changji.water.usage.monthly import seal
 
     started = time.perf_counter()
     seal(first)
@@ -170,9 +170,9 @@ def main() -> None:
     setup(args.wells)
     from django.utils import timezone
 
+    from changji.core.localtime import local_day
     from changji.water.models import Terminal, Well
-    from changji.water.monthly import open_month
-    from changji.water.stats import local_day
+    from changji.water.usage.monthly import open_month
 
     # Readings for the days up to today (the live path works in the open month, as in production);
     # the month report covers the last closed month.
@@ -181,7 +181,7 @@ def main() -> None:
     terminals = list(Terminal.objects.filter(protocol="szy206").select_related("well")[: args.rebuild_wells])
     readings = generate_readings(terminals, first, args.days)
     rate = measure_rebuild(Well.objects.filter(terminals__in=terminals), readings)
-    from changji.water.stats import day_bounds
+    from changji.core.localtime import day_bounds
 
     _, end = day_bounds(first + timedelta(days=args.days - 1))
     same_day, new_day = measure_incremental(terminals, end - timedelta(minutes=5))

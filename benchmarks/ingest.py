@@ -52,7 +52,7 @@ def prepare_database(kind: str, wells: int, pg_name: str = "changji_bench") -> d
         env["DATABASE_URL"] = PG_SERVER_URL + pg_name
     changji = str(Path(sys.executable).with_name("changji"))
     subprocess.run([changji, "migrate", "-v0"], env=env, check=True)
-    code = f"import django; django.setup(); from changji.water.demo import seed_fleet; seed_fleet({wells})"
+    code = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({wells})"
     subprocess.run([sys.executable, "-c", code], env=env, check=True)
     return env
 
@@ -152,7 +152,7 @@ def cpu_seconds(pid: int | None = None) -> float:
 
 
 async def run_fleet(addresses: list[str], port: int, reports_each: int, steady_s: float, gateway_pid: int) -> dict:
-    from changji.water.loadgen import ReportLoad
+    from changji.water.sim.loadgen import ReportLoad
 
     load = ReportLoad(addresses, port)
     await load.connect_all()
@@ -188,7 +188,7 @@ def main() -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
 
-    from changji.water.fleet import build_fleet
+    from changji.water.sim.fleet import build_fleet
 
     if not args.pg_name.replace("_", "").isalnum():
         parser.error("--pg-name must be letters, digits and underscores")

@@ -37,9 +37,9 @@ def fill(days: int) -> date:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from changji.core.localtime import local_day
     from changji.water.models import Alarm, Allocation, DailyUsage, TerminalDay, Well
-    from changji.water.monthly import seal_closed_months
-    from changji.water.stats import local_day
+    from changji.water.usage.monthly import seal_closed_months
 
     today = local_day(timezone.now())
     first = today - timedelta(days=days)
@@ -162,7 +162,7 @@ def main() -> None:
     fill_s = time.perf_counter() - started
     from django.utils import timezone
 
-    from changji.water.dashboard_figures import refresh_due
+    from changji.water.kpi.dashboard import refresh_due
 
     started = time.perf_counter()
     refresh_due(timezone.now())  # what the minutely job does every five minutes

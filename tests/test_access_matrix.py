@@ -101,7 +101,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle, Department
     from changji.water.models import Alarm, Command, QuarantinedTerminal, Terminal, Well
-    from changji.water.registry import region_for_address
+    from changji.water.registry.service import region_for_address
 
     settings.MEDIA_ROOT = tmp_path
     now = timezone.now()

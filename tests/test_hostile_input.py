@@ -28,6 +28,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.urls import resolve
 from django.utils import timezone
+
 from tests.urlwalk import Route, api_parameters, build_world, page_forms, reads, routes, urls_of
 
 pytestmark = pytest.mark.django_db

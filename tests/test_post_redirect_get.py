@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+
 from tests.urlwalk import build_world, page_forms, routes, urls_of
 
 pytestmark = pytest.mark.django_db

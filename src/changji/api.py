@@ -31,7 +31,9 @@ def _permission_denied(request: HttpRequest, error: PermissionDenied) -> HttpRes
 
 
 def _add_routers() -> None:
-    from changji.water.api import router as water
+    from changji.water.api.routes import (
+        router as water,  # deferred: the app's routes import its models, loaded after settings
+    )
 
     api.add_router("/water/", water)
 

@@ -14,6 +14,9 @@ import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from changji.water.protocols.bcd import CST
+from changji.water.protocols.inspection import describe_frame
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command named by ``argv`` (default: the process arguments)."""
@@ -21,7 +24,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args and args[0] == "decode":
         return decode(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "changji.settings")
-    from django.core.management import execute_from_command_line
+    from django.core.management import (
+        execute_from_command_line,  # deferred: settings are chosen first; `changji decode` runs without Django
+    )
 
     execute_from_command_line(["changji", *args])
     return 0
@@ -29,9 +34,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def decode(argv: Sequence[str], stdin: Iterable[str] | None = None) -> int:
     """Print one JSON object per hex frame; exit status 1 when any frame failed to decode."""
-    from changji.water.protocols.bcd import CST
-    from changji.water.protocols.inspection import describe_frame
-
     parser = argparse.ArgumentParser(
         prog="changji decode",
         description="Decode SL651-2014 and SZY206-2016 / SL/T 427-2021 frames given as hex.",

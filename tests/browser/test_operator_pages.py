@@ -14,14 +14,14 @@ PREFECTURE = 10_401  # the map test renders the whole prefecture
 
 @pytest.fixture
 def fleet():
-    from changji.water.demo import seed_fleet
+    from changji.water.sim.demo import seed_fleet
 
     return seed_fleet(FLEET)
 
 
 @pytest.fixture
 def prefecture_fleet():
-    from changji.water.demo import seed_fleet
+    from changji.water.sim.demo import seed_fleet
 
     return seed_fleet(PREFECTURE)
 

@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.fixture
 def live_terminal(transactional_db):
     """One fleet well registered, its terminal simulated and connected to a running gateway."""
-    from changji.water.fleet import build_fleet
     from changji.water.gateway.config import GatewayConfig
+    from changji.water.gateway.database_sink import DatabaseSink
     from changji.water.gateway.server import GatewayServer
-    from changji.water.gateway.sink import DatabaseSink
     from changji.water.models import Terminal, Well
-    from changji.water.simulator import SimulatorConfig, run_fleet
+    from changji.water.sim.fleet import build_fleet
+    from changji.water.sim.simulator import SimulatorConfig, run_fleet
 
     fleet_well = next(w for w in build_fleet(50) if w.kind == "extraction" and w.protocol == "szy206")
     well = Well.objects.create(code=fleet_well.code, name=fleet_well.name, region_id=fleet_well.county_code,

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from changji.community.people import InputError
+from changji.community.actors import InputError
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,8 @@ from io import BytesIO
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from changji.community.people import InputError, validate_id_number
+from changji.community.actors import InputError
+from changji.community.people import validate_id_number
 
 MEMBER_ID = "652328198506120037"
 

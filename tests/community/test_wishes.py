@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from changji.community.people import InputError
+from changji.community.actors import InputError
 from changji.community.workflow import WISH_MOVES, TransitionError, WishState, check_wish_move
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -289,7 +289,8 @@ def test_staff_outside_the_wish_scope_cannot_act(community_world, helpers):
 
 def test_a_claimant_from_another_community_is_refused(community_world, helpers):
     from changji.community import wishes
-    from changji.community.people import InputError, register_unit
+    from changji.community.actors import InputError
+    from changji.community.people import register_unit
 
     west_unit = register_unit(community_world.west, "西城物业", "", "", date(2026, 1, 1), actor=None)
     wish = _make(helpers, community_world, WishState.PUBLISHED)
@@ -302,7 +303,7 @@ def test_a_claimant_from_another_community_is_refused(community_world, helpers):
 
 def test_rejection_needs_a_reason_and_posting_needs_a_title(community_world, helpers):
     from changji.community import wishes
-    from changji.community.people import InputError
+    from changji.community.actors import InputError
 
     with pytest.raises(InputError, match="心愿内容"):
         wishes.post_wish(community_world.zhang, "  ", now=T0)

@@ -75,8 +75,8 @@ def alarm(make_user):
 
 def test_alarm_and_command_services_refuse_roles_and_regions_outside_the_policy(alarm, make_user):
     """A township viewer cannot dismiss through any door (page, API, admin or shell): the service refuses."""
-    from changji.water.alarms import dismiss
-    from changji.water.commands import queue_command
+    from changji.water.alarms.service import dismiss
+    from changji.water.downlink import queue_command
     from changji.water.models import AlarmEvent, Command
 
     viewer = make_user("viewer", "652323", role=Role.TOWNSHIP_VIEWER)
@@ -97,7 +97,7 @@ def test_alarm_and_command_services_refuse_roles_and_regions_outside_the_policy(
 
 def test_registering_a_quarantined_terminal_is_bounded_by_its_county(make_user):
     from changji.water.models import QuarantinedTerminal
-    from changji.water.registry import region_for_address, register_quarantined
+    from changji.water.registry.service import region_for_address, register_quarantined
 
     now = timezone.now()
     quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523240007", first_seen_at=now,

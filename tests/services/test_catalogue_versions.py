@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from tests.services.test_cases import ANSWERS, MATERIALS, MONDAY, USCC
 
 from changji.core.models import AuditEntry
 from changji.services import cases
 from changji.services.cases import Applicant, CaseError
 from changji.services.catalogue import BUNDLE_MOVES, new_version, publish, retire
 from changji.services.models import Bundle, BundleStatus, SubCase
+from tests.services.test_cases import ANSWERS, MATERIALS, MONDAY, USCC
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ import pytest
 
 from changji.core.models import Role
 from changji.water.models import QuarantinedTerminal, Terminal
-from changji.water.registry import region_for_address
+from changji.water.registry.service import region_for_address
 
 pytestmark = pytest.mark.django_db
 

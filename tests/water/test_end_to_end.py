@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db.models import Count
 
-from changji.water.demo import seed_fleet
 from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.server import GatewayServer
-from changji.water.gateway.sink import DatabaseSink
 from changji.water.models import Frame, QuarantinedTerminal, Reading
-from changji.water.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
+from changji.water.sim.demo import seed_fleet
+from changji.water.sim.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -15,18 +15,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from changji.core.localtime import local_day
 from changji.core.models import AuditEntry
-from changji.water.alarm_evaluation import evaluate_all
-from changji.water.derive import derive_pending
-from changji.water.fleet import build_fleet
+from changji.water.alarms.evaluation import evaluate_all
 from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.server import GatewayServer
-from changji.water.gateway.sink import DatabaseSink
 from changji.water.models import Alarm, Allocation, Command, DailyUsage, Terminal, Well
 from changji.water.protocols.bcd import CST
-from changji.water.quotas import sweep_quotas
-from changji.water.simulator import SimulatorConfig, WellModel, run_fleet
-from changji.water.stats import local_day
+from changji.water.quotas.sweep import sweep_quotas
+from changji.water.sim.fleet import build_fleet
+from changji.water.sim.simulator import SimulatorConfig, WellModel, run_fleet
+from changji.water.usage.derive import derive_pending
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -17,11 +17,9 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 
-from changji.core import audit
-from changji.core.models import Region
-
-from . import points
-from .models import (
+from changji.community import points
+from changji.community.actors import InputError, check_scope, community_of
+from changji.community.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,
@@ -32,8 +30,9 @@ from .models import (
     Resident,
     Room,
 )
-from .people import InputError, check_scope, community_of
-from .wishes import check_photo
+from changji.community.wishes import check_photo
+from changji.core import audit
+from changji.core.models import Region
 
 #: The most hours one participant can give to one activity (a day).
 MAX_HOURS = Decimal(24)

@@ -14,10 +14,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from changji.core.access import P
-from changji.core.admin_scope import InstanceWideAdmin, RegionScopedAdmin
-
-from .models import (
+from changji.community.models import (
     Building,
     CareTag,
     CoBuildingUnit,
@@ -34,7 +31,9 @@ from .models import (
     VenueBaseline,
     VolunteerTeam,
 )
-from .privacy import mask_id_number, mask_phone
+from changji.community.privacy import mask_id_number, mask_phone
+from changji.core.access import P
+from changji.core.admin_scope import InstanceWideAdmin, RegionScopedAdmin
 
 
 class RegisterAdmin(RegionScopedAdmin):

@@ -11,11 +11,10 @@ class CommunityConfig(AppConfig):
 
     def prepare_demo(self) -> str:
         """Build the demo town (木垒镇: 139 grids from 1,238 departmental ones) and its demo accounts."""
-        import os
+        import os  # deferred: the app registry is ready only in ready()
 
-        from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT
-
-        from .demo import build_town
+        from changji.community.demo import build_town  # deferred: the app registry is ready only in ready()
+        from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT  # deferred: the app registry is ready only in ready()
 
         made = build_town(password=os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT))
         if not made:

@@ -28,15 +28,11 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
-from changji.core.models import Region, RegionLevel
-from changji.core.scope import region_of, scope_queryset
-
-from .issue_rates import IssueCounts, counts_by_region
-from .models import (
+from changji.community.issue_rates import IssueCounts, counts_by_region
+from changji.community.models import (
     Activity,
     CoBuildingUnit,
     Household,
@@ -46,10 +42,12 @@ from .models import (
     Resident,
     ResidentIssue,
 )
-from .venues import VenueTargets, venue_targets_for
-from .workflow import WishState
+from changji.community.venues import VenueTargets, venue_targets_for
+from changji.community.workflow import WishState
+from changji.core.localtime import SHANGHAI
+from changji.core.models import Region, RegionLevel
+from changji.core.scope import region_of, scope_queryset
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TOP_N = 10
 CLAIMED_OR_BEYOND = (WishState.CLAIMED, WishState.FULFILLED, WishState.CONFIRMED)
 LEVEL_LABELS = {RegionLevel.TOWNSHIP: "街道（乡镇）", RegionLevel.VILLAGE: "社区", RegionLevel.GRID: "网格"}

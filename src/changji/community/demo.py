@@ -24,12 +24,10 @@ from django.db import transaction
 from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 
-from changji.core.identity import resident_id_check_char
-from changji.core.models import Region, RegionLevel, Role, User
-
-from . import geo
-from .grids import create_grid
-from .models import (
+from changji.community import geo
+from changji.community.grids import create_grid, map_departmental
+from changji.community.issues import seed_categories
+from changji.community.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,
@@ -57,7 +55,10 @@ from .models import (
     VenueBaseline,
     VolunteerTeam,
 )
-from .workflow import EscalationLevel, IssueState, WishState
+from changji.community.points import seed_rules
+from changji.community.workflow import EscalationLevel, IssueState, WishState
+from changji.core.identity import resident_id_check_char
+from changji.core.models import Region, RegionLevel, Role, User
 
 COUNTY_CODE = "652328"  # 木垒哈萨克自治县
 TOWN_CODE = "652328100"  # 木垒镇
@@ -164,10 +165,6 @@ def _group_into_communities(cells: list[Polygon], communities: int) -> list[list
 def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed: int = 2026,
                password: str | None = None) -> dict[str, int]:
     """Build the town (idempotent: does nothing when the town already has grids); return what was made."""
-    from .grids import map_departmental
-    from .issues import seed_categories
-    from .points import seed_rules
-
     if Grid.objects.filter(region__path__startswith=f"000000/650000/652300/{COUNTY_CODE}/{TOWN_CODE}/").exists():
         return {}
     now = now or datetime.now(UTC)

@@ -18,10 +18,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from changji.community.dashboard import SHANGHAI, DashboardFigures, Row
+from changji.community.venues import VenueTargets
 from changji.core.exports import FormulaSafeWorkbook, put_cell, workbook_bytes
-
-from .dashboard import SHANGHAI, DashboardFigures, Row
-from .venues import VenueTargets
 
 #: (header with unit, value of a row, number format).
 Column = tuple[str, Callable[[Any], Any], str]

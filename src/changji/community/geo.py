@@ -32,6 +32,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform, unary_union
 from shapely.validation import explain_validity
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 #: Mean Earth radius (IUGG), metres.
 EARTH_RADIUS_M = 6_371_008.8
 

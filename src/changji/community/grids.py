@@ -29,12 +29,11 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
+from changji.community import geo
+from changji.community.models import Building, Compound, DepartmentalGrid, Grid, Household, Resident, ServicePoint
 from changji.core.audit import record
 from changji.core.models import Region, RegionLevel
 from changji.core.uploads import problem_lines, quoted
-
-from . import geo
-from .models import Building, Compound, DepartmentalGrid, Grid, Household, Resident, ServicePoint
 
 #: Rows per ``IN (...)`` list, well under SQLite's limit on query parameters.
 _CHUNK = 5000

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from django.db.models import Count, F, Q, QuerySet
 
-from .workflow import IssueState
+from changji.community.workflow import IssueState
 
 
 @dataclass(frozen=True)

@@ -44,12 +44,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from shapely.geometry import Point, shape
 
-from changji.core import access, audit
-from changji.core.models import Region, RegionLevel, Role
-from changji.core.scope import scope_queryset, user_can_access_region
-
-from .geo import distance_m, metres_per_degree
-from .models import (
+from changji.community.geo import distance_m, metres_per_degree
+from changji.community.models import (
     AgreedAction,
     Compound,
     CoordinationMeeting,
@@ -60,7 +56,7 @@ from .models import (
     ResidentIssue,
     ResponsibleParty,
 )
-from .workflow import (
+from changji.community.workflow import (
     ISSUE_MOVES,
     LEVEL_MOVES,
     OPEN_ISSUE_STATES,
@@ -72,6 +68,9 @@ from .workflow import (
     check_issue_move,
     deadline_colour,
 )
+from changji.core import access, audit
+from changji.core.models import Region, RegionLevel, Role
+from changji.core.scope import scope_queryset, user_can_access_region
 
 
 class IssueError(ValueError):

@@ -9,9 +9,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from . import issues, wishes
-from .models import ResidentIssue
-from .workflow import DeadlineColour
+from changji.community import issues, wishes
+from changji.community.models import ResidentIssue
+from changji.community.workflow import DeadlineColour
 
 log = logging.getLogger("changji.community.jobs")
 

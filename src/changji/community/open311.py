@@ -37,7 +37,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -47,19 +46,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from changji.community import issues
+from changji.community.models import IssueCategory, IssueChannel, Open311Client, ResidentIssue
+from changji.community.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.core import audit
 from changji.core.guards import declare_public
+from changji.core.localtime import SHANGHAI
 from changji.core.models import Region
 from changji.core.models.token import digest
 from changji.core.params import ParamError, refuse_nul
 
-from . import issues
-from .models import IssueCategory, IssueChannel, Open311Client, ResidentIssue
-from .workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
-
 log = logging.getLogger("changji.community.open311")
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 #: When this endpoint's behaviour last changed (the discovery document's ``changeset``).
 CHANGESET = "2026-11-26T00:00:00+08:00"

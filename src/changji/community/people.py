@@ -18,15 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
+from openpyxl.styles import Font
 
-from changji.core import audit
-from changji.core.identity import IdentifierError, validate_resident_id
-from changji.core.models import Region, RegionLevel
-from changji.core.scope import user_can_access_region
-
-from .models import (
+from changji.community import points
+from changji.community.actors import InputError, check_scope
+from changji.community.models import (
     AgreementEntry,
     AgreementList,
     CareTag,
@@ -38,51 +35,11 @@ from .models import (
     Resident,
     UnitAgreement,
 )
-from .privacy import mask_id_number, mask_phone
-
-
-class InputError(ValueError):
-    """A refused request of the community domain, naming the field at fault (form errors, 400 responses).
-
-    Shared by ``people``, ``points``, ``wishes`` and ``activities``; moves a state table forbids raise
-    ``workflow.TransitionError`` instead, and actions outside the actor's scope ``PermissionDenied``.
-    """
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-# --- scope -------------------------------------------------------------------------------------------------
-
-
-def is_staff_actor(actor: Any) -> bool:
-    """True for a logged-in account (staff); None or a plain label means the system or the resident themselves."""
-    return actor is not None and getattr(actor, "is_authenticated", False)
-
-
-def check_scope(actor: Any, region: Region) -> None:
-    """Raise ``PermissionDenied`` when a staff ``actor`` acts on ``region`` outside their scope."""
-    if is_staff_actor(actor) and not user_can_access_region(actor, region):
-        raise PermissionDenied("不在您的管辖范围内")
-
-
-def check_community_level(actor: Any, region: Region) -> None:
-    """Scope, and the actor works at community level or above (reviews, periods): a grid worker may not."""
-    check_scope(actor, region)
-    own = getattr(actor, "region", None)
-    if is_staff_actor(actor) and own is not None and own.level > RegionLevel.VILLAGE:
-        raise PermissionDenied("该操作须由社区工作人员办理")
-
-
-def community_of(region: Region) -> Region:
-    """The community (village-level region) a grid or community region belongs to."""
-    if region.level == RegionLevel.VILLAGE:
-        return region
-    if region.level == RegionLevel.GRID and region.parent is not None:
-        return region.parent
-    raise InputError("region", f"{region.name} 不是社区或网格")
+from changji.community.privacy import mask_id_number, mask_phone
+from changji.core import audit
+from changji.core.exports import FormulaSafeWorkbook, append_row, put_cell, workbook_bytes
+from changji.core.identity import IdentifierError, validate_resident_id
+from changji.core.models import Region, RegionLevel
 
 
 def _require_community(region: Region) -> None:
@@ -156,8 +113,6 @@ def create_post(community: Region, name: str, description: str = "", capacity: i
 @transaction.atomic
 def claim_post(member: PartyMember, post: Post, on: date, *, actor: Any = None) -> PostClaim:
     """认岗: ``member`` takes ``post`` of their own community, once, while the post has room; earns points."""
-    from . import points
-
     post = Post.objects.select_for_update().get(pk=post.pk)
     check_scope(actor, post.region)
     if member.region_id != post.region_id:
@@ -219,8 +174,6 @@ def sign_agreement(unit: CoBuildingUnit, year: int, commitment: str, entries: Ma
     ``entries`` maps each ``AgreementList`` value to the list's lines (blank lines are dropped). One
     agreement per unit and year; signing earns the unit the ``agreement_signed`` points.
     """
-    from . import points
-
     check_scope(actor, unit.region)
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         raise InputError("year", "年度应为 2000 至 2100 之间的整数")
@@ -254,8 +207,6 @@ def sign_agreement(unit: CoBuildingUnit, year: int, commitment: str, entries: Ma
 @transaction.atomic
 def mark_entry_done(entry: AgreementEntry, on: date, *, actor: Any) -> AgreementEntry:
     """Mark one list entry of a 一书四单 done (once); the unit earns ``agreement_entry_done`` points."""
-    from . import points
-
     entry = AgreementEntry.objects.select_for_update().select_related("agreement__unit__region").get(pk=entry.pk)
     unit = entry.agreement.unit
     check_scope(actor, unit.region)
@@ -310,10 +261,6 @@ RESIDENT_COLUMNS = (("name", "姓名"), ("id_number", "公民身份号码（脱�
 
 def residents_to_xlsx(rows: Iterable[ResidentRow]) -> bytes:
     """The resident list as an XLSX workbook (sheet 居民), from masked rows only."""
-    from openpyxl.styles import Font
-
-    from changji.core.exports import FormulaSafeWorkbook, append_row, put_cell, workbook_bytes
-
     book = FormulaSafeWorkbook()
     sheet = book.active
     sheet.title = "居民"

@@ -20,11 +20,10 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.db.models import Sum
 
+from changji.community.actors import InputError, check_community_level
+from changji.community.models import CoBuildingUnit, PartyMember, PeriodRanking, PointEntry, PointPeriod, PointRule
 from changji.core import audit
 from changji.core.models import Region
-
-from .models import CoBuildingUnit, PartyMember, PeriodRanking, PointEntry, PointPeriod, PointRule
-from .people import InputError, check_community_level
 
 #: The default rule table (code, name, points). ``activity_hours`` is per whole hour given (``quantity``).
 DEFAULT_RULES: tuple[tuple[str, str, int], ...] = (

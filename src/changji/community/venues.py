@@ -42,10 +42,9 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
+from changji.community.models import Activity, Resident, Room, RoomBooking, RoomKind, VenueBaseline
 from changji.core import audit
 from changji.core.models import Region
-
-from .models import Activity, Resident, Room, RoomBooking, RoomKind, VenueBaseline
 
 #: The four thresholds: office cut 20 %, service share 80 %, 50 usage days per function room, participation 60 %.
 OFFICE_CUT_MIN = Fraction(1, 5)

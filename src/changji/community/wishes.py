@@ -29,13 +29,19 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from changji.community import points
+from changji.community.actors import InputError, check_community_level, check_scope, community_of, is_staff_actor
+from changji.community.models import CoBuildingUnit, MicroWish, PartyMember, Resident, WishEvent
+from changji.community.workflow import (
+    WISH_LABELS,
+    DeadlineColour,
+    TransitionError,
+    WishState,
+    check_wish_move,
+    deadline_colour,
+)
 from changji.core import audit
 from changji.core.models import RegionLevel
-
-from . import points
-from .models import CoBuildingUnit, MicroWish, PartyMember, Resident, WishEvent
-from .people import InputError, check_community_level, check_scope, community_of, is_staff_actor
-from .workflow import WISH_LABELS, DeadlineColour, TransitionError, WishState, check_wish_move, deadline_colour
 
 #: Photos accepted as evidence of a fulfilment (and of activities): common image types, at most 5 MB.
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})

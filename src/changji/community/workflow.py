@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 
 class TransitionError(ValueError):
     """A move that the table does not allow; ``str(error)`` is a Chinese message fit to show the user."""

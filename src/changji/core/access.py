@@ -22,8 +22,8 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
-from .models import Region, Role
-from .scope import user_can_access_region
+from changji.core.models import Region, Role
+from changji.core.scope import user_can_access_region
 
 
 class Permission(StrEnum):

@@ -19,11 +19,11 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from . import audit
-from .access import P
-from .admin_scope import InstanceWideAdmin, ReadOnlyAdmin, RegionScopedAdmin
-from .models import AuditEntry, Region, User
-from .scope import covers_instance, region_of
+from changji.core import audit
+from changji.core.access import P
+from changji.core.admin_scope import InstanceWideAdmin, ReadOnlyAdmin, RegionScopedAdmin
+from changji.core.models import AuditEntry, Region, User
+from changji.core.scope import covers_instance, region_of
 
 admin.site.unregister(Group)
 for _axes_model in (AccessAttempt, AccessLog, AccessFailureLog):  # re-registered below, under the policy

@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 
-from .access import Permission, allows
-from .scope import covers_instance, scope_queryset
+from changji.core.access import Permission, allows
+from changji.core.scope import covers_instance, scope_queryset
 
 
 def _scoped_choices(db_field: Any, request: HttpRequest, kwargs: dict[str, Any]) -> None:

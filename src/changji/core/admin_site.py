@@ -14,7 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from .access import P, allows
+from changji.core.access import P, allows
 
 
 class PlatformAdminSite(admin.AdminSite):

@@ -16,9 +16,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from .access import require
-from .guards import PUBLIC, SIGNED_IN, declared
-from .models import ApiToken
+from changji.core.access import require
+from changji.core.guards import PUBLIC, SIGNED_IN, declared
+from changji.core.models import ApiToken
 
 
 def authorise(request: HttpRequest, user: Any) -> Any:

@@ -6,12 +6,12 @@ class CoreConfig(AppConfig):
     verbose_name = "平台核心"
 
     def ready(self) -> None:
-        from django.db.models import IntegerField
-        from django.urls import register_converter
+        from django.db.models import IntegerField  # deferred: the app registry is ready only in ready()
+        from django.urls import register_converter  # deferred: the app registry is ready only in ready()
 
-        from . import checks, sign_in  # noqa: F401  (register the system checks and the lockout audit)
-        from .converters import IdConverter
-        from .lookups import BoundedIntegerIn
+        from changji.core import checks, sign_in  # noqa: F401  (register the system checks and the lockout audit)  # deferred: the app registry is ready only in ready()
+        from changji.core.converters import IdConverter  # deferred: the app registry is ready only in ready()
+        from changji.core.lookups import BoundedIntegerIn  # deferred: the app registry is ready only in ready()
 
         register_converter(IdConverter, "id")
         IntegerField.register_lookup(BoundedIntegerIn)

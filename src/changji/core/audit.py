@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import models
 
-from .models import AuditEntry, Region
+from changji.core.models import AuditEntry, Region
 
 SYSTEM_ACTOR = "system"
 

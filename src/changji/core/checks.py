@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib import admin
 from django.core import checks
 
-from .admin_scope import PolicyAdmin, ReadOnlyAdmin, RegionScopedAdmin
+from changji.core.admin_scope import PolicyAdmin, ReadOnlyAdmin, RegionScopedAdmin
 
 
 @checks.register(checks.Tags.admin, checks.Tags.security)

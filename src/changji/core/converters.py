@@ -8,7 +8,7 @@ ids ``<id:…>``; the converter is registered by ``CoreConfig.ready``.
 
 from __future__ import annotations
 
-from .params import MAX_ID
+from changji.core.params import MAX_ID
 
 
 class IdConverter:

@@ -15,8 +15,8 @@ import sys
 from django.apps import apps
 from django.core.management import call_command
 
-from .models import Region, Role, User
-from .regions import CHANGJI_CODE
+from changji.core.models import Region, Role, User
+from changji.core.regions import CHANGJI_CODE
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD_DEFAULT = "changji-demo-2026"

@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
-from .params import ParamError
+from changji.core.params import ParamError
 
 #: What each status says when the exception carries nothing for the user.
 DEFAULT_MESSAGES = {

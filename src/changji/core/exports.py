@@ -32,6 +32,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 __all__ = [
     "FORMULA_STARTS",
     "FormulaSafeCsvWriter",

@@ -23,7 +23,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
-from .access import Permission, require
+from changji.core.access import Permission, require
 
 ACCESS_ATTRIBUTE = "route_access"
 

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from changji.core.localtime import SHANGHAI
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 __all__ = [
     "PROVINCE_CODES",
@@ -29,7 +32,6 @@ __all__ = [
     "validate_uscc",
 ]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 #: GB 32100-2015 §4.1: digits and upper-case Latin letters except I, O, Z, S, V; a character's value is its index.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -30,6 +30,8 @@ import logging.config
 import re
 from typing import Any
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 __all__ = ["REDACTED", "SECRET_WORDS", "RedactSecrets", "configure_logging", "install_record_factory", "redact",
            "redact_record"]
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from .params import ParamError, refuse_nul
+from changji.core.params import ParamError, refuse_nul
 
 FORM_ENCODED = "application/x-www-form-urlencoded"
 

@@ -14,7 +14,7 @@ from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
 
-from .access import allows
+from changji.core.access import allows
 
 
 @dataclass(frozen=True)

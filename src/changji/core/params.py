@@ -25,11 +25,12 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import BadRequest
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from changji.core.localtime import SHANGHAI
 
 #: The years a date or time may fall in: what every table stores and every time zone conversion survives.
 FIRST_YEAR, LAST_YEAR = 1970, 2100
@@ -37,7 +38,6 @@ FIRST_YEAR, LAST_YEAR = 1970, 2100
 MAX_ID = 2**63 - 1
 #: The longest page number asked for (a list of 50 a page would hold 50 million rows).
 MAX_PAGE = 1_000_000
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 _INTEGER = re.compile(r"-?[0-9]{1,20}", re.ASCII)
 _NUMBER = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?", re.ASCII)

@@ -5,6 +5,8 @@ Townships and villages come with the registry data of each app (well registry im
 
 from __future__ import annotations
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 NATION_CODE = "000000"
 XINJIANG_CODE = "650000"
 CHANGJI_CODE = "652300"

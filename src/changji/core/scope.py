@@ -16,7 +16,7 @@ from typing import TypeVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from .models import Region, RegionLevel
+from changji.core.models import Region, RegionLevel
 
 M = TypeVar("M", bound=models.Model)
 

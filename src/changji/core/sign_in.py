@@ -16,7 +16,7 @@ from axes.signals import user_locked_out
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from . import audit
+from changji.core import audit
 
 #: The longest username Django stores (``AbstractUser.username``); longer input cannot name an account.
 USERNAME_MAX_LENGTH = 150

@@ -33,6 +33,11 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
+from openpyxl import load_workbook
+from openpyxl.worksheet._reader import WorkSheetParser
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 try:
     from defusedxml import DefusedXmlException
 except ImportError:  # pragma: no cover - defusedxml is a pinned dependency; without it expat's own limits apply
@@ -143,8 +148,6 @@ def read_workbook(content: bytes, sheets: Sequence[str], *, max_rows: int = MAX_
     refused as a whole; columns right of ``max_columns`` are not read.
     """
     check_archive(content, **caps)
-    from openpyxl import load_workbook
-
     where = "工作簿"
     book = None
     try:
@@ -178,8 +181,6 @@ def _sheet_rows(book: Any, name: str, max_columns: int) -> Iterable[tuple[int, t
     ones, so a single cell in row 1,000,000,000 would cost a billion empty rows, or, with a ``max_row``, be
     silently left out.
     """
-    from openpyxl.worksheet._reader import WorkSheetParser
-
     sheet = book[name]
     with sheet._get_source() as source:
         parser = WorkSheetParser(source, sheet._shared_strings, data_only=False, epoch=book.epoch,

@@ -7,9 +7,9 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
-from .guards import PUBLIC, route
-from .models import Region, RegionLevel
-from .scope import scope_queryset
+from changji.core.guards import PUBLIC, route
+from changji.core.models import Region, RegionLevel
+from changji.core.scope import scope_queryset
 
 
 @route(get=PUBLIC)

@@ -15,11 +15,13 @@ class ServicesConfig(AppConfig):
 
     def prepare_demo(self) -> str:
         """Seed the demo catalogue (marked as demo data) and the service centre's demo accounts."""
-        import os
+        import os  # deferred: the app registry is ready only in ready()
 
-        from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT
-
-        from .demo_catalogue import seed_demo_catalogue, seed_demo_staff
+        from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT  # deferred: the app registry is ready only in ready()
+        from changji.services.demo_catalogue import (  # deferred: the app registry is ready only in ready()
+            seed_demo_catalogue,
+            seed_demo_staff,
+        )
 
         bundles = seed_demo_catalogue()
         staff = seed_demo_staff(os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT))

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 
 @dataclass(frozen=True, slots=True)
 class FormField:

@@ -10,20 +10,22 @@ milestones (``notify``). Deadlines are in working days (``workdays``) and run fr
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from changji.core import access, audit
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
-
-from . import bundles, notify, workdays
-from .models import ApplicantKind, Bundle, BundleStatus, Case, CaseEvent, Material, SubCase
-from .workflow import (
+from changji.core.scope import scope_queryset
+from changji.services import bundles, notify, workdays
+from changji.services.models import ApplicantKind, Bundle, BundleStatus, Case, CaseEvent, Material, SubCase
+from changji.services.workflow import (
     CASE_LABELS,
     SUB_CASE_LABELS,
     CaseState,
@@ -161,10 +163,6 @@ def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str
 
 def _store_materials(case: Case, materials: dict[str, tuple[str, bytes]],
                      merged: dict[str, bundles.MergedMaterial]) -> None:
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
     for code, (filename, content) in materials.items():
         spec = merged[code]
         Material.objects.filter(case=case, code=code).delete()  # a corrected upload replaces the old one
@@ -254,8 +252,6 @@ def for_reviewer(sub_cases: Any, user: Any) -> Any:
     A superuser without a region sees every department's sub-cases (administration); everyone else
     only those of departments that list them among their reviewers.
     """
-    from changji.core.scope import scope_queryset
-
     scoped = scope_queryset(sub_cases, user)
     if getattr(user, "is_superuser", False):
         return scoped

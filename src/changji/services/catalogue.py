@@ -14,9 +14,8 @@ from django.db import transaction
 from django.db.models import Max
 
 from changji.core import audit
-
-from .cases import CaseError
-from .models import Bundle, BundleItem, BundleStatus
+from changji.services.cases import CaseError
+from changji.services.models import Bundle, BundleItem, BundleStatus
 
 #: The allowed moves of a bundle version.
 BUNDLE_MOVES: Mapping[str, frozenset[str]] = {

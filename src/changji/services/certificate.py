@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -41,6 +40,9 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
+from changji.core.localtime import SHANGHAI
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 __all__ = [
     "FONT_NAME",
@@ -63,7 +65,6 @@ __all__ = [
 TITLE = "一件事一次办 办结凭证"
 FONT_NAME = "STSong-Light"
 OUTCOMES = ("准予许可", "不予许可", "承诺即准入")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 FINGERPRINT_LENGTH = 16
 
 

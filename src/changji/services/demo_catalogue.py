@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .models import Bundle, BundleCategory, BundleItem, BundleStatus, Department, Item
+from changji.core.models import Role, User
+from changji.services.models import Bundle, BundleCategory, BundleItem, BundleStatus, Department, Item
 
 REGION = "652302"  # 阜康市
 
@@ -94,8 +95,6 @@ def seed_demo_staff(password: str) -> list[str]:
 
     Existing accounts keep their passwords. Returns the usernames.
     """
-    from changji.core.models import Role, User
-
     accounts = [("fukang-clerk", Role.WINDOW_CLERK, None)]
     accounts += [(f"fukang-{code.lower()}", Role.DEPARTMENT_REVIEWER, code) for code in DEPARTMENTS]
     for username, role, department in accounts:

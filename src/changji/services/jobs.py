@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from . import cases, workdays
-from .cases import CaseError
-from .models import SubCase
-from .workflow import SubCaseState
+from changji.services import cases, workdays
+from changji.services.cases import CaseError
+from changji.services.models import SubCase
+from changji.services.workflow import SubCaseState
 
 __all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "overdue_warnings", "release_stale_claims"]
 

@@ -15,9 +15,8 @@ from django.http import Http404
 
 from changji.core import access
 from changji.core.scope import scope_queryset
-
-from .models import Material, SubCase
-from .workflow import CaseState
+from changji.services.models import Material, SubCase
+from changji.services.workflow import CaseState
 
 #: The case states in which the departments work on (or have finished) the case.
 ACCEPTED_STATES = frozenset({CaseState.ACCEPTED, CaseState.RESULTS_READY, CaseState.ISSUED, CaseState.RATED})

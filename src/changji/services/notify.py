@@ -14,14 +14,13 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from changji.core.log_redaction import redact
+from changji.services.models import Notification
 
 log = logging.getLogger("changji.services.notify")
 DEFAULT_BACKENDS = ("changji.services.notify.database_backend",)
 
 
 def database_backend(case: Any, text: str) -> None:
-    from .models import Notification
-
     Notification.objects.create(case=case, channel="in_app", recipient=case.applicant_phone or case.applicant_name,
                                 text=text)
     log.info("notify %s: %s", case.receipt_number, redact(text))  # the first message holds the 查询码

@@ -35,10 +35,12 @@ from typing import Any
 from django.db.models import BooleanField, CharField, Count, F, Q, Value, When
 from django.db.models import Case as SqlCase
 from django.db.models.functions import TruncDate
+from openpyxl.styles import Font
 
-from . import workdays
-from .models import Case, Channel, SubCase
-from .workflow import CaseState, SubCaseState
+from changji.core.exports import FormulaSafeWorkbook, append_row, workbook_bytes
+from changji.services import workdays
+from changji.services.models import Case, Channel, SubCase
+from changji.services.workflow import CaseState, SubCaseState
 
 __all__ = ["case_statistics", "to_xlsx"]
 
@@ -246,10 +248,6 @@ def to_xlsx(stats: dict[str, Any]) -> bytes:
     Each sheet has one header row (Chinese, with units), one row per bundle / department / month and, for the
     bundle and month sheets, a 合计 row (a case belongs to one department per item, so departments do not add up).
     """
-    from openpyxl.styles import Font
-
-    from changji.core.exports import FormulaSafeWorkbook, append_row, workbook_bytes
-
     book = FormulaSafeWorkbook()
     book.remove(book.active)
     for title, key, label_columns in _SHEETS:

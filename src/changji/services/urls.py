@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .web import catalogue, inbox, statistics, track, window
+from changji.services.web import catalogue, inbox, statistics, track, window
 
 app_name = "services"
 urlpatterns: list = [

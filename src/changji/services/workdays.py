@@ -17,9 +17,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from changji.core.localtime import SHANGHAI
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 __all__ = [
     "Clock",
@@ -29,7 +32,6 @@ __all__ = [
     "working_days_between",
 ]
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NO_OVERRIDES: Mapping[date, bool] = MappingProxyType({})
 _ONE_DAY = timedelta(days=1)
 

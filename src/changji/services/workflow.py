@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 
 class CaseState(StrEnum):
     SUBMITTED = "submitted"  #: 已申请（待预审）

@@ -20,8 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from changji.core.access import P, allows
 from changji.core.admin_scope import PolicyInline, ReadOnlyAdmin, RegionScopedAdmin
 from changji.core.uploads import UploadError, check_size
-
-from .models import (
+from changji.water.models import (
     Command,
     Frame,
     Meter,
@@ -33,8 +32,8 @@ from .models import (
     WaterUser,
     Well,
 )
-from .registry import register_quarantined
-from .registry_import import WorkbookError, import_registry, template
+from changji.water.registry.service import register_quarantined
+from changji.water.registry.xlsx_import import WorkbookError, import_registry, template
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

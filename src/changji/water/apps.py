@@ -25,7 +25,7 @@ class WaterConfig(AppConfig):
 
     def prepare_demo(self) -> str:
         """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
-        from .demo import seed_fleet
+        from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
 
         fleet = seed_fleet(self.demo_wells())
         return f"water: {len(fleet)} wells registered with their terminals"

@@ -13,31 +13,29 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime, timedelta
 
-from . import stats
+from changji.core import localtime
+from changji.water.alarms.evaluation import evaluate_all
+from changji.water.coefficients.calibration import estimate_all
+from changji.water.groundwater.fusion import sweep_groundwater
+from changji.water.kpi.dashboard import refresh_due
+from changji.water.quotas.sweep import sweep_quotas
+from changji.water.registry.work_orders import schedule_calibrations, warn_overdue
+from changji.water.reports import scheduled_reports
+from changji.water.usage.monthly import seal_closed_months
 
 log = logging.getLogger("changji.water.jobs")
 
 
 def run_minutely(now: datetime) -> dict[str, int]:
     """Evaluate alarms and sweep quotas; return counts for the log."""
-    from .alarm_evaluation import evaluate_all
-    from .dashboard_figures import refresh_due
-    from .quotas import sweep_quotas
-
     alarms = evaluate_all(now)
-    sweep = sweep_quotas(stats.local_day(now), now=now)
+    sweep = sweep_quotas(localtime.local_day(now), now=now)
     return {**alarms, "quota_warnings": len(sweep.warnings), "quota_stops": len(sweep.stops),
             "quota_starts": len(sweep.starts), "dashboards": refresh_due(now)}
 
 
 def run_daily(today: date) -> dict[str, int]:
     """Run the once-a-day jobs for the day that just ended; return counts for the log."""
-    from .aquifer import sweep_groundwater
-    from .calibration import estimate_all
-    from .monthly import seal_closed_months
-    from .reports import scheduled_reports
-    from .work_orders import schedule_calibrations, warn_overdue
-
     yesterday = today - timedelta(days=1)
     return {
         "months_sealed": len(seal_closed_months(yesterday, yesterday)),
@@ -69,7 +67,7 @@ class Schedule:
         elif now - self.last_minutely >= self.every:
             self.last_minutely = now
             self._run("minutely", run_minutely, now)
-        today = stats.local_day(now)
+        today = localtime.local_day(now)
         if self.last_day is None:
             self.last_day = today  # the first day of a run: nothing ended while we watched
         elif today != self.last_day:

@@ -8,8 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import Reading, Terminal
-from .protocols.reading import CANONICAL_FIELDS
+from changji.water.models import Reading, Terminal
+from changji.water.protocols.reading import CANONICAL_FIELDS
 
 
 class UnknownTerminalError(LookupError):

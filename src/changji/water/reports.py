@@ -17,14 +17,15 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db.models import Count, Q, Sum
+from openpyxl.styles import Font
 
+from changji.core import localtime
 from changji.core.exports import FormulaSafeWorkbook, append_row, csv_bytes, workbook_bytes
 from changji.core.models import Region, RegionLevel
-
-from . import monthly, stats
-from .kpi import rates
-from .models import Alarm, Allocation, Report, ReportPeriod, Well
-from .performance import kpi_sums_by_region, roll_up_sums
+from changji.water.kpi.definitions import rates
+from changji.water.kpi.terminal_days import kpi_sums_by_region, roll_up_sums
+from changji.water.models import Alarm, Allocation, Report, ReportPeriod, Well
+from changji.water.usage import monthly
 
 WELL_COLUMNS = ["县市", "机井编号", "机井名称", "取水户", "用途", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)",
                 "用电量(kWh)", "以电折水天数", "告警数"]
@@ -36,10 +37,10 @@ SUMMARY_COLUMNS = ["县市", "区划代码", "机井数", "认定用水量(m³)"
 def period_bounds(period: str, at: date) -> tuple[date, date]:
     """Return the first and last local day of the month, quarter or year containing ``at``."""
     if period == ReportPeriod.MONTH:
-        first = stats.month_of(at)
+        first = localtime.month_of(at)
         last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     elif period == ReportPeriod.QUARTER:
-        first = stats.quarter_of(at)
+        first = localtime.quarter_of(at)
         last = (first.replace(month=first.month + 2, day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     elif period == ReportPeriod.YEAR:
         first, last = date(at.year, 1, 1), date(at.year, 12, 31)
@@ -75,8 +76,8 @@ def build_report(period: str, at: date, region: Region) -> ReportData:
     """Collect the figures of ``region`` for the period containing ``at`` (a few grouped queries)."""
     first, last = period_bounds(period, at)
     data = ReportData(region, period, first, last)
-    start, _ = stats.day_bounds(first)
-    _, end = stats.day_bounds(last)
+    start, _ = localtime.day_bounds(first)
+    _, end = localtime.day_bounds(last)
     per_well = monthly.sums(first, last, region.path)
     used_year = monthly.sums(date(first.year, 1, 1), last, region.path, figures=("usage_m3",))  # 指标使用率
     alarms = dict(Alarm.objects.filter(raised_at__gte=start, raised_at__lt=end).values("well_id")
@@ -165,8 +166,6 @@ def _summary_row(county: Region, rows: list[list[Any]], figures: dict[str, Any])
 
 def to_xlsx(data: ReportData) -> bytes:
     """Return the report as an XLSX workbook (formula-safe: a well or user named ``=…`` stays text)."""
-    from openpyxl.styles import Font
-
     book = FormulaSafeWorkbook()
     summary = book.active
     summary.title = "汇总"

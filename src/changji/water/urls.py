@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .web import alarms, dashboard, map, reports, terminals, wells
+from changji.water.web import alarms, dashboard, map, reports, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [

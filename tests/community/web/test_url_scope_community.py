@@ -15,7 +15,6 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from tests.water.test_url_scope import fill, routes
 
 from changji.community.models import (
     Activity,
@@ -32,6 +31,7 @@ from changji.community.models import (
     WishEvent,
 )
 from changji.core.models import AuditEntry
+from tests.water.test_url_scope import fill, routes
 
 pytestmark = pytest.mark.django_db
 

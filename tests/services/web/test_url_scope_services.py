@@ -8,13 +8,13 @@ A new route with a path parameter this test does not know fails it.
 from __future__ import annotations
 
 import pytest
-from tests.services.test_cases import ANSWERS, MATERIALS, MONDAY, USCC
-from tests.water.test_url_scope import fill, routes
 
 from changji.core.models import AuditEntry
 from changji.services import cases
 from changji.services.cases import Applicant
 from changji.services.models import CaseEvent, Department, SubCase
+from tests.services.test_cases import ANSWERS, MATERIALS, MONDAY, USCC
+from tests.water.test_url_scope import fill, routes
 
 pytestmark = pytest.mark.django_db
 

@@ -20,13 +20,13 @@ import pytest
 from django.db import connection
 
 from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.server import GatewayServer
-from changji.water.gateway.sink import DatabaseSink
 from changji.water.models import Frame, Reading, Terminal
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.bcd import CST
 from changji.water.protocols.crc import crc16_modbus
-from conftest import TerminalClient
+from tests.water.gateway.conftest import TerminalClient
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 

@@ -10,8 +10,9 @@ from django.db import OperationalError
 
 from changji.core.models import AuditEntry
 from changji.water.gateway import storage
+from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.records import InboundFrame
-from changji.water.gateway.sink import DatabaseSink, SinkUnavailable
+from changji.water.gateway.sink import SinkUnavailable
 from changji.water.models import Command, CommandState, Frame, Reading
 from changji.water.protocols.reading import Reading as CanonicalReading
 

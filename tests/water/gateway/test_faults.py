@@ -22,8 +22,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from changji.water.fleet import build_fleet
-from changji.water.loadgen import ReportLoad
+from changji.water.sim.fleet import build_fleet
+from changji.water.sim.loadgen import ReportLoad
 
 CHANGJI = str(Path(sys.executable).with_name("changji"))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -45,7 +45,7 @@ def _database(tmp_path: Path, postgresql: bool, wells: int) -> dict[str, str]:
             conn.execute("CREATE DATABASE changji_faults")
         env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/changji_faults"
     subprocess.run([CHANGJI, "migrate", "-v0"], env=env, check=True, timeout=300)
-    seed = f"import django; django.setup(); from changji.water.demo import seed_fleet; seed_fleet({wells})"
+    seed = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({wells})"
     subprocess.run([sys.executable, "-c", seed], env={**env, "DJANGO_SETTINGS_MODULE": "changji.settings"},
                    check=True, timeout=300)
     return env

@@ -12,7 +12,7 @@ from changji.water.gateway.records import PendingCommand, TerminalInfo
 from changji.water.protocols import sl651
 from changji.water.protocols.bcd import CST
 from changji.water.protocols.crc import crc16_modbus
-from conftest import TerminalClient, running_gateway
+from tests.water.gateway.conftest import TerminalClient, running_gateway
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from changji.water.gateway.memory import MemorySink
 from changji.water.gateway.records import PendingCommand, TerminalInfo
 from changji.water.protocols import szy206
 from changji.water.protocols.bcd import CST
-from changji.water.simulator import szy206_answer, szy206_link
-from conftest import TerminalClient, running_gateway
+from changji.water.sim.simulator import szy206_answer, szy206_link
+from tests.water.gateway.conftest import TerminalClient, running_gateway
 
 pytestmark = pytest.mark.django_db  # the session imports the water models' outcome names
 

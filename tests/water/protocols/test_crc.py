@@ -1,8 +1,7 @@
 """Check codes against the standards' check values and real frames."""
 
-from vectors import SL651_TIMED_L49, SZY206_MISSING_S3
-
 from changji.water.protocols.crc import crc8_e5, crc16_modbus
+from tests.water.protocols.vectors import SL651_TIMED_L49, SZY206_MISSING_S3
 
 
 def test_crc16_modbus_check_value():

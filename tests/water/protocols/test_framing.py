@@ -6,15 +6,15 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from vectors import (
+
+from changji.water.protocols.crc import crc8_e5
+from changji.water.protocols.framing import SL651, SZY206, Framer, RawFrame, Rejected, detect_protocol
+from tests.water.protocols.vectors import (
     ALL_FRAMES,
     SL651_ASCII_A02,
     SL651_TIMED_L49,
     SZY206_FLOW_S2,
 )
-
-from changji.water.protocols.crc import crc8_e5
-from changji.water.protocols.framing import SL651, SZY206, Framer, RawFrame, Rejected, detect_protocol
 
 FRAMES = [bytes.fromhex(h) for h in ALL_FRAMES]
 STREAM = b"".join(FRAMES)

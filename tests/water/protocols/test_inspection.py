@@ -9,10 +9,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from vectors import SL651_ASCII_A02, SL651_KEEPALIVE_L48, SL651_TIMED_L49, SZY206_FLOW_S2, SZY206_KEEPALIVE_S7
-
 from changji.water.protocols import describe_frame
 from changji.water.protocols.bcd import CST
+from tests.water.protocols.vectors import (
+    SL651_ASCII_A02,
+    SL651_KEEPALIVE_L48,
+    SL651_TIMED_L49,
+    SZY206_FLOW_S2,
+    SZY206_KEEPALIVE_S7,
+)
 
 CHANGJI = str(Path(sys.executable).with_name("changji"))
 RECEIVED = datetime(2026, 11, 25, 10, 0, tzinfo=CST)

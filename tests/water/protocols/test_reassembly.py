@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from changji.water.protocols.codes import ETB, ETX, FC_36_PICTURE, SYN
 from changji.water.protocols.errors import LimitError
 from changji.water.protocols.reassembly import PACKET_OVERHEAD, MemoryBudget
 from changji.water.protocols.sl651 import Sl651Frame, Sl651Reassembler
+from changji.water.protocols.sl651.codes import ETB, ETX, FC_36_PICTURE, SYN
 from changji.water.protocols.szy206 import Szy206Frame, Szy206Reassembler
 
 

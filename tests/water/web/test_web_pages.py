@@ -183,7 +183,7 @@ def test_bad_alarm_input_shows_errors_and_changes_nothing(client, operator, make
 
 def test_alarm_is_assigned_to_a_scoped_maintenance_worker(client, operator, make_user, hutubi_well, make_alarm):
     from changji.core.models import Role
-    from changji.water import alarms
+    from changji.water.alarms import service as alarms
 
     worker = make_user("hutubi-worker", "652323", Role.MAINTENANCE_WORKER)
     outsider = make_user("city-worker", "652301", Role.MAINTENANCE_WORKER)
@@ -225,7 +225,7 @@ def test_quarantine_lists_and_registers_the_users_county_only(client, operator, 
 
     from changji.core.models import AuditEntry, Role
     from changji.water.models import QuarantinedTerminal, Terminal
-    from changji.water.registry import region_for_address
+    from changji.water.registry.service import region_for_address
 
     now = timezone.now()
 

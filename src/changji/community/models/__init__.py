@@ -1,7 +1,7 @@
 """Community app models (网格化社区治理), one aggregate per module, re-exported here."""
 
-from .grids import Building, Compound, DepartmentalGrid, Grid, PropertyCompany
-from .issues import (
+from changji.community.models.grids import Building, Compound, DepartmentalGrid, Grid, PropertyCompany
+from changji.community.models.issues import (
     AgreedAction,
     CoordinationMeeting,
     IssueCategory,
@@ -11,7 +11,7 @@ from .issues import (
     ResidentIssue,
     ResponsibleParty,
 )
-from .people import (
+from changji.community.models.people import (
     AgreementEntry,
     AgreementList,
     CareTag,
@@ -26,9 +26,17 @@ from .people import (
     UnitAgreement,
     VolunteerTeam,
 )
-from .points import PeriodRanking, PointEntry, PointPeriod, PointRule
-from .venues import Room, RoomBooking, RoomKind, VenueBaseline
-from .wishes import Activity, ActivityKind, ActivityParticipant, ActivityPhoto, ActivityServed, MicroWish, WishEvent
+from changji.community.models.points import PeriodRanking, PointEntry, PointPeriod, PointRule
+from changji.community.models.venues import Room, RoomBooking, RoomKind, VenueBaseline
+from changji.community.models.wishes import (
+    Activity,
+    ActivityKind,
+    ActivityParticipant,
+    ActivityPhoto,
+    ActivityServed,
+    MicroWish,
+    WishEvent,
+)
 
 __all__ = [
     "Activity", "ActivityKind", "ActivityParticipant", "ActivityPhoto", "ActivityServed", "AgreedAction",

@@ -11,12 +11,11 @@ from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
 
+from changji.community.dashboard import SHANGHAI, DashboardFigures, Row, community_figures
+from changji.community.export import dashboard_workbook
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
-
-from ..dashboard import SHANGHAI, DashboardFigures, Row, community_figures
-from ..export import dashboard_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIRST_YEAR = 2000

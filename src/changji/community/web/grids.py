@@ -14,15 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 
+from changji.community import grids as grid_service
+from changji.community.models import Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
+from changji.community.workflow import OPEN_ISSUE_STATES, WishState
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import region_of, scope_queryset, user_can_access_region
-
-from .. import grids as grid_service
-from ..models import Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
-from ..workflow import OPEN_ISSUE_STATES, WishState
 
 #: What the grid map can colour the grids by: (key, label).
 METRICS = (

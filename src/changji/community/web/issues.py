@@ -20,17 +20,11 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from changji.core import audit, params, throttle
-from changji.core.access import P
-from changji.core.guards import PUBLIC, route
-from changji.core.models import Region, RegionLevel, Role
-from changji.core.scope import scope_queryset
-from changji.core.web_forms import run_action
-
-from .. import issue_rates, issues
-from ..models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
-from ..privacy import mask_name, mask_phone
-from ..workflow import (
+from changji.community import issue_rates, issues
+from changji.community.models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
+from changji.community.privacy import mask_name, mask_phone
+from changji.community.web.common import scoped_or_404
+from changji.community.workflow import (
     ISSUE_LABELS,
     LEVEL_LABELS,
     OPEN_ISSUE_STATES,
@@ -39,7 +33,12 @@ from ..workflow import (
     IssueState,
     deadline_colour,
 )
-from .common import scoped_or_404
+from changji.core import audit, params, throttle
+from changji.core.access import P
+from changji.core.guards import PUBLIC, route
+from changji.core.models import Region, RegionLevel, Role
+from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 ACTIONS = {"accept": "响应受理", "resolve": "办结", "escalate": "上报上一级",
            "reject": "不予受理（重复或非本社区事项）", "meeting": "记录四方协商会议",

@@ -21,15 +21,8 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from changji.core import params
-from changji.core.access import P, allows
-from changji.core.guards import route
-from changji.core.models import Region, RegionLevel
-from changji.core.scope import scope_queryset
-from changji.core.web_forms import run_action
-
-from .. import people, points
-from ..models import (
+from changji.community import people, points
+from changji.community.models import (
     AgreementEntry,
     AgreementList,
     Building,
@@ -41,10 +34,16 @@ from ..models import (
     Post,
     Resident,
 )
-from ..people import InputError
-from ..privacy import mask_id_number, mask_phone
-from .common import scoped_or_404
-from .wishes import may_review
+from changji.community.people import InputError
+from changji.community.privacy import mask_id_number, mask_phone
+from changji.community.web.common import scoped_or_404
+from changji.community.web.wishes import may_review
+from changji.core import params
+from changji.core.access import P, allows
+from changji.core.guards import route
+from changji.core.models import Region, RegionLevel
+from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100

@@ -15,17 +15,16 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 
+from changji.community.dashboard import SHANGHAI
+from changji.community.models import Room, RoomBooking, RoomKind
+from changji.community.venues import BookingError, book, usage_days, venue_targets_for
+from changji.community.web.common import scoped_or_404
+from changji.community.web.dashboard import selected_year
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
-
-from ..dashboard import SHANGHAI
-from ..models import Room, RoomBooking, RoomKind
-from ..venues import BookingError, book, usage_days, venue_targets_for
-from .common import scoped_or_404
-from .dashboard import selected_year
 
 log = logging.getLogger(__name__)
 

@@ -19,16 +19,10 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from changji.core import params
-from changji.core.access import P, allows
-from changji.core.guards import route
-from changji.core.models import Region, RegionLevel
-from changji.core.scope import scope_queryset
-from changji.core.web_forms import run_action
-
-from .. import activities as activity_domain
-from .. import wishes as wish_domain
-from ..models import (
+from changji.community import activities as activity_domain
+from changji.community import wishes as wish_domain
+from changji.community.actors import InputError, community_of
+from changji.community.models import (
     Activity,
     ActivityKind,
     ActivityParticipant,
@@ -40,10 +34,15 @@ from ..models import (
     Resident,
     Room,
 )
-from ..people import InputError, community_of
-from ..privacy import mask_name, mask_phone
-from ..workflow import WISH_LABELS, TransitionError, WishState
-from .common import scoped_or_404
+from changji.community.privacy import mask_name, mask_phone
+from changji.community.web.common import scoped_or_404
+from changji.community.workflow import WISH_LABELS, TransitionError, WishState
+from changji.core import params
+from changji.core.access import P, allows
+from changji.core.guards import route
+from changji.core.models import Region, RegionLevel
+from changji.core.scope import scope_queryset
+from changji.core.web_forms import run_action
 
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超时"}
 WISH_ACTIONS = {"publish": "审核通过并发布", "reject": "不予发布", "claim": "认领", "release": "放弃认领",

@@ -1,8 +1,8 @@
 """Core models, one aggregate per module."""
 
-from .audit import AuditEntry
-from .region import Region, RegionLevel
-from .token import ApiToken
-from .user import Role, User
+from changji.core.models.audit import AuditEntry
+from changji.core.models.region import Region, RegionLevel
+from changji.core.models.token import ApiToken
+from changji.core.models.user import Role, User
 
 __all__ = ["ApiToken", "AuditEntry", "Region", "RegionLevel", "Role", "User"]

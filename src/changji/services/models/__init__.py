@@ -1,7 +1,7 @@
 """Services app models, one aggregate per module, re-exported here."""
 
-from .cases import ApplicantKind, Case, CaseEvent, Channel, Material, Notification, SubCase
-from .catalogue import Bundle, BundleCategory, BundleItem, BundleStatus, Department, Item
+from changji.services.models.cases import ApplicantKind, Case, CaseEvent, Channel, Material, Notification, SubCase
+from changji.services.models.catalogue import Bundle, BundleCategory, BundleItem, BundleStatus, Department, Item
 
 __all__ = [
     "ApplicantKind",

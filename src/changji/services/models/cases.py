@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
+from changji.services.workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
 
 
 class ApplicantKind(models.TextChoices):

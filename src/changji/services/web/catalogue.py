@@ -11,10 +11,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from changji.core import params
 from changji.core.guards import PUBLIC, route
-
-from .. import bundles, cases
-from ..demo_catalogue import QUESTIONS
-from ..models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Case, Channel
+from changji.services import bundles, cases
+from changji.services.demo_catalogue import QUESTIONS
+from changji.services.models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Case, Channel
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: The session key remembering the case this browser just filed, for the page after the redirect.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 
-from .. import certificate
-from ..models import Case, SubCase
-from ..workflow import CaseState, SubCaseState
+from changji.services import certificate
+from changji.services.models import Case, SubCase
+from changji.services.workflow import CaseState, SubCaseState
 
 #: What the certificate prints for a sub-case. Items granted on commitment stay "承诺即准入" after a
 #: confirming verification (so a printed certificate keeps verifying); a revocation flips it to 不予许可.

@@ -18,11 +18,10 @@ from changji.core.access import P
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
-
-from .. import cases, workdays
-from ..demo_catalogue import QUESTIONS
-from ..models import Department, SubCase
-from ..workflow import SUB_CASE_LABELS, SubCaseState
+from changji.services import cases, workdays
+from changji.services.demo_catalogue import QUESTIONS
+from changji.services.models import Department, SubCase
+from changji.services.workflow import SUB_CASE_LABELS, SubCaseState
 
 OPEN_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED, SubCaseState.COMMITTED, SubCaseState.RECTIFY)
 ACTIONS = {"claim": "认领", "release": "释放", "approve": "准予许可", "refuse": "不予许可", "verify": "承诺核查"}

@@ -12,8 +12,7 @@ from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region
-
-from ..statistics import case_statistics, to_xlsx
+from changji.services.statistics import case_statistics, to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

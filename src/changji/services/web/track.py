@@ -18,12 +18,11 @@ from django.shortcuts import redirect, render
 
 from changji.core import audit, params, throttle
 from changji.core.guards import PUBLIC, route
-
-from .. import cases, certificate
-from ..models import Case, SubCase
-from ..workflow import CaseState, SubCaseState
-from .catalogue import ApplicationForm, add_case_error
-from .common import ISSUED_STATES, case_fingerprint, certificate_items, find_case
+from changji.services import cases, certificate
+from changji.services.models import Case, SubCase
+from changji.services.web.catalogue import ApplicationForm, add_case_error
+from changji.services.web.common import ISSUED_STATES, case_fingerprint, certificate_items, find_case
+from changji.services.workflow import CaseState, SubCaseState
 
 NOT_FOUND = "未找到该办件：请核对受理编号和查询码。"
 TOO_MANY = "查询失败次数过多，请 15 分钟后再试。"

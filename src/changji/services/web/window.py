@@ -18,12 +18,11 @@ from changji.core.access import P
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
-
-from .. import cases, certificate, materials
-from ..demo_catalogue import QUESTIONS
-from ..models import Case
-from ..workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
-from .common import ISSUED_STATES, certificate_data
+from changji.services import cases, certificate, materials
+from changji.services.demo_catalogue import QUESTIONS
+from changji.services.models import Case
+from changji.services.web.common import ISSUED_STATES, certificate_data
+from changji.services.workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
 
 QUEUE_STATES = (CaseState.SUBMITTED, CaseState.CORRECTION, CaseState.RESULTS_READY)
 ACTIONS = {"accept": "受理", "correction": "告知补正", "refuse": "不予受理", "issue": "出件"}

@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from changji.water.gateway.records import PendingCommand, TerminalInfo
 from changji.water.protocols import sl651, szy206
 
-from .records import PendingCommand, TerminalInfo
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 #: Command kind -> function code the answer carries, per protocol family.
 SL651_ANSWER = {

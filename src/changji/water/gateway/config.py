@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from changji.water.protocols.sl651 import Sl651Options
 from changji.water.protocols.szy206 import Szy206Options
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 
 @dataclass(frozen=True)
 class GatewayConfig:

@@ -17,7 +17,9 @@ others' (issue 12, "one terminal can never hurt another"):
 
 from __future__ import annotations
 
-from .config import GatewayConfig
+from changji.water.gateway.config import GatewayConfig
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 #: The flood rule averages the frame rate over this many seconds.
 FLOOD_WINDOW_S = 10.0

@@ -4,9 +4,44 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from changji.water.protocols.reading import Reading
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
+
+class FrameOutcome(StrEnum):
+    """What the gateway did with a frame; stored in ``Frame.outcome`` (``models/frames.py``)."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    NO_DATA = "no_data"
+    QUARANTINED = "quarantined"
+    LATE = "late"
+    REJECTED = "rejected"
+    UNDECODABLE = "undecodable"
+
+    @property
+    def label(self) -> str:
+        return FRAME_OUTCOME_LABELS[self]
+
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """``(value, label)`` pairs for a model field's ``choices``."""
+        return [(outcome.value, outcome.label) for outcome in cls]
+
+
+FRAME_OUTCOME_LABELS: dict[FrameOutcome, str] = {
+    FrameOutcome.STORED: "已入库",
+    FrameOutcome.DUPLICATE: "重复",
+    FrameOutcome.NO_DATA: "无观测数据",
+    FrameOutcome.QUARANTINED: "未登记终端",
+    FrameOutcome.LATE: "超出允许时延",
+    FrameOutcome.REJECTED: "校验失败",
+    FrameOutcome.UNDECODABLE: "无法解析",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +108,24 @@ class StoreResult:
     frame_id: int
     stored_reading: bool
     rejected: str = ""
+
+
+@dataclass
+class Metrics:
+    """Counters of one gateway process (read by the benchmark and the status log)."""
+
+    connections_open: int = 0
+    connections_total: int = 0
+    connections_refused: int = 0
+    frames: int = 0
+    acked: int = 0
+    rejected: int = 0
+    undecodable: int = 0
+    quarantined: int = 0
+    garbage_bytes: int = 0
+    cut_off: int = 0
+    not_acked_sink_down: int = 0
+    not_storable: int = 0
+    failed_after_decode: int = 0
+    messages_abandoned: int = 0
+    commands_sent: int = 0

@@ -13,11 +13,13 @@ import signal
 from collections.abc import Coroutine
 from typing import Any
 
+from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.records import Metrics
+from changji.water.gateway.session import TerminalSession
+from changji.water.gateway.sink import Sink
 from changji.water.protocols.reassembly import MemoryBudget
 
-from .config import GatewayConfig
-from .session import Metrics, TerminalSession
-from .sink import Sink
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 log = logging.getLogger("changji.gateway")
 
@@ -121,6 +123,6 @@ class GatewayServer:
 
 def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
     """Run ``main`` on uvloop (libuv, about twice the socket throughput of the stdlib loop)."""
-    import uvloop
+    import uvloop  # deferred: uvloop is loaded only by the process that runs the loop
 
     uvloop.run(main)

@@ -20,45 +20,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from changji.water.models.frames import FrameOutcome
+from changji.water.gateway import commands
+from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.guard import TrafficGuard
+from changji.water.gateway.records import FrameOutcome, InboundFrame, Metrics, TerminalInfo
+from changji.water.gateway.sink import Sink, SinkUnavailable
+from changji.water.gateway.uplinks import Archived, UplinkHandling
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.errors import ProtocolError
 from changji.water.protocols.framing import Framer, RawFrame, Rejected
 from changji.water.protocols.reassembly import MemoryBudget
 
-from . import commands
-from .config import GatewayConfig
-from .guard import TrafficGuard
-from .records import InboundFrame, TerminalInfo
-from .sink import Sink, SinkUnavailable
-from .uplinks import Archived, UplinkHandling
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 log = logging.getLogger("changji.gateway")
-
-@dataclass
-class Metrics:
-    """Counters of one gateway process (read by the benchmark and the status log)."""
-
-    connections_open: int = 0
-    connections_total: int = 0
-    connections_refused: int = 0
-    frames: int = 0
-    acked: int = 0
-    rejected: int = 0
-    undecodable: int = 0
-    quarantined: int = 0
-    garbage_bytes: int = 0
-    cut_off: int = 0
-    not_acked_sink_down: int = 0
-    not_storable: int = 0
-    failed_after_decode: int = 0
-    messages_abandoned: int = 0
-    commands_sent: int = 0
-
 
 class TerminalSession(UplinkHandling):
     """Serve one TCP connection until the peer leaves or is cut off."""

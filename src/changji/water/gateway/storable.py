@@ -16,6 +16,8 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 REPLACEMENT = "\ufffd"
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 

@@ -29,6 +29,8 @@ from django.utils import timezone
 
 from changji.core import audit
 from changji.core.models import Region
+from changji.water.gateway.records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
+from changji.water.gateway.storable import storable_json, storable_json_text, storable_number, storable_text
 from changji.water.models import (
     Command,
     CommandState,
@@ -39,10 +41,7 @@ from changji.water.models import (
     Terminal,
 )
 from changji.water.protocols.reading import CANONICAL_FIELDS
-from changji.water.registry import region_for_address
-
-from .records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
-from .storable import storable_json, storable_json_text, storable_number, storable_text
+from changji.water.registry.service import region_for_address
 
 log = logging.getLogger("changji.gateway.sink")
 

@@ -14,19 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from changji.water.models.frames import FrameOutcome
+from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.records import FrameOutcome, InboundFrame, Metrics, SnapshotRecord, TerminalInfo
+from changji.water.gateway.sink import Sink, SinkUnavailable
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.errors import LimitError, ProtocolError
 from changji.water.protocols.framing import SL651, RawFrame
 
-from .config import GatewayConfig
-from .records import InboundFrame, SnapshotRecord, TerminalInfo
-from .sink import Sink, SinkUnavailable
-
-if TYPE_CHECKING:
-    from .session import Metrics
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 log = logging.getLogger("changji.gateway")
 

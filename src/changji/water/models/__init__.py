@@ -1,13 +1,23 @@
 """Water app models, one aggregate per module, re-exported here."""
 
-from .alarms import Alarm, AlarmEvent, AlarmRuleState, WorkOrder, WorkOrderKind, WorkOrderState
-from .coefficients import CoefficientMethod, WellCoefficient
-from .commands import Command, CommandKind, CommandState
-from .frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
-from .quotas import Allocation, AllocationChange, QuotaPolicy
-from .readings import Reading
-from .registry import Meter, MeterKind, MeterReplacement, Terminal, WaterUser, WaterUserKind, Well, WellKind, WellUse
-from .usage import (
+from changji.water.models.alarms import Alarm, AlarmEvent, AlarmRuleState, WorkOrder, WorkOrderKind, WorkOrderState
+from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
+from changji.water.models.commands import Command, CommandKind, CommandState
+from changji.water.models.frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
+from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
+from changji.water.models.readings import Reading
+from changji.water.models.registry import (
+    Meter,
+    MeterKind,
+    MeterReplacement,
+    Terminal,
+    WaterUser,
+    WaterUserKind,
+    Well,
+    WellKind,
+    WellUse,
+)
+from changji.water.models.usage import (
     DailyUsage,
     DashboardFigures,
     DerivationCursor,

@@ -5,17 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class FrameOutcome(models.TextChoices):
-    """What the gateway did with a frame."""
-
-    STORED = "stored", _("已入库")
-    DUPLICATE = "duplicate", _("重复")
-    NO_DATA = "no_data", _("无观测数据")
-    QUARANTINED = "quarantined", _("未登记终端")
-    LATE = "late", _("超出允许时延")
-    REJECTED = "rejected", _("校验失败")
-    UNDECODABLE = "undecodable", _("无法解析")
+from changji.water.gateway.records import FrameOutcome
 
 
 class Frame(models.Model):
@@ -32,7 +22,7 @@ class Frame(models.Model):
     function = models.CharField(_("功能码"), max_length=4, blank=True)
     observed_at = models.DateTimeField(_("观测时间"), null=True, blank=True)
     raw = models.BinaryField(_("原始字节"))
-    outcome = models.CharField(_("处理结果"), max_length=16, choices=FrameOutcome.choices)
+    outcome = models.CharField(_("处理结果"), max_length=16, choices=FrameOutcome.choices())
     error = models.CharField(_("错误说明"), max_length=255, blank=True)
 
     REGION_SCOPE = "terminal__region"

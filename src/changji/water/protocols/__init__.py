@@ -13,10 +13,12 @@ use them alone. The modules:
 * ``errors``              the codec error hierarchy
 """
 
-from .errors import ChecksumError, DecodeError, EncodeError, FramingError, ProtocolError
-from .framing import SL651, SZY206, Framer, RawFrame, Rejected, detect_protocol
-from .inspection import describe_frame
-from .reading import CANONICAL_FIELDS, Reading
+from changji.water.protocols.errors import ChecksumError, DecodeError, EncodeError, FramingError, ProtocolError
+from changji.water.protocols.framing import SL651, SZY206, Framer, RawFrame, Rejected, detect_protocol
+from changji.water.protocols.inspection import describe_frame
+from changji.water.protocols.reading import CANONICAL_FIELDS, Reading
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 __all__ = [
     "CANONICAL_FIELDS",

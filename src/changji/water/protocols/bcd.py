@@ -7,13 +7,13 @@ implementation and one definition of "invalid digit".
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+from changji.core.localtime import SHANGHAI
+from changji.water.protocols.errors import DecodeError, EncodeError
 
-from .errors import DecodeError, EncodeError
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
-#: China Standard Time. Both standards put local time on the wire; China has no daylight saving,
-#: so a fixed offset is exact and much cheaper than a zoneinfo lookup per frame.
-CST = timezone(timedelta(hours=8), "Asia/Shanghai")
+#: China Standard Time: both standards put local time on the wire (``core/localtime.py`` defines it once).
+CST = SHANGHAI
 
 #: Value of every valid packed-BCD byte; a byte missing here has a non-decimal nibble.
 BCD_BYTE: dict[int, int] = {(d // 10) << 4 | d % 10: d for d in range(100)}

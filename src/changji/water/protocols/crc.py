@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 
 def _build_crc16_table() -> tuple[int, ...]:
     table = []

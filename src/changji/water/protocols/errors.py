@@ -13,6 +13,8 @@ Every failure of a codec is one of these; callers (the gateway, the ``decode`` c
 
 from __future__ import annotations
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 
 class ProtocolError(Exception):
     """Base class of every codec error."""

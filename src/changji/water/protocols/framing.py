@@ -40,8 +40,10 @@ import re
 from collections import deque
 from dataclasses import dataclass
 
-from .crc import crc8_e5, crc8_e5_update, crc16_modbus
-from .errors import ChecksumError
+from changji.water.protocols.crc import crc8_e5, crc8_e5_update, crc16_modbus
+from changji.water.protocols.errors import ChecksumError
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 SL651 = "sl651"
 SZY206 = "szy206"

@@ -10,10 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from . import sl651, szy206
-from .errors import ProtocolError
-from .framing import SL651, SZY206, detect_protocol
-from .reading import Reading
+from changji.water.protocols import sl651, szy206
+from changji.water.protocols.errors import ProtocolError
+from changji.water.protocols.framing import SL651, SZY206, detect_protocol
+from changji.water.protocols.reading import Reading
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 
 def describe_frame(

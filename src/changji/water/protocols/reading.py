@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+__pure__ = True  # no Django: tests/test_architecture.py checks it
+
 CANONICAL_FIELDS: tuple[str, ...] = (
     "flow_m3h",
     "volume_m3",

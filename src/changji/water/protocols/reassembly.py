@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import LimitError
+from changji.water.protocols.errors import LimitError
+
+__pure__ = True  # no Django: tests/test_architecture.py checks it
 
 #: Bytes charged per packet on top of its payload (the dict entry and bytes object holding it).
 PACKET_OVERHEAD = 64

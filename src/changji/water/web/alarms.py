@@ -19,11 +19,9 @@ from changji.core.guards import route
 from changji.core.models import Role
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
-
-from .. import alarms as service
-from .. import rules
-from ..models import Alarm, AlarmEvent, Snapshot
-from .common import SEVERITY_LABELS, STATE_LABELS, counties
+from changji.water.alarms import rules, service
+from changji.water.models import Alarm, AlarmEvent, Snapshot
+from changji.water.web.common import SEVERITY_LABELS, STATE_LABELS, counties
 
 PAGE_SIZE = 50
 ACTIONS = {"acknowledge": "确认", "assign": "派单", "resolve": "办结", "dismiss": "误报"}

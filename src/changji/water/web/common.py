@@ -9,8 +9,7 @@ from django.http import HttpRequest
 
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
-
-from ..alarm_workflow import AlarmState
+from changji.water.alarms.workflow import AlarmState
 
 PREFECTURE_CODE = "652300"
 #: Alarms still waiting for someone (not closed by a result, a dismissal or recovery).

@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from changji.core.access import P
 from changji.core.guards import route
+from changji.core.localtime import local_day
 from changji.core.scope import scope_queryset
-
-from .. import dashboard_figures, rules
-from ..models import Alarm, Allocation, Command, CommandState, Terminal
-from ..stats import local_day
-from .common import OPEN_STATES, SEVERITY_LABELS, user_region
+from changji.water.alarms import rules
+from changji.water.kpi import dashboard as figures
+from changji.water.models import Alarm, Allocation, Command, CommandState, Terminal
+from changji.water.web.common import OPEN_STATES, SEVERITY_LABELS, user_region
 
 
 def _alarm_matrix(request: HttpRequest) -> tuple[list[str], list[dict[str, Any]]]:
@@ -50,7 +50,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                   .select_related("well").order_by("-level_reached")[:50])
     offline = (scope_queryset(Alarm.objects.filter(kind="offline", state__in=OPEN_STATES), request.user)
                .select_related("terminal", "well").order_by("raised_at")[:50])
-    heavy = dashboard_figures.current(region)
+    heavy = figures.current(region)
     return render(request, "water/dashboard.html", {
         "region": region, "today": today, "counties": heavy.figures["counties"], "kpi": heavy.figures["kpi"],
         "trend": heavy.figures["trend"], "computed_at": heavy.computed_at,

@@ -11,11 +11,10 @@ from django.utils import timezone
 
 from changji.core.access import P
 from changji.core.guards import route
+from changji.core.localtime import local_day
 from changji.core.scope import scope_queryset
-
-from ..models import Alarm, Allocation, DailyUsage, Terminal, Well, WellUse
-from ..stats import local_day
-from .common import OPEN_STATES, counties, county_code
+from changji.water.models import Alarm, Allocation, DailyUsage, Terminal, Well, WellUse
+from changji.water.web.common import OPEN_STATES, counties, county_code
 
 STATES = ("pumping", "idle", "offline", "alarm", "over_quota")
 STATE_LABELS = {"pumping": "抽水中", "idle": "停泵", "offline": "离线", "alarm": "告警", "over_quota": "超指标"}

@@ -12,13 +12,12 @@ from django.utils import timezone
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
+from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.scope import scope_queryset
-
-from ..models import ReportPeriod
-from ..reports import SUMMARY_COLUMNS, WELL_COLUMNS, build_report, to_csv, to_xlsx
-from ..stats import local_day
-from .common import counties, user_region
+from changji.water.models import ReportPeriod
+from changji.water.reports import SUMMARY_COLUMNS, WELL_COLUMNS, build_report, to_csv, to_xlsx
+from changji.water.web.common import counties, user_region
 
 PREVIEW_WELLS = 50
 

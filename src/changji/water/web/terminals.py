@@ -11,9 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
-
-from ..models import Frame, FrameOutcome, QuarantinedTerminal, Well
-from ..registry import register_quarantined
+from changji.water.models import Frame, FrameOutcome, QuarantinedTerminal, Well
+from changji.water.registry.service import register_quarantined
 
 FRAMES_PER_TERMINAL = 5
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
+from changji.core.localtime import day_bounds, local_day
 from changji.core.scope import scope_queryset
-
-from ..commands import queue_command
-from ..models import (
+from changji.water.downlink import queue_command
+from changji.water.models import (
     Alarm,
     Allocation,
     Command,
@@ -32,9 +32,8 @@ from ..models import (
     Terminal,
     Well,
 )
-from ..quotas import effective_allocation, used_m3
-from ..stats import day_bounds, local_day
-from .common import STATE_LABELS
+from changji.water.quotas.sweep import effective_allocation, used_m3
+from changji.water.web.common import STATE_LABELS
 
 PUMP_KINDS = [(CommandKind.PUMP_STOP, CommandKind.PUMP_STOP.label), (CommandKind.PUMP_START,
                                                                        CommandKind.PUMP_START.label)]

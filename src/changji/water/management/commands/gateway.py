@@ -9,8 +9,8 @@ import sys
 from django.core.management.base import BaseCommand
 
 from changji.water.gateway.config import GatewayConfig
+from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.server import GatewayServer, run_event_loop
-from changji.water.gateway.sink import DatabaseSink
 
 
 class Command(BaseCommand):

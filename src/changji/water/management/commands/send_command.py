@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from changji.water.commands import queue_command
+from changji.water.downlink import queue_command
 from changji.water.models import CommandKind, Terminal
 
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand
 
-from changji.water.fleet import PREFECTURE_WELL_COUNT, build_fleet
-from changji.water.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
+from changji.water.sim.fleet import PREFECTURE_WELL_COUNT, build_fleet
+from changji.water.sim.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
 
 FAULTS = ("tamper", "bypass", "flowmeter_fault", "reversal", "offline", "duplicates", "corrupt", "clock_drift")
 

@@ -11,7 +11,13 @@ from datetime import date, timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from changji.water.usage import rebuild_usage
+from changji.core.localtime import local_day
+from changji.core.models import Region
+from changji.water.coefficients.calibration import estimate_all
+from changji.water.kpi.terminal_days import rebuild_terminal_days
+from changji.water.models import Terminal, Well
+from changji.water.reports import generate_report
+from changji.water.usage.derive import follow, rebuild_usage
 
 
 class Command(BaseCommand):
@@ -39,35 +45,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
-            from changji.water.models import Well
-
             wells = Well.objects.filter(code__in=options["well"]) if options["well"] else None
             if options["well"] and not wells.exists():
                 raise CommandError(f"no well with code {', '.join(options['well'])}")
-            from changji.water.models import Terminal
-            from changji.water.performance import rebuild_terminal_days
-
             rows = rebuild_usage(options["since"], wells)
             terminals = Terminal.objects.filter(well__in=wells) if wells is not None else None
             counted = rebuild_terminal_days(options["since"], terminals)
             self.stdout.write(f"rebuilt {rows} daily usage row(s) and {counted} terminal-day row(s)")
         elif options["task"] == "estimate-coefficients":
-            from changji.water.calibration import estimate_all
-            from changji.water.stats import local_day
-
             until = options["until"] or local_day(timezone.now()) - timedelta(days=1)
             wells = estimate_all(until, options["window_days"])
             self.stdout.write(f"estimated coefficients for {wells} well(s) up to {until}")
         elif options["task"] == "report":
-            from changji.core.models import Region
-            from changji.water.reports import generate_report
-
             region = Region.objects.filter(code=options["region"]).first()
             if region is None:
                 raise CommandError(f"no region with code {options['region']}")
             report = generate_report(options["period"], options["at"], region, options["format"], by="cli")
             self.stdout.write(report.file.path)
         elif options["task"] == "derive":
-            from changji.water.derive import follow
-
             follow(options["interval"], once=options["once"], jobs_delay_s=options["jobs_delay"])

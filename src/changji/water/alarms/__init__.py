@@ -1,0 +1,2 @@
+"""Alarms (告警): the pure rule table and handling workflow, their evaluation over readings, and the
+service operators call."""

@@ -1,0 +1,1 @@
+"""The water app's JSON API (``/api/water/``): routes and their schemas."""

@@ -1,0 +1,1 @@
+"""总量控制、定额管理: the pure quota policy and the sweep that applies it (warnings, pump stop/start)."""

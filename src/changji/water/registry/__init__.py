@@ -1,0 +1,1 @@
+"""The well registry: audited registry changes, XLSX import, and maintenance work orders."""
