@@ -1,8 +1,9 @@
 """The platform's JSON API (``/api/``), with its OpenAPI document at ``/api/openapi.json``.
 
 One NinjaAPI; each app adds its router. Every endpoint authenticates (``core.api_auth``) and
-scopes its queries with ``core.scope``. Errors are 4xx JSON with the field at fault, never 500:
-Django's ValidationError becomes 400 ``{"detail": {field: [messages]}}``.
+scopes its queries with ``core.scope``. Errors are 4xx JSON with the field at fault, never 500: a
+refusal (``core.errors.Refusal``) and Django's ValidationError both become 400
+``{"detail": {field: [messages]}}`` (``__all__`` when no field is named), PermissionDenied 403.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 
 from changji.core.api_auth import API_AUTH
+from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
 
 #: The OpenAPI document and its page are public documentation (core.guards.PUBLIC).
@@ -23,6 +25,11 @@ api = NinjaAPI(title="昌吉州智慧治理平台 API", version="1", auth=API_AU
 def _validation_error(request: HttpRequest, error: ValidationError) -> HttpResponse:
     detail = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
     return api.create_response(request, {"detail": detail}, status=400)
+
+
+@api.exception_handler(Refusal)
+def _refusal(request: HttpRequest, error: Refusal) -> HttpResponse:
+    return api.create_response(request, {"detail": {error.field or "__all__": [error.message]}}, status=error.status)
 
 
 @api.exception_handler(PermissionDenied)

@@ -11,21 +11,17 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from changji.core.errors import Refusal
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import user_can_access_region
 
 
-class InputError(ValueError):
-    """A refused request of the community domain, naming the field at fault (form errors, 400 responses).
+class InputError(Refusal):
+    """A refused request of the community domain, naming the field at fault (``core.errors``).
 
     Shared by ``people``, ``points``, ``wishes`` and ``activities``; moves a state table forbids raise
-    ``workflow.TransitionError`` instead, and actions outside the actor's scope ``PermissionDenied``.
+    ``core.transitions.TransitionError`` instead, and actions outside the actor's scope ``PermissionDenied``.
     """
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 def is_staff_actor(actor: Any) -> bool:

@@ -12,10 +12,8 @@ What lives here:
 * ``coverage_report`` — gaps and overlaps of a set of grids over a boundary (无缝隙、不交叉);
 * ``distance_m`` / ``uncovered`` — the 10-minute service circle (十分钟服务圈) around service points.
 
-Errors::
-
-    ValueError
-     └── GeometryError   (a geometry that cannot be a grid; the message is Chinese, fit to show)
+Errors: ``GeometryError``, a ``core.errors.Refusal`` (a geometry that cannot be a grid; the message is
+Chinese, fit to show).
 """
 
 from __future__ import annotations
@@ -32,6 +30,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import transform, unary_union
 from shapely.validation import explain_validity
 
+from changji.core.errors import Refusal
+
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
 #: Mean Earth radius (IUGG), metres.
@@ -43,8 +43,11 @@ DEFAULT_TOLERANCE_M2 = 1.0
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
 
-class GeometryError(ValueError):
+class GeometryError(Refusal):
     """A geometry that cannot serve as a grid boundary (not a polygon, empty, invalid, off the globe)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 def metres_per_degree(latitude: float) -> tuple[float, float]:

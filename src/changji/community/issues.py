@@ -58,28 +58,27 @@ from changji.community.models import (
 )
 from changji.community.workflow import (
     ISSUE_MOVES,
+    ISSUE_TABLE,
     LEVEL_MOVES,
     OPEN_ISSUE_STATES,
     DeadlineColour,
     EscalationLevel,
     IssueState,
-    TransitionError,
     check_escalation,
-    check_issue_move,
     deadline_colour,
 )
 from changji.core import access, audit
+from changji.core.errors import Refusal
 from changji.core.models import Region, RegionLevel, Role
 from changji.core.scope import scope_queryset, user_can_access_region
+from changji.core.transitions import TransitionError, check_transition
 
 
-class IssueError(ValueError):
-    """A refused request on an issue, with the field at fault (form errors, Open311 400 responses)."""
+class IssueError(Refusal):
+    """A refused request on an issue, with the field at fault (``core.errors``; Open311 names its own parameter).
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    A move the issue or escalation table forbids is re-raised as an ``IssueError`` on the same field.
+    """
 
 
 # --- Categories ----------------------------------------------------------------------------------------------
@@ -337,7 +336,7 @@ def _locked(issue: ResidentIssue) -> ResidentIssue:
 def _move(issue: ResidentIssue, target: IssueState, actor: Any, now: datetime, note: str, **detail: Any) -> None:
     current = issue.state
     try:
-        check_issue_move(current, target)
+        check_transition(ISSUE_TABLE, current, target)
     except TransitionError as error:
         raise IssueError("state", str(error)) from error
     issue.state = target

@@ -50,6 +50,7 @@ from changji.community import issues
 from changji.community.models import IssueCategory, IssueChannel, Open311Client, ResidentIssue
 from changji.community.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.core import audit
+from changji.core.errors import Refusal
 from changji.core.guards import declare_public
 from changji.core.localtime import SHANGHAI
 from changji.core.models import Region
@@ -74,11 +75,15 @@ MAX_REQUESTS = 1000
 CLOSED_STATES = frozenset({IssueState.RESOLVED, IssueState.CLOSED, IssueState.REJECTED})
 
 
-class Open311Error(Exception):
-    """A refused Open311 call: the HTTP status and the description sent back."""
+class Open311Error(Refusal):
+    """A refused Open311 call (``core.errors``): the HTTP status and the description sent back.
+
+    The description names the parameter at fault itself, in GeoReport v2's words ("lat/long: …"), so no
+    ``field`` is set; ``endpoint`` answers it in the spec's shape with its own status (400, 403 or 404).
+    """
 
     def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
+        super().__init__(None, description)
         self.status = status
         self.description = description
 

@@ -44,6 +44,7 @@ from django.db.models.functions import Substr
 
 from changji.community.models import Activity, Resident, Room, RoomBooking, RoomKind, VenueBaseline
 from changji.core import audit
+from changji.core.errors import Refusal
 from changji.core.models import Region
 
 #: The four thresholds: office cut 20 %, service share 80 %, 50 usage days per function room, participation 60 %.
@@ -56,12 +57,8 @@ PARTICIPATION_MIN = Fraction(3, 5)
 COMMUNITY_CODE_LENGTH = 12
 
 
-class BookingError(ValueError):
-    """A booking that cannot be made; ``str(error)`` is a Chinese message, ``field`` the form field at fault."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class BookingError(Refusal):
+    """A booking that cannot be made (``core.errors``): ``field`` the form field at fault, ``message`` why."""
 
 
 # --- Bookings --------------------------------------------------------------------------------------------------
@@ -77,20 +74,20 @@ def book(room: Room, day: date, starts_at: time, ends_at: time, purpose: str, at
     """
     purpose = (purpose or "").strip()
     if room.kind != RoomKind.SERVICE:
-        raise BookingError(f"{room.name}是办公用房，只有服务用房可以预约", "room")
+        raise BookingError("room", f"{room.name}是办公用房，只有服务用房可以预约")
     if not purpose:
-        raise BookingError("请填写用途", "purpose")
+        raise BookingError("purpose", "请填写用途")
     if ends_at <= starts_at:
-        raise BookingError("结束时间应晚于开始时间", "ends_at")
+        raise BookingError("ends_at", "结束时间应晚于开始时间")
     if attendance is None or attendance < 0:
-        raise BookingError("参加人数不能为负数", "attendance")
+        raise BookingError("attendance", "参加人数不能为负数")
     with transaction.atomic():
         Room.objects.select_for_update().filter(pk=room.pk).first()  # serialise bookings of one room
         clash = (RoomBooking.objects.filter(room=room, day=day, starts_at__lt=ends_at, ends_at__gt=starts_at)
                  .order_by("starts_at").first())
         if clash is not None:
-            raise BookingError(f"{room.name}在{day:%Y-%m-%d} {clash.starts_at:%H:%M}–{clash.ends_at:%H:%M}"
-                               f"已有预约（{clash.purpose}），时段不能重叠", "starts_at")
+            raise BookingError("starts_at", f"{room.name}在{day:%Y-%m-%d} {clash.starts_at:%H:%M}–{clash.ends_at:%H:%M}"
+                               f"已有预约（{clash.purpose}），时段不能重叠")
         booking = RoomBooking.objects.create(room=room, day=day, starts_at=starts_at, ends_at=ends_at,
                                              purpose=purpose, attendance=attendance, booked_by=actor)
         audit.record("community.room.booked", actor=actor, target=booking, region=room.region,

@@ -34,14 +34,14 @@ from changji.community.actors import InputError, check_community_level, check_sc
 from changji.community.models import CoBuildingUnit, MicroWish, PartyMember, Resident, WishEvent
 from changji.community.workflow import (
     WISH_LABELS,
+    WISH_TABLE,
     DeadlineColour,
-    TransitionError,
     WishState,
-    check_wish_move,
     deadline_colour,
 )
 from changji.core import audit
 from changji.core.models import RegionLevel
+from changji.core.transitions import TransitionError, check_transition
 
 #: Photos accepted as evidence of a fulfilment (and of activities): common image types, at most 5 MB.
 PHOTO_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp"})
@@ -85,10 +85,10 @@ def _move(wish: MicroWish, target: WishState, actor: Any, now: datetime, note: s
     """Apply one move of the table to the row, only if it is still in the state ``wish`` was read in (and matches
     ``expect``); otherwise raise ``TransitionError(stale)``."""
     current = WishState(wish.state)
-    check_wish_move(current, target)
+    check_transition(WISH_TABLE, current, target)
     rows = MicroWish.objects.filter(Q(pk=wish.pk, state=current) & (expect or Q()))
     if rows.update(state=target, **fields) != 1:
-        raise TransitionError(stale)
+        raise TransitionError("state", stale)
     for name, value in fields.items():
         setattr(wish, name, value)
     wish.state = target
@@ -232,7 +232,8 @@ def fulfil(wish: MicroWish, evidence: str, photo: Any = None, *, actor: Any = No
     if photo is not None:
         check_photo(photo)
     if wish.state == WishState.CLAIMED and wish.claim_expires_at and wish.claim_expires_at <= now:
-        raise TransitionError(f"认领已于 {timezone.localtime(wish.claim_expires_at):%Y-%m-%d %H:%M} 超时，不能登记实现")
+        expired = timezone.localtime(wish.claim_expires_at)
+        raise TransitionError("state", f"认领已于 {expired:%Y-%m-%d %H:%M} 超时，不能登记实现")
     holder = claimant(wish)
     wish = _move(wish, WishState.FULFILLED, actor, now, f"{holder.name if holder else ''} 登记实现：{evidence}",
                  expect=Q(claim_expires_at__gt=now) & same_claim(wish), stale=CLAIM_CHANGED, fulfilled_at=now,

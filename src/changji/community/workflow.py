@@ -1,8 +1,8 @@
 """The allowed moves of a micro-wish (微心愿) and of a resident issue (接诉即办): explicit tables.
 
-Following Signalen's workflow (STYLE.md §3): each state lists the states it may move to, a move is
-checked against the table before anything changes, and the tests walk every edge of the tables.
-Plain Python, no Django.
+Each state lists the states it may move to, and a move is checked against its table
+(``core.transitions``) before anything changes; ``tests/core/test_transitions.py`` walks every edge of
+the tables. Plain Python, no Django.
 
 A micro-wish: posted (by the resident, or by a grid worker for them) → reviewed by the community →
 published (or rejected) → claimed by one party member or co-building unit, exclusively, for a
@@ -23,11 +23,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from changji.core.transitions import Table, TransitionError, check_transition
+
 __pure__ = True  # no Django: tests/test_architecture.py checks it
-
-
-class TransitionError(ValueError):
-    """A move that the table does not allow; ``str(error)`` is a Chinese message fit to show the user."""
 
 
 # --- 微心愿 -------------------------------------------------------------------------------------------------
@@ -59,9 +57,7 @@ WISH_MOVES: Mapping[WishState, frozenset[WishState]] = {
 }
 
 
-def check_wish_move(current: str, target: str) -> None:
-    """Raise :class:`TransitionError` unless the wish table allows ``current`` → ``target``."""
-    _check(WISH_MOVES, WISH_LABELS, WishState(current), WishState(target), "心愿")
+WISH_TABLE = Table(noun="心愿", moves=WISH_MOVES, labels=WISH_LABELS)
 
 
 # --- 接诉即办 -----------------------------------------------------------------------------------------------
@@ -94,9 +90,7 @@ ISSUE_MOVES: Mapping[IssueState, frozenset[IssueState]] = {
 OPEN_ISSUE_STATES = frozenset({IssueState.REPORTED, IssueState.ACCEPTED, IssueState.REOPENED})
 
 
-def check_issue_move(current: str, target: str) -> None:
-    """Raise :class:`TransitionError` unless the issue table allows ``current`` → ``target``."""
-    _check(ISSUE_MOVES, ISSUE_LABELS, IssueState(current), IssueState(target), "诉求")
+ISSUE_TABLE = Table(noun="诉求", moves=ISSUE_MOVES, labels=ISSUE_LABELS)
 
 
 class EscalationLevel(StrEnum):
@@ -120,11 +114,15 @@ LEVEL_MOVES: Mapping[EscalationLevel, frozenset[EscalationLevel]] = {
 }
 
 
+LEVEL_TABLE = Table(noun="诉求层级", moves=LEVEL_MOVES, labels=LEVEL_LABELS)
+
+
 def check_escalation(current_level: str, target_level: str, state: str) -> None:
-    """Raise :class:`TransitionError` unless an issue in ``state`` may climb ``current`` → ``target``."""
+    """Raise ``TransitionError`` unless an issue in ``state`` may climb ``current`` → ``target``: only open issues
+    climb, and only along ``LEVEL_TABLE``."""
     if IssueState(state) not in OPEN_ISSUE_STATES:
-        raise TransitionError(f"诉求{ISSUE_LABELS[IssueState(state)]}，不能上报")
-    _check(LEVEL_MOVES, LEVEL_LABELS, EscalationLevel(current_level), EscalationLevel(target_level), "诉求层级")
+        raise TransitionError("level", f"诉求{ISSUE_LABELS[IssueState(state)]}，不能上报")
+    check_transition(LEVEL_TABLE, current_level, target_level)
 
 
 # --- 时限预警 -----------------------------------------------------------------------------------------------
@@ -148,8 +146,3 @@ def deadline_colour(started_at: datetime, due_at: datetime, now: datetime) -> De
     if span <= timedelta(0) or (now - started_at) >= span * YELLOW_FROM:
         return DeadlineColour.YELLOW
     return DeadlineColour.GREEN
-
-
-def _check(table: Mapping, labels: Mapping, current: StrEnum, target: StrEnum, noun: str) -> None:
-    if target not in table[current]:
-        raise TransitionError(f"{noun}不能从「{labels[current]}」变为「{labels[target]}」")

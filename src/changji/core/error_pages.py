@@ -4,8 +4,10 @@ Mounted as ``handler400``–``handler500`` in ``changji.urls`` and as ``CSRF_FAI
 JSON gets JSON instead of a page: GeoReport v2's ``[{"code", "description"}]`` under ``/open311/``, and
 django-ninja's ``{"detail": …}`` under ``/api/`` and for the pages' own ``….json`` data.
 
-A ``ParamError`` (``core.params``) carries a message naming the parameter, written for the user, so the
-400 page shows it; other exceptions' texts stay off the pages. The 500 page is rendered without a
+A refusal (``core.errors.Refusal``: a ``ParamError`` naming the parameter, a domain's refusal naming the
+field) carries a message written for the user, so the 400 page shows it; ``refused`` is where every
+refusal a view raises is answered (``core.middleware.RefusalMiddleware``). Other exceptions' texts stay
+off the pages. The 500 page is rendered without a
 request context (no context processor, no database): it must show while the database is down.
 """
 
@@ -17,7 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 
-from changji.core.params import ParamError
+from changji.core.errors import Refusal
 
 #: What each status says when the exception carries nothing for the user.
 DEFAULT_MESSAGES = {
@@ -53,9 +55,9 @@ def _page(request: HttpRequest, status: int, template: str, message: str, **cont
 
 
 def _said(exception: Exception | None) -> str | None:
-    """The user-facing text of an exception: a ParamError's message, or a Chinese text given to PermissionDenied
+    """The user-facing text of an exception: a refusal's message, or a Chinese text given to PermissionDenied
     or Http404 by the platform's own code (Django's English texts stay off the page)."""
-    if isinstance(exception, ParamError):
+    if isinstance(exception, Refusal):
         return exception.message
     args = getattr(exception, "args", ())
     text = args[0].strip() if len(args) == 1 and isinstance(args[0], str) else ""
@@ -65,6 +67,17 @@ def _said(exception: Exception | None) -> str | None:
 @requires_csrf_token
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     return _page(request, 400, "400.html", _said(exception) or DEFAULT_MESSAGES[400])
+
+
+#: The page of each status a refusal may carry (``Refusal.status``); anything else is shown as a 400.
+REFUSAL_TEMPLATES = {400: "400.html", 403: "403.html", 404: "404.html"}
+
+
+@requires_csrf_token
+def refused(request: HttpRequest, refusal: Refusal) -> HttpResponse:
+    """The answer to a refusal a view raised: its status (400) and its message, as a page in the layout or as JSON."""
+    status = refusal.status if refusal.status in REFUSAL_TEMPLATES else 400
+    return _page(request, status, REFUSAL_TEMPLATES[status], refusal.message or DEFAULT_MESSAGES[status])
 
 
 @requires_csrf_token

@@ -17,6 +17,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
+from changji.core.errors import Refusal
 from changji.core.localtime import SHANGHAI
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
@@ -56,8 +57,14 @@ _USCC_DIVISION_HEADS = PROVINCE_CODES | {"10"}
 _ID_ADDRESS_HEADS = PROVINCE_CODES | {"83"} | {f"9{d}" for d in "0123456789"}
 
 
-class IdentifierError(ValueError):
-    """An identifier is malformed; ``str(error)`` is a Chinese message fit to show the applicant."""
+class IdentifierError(Refusal):
+    """An identifier is malformed; ``str(error)`` is a Chinese message fit to show the applicant.
+
+    A ``core.errors.Refusal`` of the value alone: the caller that knows which field carried it names the field.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 def _normalise(value: str) -> str:

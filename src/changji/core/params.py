@@ -6,7 +6,7 @@ conversion to UTC or next day overflows, a 30-digit id overflows the database's 
 PostgreSQL refuses a NUL character in text. Each was a 500. Here a parameter is read once, by its
 type: ASCII digits only, years within what the platform stores and converts (``FIRST_YEAR`` to
 ``LAST_YEAR``), ids within 64 bits, choices checked, NUL and overlong text refused. Anything odd
-raises ``ParamError``, a ``BadRequest``: Django answers it with the 400 page naming the parameter
+raises ``ParamError``, a ``core.errors.Refusal``: it is answered with the 400 page naming the parameter
 (``core.error_pages``), so no view catches it.
 
 A page reads its query with ``parse`` (or one parameter with ``query``)::
@@ -30,6 +30,7 @@ from django import forms
 from django.core.exceptions import BadRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from changji.core.errors import Refusal
 from changji.core.localtime import SHANGHAI
 
 #: The years a date or time may fall in: what every table stores and every time zone conversion survives.
@@ -46,13 +47,16 @@ _MOMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(:[0-9]{2}
                      r"(Z|[+-][0-9]{2}:?[0-9]{2})?", re.ASCII)
 
 
-class ParamError(BadRequest):
-    """A query or form parameter that cannot be used; ``message`` (Chinese) names it, and it becomes a 400."""
+class ParamError(Refusal, BadRequest):
+    """A query or form parameter that cannot be used; ``message`` (Chinese) names it, and it becomes a 400.
+
+    A ``core.errors.Refusal`` on the parameter; also Django's ``BadRequest``, so that one raised by a
+    middleware (outside any view) is answered with the same 400 page (``core.error_pages.bad_request``).
+    """
 
     def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"参数「{name}」{message}")
+        super().__init__(name, f"参数「{name}」{message}")
         self.name = name
-        self.message = f"参数「{name}」{message}"
 
     def __repr__(self) -> str:
         return f"ParamError(name={self.name!r}, message={self.message!r})"

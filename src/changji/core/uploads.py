@@ -36,6 +36,8 @@ from xml.etree.ElementTree import ParseError
 from openpyxl import load_workbook
 from openpyxl.worksheet._reader import WorkSheetParser
 
+from changji.core.errors import Refusal
+
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
 try:
@@ -62,8 +64,14 @@ MAX_QUOTED_CHARS = 40
 MAX_JSON_BYTES = 50 * 1024 * 1024
 
 
-class UploadError(ValueError):
-    """The upload cannot be read at all; ``str(error)`` is one Chinese problem fit to show the uploader."""
+class UploadError(Refusal):
+    """The upload cannot be read at all; ``str(error)`` is one Chinese problem fit to show the uploader.
+
+    A ``core.errors.Refusal`` of the file as a whole (no field named).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 class Formula(str):

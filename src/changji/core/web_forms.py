@@ -1,9 +1,11 @@
 """The one way a detail page runs a POSTed action form (claim, approve, escalate, acknowledge…).
 
 A page offers the forms its object's state allows, keyed by action; a POST names one. The action runs
-only when its form is offered and valid; a refusal from the domain (an exception with a Chinese
-``message`` and, optionally, the ``field`` at fault) goes back onto the form. Nothing changes on a
-refusal, and the page is rendered again with status 400 instead of a 500.
+only when its form is offered and valid; a refusal from the domain (a ``core.errors.Refusal``, or the
+water app's Django ``ValidationError``) goes back onto the form with ``refuse``: on the field it names
+when the form has it, else on the whole form. Nothing changes on a refusal, and the page is rendered
+again with status 400 instead of a 500. A page with a single form (not an action) calls ``refuse``
+itself when the domain refuses what the form asked.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from collections.abc import Callable, Mapping
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+
+from changji.core.errors import Refusal
 
 
 def _messages(error: Exception) -> list[str]:
@@ -22,15 +27,27 @@ def _messages(error: Exception) -> list[str]:
     return [str(getattr(error, "message", None) or error)]
 
 
+def refuse(form: forms.Form, error: Refusal | ValidationError, field: str | None = None) -> list[str]:
+    """Put a refusal on ``form``: on ``field`` (default: the field the refusal names) when the form has that
+    field, else on the whole form. Return its messages (for a page that also shows them as a message)."""
+    name = field or getattr(error, "field", None)
+    said = _messages(error)
+    for message in said:
+        form.add_error(name if name in form.fields else None, message)
+    return said
+
+
 def run_action(request: HttpRequest, available: Mapping[str, forms.Form], action: str,
-               apply: Callable[[forms.Form], str | None], errors: tuple[type[Exception], ...], *,
+               apply: Callable[[forms.Form], str | None],
+               errors: tuple[type[Exception], ...] = (Refusal,), *,
                refused: str = "当前状态下不能进行该操作", refused_status: int = 400,
                flash_errors: bool = False) -> int | None:
     """Run the POSTed ``action``: None when it was applied (the caller redirects), else the status to render with.
 
     GET → 200. An action with no offered form → ``refused`` as a message and ``refused_status``; an invalid
-    form → 400; an ``errors`` exception from ``apply`` → 400 with its message on its field (or on the whole
-    form, and also as a page message when ``flash_errors``). ``apply`` may return a success message.
+    form → 400; an ``errors`` exception from ``apply`` (a ``Refusal`` unless told otherwise) → 400 with its
+    message on its field (``refuse``; on the whole form, and also as a page message when ``flash_errors``).
+    ``apply`` may return a success message.
     """
     if request.method != "POST":
         return 200
@@ -43,11 +60,9 @@ def run_action(request: HttpRequest, available: Mapping[str, forms.Form], action
     try:
         done = apply(form)
     except errors as error:
-        field = getattr(error, "field", None)
-        for message in _messages(error):
+        for message in refuse(form, error):  # type: ignore[arg-type]
             if flash_errors:
                 messages.error(request, message)
-            form.add_error(field if field in form.fields else None, message)
         return 400
     if done:
         messages.success(request, done)

@@ -21,29 +21,29 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from changji.core import access, audit
+from changji.core.errors import Refusal
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 from changji.core.scope import scope_queryset
+from changji.core.transitions import TransitionError, check_transition
 from changji.services import bundles, notify, workdays
 from changji.services.models import ApplicantKind, Bundle, BundleStatus, Case, CaseEvent, Material, SubCase
 from changji.services.workflow import (
     CASE_LABELS,
+    CASE_TABLE,
     SUB_CASE_LABELS,
+    SUB_CASE_TABLE,
     CaseState,
     SubCaseState,
-    TransitionError,
-    check_case_move,
-    check_sub_case_move,
     join_outcome,
 )
 
 
-class CaseError(ValueError):
-    """A refused request, with the field at fault (for 400 responses and form errors)."""
+class CaseError(Refusal):
+    """A refused request on a case, with the field at fault (``core.errors``).
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    A move the case or sub-case table forbids (``core.transitions.TransitionError``) is re-raised as a
+    ``CaseError`` on the same field, so that callers (the pages, the jobs) catch one kind of refusal here.
+    """
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def _event(case: Case, from_state: str, to_state: str, by: Any, note: str = "", 
 def _move_case(case: Case, target: CaseState, by: Any, note: str = "", **fields: Any) -> None:
     current = CaseState(case.state)
     try:
-        check_case_move(current, target, fields)
+        check_transition(CASE_TABLE, current, target, fields)
     except TransitionError as error:
         raise CaseError(error.field, error.message) from error
     case.state = target
@@ -117,7 +117,7 @@ def _move_case(case: Case, target: CaseState, by: Any, note: str = "", **fields:
 def _move_sub_case(sub: SubCase, target: SubCaseState, by: Any, note: str = "", **fields: Any) -> None:
     current = SubCaseState(sub.state)
     try:
-        check_sub_case_move(current, target, fields)
+        check_transition(SUB_CASE_TABLE, current, target, fields)
     except TransitionError as error:
         raise CaseError(error.field, error.message) from error
     sub.state = target

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from changji.core import audit
+from changji.core.transitions import Table, TransitionError, check_transition
 from changji.services.cases import CaseError
 from changji.services.models import Bundle, BundleItem, BundleStatus
 
@@ -23,12 +24,15 @@ BUNDLE_MOVES: Mapping[str, frozenset[str]] = {
     BundleStatus.PUBLISHED: frozenset({BundleStatus.RETIRED}),
     BundleStatus.RETIRED: frozenset(),
 }
+#: The bundle version table (``core.transitions``); the labels are the model field's choices.
+BUNDLE_TABLE = Table(noun="一件事版本", moves=BUNDLE_MOVES, labels=dict(BundleStatus.choices))
 
 
 def _move(bundle: Bundle, target: str, by: Any) -> None:
-    if target not in BUNDLE_MOVES[bundle.status]:
-        label = BundleStatus(target).label
-        raise CaseError("status", f"一件事版本不能从「{bundle.get_status_display()}」转为「{label}」")
+    try:
+        check_transition(BUNDLE_TABLE, bundle.status, target)
+    except TransitionError as error:
+        raise CaseError(error.field, error.message) from error
     previous = bundle.status
     bundle.status = target
     bundle.save(update_fields=["status"])

@@ -1,8 +1,8 @@
 """The allowed moves of a case (办件) and of its sub-cases (分办件): explicit tables, no free-form states.
 
-Following Signalen's workflow (STYLE.md §3): each state lists the states it may move to, and a
-move is checked against the table before anything changes; tests walk every edge of the tables.
-Plain Python, no Django.
+Each state lists the states it may move to, and a move is checked against its table
+(``core.transitions.check_transition(CASE_TABLE, …)``) before anything changes;
+``tests/core/test_transitions.py`` walks every edge of the tables. Plain Python, no Django.
 
 A case: 受理 at the window (submitted → accepted, or → correction requested → resubmitted, or →
 refused); on acceptance it is split into one sub-case per applicable item, dispatched to the
@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+
+from changji.core.transitions import Table
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
@@ -99,36 +101,14 @@ SUB_CASE_REQUIRED: Mapping[SubCaseState, frozenset[str]] = {
 }
 
 
-class TransitionError(ValueError):
-    """A move the table does not allow, or one missing what it must carry; ``field`` names the culprit."""
+#: Names of the fields a move must carry, for the refusal's message.
+FIELD_LABELS: Mapping[str, str] = {"missing": "补正内容", "reason": "理由", "rating": "评价", "opinion": "审批意见"}
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
-
-
-def check_case_move(current: CaseState, target: CaseState, fields: Mapping[str, object]) -> None:
-    """Raise TransitionError unless the case may move from ``current`` to ``target`` with ``fields``."""
-    if target not in CASE_MOVES[current]:
-        raise TransitionError("state", f"办件不能从「{CASE_LABELS[current]}」转为「{CASE_LABELS[target]}」")
-    for name in sorted(CASE_REQUIRED.get(target, frozenset())):
-        if _blank(fields.get(name)):
-            raise TransitionError(name, f"转为「{CASE_LABELS[target]}」必须填写 {name}")
-
-
-def check_sub_case_move(current: SubCaseState, target: SubCaseState, fields: Mapping[str, object]) -> None:
-    """Raise TransitionError unless the sub-case may move from ``current`` to ``target`` with ``fields``."""
-    if target not in SUB_CASE_MOVES[current]:
-        raise TransitionError(
-            "state", f"分办件不能从「{SUB_CASE_LABELS[current]}」转为「{SUB_CASE_LABELS[target]}」")
-    for name in sorted(SUB_CASE_REQUIRED.get(target, frozenset())):
-        if _blank(fields.get(name)):
-            raise TransitionError(name, f"转为「{SUB_CASE_LABELS[target]}」必须填写 {name}")
+#: The case table and the sub-case table (``core.transitions``).
+CASE_TABLE = Table(noun="办件", moves=CASE_MOVES, labels=CASE_LABELS, required=CASE_REQUIRED,
+                   field_labels=FIELD_LABELS)
+SUB_CASE_TABLE = Table(noun="分办件", moves=SUB_CASE_MOVES, labels=SUB_CASE_LABELS, required=SUB_CASE_REQUIRED,
+                       field_labels=FIELD_LABELS)
 
 
 def join_outcome(sub_states: list[SubCaseState], refusal_fails_case: bool) -> str | None:

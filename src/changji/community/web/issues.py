@@ -35,10 +35,11 @@ from changji.community.workflow import (
 )
 from changji.core import audit, params, throttle
 from changji.core.access import P
+from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
 from changji.core.models import Region, RegionLevel, Role
 from changji.core.scope import scope_queryset
-from changji.core.web_forms import run_action
+from changji.core.web_forms import refuse, run_action
 
 ACTIONS = {"accept": "响应受理", "resolve": "办结", "escalate": "上报上一级",
            "reject": "不予受理（重复或非本社区事项）", "meeting": "记录四方协商会议",
@@ -224,8 +225,8 @@ def _file(form: ReportForm, channel: str, now: datetime, reported_by: Any = None
                              reporter_phone=data.get("reporter_phone", ""),
                              reporter_email=data.get("reporter_email", ""), channel=channel, region=region,
                              reported_by=reported_by, now=now)
-    except issues.IssueError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+    except Refusal as error:
+        refuse(form, error)
         return None
 
 
@@ -385,7 +386,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     action = request.POST.get("action", "")
     available = _action_forms(issue, user, request.POST or None, action, now, suggestions)
     status = run_action(request, available, action, lambda form: _apply(issue, user, action, form, now),
-                        (issues.IssueError,), refused="当前状态下您不能进行该操作",
+                        refused="当前状态下您不能进行该操作",
                         refused_status=400 if issues.may_act(user, issue, EscalationLevel.GRID) else 403)
     if status is None:
         return redirect("community:issue_detail", issue_id=issue.pk)

@@ -40,10 +40,11 @@ from changji.community.web.common import scoped_or_404
 from changji.community.web.wishes import may_review
 from changji.core import params
 from changji.core.access import P, allows
+from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
-from changji.core.web_forms import run_action
+from changji.core.web_forms import refuse, run_action
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
@@ -51,10 +52,6 @@ PAGE_SIZE = 100
 
 def _communities(user: Any) -> models.QuerySet[Region]:
     return scope_queryset(Region.objects.filter(level=RegionLevel.VILLAGE), user).order_by("code")
-
-
-def _add_error(form: forms.Form, error: InputError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 # --- residents ---------------------------------------------------------------------------------------------------
@@ -172,7 +169,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     action = request.POST.get("action", "")
     available = _member_forms(request, action)
     status = run_action(request, available, action, lambda form: _apply_member(request, action, form.cleaned_data),
-                        (InputError,), refused="不能进行该操作")
+                        refused="不能进行该操作")
     if status is None:
         return redirect("community:members")
     members = scope_queryset(PartyMember.objects.select_related("region"), request.user).annotate(
@@ -213,8 +210,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
             try:
                 unit = people.register_unit(data["community"], data["name"], data["contact_name"],
                                             data["contact_phone"], data["registered_on"], actor=request.user)
-            except InputError as error:
-                _add_error(form, error)
+            except Refusal as error:
+                refuse(form, error)
             else:
                 messages.success(request, f"{unit.name} 已报到。")
                 return redirect("community:unit_detail", unit_id=unit.pk)
@@ -267,9 +264,9 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 return redirect("community:unit_detail", unit_id=unit.pk)
             if action != "sign":
                 messages.error(request, "不能进行该操作")
-        except InputError as error:
+        except Refusal as error:
             if action == "sign":
-                _add_error(form, error)
+                refuse(form, error)
             else:
                 messages.error(request, error.message)
     agreements = unit.agreements.prefetch_related("entries").order_by("-year")
@@ -344,9 +341,9 @@ def points_page(request: HttpRequest) -> HttpResponse:
         try:
             messages.success(request, _apply_period(request, form))
             return redirect("community:points")
-        except InputError as error:
+        except Refusal as error:
             if form is not None and error.field in form.fields:
-                _add_error(form, error)
+                refuse(form, error)
             else:
                 messages.error(request, error.message)
             status = 400

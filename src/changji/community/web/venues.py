@@ -17,14 +17,16 @@ from django.utils import timezone
 
 from changji.community.dashboard import SHANGHAI
 from changji.community.models import Room, RoomBooking, RoomKind
-from changji.community.venues import BookingError, book, usage_days, venue_targets_for
+from changji.community.venues import book, usage_days, venue_targets_for
 from changji.community.web.common import scoped_or_404
 from changji.community.web.dashboard import selected_year
 from changji.core import params
 from changji.core.access import P
+from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import refuse
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +89,8 @@ def venue_room(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 booking = book(room, data["day"], data["starts_at"], data["ends_at"], data["purpose"],
                                data["attendance"], request.user)
-            except BookingError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, str(exc))
+            except Refusal as error:
+                refuse(form, error)
             else:
                 messages.success(request, f"已预约{room.name}：{booking.day:%Y-%m-%d} "
                                           f"{booking.starts_at:%H:%M}–{booking.ends_at:%H:%M}")

@@ -36,13 +36,15 @@ from changji.community.models import (
 )
 from changji.community.privacy import mask_name, mask_phone
 from changji.community.web.common import scoped_or_404
-from changji.community.workflow import WISH_LABELS, TransitionError, WishState
+from changji.community.workflow import WISH_LABELS, WishState
 from changji.core import params
 from changji.core.access import P, allows
+from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
-from changji.core.web_forms import run_action
+from changji.core.transitions import TransitionError
+from changji.core.web_forms import refuse, run_action
 
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超时"}
 WISH_ACTIONS = {"publish": "审核通过并发布", "reject": "不予发布", "claim": "认领", "release": "放弃认领",
@@ -153,7 +155,7 @@ def _wish_forms(wish: MicroWish, user: Any, request: HttpRequest, action: str) -
 def _apply(wish: MicroWish, user: Any, action: str, data: dict[str, Any]) -> None:
     note = data.get("note", "")
     if data.get("seen") and data["seen"] != wish_domain.claim_token(wish):
-        raise TransitionError(wish_domain.CLAIM_CHANGED)  # the page showed an earlier claim
+        raise TransitionError("state", wish_domain.CLAIM_CHANGED)  # the page showed an earlier claim
     if action in ("publish", "reject"):
         wish_domain.review(wish, action == "publish", actor=user, note=note)
     elif action == "claim":
@@ -204,8 +206,8 @@ def wish_new(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 wish = wish_domain.post_wish(data["resident"], data["title"], data["description"], actor=request.user)
-            except InputError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+            except Refusal as error:
+                refuse(form, error)
             else:
                 messages.success(request, "心愿已登记，待社区审核。")
                 return redirect("community:wish_detail", wish_id=wish.pk)
@@ -224,7 +226,7 @@ def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
         _apply(wish, request.user, action, form.cleaned_data)
         return f"已{WISH_ACTIONS[action]}。"
 
-    status = run_action(request, available, action, apply, (InputError, TransitionError))
+    status = run_action(request, available, action, apply)
     if status is None:
         return redirect("community:wish_detail", wish_id=wish.pk)
     now = timezone.now()
@@ -322,8 +324,8 @@ def activity_new(request: HttpRequest) -> HttpResponse:
             try:
                 activity = activity_domain.record_activity(data["region"], data["kind"], data["title"],
                                                            data["held_on"], data["place"], request.user, data["room"])
-            except InputError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+            except Refusal as error:
+                refuse(form, error)
             else:
                 messages.success(request, "活动已登记。")
                 return redirect("community:activity_detail", activity_id=activity.pk)
@@ -367,7 +369,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     available = _activity_forms(activity, request, action)
     status = run_action(request, available, action,
                         lambda form: _apply_activity(activity, request.user, action, form.cleaned_data),
-                        (InputError,), refused="不能进行该操作")
+                        refused="不能进行该操作")
     if status is None:
         return redirect("community:activity_detail", activity_id=activity.pk)
     served = activity.served.select_related("resident__household__building").order_by("resident__name")

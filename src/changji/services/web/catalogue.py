@@ -10,7 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from changji.core import params
+from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
+from changji.core.web_forms import refuse
 from changji.services import bundles, cases
 from changji.services.demo_catalogue import QUESTIONS
 from changji.services.models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Case, Channel
@@ -140,12 +142,10 @@ def _json(value: Any) -> Any:
     return value
 
 
-def add_case_error(form: forms.Form, error: cases.CaseError) -> None:
-    """Put a refused request on its field when the form has it, else on the whole form."""
-    field = error.field if error.field in form.fields else None
-    if field is None and f"material_{error.field}" in form.fields:
-        field = f"material_{error.field}"
-    form.add_error(field, error.message)
+def add_case_error(form: forms.Form, error: Refusal) -> None:
+    """Put a refusal on its field (``core.web_forms.refuse``); a material's code names its upload field."""
+    upload = f"material_{error.field}"
+    refuse(form, error, field=upload if error.field not in form.fields and upload in form.fields else None)
 
 
 @route(get=PUBLIC, post=PUBLIC)
@@ -161,7 +161,7 @@ def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
                                        for name in APPLICANT_FIELDS})
         try:
             case = cases.submit(bundle, applicant, Channel.ONLINE, form.answers(), form.uploads(), by="applicant")
-        except cases.CaseError as error:
+        except Refusal as error:
             add_case_error(form, error)
         else:
             request.session[APPLIED_SESSION_KEY] = case.pk

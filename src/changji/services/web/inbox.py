@@ -127,7 +127,7 @@ def sub_case(request: HttpRequest, sub_case_id: int) -> HttpResponse:
         _apply(sub, request.user, action, form.cleaned_data)
         return f"已{ACTIONS[action]}。"
 
-    status = run_action(request, available, action, apply, (cases.CaseError,), flash_errors=True)
+    status = run_action(request, available, action, apply, flash_errors=True)
     if status is None:
         return redirect("services:inbox_sub_case", sub_case_id=sub.pk)
     case = sub.case

@@ -17,7 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from changji.core import audit, params, throttle
+from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
+from changji.core.web_forms import refuse
 from changji.services import cases, certificate
 from changji.services.models import Case, SubCase
 from changji.services.web.catalogue import ApplicationForm, add_case_error
@@ -74,7 +76,7 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
                 cases.rate(case, "applicant", form.cleaned_data["rating"], form.cleaned_data["comment"])
                 messages.success(request, "感谢您的评价。")
                 return {}, False
-            except cases.CaseError as error:
+            except Refusal as error:
                 add_case_error(form, error)
         return {"rating": form}, True
     if action == "resubmit":
@@ -84,7 +86,7 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
                 cases.resubmit(case, form.answers(), form.uploads(), by="applicant")
                 messages.success(request, "补正材料已提交，请等待窗口重新预审。")
                 return {}, False
-            except cases.CaseError as error:
+            except Refusal as error:
                 add_case_error(form, error)
         return {"correction": form}, True
     if action == "commit":
@@ -98,8 +100,8 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
                     cases.commit(sub, "applicant", form.cleaned_data["commitment"])
                     messages.success(request, f"已签署承诺书，{sub.item.name}承诺即准入。")
                     return {}, False
-                except cases.CaseError as error:
-                    form.add_error("commitment" if error.field == "commitment" else None, error.message)
+                except Refusal as error:
+                    refuse(form, error)
         return {"commitment": form}, True
     return {}, True
 

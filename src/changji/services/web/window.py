@@ -100,8 +100,7 @@ def window_case(request: HttpRequest, case_id: int) -> HttpResponse:
     case = get_object_or_404(_scoped(request), pk=case_id)
     action = request.POST.get("action", "")
     available = _forms(case, request.POST or None, action)
-    status = run_action(request, available, action, lambda form: _apply(request, case, action, form),
-                        (cases.CaseError,))
+    status = run_action(request, available, action, lambda form: _apply(request, case, action, form))
     if status is None:
         return redirect("services:window_case", case_id=case.pk)
     specs = cases.item_specs(case.bundle)

@@ -21,8 +21,9 @@ from django.db.models import OuterRef, Q, Subquery
 
 from changji.core import audit
 from changji.core.localtime import local_day
+from changji.core.transitions import check_transition
 from changji.water.alarms import rules
-from changji.water.alarms.workflow import ALLOWED, AlarmState, check_transition
+from changji.water.alarms.workflow import TABLE, AlarmState
 from changji.water.models import Alarm, AlarmEvent, AlarmRuleState, Reading, Terminal, WellCoefficient
 from changji.water.usage.reference import coefficient_on
 
@@ -248,10 +249,10 @@ def _clear(terminal: Terminal, signal: rules.Signal, now: datetime) -> list[Alar
     for alarm in alarms:
         alarm.cleared_at = signal.at
         current = AlarmState(alarm.state)
-        if AlarmState.AUTO_CLEARED not in ALLOWED[current]:
+        if not TABLE.allows(current, AlarmState.AUTO_CLEARED):
             alarm.save(update_fields=["cleared_at"])
             continue
-        check_transition(current, AlarmState.AUTO_CLEARED, {}, by_system=True)
+        check_transition(TABLE, current, AlarmState.AUTO_CLEARED, by_system=True)
         alarm.state, alarm.closed_at = AlarmState.AUTO_CLEARED, now
         alarm.save(update_fields=["cleared_at", "state", "closed_at"])
         record_step(alarm, current, AlarmState.AUTO_CLEARED, None, "条件已恢复", terminal=terminal)

@@ -1,14 +1,16 @@
 """Alarm service: evaluation by the system and handling by operators (告警处理).
 
-Handling follows Signalen's ``update_status`` (STYLE.md §3, §6): ``transition_alarm`` is the one
-function that applies every operator change. It checks the actor against the access policy
-(``water.alarm.transition``, within their region), locks the alarm, checks the edge and the per-state
-fields against ``alarm_workflow``, applies the state's fields (work order on assignment, result and
-evidence on resolution), appends an ``AlarmEvent`` and writes the audit entry ``water.alarm.<state>``.
-Admin, API and CLI call it (or the wrappers below) and never set ``Alarm.state`` themselves.
+``transition_alarm`` is the one function that applies every operator change. It checks the actor
+against the access policy (``water.alarm.transition``, within their region), locks the alarm, checks the
+edge and the per-state fields against ``workflow.TABLE`` (``core.transitions``), applies the state's
+fields (work order on assignment, result and evidence on resolution), appends an ``AlarmEvent`` and
+writes the audit entry ``water.alarm.<state>``. Admin, API and CLI call it (or the wrappers below) and
+never set ``Alarm.state`` themselves. Like the water app's other services it refuses with Django's
+``ValidationError`` keyed by the field at fault (a ``TransitionError`` becomes one on its field), which
+the API and the alarm pages answer with 400.
 
 Evaluation (rules over stored readings, debounce, raise and auto-clear) lives in
-``alarm_evaluation`` and is re-exported here.
+``evaluation`` and is re-exported here.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from django.utils import timezone
 
 from changji.core import access
 from changji.core.localtime import SHANGHAI, local_day
+from changji.core.transitions import TransitionError, check_transition
 from changji.water.alarms import rules
 from changji.water.alarms.evaluation import evaluate_all, evaluate_terminal, reading_view, record_step
-from changji.water.alarms.workflow import REQUIRED_FIELDS, AlarmState, TransitionError, check_transition
+from changji.water.alarms.workflow import REQUIRED_FIELDS, TABLE, AlarmState
 from changji.water.models import Alarm, Snapshot, WorkOrder, WorkOrderKind, WorkOrderState
 
 __all__ = [
@@ -57,7 +60,7 @@ def transition_alarm(alarm: Alarm, to: AlarmState | str, by: Any, **fields: Any)
     access.check_actor(by, access.P.WATER_ALARM_TRANSITION, alarm.terminal.region)
     current, target = AlarmState(alarm.state), _state(to)
     try:
-        check_transition(current, target, fields, by_system=False)
+        check_transition(TABLE, current, target, fields)
     except TransitionError as error:
         raise ValidationError({error.field: error.message}) from error
     unknown = sorted(set(fields) - REQUIRED_FIELDS[target] - OPTIONAL_FIELDS)

@@ -1,9 +1,10 @@
 """The alarm handling state machine: who may move an alarm where, and what each move must carry.
 
-Modelled on Signalen's ``workflow.py`` (STYLE.md §3): a plain module with no Django import, one
-``StrEnum``, one ``ALLOWED`` table from each state to the ``frozenset`` of states it may move to,
-the states an operator may choose kept apart from the states only the system sets, and per-state
-field rules. The Django layer calls ``check_transition`` in one place before appending the change.
+A plain module with no Django import: one ``StrEnum``, one ``ALLOWED`` table from each state to the
+``frozenset`` of states it may move to, the states an operator may choose kept apart from the states
+only the system sets, and per-state field rules, gathered in ``TABLE`` (a ``core.transitions.Table``).
+The Django layer calls ``core.transitions.check_transition(TABLE, …)`` in one place before appending
+the change.
 
 The life of an alarm::
 
@@ -19,9 +20,9 @@ instead of reopening the old one, so every closed alarm keeps the result it was 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+
+from changji.core.transitions import Table
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
@@ -67,10 +68,10 @@ ALLOWED: dict[AlarmState, frozenset[AlarmState]] = {
     AlarmState.DISMISSED: frozenset(),
 }
 
-#: States only the system sets: raising, and closing on recovery (STATUS_CHOICES_APP in Signalen).
+#: States only the system sets: raising, and closing on recovery.
 SYSTEM_STATES: frozenset[AlarmState] = frozenset({AlarmState.OPEN, AlarmState.AUTO_CLEARED})
 
-#: States an operator may choose (STATUS_CHOICES_API in Signalen).
+#: States an operator may choose.
 USER_STATES: frozenset[AlarmState] = frozenset(AlarmState) - SYSTEM_STATES
 
 #: Fields a move into the state must carry (non-empty).
@@ -101,36 +102,6 @@ STATE_LABELS: dict[AlarmState, str] = {
 }
 
 
-class TransitionError(Exception):
-    """A state change the table or the field rules forbid; ``field`` names what is at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"TransitionError(field={self.field!r}, message={self.message!r})"
-
-
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or value in ((), [], {})
-
-
-def check_transition(current: AlarmState, target: AlarmState, fields: Mapping[str, Any],
-                     by_system: bool = False) -> None:
-    """Raise ``TransitionError`` unless ``current -> target`` is allowed with these ``fields``.
-
-    Checks, in order: the edge is in ``ALLOWED`` (field "state"); an operator does not choose a
-    system state (field "state"); every field of ``REQUIRED_FIELDS[target]`` is present and not
-    blank (field = its name, in alphabetical order). The system obeys the same table and field rules.
-    """
-    current, target = AlarmState(current), AlarmState(target)
-    if target not in ALLOWED[current]:
-        raise TransitionError("state", f"告警不能从“{STATE_LABELS[current]}”转为“{STATE_LABELS[target]}”。")
-    if not by_system and target in SYSTEM_STATES:
-        raise TransitionError("state", f"“{STATE_LABELS[target]}”只能由系统设置。")
-    for name in sorted(REQUIRED_FIELDS[target]):
-        if _blank(fields.get(name)):
-            label = FIELD_LABELS.get(name, name)
-            raise TransitionError(name, f"转为“{STATE_LABELS[target]}”必须填写{label}。")
+#: The alarm table (``core.transitions``): moves, labels, the fields each move must carry, the system's states.
+TABLE = Table(noun="告警", moves=ALLOWED, labels=STATE_LABELS, required=REQUIRED_FIELDS, field_labels=FIELD_LABELS,
+              system_only=SYSTEM_STATES)
