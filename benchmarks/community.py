@@ -7,9 +7,9 @@ Setup: a fresh database (SQLite by default, or PostgreSQL), migrated, with the b
 departmental grids mapped onto them, 50,000 residents, 1,500 members, 110 units, 1,000 wishes, 4,610
 activities, 10,000 issues over a year). Then:
 
-* point-in-grid, pure: ``geo.GridIndex.locate_many`` over 200,000 random points in the town's bounding box
+* point-in-grid, pure: ``grids.geo.GridIndex.locate_many`` over 200,000 random points in the town's bounding box
   (some fall outside every grid), points per second; and one point at a time with ``locate``;
-* point-in-grid, in the database: ``grids.assign_to_grids`` re-assigning every building of the town (and
+* point-in-grid, in the database: ``grids.service.assign_to_grids`` re-assigning every building of the town (and
   cascading to households and residents), rows per second;
 * the dashboard page ``/community/`` through Django's test client in-process (the whole stack but the socket)
   as the street officer (the whole town: 10 communities, 139 grids) and as a community worker; its XLSX export.
@@ -68,8 +68,9 @@ def main() -> None:
     from django.test import Client
     from django.urls import reverse
 
-    from changji.community import geo, grids
     from changji.community.demo import BENCHMARK_SIZE, TOWN_CODE, build_town, town_outline
+    from changji.community.grids import geo
+    from changji.community.grids import service as grids
     from changji.community.models import Building, Grid, Household, Resident, ResidentIssue
     from changji.core.models import Region, User
 

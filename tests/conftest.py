@@ -67,7 +67,7 @@ def community_world(db, make_user):
 
     from shapely.geometry import box, mapping
 
-    from changji.community.grids import create_grid
+    from changji.community.grids.service import create_grid
     from changji.community.models import Building, Compound, Household, Resident
     from changji.core.models import Region, RegionLevel, Role
 

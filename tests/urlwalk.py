@@ -272,9 +272,11 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     """
     from django.core.files.base import ContentFile
 
-    from changji.community import activities, issues, people, points, wishes
-    from changji.community.models import Open311Client, Room, RoomKind
+    from changji.community import activities, people, points
+    from changji.community.issues import categories, handling, intake
+    from changji.community.models import IssueCategory, Open311Client, Room, RoomKind
     from changji.community.open311 import create_client
+    from changji.community.wishes import service as wishes
     from changji.core.identity import resident_id_check_char
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
@@ -308,12 +310,12 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     subs = cases.accept(accepted, root)
     cases.claim(subs[0], root)
 
-    issues.seed_categories()
-    category = issues.IssueCategory.objects.get(code="property")
-    reported = issues.report(category, "电梯停运", lon=90.285, lat=43.835, reporter_phone="13912345678", now=now)
-    negotiated = issues.report(category, "楼道堆物", lon=90.285, lat=43.835, now=now)
+    categories.seed_categories()
+    category = IssueCategory.objects.get(code="property")
+    reported = intake.report(category, "电梯停运", lon=90.285, lat=43.835, reporter_phone="13912345678", now=now)
+    negotiated = intake.report(category, "楼道堆物", lon=90.285, lat=43.835, now=now)
     for _ in range(2):
-        negotiated = issues.escalate(negotiated, root, now, "需要协商")
+        negotiated = handling.escalate(negotiated, root, now, "需要协商")
     _, api_key = create_client("walk", w.town)
     assert Open311Client.objects.exists() and api_key
 

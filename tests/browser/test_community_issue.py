@@ -9,10 +9,10 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_grid_worker_reports_and_community_worker_escalates(sign_in, contexts, community_world, shot):
-    from changji.community import issues
+    from changji.community.issues import categories
     from changji.community.models import ResidentIssue
 
-    issues.seed_categories()
+    categories.seed_categories()
     grid_page, east_page = contexts(), contexts()
 
     sign_in(grid_page, "grid-a", "/community/issues/new/")

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from shapely.geometry import box, mapping
 
 from changji.community.dashboard import Counts, community_figures, year_bounds
-from changji.community.grids import create_grid
+from changji.community.grids.service import create_grid
 from changji.community.models import (
     Activity,
     ActivityKind,

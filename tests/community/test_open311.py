@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 
-from changji.community import issues
+from changji.community.issues import categories, handling
 from changji.community.models import Open311Client, ResidentIssue
 from changji.community.open311 import create_client
 from changji.core.models.token import digest
@@ -68,7 +68,7 @@ class Api:
 
 @pytest.fixture
 def api(live_server, community_world):
-    issues.seed_categories()
+    categories.seed_categories()
     return Api(live_server.url)
 
 
@@ -102,7 +102,7 @@ def test_discovery_services_and_definitions(api):
     status, services = api.get("services.json")
     assert status == 200
     by_code = {s["service_code"]: s for s in services}
-    assert set(by_code) == {spec.code for spec in issues.DEFAULT_CATEGORIES}
+    assert set(by_code) == {spec.code for spec in categories.DEFAULT_CATEGORIES}
     noise = by_code["noise"]
     assert noise["service_name"] == "噪音扰民" and noise["metadata"] is False and noise["type"] == "realtime"
     assert noise["group"] == "平安和谐" and "公安派出所" in noise["keywords"] and noise["description"]
@@ -156,8 +156,8 @@ def test_post_a_request_then_get_it_back_and_find_it_in_the_list(api, key, commu
     assert status == 200 and {r["service_request_id"] for r in both} == {request_id, other}
 
     # Filters: status, service_code, dates (w3 datetimes).
-    issue = issues.accept(issue, community_world.users.grid_a, issue.reported_at, "")
-    issues.resolve(issue, community_world.users.grid_a, issue.reported_at, "已维修")
+    issue = handling.accept(issue, community_world.users.grid_a, issue.reported_at, "")
+    handling.resolve(issue, community_world.users.grid_a, issue.reported_at, "已维修")
     ids = lambda answer: (answer[0], [r["service_request_id"] for r in answer[1]])  # noqa: E731
     assert ids(api.get("requests.json", status="closed")) == (200, [request_id])
     assert ids(api.get("requests.json", status="open")) == (200, [other])

@@ -17,10 +17,10 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
 from changji.community.actors import InputError
-from changji.community.geo import GeometryError
-from changji.community.issues import IssueError
+from changji.community.grids.geo import GeometryError
+from changji.community.issues.changes import IssueError
 from changji.community.open311 import Open311Error
-from changji.community.venues import BookingError
+from changji.community.venues.bookings import BookingError
 from changji.core.errors import Refusal
 from changji.core.identity import IdentifierError
 from changji.core.params import ParamError

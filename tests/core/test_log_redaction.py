@@ -129,7 +129,7 @@ MATERIALS = {code: (f"{code}.pdf", f"%PDF {code}".encode()) for code in
 
 def test_open311_keys_query_codes_tokens_and_passwords_never_reach_a_log(client, community_world, make_user,
                                                                        log_text, settings, tmp_path):
-    from changji.community import issues
+    from changji.community.issues import categories
     from changji.community.open311 import create_client
     from changji.core.models import ApiToken
     from changji.services import cases
@@ -137,7 +137,7 @@ def test_open311_keys_query_codes_tokens_and_passwords_never_reach_a_log(client,
     from changji.services.models import Bundle
 
     settings.MEDIA_ROOT = tmp_path
-    issues.seed_categories()
+    categories.seed_categories()
     key = create_client("12345 市民热线", community_world.town)[1]
     wrong_key = "wR0ngKey-" + key[::-1][:20]
     # Open311: GET and POST with a good and a bad key; paths that carry a key (404, and a 404 with a description).

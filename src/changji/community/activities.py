@@ -30,7 +30,7 @@ from changji.community.models import (
     Resident,
     Room,
 )
-from changji.community.wishes import check_photo
+from changji.community.wishes.service import check_photo
 from changji.core import audit
 from changji.core.models import Region
 

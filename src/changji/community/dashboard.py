@@ -9,10 +9,10 @@ What is counted (a year is a calendar year in Asia/Shanghai):
   ``ActivityServed``) and volunteer hours given by participants;
 * 居民 / 户 — residents and households registered now;
 * 接诉即办 — issues *reported* in the year, by state, with the three rates and the overdue ones
-  (``issue_rates``);
+  (``issues.rates``);
 * 积分 — points earned in the year (``PointEntry.earned_on``), summed per unit and per member: the top 10 of the
   scope and of each community;
-* 阵地 — the four venue targets of each community (``venues``).
+* 阵地 — the four venue targets of each community (``venues.figures``).
 
 Every figure is one grouped query (``values("region_id").annotate(...)``) over the rows in the scope
 (``core.scope``), keyed by the lowest region the row belongs to; rows are then rolled up in Python along the
@@ -31,7 +31,7 @@ from typing import Any
 
 from django.db.models import Count, Max, Q, QuerySet, Sum
 
-from changji.community.issue_rates import IssueCounts, counts_by_region
+from changji.community.issues.rates import IssueCounts, counts_by_region
 from changji.community.models import (
     Activity,
     CoBuildingUnit,
@@ -42,8 +42,9 @@ from changji.community.models import (
     Resident,
     ResidentIssue,
 )
-from changji.community.venues import VenueTargets, venue_targets_for
-from changji.community.workflow import WishState
+from changji.community.venues.figures import venue_targets_for
+from changji.community.venues.targets import VenueTargets
+from changji.community.wishes.workflow import WishState
 from changji.core.localtime import SHANGHAI
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import region_of, scope_queryset

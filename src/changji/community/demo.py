@@ -24,9 +24,10 @@ from django.db import transaction
 from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 
-from changji.community import geo
-from changji.community.grids import create_grid, map_departmental
-from changji.community.issues import seed_categories
+from changji.community.grids import geo
+from changji.community.grids.service import create_grid, map_departmental
+from changji.community.issues.categories import seed_categories
+from changji.community.issues.workflow import EscalationLevel, IssueState
 from changji.community.models import (
     Activity,
     ActivityKind,
@@ -56,7 +57,7 @@ from changji.community.models import (
     VolunteerTeam,
 )
 from changji.community.points import seed_rules
-from changji.community.workflow import EscalationLevel, IssueState, WishState
+from changji.community.wishes.workflow import WishState
 from changji.core.identity import resident_id_check_char
 from changji.core.models import Region, RegionLevel, Role, User
 

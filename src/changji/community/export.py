@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from changji.community.dashboard import SHANGHAI, DashboardFigures, Row
-from changji.community.venues import VenueTargets
+from changji.community.venues.targets import VenueTargets
 from changji.core.exports import FormulaSafeWorkbook, put_cell, workbook_bytes
 
 #: (header with unit, value of a row, number format).

@@ -9,9 +9,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from changji.community import issues, wishes
+from changji.community.deadlines import DeadlineColour
+from changji.community.issues import limits
 from changji.community.models import ResidentIssue
-from changji.community.workflow import DeadlineColour
+from changji.community.wishes import service as wishes
 
 log = logging.getLogger("changji.community.jobs")
 
@@ -26,7 +27,7 @@ class JobsResult:
 def run_jobs(now: datetime) -> JobsResult:
     """One round: claims past their limit go back to 待认领; open issues' yellow and red lights are counted, logged."""
     unlocked = wishes.unlock_expired_claims(now)
-    lights = [light for _, light in issues.warnings(ResidentIssue.objects.all(), now)]
+    lights = [light for _, light in limits.warnings(ResidentIssue.objects.all(), now)]
     yellow = lights.count(DeadlineColour.YELLOW)
     red = lights.count(DeadlineColour.RED)
     log.info("community jobs: %d wish claims unlocked; open issues %d yellow, %d red", unlocked, yellow, red)

@@ -46,9 +46,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from changji.community import issues
+from changji.community.issues import categories, changes, handlers, intake
+from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.community.models import IssueCategory, IssueChannel, Open311Client, ResidentIssue
-from changji.community.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.core import audit
 from changji.core.errors import Refusal
 from changji.core.guards import declare_public
@@ -144,7 +144,7 @@ def _iso(value: datetime | None) -> str | None:
 def _service(category: IssueCategory) -> dict[str, Any]:
     return {"service_code": category.code, "service_name": category.name,
             "description": category.description or category.name, "metadata": False, "type": "realtime",
-            "keywords": ",".join(filter(None, (category.name, category.group, issues.responsible_label(category)))),
+            "keywords": ",".join(filter(None, (category.name, category.group, categories.responsible_label(category)))),
             "group": category.group}
 
 
@@ -173,7 +173,7 @@ def service_definition(request: HttpRequest, service_code: str) -> HttpResponse:
 
 
 def _notice(issue: ResidentIssue) -> str:
-    return (f"由{issues.handler_name(issue)}（{LEVEL_LABELS[EscalationLevel(issue.level)]}）办理，"
+    return (f"由{handlers.handler_name(issue)}（{LEVEL_LABELS[EscalationLevel(issue.level)]}）办理，"
             f"{issue.category.response_hours} 小时内响应，{_iso(issue.due_at)[:10]} 前办结")
 
 
@@ -193,7 +193,7 @@ def _request_row(issue: ResidentIssue, full: bool = False) -> dict[str, Any]:
         "service_request_id": issue.request_id, "status": "closed" if closed else "open",
         "status_notes": _status_notes(issue), "service_name": issue.category.name,
         "service_code": issue.category.code, "description": issue.description,
-        "agency_responsible": f"{issues.handler_name(issue)}（{issues.responsible_label(issue.category)}）",
+        "agency_responsible": f"{handlers.handler_name(issue)}（{categories.responsible_label(issue.category)}）",
         "service_notice": _notice(issue) if not closed else "",
         "requested_datetime": _iso(issue.reported_at), "updated_datetime": _iso(issue.updated_at),
         "expected_datetime": None if closed else _iso(issue.due_at),
@@ -320,7 +320,7 @@ def _create_request(request: HttpRequest) -> HttpResponse:
             request.POST.get("address_string") or request.POST.get("address_id")) else ""
         raise Open311Error(400, f"lat/long: {what}a location (lat and long) is required, requests are routed by grid")
     lat, lon = _coordinate(request, "lat", -90, 90), _coordinate(request, "long", -180, 180)
-    grid = issues.locate_region(lon, lat)
+    grid = intake.locate_region(lon, lat)
     if grid is None:
         raise Open311Error(400, "lat/long: the location lies outside every grid of this service area")
     if not client.region.contains(grid):
@@ -330,11 +330,11 @@ def _create_request(request: HttpRequest) -> HttpResponse:
     # 张 + 三 → 张三 (family name first, no space); Western names keep "first last".
     name = last + first if not (first + last).isascii() else " ".join(filter(None, (first, last)))
     try:
-        issue = issues.report(category, post["description"], lon=lon, lat=lat, region=grid,
+        issue = intake.report(category, post["description"], lon=lon, lat=lat, region=grid,
                               address=post["address_string"], reporter_name=name, reporter_phone=post["phone"],
                               reporter_email=post["email"], media_url=post["media_url"],
                               channel=IssueChannel.OPEN311, now=timezone.now())
-    except issues.IssueError as error:
+    except changes.IssueError as error:
         raise Open311Error(400, f"{OPEN311_FIELD.get(error.field, error.field)}: {error.message}") from error
     audit.record("community.issue.reported", actor=f"open311:{client.name}", target=issue, region=issue.region,
                  request_id=issue.request_id, channel=IssueChannel.OPEN311, client=client.pk)

@@ -17,10 +17,10 @@ The hierarchy (each class is defined in the module named beside it)::
           ├── UploadError(message)             core.uploads      an upload that cannot be read at all
           │    └── WorkbookError(message)      water.registry.xlsx_import
           ├── TransitionError(field, message)  core.transitions  a move a state table forbids
-          ├── GeometryError(message)           community.geo
+          ├── GeometryError(message)           community.grids.geo
           ├── InputError(field, message)       community.actors
-          ├── IssueError(field, message)       community.issues
-          ├── BookingError(field, message)     community.venues
+          ├── IssueError(field, message)       community.issues.changes
+          ├── BookingError(field, message)     community.venues.bookings
           ├── Open311Error(status, message)    community.open311  answered in GeoReport v2's shape
           └── CaseError(field, message)        services.cases
 

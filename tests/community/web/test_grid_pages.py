@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from shapely.geometry import box, mapping
 
-from changji.community.grids import consolidate_into, import_departmental_grids
+from changji.community.grids.service import consolidate_into, import_departmental_grids
 from changji.community.models import IssueCategory, MicroWish, ResidentIssue, ServicePoint
 from changji.core.models import Role
 

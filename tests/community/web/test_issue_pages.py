@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from changji.community import issues
+from changji.community.issues import categories, changes, intake
+from changji.community.issues.workflow import EscalationLevel, IssueState
 from changji.community.models import AgreedAction, IssueCategory, IssueEvent, ResidentIssue
 from changji.community.web import issues as pages
-from changji.community.workflow import EscalationLevel, IssueState
 from changji.core.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +33,13 @@ def clean_cache():
 
 @pytest.fixture
 def world(community_world):
-    issues.seed_categories()
+    categories.seed_categories()
     return community_world
 
 
 def report(where=IN_A, code="property", when=None, **extra):
     lon, lat = where
-    return issues.report(IssueCategory.objects.get(code=code), "电梯停运", lon=lon, lat=lat, reporter_name="张三丰",
+    return intake.report(IssueCategory.objects.get(code=code), "电梯停运", lon=lon, lat=lat, reporter_name="张三丰",
                          reporter_phone="13912345678", now=when or timezone.now(), **extra)
 
 
@@ -203,7 +203,7 @@ def test_reject_refuses_a_chosen_duplicate_that_is_gone(client, world):
                             suggestions=[(first, 33.0)])
     assert form.is_valid()
     ResidentIssue.objects.filter(pk=first.pk).update(region=world.grid_c.region)  # moved out of scope meanwhile
-    with pytest.raises(issues.IssueError) as caught:
+    with pytest.raises(changes.IssueError) as caught:
         pages._apply(second, world.users.grid_a, "reject", form, timezone.now())
     assert caught.value.field == "duplicate_of"
     second.refresh_from_db()

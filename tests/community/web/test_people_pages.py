@@ -170,7 +170,7 @@ PAGES = ("wishes", "wish_new", "activities", "activity_new", "residents", "resid
 @pytest.mark.parametrize("who", ["grid_a", "east", "street", "superuser"])
 def test_every_page_opens_for_every_level(as_user, community_world, make_user, who):
     """Grid, community, street and an unbounded superuser: every page renders (with or without its forms)."""
-    from changji.community.wishes import post_wish
+    from changji.community.wishes.service import post_wish
 
     post_wish(community_world.zhang, "陪同就医", actor=None)
     user = (make_user("root", None, is_superuser=True, is_staff=True) if who == "superuser"

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from changji.community.workflow import WishState
+from changji.community.wishes.workflow import WishState
 
 PASSWORD = "x-Secret-2026"
 JPEG = b"\xff\xd8\xff\xe0" + b"0" * 64
@@ -45,7 +45,7 @@ def registered(community_world):
 
 @pytest.fixture
 def wish(community_world):
-    from changji.community.wishes import post_wish
+    from changji.community.wishes.service import post_wish
 
     return post_wish(community_world.zhang, "想要一台助行器", "腿脚不便", actor=community_world.users.grid_a)
 
@@ -61,7 +61,7 @@ def test_pages_need_a_community_role(client, community_world, make_user):
 
 
 def test_the_list_masks_residents_and_counts_by_state(as_user, community_world, wish):
-    from changji.community.wishes import review
+    from changji.community.wishes.service import review
 
     review(wish, True, actor=community_world.users.east)
     page = as_user(community_world.users.grid_a).get(reverse("community:wishes"))
@@ -218,7 +218,7 @@ def test_a_page_showing_an_earlier_claim_cannot_release_the_current_one(as_user,
     """The release form carries the claim it showed; after the claim changed hands it is refused, not applied."""
     import re
 
-    from changji.community import wishes
+    from changji.community.wishes import service as wishes
 
     east = as_user(community_world.users.east)
     wishes.review(wish, True, actor=community_world.users.east)

@@ -7,7 +7,7 @@ what only a grid has: its polygon, leader and party branch.
 
 Geometry is GeoJSON (WGS 84 longitude/latitude) in a JSON column, with a bounding box in plain
 columns so that "which grid holds this point" is one indexed prefilter before the exact test in
-``community.geo``.
+``community.grids.geo``.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from changji.community.workflow import ISSUE_LABELS, LEVEL_LABELS, EscalationLevel, IssueState
+from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, EscalationLevel, IssueState
 
 
 class ResponsibleParty(models.TextChoices):

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from changji.community.workflow import WISH_LABELS, WishState
+from changji.community.wishes.workflow import WISH_LABELS, WishState
 
 
 class MicroWish(models.Model):

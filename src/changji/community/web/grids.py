@@ -14,9 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 
-from changji.community import grids as grid_service
+from changji.community.grids import service as grid_service
+from changji.community.issues.workflow import OPEN_ISSUE_STATES
 from changji.community.models import Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
-from changji.community.workflow import OPEN_ISSUE_STATES, WishState
+from changji.community.wishes.workflow import WishState
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route

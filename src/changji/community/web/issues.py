@@ -2,7 +2,7 @@
 the grid worker's report form, and the residents' public report and status pages.
 
 Staff pages reach issues only through ``scope_queryset`` / ``scoped_or_404`` (outside scope: 404) and
-offer exactly the actions ``issues.allowed_actions`` allows; the domain checks them again. Personal
+offer exactly the actions ``handlers.allowed_actions`` allows; the domain checks them again. Personal
 data is masked on every page (``privacy``). The public report page is rate-limited per address
 (``core.throttle``); the public status page shows state and level only.
 """
@@ -20,19 +20,12 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from changji.community import issue_rates, issues
+from changji.community.deadlines import DeadlineColour, deadline_colour
+from changji.community.issues import categories, changes, handlers, handling, intake, limits, meetings, rates
+from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.community.models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
 from changji.community.privacy import mask_name, mask_phone
 from changji.community.web.common import scoped_or_404
-from changji.community.workflow import (
-    ISSUE_LABELS,
-    LEVEL_LABELS,
-    OPEN_ISSUE_STATES,
-    DeadlineColour,
-    EscalationLevel,
-    IssueState,
-    deadline_colour,
-)
 from changji.core import audit, params, throttle
 from changji.core.access import P
 from changji.core.errors import Refusal
@@ -140,7 +133,7 @@ class MeetingForm(forms.Form):
     def clean_held_at(self) -> datetime:
         held_at = self.cleaned_data["held_at"]
         now = timezone.now()
-        if not now - issues.MEETING_PAST_LIMIT <= held_at <= now + issues.MEETING_FUTURE_LIMIT:
+        if not now - meetings.MEETING_PAST_LIMIT <= held_at <= now + meetings.MEETING_FUTURE_LIMIT:
             raise forms.ValidationError("会议时间须在一年以内，且不晚于 30 天之后")
         return held_at
 
@@ -148,8 +141,8 @@ class MeetingForm(forms.Form):
         data = super().clean()
         for n in range(1, MEETING_ACTION_ROWS + 1):
             due_on = data.get(f"action_{n}_due_on")
-            if due_on is not None and not issues.plausible_day(due_on):
-                self.add_error(f"action_{n}_due_on", "完成期限须在 {}–{} 年之间".format(*issues.DAY_YEARS))
+            if due_on is not None and not meetings.plausible_day(due_on):
+                self.add_error(f"action_{n}_due_on", "完成期限须在 {}–{} 年之间".format(*meetings.DAY_YEARS))
                 data.pop(f"action_{n}_due_on", None)
             row = [data.get(f"action_{n}_{part}") for part in ("description", "owner", "due_on")]
             if any(row) and not all(row):
@@ -158,9 +151,9 @@ class MeetingForm(forms.Form):
                         self.add_error(f"action_{n}_{part}", "议定事项须填写事项、责任方和完成期限")
         return data
 
-    def actions(self) -> list[issues.ActionSpec]:
+    def actions(self) -> list[meetings.ActionSpec]:
         data = self.cleaned_data
-        return [issues.ActionSpec(*(data[f"action_{n}_{part}"] for part in ("description", "owner", "due_on")))
+        return [meetings.ActionSpec(*(data[f"action_{n}_{part}"] for part in ("description", "owner", "due_on")))
                 for n in range(1, MEETING_ACTION_ROWS + 1) if data.get(f"action_{n}_description")]
 
 
@@ -177,8 +170,8 @@ class ActionDoneForm(forms.Form):
 
     def clean_done_on(self) -> Any:
         done_on = self.cleaned_data["done_on"]
-        if not issues.plausible_day(done_on):
-            raise forms.ValidationError("完成日期须在 {}–{} 年之间".format(*issues.DAY_YEARS))
+        if not meetings.plausible_day(done_on):
+            raise forms.ValidationError("完成日期须在 {}–{} 年之间".format(*meetings.DAY_YEARS))
         return done_on
 
 
@@ -213,14 +206,14 @@ def _suggestions_first(form: ReportForm, now: datetime, user: Any) -> list[tuple
     data = form.cleaned_data
     if data.get("confirm") or data.get("lon") is None:
         return []
-    return issues.duplicate_suggestions(data["category"], data["lon"], data["lat"], now, user=user)
+    return intake.duplicate_suggestions(data["category"], data["lon"], data["lat"], now, user=user)
 
 
 def _file(form: ReportForm, channel: str, now: datetime, reported_by: Any = None,
           region: Region | None = None) -> ResidentIssue | None:
     data = form.cleaned_data
     try:
-        return issues.report(data["category"], data["description"], lon=data.get("lon"), lat=data.get("lat"),
+        return intake.report(data["category"], data["description"], lon=data.get("lon"), lat=data.get("lat"),
                              address=data.get("address", ""), reporter_name=data.get("reporter_name", ""),
                              reporter_phone=data.get("reporter_phone", ""),
                              reporter_email=data.get("reporter_email", ""), channel=channel, region=region,
@@ -257,17 +250,17 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     """The user's inbox (``?view=all``: every issue in scope), filtered; lights on open rows; the three rates."""
     now, user = timezone.now(), request.user
     scoped = scope_queryset(ResidentIssue.objects.select_related("category", "region"), user)
-    has_inbox = user.is_superuser or user.role in (*issues.INBOX_LEVELS, Role.COUNTY_OPERATOR, Role.PREFECTURE_ADMIN)
+    has_inbox = user.is_superuser or user.role in (*handlers.INBOX_LEVELS, Role.COUNTY_OPERATOR, Role.PREFECTURE_ADMIN)
     view = params.query(request, "view", params.Choice(["inbox", "all"], default="inbox" if has_inbox else "all"))
-    rows, chosen = _filtered(request, issues.inbox_for(user) if view == "inbox" else scoped, now)
+    rows, chosen = _filtered(request, handlers.inbox_for(user) if view == "inbox" else scoped, now)
     page = Paginator(rows.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(params.query(request, "page",
                                                                                             params.Page()))
-    counts = issue_rates.counts_by_region(scoped, now)
+    counts = rates.counts_by_region(scoped, now)
     names = dict(Region.objects.filter(code__in=counts).values_list("code", "name"))
-    total = issue_rates.total(counts.values())
+    total = rates.total(counts.values())
     return render(request, "community/issue_list.html", {
         "page": page, "view": view, "chosen": chosen, "now": now,
-        "rows": [{"issue": i, "light": issues.colour(i, now), **_labels(i)} for i in page.object_list],
+        "rows": [{"issue": i, "light": limits.colour(i, now), **_labels(i)} for i in page.object_list],
         "states": [(s.value, ISSUE_LABELS[s]) for s in IssueState],
         "levels": [(s.value, LEVEL_LABELS[s]) for s in EscalationLevel],
         "colours": [(c.value, label) for c, label in COLOUR_LABELS.items()],
@@ -325,35 +318,35 @@ def _action_forms(issue: ResidentIssue, user: Any, data: Any, action: str, now: 
                                                       meeting__issue=issue, done_on__isnull=True))),
         "feedback": lambda: FeedbackForm(bound("feedback"), prefix="feedback"),
     }
-    return {name: makers[name]() for name in issues.allowed_actions(issue, user)}
+    return {name: makers[name]() for name in handlers.allowed_actions(issue, user)}
 
 
 def _apply(issue: ResidentIssue, user: Any, action: str, form: forms.Form, now: datetime) -> str:
     data = form.cleaned_data
     if action == "accept":
-        issues.accept(issue, user, now, data["note"])
+        handling.accept(issue, user, now, data["note"])
     elif action == "resolve":
-        issues.resolve(issue, user, now, data["resolution"])
+        handling.resolve(issue, user, now, data["resolution"])
     elif action == "escalate":
-        issue = issues.escalate(issue, user, now, data["reason"])
+        issue = handling.escalate(issue, user, now, data["reason"])
         return f"已上报至{LEVEL_LABELS[EscalationLevel(issue.level)]}。"
     elif action == "reject":
         duplicate = (scope_queryset(ResidentIssue.objects.select_related("region"), user)
                      .filter(request_id=data["duplicate_of"]).first() if data["duplicate_of"] else None)
         if data["duplicate_of"] and duplicate is None:  # never reject "as a duplicate" without the link
-            raise issues.IssueError("duplicate_of", f"找不到您管辖范围内的诉求 {data['duplicate_of']}")
-        issues.reject(issue, user, now, data["reason"], duplicate_of=duplicate)
+            raise changes.IssueError("duplicate_of", f"找不到您管辖范围内的诉求 {data['duplicate_of']}")
+        handling.reject(issue, user, now, data["reason"], duplicate_of=duplicate)
     elif action == "meeting":
-        issues.record_meeting(issue, held_at=data["held_at"], place=data["place"],
+        meetings.record_meeting(issue, held_at=data["held_at"], place=data["place"],
                               community_attendee=data["community_attendee"],
                               property_attendee=data["property_attendee"],
                               owners_committee_attendee=data["owners_committee_attendee"],
                               department_attendee=data["department_attendee"], minutes=data["minutes"],
                               actions=form.actions(), actor=user, now=now)
     elif action == "complete_action":
-        issues.complete_action(form.open_actions[data["agreed_action"]], data["done_on"], user, now)
+        meetings.complete_action(form.open_actions[data["agreed_action"]], data["done_on"], user, now)
     else:
-        issues.feedback(issue, data["satisfied"] == "yes", now, data["comment"], actor=user)
+        handling.feedback(issue, data["satisfied"] == "yes", now, data["comment"], actor=user)
     return f"已{ACTIONS[action]}。"
 
 
@@ -380,19 +373,19 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
     user, now = request.user, timezone.now()
     issue = scoped_or_404(ResidentIssue.objects.select_related("category", "region__parent__parent", "duplicate_of"),
                           user, pk=issue_id)
-    suggestions = (issues.duplicate_suggestions(issue.category, issue.lon, issue.lat, now, exclude=issue,
+    suggestions = (intake.duplicate_suggestions(issue.category, issue.lon, issue.lat, now, exclude=issue,
                                                 user=user)
                    if issue.lon is not None and issue.state == IssueState.REPORTED else [])
     action = request.POST.get("action", "")
     available = _action_forms(issue, user, request.POST or None, action, now, suggestions)
     status = run_action(request, available, action, lambda form: _apply(issue, user, action, form, now),
                         refused="当前状态下您不能进行该操作",
-                        refused_status=400 if issues.may_act(user, issue, EscalationLevel.GRID) else 403)
+                        refused_status=400 if handlers.may_act(user, issue, EscalationLevel.GRID) else 403)
     if status is None:
         return redirect("community:issue_detail", issue_id=issue.pk)
     return render(request, "community/issue_detail.html", {
-        "issue": issue, **_labels(issue), "light": issues.colour(issue, now), "history": _history(issue),
-        "handler": issues.handler_name(issue), "responsible": issues.responsible_party(issue),
+        "issue": issue, **_labels(issue), "light": limits.colour(issue, now), "history": _history(issue),
+        "handler": handlers.handler_name(issue), "responsible": categories.responsible_party(issue),
         "reporter_name": mask_name(issue.reporter_name), "reporter_phone": mask_phone(issue.reporter_phone),
         "meetings": issue.meetings.prefetch_related("actions"), "forms": available, "actions": ACTIONS,
         "suggestions": suggestions, "colour_labels": {c.value: label for c, label in COLOUR_LABELS.items()},

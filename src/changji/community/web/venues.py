@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from changji.community.dashboard import SHANGHAI
 from changji.community.models import Room, RoomBooking, RoomKind
-from changji.community.venues import book, usage_days, venue_targets_for
+from changji.community.venues.bookings import book, usage_days
+from changji.community.venues.figures import venue_targets_for
 from changji.community.web.common import scoped_or_404
 from changji.community.web.dashboard import selected_year
 from changji.core import params

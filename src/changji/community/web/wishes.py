@@ -20,7 +20,6 @@ from django.urls import path
 from django.utils import timezone
 
 from changji.community import activities as activity_domain
-from changji.community import wishes as wish_domain
 from changji.community.actors import InputError, community_of
 from changji.community.models import (
     Activity,
@@ -36,7 +35,8 @@ from changji.community.models import (
 )
 from changji.community.privacy import mask_name, mask_phone
 from changji.community.web.common import scoped_or_404
-from changji.community.workflow import WISH_LABELS, WishState
+from changji.community.wishes import service as wish_domain
+from changji.community.wishes.workflow import WISH_LABELS, WishState
 from changji.core import params
 from changji.core.access import P, allows
 from changji.core.errors import Refusal

@@ -14,7 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from changji.community.issues import seed_categories
+from changji.community.issues.categories import seed_categories
 from changji.community.jobs import run_jobs
 from changji.community.points import seed_rules
 

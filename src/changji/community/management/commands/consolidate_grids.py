@@ -7,7 +7,7 @@ The plan maps each new grid code to its name, community and the departmental gri
 
 Then every compound and building of the street/town is placed in its grid by point-in-grid (households
 and residents follow their building), and the coverage report (gaps, overlaps) is printed. Thin: the
-work is in ``community.grids`` (``consolidate_into``, ``assign_to_grids``, ``coverage_for``).
+work is in ``community.grids.service`` (``consolidate_into``, ``assign_to_grids``, ``coverage_for``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from changji.community.grids import assign_to_grids, consolidate_into, coverage_for
+from changji.community.grids.service import assign_to_grids, consolidate_into, coverage_for
 from changji.community.models import Building, Compound
 from changji.core.models import Region, RegionLevel
 from changji.core.uploads import UploadError, read_json_file

@@ -1,7 +1,7 @@
 """``changji import_grids <township_code> <department> <file.geojson>``: one department's grids of a street/town.
 
 Thin: the work (validation, all-or-nothing import, idempotent re-import) is in
-``community.grids.import_departmental_grids``.
+``community.grids.service.import_departmental_grids``.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from changji.community.grids import import_departmental_grids
+from changji.community.grids.service import import_departmental_grids
 from changji.core.models import Region
 from changji.core.uploads import UploadError, read_json_file
 

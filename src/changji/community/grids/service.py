@@ -11,7 +11,7 @@ street/town runs in three steps (the Mulei way: 1,238 departmental grids merged 
 ``coverage_for`` then reports gaps and overlaps, ``assign_to_grids`` puts compounds and buildings
 (and the households and residents of a building) into the grid holding their point, and
 ``uncovered_compounds`` lists the compounds outside every 10-minute service circle. The geometry
-itself is in the pure ``community.geo``.
+itself is in the pure ``community.grids.geo``.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
-from changji.community import geo
+from changji.community.grids import geo
 from changji.community.models import Building, Compound, DepartmentalGrid, Grid, Household, Resident, ServicePoint
 from changji.core.audit import record
 from changji.core.models import Region, RegionLevel

@@ -1,4 +1,4 @@
-"""community.geo: parsing, point in grid, consolidation, coverage and the service circle, on hand-made polygons."""
+"""community.grids.geo: parsing, point in grid, consolidation, coverage and the service circle, hand-made polygons."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from shapely.geometry import Point, Polygon, box, mapping
 
-from changji.community import geo
+from changji.community.grids import geo
 
 #: A 0.01° square at Mulei's latitude is about 805 m × 1,112 m.
 LAT = 43.83
@@ -23,7 +23,7 @@ def square(west: float, south: float, side: float = 0.01) -> Polygon:
 
 def test_importing_geo_imports_no_django():
     """geo is pure: a fresh interpreter importing it has no django module loaded."""
-    code = ("import sys; import changji.community.geo; "
+    code = ("import sys; import changji.community.grids.geo; "
             "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"

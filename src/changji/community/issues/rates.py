@@ -18,7 +18,7 @@ from datetime import datetime
 
 from django.db.models import Count, F, Q, QuerySet
 
-from changji.community.workflow import IssueState
+from changji.community.issues.workflow import IssueState
 
 
 @dataclass(frozen=True)

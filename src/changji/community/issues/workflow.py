@@ -1,66 +1,25 @@
-"""The allowed moves of a micro-wish (微心愿) and of a resident issue (接诉即办): explicit tables.
-
-Each state lists the states it may move to, and a move is checked against its table
-(``core.transitions``) before anything changes; ``tests/core/test_transitions.py`` walks every edge of
-the tables. Plain Python, no Django.
-
-A micro-wish: posted (by the resident, or by a grid worker for them) → reviewed by the community →
-published (or rejected) → claimed by one party member or co-building unit, exclusively, for a
-limited time → fulfilled with evidence → confirmed by the resident. A claim that runs out unlocks
-the wish (claimed → published); the resident may send a fulfilment back (fulfilled → claimed).
+"""The allowed moves of a resident issue (接诉即办) and of its escalation rung: explicit tables (pure: no Django).
 
 A resident issue: reported → accepted (the first response) → resolved by the handler → closed when
 the resident is satisfied, or reopened when not (reopened → accepted again). A report that is not
 an issue for the community (duplicate, outside its remit) is rejected. Independently of the state,
 an open issue climbs the escalation ladder grid → community → four-party coordination (四方协商:
 community, property company, owners' committee and the relevant department or police) → street
-/ town; each rung has its own handler and deadline.
+/ town; each rung has its own handler (``handlers``) and time limit (``limits``).
+
+Each state lists the states it may move to, and a move is checked against its table
+(``core.transitions``) before anything changes; ``tests/core/test_transitions.py`` walks every edge of
+the tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
 from enum import StrEnum
 
 from changji.core.transitions import Table, TransitionError, check_transition
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
-
-
-# --- 微心愿 -------------------------------------------------------------------------------------------------
-
-
-class WishState(StrEnum):
-    POSTED = "posted"  #: 已提交（待审核）
-    PUBLISHED = "published"  #: 已发布（待认领）
-    REJECTED = "rejected"  #: 审核未通过
-    CLAIMED = "claimed"  #: 已认领（限时）
-    FULFILLED = "fulfilled"  #: 已实现（待群众确认）
-    CONFIRMED = "confirmed"  #: 群众已确认
-
-
-WISH_LABELS = {
-    WishState.POSTED: "待审核", WishState.PUBLISHED: "待认领", WishState.REJECTED: "未通过",
-    WishState.CLAIMED: "已认领", WishState.FULFILLED: "待确认", WishState.CONFIRMED: "已确认",
-}
-
-WISH_MOVES: Mapping[WishState, frozenset[WishState]] = {
-    WishState.POSTED: frozenset({WishState.PUBLISHED, WishState.REJECTED}),
-    WishState.PUBLISHED: frozenset({WishState.CLAIMED}),
-    #: claimed → published: the claimant gives up, or the claim's time limit has passed (unlock).
-    WishState.CLAIMED: frozenset({WishState.FULFILLED, WishState.PUBLISHED}),
-    #: fulfilled → claimed: the resident does not recognise the fulfilment; the claimant tries again.
-    WishState.FULFILLED: frozenset({WishState.CONFIRMED, WishState.CLAIMED}),
-    WishState.REJECTED: frozenset(),
-    WishState.CONFIRMED: frozenset(),
-}
-
-
-WISH_TABLE = Table(noun="心愿", moves=WISH_MOVES, labels=WISH_LABELS)
-
-
-# --- 接诉即办 -----------------------------------------------------------------------------------------------
 
 
 class IssueState(StrEnum):
@@ -89,7 +48,6 @@ ISSUE_MOVES: Mapping[IssueState, frozenset[IssueState]] = {
 #: States in which an issue is still being handled: it counts against a deadline and may escalate.
 OPEN_ISSUE_STATES = frozenset({IssueState.REPORTED, IssueState.ACCEPTED, IssueState.REOPENED})
 
-
 ISSUE_TABLE = Table(noun="诉求", moves=ISSUE_MOVES, labels=ISSUE_LABELS)
 
 
@@ -113,7 +71,6 @@ LEVEL_MOVES: Mapping[EscalationLevel, frozenset[EscalationLevel]] = {
     EscalationLevel.STREET: frozenset(),
 }
 
-
 LEVEL_TABLE = Table(noun="诉求层级", moves=LEVEL_MOVES, labels=LEVEL_LABELS)
 
 
@@ -123,26 +80,3 @@ def check_escalation(current_level: str, target_level: str, state: str) -> None:
     if IssueState(state) not in OPEN_ISSUE_STATES:
         raise TransitionError("level", f"诉求{ISSUE_LABELS[IssueState(state)]}，不能上报")
     check_transition(LEVEL_TABLE, current_level, target_level)
-
-
-# --- 时限预警 -----------------------------------------------------------------------------------------------
-
-
-class DeadlineColour(StrEnum):
-    GREEN = "green"  #: 正常
-    YELLOW = "yellow"  #: 临期（已用时限的 2/3 以上）
-    RED = "red"  #: 超期
-
-
-#: The share of the time limit after which a running deadline turns yellow.
-YELLOW_FROM = 2 / 3
-
-
-def deadline_colour(started_at: datetime, due_at: datetime, now: datetime) -> DeadlineColour:
-    """The green / yellow / red light of a running deadline: red once overdue, yellow after 2/3 of it."""
-    if now >= due_at:
-        return DeadlineColour.RED
-    span = due_at - started_at
-    if span <= timedelta(0) or (now - started_at) >= span * YELLOW_FROM:
-        return DeadlineColour.YELLOW
-    return DeadlineColour.GREEN

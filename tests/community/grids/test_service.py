@@ -1,4 +1,4 @@
-"""community.grids: importing departmental grids, consolidation old → new, coverage, point-in-grid, the command."""
+"""community.grids.service: importing departmental grids, consolidation old → new, coverage, point-in-grid, commands."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from shapely.geometry import box, mapping
 
-from changji.community import geo
-from changji.community.grids import (
+from changji.community.grids import geo
+from changji.community.grids.service import (
     assign_to_grids,
     consolidate_into,
     coverage_for,

@@ -1,6 +1,6 @@
 """Micro-wishes (微心愿): posted for a resident, reviewed, published, claimed for a limited time, fulfilled, confirmed.
 
-Every move goes through ``workflow.WISH_MOVES`` and one helper (``_move``) that applies it with a
+Every move goes through ``workflow.WISH_TABLE`` and one helper (``_move``) that applies it with a
 conditional UPDATE (``… WHERE state = <the state the move starts from>``): of two requests racing for
 the same wish, such as two claims, exactly one changes the row and the other gets a
 ``TransitionError``, on SQLite and PostgreSQL alike, without relying on row locks. Each move appends a
@@ -31,14 +31,9 @@ from django.utils import timezone
 
 from changji.community import points
 from changji.community.actors import InputError, check_community_level, check_scope, community_of, is_staff_actor
+from changji.community.deadlines import DeadlineColour, deadline_colour
 from changji.community.models import CoBuildingUnit, MicroWish, PartyMember, Resident, WishEvent
-from changji.community.workflow import (
-    WISH_LABELS,
-    WISH_TABLE,
-    DeadlineColour,
-    WishState,
-    deadline_colour,
-)
+from changji.community.wishes.workflow import WISH_LABELS, WISH_TABLE, WishState
 from changji.core import audit
 from changji.core.models import RegionLevel
 from changji.core.transitions import TransitionError, check_transition

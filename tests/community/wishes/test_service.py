@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from changji.community.actors import InputError
-from changji.community.workflow import WISH_MOVES, WishState
+from changji.community.wishes.workflow import WISH_MOVES, WishState
 from changji.core.transitions import TransitionError
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -39,9 +39,9 @@ def events(wish):
 def test_wish_from_post_to_confirmation_with_a_claim_that_times_out(community_world, helpers, settings):
     """Post → publish → member claims → 72 h pass → unlocked → unit claims → fulfilled → resident not satisfied →
     claimed again → fulfilled → confirmed; the unit (final claimant) gets the points once; counts see one confirmed."""
-    from changji.community import wishes
     from changji.community.models import MicroWish, PointEntry
     from changji.community.points import ranking
+    from changji.community.wishes import service as wishes
     from changji.core.models import AuditEntry
 
     settings.COMMUNITY_WISH_CLAIM_HOURS = 72
@@ -113,7 +113,7 @@ def _make(helpers, community_world, state):
 
 def _actions(helpers):
     """Each public way of moving a wish, by the state it moves to."""
-    from changji.community import wishes
+    from changji.community.wishes import service as wishes
 
     east, now = helpers.east, T0 + HOUR
     return {
@@ -179,8 +179,8 @@ def test_every_other_move_is_refused_and_changes_nothing(community_world, helper
 
 def test_a_claim_read_before_another_claim_won_does_not_win_too(community_world, helpers):
     """Two requests read the published wish; the first claims it; the second's conditional update finds no row."""
-    from changji.community import wishes
     from changji.community.models import MicroWish
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.PUBLISHED)
     first, second = MicroWish.objects.get(pk=wish.pk), MicroWish.objects.get(pk=wish.pk)
@@ -197,8 +197,8 @@ def test_two_concurrent_claims_one_wins(community_world, helpers):
     """Two threads, each with its own database connection, claim the same wish at once: exactly one wins."""
     from django.db import OperationalError, connection
 
-    from changji.community import wishes
     from changji.community.models import MicroWish
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.PUBLISHED)
     barrier, outcomes = threading.Barrier(2), []
@@ -234,7 +234,7 @@ def test_two_concurrent_claims_one_wins(community_world, helpers):
 
 
 def test_an_expired_claim_unlocks_at_the_next_claim(community_world, helpers):
-    from changji.community import wishes
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.CLAIMED)
     wishes.claim(wish, unit=helpers.unit, actor=helpers.east, now=T0 + 73 * HOUR)
@@ -244,7 +244,7 @@ def test_an_expired_claim_unlocks_at_the_next_claim(community_world, helpers):
 
 
 def test_fulfilment_after_the_time_limit_is_refused(community_world, helpers):
-    from changji.community import wishes
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.CLAIMED)
     with pytest.raises(TransitionError, match="超时"):
@@ -255,8 +255,8 @@ def test_fulfilment_after_the_time_limit_is_refused(community_world, helpers):
 
 def test_only_the_claimants_own_account_may_fulfil(community_world, helpers, make_user):
     """A member using their own account cannot report another party's claim fulfilled."""
-    from changji.community import wishes
     from changji.community.people import register_member
+    from changji.community.wishes import service as wishes
 
     account = make_user("member-acct", community_world.east.code, role="community_worker")
     register_member(community_world.east, "孙七", "11010119900307889X", "", "县医院", "in_service",
@@ -267,7 +267,7 @@ def test_only_the_claimants_own_account_may_fulfil(community_world, helpers, mak
 
 
 def test_staff_outside_the_wish_scope_cannot_act(community_world, helpers):
-    from changji.community import wishes
+    from changji.community.wishes import service as wishes
 
     grid_c = community_world.users.grid_c
     with pytest.raises(PermissionDenied):
@@ -280,9 +280,9 @@ def test_staff_outside_the_wish_scope_cannot_act(community_world, helpers):
 
 
 def test_a_claimant_from_another_community_is_refused(community_world, helpers):
-    from changji.community import wishes
     from changji.community.actors import InputError
     from changji.community.people import register_unit
+    from changji.community.wishes import service as wishes
 
     west_unit = register_unit(community_world.west, "西城物业", "", "", date(2026, 1, 1), actor=None)
     wish = _make(helpers, community_world, WishState.PUBLISHED)
@@ -294,8 +294,8 @@ def test_a_claimant_from_another_community_is_refused(community_world, helpers):
 
 
 def test_rejection_needs_a_reason_and_posting_needs_a_title(community_world, helpers):
-    from changji.community import wishes
     from changji.community.actors import InputError
+    from changji.community.wishes import service as wishes
 
     with pytest.raises(InputError, match="心愿内容"):
         wishes.post_wish(community_world.zhang, "  ", now=T0)
@@ -306,7 +306,7 @@ def test_rejection_needs_a_reason_and_posting_needs_a_title(community_world, hel
 
 
 def test_claim_light_turns_yellow_then_red(community_world, helpers):
-    from changji.community import wishes
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.CLAIMED)
     assert [wishes.claim_light(wish, T0 + h * HOUR) for h in (1, 50, 72)] == ["green", "yellow", "red"]
@@ -314,7 +314,7 @@ def test_claim_light_turns_yellow_then_red(community_world, helpers):
 
 
 def test_claim_hours_come_from_the_setting(community_world, helpers, settings):
-    from changji.community import wishes
+    from changji.community.wishes import service as wishes
 
     settings.COMMUNITY_WISH_CLAIM_HOURS = 24
     wish = _make(helpers, community_world, WishState.PUBLISHED)
@@ -328,8 +328,8 @@ def test_claim_hours_come_from_the_setting(community_world, helpers, settings):
 def test_a_stale_release_does_not_wipe_a_newer_claim(community_world, helpers):
     """Read while the member's claim (since expired) was on it; the claim is unlocked and the unit claims; the
     stale release is refused and the unit keeps its claim."""
-    from changji.community import wishes
     from changji.community.models import MicroWish
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.CLAIMED)
     stale = MicroWish.objects.get(pk=wish.pk)
@@ -342,8 +342,8 @@ def test_a_stale_release_does_not_wipe_a_newer_claim(community_world, helpers):
 
 
 def test_a_stale_fulfilment_does_not_complete_someone_elses_claim(community_world, helpers):
-    from changji.community import wishes
     from changji.community.models import MicroWish
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.CLAIMED)
     stale = MicroWish.objects.get(pk=wish.pk)
@@ -357,8 +357,8 @@ def test_a_stale_fulfilment_does_not_complete_someone_elses_claim(community_worl
 
 def test_a_stale_confirmation_does_not_confirm_a_later_fulfilment(community_world, helpers):
     """Read at the first fulfilment; sent back and fulfilled again meanwhile: the stale answer is refused."""
-    from changji.community import wishes
     from changji.community.models import MicroWish, PointEntry
+    from changji.community.wishes import service as wishes
 
     wish = _make(helpers, community_world, WishState.FULFILLED)
     stale = MicroWish.objects.get(pk=wish.pk)
@@ -374,8 +374,8 @@ def test_a_stale_confirmation_does_not_confirm_a_later_fulfilment(community_worl
 
 def test_a_wish_cannot_be_posted_for_a_resident_outside_every_grid(community_world, helpers):
     """A resident still registered at street/town level has no community whose members could claim the wish."""
-    from changji.community import wishes
     from changji.community.models import MicroWish, Resident
+    from changji.community.wishes import service as wishes
 
     Resident.objects.filter(pk=community_world.zhang.pk).update(region=community_world.town)
     resident = Resident.objects.get(pk=community_world.zhang.pk)

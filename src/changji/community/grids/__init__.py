@@ -1,0 +1,2 @@
+"""Grids (网格): the pure plane geometry (``geo``) and the grids in the database (``service``): unified and
+departmental grids, consolidation, coverage, assignment and the 10-minute service circle."""

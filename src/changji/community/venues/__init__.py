@@ -1,0 +1,2 @@
+"""Venues (阵地): the four targets from plain numbers (``targets``, pure), room bookings and usage days
+(``bookings``), and the targets of many communities gathered at once (``figures``)."""
