@@ -1,7 +1,7 @@
 """The green / yellow / red light of a running time limit (时限预警), shared by wish claims and issues (pure).
 
 A limit runs from ``started_at`` to ``due_at``: green while less than two thirds of it is used, yellow
-after that (临期), red once it is over (超期).
+after that (临期), red once it is over (超期). ``DEADLINE_LABELS`` are the lights' names on every page.
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ class DeadlineColour(StrEnum):
     YELLOW = "yellow"  #: 临期（已用时限的 2/3 以上）
     RED = "red"  #: 超期
 
+
+#: The one name of each light (wish claims and issues alike).
+DEADLINE_LABELS = {DeadlineColour.GREEN: "正常", DeadlineColour.YELLOW: "临期", DeadlineColour.RED: "超期"}
 
 #: The share of the time limit after which a running deadline turns yellow.
 YELLOW_FROM = 2 / 3

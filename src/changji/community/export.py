@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from changji.community.dashboard import SHANGHAI, DashboardFigures, Row
+from changji.community.issues.workflow import ISSUE_LABELS, IssueState
 from changji.community.venues.targets import VenueTargets
 from changji.core.exports import FormulaSafeWorkbook, put_cell, workbook_bytes
 
@@ -53,11 +54,11 @@ _OVERVIEW: list[Column] = [
 ]
 _ISSUES: list[Column] = [
     ("诉求总数（件）", lambda r: r.issues.total, INTEGER),
-    ("待响应（件）", lambda r: r.issues.reported, INTEGER),
-    ("办理中（件）", lambda r: r.issues.accepted, INTEGER),
-    ("重新办理（件）", lambda r: r.issues.reopened, INTEGER),
-    ("待评价（件）", lambda r: r.issues.resolved, INTEGER),
-    ("已关闭（件）", lambda r: r.issues.closed, INTEGER),
+    (f"{ISSUE_LABELS[IssueState.REPORTED]}（件）", lambda r: r.issues.reported, INTEGER),
+    (f"{ISSUE_LABELS[IssueState.ACCEPTED]}（件）", lambda r: r.issues.accepted, INTEGER),
+    (f"{ISSUE_LABELS[IssueState.REOPENED]}（件）", lambda r: r.issues.reopened, INTEGER),
+    (f"{ISSUE_LABELS[IssueState.RESOLVED]}（件）", lambda r: r.issues.resolved, INTEGER),
+    (f"{ISSUE_LABELS[IssueState.CLOSED]}（件）", lambda r: r.issues.closed, INTEGER),
     ("超期未办结（件）", lambda r: r.issues.overdue, INTEGER),
     ("按时响应（件）", lambda r: r.issues.responded_on_time, INTEGER),
     ("应响应（件）", lambda r: r.issues.response_due, INTEGER),

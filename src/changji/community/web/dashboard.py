@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from changji.community.dashboard import SHANGHAI, DashboardFigures, Row, community_figures
 from changji.community.export import dashboard_workbook
+from changji.community.issues.workflow import ISSUE_LABELS, IssueState
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
@@ -44,9 +45,10 @@ def _chart_data(figures: DashboardFigures) -> dict[str, Any]:
         "response": [_percent(row.issues.response_rate) for row in rows],
         "resolution": [_percent(row.issues.resolution_rate) for row in rows],
         "satisfaction": [_percent(row.issues.satisfaction_rate) for row in rows],
-        "states": [{"name": name, "value": value} for name, value in (
-            ("待响应", issues.reported), ("办理中", issues.accepted), ("重新办理", issues.reopened),
-            ("待评价", issues.resolved), ("已关闭", issues.closed)) if value],
+        "states": [{"name": ISSUE_LABELS[state], "value": value} for state, value in (
+            (IssueState.REPORTED, issues.reported), (IssueState.ACCEPTED, issues.accepted),
+            (IssueState.REOPENED, issues.reopened), (IssueState.RESOLVED, issues.resolved),
+            (IssueState.CLOSED, issues.closed)) if value],
     }
 
 
@@ -71,7 +73,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     community, grids = _drill_down(request, figures)
     return render(request, "community/dashboard.html", {
         "figures": figures, "year": year, "years": range(now.astimezone(SHANGHAI).year + 1, FIRST_YEAR - 1, -1)[:6],
-        "selected": community, "grid_rows": grids, "chart": _chart_data(figures),
+        "selected": community, "grid_rows": grids, "chart": _chart_data(figures), "issue_labels": ISSUE_LABELS,
     })
 
 

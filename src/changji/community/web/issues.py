@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
 
-from changji.community.deadlines import DeadlineColour, deadline_colour
+from changji.community.deadlines import DEADLINE_LABELS, DeadlineColour, deadline_colour
 from changji.community.issues import categories, changes, handlers, handling, intake, limits, meetings, rates
 from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.community.models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
@@ -37,7 +37,6 @@ from changji.core.web_forms import refuse, run_action
 ACTIONS = {"accept": "响应受理", "resolve": "办结", "escalate": "上报上一级",
            "reject": "不予受理（重复或非本社区事项）", "meeting": "记录四方协商会议",
            "complete_action": "议定事项完成", "feedback": "记录群众评价"}
-COLOUR_LABELS = {DeadlineColour.GREEN: "正常", DeadlineColour.YELLOW: "临期", DeadlineColour.RED: "超期"}
 PUBLIC_REPORT_KEY = "#issue-report"  # '#' cannot appear in a username, so no clash with login throttling
 #: The session key remembering the issue this browser just reported, for the page after the redirect.
 REPORTED_SESSION_KEY = "community.reported_issue"
@@ -263,14 +262,14 @@ def issue_list(request: HttpRequest) -> HttpResponse:
         "rows": [{"issue": i, "light": limits.colour(i, now), **_labels(i)} for i in page.object_list],
         "states": [(s.value, ISSUE_LABELS[s]) for s in IssueState],
         "levels": [(s.value, LEVEL_LABELS[s]) for s in EscalationLevel],
-        "colours": [(c.value, label) for c, label in COLOUR_LABELS.items()],
+        "colours": [(c.value, label) for c, label in DEADLINE_LABELS.items()],
         "categories": IssueCategory.objects.order_by("code"),
         "total": total, "rates": {"response": _rate(total.response_rate), "resolution": _rate(total.resolution_rate),
                                   "satisfaction": _rate(total.satisfaction_rate)},
         "by_region": sorted(({"name": names.get(code, code), "counts": c, "response": _rate(c.response_rate),
                               "resolution": _rate(c.resolution_rate), "satisfaction": _rate(c.satisfaction_rate)}
                              for code, c in counts.items()), key=lambda r: r["name"]),
-        "colour_labels": {c.value: label for c, label in COLOUR_LABELS.items()},
+        "colour_labels": {c.value: label for c, label in DEADLINE_LABELS.items()},
     })
 
 
@@ -388,7 +387,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
         "handler": handlers.handler_name(issue), "responsible": categories.responsible_party(issue),
         "reporter_name": mask_name(issue.reporter_name), "reporter_phone": mask_phone(issue.reporter_phone),
         "meetings": issue.meetings.prefetch_related("actions"), "forms": available, "actions": ACTIONS,
-        "suggestions": suggestions, "colour_labels": {c.value: label for c, label in COLOUR_LABELS.items()},
+        "suggestions": suggestions, "colour_labels": {c.value: label for c, label in DEADLINE_LABELS.items()},
     }, status=status)
 
 

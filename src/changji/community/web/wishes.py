@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from changji.community import activities as activity_domain
 from changji.community.actors import InputError, community_of
+from changji.community.deadlines import DEADLINE_LABELS
 from changji.community.models import (
     Activity,
     ActivityKind,
@@ -46,7 +47,6 @@ from changji.core.scope import scope_queryset
 from changji.core.transitions import TransitionError
 from changji.core.web_forms import refuse, run_action
 
-LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超时"}
 WISH_ACTIONS = {"publish": "审核通过并发布", "reject": "不予发布", "claim": "认领", "release": "放弃认领",
                 "fulfil": "登记实现", "confirm": "群众确认满意", "send_back": "群众不满意，退回重办"}
 #: How many options a resident picker lists at once; a name search narrows it.
@@ -191,7 +191,7 @@ def wish_list(request: HttpRequest) -> HttpResponse:
         "states": [(s.value, label) for s, label in WISH_LABELS.items()],
         "board": [_wish_row(w, now) for w in wishes.filter(state=WishState.PUBLISHED).order_by("published_at")[:12]],
         "rows": [_wish_row(w, now) for w in shown.order_by("-posted_at", "-pk")[:300]],
-        "light_labels": LIGHT_LABELS,
+        "light_labels": DEADLINE_LABELS,
     })
 
 
@@ -232,7 +232,7 @@ def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
     now = timezone.now()
     return render(request, "community/wish_detail.html", {
         **_wish_row(wish, now), "phone": mask_phone(wish.resident.phone), "forms": available,
-        "actions": WISH_ACTIONS, "light_labels": LIGHT_LABELS,
+        "actions": WISH_ACTIONS, "light_labels": DEADLINE_LABELS,
         "events": wish.events.select_related("actor"), "labels": {s.value: label for s, label in WISH_LABELS.items()},
     }, status=status)
 

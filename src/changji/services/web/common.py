@@ -6,14 +6,16 @@ import secrets
 
 from changji.services import certificate
 from changji.services.models import Case, SubCase
-from changji.services.workflow import CaseState, SubCaseState
+from changji.services.workflow import SUB_CASE_LABELS, CaseState, SubCaseState
 
 #: What the certificate prints for a sub-case. Items granted on commitment stay "承诺即准入" after a
 #: confirming verification (so a printed certificate keeps verifying); a revocation flips it to 不予许可.
+_GRANTED, _REFUSED, _COMMITTED = (SUB_CASE_LABELS[SubCaseState.APPROVED], SUB_CASE_LABELS[SubCaseState.REFUSED],
+                                  SUB_CASE_LABELS[SubCaseState.COMMITTED])
 CERTIFICATE_OUTCOMES = {
-    SubCaseState.APPROVED: "准予许可", SubCaseState.REFUSED: "不予许可", SubCaseState.WITHDRAWN: "不予许可",
-    SubCaseState.COMMITTED: "承诺即准入", SubCaseState.CONFIRMED: "承诺即准入", SubCaseState.RECTIFY: "承诺即准入",
-    SubCaseState.REVOKED: "不予许可",
+    SubCaseState.APPROVED: _GRANTED, SubCaseState.REFUSED: _REFUSED, SubCaseState.WITHDRAWN: _REFUSED,
+    SubCaseState.COMMITTED: _COMMITTED, SubCaseState.CONFIRMED: _COMMITTED, SubCaseState.RECTIFY: _COMMITTED,
+    SubCaseState.REVOKED: _REFUSED,
 }
 ISSUED_STATES = (CaseState.ISSUED, CaseState.RATED)
 

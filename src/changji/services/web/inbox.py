@@ -43,8 +43,8 @@ class RefuseForm(forms.Form):
 
 
 class VerifyForm(forms.Form):
-    outcome = forms.ChoiceField(label="核查结论", choices=[("confirmed", "核查属实"), ("rectify", "责令整改"),
-                                                         ("revoked", "撤销许可")])
+    outcome = forms.ChoiceField(label="核查结论", choices=[(state.value, SUB_CASE_LABELS[state]) for state in (
+        SubCaseState.CONFIRMED, SubCaseState.RECTIFY, SubCaseState.REVOKED)])
     opinion = forms.CharField(label="核查意见", widget=forms.Textarea(attrs={"rows": 2}))
 
 

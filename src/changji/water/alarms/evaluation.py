@@ -23,7 +23,7 @@ from changji.core import audit
 from changji.core.localtime import local_day
 from changji.core.transitions import check_transition
 from changji.water.alarms import rules
-from changji.water.alarms.workflow import TABLE, AlarmState
+from changji.water.alarms.workflow import ACTIVE_STATES, TABLE, AlarmState
 from changji.water.models import Alarm, AlarmEvent, AlarmRuleState, Reading, Terminal, WellCoefficient
 from changji.water.usage.reference import coefficient_on
 
@@ -33,8 +33,6 @@ CHUNK_SIZE = 500
 #: Streaks stop counting here. No rule needs more than a handful of evaluations to raise or clear,
 #: so a capped counter decides the same; a quiet terminal's counters then stop changing and cost no write.
 STREAK_CAP = 100
-#: States in which an alarm is still being handled; a recurrence joins it instead of raising anew.
-UNCLOSED = (AlarmState.OPEN, AlarmState.ACKNOWLEDGED, AlarmState.ASSIGNED)
 
 SZY206_ALARM_5_FLOWMETER_FAULT = 5  # SZY206-2016 §2.10 alarm word D5: flowmeter (water meter) fault
 SZY206_ALARM_7_LEVEL_METER_FAULT = 7  # alarm word D7: water level meter fault
@@ -223,7 +221,7 @@ def _raise(terminal: Terminal, signal: rules.Signal) -> Alarm | None:
     A recurrence while an alarm is handled joins that alarm: if it had recovered (``cleared_at``
     set while ASSIGNED), the condition is active again, so ``cleared_at`` is reset.
     """
-    handled = Alarm.objects.select_for_update().filter(terminal=terminal, kind=signal.kind, state__in=UNCLOSED)
+    handled = Alarm.objects.select_for_update().filter(terminal=terminal, kind=signal.kind, state__in=ACTIVE_STATES)
     existing = handled.first()
     if existing is not None:
         if existing.cleared_at is not None:
@@ -244,7 +242,7 @@ def _clear(terminal: Terminal, signal: rules.Signal, now: datetime) -> list[Alar
     An ASSIGNED alarm keeps its state (someone is on the way and must report what they found) and
     only gets ``cleared_at``.
     """
-    alarms = list(Alarm.objects.select_for_update().filter(terminal=terminal, kind=signal.kind, state__in=UNCLOSED,
+    alarms = list(Alarm.objects.select_for_update().filter(terminal=terminal, kind=signal.kind, state__in=ACTIVE_STATES,
                                                           cleared_at__isnull=True))
     for alarm in alarms:
         alarm.cleared_at = signal.at

@@ -59,6 +59,12 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
+#: The one name of each severity (``Alarm.severity``'s choices; pages, API and exports read it).
+SEVERITY_LABELS: Mapping[Severity, str] = MappingProxyType({
+    Severity.INFO: "提示", Severity.WARNING: "一般", Severity.MAJOR: "重要", Severity.CRITICAL: "紧急",
+})
+
+
 @dataclass(frozen=True)
 class RuleSpec:
     """One row of the rule table: what the alarm means in the field, what shows it, and its tuning."""
@@ -128,6 +134,8 @@ RULES: Mapping[AlarmKind, RuleSpec] = MappingProxyType({r.kind: r for r in (
 #: Kinds judged by a daily sweep over many wells (``aquifer``), not from one terminal's readings.
 SWEPT_KINDS = frozenset({AlarmKind.GROUNDWATER_DECLINE})
 del K
+#: The one name of each kind: its rule's title (``Alarm.kind``'s choices; pages, API and exports read it).
+KIND_LABELS: Mapping[AlarmKind, str] = MappingProxyType({kind: spec.title for kind, spec in RULES.items()})
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,6 +68,9 @@ ALLOWED: dict[AlarmState, frozenset[AlarmState]] = {
     AlarmState.DISMISSED: frozenset(),
 }
 
+#: States in which an alarm still waits for someone (not closed by a result, a dismissal or recovery).
+ACTIVE_STATES: frozenset[AlarmState] = frozenset({AlarmState.OPEN, AlarmState.ACKNOWLEDGED, AlarmState.ASSIGNED})
+
 #: States only the system sets: raising, and closing on recovery.
 SYSTEM_STATES: frozenset[AlarmState] = frozenset({AlarmState.OPEN, AlarmState.AUTO_CLEARED})
 
@@ -92,6 +95,7 @@ FIELD_LABELS: dict[str, str] = {
     "reason": "误报原因",
 }
 
+#: The one name of each state (``Alarm.state``'s choices; pages, API and exports read it).
 STATE_LABELS: dict[AlarmState, str] = {
     AlarmState.OPEN: "待处理",
     AlarmState.ACKNOWLEDGED: "已确认",

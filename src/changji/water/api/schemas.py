@@ -13,7 +13,7 @@ from ninja.pagination import LimitOffsetPagination
 from pydantic import AfterValidator
 
 from changji.core.localtime import local_day
-from changji.water.models import Allocation
+from changji.water.models import Alarm, Allocation
 from changji.water.quotas.sweep import effective_allocation, used_m3
 
 #: The largest page a list endpoint returns.
@@ -172,14 +172,17 @@ class AllocationOut(Schema):
 
 
 class AlarmOut(Schema):
-    """An alarm (告警) and where its handling stands."""
+    """An alarm (告警) and where its handling stands; each code comes with its Chinese name (the model's choices)."""
 
     id: UUID
     terminal_id: int
     well_id: int | None
     kind: str
+    kind_label: str
     severity: str
+    severity_label: str
     state: str
+    state_label: str
     raised_at: UtcDatetime
     cleared_at: UtcDatetime | None
     evidence: dict[str, Any]
@@ -188,6 +191,18 @@ class AlarmOut(Schema):
     result: str
     snapshot_id: int | None
     closed_at: UtcDatetime | None
+
+    @staticmethod
+    def resolve_kind_label(obj: Alarm) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_severity_label(obj: Alarm) -> str:
+        return str(obj.get_severity_display())
+
+    @staticmethod
+    def resolve_state_label(obj: Alarm) -> str:
+        return str(obj.get_state_display())
 
 
 class AlarmTransitionIn(Schema):

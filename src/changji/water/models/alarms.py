@@ -8,9 +8,12 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from changji.water.alarms.rules import KIND_LABELS, SEVERITY_LABELS, AlarmKind, Severity
+from changji.water.alarms.workflow import STATE_LABELS, AlarmState
+
 
 class Alarm(models.Model):
-    """One alarm of one terminal, from raise to close (the state machine is water.alarm_workflow).
+    """One alarm of one terminal, from raise to close (the state machine is ``water.alarms.workflow``).
 
     Raised by the system with the reading that raised it and the evidence (the values that show
     it); acknowledged, assigned to an on-site check (现场核查) and closed with a result and
@@ -20,9 +23,10 @@ class Alarm(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     terminal = models.ForeignKey("water.Terminal", on_delete=models.PROTECT, related_name="alarms")
     well = models.ForeignKey("water.Well", on_delete=models.PROTECT, null=True, blank=True, related_name="alarms")
-    kind = models.CharField(_("告警类型"), max_length=32)
-    severity = models.CharField(_("严重程度"), max_length=16)
-    state = models.CharField(_("状态"), max_length=16)
+    kind = models.CharField(_("告警类型"), max_length=32, choices=[(k.value, KIND_LABELS[k]) for k in AlarmKind])
+    severity = models.CharField(_("严重程度"), max_length=16,
+                                choices=[(s.value, SEVERITY_LABELS[s]) for s in Severity])
+    state = models.CharField(_("状态"), max_length=16, choices=[(s.value, STATE_LABELS[s]) for s in AlarmState])
     raised_at = models.DateTimeField(_("产生时间"))
     cleared_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
     reading = models.ForeignKey("water.Reading", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -54,8 +58,9 @@ class AlarmEvent(models.Model):
 
     alarm = models.ForeignKey(Alarm, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(_("时间"), auto_now_add=True)
-    from_state = models.CharField(_("原状态"), max_length=16, blank=True)
-    to_state = models.CharField(_("新状态"), max_length=16)
+    from_state = models.CharField(_("原状态"), max_length=16, blank=True,
+                                  choices=[(s.value, STATE_LABELS[s]) for s in AlarmState])
+    to_state = models.CharField(_("新状态"), max_length=16, choices=[(s.value, STATE_LABELS[s]) for s in AlarmState])
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     by_name = models.CharField(_("操作人"), max_length=150)
     note = models.TextField(_("说明"), blank=True)

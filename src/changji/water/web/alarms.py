@@ -20,8 +20,10 @@ from changji.core.models import Role
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
 from changji.water.alarms import rules, service
+from changji.water.alarms.rules import KIND_LABELS, SEVERITY_LABELS
+from changji.water.alarms.workflow import ACTIVE_STATES, STATE_LABELS
 from changji.water.models import Alarm, AlarmEvent, Snapshot
-from changji.water.web.common import SEVERITY_LABELS, STATE_LABELS, counties
+from changji.water.web.common import counties
 
 PAGE_SIZE = 50
 ACTIONS = {"acknowledge": "确认", "assign": "派单", "resolve": "办结", "dismiss": "误报"}
@@ -83,12 +85,12 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     county_list = counties(request)
     filters = params.parse(request.GET, {
         "state": params.Choice(["active", *STATE_LABELS], default=""),
-        "kind": params.Choice([kind.value for kind in rules.RULES], default=""),
+        "kind": params.Choice(KIND_LABELS, default=""),
         "severity": params.Choice(SEVERITY_LABELS, default=""),
         "county": params.Choice([c.code for c in county_list], default=""),
     })
     if filters["state"] == "active":
-        alarms = alarms.filter(state__in=("open", "acknowledged", "assigned"))
+        alarms = alarms.filter(state__in=ACTIVE_STATES)
     elif filters["state"]:
         alarms = alarms.filter(state=filters["state"])
     if filters["kind"]:
@@ -104,7 +106,7 @@ def alarm_list(request: HttpRequest) -> HttpResponse:
     return render(request, "water/alarms.html", {
         "page": page, "filters": filters, "query": query.urlencode(), "counties": county_list,
         "states": STATE_LABELS, "severities": SEVERITY_LABELS,
-        "kinds": {kind.value: spec.title for kind, spec in rules.RULES.items()},
+        "kinds": KIND_LABELS,
     })
 
 
@@ -143,7 +145,6 @@ def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
         return HttpResponseRedirect(back) if back else redirect("water:alarm", alarm_id=alarm.pk)
     rule = rules.RULES.get(alarm.kind)
     return render(request, "water/alarm.html", {
-        "alarm": alarm, "rule": rule, "forms": all_forms, "actions": ACTIONS, "state_labels": STATE_LABELS,
-        "severity_labels": SEVERITY_LABELS,
+        "alarm": alarm, "rule": rule, "forms": all_forms, "actions": ACTIONS,
         "events": scope_queryset(AlarmEvent.objects.filter(alarm=alarm), request.user),
     }, status=status)

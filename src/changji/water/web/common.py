@@ -1,4 +1,4 @@
-"""Helpers shared by the water pages: the user's region, counties in scope, labels."""
+"""Helpers shared by the water pages: the user's region and the counties in scope."""
 
 from __future__ import annotations
 
@@ -9,16 +9,8 @@ from django.http import HttpRequest
 
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
-from changji.water.alarms.workflow import AlarmState
 
 PREFECTURE_CODE = "652300"
-#: Alarms still waiting for someone (not closed by a result, a dismissal or recovery).
-OPEN_STATES = (AlarmState.OPEN, AlarmState.ACKNOWLEDGED, AlarmState.ASSIGNED)
-STATE_LABELS = {
-    "open": "待处理", "acknowledged": "已确认", "assigned": "已派单", "resolved": "已办结",
-    "auto_cleared": "自动恢复", "dismissed": "误报",
-}
-SEVERITY_LABELS = {"info": "提示", "warning": "一般", "major": "重要", "critical": "紧急"}
 
 
 def user_region(request: HttpRequest) -> Region:

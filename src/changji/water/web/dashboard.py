@@ -20,24 +20,25 @@ from changji.core.guards import route
 from changji.core.localtime import local_day
 from changji.core.scope import scope_queryset
 from changji.water.alarms import rules
+from changji.water.alarms.workflow import ACTIVE_STATES
 from changji.water.kpi import dashboard as figures
 from changji.water.models import Alarm, Allocation, Command, CommandState, Terminal
-from changji.water.web.common import OPEN_STATES, SEVERITY_LABELS, user_region
+from changji.water.web.common import user_region
 
 
 def _alarm_matrix(request: HttpRequest) -> tuple[list[str], list[dict[str, Any]]]:
-    rows = (scope_queryset(Alarm.objects.filter(state__in=OPEN_STATES), request.user)
+    rows = (scope_queryset(Alarm.objects.filter(state__in=ACTIVE_STATES), request.user)
             .values("kind", "severity").annotate(n=Count("id")).order_by("kind"))
-    severities = list(SEVERITY_LABELS)
+    severities = [str(severity) for severity in rules.SEVERITY_LABELS]
     kinds: dict[str, dict[str, Any]] = {}
     for row in rows:
-        rule = rules.RULES.get(row["kind"])
-        entry = kinds.setdefault(row["kind"], {"kind": row["kind"], "title": rule.title if rule else row["kind"],
+        title = rules.KIND_LABELS.get(row["kind"], row["kind"])
+        entry = kinds.setdefault(row["kind"], {"kind": row["kind"], "title": title,
                                                "counts": dict.fromkeys(severities, 0), "total": 0})
         entry["counts"][row["severity"]] = entry["counts"].get(row["severity"], 0) + row["n"]
         entry["total"] += row["n"]
     matrix = [{**entry, "cells": [entry["counts"].get(s, 0) for s in severities]} for entry in kinds.values()]
-    return [SEVERITY_LABELS[s] for s in severities], matrix
+    return list(rules.SEVERITY_LABELS.values()), matrix
 
 
 @route(get=P.WATER_MONITOR_READ)
@@ -48,7 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     near_quota = (scope_queryset(Allocation.objects.filter(year=today.year, well__isnull=False), request.user)
                   .filter(Q(level_reached__gte=0.8) | Q(stopped_by_quota=True))
                   .select_related("well").order_by("-level_reached")[:50])
-    offline = (scope_queryset(Alarm.objects.filter(kind="offline", state__in=OPEN_STATES), request.user)
+    offline = (scope_queryset(Alarm.objects.filter(kind="offline", state__in=ACTIVE_STATES), request.user)
                .select_related("terminal", "well").order_by("raised_at")[:50])
     heavy = figures.current(region)
     return render(request, "water/dashboard.html", {
@@ -62,7 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def _live_counts(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
     terminals = scope_queryset(Terminal.objects.all(), request.user)
-    alarms = scope_queryset(Alarm.objects.filter(state__in=OPEN_STATES), request.user)
+    alarms = scope_queryset(Alarm.objects.filter(state__in=ACTIVE_STATES), request.user)
     return {
         "now": now,
         "terminals": terminals.count(),

@@ -13,8 +13,9 @@ from changji.core.access import P
 from changji.core.guards import route
 from changji.core.localtime import local_day
 from changji.core.scope import scope_queryset
+from changji.water.alarms.workflow import ACTIVE_STATES
 from changji.water.models import Alarm, Allocation, DailyUsage, Terminal, Well, WellUse
-from changji.water.web.common import OPEN_STATES, counties, county_code
+from changji.water.web.common import counties, county_code
 
 STATES = ("pumping", "idle", "offline", "alarm", "over_quota")
 STATE_LABELS = {"pumping": "抽水中", "idle": "停泵", "offline": "离线", "alarm": "告警", "over_quota": "超指标"}
@@ -33,7 +34,7 @@ def _well_states(request: HttpRequest) -> dict[int, str]:
     """State per well id, by priority over_quota > offline > alarm > pumping; wells absent are idle."""
     user, now = request.user, timezone.now()
     today = local_day(now)
-    open_alarms = scope_queryset(Alarm.objects.filter(state__in=OPEN_STATES), user)
+    open_alarms = scope_queryset(Alarm.objects.filter(state__in=ACTIVE_STATES), user)
     alarmed = set(open_alarms.exclude(kind="offline").values_list("terminal__well_id", flat=True))
     offline = set(open_alarms.filter(kind="offline").values_list("terminal__well_id", flat=True))
     seen = scope_queryset(Terminal.objects.filter(well__isnull=False), user).values("well_id").annotate(

@@ -33,7 +33,6 @@ from changji.water.models import (
     Well,
 )
 from changji.water.quotas.sweep import effective_allocation, used_m3
-from changji.water.web.common import STATE_LABELS
 
 PUMP_KINDS = [(CommandKind.PUMP_STOP, CommandKind.PUMP_STOP.label), (CommandKind.PUMP_START,
                                                                        CommandKind.PUMP_START.label)]
@@ -98,7 +97,7 @@ def _render_well(request: HttpRequest, well_id: int, form: PumpCommandForm | Non
         "well": well, "terminals": terminals,
         "meters": scope_queryset(Meter.objects.filter(well=well), request.user),
         "latest": latest, "latest_age": timezone.now() - latest.observed_at if latest else None,
-        "quota": quota, "alarms": alarms, "state_labels": STATE_LABELS,
+        "quota": quota, "alarms": alarms,
         "commands": _commands(request, well),
         "form": form or PumpCommandForm(terminals=_terminals(request, well)),
         "snapshots": scope_queryset(Snapshot.objects.filter(terminal__well=well), request.user)[:12],
