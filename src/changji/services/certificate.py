@@ -41,6 +41,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 from changji.core.localtime import SHANGHAI
+from changji.services.workflow import SUB_CASE_LABELS, SubCaseState
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
@@ -64,7 +65,9 @@ __all__ = [
 
 TITLE = "一件事一次办 办结凭证"
 FONT_NAME = "STSong-Light"
-OUTCOMES = ("准予许可", "不予许可", "承诺即准入")
+#: The outcomes a certificate prints, named as the sub-case table names them (准予许可, 不予许可, 承诺即准入).
+OUTCOMES = tuple(SUB_CASE_LABELS[state] for state in (SubCaseState.APPROVED, SubCaseState.REFUSED,
+                                                     SubCaseState.COMMITTED))
 FINGERPRINT_LENGTH = 16
 
 
