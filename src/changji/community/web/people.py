@@ -204,7 +204,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         form = UnitForm(request.POST or None, user=request.user, initial={"registered_on": timezone.localdate()})
     if request.method == "POST":
         if form is None:
-            return HttpResponse("不能进行该操作", status=400, content_type="text/plain; charset=utf-8")
+            raise Refusal(None, "不能进行该操作")
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from changji.core import params
 from changji.core.access import P
+from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.localtime import local_day
 from changji.core.models import Region
@@ -61,8 +62,7 @@ def report_download(request: HttpRequest) -> HttpResponse:
     form = _form(request)
     file_format = params.query(request, "format", params.Choice(["xlsx", "csv"], default="xlsx"))
     if not form.is_bound or not form.is_valid():
-        return HttpResponse("参数错误：需要 period、at 与 format=xlsx|csv", status=400,
-                            content_type="text/plain; charset=utf-8")
+        raise Refusal(next(iter(form.errors), None), "参数错误：需要 period、at 与 format=xlsx|csv")
     region = _region(request, form.cleaned_data["region"])
     at: date = form.cleaned_data["at"]
     data = build_report(form.cleaned_data["period"], at, region)
