@@ -14,9 +14,9 @@ each state lists the states it may move to, and nothing else is possible. A tabl
 anything changes; it raises ``TransitionError`` (a ``core.errors.Refusal``) naming what is at fault:
 ``state`` for a move the table does not hold or a system state chosen by a person, else the first
 missing field in alphabetical order. Each app keeps its tables' data beside its service layer
-(``water/alarms/workflow.py``, ``services/workflow.py``, ``services/catalogue.py``, the community's
-``workflow`` modules); ``tests/core/test_transitions.py`` finds every table in the source and walks it:
-every allowed move passes, every other move is refused.
+(``water/alarms/workflow.py``, ``services/workflow.py``, ``services/catalogue.py``,
+``community/issues/workflow.py``, ``community/wishes/workflow.py``); ``tests/core/test_transitions.py``
+finds every table in the source and walks it: every allowed move passes, every other move is refused.
 """
 
 from __future__ import annotations
