@@ -216,7 +216,7 @@ def _pairs(window: Sequence[ReadingView], *names: str) -> list[Pair]:
 
 def _rise(pairs: Sequence[Pair], name: str) -> float:
     """Sum of the non-negative steps of a cumulative register (drops belong to REGISTER_REVERSAL)."""
-    return sum(max(0.0, getattr(b, name) - getattr(a, name)) for a, b in pairs)
+    return sum(max(0.0, float(getattr(b, name)) - float(getattr(a, name))) for a, b in pairs)
 
 
 def _register_window(pairs: Sequence[Pair]) -> dict[str, Any]:
@@ -245,7 +245,7 @@ def _zero_flow_streak(window: Sequence[ReadingView], zero_flow: float) -> list[R
     """The newest run of reports with the pump on and no flow (reports without either field are skipped)."""
     streak: list[ReadingView] = []
     for reading in reversed(_carrying(window, "pump_on", "flow_m3h")):
-        if not (reading.pump_on and reading.flow_m3h <= zero_flow):
+        if not (reading.pump_on and reading.flow_m3h is not None and reading.flow_m3h <= zero_flow):
             break
         streak.append(reading)
     return streak
@@ -325,13 +325,22 @@ def _hours(a: ReadingView, b: ReadingView) -> float:
     return (b.observed_at - a.observed_at).total_seconds() / 3600
 
 
+def _faster_than(rated: float, factor: float) -> StepTest:
+    """A step test: the register rose more than ``factor`` × the rated rate over the elapsed hours."""
+
+    def test(a: ReadingView, b: ReadingView, x: Any, y: Any) -> bool:
+        hours = _hours(a, b)
+        return hours > 0 and bool(y - x > rated * hours * factor)
+
+    return test
+
+
 def _impossible_jump(window: Window, context: WellContext, now: datetime, th: Thresholds) -> Signal | None:
     """A rise no pump could deliver in the elapsed time; pairs with no elapsed time are not judged."""
     checks: list[tuple[str, StepTest]] = []
     for name, rated in (("volume_m3", context.rated_flow_m3h), ("energy_kwh", context.rated_power_kw)):
         if rated:
-            checks.append((name, lambda a, b, x, y, rated=rated: _hours(a, b) > 0
-                           and y - x > rated * _hours(a, b) * th["factor"]))
+            checks.append((name, _faster_than(rated, th["factor"])))
     return _step_event(AlarmKind.IMPOSSIBLE_JUMP, window, checks) if checks else None
 
 
@@ -359,7 +368,9 @@ def _ac_power_lost(window: Window, context: WellContext, now: datetime, th: Thre
 
 
 def _low_battery(window: Window, context: WellContext, now: datetime, th: Thresholds) -> Signal | None:
-    return _latest_state(AlarmKind.LOW_BATTERY, window, ["battery_v"], lambda r: r.battery_v < th["min_battery_v"])
+    minimum = th["min_battery_v"]
+    return _latest_state(AlarmKind.LOW_BATTERY, window, ["battery_v"],
+                         lambda r: r.battery_v is not None and r.battery_v < minimum)
 
 
 def _meter_fault(window: Window, context: WellContext, now: datetime, th: Thresholds) -> Signal | None:

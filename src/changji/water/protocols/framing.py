@@ -171,7 +171,7 @@ class Framer:
 
     def _sl651_hex(self, buf: bytearray, pos: int) -> tuple[RawFrame | Rejected, int] | int | None:
         if len(buf) - pos < 14:
-            return None if buf[pos + 1 : pos + 2] in (b"", b"\x7e") else 0
+            return None if bytes(buf[pos + 1 : pos + 2]) in (b"", b"\x7e") else 0
         if buf[pos + 1] != 0x7E or buf[pos + 13] not in (0x02, 0x16):
             return 0
         size = ((buf[pos + 11] & 0x0F) << 8 | buf[pos + 12]) + 17

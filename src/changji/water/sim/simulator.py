@@ -331,9 +331,9 @@ class SimulatedTerminal:
             frame = self.backlog[0]
             wire = frame
             if "corrupt" in self.faults and self.rng.random() < 0.1:
-                wire = bytearray(frame)
-                wire[len(wire) // 2] ^= 0x5A
-                wire = bytes(wire)
+                damaged = bytearray(frame)
+                damaged[len(damaged) // 2] ^= 0x5A
+                wire = bytes(damaged)
             await self._send(wire)
             if "duplicates" in self.faults:
                 await self._send(frame)

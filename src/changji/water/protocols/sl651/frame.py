@@ -177,7 +177,12 @@ def function_values(frame: Sl651Frame) -> dict[str, Any]:
         return {"clock": frame.sent_at.isoformat()}
     if frame.encoding != "hex" or frame.payload_guide is not None:
         return {}
-    if frame.direction == "up":
+    return _hex_payload_values(function, frame.direction, payload)
+
+
+def _hex_payload_values(function: int, direction: str, payload: bytes) -> dict[str, Any]:
+    """The payload of a HEX frame without an F2/F3 guide, by function code and direction."""
+    if direction == "up":
         if function == FC_45_QUERY_VERSION:
             return {"version": payload.decode("latin-1")}
         if function == FC_50_QUERY_EVENTS:
