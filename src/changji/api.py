@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
 from changji.core.api_auth import API_AUTH
@@ -41,7 +42,7 @@ def _add_routers() -> None:
 _add_routers()
 
 
-def urls() -> tuple[list, str, str]:
+def urls() -> tuple[list[URLResolver | URLPattern], str, str]:
     """The API's URL patterns for the root URL conf, each with its access declared (``core.guards``).
 
     django-ninja adds a root pattern of its own that always answers 404 (it only anchors the API's path); it is
@@ -49,6 +50,6 @@ def urls() -> tuple[list, str, str]:
     """
     patterns, app_name, namespace = api.urls
     for pattern in patterns:
-        if getattr(pattern, "name", None) == "api-root":
+        if isinstance(pattern, URLPattern) and pattern.name == "api-root":
             pattern.callback = route(get=PUBLIC)(pattern.callback)
     return patterns, app_name, namespace

@@ -57,7 +57,7 @@ def _said(exception: Exception | None) -> str | None:
     or Http404 by the platform's own code (Django's English texts stay off the page)."""
     if isinstance(exception, ParamError):
         return exception.message
-    args = getattr(exception, "args", ())
+    args: tuple[object, ...] = getattr(exception, "args", ())
     text = args[0].strip() if len(args) == 1 and isinstance(args[0], str) else ""
     return text if text and not text.isascii() and len(text) <= 200 else None
 

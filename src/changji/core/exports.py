@@ -26,10 +26,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
@@ -51,6 +51,9 @@ __all__ = [
 #: reads a CR back as LF).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
+#: A worksheet cell as openpyxl hands it out: a position inside a merged range is a ``MergedCell`` (value None).
+AnyCell = TypeVar("AnyCell", bound="Cell | MergedCell")
+
 
 def is_formula_like(value: Any) -> bool:
     """True for a string that a spreadsheet would take as a formula; never for a number."""
@@ -62,7 +65,7 @@ def _storable(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def neutralise_cell(cell: Cell) -> Cell:
+def neutralise_cell(cell: AnyCell) -> AnyCell:
     """Make ``cell`` text with Excel's quote prefix if it holds a formula-like string or an error-looking string."""
     value = cell.value
     if isinstance(value, str) and (cell.data_type in ("f", "e") or is_formula_like(value)):
@@ -71,12 +74,13 @@ def neutralise_cell(cell: Cell) -> Cell:
     return cell
 
 
-def put_cell(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
+def put_cell(sheet: Worksheet, row: int, column: int, value: Any) -> Cell | MergedCell:
     """Write ``value`` at (row, column), a formula-like string as text (see the module docstring)."""
-    return neutralise_cell(sheet.cell(row=row, column=column, value=_storable(value)))
+    cell: Cell | MergedCell = sheet.cell(row=row, column=column, value=_storable(value))
+    return neutralise_cell(cell)
 
 
-def append_row(sheet: Worksheet, values: Iterable[Any]) -> tuple[Cell, ...]:
+def append_row(sheet: Worksheet, values: Iterable[Any]) -> tuple[Cell | MergedCell, ...]:
     """Append ``values`` as the next row of ``sheet``, each formula-like string as text; return the row's cells."""
     row = [_storable(value) for value in values]
     sheet.append(row)

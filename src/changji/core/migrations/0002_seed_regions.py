@@ -1,11 +1,13 @@
 """Seed the region tree: the nation, Xinjiang, Changji prefecture and its 7 counties (GB/T 2260)."""
 
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 from changji.core.regions import SEED_REGIONS
 
 
-def seed_regions(apps, schema_editor):
+def seed_regions(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Region = apps.get_model("core", "Region")
     paths: dict[str, str] = {}
     for code, name, level, parent_code in SEED_REGIONS:
@@ -16,7 +18,7 @@ def seed_regions(apps, schema_editor):
         )
 
 
-def unseed_regions(apps, schema_editor):
+def unseed_regions(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     Region = apps.get_model("core", "Region")
     for code, *_ in reversed(SEED_REGIONS):
         Region.objects.filter(code=code).delete()
