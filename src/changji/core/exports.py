@@ -38,6 +38,7 @@ __all__ = [
     "FORMULA_STARTS",
     "FormulaSafeCsvWriter",
     "FormulaSafeWorkbook",
+    "active_worksheet",
     "append_row",
     "csv_bytes",
     "csv_value",
@@ -97,6 +98,14 @@ class FormulaSafeWorkbook(Workbook):
             for cell in list(sheet._cells.values()):
                 neutralise_cell(cell)
         super().save(filename)
+
+
+def active_worksheet(book: Workbook) -> Worksheet:
+    """The active sheet of ``book`` as a worksheet (a new workbook's one sheet); TypeError for a chartsheet or none."""
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("the workbook's active sheet is not a worksheet")
+    return sheet
 
 
 def workbook_bytes(book: FormulaSafeWorkbook) -> bytes:

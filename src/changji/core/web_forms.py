@@ -4,15 +4,29 @@ A page offers the forms its object's state allows, keyed by action; a POST names
 only when its form is offered and valid; a refusal from the domain (an exception with a Chinese
 ``message`` and, optionally, the ``field`` at fault) goes back onto the form. Nothing changes on a
 refusal, and the page is rendered again with status 400 instead of a 500.
+
+``field_of`` hands a page the field it narrows per request (a queryset or choices in the user's region), checked
+to be of the kind the form declares.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's own copy of field ``name``, checked to be a ``kind`` (``form.fields`` holds plain Fields)."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
 
 
 def _messages(error: Exception) -> list[str]:
