@@ -20,7 +20,7 @@ from django.db.models import Count, Q, Sum
 from openpyxl.styles import Font
 
 from changji.core import localtime
-from changji.core.exports import FormulaSafeWorkbook, append_row, csv_bytes, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, csv_bytes, workbook_bytes
 from changji.core.models import Region, RegionLevel
 from changji.water.kpi.definitions import rates
 from changji.water.kpi.terminal_days import kpi_sums_by_region, roll_up_sums
@@ -167,7 +167,7 @@ def _summary_row(county: Region, rows: list[list[Any]], figures: dict[str, Any])
 def to_xlsx(data: ReportData) -> bytes:
     """Return the report as an XLSX workbook (formula-safe: a well or user named ``=…`` stays text)."""
     book = FormulaSafeWorkbook()
-    summary = book.active
+    summary = active_worksheet(book)
     summary.title = "汇总"
     append_row(summary, [f"{data.region.name} {data.first:%Y-%m-%d} 至 {data.last:%Y-%m-%d} 地下水取用水统计"])
     append_row(summary, SUMMARY_COLUMNS)

@@ -130,6 +130,14 @@ SWEPT_KINDS = frozenset({AlarmKind.GROUNDWATER_DECLINE})
 del K
 
 
+def rule_of(kind: str) -> RuleSpec | None:
+    """The rule of a kind as stored (``Alarm.kind`` is a plain string), or None for a kind not in ``RULES``."""
+    try:
+        return RULES[AlarmKind(kind)]
+    except ValueError:
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class ReadingView:
     """The fields of one stored reading that the rules read; protocol bits are mapped by the caller."""

@@ -96,7 +96,7 @@ def _assign(alarm: Alarm, fields: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError({"state": "终端未装井，不能派发现场核查工单。"})
     now = timezone.now()
     _open_checks(alarm).update(state=WorkOrderState.CANCELLED, result="改派", closed_at=now)
-    rule = rules.RULES.get(alarm.kind)
+    rule = rules.rule_of(alarm.kind)
     order = WorkOrder.objects.create(
         kind=WorkOrderKind.SITE_CHECK, well=well, alarm=alarm, assignee=assignee, due_on=local_day(due),
         description=f"{rule.title}：{rule.meaning}" if rule else alarm.kind,

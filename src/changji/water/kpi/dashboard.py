@@ -14,7 +14,7 @@ import math
 from collections import defaultdict
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
@@ -82,7 +82,7 @@ def trend(region: Region, today: date) -> dict[str, list[Any]]:
     usage = dict(DailyUsage.objects.filter(day__range=(first, today), well__region__path__startswith=region.path)
                  .values("day").annotate(total=Sum("usage_m3")).values_list("day", "total"))
 
-    def rate(day: date, key: str) -> float | None:
+    def rate(day: date, key: Literal["online", "intact"]) -> float | None:
         row = kpis.get(day)
         return round(row[key] / row["n"] * 100, 1) if row and row["n"] else None
 

@@ -31,7 +31,7 @@ def _alarm_matrix(request: HttpRequest) -> tuple[list[str], list[dict[str, Any]]
     severities = list(SEVERITY_LABELS)
     kinds: dict[str, dict[str, Any]] = {}
     for row in rows:
-        rule = rules.RULES.get(row["kind"])
+        rule = rules.rule_of(row["kind"])
         entry = kinds.setdefault(row["kind"], {"kind": row["kind"], "title": rule.title if rule else row["kind"],
                                                "counts": dict.fromkeys(severities, 0), "total": 0})
         entry["counts"][row["severity"]] = entry["counts"].get(row["severity"], 0) + row["n"]
