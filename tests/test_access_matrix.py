@@ -243,8 +243,11 @@ def _admin_expected(model_admin, who: str, user, action: str) -> str:
 
 
 def test_every_admin_page_meets_the_policy(client, accounts):
-    """Each admin's list and add pages, for every role: the site needs ``core.admin.use``, the list the admin's
-    read (or edit) permission, the add page its edit permission."""
+    """Each admin's list and add pages, for every role.
+
+    The site needs ``core.admin.use``, the list the admin's read (or edit) permission, the add page its edit
+    permission.
+    """
     checked = 0
     for model, model_admin in admin.site._registry.items():
         opts = model._meta

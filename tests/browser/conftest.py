@@ -55,8 +55,10 @@ def keep_serialized_rollback(serialized_contents, transactional_db):
 
 @pytest.fixture(scope="module")
 def browser(serialized_contents):
-    """One chromium per test module; Playwright (and the event loop it runs in this thread) stops after it,
-    so later tests that call asyncio.run are not inside a running loop."""
+    """One chromium per test module; Playwright (and the event loop it runs in this thread) stops after it.
+
+    So later tests that call asyncio.run are not inside a running loop.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -117,7 +119,7 @@ def sign_in():
 
 @pytest.fixture
 def contexts(browser, live_server):
-    """Open a browser context per person of a test (each its own session): ``page = contexts()``."""
+    """Open a browser context per person of a test (each its own session); each call returns its new page."""
     opened = []
 
     def new():

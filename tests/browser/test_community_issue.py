@@ -1,5 +1,8 @@
-"""接诉即办 in a real browser: a grid worker reports an issue by clicking its place on the grid map, finds it in
-the list with a green light; the community worker escalates it and the page shows the new level."""
+"""接诉即办 in a real browser: an issue reported on the grid map and escalated by the community.
+
+A grid worker reports an issue by clicking its place on the grid map and finds it in the list with a green
+light; the community worker escalates it and the page shows the new level.
+"""
 
 from __future__ import annotations
 

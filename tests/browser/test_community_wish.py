@@ -1,5 +1,8 @@
-"""Browser test of a micro-wish (微心愿): a grid worker posts it for 张三, the community publishes it, claims it for a
-member, records the fulfilment and the resident's confirmation; the page ends at 已确认."""
+"""Browser test of a micro-wish (微心愿) from posting to the resident's confirmation.
+
+A grid worker posts it for 张三, the community publishes it, claims it for a member, records the fulfilment and
+the resident's confirmation; the page ends at 已确认.
+"""
 
 from __future__ import annotations
 

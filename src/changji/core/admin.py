@@ -95,8 +95,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 class SignInRecordsAdmin(InstanceWideAdmin):
-    """django-axes' sign-in records: usernames and addresses of every county, so only an administrator whose
-    region covers the whole instance sees them; deleting a failed-attempt row lifts that lockout."""
+    """django-axes' sign-in records, seen only by an administrator whose region covers the whole instance.
+
+    They hold usernames and addresses of every county; deleting a failed-attempt row lifts that lockout.
+    """
 
     read_permission = P.USER_MANAGE
 

@@ -93,9 +93,11 @@ class RegionScopedAdmin(PolicyAdmin):
 
 
 class InstanceWideAdmin(PolicyAdmin):
-    """Rule tables without a region (issue categories, points rules): every administrator reads them, and only
-    one whose region covers the whole instance (the prefecture, or an unbounded superuser) changes them,
-    because a change applies to every county."""
+    """Rule tables without a region (issue categories, points rules): every administrator reads them.
+
+    Only one whose region covers the whole instance (the prefecture, or an unbounded superuser) changes them,
+    because a change applies to every county.
+    """
 
     def may_edit(self, request: HttpRequest) -> bool:
         return super().may_edit(request) and covers_instance(request.user)

@@ -1,3 +1,10 @@
+"""The core app's configuration.
+
+When the app registry is ready it registers the system checks (``checks``), the sign-in lockout audit
+(``sign_in``), the ``<id:…>`` path converter (``converters``) and the bounded ``__in`` lookup on integer columns
+(``lookups``).
+"""
+
 from django.apps import AppConfig
 
 

@@ -1,9 +1,11 @@
-"""Prepare and run a demo installation: schema, static files, a demo administrator, each app's
-demo data, and the processes the apps run beside the web server.
+"""Prepare and run a demo installation.
 
-Apps take part through their ``AppConfig``: ``prepare_demo()`` seeds demo data and returns a line
-to print; ``demo_processes()`` returns ``changji`` subcommands to run alongside (the water app's
-gateway and simulated fleet). The core never imports an app.
+It sets up the schema, static files, a demo administrator and each app's demo data, and runs the processes the
+apps run beside the web server.
+
+Apps take part through their ``AppConfig``: ``prepare_demo()`` seeds demo data and returns a line to print;
+``demo_processes()`` returns ``changji`` subcommands to run alongside (the water app's gateway and simulated
+fleet). The core never imports an app.
 """
 
 from __future__ import annotations

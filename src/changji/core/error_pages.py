@@ -53,8 +53,11 @@ def _page(request: HttpRequest, status: int, template: str, message: str, **cont
 
 
 def _said(exception: Exception | None) -> str | None:
-    """The user-facing text of an exception: a ParamError's message, or a Chinese text given to PermissionDenied
-    or Http404 by the platform's own code (Django's English texts stay off the page)."""
+    """The user-facing text of an exception, or None.
+
+    That is a ParamError's message, or a Chinese text given to PermissionDenied or Http404 by the platform's own
+    code (Django's English texts stay off the page).
+    """
     if isinstance(exception, ParamError):
         return exception.message
     args: tuple[object, ...] = getattr(exception, "args", ())

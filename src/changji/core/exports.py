@@ -1,4 +1,4 @@
-"""Formula-safe XLSX and CSV exports: every workbook and CSV file the platform writes goes through here.
+r"""Formula-safe XLSX and CSV exports: every workbook and CSV file the platform writes goes through here.
 
 Names, addresses and notes in the exports are typed by staff, residents and applicants. A spreadsheet takes a
 cell that begins with ``=``, ``+``, ``-`` or ``@`` (and, after a paste, one that begins with a tab or a carriage
@@ -17,8 +17,8 @@ openpyxl (``sheet.append``, ``cell.value = …``) cannot leave as a formula; the
 purpose. A test over ``src/changji`` (tests/core/test_exports.py) refuses ``Workbook(`` and ``csv.writer(``
 anywhere but here.
 
-One XML detail: XML turns a carriage return into a line feed when it is read (XML 1.0 §2.11), so ``"\\r=1"``
-reads back from an XLSX file as ``"\\n=1"`` — still text with the quote prefix.
+One XML detail: XML turns a carriage return into a line feed when it is read (XML 1.0 §2.11), so ``"\r=1"``
+reads back from an XLSX file as ``"\n=1"`` — still text with the quote prefix.
 """
 
 from __future__ import annotations

@@ -1,3 +1,5 @@
+"""The water app: its menu entries, and its part in ``changji demo`` (the demo fleet and the processes beside it)."""
+
 from __future__ import annotations
 
 import os

@@ -75,8 +75,10 @@ def m3_packets(single: bytes, cuts: list[int]) -> list[bytes]:
 
 
 class Canary:
-    """A terminal on its own connection that reports as soon as its last report was acknowledged, at
-    most ``RATE`` times a second (under the gateway's flood limit), and times each acknowledgement."""
+    """A terminal on its own connection that reports as soon as its last report was acknowledged.
+
+    It reports at most ``RATE`` times a second (under the gateway's flood limit) and times each acknowledgement.
+    """
 
     RATE = 40.0
 

@@ -1,5 +1,6 @@
-"""Groundwater monitoring fused with 井电双控 (地下水动态监测): each monitoring well, the extraction
-wells within 5 km of it, their extraction against the level trend, and decline warnings.
+"""Groundwater monitoring fused with 井电双控 (地下水动态监测), and its decline warnings.
+
+For each monitoring well: the extraction wells within 5 km of it and their extraction against the level trend.
 
 The geometry and the trend are pure (``groundwater/index.py``); this module reads the registry, the
 monitoring wells' depth readings and the extraction wells' daily usage. 事前、事中、事后: the

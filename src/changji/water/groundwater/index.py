@@ -135,8 +135,10 @@ class DeclineWarning:
 
 def decline_warning(site_id: int, trend: Trend | None, nearby_extraction_m3: float, nearby_wells: int,
                     fall_m_per_30d: float = 0.5, extraction_m3: float = 50_000.0) -> DeclineWarning | None:
-    """Warn when the level falls faster than ``fall_m_per_30d`` while the wells in the radius pumped more
-    than ``extraction_m3`` over the same window; "critical" from twice the fall threshold.
+    """Warn when the level falls fast while the wells around it pump a lot; "critical" from twice the fall.
+
+    The level falls faster than ``fall_m_per_30d`` while the wells in the radius pumped more than
+    ``extraction_m3`` over the same window.
 
     Both conditions are needed: a falling level with little pumping nearby is regional (drought,
     a neighbouring basin) and not something the bureau can act on by stopping these wells.

@@ -287,8 +287,10 @@ class _PictureScan:
                 self._open.remove(gone)
 
     def advance(self, buf: bytearray, base: int, consumed: int) -> None:
-        """Register the headers after ``consumed`` and scan the open candidates up to the end of ``buf``
-        (``buf[0]`` is at stream offset ``base``)."""
+        """Register the headers after ``consumed`` and scan the open candidates up to the end of ``buf``.
+
+        ``buf[0]`` is at stream offset ``base``.
+        """
         stream_end = base + len(buf)
         self._register(buf, base, max(self._next, consumed), stream_end)
         if self._open:

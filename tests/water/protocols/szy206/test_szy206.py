@@ -1,5 +1,7 @@
-"""SZY206-2016 / SL/T 427-2021 codec: golden vectors (vectors.md §A, §D), time labels, errors,
-constructed SL/T 427 / voltage / picture frames, reassembly, acknowledgements and readings."""
+"""SZY206-2016 / SL/T 427-2021 codec: golden vectors, time labels, errors, frames, reassembly, readings.
+
+Golden vectors (tests/water/protocols/vectors.py), constructed SL/T 427 / voltage / picture frames, acknowledgements.
+"""
 
 from __future__ import annotations
 

@@ -208,8 +208,11 @@ def to_reading(frame: Sl651Frame, options: Sl651Options = _DEFAULT_OPTIONS) -> R
 
 
 def join_message(message: Sl651Message) -> Sl651Frame:
-    """Return a complete message as one frame: a single packet as it is, an M3 message's packets
-    joined behind packet 1's header (ProtocolError when the joined body does not decode)."""
+    """Return a complete message as one frame.
+
+    A single packet is returned as it is; an M3 message's packets are joined behind packet 1's header
+    (ProtocolError when the joined body does not decode).
+    """
     first = message.first
     if first.start != SYN:
         return first
