@@ -18,7 +18,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -37,6 +37,9 @@ PUBLIC = _Marker("public")
 SIGNED_IN = _Marker("signed-in")
 
 Requirement = Permission | _Marker
+
+#: A view, declared as it is (``declare_public`` returns the view it was given).
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,7 @@ def route(*, get: Requirement | None = None, post: Requirement | None = None
     return decorator
 
 
-def declare_public(view: Callable[..., HttpResponseBase],
-                   methods: tuple[str, ...]) -> Callable[..., HttpResponseBase]:
+def declare_public(view: View, methods: tuple[str, ...]) -> View:
     """Declare a view that anyone may call with ``methods`` and that answers other methods itself.
 
     For protocol endpoints with their own error format (Open311 answers 405 as a GeoReport error list, and
