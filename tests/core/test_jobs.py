@@ -77,6 +77,23 @@ def ran(period: Period, start: datetime, state: str = JobRunState.SUCCEEDED, **f
 # --- the registry ------------------------------------------------------------------------------------------------
 
 
+def test_every_app_registers_its_jobs_in_its_jobs_module():
+    found = {job.name: job for job in jobs.registry.jobs()}
+    assert {
+        "core.jobs.prune",
+        "water.alarms.evaluate", "water.quotas.sweep", "water.kpi.dashboard", "water.groundwater.sweep",
+        "water.coefficients.estimate", "water.registry.calibrations", "water.registry.overdue",
+        "water.usage.seal_month", "water.reports.scheduled",
+        "services.claims.release", "services.deadlines.warn",
+        "community.wishes.unlock", "community.issues.deadlines",
+    } <= set(found)
+    assert found["water.alarms.evaluate"].period == Period.MINUTELY
+    assert found["water.coefficients.estimate"].period == Period.DAILY
+    assert found["water.reports.scheduled"].period == Period.MONTHLY
+    assert found["community.issues.deadlines"].period == Period.HOURLY
+    assert all(job.function.__doc__ for job in found.values())  # the admin shows what each one does
+
+
 def test_a_name_is_app_area_action_and_taken_once():
     probes = Registry()
     with pytest.raises(ValueError, match="app.area.action"):
@@ -306,7 +323,7 @@ def test_the_job_runs_admin_is_read_only_and_for_administrators_of_the_whole_ins
     client.force_login(make_user("prefecture-admin", "652300", role="prefecture_admin"))
     page = client.get("/admin/core/jobrun/").content.decode()
     assert "probe.broken" in page and "RuntimeError: probe failed" in page and "任务概况" in page
-    assert "core.jobs.prune" in page and "从未运行" in page  # the platform's jobs, none run yet
+    assert "water.alarms.evaluate" in page and "从未运行" in page  # the platform's jobs, none run yet
     assert client.get(f"/admin/core/jobrun/{run.pk}/change/").status_code == 200  # a view, no form
     assert client.get("/admin/core/jobrun/add/").status_code == 403
     assert client.post(f"/admin/core/jobrun/{run.pk}/delete/", {"post": "yes"}).status_code == 403
@@ -330,6 +347,14 @@ def test_the_command_runs_one_round_and_names_unknown_jobs(capsys):
         call_command("jobs", "--once", "--job", "water.nothing")
     with pytest.raises(CommandError, match="--once"):
         call_command("jobs", "--at", "2026-07-05T03:10")
+
+
+@pytest.mark.parametrize("command", [["services", "jobs", "--once"], ["community", "jobs", "--once"]])
+def test_the_old_loops_say_where_the_jobs_went(command):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="replaced by `changji jobs`"):
+        call_command(*command)
 
 
 # --- two runners, two processes ----------------------------------------------------------------------------------
@@ -381,9 +406,24 @@ def test_changji_jobs_once_through_the_cli(shared_database):
     args = [CHANGJI, "jobs", "--once", "--at", "2026-07-05T03:10:00+08:00"]
     first = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("core.jobs.prune 2026-07-05 00:00 succeeded (attempt 1)")
+    lines = first.stdout.splitlines()
+    assert any(line.startswith("water.alarms.evaluate 2026-07-05 03:10 succeeded (attempt 1)") for line in lines)
+    assert any(line.startswith("services.claims.release 2026-07-05 03:10 succeeded") for line in lines)
+    assert any(line.startswith("community.wishes.unlock 2026-07-05 03:10 succeeded") for line in lines)
+    assert any(line.startswith("water.reports.scheduled 2026-07-01 00:00 succeeded") for line in lines)
     again = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300)
     assert (again.returncode, again.stdout) == (0, "")  # every period of that moment is done
     listed = subprocess.run([CHANGJI, "jobs", "--list", "--at", "2026-07-05T03:10:00+08:00"], env=env,
                             capture_output=True, text=True, timeout=300)
-    assert "core.jobs.prune\tdaily\t正常" in listed.stdout
+    assert "water.alarms.evaluate\tminutely\t正常" in listed.stdout
+
+
+def test_the_demo_runs_one_jobs_process_instead_of_the_apps_loops(monkeypatch):
+    from changji.core import demo
+
+    started = []
+    monkeypatch.setattr(demo.subprocess, "Popen", lambda argv, env: started.append(argv[3:]))
+    demo.start_demo_processes()
+    assert started[0] == ["jobs", "--start-delay", "180"]
+    assert ["water", "derive"] in started
+    assert not [argv for argv in started if argv[-1:] == ["jobs"] or "--jobs-delay" in argv]
