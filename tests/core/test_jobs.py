@@ -369,22 +369,27 @@ def sqlite_file(tmp_path_factory):
     return {"CHANGJI_DATA_DIR": str(data), "DATABASE_URL": ""}
 
 
+#: On PostgreSQL the other processes open the test database, so these tests commit their rows (and the
+#: database's contents are restored after them); on SQLite they use a file of their own (``sqlite_file``).
+POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
+SHARED = pytest.mark.django_db(transaction=True, serialized_rollback=True) if POSTGRES else (lambda test: test)
+
+
 @pytest.fixture
 def shared_database(request, tmp_path):
-    """The environment of a database other processes can use: the PostgreSQL test database (its rows committed,
-    restored after the test) or, on SQLite, whose test database lives in memory, a migrated file."""
+    """The environment of a database other processes can use: the PostgreSQL test database or, on SQLite,
+    whose test database lives in memory, a migrated file."""
+    if not POSTGRES:
+        return request.getfixturevalue("sqlite_file")
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        return request.getfixturevalue("sqlite_file")
-    request.getfixturevalue("django_db_serialized_rollback")
-    request.getfixturevalue("transactional_db")
     s = connection.settings_dict
     password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
     return {"DATABASE_URL": f"postgres://{s['USER']}{password}@{s['HOST']}:{s['PORT'] or 5432}/{s['NAME']}",
             "CHANGJI_DATA_DIR": str(tmp_path)}
 
 
+@SHARED
 def test_two_runner_processes_never_run_the_same_period_twice(shared_database, tmp_path):
     log = tmp_path / "runs.log"
     env = {**os.environ, **shared_database, "DJANGO_SETTINGS_MODULE": "changji.settings", "PYTHONPATH": str(ROOT)}
@@ -401,6 +406,7 @@ def test_two_runner_processes_never_run_the_same_period_twice(shared_database, t
     assert sorted(periods) == [(local(2026, 6, 29) + timedelta(days=n)).isoformat() for n in range(7)]
 
 
+@SHARED
 def test_changji_jobs_once_through_the_cli(shared_database):
     env = {**os.environ, **shared_database}
     args = [CHANGJI, "jobs", "--once", "--at", "2026-07-05T03:10:00+08:00"]
