@@ -4,8 +4,9 @@ It sets up the schema, static files, a demo administrator and each app's demo da
 apps run beside the web server.
 
 Apps take part through their ``AppConfig``: ``prepare_demo()`` seeds demo data and returns a line to print;
-``demo_processes()`` returns ``changji`` subcommands to run alongside (the water app's gateway and simulated
-fleet). The core never imports an app.
+``demo_processes()`` returns ``changji`` subcommands to run alongside (the water app's gateway, derivation loop
+and simulated fleet). The recurring jobs of every app run in one ``changji jobs`` (``core.jobs``), started
+here. The core never imports an app.
 """
 
 from __future__ import annotations
@@ -54,11 +55,15 @@ def prepare_demo() -> list[str]:
     return lines
 
 
+#: The demo's ``changji jobs`` waits this long before its first round: the simulated fleet replays its
+#: history first, and the alarm rules judge it once it reports live.
+DEMO_JOBS_START_DELAY_S = 180
+
+
 def start_demo_processes() -> list[subprocess.Popen[bytes]]:
-    """Start every app's demo processes as ``changji`` subcommands; return them."""
-    processes = []
+    """Start the recurring jobs (``changji jobs``) and every app's demo processes as ``changji`` subcommands."""
+    commands = [["jobs", "--start-delay", str(DEMO_JOBS_START_DELAY_S)]]
     for config in apps.get_app_configs():
-        for argv in getattr(config, "demo_processes", lambda: [])():
-            command = [sys.executable, "-m", "changji.cli", *argv]
-            processes.append(subprocess.Popen(command, env=os.environ.copy()))
-    return processes
+        commands.extend(getattr(config, "demo_processes", lambda: [])())
+    return [subprocess.Popen([sys.executable, "-m", "changji.cli", *argv], env=os.environ.copy())
+            for argv in commands]

@@ -205,7 +205,11 @@ def generate_report(period: str, at: date, region: Region, file_format: str = "x
 
 
 def scheduled_reports(today: date) -> list[Report]:
-    """Generate the reports due on ``today``: last month's on the 1st, last quarter's, last year's."""
+    """Generate the reports due on ``today``: last month's on the 1st, last quarter's, last year's.
+
+    A report the schedule already made (``generated_by`` "system", same period, region and format) is not
+    made again, so the monthly job may be retried or caught up; return the reports made now.
+    """
     due: list[tuple[str, date]] = []
     yesterday = today - timedelta(days=1)
     if today.day == 1:
@@ -216,7 +220,10 @@ def scheduled_reports(today: date) -> list[Report]:
             due.append((ReportPeriod.YEAR, yesterday))
     prefecture = Region.objects.get(code="652300")
     regions = [prefecture, *_counties(prefecture)]
+    made = set(Report.objects.filter(generated_by="system", region__in=regions).values_list(
+        "period", "first_day", "region_id", "file_format"))
     return [
         generate_report(period, at, region, file_format)
         for period, at in due for region in regions for file_format in ("xlsx", "csv")
+        if (period, period_bounds(period, at)[0], region.code, file_format) not in made
     ]

@@ -1,7 +1,8 @@
 """``changji water <task>``: the water app's maintenance tasks.
 
 ``changji water rebuild [--from DATE]`` recomputes everything derived from readings (daily usage
-and its sums), idempotently: running it twice gives the same rows.
+and its sums), idempotently: running it twice gives the same rows. ``changji water derive [--once]``
+follows new and late readings (the recurring jobs are ``changji jobs``).
 """
 
 from __future__ import annotations
@@ -40,8 +41,6 @@ class Command(BaseCommand):
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
-        derive.add_argument("--jobs-delay", type=float, default=60.0,
-                            help="seconds before the first alarm evaluation and quota sweep")
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
@@ -63,4 +62,4 @@ class Command(BaseCommand):
             report = generate_report(options["period"], options["at"], region, options["format"], by="cli")
             self.stdout.write(report.file.path)
         elif options["task"] == "derive":
-            follow(options["interval"], once=options["once"], jobs_delay_s=options["jobs_delay"])
+            follow(options["interval"], once=options["once"])
