@@ -377,8 +377,10 @@ SHARED = pytest.mark.django_db(transaction=True, serialized_rollback=True) if PO
 
 @pytest.fixture
 def shared_database(request, tmp_path):
-    """The environment of a database other processes can use: the PostgreSQL test database or, on SQLite,
-    whose test database lives in memory, a migrated file."""
+    """The environment of a database other processes can use.
+
+    That is the PostgreSQL test database or, on SQLite (whose test database lives in memory), a migrated file.
+    """
     if not POSTGRES:
         return request.getfixturevalue("sqlite_file")
     from django.db import connection
