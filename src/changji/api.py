@@ -46,7 +46,8 @@ APP_ROUTERS = (
 OPEN311_DISCOVERY = "/open311/v2/discovery.json"
 DESCRIPTION = ("井电双控、一件事一次办、网格化社区治理的 JSON 接口，"
                "以及 Open311 GeoReport v2 诉求接口（`/open311/v2/`）。"
-               "认证：`Authorization: Bearer <token>`（`changji createtoken` 签发），或页面内的登录会话；"
+               "认证：`Authorization: Bearer <token>`（`changji createuser … --token 用途` 或后台签发），"
+               "或页面内的登录会话；"
                "Open311 使用其自己的 `api_key`。索引见 `/api/`。")
 
 
