@@ -8,7 +8,6 @@ and ``community.wishes``. Residents' issues filed by other systems come in throu
 described in the same OpenAPI document by ``community.api.open311``).
 """
 
-
 from typing import Any, Literal
 
 from django.db.models import QuerySet

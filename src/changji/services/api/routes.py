@@ -8,7 +8,6 @@ reviewer's region and departments); statistics ``services.statistics.read``. Eve
 inbox's steps stay on their pages, which run them through ``services.cases``.
 """
 
-
 from datetime import date
 from typing import Any, Literal
 
