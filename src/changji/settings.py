@@ -35,7 +35,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "ninja",  # serves /api/docs from its own static files (no CDN, no inline script)
     "axes",
     "changji.core",
     "changji.water",

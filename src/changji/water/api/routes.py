@@ -4,7 +4,8 @@ Every operation declares its permission of ``core.access`` (``core.guards.operat
 every query goes through ``core.scope.scope_queryset`` with ``request.user``: an object outside the user's
 region is a 404, exactly as if it did not exist. Changes go through the services
 (``alarms.transition_alarm``, ``commands.queue_command``/``cancel_command``), which raise Django's
-ValidationError keyed by the field at fault (a 400, see ``changji.api``). Schemas live in ``api_schemas``.
+ValidationError keyed by the field at fault (a 400, see ``changji.api``). Schemas live in ``water.api.schemas``,
+the types every app's API shares (ids, text, paging) in ``core.api_schemas``.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -22,6 +23,7 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from changji.core.access import P
+from changji.core.api_schemas import Id, Pagination, Text
 from changji.core.guards import operation
 from changji.core.localtime import local_day
 from changji.core.models import Region
@@ -36,13 +38,10 @@ from changji.water.api.schemas import (
     CommandIn,
     CommandOut,
     DailyUsageOut,
-    Id,
     KpiOut,
-    Pagination,
     QuotaRowOut,
     ReadingOut,
     TerminalOut,
-    Text,
     WellOut,
 )
 from changji.water.downlink import cancel_command, queue_command
