@@ -65,8 +65,10 @@ def _routes(prefixes: tuple[str, ...]) -> list[tuple[str, URLPattern]]:
 
 
 def _openapi_path(route: str) -> str:
-    """``api/water/wells/<int:well_id>`` or ``^requests/(?P<service_request_id>[^/]+?)\\.(?P<fmt>…)$`` as the
-    document writes it."""
+    r"""A URL route as the document writes its path.
+
+    For example ``api/water/wells/<int:well_id>`` or ``^requests/(?P<service_request_id>[^/]+?)\.(?P<fmt>…)$``.
+    """
     route = re.sub(r"\^|\$", "", route)
     route = re.sub(r"\\\.\(\?P<fmt>[^)]*\)", ".json", route)
     route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route)

@@ -52,8 +52,11 @@ DESCRIPTION = ("井电双控、一件事一次办、网格化社区治理的 JSO
 
 
 class PlatformAPI(NinjaAPI):
-    """The NinjaAPI whose OpenAPI document also describes Open311 GeoReport v2 (kept at its own URLs), and whose
-    root is the index (django-ninja's own root pattern, which only answers 404, is left out by ``urls``)."""
+    """The platform's NinjaAPI: its document also describes Open311, and its root is the index.
+
+    Open311 GeoReport v2 keeps its own URLs (``/open311/v2/``); django-ninja's own root pattern, which only
+    answers 404, is left out by ``urls``.
+    """
 
     def get_root_path(self, path_params: dict[str, Any]) -> str:
         """The API's root URL: the index's."""
