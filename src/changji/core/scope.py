@@ -1,8 +1,8 @@
 """Region scope: the one place that limits what a user may see and act on.
 
 A county operator sees and acts on their county only; a prefecture user sees all its counties
-(docs/architecture.md, "One scoping mechanism"). Every list, detail, export, command and API endpoint goes through
-``scope_queryset``; no view writes its own region filter.
+(docs/architecture.md, "One guard, one scoping mechanism"). Every list, detail, export, command and API
+endpoint goes through ``scope_queryset``; no view writes its own region filter.
 
 A model opts in by naming the lookup path to its region in ``REGION_SCOPE`` (``"region"`` for a
 well, ``"well__region"`` for a reading, ``""`` for ``Region`` itself). Scoping is a prefix match

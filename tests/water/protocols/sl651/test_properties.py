@@ -358,7 +358,7 @@ def test_nak_round_trip(args, total, data):
 
 # --- Robustness: hostile bytes raise ProtocolError subclasses only ----------------------------------------
 
-#: Seeds for mutation: vectors of shared/protocols/vectors.md covering every body layout.
+#: Seeds for mutation: example frames (tests/water/protocols/vectors.py and test_sl651.py) covering every body layout.
 SEEDS = [
     bytes.fromhex(  # L02
         "7E7E100012345678123434003A020003140612020000F1F1001234567848F0F01406120200F55C0AAA0AAAFF"
