@@ -57,6 +57,7 @@ def keep_test_connection():
     signals.request_finished.connect(close_old_connections)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_no_operation_answers_with_a_server_error(make_user, keep_test_connection):
     from changji.core.models import ApiToken

@@ -16,7 +16,7 @@ from changji.water.sim.demo import seed_fleet
 from changji.water.sim.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
 from tests.waiting import eventually
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
 async def _collect(wells, faults: FaultPlan) -> SimulatorStats:

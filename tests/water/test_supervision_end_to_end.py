@@ -29,7 +29,7 @@ from changji.water.sim.simulator import SimulatorConfig, SimulatorStats, WellMod
 from changji.water.usage.derive import derive_pending
 from tests.waiting import eventually
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
 def _pick_wells():

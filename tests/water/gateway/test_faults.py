@@ -33,6 +33,8 @@ PG_PORT = os.environ.get("CHANGJI_FAULTS_PG_PORT", "5432")
 PG_ADMIN = f"postgresql://postgres@127.0.0.1:{PG_PORT}/postgres"
 SUITE_ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
+
 
 def _free_port() -> int:
     with socket.socket() as probe:
