@@ -65,16 +65,28 @@ def test_each_level_seeds_its_ancestors_and_its_known_children(root, lineage, ch
     assert all(parent == root for *_, parent in tree[len(lineage):]) and len(tree) - len(lineage) == children
 
 
+def _migrated():
+    core = apps.get_app_config("core")
+    post_migrate.send(sender=core, app_config=core, verbosity=0, interactive=False, using="default", apps=apps,
+                      plan=[])
+
+
 @override_settings(CHANGJI_ROOT_REGION="000000")
 def test_migrate_seeds_a_new_roots_tree():
     """An instance whose root changes gets the new tree on the next migrate (post_migrate), paths and all."""
     assert not Region.objects.filter(code="110000").exists()
-    post_migrate.send(sender=apps.get_app_config("core"), app_config=apps.get_app_config("core"),
-                      verbosity=0, interactive=False, using="default", apps=apps, plan=[])
+    _migrated()
     beijing = Region.objects.get(code="110000")
     assert (beijing.name, beijing.level, beijing.path) == ("北京市", RegionLevel.REGION, "000000/110000/")
     assert Region.objects.get(code="000000").children.count() == 34
     assert regions.root_region().level == RegionLevel.NATION
+
+
+def test_migrate_keeps_the_regions_already_there():
+    Region.objects.filter(code="652300").update(name="昌吉州")
+    _migrated()
+    assert Region.objects.get(code="652300").name == "昌吉州"
+    assert Region.objects.count() == len(regions.seed_tree("652300"))
 
 
 def test_a_root_outside_the_seed_is_refused_by_a_check(settings):

@@ -123,19 +123,20 @@ def seed_tree(code: str) -> list[tuple[str, str, int, str | None]]:
 
 
 def seed(region_model: Any = Region, code: str | None = None, using: str = "default") -> int:
-    """Create the missing rows of the root's tree (``seed_tree``) and correct changed ones; return how many were new.
+    """Create the rows of the root's tree (``seed_tree``) that are missing; return how many were created.
 
-    ``region_model`` is the historical model inside a migration (it has no ``save`` that derives the path,
-    so the path is derived here).
+    A region already there is left as it is (its name may have been edited). ``region_model`` is the
+    historical model inside a migration (it has no ``save`` that derives the path, so the path is derived
+    here from the parent's row).
     """
+    regions = region_model.objects.using(using)
     created = 0
-    paths: dict[str, str] = {}
     for row_code, name, level, parent_code in seed_tree(code or root()):
-        path = (paths[parent_code] if parent_code else "") + f"{row_code}/"
-        paths[row_code] = path
-        _, new = region_model.objects.using(using).update_or_create(
-            code=row_code, defaults={"name": name, "level": level, "parent_id": parent_code, "path": path})
-        created += new
+        if regions.filter(code=row_code).exists():
+            continue
+        parent_path = regions.get(code=parent_code).path if parent_code else ""
+        regions.create(code=row_code, name=name, level=level, parent_id=parent_code, path=f"{parent_path}{row_code}/")
+        created += 1
     return created
 
 
