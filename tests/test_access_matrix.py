@@ -190,6 +190,7 @@ def test_every_declared_permission_is_in_the_policy():
     assert {p.value for p in access.Permission} - used == set()
 
 
+@pytest.mark.slow
 def test_every_route_role_and_method_meets_the_policy(client, accounts, objects):
     outcomes = {"allowed": 0, "refused": 0, "login": 0, "405": 0}
     reached = 0
@@ -242,6 +243,7 @@ def _admin_expected(model_admin, who: str, user, action: str) -> str:
     return "allowed" if editable and model_admin.addable else "refused"
 
 
+@pytest.mark.slow
 def test_every_admin_page_meets_the_policy(client, accounts):
     """Each admin's list and add pages, for every role.
 

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from tests.urlwalk import Route, api_parameters, build_world, page_forms, reads, routes, urls_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 HOSTILE = (
     "²", "٣", "１２", "-1", "0", "99999999999999999999", "1" + "0" * 30, "9999-12-31", "0001-01-01", "2026-02-30",

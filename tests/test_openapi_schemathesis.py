@@ -102,6 +102,7 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_no_operation_answers_with_a_server_error(make_user, community_world, media_root, keep_test_connection):
     from changji.core.models import ApiToken

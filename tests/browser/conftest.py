@@ -153,7 +153,7 @@ def _retry_while_locked(step, attempts: int = 100):
         except OperationalError as error:
             if "locked" not in str(error) or attempt == attempts - 1:
                 raise
-            time.sleep(0.05)
+            time.sleep(0.05)  # back off before the retry; the lock is a writer thread's, held for one commit
 
 
 @pytest.fixture

@@ -145,6 +145,7 @@ def test_the_api_refuses_anonymous_calls(client):
     assert client.get("/api/water/wells").status_code in (401, 404)
 
 
+@pytest.mark.slow
 def test_createuser_is_a_changji_command():
     binary = Path(sys.executable).with_name("changji")
     result = subprocess.run([str(binary), "createuser", "--help"], capture_output=True, text=True, check=True)

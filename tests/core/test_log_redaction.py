@@ -165,7 +165,8 @@ def test_open311_keys_query_codes_tokens_and_passwords_never_reach_a_log(client,
     user = make_user("api-user", "652323")
     _, raw = ApiToken.issue(user, "t")
     assert client.get("/api/water/wells", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
-    assert client.get("/api/water/wells", headers={"Authorization": f"Bearer x{raw[1:]}"}).status_code == 401
+    wrong = ("y" if raw.startswith("x") else "x") + raw[1:]  # differs from the token whatever it starts with
+    assert client.get("/api/water/wells", headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
     # Signing in with a right and a wrong password.
     password = "Pw-unique-7f3a9c2e"
     user.set_password(password)
@@ -175,7 +176,7 @@ def test_open311_keys_query_codes_tokens_and_passwords_never_reach_a_log(client,
     text = log_text()
     assert f"查询码 {REDACTED}" in text and f"Not Found: /open311/v2/api_key={REDACTED}" in text
     assert "Unauthorized: /api/water/wells" in text and "open311 refused GET" in text
-    assert_absent(text, key, wrong_key, raw, "x" + raw[1:], password, "Wrong-pw-5d81b0aa")
+    assert_absent(text, key, wrong_key, raw, wrong, password, "Wrong-pw-5d81b0aa")
     assert not re.search(rf"(?<!\d)({case.query_code}|{wrong_code})(?!\d)", text)
 
 

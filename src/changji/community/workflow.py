@@ -1,7 +1,7 @@
 """The allowed moves of a micro-wish (微心愿) and of a resident issue (接诉即办): explicit tables.
 
-Following Signalen's workflow (STYLE.md §3): each state lists the states it may move to, a move is
-checked against the table before anything changes, and the tests walk every edge of the tables.
+A state table (docs/architecture.md, "State tables"): each state lists the states it may move to, a move
+is checked against the table before anything changes, and the tests walk every edge of the tables.
 Plain Python, no Django.
 
 A micro-wish: posted (by the resident, or by a grid worker for them) → reviewed by the community →

@@ -1,11 +1,10 @@
 """The one access policy: which named actions each role may take.
 
-DESIGN.md §2 ("One guard"): what a role may do is this one table, checked by the service functions
-that every page, API call, admin action and command goes through; *where* it may do it is
-``core.scope``. A permission names one action (``water.alarm.transition``), like the named
-permissions of Django's ``auth`` app (``ModelBackend.has_perm``) and Open Zaak's per-component scopes
-(``src/openzaak/components/*/api/scopes.py``); ``ROLE_PERMISSIONS`` maps each role to the actions it
-may take. A superuser may take every action (still bounded by their region, if they have one).
+docs/architecture.md ("One guard, one scoping mechanism"): what a role may do is this one table, checked
+by the service functions that every page, API call, admin action and command goes through; *where* it may
+do it is ``core.scope``. A permission names one action (``water.alarm.transition``), like the named
+permissions of Django's ``auth`` app (``ModelBackend.has_perm``); ``ROLE_PERMISSIONS`` maps each role to
+the actions it may take. A superuser may take every action (still bounded by their region, if they have one).
 
 Views declare the permission of each route and method with ``core.guards``; the admin asks
 ``allows`` through ``core.admin_scope.PolicyAdmin``; service functions call ``require``. The

@@ -18,8 +18,8 @@ import sys
 from django.apps import apps
 from django.core.management import call_command
 
-from changji.core.models import Region, Role, User
-from changji.core.regions import CHANGJI_CODE
+from changji.core.models import Role, User
+from changji.core.regions import root_region
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD_DEFAULT = "changji-demo-2026"
@@ -38,7 +38,7 @@ def prepare_demo() -> list[str]:
         username=DEMO_ADMIN_USERNAME,
         defaults={
             "role": Role.PREFECTURE_ADMIN,
-            "region": Region.objects.get(code=CHANGJI_CODE),
+            "region": root_region(),
             "is_staff": True,
             "is_superuser": True,
             "last_name": "州级管理员",

@@ -1,7 +1,7 @@
 """The allowed moves of a case (办件) and of its sub-cases (分办件): explicit tables, no free-form states.
 
-Following Signalen's workflow (STYLE.md §3): each state lists the states it may move to, and a
-move is checked against the table before anything changes; tests walk every edge of the tables.
+State tables (docs/architecture.md, "State tables"): each state lists the states it may move to, and
+a move is checked against the table before anything changes; tests walk every edge of the tables.
 Plain Python, no Django.
 
 A case: 受理 at the window (submitted → accepted, or → correction requested → resubmitted, or →

@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 from changji.core import localtime
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, csv_bytes, workbook_bytes
 from changji.core.models import Region, RegionLevel
+from changji.core.regions import root_region
 from changji.water.kpi.definitions import rates
 from changji.water.kpi.terminal_days import kpi_sums_by_region, roll_up_sums
 from changji.water.models import Alarm, Allocation, Report, ReportPeriod, Well
@@ -218,8 +219,8 @@ def scheduled_reports(today: date) -> list[Report]:
             due.append((ReportPeriod.QUARTER, yesterday))
         if today.month == 1:
             due.append((ReportPeriod.YEAR, yesterday))
-    prefecture = Region.objects.get(code="652300")
-    regions = [prefecture, *_counties(prefecture)]
+    top = root_region()
+    regions = [top, *(county for county in _counties(top) if county.code != top.code)]
     made = set(Report.objects.filter(generated_by="system", region__in=regions).values_list(
         "period", "first_day", "region_id", "file_format"))
     return [

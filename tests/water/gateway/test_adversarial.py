@@ -28,7 +28,7 @@ from changji.water.protocols.bcd import CST
 from changji.water.protocols.crc import crc16_modbus
 from tests.water.gateway.conftest import TerminalClient
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 CANARIES = ("6523230101", "6523230102", "6523230103")
 ATTACKER = "6523230201"

@@ -16,7 +16,7 @@ Two kinds of rule:
 
 Deltas over the window are sums of the non-negative rises between consecutive readings carrying
 the register, so a reversal or meter replacement inside the window is reported by its own rule and
-never shows up as negative usage (DESIGN.md §2, "cumulative registers, not deltas").
+never shows up as negative usage (docs/architecture.md, "Cumulative registers, not deltas").
 
 ``Signal.at`` is the observation time of the reading that shows the state (``now`` for OFFLINE and
 OVER_QUOTA, which no single reading shows). Evidence values are JSON-serialisable.

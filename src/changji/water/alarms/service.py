@@ -1,7 +1,7 @@
 """Alarm service: evaluation by the system and handling by operators (告警处理).
 
-Handling follows Signalen's ``update_status`` (STYLE.md §3, §6): ``transition_alarm`` is the one
-function that applies every operator change. It checks the actor against the access policy
+Handling follows the state-table rule (docs/architecture.md, "State tables"): ``transition_alarm`` is the
+one function that applies every operator change. It checks the actor against the access policy
 (``water.alarm.transition``, within their region), locks the alarm, checks the edge and the per-state
 fields against ``alarm_workflow``, applies the state's fields (work order on assignment, result and
 evidence on resolution), appends an ``AlarmEvent`` and writes the audit entry ``water.alarm.<state>``.

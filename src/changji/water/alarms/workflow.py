@@ -1,6 +1,6 @@
 """The alarm handling state machine: who may move an alarm where, and what each move must carry.
 
-Modelled on Signalen's ``workflow.py`` (STYLE.md §3): a plain module with no Django import, one
+A state table (docs/architecture.md, "State tables"): a plain module with no Django import, one
 ``StrEnum``, one ``ALLOWED`` table from each state to the ``frozenset`` of states it may move to,
 the states an operator may choose kept apart from the states only the system sets, and per-state
 field rules. The Django layer calls ``check_transition`` in one place before appending the change.
@@ -67,10 +67,10 @@ ALLOWED: dict[AlarmState, frozenset[AlarmState]] = {
     AlarmState.DISMISSED: frozenset(),
 }
 
-#: States only the system sets: raising, and closing on recovery (STATUS_CHOICES_APP in Signalen).
+#: States only the system sets: raising, and closing on recovery.
 SYSTEM_STATES: frozenset[AlarmState] = frozenset({AlarmState.OPEN, AlarmState.AUTO_CLEARED})
 
-#: States an operator may choose (STATUS_CHOICES_API in Signalen).
+#: States an operator may choose.
 USER_STATES: frozenset[AlarmState] = frozenset(AlarmState) - SYSTEM_STATES
 
 #: Fields a move into the state must carry (non-empty).

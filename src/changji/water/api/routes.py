@@ -28,6 +28,7 @@ from changji.core.guards import operation
 from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
+from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
 from changji.water.api.schemas import (
@@ -53,8 +54,6 @@ from changji.water.reports import build_report, to_csv, to_xlsx
 router = Router(tags=["water"])
 M = TypeVar("M", bound=Model)
 
-#: The prefecture, the region of a superuser who has none.
-PREFECTURE = "652300"
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -95,10 +94,10 @@ def _today() -> date:
 
 
 def _user_region(request: HttpRequest) -> Region | None:
-    """The user's own region; the prefecture for a superuser without one; None for an account without scope."""
+    """The user's own region; the instance's root for a superuser without one; None for an account without scope."""
     region = getattr(request.user, "region", None)
     if region is None and getattr(request.user, "is_superuser", False):
-        return Region.objects.get(code=PREFECTURE)
+        return root_region()
     return region
 
 

@@ -1,7 +1,7 @@
 """Groundwater monitoring wells fused with the extraction wells around them.
 
-Two jobs (DESIGN.md §1, "fuses the groundwater-level monitoring wells with the extraction wells
-around them (5 km)"):
+Two jobs (README, "Groundwater": each monitoring well is read together with the extraction wells within
+5 km of it):
 
 * ``SpatialIndex`` finds the wells within a radius of a point. Sites are bucketed in a grid of about
   ``cell_km`` so a 5 km query reads about nine cells instead of scanning all 10,401 wells; the cells

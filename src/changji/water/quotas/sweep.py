@@ -3,7 +3,7 @@
 The decisions are pure and live in ``quota.py``; this module reads allocations and daily usage,
 calls them, and carries out what they decide: an audit entry per warning threshold crossed, and a
 ``pump_stop``/``pump_start`` command queued through ``commands.queue_command`` (井电双控, the
-gateway delivers it). Every control action is audited (DESIGN.md §2).
+gateway delivers it). Every control action is audited (docs/architecture.md).
 
 Only WELL allocations stop a pump. A water user's or a region's allocation warns at 100 % but
 stops nothing: which of the holder's wells to cut is an enforcement decision for the bureau, not
@@ -108,7 +108,7 @@ def policy_for(region: Region | None) -> tuple[Thresholds, quota.StopPolicy]:
     """Return the thresholds and stop policy of the nearest QuotaPolicy at or above ``region``.
 
     A county may set stricter thresholds than the prefecture; the nearest one wins. Without any
-    policy the defaults apply (80/90/100 % and automatic stop), as DESIGN.md §2 requires.
+    policy the defaults apply (80/90/100 % and automatic stop).
     """
     codes = region.ancestors() if region is not None else []
     policies = {p.region_id: p for p in QuotaPolicy.objects.filter(region_id__in=codes)}

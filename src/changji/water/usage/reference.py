@@ -2,7 +2,7 @@
 
 The arithmetic lives in ``stats`` (pure); this module loads readings, writes ``DailyUsage`` rows
 and keeps the accumulated sums (``*_sum``) consistent: after days D1..D2 are recomputed, every
-later row's sum moves by the same delta, as Home Assistant's ``_adjust_sum_statistics`` does.
+later row's sum moves by the same delta (docs/architecture.md, "Late data is normal").
 
 Which figure counts (``usage_m3``): the metered water, unless the flowmeter is missing, or suspect
 that day (register reversal, impossible jump, or electricity drawn with no water metered, i.e.

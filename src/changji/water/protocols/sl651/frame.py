@@ -141,7 +141,7 @@ class Sl651Frame:
 
 @dataclass(frozen=True)
 class Sl651Options:
-    """Deployment choices the standard leaves open (notes §1.7, §1.10)."""
+    """Deployment choices the standard leaves open (docs/protocols.md §1.1, §1.3)."""
 
     #: Which ``FFxx`` extension carries the cumulative volume (m³); None = not sent.
     volume_extension: str | None = None

@@ -1,4 +1,4 @@
-"""Reassembly of split SZY206 messages (DIV/DIVS, notes §2.11, SL/T 427-2021 §帧结构 控制域 D6).
+"""Reassembly of split SZY206 messages (DIV/DIVS, SL/T 427-2021 §帧结构 控制域 D6; docs/protocols.md §2.11).
 
 A long message (a picture, a long query answer) is sent as frames with DIV = 1 whose DIVS byte counts
 down to 1 (the last frame). The frames of one message share the address and the AFN. The first frame

@@ -2,7 +2,7 @@
 
 SZY206-2016 (and 2012) Tp is 5 bytes: second, minute, hour, day (BCD) and the allowed transmission
 delay in minutes (BIN); SL/T 427-2021 Tp is 7 bytes, adding month and year (BCD) before the delay
-(notes §2.7, SL/T 427-2021 表7). The 5-byte form carries no month or year, so the receiver picks the
+(SL/T 427-2021 表7; docs/protocols.md §2.7). The 5-byte form carries no month or year, so the receiver picks the
 month that puts the label nearest to its own clock (terminals drift a few minutes either way).
 """
 
