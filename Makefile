@@ -23,9 +23,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Leaflet, markercluster, ECharts and htmx from the npm registry, copied into core's static files.
+# Leaflet, markercluster, ECharts, htmx and Swagger UI (/api/docs) from the npm registry, copied into core's
+# static files. No package needs an install script (--ignore-scripts also keeps swagger-ui-dist's telemetry
+# dependency from running).
 $(ASSETS): package.json package-lock.json scripts/vendor_assets.py
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(PYTHON) scripts/vendor_assets.py
 	touch $(ASSETS)
 

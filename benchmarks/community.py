@@ -1,6 +1,6 @@
 """Community grid governance at county-seat scale: point-in-grid assignment rate and dashboard latency.
 
-Target (issue 7): dashboard p95 under 200 ms with 139 grids, 50,000 residents and 10,000 issues.
+Target (README, "Figures"): dashboard p95 under 200 ms with 139 grids, 50,000 residents and 10,000 issues.
 
 Setup: a fresh database (SQLite by default, or PostgreSQL), migrated, with the benchmark town of
 ``community.demo.build_town`` (BENCHMARK_SIZE: 木垒镇 with 139 Voronoi grids in 10 communities, 1,238

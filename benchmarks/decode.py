@@ -1,4 +1,4 @@
-"""Decode throughput of the protocol codecs on one core (issue 2 target: >= 20,000 frames/s each).
+"""Decode throughput of the protocol codecs on one core (target in the README's figures: >= 20,000 frames/s each).
 
 Frames are the ones the field sends most: an SL651 timed report (32H) of a groundwater monitoring
 well (depth, battery, status word) and SZY206 C0 self-reports of an extraction well (flow class

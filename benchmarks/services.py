@@ -56,6 +56,24 @@ def prepare_database() -> None:
     django.setup()
 
 
+def case_state(rng: random.Random, age: int) -> str:
+    """A case's state for its age in days, from one roll: recent cases still open, most older ones issued or rated."""
+    from changji.services.workflow import CaseState
+
+    roll = rng.random()
+    if age <= 2 and roll < 0.5:
+        return rng.choice([CaseState.SUBMITTED, CaseState.SUBMITTED, CaseState.CORRECTION])
+    if roll < 0.03:
+        return CaseState.REFUSED
+    if age <= 25 and roll < 0.6:
+        return CaseState.ACCEPTED
+    if age <= 30 and roll < 0.8:
+        return CaseState.RESULTS_READY
+    if roll < 0.3:
+        return CaseState.ISSUED
+    return CaseState.RATED
+
+
 def fill(count: int, today: date, reviewer_id: int) -> None:
     """``count`` cases spread over the 365 days before ``today``, with sub-cases in realistic states."""
     from changji.services import bundles, cases, workdays
@@ -78,19 +96,7 @@ def fill(count: int, today: date, reviewer_id: int) -> None:
         per_day[day] = per_day.get(day, 0) + 1
         answers = {**ANSWERS, "outdoor_sign": rng.random() < 0.4, "sells_food": rng.random() < 0.7,
                    "has_trucks": rng.random() < 0.5}
-        roll = rng.random()
-        if age <= 2 and roll < 0.5:
-            state = rng.choice([CaseState.SUBMITTED, CaseState.SUBMITTED, CaseState.CORRECTION])
-        elif roll < 0.03:
-            state = CaseState.REFUSED
-        elif age <= 25 and roll < 0.6:
-            state = CaseState.ACCEPTED
-        elif age <= 30 and roll < 0.8:
-            state = CaseState.RESULTS_READY
-        elif roll < 0.3:
-            state = CaseState.ISSUED
-        else:
-            state = CaseState.RATED
+        state = case_state(rng, age)
         accepted_on = day if state not in (CaseState.SUBMITTED, CaseState.CORRECTION, CaseState.REFUSED) else None
         case_rows.append(Case(
             receipt_number=f"{REGION}{day:%Y%m%d}{per_day[day]:05d}", query_code=f"{rng.randrange(10**6):06d}",

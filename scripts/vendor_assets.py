@@ -1,4 +1,4 @@
-"""Copy the front-end files the pages use from node_modules into core's static folder.
+"""Copy the front-end files the pages (and /api/docs) use from node_modules into core's static folder.
 
 Run by the Makefile after ``npm ci``. The copies are not committed (see .gitignore); templates refer
 to them as ``{% static 'vendor/...' %}``, so nothing is loaded from the internet at run time.
@@ -21,6 +21,12 @@ FILES = {
     "leaflet.markercluster/dist/MarkerCluster.Default.css": "leaflet/MarkerCluster.Default.css",
     "echarts/dist/echarts.min.js": "echarts/echarts.min.js",
     "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+    # /api/docs (core/api_docs.py): Swagger UI, with its licence and notice (Apache-2.0)
+    "swagger-ui-dist/swagger-ui-bundle.js": "swagger-ui/swagger-ui-bundle.js",
+    "swagger-ui-dist/swagger-ui.css": "swagger-ui/swagger-ui.css",
+    "swagger-ui-dist/favicon-32x32.png": "swagger-ui/favicon-32x32.png",
+    "swagger-ui-dist/LICENSE": "swagger-ui/LICENSE",
+    "swagger-ui-dist/NOTICE": "swagger-ui/NOTICE",
 }
 
 

@@ -190,6 +190,7 @@ def test_every_declared_permission_is_in_the_policy():
     assert {p.value for p in access.Permission} - used == set()
 
 
+@pytest.mark.slow
 def test_every_route_role_and_method_meets_the_policy(client, accounts, objects):
     outcomes = {"allowed": 0, "refused": 0, "login": 0, "405": 0}
     reached = 0
@@ -242,9 +243,13 @@ def _admin_expected(model_admin, who: str, user, action: str) -> str:
     return "allowed" if editable and model_admin.addable else "refused"
 
 
+@pytest.mark.slow
 def test_every_admin_page_meets_the_policy(client, accounts):
-    """Each admin's list and add pages, for every role: the site needs ``core.admin.use``, the list the admin's
-    read (or edit) permission, the add page its edit permission."""
+    """Each admin's list and add pages, for every role.
+
+    The site needs ``core.admin.use``, the list the admin's read (or edit) permission, the add page its edit
+    permission.
+    """
     checked = 0
     for model, model_admin in admin.site._registry.items():
         opts = model._meta

@@ -1,4 +1,4 @@
-"""The house rules of ``changji`` (DESIGN.md §1), checked over the source rather than kept in a list.
+"""The house rules of ``changji`` (docs/architecture.md, "One house, three rooms"), checked over the source.
 
 - A module that declares ``__pure__ = True`` imports no Django, directly or through anything it
   imports: the protocol codecs, the rules and the calendars run and are tested without settings.

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 CHANGJI = str(Path(sys.executable).with_name("changji"))
 
 
@@ -15,12 +17,14 @@ def _run(*args, env=None, **kwargs):
     )
 
 
+@pytest.mark.slow
 def test_runs_django_management_commands(tmp_path):
     result = _run("check", env={"CHANGJI_DATA_DIR": str(tmp_path), "DATABASE_URL": ""})
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_migrate_then_showmigrations_on_a_fresh_sqlite_file(tmp_path):
     env = {"CHANGJI_DATA_DIR": str(tmp_path)}
     env_clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -39,6 +43,7 @@ def test_database_url_selects_postgresql():
     assert out.stdout.strip() == "django.db.backends.postgresql"
 
 
+@pytest.mark.slow
 def test_default_database_is_sqlite_in_wal_mode(tmp_path):
     code = (
         "import django; django.setup(); from django.db import connection; c = connection.cursor();"

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from tests.urlwalk import Route, api_parameters, build_world, page_forms, reads, routes, urls_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 HOSTILE = (
     "²", "٣", "１２", "-1", "0", "99999999999999999999", "1" + "0" * 30, "9999-12-31", "0001-01-01", "2026-02-30",
@@ -158,8 +158,11 @@ def walk_get(walk: Walk, url: str, baseline: dict[str, str], values: tuple[str, 
 
 def walk_post(walk: Walk, url: str, bodies: list[dict[str, str]], values: tuple[str, ...],
               together: tuple[str, ...] = TOGETHER) -> None:
-    """POST each body as shown, then with each field (and each field the view reads) hostile in turn, then with
-    every field but ``action`` hostile at once; a URL without a form gets every known parameter name instead."""
+    """POST each body as shown, then with each field hostile in turn, then with all of them hostile at once.
+
+    Each field in turn includes each field the view reads; all at once means every field but ``action``. A URL
+    without a form gets every known parameter name instead.
+    """
     for body in bodies:
         with reads() as seen:
             response = walk.send("post", url, body, "as shown")
@@ -244,8 +247,11 @@ def quiet(caplog):
 
 @pytest.mark.parametrize("who", ["anonymous", "county", "superuser"])
 def test_no_page_answers_hostile_input_with_a_server_error(client, world, make_user, who):
-    """Every page and form, anonymous, as a county user and as a superuser (who gets every form: only their forms
-    are posted field by field by default, the county user's as shown and all fields hostile at once)."""
+    """Every page and form, anonymous, as a county user and as a superuser.
+
+    The superuser gets every form: only their forms are posted field by field by default, the county user's as
+    shown and all fields hostile at once.
+    """
     client.raise_request_exception = False
     user = users(make_user)[who]
     if user is not None:

@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.urlwalk import build_world, page_forms, routes, urls_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 WRITES = ("INSERT", "UPDATE", "DELETE")
 #: A 1×1 PNG, for the forms that want a photo or a scanned material.

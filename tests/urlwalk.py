@@ -102,8 +102,10 @@ def _api_queries() -> tuple[tuple[re.Pattern[str], frozenset[str]], ...]:
 
 
 def api_parameters(url: str) -> set[str]:
-    """The query parameters the JSON API's OpenAPI document declares for the GET of ``url`` (none elsewhere):
-    django-ninja reads its query by iterating it, which ``reads`` does not see."""
+    """The query parameters the JSON API's OpenAPI document declares for the GET of ``url`` (none elsewhere).
+
+    django-ninja reads its query by iterating it, which ``reads`` does not see.
+    """
     path = url.split("?")[0]
     return next((set(names) for pattern, names in _api_queries() if pattern.fullmatch(path)), set())
 
@@ -183,6 +185,22 @@ def filled(kind: str, value: str) -> str:
     }.get(kind, "测试")
 
 
+def _add_input(form: PageForm, name: str, a: dict[str, str]) -> None:
+    """Add an ``<input>``: a file, a submit button, a box or radio (checked, else the first), or a filled value."""
+    kind = a.get("type", "text").lower()
+    if kind == "file":
+        form.files.append(name)
+    elif kind == "submit":
+        form.buttons.append((name, a.get("value", "")))
+    elif kind in ("checkbox", "radio"):
+        if name not in form.fields or "checked" in a:
+            form.fields[name] = a.get("value", "on")
+            form.kinds[name] = kind
+    else:
+        form.fields[name] = filled(kind, a.get("value", ""))
+        form.kinds[name] = kind
+
+
 class _FormParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -201,18 +219,7 @@ class _FormParser(HTMLParser):
         if form is None:
             return
         if tag == "input" and name:
-            kind = a.get("type", "text").lower()
-            if kind == "file":
-                form.files.append(name)
-            elif kind == "submit":
-                form.buttons.append((name, a.get("value", "")))
-            elif kind in ("checkbox", "radio"):
-                if name not in form.fields or "checked" in a:
-                    form.fields[name] = a.get("value", "on")
-                    form.kinds[name] = kind
-            else:
-                form.fields[name] = filled(kind, a.get("value", ""))
-                form.kinds[name] = kind
+            _add_input(form, name, a)
         elif tag == "button" and name and a.get("type", "submit") == "submit":
             form.buttons.append((name, a.get("value", "")))
         elif tag == "select" and name:
@@ -246,8 +253,10 @@ class _FormParser(HTMLParser):
 
 
 def page_forms(response: Any, url: str, hints: dict[str, str] | None = None) -> list[PageForm]:
-    """The POST forms of an HTML response, each with the path it posts to (an empty action: the page itself),
-    filled as shown and with ``hints`` (by field name without its form prefix) where a field needs one."""
+    """The POST forms of an HTML response, each with the path it posts to (an empty action: the page itself).
+
+    Each is filled as shown and with ``hints`` (by field name without its form prefix) where a field needs one.
+    """
     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
         return []
     parser = _FormParser()

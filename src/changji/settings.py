@@ -6,6 +6,8 @@ production:
 * ``DATABASE_URL``  — defaults to SQLite in WAL mode under ``CHANGJI_DATA_DIR``; a
   ``postgres://`` URL selects PostgreSQL (psycopg 3). The same migrations serve both.
 * ``CHANGJI_DATA_DIR`` — where the SQLite file, media (camera snapshots) and reports live.
+* ``CHANGJI_ROOT_REGION`` — the GB/T 2260 code of the region this instance serves (default 652300,
+  Changji prefecture); a county, a region or the nation runs its own instance with its own code.
 * ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS`` — the usual.
 """
 
@@ -25,6 +27,9 @@ DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 SECRET_KEY = os.environ.get(
     "DJANGO_SECRET_KEY", "changji-demo-only-secret-key-set-DJANGO_SECRET_KEY-in-production"
 )
+# The instance's root region, read through changji.core.regions.root() / root_region().
+CHANGJI_ROOT_REGION = os.environ.get("CHANGJI_ROOT_REGION", "652300")
+
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -35,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "ninja",  # serves /api/docs from its own static files (no CDN, no inline script)
     "axes",
     "changji.core",
     "changji.water",

@@ -55,8 +55,10 @@ def keep_serialized_rollback(serialized_contents, transactional_db):
 
 @pytest.fixture(scope="module")
 def browser(serialized_contents):
-    """One chromium per test module; Playwright (and the event loop it runs in this thread) stops after it,
-    so later tests that call asyncio.run are not inside a running loop."""
+    """One chromium per test module; Playwright (and the event loop it runs in this thread) stops after it.
+
+    So later tests that call asyncio.run are not inside a running loop.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -117,7 +119,7 @@ def sign_in():
 
 @pytest.fixture
 def contexts(browser, live_server):
-    """Open a browser context per person of a test (each its own session): ``page = contexts()``."""
+    """Open a browser context per person of a test (each its own session); each call returns its new page."""
     opened = []
 
     def new():
@@ -151,7 +153,7 @@ def _retry_while_locked(step, attempts: int = 100):
         except OperationalError as error:
             if "locked" not in str(error) or attempt == attempts - 1:
                 raise
-            time.sleep(0.05)
+            time.sleep(0.05)  # back off before the retry; the lock is a writer thread's, held for one commit
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
-"""接诉即办 in a real browser: a grid worker reports an issue by clicking its place on the grid map, finds it in
-the list with a green light; the community worker escalates it and the page shows the new level."""
+"""接诉即办 in a real browser: an issue reported on the grid map and escalated by the community.
+
+A grid worker reports an issue by clicking its place on the grid map and finds it in the list with a green
+light; the community worker escalates it and the page shows the new level.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
 def test_grid_worker_reports_and_community_worker_escalates(sign_in, contexts, community_world, shot):

@@ -1,5 +1,8 @@
-"""Browser test of a micro-wish (微心愿): a grid worker posts it for 张三, the community publishes it, claims it for a
-member, records the fulfilment and the resident's confirmation; the page ends at 已确认."""
+"""Browser test of a micro-wish (微心愿) from posting to the resident's confirmation.
+
+A grid worker posts it for 张三, the community publishes it, claims it for a member, records the fulfilment and
+the resident's confirmation; the page ends at 已确认.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cf"
                     "c0f01f0005000201e2b1f7a40000000049454e44ae426082")

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 FLEET = 300
 PREFECTURE = 10_401  # the map test renders the whole prefecture

@@ -1,5 +1,7 @@
-"""一件事一次办 in real browsers: the restaurant bundle (YJS-CY) from online application through correction,
-acceptance, a 告知承诺 commitment, parallel approval by two departments, issue, certificate and rating.
+"""一件事一次办 in real browsers: the restaurant bundle (YJS-CY) from online application to rating.
+
+The case goes through correction, acceptance, a 告知承诺 commitment, parallel approval by two departments,
+issue, certificate and rating.
 
 The applicant, the window clerk and the two reviewers each use their own browser context (own cookies).
 """
@@ -10,7 +12,7 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 USCC = "91350100M000100Y43"
 

@@ -33,8 +33,11 @@ def test_anonymous_inactive_and_superusers(make_user):
 
 
 def test_the_roles_of_the_brief(make_user):
-    """What each role is for: clerks and reviewers run the service centre, grid staff the community, water
-    operators the wells; the township viewer only looks."""
+    """What each role is for.
+
+    Clerks and reviewers run the service centre, grid staff the community, water operators the wells; the
+    township viewer only looks.
+    """
     allows = access.ROLE_PERMISSIONS
     assert P.WATER_COMMAND_SEND in allows[Role.COUNTY_OPERATOR]
     assert P.WATER_ALARM_TRANSITION in allows[Role.MAINTENANCE_WORKER]
@@ -112,8 +115,10 @@ def test_registering_a_quarantined_terminal_is_bounded_by_its_county(make_user):
 
 
 def test_the_readme_shows_the_policy_as_it_is():
-    """The README's security section carries the table generated from ROLE_PERMISSIONS; a change to the policy
-    that is not written there fails here."""
+    """The README's security section carries the table generated from ROLE_PERMISSIONS.
+
+    A change to the policy that is not written there fails here.
+    """
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")

@@ -48,8 +48,11 @@ def test_login_locks_a_username_and_address_after_five_failures(client, make_use
 
 @pytest.mark.parametrize("alias", ["ｏp", " op ", "op\u00a0", "ｏｐ", "\uff4f\uff50"])
 def test_look_alike_usernames_share_one_budget(client, make_user, settings, alias):
-    """Django signs in "ｏp" (full-width ｏ), " op " and "op" + no-break space as "op" (strip + NFKC), so their
-    failures count against "op": a look-alike spelling gets no fresh budget."""
+    """A look-alike spelling of a username gets no fresh budget of failed sign-ins.
+
+    Django signs in "ｏp" (full-width ｏ), " op " and "op" + no-break space as "op" (strip + NFKC), so their
+    failures count against "op".
+    """
     make_user("op", "652323")
     for n in range(settings.AXES_FAILURE_LIMIT):
         login(client, alias if n % 2 else "op", "wrong")
@@ -142,6 +145,7 @@ def test_the_api_refuses_anonymous_calls(client):
     assert client.get("/api/water/wells").status_code in (401, 404)
 
 
+@pytest.mark.slow
 def test_createuser_is_a_changji_command():
     binary = Path(sys.executable).with_name("changji")
     result = subprocess.run([str(binary), "createuser", "--help"], capture_output=True, text=True, check=True)

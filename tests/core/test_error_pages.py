@@ -1,6 +1,8 @@
-"""The error answers (core.error_pages), with DEBUG off as in production: 400, 403, 404, 500 and the CSRF failure are
-Chinese pages in the platform's layout; the JSON interfaces get JSON in their own shape; the 500 page needs no
-database."""
+"""The error answers (core.error_pages), with DEBUG off as in production.
+
+400, 403, 404, 500 and the CSRF failure are Chinese pages in the platform's layout; the JSON interfaces get JSON
+in their own shape; the 500 page needs no database.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""``__in`` on integer columns leaves out numbers no 64-bit column holds (SQLite overflowed on them: a 500 from every
-multiple-choice form, the admin's included), as Django's ``exact`` already does."""
+"""``__in`` on integer columns leaves out numbers no 64-bit column holds, as Django's ``exact`` already does.
+
+SQLite overflowed on them: a 500 from every multiple-choice form, the admin's included.
+"""
 
 from __future__ import annotations
 

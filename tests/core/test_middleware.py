@@ -1,5 +1,8 @@
-"""RefuseNulMiddleware: NUL in the path, the query or a posted form field is a 400 naming it, before any view or
-database sees it; a CSRF-exempt view's multipart body is left for the view to read."""
+"""RefuseNulMiddleware: NUL in the path, the query or a posted form field is a 400 naming it.
+
+That happens before any view or database sees it; a CSRF-exempt view's multipart body is left for the view to
+read.
+"""
 
 from __future__ import annotations
 

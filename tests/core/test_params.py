@@ -1,6 +1,8 @@
-"""Typed page parameters (core.params): digits Python's int() and isdigit() take but the platform cannot use, days
-and years it cannot store or convert, ids past 64 bits, NUL, overlong text and unknown choices are one ParamError
-(a 400 naming the parameter); good values come back typed."""
+"""Typed page parameters (core.params): a bad value is one ParamError, a good one comes back typed.
+
+Digits Python's int() and isdigit() take but the platform cannot use, days and years it cannot store or convert,
+ids past 64 bits, NUL, overlong text and unknown choices are one ParamError (a 400 naming the parameter).
+"""
 
 from __future__ import annotations
 

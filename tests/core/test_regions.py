@@ -1,9 +1,14 @@
-"""The GB/T 2260 region tree seeded by the core's data migration."""
+"""The GB/T 2260 region tree seeded by the core's data migration, and the instance's root region."""
 
 import pytest
+from django.apps import apps
+from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models.signals import post_migrate
+from django.test import override_settings
 
+from changji.core import regions
 from changji.core.models import Region, RegionLevel
-from changji.core.regions import CHANGJI_COUNTY_CODES
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +20,7 @@ def test_changji_and_its_seven_counties_are_seeded():
     assert changji.parent.code == "650000"
     counties = set(changji.children.values_list("code", flat=True))
     assert counties == {"652301", "652302", "652323", "652324", "652325", "652327", "652328"}
-    assert set(CHANGJI_COUNTY_CODES) == counties
+    assert {code for code, *_, parent in regions.seed_tree("652300") if parent == "652300"} == counties
 
 
 def test_path_chains_codes_from_the_nation_down():
@@ -37,3 +42,57 @@ def test_within_returns_the_region_and_everything_below():
     codes = set(Region.objects.within(Region.objects.get(code="652300")).values_list("code", flat=True))
     assert "652300" in codes and "652328" in codes
     assert "650000" not in codes and "000000" not in codes
+
+
+def test_the_root_is_a_setting_with_changji_as_default(settings):
+    assert regions.root() == "652300"
+    assert regions.root_region().name == "昌吉回族自治州"
+    settings.CHANGJI_ROOT_REGION = "652323"
+    assert regions.root() == "652323"
+    assert regions.root_region().name == "呼图壁县"
+
+
+@pytest.mark.parametrize(("root", "lineage", "children"), [
+    ("000000", ["000000"], 34),              # the nation: its provincial-level divisions
+    ("650000", ["000000", "650000"], 14),    # a region: its prefecture-level divisions
+    ("652300", ["000000", "650000", "652300"], 7),  # the prefecture: its counties and cities
+    ("652323", ["000000", "650000", "652300", "652323"], 0),  # a county: townships come with the registry
+])
+def test_each_level_seeds_its_ancestors_and_its_known_children(root, lineage, children):
+    tree = regions.seed_tree(root)
+    assert [code for code, *_ in tree[: len(lineage)]] == lineage
+    assert [level for _, _, level, _ in tree[: len(lineage)]] == list(range(len(lineage)))
+    assert all(parent == root for *_, parent in tree[len(lineage):]) and len(tree) - len(lineage) == children
+
+
+def _migrated():
+    core = apps.get_app_config("core")
+    post_migrate.send(sender=core, app_config=core, verbosity=0, interactive=False, using="default", apps=apps,
+                      plan=[])
+
+
+@override_settings(CHANGJI_ROOT_REGION="000000")
+def test_migrate_seeds_a_new_roots_tree():
+    """An instance whose root changes gets the new tree on the next migrate (post_migrate), paths and all."""
+    assert not Region.objects.filter(code="110000").exists()
+    _migrated()
+    beijing = Region.objects.get(code="110000")
+    assert (beijing.name, beijing.level, beijing.path) == ("北京市", RegionLevel.REGION, "000000/110000/")
+    assert Region.objects.get(code="000000").children.count() == 34
+    assert regions.root_region().level == RegionLevel.NATION
+
+
+def test_migrate_keeps_the_regions_already_there():
+    Region.objects.filter(code="652300").update(name="昌吉州")
+    _migrated()
+    assert Region.objects.get(code="652300").name == "昌吉州"
+    assert Region.objects.count() == len(regions.seed_tree("652300"))
+
+
+def test_a_root_outside_the_seed_is_refused_by_a_check(settings):
+    settings.CHANGJI_ROOT_REGION = "652399"
+    assert [e.id for e in run_checks() if e.id.startswith("changji.")] == ["changji.E010"]
+    with pytest.raises(ImproperlyConfigured, match="CHANGJI_ROOT_REGION=652399"):
+        regions.root_region()
+    settings.CHANGJI_ROOT_REGION = "652323"
+    assert not [e for e in run_checks() if e.id.startswith("changji.")]

@@ -105,7 +105,7 @@ def test_size_caps_refuse_large_uploads_and_zip_bombs():
 
 
 def test_a_member_that_lies_about_its_size_is_stopped_at_the_size_it_declared():
-    """zipfile stops at the declared size and fails the CRC: the lie cannot inflate past the checked sum."""
+    """The zipfile module stops at the declared size and fails the CRC: the lie cannot inflate past the checked sum."""
     row = b'<row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row>'
     sheet = NS + row * 200_000 + b"</sheetData></worksheet>"
     liar = _declare_size(_rezip(_book(["名称"]), {"xl/worksheets/sheet1.xml": sheet}), "xl/worksheets/sheet1.xml", 500)

@@ -102,11 +102,27 @@ def test_decided_sub_cases_and_cases_not_yet_accepted_are_not_warned(accepted, s
     assert [(w.sub_case.pk, w.level) for w in jobs.overdue_warnings(date(2026, 3, 23))] == [(food.pk, "red")]
 
 
-def test_the_jobs_command_runs_once(db):
-    import io
+def test_the_runner_releases_stale_claims_every_minute_and_warns_of_deadlines_daily(accepted, staff, caplog):
+    from changji.core.jobs import Runner
 
-    from django.core.management import call_command
+    _, reviewer, _ = staff
+    case, licence, food = accepted
+    cases.claim(licence, reviewer, now=ACCEPTED)
+    runner = Runner(names=["services.claims.release", "services.deadlines.warn"])
+    at = ACCEPTED + timedelta(hours=25)  # Tue 17 Mar, 11:00 in Shanghai: SCJG-001 is due today (red)
+    outcomes = {outcome.job: outcome for outcome in runner.run_due(at)}
+    assert outcomes["services.claims.release"].result == {"released": 1}
+    assert outcomes["services.deadlines.warn"].result == {"yellow": 0, "red": 1}
+    assert f"({case.receipt_number}) is red" in caplog.text
+    licence.refresh_from_db()
+    assert licence.state == "pending"
+    assert runner.run_due(at) == []  # each period once
+    assert [o.job for o in runner.run_due(at + timedelta(minutes=1))] == ["services.claims.release"]
 
-    out = io.StringIO()
-    call_command("services", "jobs", "--once", stdout=out)
-    assert out.getvalue().strip() == "released 0, warnings 0"
+
+def test_the_claim_timeout_is_a_setting(accepted, staff, settings):
+    _, reviewer, _ = staff
+    _, licence, _ = accepted
+    cases.claim(licence, reviewer, now=ACCEPTED)
+    settings.SERVICES_CLAIM_TIMEOUT_HOURS = 2
+    assert jobs.release_claims(ACCEPTED + timedelta(hours=3)) == {"released": 1}

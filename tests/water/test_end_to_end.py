@@ -14,28 +14,36 @@ from changji.water.gateway.server import GatewayServer
 from changji.water.models import Frame, QuarantinedTerminal, Reading
 from changji.water.sim.demo import seed_fleet
 from changji.water.sim.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
+from tests.waiting import eventually
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
-async def _collect(wells, faults: FaultPlan, seconds: float) -> SimulatorStats:
+async def _collect(wells, faults: FaultPlan) -> SimulatorStats:
+    """Run the fleet until every terminal has replayed its last three hours and reports live."""
     server = GatewayServer(DatabaseSink(batch_linger_s=0.002), GatewayConfig(host="127.0.0.1", port=0))
     await server.start()
     stop = asyncio.Event()
-    asyncio.get_running_loop().call_later(seconds, stop.set)
     config = SimulatorConfig(
         port=server.port, speedup=3600, start=datetime.now(UTC) - timedelta(hours=3), faults=faults,
-        ack_timeout_s=1.0, connect_stagger_s=0.2,
+        ack_timeout_s=0.5, connect_stagger_s=0.2,
     )
-    stats = await run_fleet(wells, config, stop)
-    await server.close()
+    stats = SimulatorStats()
+    fleet = asyncio.ensure_future(run_fleet(wells, config, stop, stats))
+    try:
+        await eventually(lambda: stats.caught_up == len(wells), timeout=50,
+                         what="every terminal to replay its three hours and report live")
+    finally:
+        stop.set()
+        await fleet
+        await server.close()
     return stats
 
 
 def test_fleet_with_duplicates_backfill_and_corruption_is_stored_once_each(run):
     wells = seed_fleet(30)
     faults = FaultPlan(duplicates=0.3, offline=0.3, corrupt=0.3, tamper=0.2)
-    stats = run(_collect(wells, faults, 6.0))
+    stats = run(_collect(wells, faults))
     assert stats.frames_acked > 500 and stats.retransmissions > 0
     readings = Reading.objects.count()
     assert readings > 250

@@ -1,39 +1,76 @@
-"""The recurring jobs run when due: alarms and quotas every minute, the daily jobs after midnight."""
+"""The water app's recurring jobs, run by ``changji jobs``: every minute, after local midnight, on the 1st."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import time
+from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 
+from changji.core.jobs import Runner, registry
+from changji.core.localtime import SHANGHAI
 from changji.water import jobs
 
 pytestmark = pytest.mark.django_db
 
-
-def test_schedule_runs_minutely_jobs_each_minute_and_daily_jobs_after_local_midnight(monkeypatch):
-    calls = []
-    monkeypatch.setattr(jobs, "run_minutely", lambda now: calls.append(("minute", now)) or {})
-    monkeypatch.setattr(jobs, "run_daily", lambda today: calls.append(("day", today)) or {})
-    schedule = jobs.Schedule(every_s=60)
-    t0 = datetime(2026, 7, 1, 15, 58, 30, tzinfo=UTC)  # 23:58:30 in Changji
-    for seconds in (0, 30, 60, 90, 120):
-        schedule.tick(t0 + timedelta(seconds=seconds))
-    assert [kind for kind, _ in calls] == ["minute", "day", "minute"]  # the first waits one period
-    assert calls[1][1].isoformat() == "2026-07-02"
+WATER = [job.name for job in registry.jobs() if job.name.startswith("water.")]
 
 
-def test_jobs_run_against_an_empty_database():
-    now = datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
-    assert jobs.run_minutely(now)["quota_stops"] == 0
-    assert jobs.run_daily(now.date().replace(day=15))["reports"] == 0  # no report due mid-month
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
 
 
-def test_first_run_can_wait_for_a_fleet_replaying_its_history(monkeypatch):
-    calls = []
-    monkeypatch.setattr(jobs, "run_minutely", lambda now: calls.append(now) or {})
-    schedule = jobs.Schedule(every_s=60, first_delay_s=180)
-    t0 = datetime(2026, 7, 1, 4, 0, tzinfo=UTC)
-    for seconds in (0, 60, 120, 179, 180, 200, 240):
-        schedule.tick(t0 + timedelta(seconds=seconds))
-    assert calls == [t0 + timedelta(seconds=180), t0 + timedelta(seconds=240)]
+def test_minutely_jobs_run_each_minute_daily_ones_after_local_midnight_and_monthly_ones_on_the_1st():
+    runner = Runner(names=WATER)
+
+    def round_at(moment: datetime) -> list[tuple[str, str]]:
+        runner.clock = lambda: moment
+        outcomes = runner.run_due(moment)
+        assert {outcome.state for outcome in outcomes} <= {"succeeded"}, [o.error for o in outcomes]
+        return [(outcome.job, f"{outcome.period_start:%d %H:%M}") for outcome in outcomes]
+
+    minutely = ["water.alarms.evaluate", "water.quotas.sweep", "water.kpi.dashboard"]
+    daily = ["water.groundwater.sweep", "water.coefficients.estimate", "water.registry.calibrations",
+             "water.registry.overdue"]
+    monthly = ["water.usage.seal_month", "water.reports.scheduled"]
+    first = round_at(local(2026, 6, 30, 23, 58, 30))  # a new installation: each job's current period
+    assert [name for name, _ in first] == minutely + daily + monthly
+    assert round_at(local(2026, 6, 30, 23, 58, 50)) == []  # the same minute: done
+    assert round_at(local(2026, 6, 30, 23, 59, 5)) == [(name, "30 23:59") for name in minutely]
+    assert round_at(local(2026, 7, 1, 0, 0, 5)) == (
+        [(name, "01 00:00") for name in minutely + daily + monthly])
+    assert round_at(local(2026, 7, 1, 0, 1, 5)) == [(name, "01 00:01") for name in minutely]
+
+
+def test_the_jobs_run_against_an_empty_database():
+    now = local(2026, 7, 15, 12, 0)
+    assert jobs.sweep(now) == {"checked": 0, "warnings": 0, "stops": 0, "starts": 0}
+    assert jobs.evaluate_alarms(now) == {"terminals": 0, "raised": 0, "cleared": 0}
+    assert jobs.reports(now) == {"reports": 0}  # no report due mid-month
+    assert jobs.seal_month(local(2026, 7, 1)) == {"months_sealed": 1}  # June closed
+    assert jobs.seal_month(local(2026, 7, 1)) == {"months_sealed": 0}  # and stays sealed
+
+
+def test_the_runner_waits_for_the_fleet_before_its_first_round(monkeypatch):
+    """``changji jobs`` waits a minute (the demo: three) before judging terminals that are still dialling in."""
+    from django.core.management import call_command
+
+    from changji.core.management.commands import jobs as command
+
+    slept = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        if len(slept) > 1:
+            raise KeyboardInterrupt  # the loop's wait for the next minute: stop here
+
+    monkeypatch.setattr(command, "time", SimpleNamespace(sleep=sleep, time=time.time))
+    with pytest.raises(KeyboardInterrupt):
+        call_command("jobs", "--job", "core.jobs.prune")
+    assert slept[0] == command.START_DELAY_S == 60
+    assert 0.5 <= slept[1] <= 60.5
+    slept.clear()
+    call_command("jobs", "--once", "--job", "core.jobs.prune", "--start-delay", "180",
+                 "--at", (local(2026, 7, 2) + timedelta(hours=1)).isoformat())
+    assert slept == [180]

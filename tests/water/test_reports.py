@@ -69,6 +69,7 @@ def test_reports_are_scheduled_on_the_first_of_the_month():
     made = scheduled_reports(date(2026, 10, 1))  # September's month report and Q3's report
     assert {(r.period, r.first_day) for r in made} == {("month", date(2026, 9, 1)), ("quarter", date(2026, 7, 1))}
     assert len(made) == 2 * 8 * 2  # 2 periods × (prefecture + 7 counties) × (xlsx + csv)
+    assert scheduled_reports(date(2026, 10, 1)) == []  # a retried or caught-up job makes none twice
 
 
 def test_report_command_writes_the_file(make_terminal, capsys):

@@ -25,10 +25,11 @@ from changji.water.models import Alarm, Allocation, Command, DailyUsage, Termina
 from changji.water.protocols.bcd import CST
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.sim.fleet import build_fleet
-from changji.water.sim.simulator import SimulatorConfig, WellModel, run_fleet
+from changji.water.sim.simulator import SimulatorConfig, SimulatorStats, WellModel, run_fleet
 from changji.water.usage.derive import derive_pending
+from tests.waiting import eventually
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
 def _pick_wells():
@@ -69,7 +70,7 @@ def retry_while_locked(step, attempts: int = 50):
         except OperationalError as error:
             if "locked" not in str(error) or attempt == attempts - 1:
                 raise
-            time.sleep(0.05)
+            time.sleep(0.05)  # back off before the retry; the lock is the writer thread's, held for a commit
 
 
 async def _scenario(wells, faulty_code, quota_code):
@@ -81,8 +82,10 @@ async def _scenario(wells, faulty_code, quota_code):
         port=server.port, speedup=3600, start=datetime.now(UTC) - timedelta(hours=2), ack_timeout_s=1.0,
         connect_stagger_s=0.1, keepalive_s=0.2, faults_by_well={faulty_code: frozenset({"flowmeter_fault"})},
     )
-    fleet = asyncio.ensure_future(run_fleet(wells, config, stop))
-    await asyncio.sleep(4.0)  # two hours replayed; the fleet is live
+    stats = SimulatorStats()
+    fleet = asyncio.ensure_future(run_fleet(wells, config, stop, stats))
+    await eventually(lambda: stats.caught_up == len(wells), timeout=60,
+                     what="every terminal to replay its two hours and report live")
 
     def supervise():
         retry_while_locked(lambda: derive_pending(settle=timedelta(0)))
@@ -94,10 +97,9 @@ async def _scenario(wells, faulty_code, quota_code):
         return retry_while_locked(lambda: sweep_quotas(local_day(now)))
 
     sweep = await asyncio.to_thread(supervise)
-    for _ in range(40):  # the stop goes out after the terminal's next keep-alive
-        await asyncio.sleep(0.25)
-        if await asyncio.to_thread(retry_while_locked, lambda: Command.objects.filter(state="confirmed").exists()):
-            break
+    # The stop goes out after the terminal's next keep-alive and is confirmed by its answer.
+    await eventually(lambda: asyncio.to_thread(retry_while_locked, Command.objects.filter(state="confirmed").exists),
+                     timeout=30, every=0.1, what="the pump stop to be confirmed")
     stop.set()
     await fleet
     await server.close()

@@ -1,10 +1,11 @@
-"""Region scope on every page and API endpoint, generated from the URL conf.
+"""Region scope on every water page and water API endpoint, generated from the URL conf.
 
-A county operator of 呼图壁县 (652323) asks every water page and every API route for objects of
+A county operator of 呼图壁县 (652323) asks every water page and every water API route for objects of
 玛纳斯县 (652324): routes with an object in the path must answer 403 or 404 (and change nothing);
 routes without one must not show the other county's wells, even when asked for its region. A new
 route with a path parameter this test does not know fails the test until it is added to
-``FOREIGN``, so no endpoint can be forgotten.
+``FOREIGN``, so no endpoint can be forgotten. The services and community API routes have their own scope
+tests (tests/services/test_api.py, tests/community/test_api.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from changji.water.models import Alarm, AlarmEvent, Command, QuarantinedTerminal
 
 pytestmark = pytest.mark.django_db
 
-SCOPED_PREFIXES = ("water/", "api/")
+SCOPED_PREFIXES = ("water/", "api/water/")
 CONVERTER = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 

@@ -22,7 +22,3 @@ class CommunityConfig(AppConfig):
         return (f"community: 木垒镇 with {made['grids']} grids ({made['departmental_grids']} departmental grids "
                 f"mapped), {made['residents']} residents, {made['issues']} issues; accounts mulei-street, "
                 "mulei-community, mulei-grid (the administrator's password)")
-
-    def demo_processes(self) -> list[list[str]]:
-        """Unlock expired wish claims and watch issue deadlines beside the web server."""
-        return [["community", "jobs"]]

@@ -1,6 +1,6 @@
 """A demo town for the community app, shaped like 木垒镇 (Mulei county seat), and the same builder at benchmark scale.
 
-Mulei's figures (issue 7): 1,238 departmental grids merged into 139, 1,500+ in-service party members
+Mulei's published figures: 1,238 departmental grids merged into 139, 1,500+ in-service party members
 reporting to communities, 110 co-building units, 9 property companies serving 20 compounds, 860
 micro-wishes fulfilled. ``build_town`` draws that town: unified grids as Voronoi cells of the town
 polygon (no gaps, no overlaps by construction), grouped into communities; three departmental

@@ -1,34 +1,35 @@
-"""The community app's recurring work: unlock wish claims that ran out, and warn of issue deadlines.
+"""The community app's recurring jobs, run by ``changji jobs`` (``core.jobs``).
 
-Run by ``changji community jobs`` beside the web server (once a minute by default).
+``community.wishes.unlock`` every minute: wish claims past their time limit go back to 待认领.
+``community.issues.deadlines`` every hour: the open resident issues whose deadline light is yellow or red
+are counted and logged. Both read the present state, so they look back one period only, and both are
+idempotent: an unlocked wish is published and not unlocked again, and counting writes nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from changji.community.deadlines import DeadlineColour
 from changji.community.issues import limits
 from changji.community.models import ResidentIssue
 from changji.community.wishes import service as wishes
+from changji.core.jobs import Period, job
 
 log = logging.getLogger("changji.community.jobs")
 
 
-@dataclass(frozen=True)
-class JobsResult:
-    claims_unlocked: int
-    yellow: int
-    red: int
+@job("community.wishes.unlock", Period.MINUTELY)
+def unlock_wishes(at: datetime) -> dict[str, int]:
+    """Unlock the micro-wish claims past their time limit (claimed → published)."""
+    return {"claims_unlocked": wishes.unlock_expired_claims(at)}
 
 
-def run_jobs(now: datetime) -> JobsResult:
-    """One round: claims past their limit go back to 待认领; open issues' yellow and red lights are counted, logged."""
-    unlocked = wishes.unlock_expired_claims(now)
-    lights = [light for _, light in limits.warnings(ResidentIssue.objects.all(), now)]
-    yellow = lights.count(DeadlineColour.YELLOW)
-    red = lights.count(DeadlineColour.RED)
-    log.info("community jobs: %d wish claims unlocked; open issues %d yellow, %d red", unlocked, yellow, red)
-    return JobsResult(claims_unlocked=unlocked, yellow=yellow, red=red)
+@job("community.issues.deadlines", Period.HOURLY, look_back=1)
+def issue_deadlines(at: datetime) -> dict[str, int]:
+    """Count and log the open resident issues whose deadline light is yellow or red."""
+    lights = [light for _, light in limits.warnings(ResidentIssue.objects.all(), at)]
+    counts = {"yellow": lights.count(DeadlineColour.YELLOW), "red": lights.count(DeadlineColour.RED)}
+    log.info("community issues: %d yellow, %d red", counts["yellow"], counts["red"])
+    return counts

@@ -1,11 +1,10 @@
 """The one access policy: which named actions each role may take.
 
-DESIGN.md §2 ("One guard"): what a role may do is this one table, checked by the service functions
-that every page, API call, admin action and command goes through; *where* it may do it is
-``core.scope``. A permission names one action (``water.alarm.transition``), like the named
-permissions of Django's ``auth`` app (``ModelBackend.has_perm``) and Open Zaak's per-component scopes
-(``src/openzaak/components/*/api/scopes.py``); ``ROLE_PERMISSIONS`` maps each role to the actions it
-may take. A superuser may take every action (still bounded by their region, if they have one).
+docs/architecture.md ("One guard, one scoping mechanism"): what a role may do is this one table, checked
+by the service functions that every page, API call, admin action and command goes through; *where* it may
+do it is ``core.scope``. A permission names one action (``water.alarm.transition``), like the named
+permissions of Django's ``auth`` app (``ModelBackend.has_perm``); ``ROLE_PERMISSIONS`` maps each role to
+the actions it may take. A superuser may take every action (still bounded by their region, if they have one).
 
 Views declare the permission of each route and method with ``core.guards``; the admin asks
 ``allows`` through ``core.admin_scope.PolicyAdmin``; service functions call ``require``. The
@@ -35,6 +34,7 @@ class Permission(StrEnum):
     REGION_READ = "core.region.read"
     REGION_EDIT = "core.region.edit"
     AUDIT_READ = "core.audit.read"
+    JOB_READ = "core.job.read"
     # water (井电双控)
     WATER_MONITOR_READ = "water.monitor.read"
     WATER_ALARM_READ = "water.alarm.read"
@@ -72,7 +72,7 @@ P = Permission
 LABELS: Mapping[Permission, str] = {
     P.ADMIN_USE: "进入后台管理", P.USER_MANAGE: "管理本辖区账号（角色与辖区）", P.REGION_READ: "查看行政区划",
     P.REGION_EDIT: "维护行政区划（仅系统管理员）",
-    P.AUDIT_READ: "查看审计日志",
+    P.AUDIT_READ: "查看审计日志", P.JOB_READ: "查看定时任务运行记录（失败与漏跑）",
     P.WATER_MONITOR_READ: "查看水务监测（总览、地图、机井、读数、用水、考核）", P.WATER_ALARM_READ: "查看告警",
     P.WATER_ALARM_TRANSITION: "处置告警（确认、派单、办结、误报）", P.WATER_COMMAND_READ: "查看下发指令",
     P.WATER_COMMAND_SEND: "远程控制（关泵、开泵、下发与撤销指令）", P.WATER_REPORT_READ: "查看与导出统计报表",
@@ -106,7 +106,7 @@ _COMMUNITY_REGISTERS = frozenset({P.ADMIN_USE, P.REGION_READ, P.COMMUNITY_REGIST
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     # 州级管理员: the administrator of their region (prefecture, or a county when bound to one).
     Role.PREFECTURE_ADMIN: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
-        P.USER_MANAGE, P.AUDIT_READ, P.SERVICES_STATISTICS_READ},
+        P.USER_MANAGE, P.AUDIT_READ, P.JOB_READ, P.SERVICES_STATISTICS_READ},
     # 县级操作员: runs the county's wells (commands, alarms, registry) and oversees its services and communities.
     Role.COUNTY_OPERATOR: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
         P.AUDIT_READ, P.SERVICES_STATISTICS_READ},

@@ -1,4 +1,4 @@
-"""Admin pages of the core: regions, accounts and the audit log, under the access policy and region scope.
+"""Admin pages of the core: regions, accounts, the audit log and job runs, under the access policy and region scope.
 
 Accounts are managed by the administrators of a region (``core.user.manage``): they see and edit the
 accounts of their region only, assign a role and a region within their own region (never above it), and
@@ -19,10 +19,11 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from changji.core import audit
+from changji.core import audit, jobs
 from changji.core.access import P
-from changji.core.admin_scope import InstanceWideAdmin, ReadOnlyAdmin, RegionScopedAdmin
-from changji.core.models import AuditEntry, Region, User
+from changji.core.admin_scope import InstanceWideAdmin, PolicyAdmin, ReadOnlyAdmin, RegionScopedAdmin
+from changji.core.localtime import SHANGHAI
+from changji.core.models import AuditEntry, JobRun, Region, User
 from changji.core.scope import covers_instance, region_of
 
 admin.site.unregister(Group)
@@ -95,8 +96,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 
 class SignInRecordsAdmin(InstanceWideAdmin):
-    """django-axes' sign-in records: usernames and addresses of every county, so only an administrator whose
-    region covers the whole instance sees them; deleting a failed-attempt row lifts that lockout."""
+    """django-axes' sign-in records, seen only by an administrator whose region covers the whole instance.
+
+    They hold usernames and addresses of every county; deleting a failed-attempt row lifts that lockout.
+    """
 
     read_permission = P.USER_MANAGE
 
@@ -121,3 +124,34 @@ class SignInLogAdmin(SignInRecordsAdmin, AccessLogAdmin):
 @admin.register(AccessFailureLog)
 class SignInFailureLogAdmin(SignInRecordsAdmin, AccessFailureLogAdmin):
     pass
+
+
+@admin.register(JobRun)
+class JobRunAdmin(PolicyAdmin):
+    """定时任务运行记录: every run of every recurring job (``core.jobs``), read-only, above it each job's state.
+
+    The list shows each run's state, attempts and error; the overview above it shows every registered job
+    with its last run and last success, so a failed job and a missed one (no run of a period that should have
+    run) stand out. Runs belong to the whole instance, so only an administrator whose region covers it sees
+    them; nobody adds, changes or deletes a run here (``changji jobs --retry`` runs a failed period again).
+    """
+
+    read_permission = P.JOB_READ
+    list_display = ["job", "period", "local_period", "state", "attempts", "started_at", "finished_at", "error_line"]
+    list_filter = ["state", "period", "job"]
+    search_fields = ["job", "error"]
+    ordering = ["-period_start", "job"]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return covers_instance(request.user) and super().has_view_permission(request, obj)
+
+    @admin.display(description="周期（北京时间）", ordering="period_start")
+    def local_period(self, run: JobRun) -> str:
+        return f"{run.period_start.astimezone(SHANGHAI):%Y-%m-%d %H:%M}"
+
+    @admin.display(description="错误")
+    def error_line(self, run: JobRun) -> str:
+        return run.error.splitlines()[0][:120] if run.error else ""
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        return super().changelist_view(request, {**(extra_context or {}), "job_overview": jobs.overview()})

@@ -10,13 +10,13 @@ neither see nor point at another county's rows. ``core.checks`` refuses an admin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey, ManyToManyField, QuerySet
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from changji.core.access import Permission, allows
 from changji.core.scope import covers_instance, scope_queryset
@@ -66,7 +66,11 @@ class PolicyAdmin(admin.ModelAdmin):
         # An empty ``?_to_field=`` passes Django's check (it is falsy) and then names no field: look up by pk.
         return super().get_object(request, object_id, from_field or None)
 
-    def response_action(self, request: HttpRequest, queryset: QuerySet[Any]) -> Any:
+    # django-stubs 6.1.2 gives Django 6.0's signature (an ``action_location`` argument); Django 5.2, pinned in
+    # pyproject.toml, calls ``response_action(request, queryset=...)``, which this override matches.
+    def response_action(  # type: ignore[override]
+        self, request: HttpRequest, queryset: QuerySet[Any]
+    ) -> HttpResponse | None:
         """Refuse an action on selected ids that are not ids (``_selected_action=²``) instead of failing."""
         try:
             for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME):
@@ -89,9 +93,11 @@ class RegionScopedAdmin(PolicyAdmin):
 
 
 class InstanceWideAdmin(PolicyAdmin):
-    """Rule tables without a region (issue categories, points rules): every administrator reads them, and only
-    one whose region covers the whole instance (the prefecture, or an unbounded superuser) changes them,
-    because a change applies to every county."""
+    """Rule tables without a region (issue categories, points rules): every administrator reads them.
+
+    Only one whose region covers the whole instance (the prefecture, or an unbounded superuser) changes them,
+    because a change applies to every county.
+    """
 
     def may_edit(self, request: HttpRequest) -> bool:
         return super().may_edit(request) and covers_instance(request.user)
@@ -110,7 +116,8 @@ class PolicyInline(admin.TabularInline):
     """An inline that follows its parent admin's policy, with foreign-key choices limited to the user's region."""
 
     def _parent(self) -> PolicyAdmin:
-        return self.admin_site._registry[self.parent_model]
+        # The registry is typed as plain ModelAdmin; core.checks refuses any registered admin that is not a PolicyAdmin.
+        return cast(PolicyAdmin, self.admin_site._registry[self.parent_model])
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._parent().has_view_permission(request, obj)

@@ -32,7 +32,7 @@ def authorise(request: HttpRequest, user: Any) -> Any:
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer <token>`` with a token issued by ``changji createtoken`` or the admin."""
+    """``Authorization: Bearer <token>`` with a token issued by ``changji createuser --token`` or the admin."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = ApiToken.authenticate(token)

@@ -6,6 +6,8 @@
 * ``changji.E002``: a ModelAdmin over a model with ``REGION_SCOPE`` that is not a ``RegionScopedAdmin`` would
   list every region's rows.
 * ``changji.E003``: an evidence admin (``ReadOnlyAdmin``) with an ``edit_permission`` would let history change.
+* ``changji.E010``: the instance's root region (``CHANGJI_ROOT_REGION``) is not a region the seed knows, so
+  its tree (ancestors and children) cannot be seeded.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from django.contrib import admin
 from django.core import checks
 
+from changji.core import regions
 from changji.core.admin_scope import PolicyAdmin, ReadOnlyAdmin, RegionScopedAdmin
 
 
@@ -42,3 +45,15 @@ def admin_errors(registry: dict[Any, admin.ModelAdmin]) -> list[checks.CheckMess
             errors.append(checks.Error(f"{name} is evidence but names an edit permission",
                                        hint="Remove edit_permission.", obj=model_admin, id="changji.E003"))
     return errors
+
+
+@checks.register()
+def check_root_region(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Refuse a root region the seed cannot place in the GB/T 2260 tree."""
+    code = regions.root()
+    if any(row[0] == code for row in regions.SEED_REGIONS):
+        return []
+    return [checks.Error(
+        f"{regions.ROOT_SETTING}={code!r} is not a region of the seed tree",
+        hint="Use a 6-digit GB/T 2260 code listed in changji/core/regions.py SEED_REGIONS, or add the region "
+             "and its parent there.", id="changji.E010")]

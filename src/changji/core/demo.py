@@ -1,9 +1,12 @@
-"""Prepare and run a demo installation: schema, static files, a demo administrator, each app's
-demo data, and the processes the apps run beside the web server.
+"""Prepare and run a demo installation.
 
-Apps take part through their ``AppConfig``: ``prepare_demo()`` seeds demo data and returns a line
-to print; ``demo_processes()`` returns ``changji`` subcommands to run alongside (the water app's
-gateway and simulated fleet). The core never imports an app.
+It sets up the schema, static files, a demo administrator and each app's demo data, and runs the processes the
+apps run beside the web server.
+
+Apps take part through their ``AppConfig``: ``prepare_demo()`` seeds demo data and returns a line to print;
+``demo_processes()`` returns ``changji`` subcommands to run alongside (the water app's gateway, derivation loop
+and simulated fleet). The recurring jobs of every app run in one ``changji jobs`` (``core.jobs``), started
+here. The core never imports an app.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ import sys
 from django.apps import apps
 from django.core.management import call_command
 
-from changji.core.models import Region, Role, User
-from changji.core.regions import CHANGJI_CODE
+from changji.core.models import Role, User
+from changji.core.regions import root_region
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD_DEFAULT = "changji-demo-2026"
@@ -35,7 +38,7 @@ def prepare_demo() -> list[str]:
         username=DEMO_ADMIN_USERNAME,
         defaults={
             "role": Role.PREFECTURE_ADMIN,
-            "region": Region.objects.get(code=CHANGJI_CODE),
+            "region": root_region(),
             "is_staff": True,
             "is_superuser": True,
             "last_name": "州级管理员",
@@ -52,11 +55,15 @@ def prepare_demo() -> list[str]:
     return lines
 
 
+#: The demo's ``changji jobs`` waits this long before its first round: the simulated fleet replays its
+#: history first, and the alarm rules judge it once it reports live.
+DEMO_JOBS_START_DELAY_S = 180
+
+
 def start_demo_processes() -> list[subprocess.Popen[bytes]]:
-    """Start every app's demo processes as ``changji`` subcommands; return them."""
-    processes = []
+    """Start the recurring jobs (``changji jobs``) and every app's demo processes as ``changji`` subcommands."""
+    commands = [["jobs", "--start-delay", str(DEMO_JOBS_START_DELAY_S)]]
     for config in apps.get_app_configs():
-        for argv in getattr(config, "demo_processes", lambda: [])():
-            command = [sys.executable, "-m", "changji.cli", *argv]
-            processes.append(subprocess.Popen(command, env=os.environ.copy()))
-    return processes
+        commands.extend(getattr(config, "demo_processes", lambda: [])())
+    return [subprocess.Popen([sys.executable, "-m", "changji.cli", *argv], env=os.environ.copy())
+            for argv in commands]

@@ -55,11 +55,14 @@ def _page(request: HttpRequest, status: int, template: str, message: str, **cont
 
 
 def _said(exception: Exception | None) -> str | None:
-    """The user-facing text of an exception: a refusal's message, or a Chinese text given to PermissionDenied
-    or Http404 by the platform's own code (Django's English texts stay off the page)."""
+    """The user-facing text of an exception, or None.
+
+    That is a refusal's message (``core.errors.Refusal``), or a Chinese text given to PermissionDenied or Http404
+    by the platform's own code (Django's English texts stay off the page).
+    """
     if isinstance(exception, Refusal):
         return exception.message
-    args = getattr(exception, "args", ())
+    args: tuple[object, ...] = getattr(exception, "args", ())
     text = args[0].strip() if len(args) == 1 and isinstance(args[0], str) else ""
     return text if text and not text.isascii() and len(text) <= 200 else None
 

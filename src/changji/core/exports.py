@@ -1,4 +1,4 @@
-"""Formula-safe XLSX and CSV exports: every workbook and CSV file the platform writes goes through here.
+r"""Formula-safe XLSX and CSV exports: every workbook and CSV file the platform writes goes through here.
 
 Names, addresses and notes in the exports are typed by staff, residents and applicants. A spreadsheet takes a
 cell that begins with ``=``, ``+``, ``-`` or ``@`` (and, after a paste, one that begins with a tab or a carriage
@@ -17,8 +17,8 @@ openpyxl (``sheet.append``, ``cell.value = …``) cannot leave as a formula; the
 purpose. A test over ``src/changji`` (tests/core/test_exports.py) refuses ``Workbook(`` and ``csv.writer(``
 anywhere but here.
 
-One XML detail: XML turns a carriage return into a line feed when it is read (XML 1.0 §2.11), so ``"\\r=1"``
-reads back from an XLSX file as ``"\\n=1"`` — still text with the quote prefix.
+One XML detail: XML turns a carriage return into a line feed when it is read (XML 1.0 §2.11), so ``"\r=1"``
+reads back from an XLSX file as ``"\n=1"`` — still text with the quote prefix.
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
@@ -38,6 +38,7 @@ __all__ = [
     "FORMULA_STARTS",
     "FormulaSafeCsvWriter",
     "FormulaSafeWorkbook",
+    "active_worksheet",
     "append_row",
     "csv_bytes",
     "csv_value",
@@ -51,6 +52,9 @@ __all__ = [
 #: reads a CR back as LF).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
+#: A worksheet cell as openpyxl hands it out: a position inside a merged range is a ``MergedCell`` (value None).
+AnyCell = TypeVar("AnyCell", bound="Cell | MergedCell")
+
 
 def is_formula_like(value: Any) -> bool:
     """True for a string that a spreadsheet would take as a formula; never for a number."""
@@ -62,7 +66,7 @@ def _storable(value: Any) -> Any:
     return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
 
 
-def neutralise_cell(cell: Cell) -> Cell:
+def neutralise_cell(cell: AnyCell) -> AnyCell:
     """Make ``cell`` text with Excel's quote prefix if it holds a formula-like string or an error-looking string."""
     value = cell.value
     if isinstance(value, str) and (cell.data_type in ("f", "e") or is_formula_like(value)):
@@ -71,12 +75,13 @@ def neutralise_cell(cell: Cell) -> Cell:
     return cell
 
 
-def put_cell(sheet: Worksheet, row: int, column: int, value: Any) -> Cell:
+def put_cell(sheet: Worksheet, row: int, column: int, value: Any) -> Cell | MergedCell:
     """Write ``value`` at (row, column), a formula-like string as text (see the module docstring)."""
-    return neutralise_cell(sheet.cell(row=row, column=column, value=_storable(value)))
+    cell: Cell | MergedCell = sheet.cell(row=row, column=column, value=_storable(value))
+    return neutralise_cell(cell)
 
 
-def append_row(sheet: Worksheet, values: Iterable[Any]) -> tuple[Cell, ...]:
+def append_row(sheet: Worksheet, values: Iterable[Any]) -> tuple[Cell | MergedCell, ...]:
     """Append ``values`` as the next row of ``sheet``, each formula-like string as text; return the row's cells."""
     row = [_storable(value) for value in values]
     sheet.append(row)
@@ -93,6 +98,14 @@ class FormulaSafeWorkbook(Workbook):
             for cell in list(sheet._cells.values()):
                 neutralise_cell(cell)
         super().save(filename)
+
+
+def active_worksheet(book: Workbook) -> Worksheet:
+    """The active sheet of ``book`` as a worksheet (a new workbook's one sheet); TypeError for a chartsheet or none."""
+    sheet = book.active
+    if not isinstance(sheet, Worksheet):
+        raise TypeError("the workbook's active sheet is not a worksheet")
+    return sheet
 
 
 def workbook_bytes(book: FormulaSafeWorkbook) -> bytes:

@@ -18,10 +18,11 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
 
 from changji.core.access import Permission, require
 
@@ -36,6 +37,9 @@ PUBLIC = _Marker("public")
 SIGNED_IN = _Marker("signed-in")
 
 Requirement = Permission | _Marker
+
+#: A view, declared as it is (``declare_public`` returns the view it was given).
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def _check(request: HttpRequest, needed: Requirement) -> HttpResponse | None:
 
 
 def route(*, get: Requirement | None = None, post: Requirement | None = None
-          ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+          ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Declare and enforce what a page view needs for GET (and HEAD) and for POST."""
     methods = {name: needed for name, needed in (("GET", get), ("POST", post)) if needed is not None}
     if not methods:
@@ -71,9 +75,9 @@ def route(*, get: Requirement | None = None, post: Requirement | None = None
             Permission(needed)  # an unknown name fails at import, not at the first request
     access = RouteAccess(methods)
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             needed = access.requirement(request.method or "GET")
             if needed is None:
                 return HttpResponseNotAllowed(sorted({*methods, *(["HEAD"] if "GET" in methods else [])}))
@@ -86,7 +90,7 @@ def route(*, get: Requirement | None = None, post: Requirement | None = None
     return decorator
 
 
-def declare_public(view: Callable[..., HttpResponse], methods: tuple[str, ...]) -> Callable[..., HttpResponse]:
+def declare_public(view: View, methods: tuple[str, ...]) -> View:
     """Declare a view that anyone may call with ``methods`` and that answers other methods itself.
 
     For protocol endpoints with their own error format (Open311 answers 405 as a GeoReport error list, and
@@ -96,8 +100,8 @@ def declare_public(view: Callable[..., HttpResponse], methods: tuple[str, ...]) 
     return view
 
 
-def guard_view(view: Callable[..., HttpResponse], *, get: Requirement | None = None,
-               post: Requirement | None = None) -> Callable[..., HttpResponse]:
+def guard_view(view: Callable[..., HttpResponseBase], *, get: Requirement | None = None,
+               post: Requirement | None = None) -> Callable[..., HttpResponseBase]:
     """Guard a view written elsewhere (Django's login and password views) for the URL conf."""
     return route(get=get, post=post)(view)
 

@@ -1,6 +1,6 @@
 """The platform's one local time zone and calendar: Asia/Shanghai days, months, quarters and years.
 
-Times are stored in UTC and shown and bucketed in Asia/Shanghai (DESIGN.md §2). China has kept
+Times are stored in UTC and shown and bucketed in Asia/Shanghai (docs/architecture.md). China has kept
 UTC+8 all year since 1991, so a fixed offset is exact for every date the platform meets and much
 cheaper than a zoneinfo lookup per reading; it carries the IANA name, so the database's
 ``AT TIME ZONE`` and Django's ``Trunc*`` functions receive ``Asia/Shanghai``. Both terminal

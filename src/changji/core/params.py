@@ -181,6 +181,7 @@ class Moment(Param):
         self.days = days
 
     def convert(self, raw: str) -> datetime:
+        moment: datetime | None
         if self.days and _DAY.fullmatch(raw):
             moment = datetime.combine(Day().convert(raw), datetime.min.time())
         else:

@@ -1,8 +1,8 @@
 """Region scope: the one place that limits what a user may see and act on.
 
-A county operator sees and acts on their county only; a prefecture user sees all seven counties
-(DESIGN.md §2). Every list, detail, export, command and API endpoint goes through
-``scope_queryset``; no view writes its own region filter.
+A county operator sees and acts on their county only; a prefecture user sees all its counties
+(docs/architecture.md, "One guard, one scoping mechanism"). Every list, detail, export, command and API
+endpoint goes through ``scope_queryset``; no view writes its own region filter.
 
 A model opts in by naming the lookup path to its region in ``REGION_SCOPE`` (``"region"`` for a
 well, ``"well__region"`` for a reading, ``""`` for ``Region`` itself). Scoping is a prefix match
@@ -16,7 +16,8 @@ from typing import TypeVar
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
-from changji.core.models import Region, RegionLevel
+from changji.core.models import Region
+from changji.core.regions import root_region
 
 M = TypeVar("M", bound=models.Model)
 
@@ -69,7 +70,7 @@ def user_can_access_region(user: object, region: Region | None) -> bool:
 
 
 def covers_instance(user: object) -> bool:
-    """Return True when ``user``'s scope is the whole instance (unbounded, or bound at prefecture level or above).
+    """Return True when ``user``'s scope is the whole instance (unbounded, or bound to the root region or above it).
 
     Rows without a region (rule tables, unknown terminals' settings) apply everywhere, so only such a user
     changes them.
@@ -77,4 +78,4 @@ def covers_instance(user: object) -> bool:
     bound = region_of(user)
     if bound is None:
         return True
-    return not isinstance(bound, _Nowhere) and bound.level <= RegionLevel.PREFECTURE
+    return not isinstance(bound, _Nowhere) and bound.contains(root_region())

@@ -1,5 +1,7 @@
-"""Budgets for anonymous attempts that are not logins: after ``MAX_FAILURES`` failures for one key from one
-address within ``WINDOW``, that pair is refused until the window has passed. Counted in the default cache.
+"""Budgets for anonymous attempts that are not logins, counted in the default cache.
+
+After ``MAX_FAILURES`` failures for one key from one address within ``WINDOW``, that pair is refused until the
+window has passed.
 
 Used where a guess must not be cheap: an applicant's 6-digit query code (services track page) and the public
 issue report form. Logins are counted by django-axes instead (``core.sign_in``).

@@ -6,11 +6,15 @@ water app's Django ``ValidationError``) goes back onto the form with ``refuse``:
 when the form has it, else on the whole form. Nothing changes on a refusal, and the page is rendered
 again with status 400 instead of a 500. A page with a single form (not an action) calls ``refuse``
 itself when the domain refuses what the form asked.
+
+``field_of`` hands a page the field it narrows per request (a queryset or choices in the user's region), checked
+to be of the kind the form declares.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -18,6 +22,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from changji.core.errors import Refusal
+
+F = TypeVar("F", bound=forms.Field)
+
+
+def field_of(form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's own copy of field ``name``, checked to be a ``kind`` (``form.fields`` holds plain Fields)."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
 
 
 def _messages(error: Exception) -> list[str]:
@@ -28,8 +42,11 @@ def _messages(error: Exception) -> list[str]:
 
 
 def refuse(form: forms.Form, error: Refusal | ValidationError, field: str | None = None) -> list[str]:
-    """Put a refusal on ``form``: on ``field`` (default: the field the refusal names) when the form has that
-    field, else on the whole form. Return its messages (for a page that also shows them as a message)."""
+    """Put a refusal on ``form`` and return its messages (for a page that also shows them as a message).
+
+    It goes on ``field`` (default: the field the refusal names) when the form has that field, else on the
+    whole form.
+    """
     name = field or getattr(error, "field", None)
     said = _messages(error)
     for message in said:

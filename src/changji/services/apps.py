@@ -27,7 +27,3 @@ class ServicesConfig(AppConfig):
         staff = seed_demo_staff(os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT))
         return (f"services: {len(bundles)} demo bundles published; window and reviewers: {', '.join(staff)}"
                 " (the administrator's password)")
-
-    def demo_processes(self) -> list[list[str]]:
-        """The service centre's recurring jobs run beside the web server."""
-        return [["services", "jobs"]]

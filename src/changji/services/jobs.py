@@ -1,23 +1,34 @@
 """Periodic jobs of the service centre: hand back stale claims, and list sub-cases about to run out of time.
 
-Both are meant to run from a scheduler (e.g. hourly / every morning); they take ``now`` / ``today`` as arguments
-so the caller (and the tests) decide the clock.
+Registered with ``core.jobs`` and run by ``changji jobs``: ``services.claims.release`` every minute (claims
+left for ``SERVICES_CLAIM_TIMEOUT_HOURS``, default 24, go back to the inbox), ``services.deadlines.warn``
+every day (the yellow and red sub-cases are logged and counted in the run). Both read the present state,
+so they look back one period only, and both are idempotent: a released claim is pending and not released
+again, and the warnings write nothing. The functions take ``now`` / ``today`` so the tests decide the clock.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from django.conf import settings
+
+from changji.core import localtime
+from changji.core.jobs import Period, job
 from changji.services import cases, workdays
 from changji.services.cases import CaseError
 from changji.services.models import SubCase
 from changji.services.workflow import SubCaseState
 
-__all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "overdue_warnings", "release_stale_claims"]
+__all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "overdue_warnings", "release_claims", "release_stale_claims",
+           "warn_deadlines"]
 
 STALE_CLAIM_NOTE = "超时未办理，退回部门待认领"
+
+log = logging.getLogger("changji.services.jobs")
 
 
 def release_stale_claims(now: datetime, after: timedelta = timedelta(hours=24)) -> int:
@@ -72,3 +83,21 @@ def overdue_warnings(today: date) -> list[OverdueWarning]:
             warnings.append(OverdueWarning(sub, level, clock.remaining(today), sub.due_on))
     warnings.sort(key=lambda w: (w.level != "red", w.due_on, w.sub_case.pk))
     return warnings
+
+
+@job("services.claims.release", Period.MINUTELY)
+def release_claims(at: datetime) -> dict[str, int]:
+    """Return sub-cases claimed and left for a day (``SERVICES_CLAIM_TIMEOUT_HOURS``) to their inbox."""
+    hours = float(getattr(settings, "SERVICES_CLAIM_TIMEOUT_HOURS", 24))
+    return {"released": release_stale_claims(at, timedelta(hours=hours))}
+
+
+@job("services.deadlines.warn", Period.DAILY, look_back=1)
+def warn_deadlines(at: datetime) -> dict[str, int]:
+    """Log the open sub-cases whose time limit is nearly or already used up (yellow, red)."""
+    warnings = overdue_warnings(localtime.local_day(at))
+    for warning in warnings:
+        log.warning("sub-case %s (%s) is %s: due %s, %d working day(s) left", warning.sub_case.pk,
+                    warning.sub_case.case.receipt_number, warning.level, warning.due_on, warning.remaining_days)
+    levels = [warning.level for warning in warnings]
+    return {"yellow": levels.count("yellow"), "red": levels.count("red")}

@@ -1,8 +1,8 @@
 """The allowed moves of a case (办件) and of its sub-cases (分办件): explicit tables, no free-form states.
 
-Each state lists the states it may move to, and a move is checked against its table
-(``core.transitions.check_transition(CASE_TABLE, …)``) before anything changes;
-``tests/core/test_transitions.py`` walks every edge of the tables. Plain Python, no Django.
+A state table (docs/architecture.md, "State tables"): each state lists the states it may move to, and a
+move is checked against its table (``core.transitions.check_transition(CASE_TABLE, …)``) before anything
+changes; ``tests/core/test_transitions.py`` walks every edge of the tables. Plain Python, no Django.
 
 A case: 受理 at the window (submitted → accepted, or → correction requested → resubmitted, or →
 refused); on acceptance it is split into one sub-case per applicable item, dispatched to the

@@ -1,3 +1,5 @@
+"""The water app: its menu entries, and its part in ``changji demo`` (the demo fleet and the processes beside it)."""
+
 from __future__ import annotations
 
 import os
@@ -31,13 +33,15 @@ class WaterConfig(AppConfig):
         return f"water: {len(fleet)} wells registered with their terminals"
 
     def demo_processes(self) -> list[list[str]]:
-        """Return the commands the demo runs beside the web server: the gateway and the fleet."""
+        """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
+
+        The recurring jobs (``water/jobs.py``) run in ``changji jobs``, which ``core.demo`` starts.
+        """
         port = str(self.demo_gateway_port)
         speedup = os.environ.get("SPEEDUP", "300")
         return [
             ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
-            # judge the fleet only once it has replayed its history and reports live
-            ["water", "derive", "--jobs-delay", "180"],
+            ["water", "derive"],
             ["simulate", "--port", port, "--wells", str(self.demo_wells()), "--speedup", speedup,
              "--history-hours", os.environ.get("HISTORY_HOURS", "6"),
              "--tamper", "0.02", "--bypass", "0.01", "--flowmeter-fault", "0.01", "--offline", "0.02",

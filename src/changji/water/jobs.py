@@ -1,19 +1,31 @@
-"""The water app's recurring work, run by ``changji water derive`` beside the derivation loop.
+"""The water app's recurring jobs, run by ``changji jobs`` (``core.jobs``) beside the derivation loop.
 
-Every minute: alarm rules over every terminal's recent readings, the quota sweep (warnings and
-automatic stops), and the dashboard figures that are more than five minutes old. Once a day,
-after local midnight: the monthly rollup of a month that just closed, the groundwater fusion
-sweep, the 以电折水 coefficient estimates, the reports due (月报 on the 1st, 季报 and 年报 when a
-quarter or year ends), meter calibrations coming due and overdue work orders. No extra server: the jobs run in
-the process that already follows the readings.
+Every minute: alarm rules over every terminal's recent readings, the quota sweep (warnings and automatic
+stops) and the dashboard figures that are more than five minutes old. Every day after local midnight: the
+groundwater fusion sweep, the 以电折水 coefficient estimates, meter calibrations coming due and overdue
+work orders. Every month from its 1st: the rollup of the month that just closed and the reports due (月报,
+and 季报 and 年报 when a quarter or year ends).
+
+Idempotent, run twice for one period:
+
+* ``water.alarms.evaluate`` counts evaluations towards each rule's debounce, so a second evaluation of one
+  minute counts twice; it is a minutely job, which the runner never repeats once it succeeded and never
+  retries (a failed minute's retry is the next minute, ``core.jobs.LOOK_BACK``).
+* ``water.quotas.sweep`` remembers warnings in ``level_reached`` and stops in ``stopped_by_quota``.
+* ``water.kpi.dashboard`` recomputes only figures older than five minutes.
+* ``water.groundwater.sweep`` joins an open decline alarm instead of raising another (raise and clear after 1).
+* ``water.coefficients.estimate`` replaces the estimate it recorded for the same day.
+* ``water.registry.calibrations`` skips meters with an open calibration order; ``water.registry.overdue``
+  audits each overdue order once.
+* ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime, timedelta
 
 from changji.core import localtime
+from changji.core.jobs import Period, job
 from changji.water.alarms.evaluation import evaluate_all
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.groundwater.fusion import sweep_groundwater
@@ -23,60 +35,66 @@ from changji.water.registry.work_orders import schedule_calibrations, warn_overd
 from changji.water.reports import scheduled_reports
 from changji.water.usage.monthly import seal_closed_months
 
-log = logging.getLogger("changji.water.jobs")
+
+def _yesterday(at: datetime) -> date:
+    return localtime.local_day(at) - timedelta(days=1)
 
 
-def run_minutely(now: datetime) -> dict[str, int]:
-    """Evaluate alarms and sweep quotas; return counts for the log."""
-    alarms = evaluate_all(now)
-    sweep = sweep_quotas(localtime.local_day(now), now=now)
-    return {**alarms, "quota_warnings": len(sweep.warnings), "quota_stops": len(sweep.stops),
-            "quota_starts": len(sweep.starts), "dashboards": refresh_due(now)}
+@job("water.alarms.evaluate", Period.MINUTELY)
+def evaluate_alarms(at: datetime) -> dict[str, int]:
+    """Evaluate the alarm rules over every installed terminal's recent readings."""
+    return evaluate_all(at)
 
 
-def run_daily(today: date) -> dict[str, int]:
-    """Run the once-a-day jobs for the day that just ended; return counts for the log."""
-    yesterday = today - timedelta(days=1)
-    return {
-        "months_sealed": len(seal_closed_months(yesterday, yesterday)),
-        "groundwater_warnings": len(sweep_groundwater(yesterday)),
-        "coefficients": estimate_all(yesterday),
-        "reports": len(scheduled_reports(today)),
-        "calibrations_due": len(schedule_calibrations(today)),
-        "work_orders_overdue": len(warn_overdue(today)),
-    }
+@job("water.quotas.sweep", Period.MINUTELY)
+def sweep(at: datetime) -> dict[str, int]:
+    """Sweep the year's quotas: warn at each threshold, stop or restart pumps."""
+    result = sweep_quotas(localtime.local_day(at), now=at)
+    return {"checked": result.checked, "warnings": len(result.warnings), "stops": len(result.stops),
+            "starts": len(result.starts)}
 
 
-class Schedule:
-    """Decide when the minutely and daily jobs are due; remembers only the last runs."""
+@job("water.kpi.dashboard", Period.MINUTELY)
+def dashboards(at: datetime) -> dict[str, int]:
+    """Recompute the dashboard figures of the prefecture and each county that are older than five minutes."""
+    return {"dashboards": refresh_due(at)}
 
-    def __init__(self, every_s: float = 60.0, first_delay_s: float | None = None) -> None:
-        self.every = timedelta(seconds=every_s)
-        self.first_delay = timedelta(seconds=every_s if first_delay_s is None else first_delay_s)
-        self.last_minutely: datetime | None = None
-        self.last_day: date | None = None
 
-    def tick(self, now: datetime) -> None:
-        """Run whatever is due at ``now``; a failing job is logged and retried at the next tick.
+@job("water.groundwater.sweep", Period.DAILY, look_back=1)
+def groundwater(at: datetime) -> dict[str, int]:
+    """Fuse each monitoring well with the extraction around it and judge the decline alarm, up to yesterday.
 
-        The first minutely run waits ``first_delay`` (one period by default), so terminals that dial
-        in as the platform starts are not judged offline before they had a chance to report.
-        """
-        if self.last_minutely is None:
-            self.last_minutely = now - self.every + self.first_delay
-        elif now - self.last_minutely >= self.every:
-            self.last_minutely = now
-            self._run("minutely", run_minutely, now)
-        today = localtime.local_day(now)
-        if self.last_day is None:
-            self.last_day = today  # the first day of a run: nothing ended while we watched
-        elif today != self.last_day:
-            self.last_day = today
-            self._run("daily", run_daily, today)
+    Judged on the latest day only: a decline missed one day is seen the next.
+    """
+    return {"warnings": len(sweep_groundwater(_yesterday(at), now=at))}
 
-    @staticmethod
-    def _run(name: str, job: object, arg: object) -> None:
-        try:
-            log.info("%s jobs: %s", name, job(arg))  # type: ignore[operator]
-        except Exception:  # keep deriving; the next tick tries again
-            log.exception("%s jobs failed", name)
+
+@job("water.coefficients.estimate", Period.DAILY)
+def coefficients(at: datetime) -> dict[str, int]:
+    """Estimate each extraction well's 以电折水 coefficient up to yesterday."""
+    return {"wells": estimate_all(_yesterday(at))}
+
+
+@job("water.registry.calibrations", Period.DAILY, look_back=1)
+def calibrations(at: datetime) -> dict[str, int]:
+    """Open a calibration work order for each meter coming due."""
+    return {"work_orders": len(schedule_calibrations(localtime.local_day(at)))}
+
+
+@job("water.registry.overdue", Period.DAILY, look_back=1)
+def overdue(at: datetime) -> dict[str, int]:
+    """Audit the open work orders past their due date."""
+    return {"overdue": len(warn_overdue(localtime.local_day(at)))}
+
+
+@job("water.usage.seal_month", Period.MONTHLY)
+def seal_month(at: datetime) -> dict[str, int]:
+    """Compile the monthly rollups of the month that just closed."""
+    yesterday = _yesterday(at)
+    return {"months_sealed": len(seal_closed_months(yesterday, yesterday))}
+
+
+@job("water.reports.scheduled", Period.MONTHLY)
+def reports(at: datetime) -> dict[str, int]:
+    """Generate the reports due on the 1st: last month's, and last quarter's and year's when they end."""
+    return {"reports": len(scheduled_reports(localtime.local_day(at)))}

@@ -20,8 +20,9 @@ from django.db.models import Count, Q, Sum
 from openpyxl.styles import Font
 
 from changji.core import localtime
-from changji.core.exports import FormulaSafeWorkbook, append_row, csv_bytes, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, csv_bytes, workbook_bytes
 from changji.core.models import Region, RegionLevel
+from changji.core.regions import root_region
 from changji.water.kpi.definitions import rates
 from changji.water.kpi.terminal_days import kpi_sums_by_region, roll_up_sums
 from changji.water.models import Alarm, Allocation, Report, ReportPeriod, Well
@@ -167,7 +168,7 @@ def _summary_row(county: Region, rows: list[list[Any]], figures: dict[str, Any])
 def to_xlsx(data: ReportData) -> bytes:
     """Return the report as an XLSX workbook (formula-safe: a well or user named ``=…`` stays text)."""
     book = FormulaSafeWorkbook()
-    summary = book.active
+    summary = active_worksheet(book)
     summary.title = "汇总"
     append_row(summary, [f"{data.region.name} {data.first:%Y-%m-%d} 至 {data.last:%Y-%m-%d} 地下水取用水统计"])
     append_row(summary, SUMMARY_COLUMNS)
@@ -205,7 +206,11 @@ def generate_report(period: str, at: date, region: Region, file_format: str = "x
 
 
 def scheduled_reports(today: date) -> list[Report]:
-    """Generate the reports due on ``today``: last month's on the 1st, last quarter's, last year's."""
+    """Generate the reports due on ``today``: last month's on the 1st, last quarter's, last year's.
+
+    A report the schedule already made (``generated_by`` "system", same period, region and format) is not
+    made again, so the monthly job may be retried or caught up; return the reports made now.
+    """
     due: list[tuple[str, date]] = []
     yesterday = today - timedelta(days=1)
     if today.day == 1:
@@ -214,9 +219,12 @@ def scheduled_reports(today: date) -> list[Report]:
             due.append((ReportPeriod.QUARTER, yesterday))
         if today.month == 1:
             due.append((ReportPeriod.YEAR, yesterday))
-    prefecture = Region.objects.get(code="652300")
-    regions = [prefecture, *_counties(prefecture)]
+    top = root_region()
+    regions = [top, *(county for county in _counties(top) if county.code != top.code)]
+    made = set(Report.objects.filter(generated_by="system", region__in=regions).values_list(
+        "period", "first_day", "region_id", "file_format"))
     return [
         generate_report(period, at, region, file_format)
         for period, at in due for region in regions for file_format in ("xlsx", "csv")
+        if (period, period_bounds(period, at)[0], region.code, file_format) not in made
     ]

@@ -1,6 +1,8 @@
-"""An alarm's state, kind and severity each have one name: the model's choices come from the one definition
-(``alarms.workflow.STATE_LABELS``, ``alarms.rules.KIND_LABELS`` / ``SEVERITY_LABELS``), and the pages and the API
-show that name."""
+"""An alarm's state, kind and severity each have one name, and the pages and the API show it.
+
+The model's choices come from the one definition (``alarms.workflow.STATE_LABELS``, ``alarms.rules.KIND_LABELS``
+and ``SEVERITY_LABELS``).
+"""
 
 from __future__ import annotations
 

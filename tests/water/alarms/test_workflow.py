@@ -1,6 +1,7 @@
 """The alarm state table as designed: its edges, its field rules, the system's states, a site check's path.
 
-tests/core/test_transitions.py walks every edge and every required field of this table with the others."""
+tests/core/test_transitions.py walks every edge and every required field of this table with the others.
+"""
 
 from __future__ import annotations
 

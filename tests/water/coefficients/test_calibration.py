@@ -43,6 +43,17 @@ def test_estimate_is_robust_to_bypass_days_and_is_recorded(make_terminal):
     assert coefficient.m3_per_kwh == pytest.approx(1.8, rel=0.01)
 
 
+def test_estimating_the_same_day_again_replaces_that_days_estimate(make_terminal):
+    """The daily job may be retried: the second estimate of a day takes the first one's place."""
+    terminal = make_terminal()
+    pump_days(terminal, 12, 1.8)
+    estimate_well_coefficient(terminal.well, date(2026, 6, 11), window_days=30)
+    estimate_well_coefficient(terminal.well, date(2026, 6, 12), window_days=30)
+    estimate_well_coefficient(terminal.well, date(2026, 6, 12), window_days=30)
+    rows = list(WellCoefficient.objects.order_by("valid_from").values_list("valid_from", "valid_to"))
+    assert rows == [(date(2026, 6, 12), date(2026, 6, 12)), (date(2026, 6, 13), None)]
+
+
 def test_a_calibration_in_force_is_not_replaced_by_an_estimate(make_terminal, make_user):
     terminal = make_terminal()
     record_calibration(terminal.well, measured_m3=200, measured_kwh=100, on=date(2026, 5, 1),

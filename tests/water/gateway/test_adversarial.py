@@ -28,7 +28,7 @@ from changji.water.protocols.bcd import CST
 from changji.water.protocols.crc import crc16_modbus
 from tests.water.gateway.conftest import TerminalClient
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 CANARIES = ("6523230101", "6523230102", "6523230103")
 ATTACKER = "6523230201"
@@ -75,8 +75,10 @@ def m3_packets(single: bytes, cuts: list[int]) -> list[bytes]:
 
 
 class Canary:
-    """A terminal on its own connection that reports as soon as its last report was acknowledged, at
-    most ``RATE`` times a second (under the gateway's flood limit), and times each acknowledgement."""
+    """A terminal on its own connection that reports as soon as its last report was acknowledged.
+
+    It reports at most ``RATE`` times a second (under the gateway's flood limit) and times each acknowledgement.
+    """
 
     RATE = 40.0
 

@@ -15,7 +15,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,10 +23,17 @@ import pytest
 
 from changji.water.sim.fleet import build_fleet
 from changji.water.sim.loadgen import ReportLoad
+from tests.waiting import eventually, wait_until
 
 CHANGJI = str(Path(sys.executable).with_name("changji"))
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+#: The PostgreSQL cluster these tests use and restart (``pg_ctlcluster VERSION CLUSTER``) and its port: the
+#: machine's main cluster unless pointed at a throwaway one, so a restart disturbs no one else using it.
+PG_CLUSTER = os.environ.get("CHANGJI_FAULTS_PG_CLUSTER", "main")
+PG_PORT = os.environ.get("CHANGJI_FAULTS_PG_PORT", "5432")
+PG_ADMIN = f"postgresql://postgres@127.0.0.1:{PG_PORT}/postgres"
 SUITE_ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+pytestmark = [pytest.mark.fault, pytest.mark.slow]
 
 
 def _free_port() -> int:
@@ -43,7 +49,7 @@ def _database(tmp_path: Path, postgresql: bool, wells: int) -> dict[str, str]:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS changji_faults WITH (FORCE)")
             conn.execute("CREATE DATABASE changji_faults")
-        env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/changji_faults"
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{PG_PORT}/changji_faults"
     subprocess.run([CHANGJI, "migrate", "-v0"], env=env, check=True, timeout=300)
     seed = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({wells})"
     subprocess.run([sys.executable, "-c", seed], env={**env, "DJANGO_SETTINGS_MODULE": "changji.settings"},
@@ -53,14 +59,17 @@ def _database(tmp_path: Path, postgresql: bool, wells: int) -> dict[str, str]:
 
 def _start_gateway(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen([CHANGJI, "gateway", "--host", "127.0.0.1", "--port", str(port)], env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def listening() -> bool:
         with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return process
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError("gateway did not start listening")
+            return probe.connect_ex(("127.0.0.1", port)) == 0
+
+    try:
+        wait_until(listening, timeout=60, every=0.1, what=f"the gateway to listen on port {port}")
+    except AssertionError:
+        process.kill()
+        raise
+    return process
 
 
 def _stored(env: dict[str, str]) -> set[tuple[str, datetime]]:
@@ -76,16 +85,27 @@ def _acked(load: ReportLoad) -> set[tuple[str, datetime]]:
     return {(address, observed.astimezone(UTC)) for address, observed in load.result.acked}
 
 
-async def _report_while(load: ReportLoad, seconds: float, fault_at: float, fault) -> int:
-    """Keep the fleet reporting for ``seconds``, run ``fault`` at ``fault_at``; return acks before it."""
+async def _report_through(load: ReportLoad, fault, resumes: bool) -> int:
+    """Keep the fleet reporting; run ``fault`` once 1,000 reports are acknowledged; return the acks before it.
+
+    When the gateway ``resumes`` after the fault, the fleet reports on until 1,000 more are acknowledged.
+    """
     await load.connect_all()
     base = datetime.now(UTC).replace(second=0, microsecond=0)
-    reporting = asyncio.ensure_future(load.run_for(seconds, base))
-    await asyncio.sleep(fault_at)
-    before = len(load.result.acked)
-    await asyncio.get_running_loop().run_in_executor(None, fault)
-    await reporting
-    load.close()
+    stop = asyncio.Event()
+    reporting = asyncio.ensure_future(load.run_until(stop, base))
+    try:
+        await eventually(lambda: len(load.result.acked) > 1000, timeout=60, every=0.05,
+                         what="the fleet's first 1,000 acknowledgements")
+        before = len(load.result.acked)
+        await asyncio.get_running_loop().run_in_executor(None, fault)
+        if resumes:
+            await eventually(lambda: len(load.result.acked) > before + 1000, timeout=120, every=0.05,
+                             what="acknowledgements to resume after the fault")
+    finally:
+        stop.set()
+        await reporting
+        load.close()
     return before
 
 
@@ -96,7 +116,7 @@ def test_kill_9_while_1000_terminals_send_loses_no_acknowledged_frame(tmp_path):
     addresses = [w.address for w in build_fleet(1000)]
     load = ReportLoad(addresses, port, ack_timeout_s=1.0)
     try:
-        before = asyncio.run(_report_while(load, 4.0, 2.0, lambda: gateway.send_signal(signal.SIGKILL)))
+        before = asyncio.run(_report_through(load, lambda: gateway.send_signal(signal.SIGKILL), resumes=False))
     finally:
         gateway.kill()
         gateway.wait()
@@ -117,10 +137,10 @@ def test_postgresql_restart_mid_stream_stops_acks_then_resumes_with_nothing_lost
     addresses = [w.address for w in build_fleet(1000)]
     load = ReportLoad(addresses, port, ack_timeout_s=1.0)
     version = sorted(os.listdir("/etc/postgresql"))[-1]
-    restart = ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
+    restart = ["pg_ctlcluster", "--skip-systemctl-redirect", version, PG_CLUSTER, "restart"]
     try:
-        before = asyncio.run(_report_while(
-            load, 14.0, 3.0, lambda: subprocess.run(restart, check=True, timeout=120)
+        before = asyncio.run(_report_through(
+            load, lambda: subprocess.run(restart, check=True, timeout=120), resumes=True
         ))
     finally:
         gateway.send_signal(signal.SIGTERM)

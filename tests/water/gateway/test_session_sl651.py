@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 import pytest
@@ -12,6 +11,7 @@ from changji.water.gateway.records import PendingCommand, TerminalInfo
 from changji.water.protocols import sl651
 from changji.water.protocols.bcd import CST
 from changji.water.protocols.crc import crc16_modbus
+from tests.waiting import eventually
 from tests.water.gateway.conftest import TerminalClient, running_gateway
 
 pytestmark = pytest.mark.django_db
@@ -108,7 +108,7 @@ def test_pump_stop_goes_out_as_4c_and_the_pump_state_answer_decides(run):
             downlink = sl651.decode_sl651(await client.receive())
             still_running = _frame(0x4C, payload=bytes([1, 0b1]))  # pump 1 still on
             await client.send(sl651.encode_sl651(still_running))
-            await asyncio.sleep(0.2)
+            await eventually(lambda: sink.finished, what="the pump-state answer to finish the command")
             await client.close()
             return downlink
 
@@ -194,10 +194,8 @@ def test_an_idle_m3_message_expires_while_the_connection_stays_open(run):
         async with running_gateway(sink, multipacket_max_idle_s=0.2) as gateway:
             client = await TerminalClient.connect(gateway.port)
             await client.send(first)
-            for _ in range(100):  # the reaper runs every 50 ms
-                if sink.abandoned:
-                    break
-                await asyncio.sleep(0.05)
+            # The 0.2 s idle limit is the behaviour under test; the reaper that enforces it runs every 50 ms.
+            await eventually(lambda: sink.abandoned, timeout=5.0, what="the idle message to be abandoned")
             still_open = not client.reader.at_eof()
             await client.close()
             return still_open, gateway.metrics

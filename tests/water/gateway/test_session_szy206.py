@@ -12,6 +12,7 @@ from changji.water.gateway.records import PendingCommand, TerminalInfo
 from changji.water.protocols import szy206
 from changji.water.protocols.bcd import CST
 from changji.water.sim.simulator import szy206_answer, szy206_link
+from tests.waiting import eventually
 from tests.water.gateway.conftest import TerminalClient, running_gateway
 
 pytestmark = pytest.mark.django_db  # the session imports the water models' outcome names
@@ -283,7 +284,7 @@ def test_pump_stop_is_delivered_after_an_uplink_and_confirmed_by_the_answer(run)
             downlink = await client.receive()
             stop = szy206.decode_szy206(downlink)
             await client.send(szy206_answer(ADDRESS, stop.afn, stop.data))
-            await asyncio.sleep(0.2)
+            await eventually(lambda: sink.finished, what="the terminal's answer to finish the command")
             await client.close()
             return ack, stop
 
@@ -300,9 +301,12 @@ def test_command_without_answer_fails_after_its_attempts(run):
     async def scenario():
         async with running_gateway(sink, command_answer_timeout_s=0.0) as gateway:
             client = await TerminalClient.connect(gateway.port)
-            for _ in range(3):
+            # Each keep-alive gives the command its next chance: sent, sent again, then given up.
+            for done, what in [(lambda: len(sink.sent) == 1, "the first attempt"),
+                               (lambda: len(sink.sent) == 2, "the second attempt"),
+                               (lambda: sink.finished, "the command to be given up")]:
                 await client.send(szy206_link(ADDRESS, 0xF2))
-                await asyncio.sleep(0.1)
+                await eventually(done, what=what)
             await client.close()
 
     run(scenario())
@@ -350,8 +354,11 @@ def test_no_ack_is_written_to_a_connection_closed_while_its_frame_commits(run, c
         async with running_gateway(sink) as gateway:
             client = await TerminalClient.connect(gateway.port)
             await client.send(flow(now_minute()))
-            await asyncio.sleep(0.1)
-            asyncio.get_running_loop().call_later(0.2, gate.set)  # commits after the shutdown began
+            await eventually(lambda: gateway.metrics.frames == 1, what="the gateway to read the report")
+            shutdown = asyncio.ensure_future(gateway.close())
+            assert await client.closed_by_gateway(), "the shutdown did not close the connection"
+            gate.set()  # the frame commits only now, after the shutdown closed its connection
+            await shutdown
         return gateway.metrics
 
     metrics = run(scenario())

@@ -96,7 +96,7 @@ def test_oversize_buffer_is_dropped():
 
 
 def _szy206_picture_frame(divs: int, chunk: bytes) -> bytes:
-    """Build an AFN 83H picture frame whose L field says 01, as real terminals send (notes §2.2)."""
+    """Build an AFN 83H picture frame whose L field says 01, as real terminals send (docs/protocols.md §2.2)."""
     user = bytes([0xC0 | 0x03, divs]) + bytes.fromhex("5303810D00") + b"\x83" + chunk
     return b"\x68\x01\x68" + user + bytes([crc8_e5(user), 0x16])
 

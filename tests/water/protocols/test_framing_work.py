@@ -100,6 +100,7 @@ ADVERSARIAL = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ADVERSARIAL)
 @pytest.mark.parametrize("read", [1 << 16, 7, 1])
 def test_adversarial_streams_cost_a_bounded_number_of_lines_per_byte(name, read):
@@ -112,6 +113,7 @@ def test_adversarial_streams_cost_a_bounded_number_of_lines_per_byte(name, read)
     assert sum(len(item.data) for item in out) == len(stream)  # every byte accounted for once
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "frame", [_hex_frame(), _ascii_frame(), _szy206_frame(), _picture_frame(MAX - 1)],
     ids=["SL651 HEX", "SL651 ASCII", "SZY206", "SZY206 picture"],

@@ -1,4 +1,9 @@
-"""Frames from ../shared/protocols/vectors.md used by more than one test module (hex text)."""
+"""Example frames used by more than one test module (hex text).
+
+Real frames from published examples, vendor sample files and captures (a stray trailing ``7E`` removed),
+with every checksum recomputed; docs/protocols.md says where they come from. The names are the vector
+labels the codec tests use (L = SL651 HEX, A = SL651 ASCII, P = picture, S = SZY206).
+"""
 
 SL651_TIMED_L49 = (
     "7E7E02001234567804D232002B020012141205110002F1F1001234567848F0F01412051100201900010026190001"

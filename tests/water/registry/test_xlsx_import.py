@@ -216,6 +216,7 @@ def test_cells_of_the_wrong_type_are_problems_naming_sheet_row_and_column(make_u
     assert not WaterUser.objects.exists() and not Well.objects.exists()
 
 
+@pytest.mark.slow
 def test_ten_thousand_bad_rows_show_exactly_fifty_problems_and_a_count(make_user, admin_client):
     bad = [[f"652323-{n:05d}", f"{n}号井", "取水井", "农业灌溉", "999999", 44.3, 86.9, *[None] * 5]
            for n in range(10_000)]

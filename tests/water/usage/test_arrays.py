@@ -54,6 +54,7 @@ def test_clean_series_equal_the_reference(start_value, pairs):
         assert not slow[day].kinds and not slow[day].spread
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(start_value=st.floats(0, 1e6, allow_nan=False), pairs=steps,
        fault=st.sampled_from(["dip", "reversal", "gap", "jump", "duplicate"]), where=st.integers(0, 399))

@@ -42,6 +42,7 @@ def _series(seed: int, count: int = 120):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_live_updates_equal_a_full_rebuild(make_terminal, seed):
     terminal = make_terminal()

@@ -219,8 +219,10 @@ def test_report_preview_and_downloads(client, operator, hutubi_well):
 
 
 def test_quarantine_lists_and_registers_the_users_county_only(client, operator, make_user, hutubi_well):
-    """A county operator sees the unknown terminals whose address names their county and registers them;
-    another county's are neither listed nor registrable (404); a township viewer may not open the page."""
+    """A county operator sees the unknown terminals whose address names their county and registers them.
+
+    Another county's are neither listed nor registrable (404); a township viewer may not open the page.
+    """
     from django.utils import timezone
 
     from changji.core.models import AuditEntry, Role

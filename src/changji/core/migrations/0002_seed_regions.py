@@ -1,25 +1,22 @@
-"""Seed the region tree: the nation, Xinjiang, Changji prefecture and its 7 counties (GB/T 2260)."""
+"""Seed the instance's region tree (GB/T 2260): the root region's ancestors, the root and its known children.
 
+The root is the ``CHANGJI_ROOT_REGION`` setting (default 652300, Changji prefecture: the nation, Xinjiang,
+the prefecture and its 7 counties); ``changji.core.regions`` holds the seed.
+"""
+
+from django.apps.registry import Apps
 from django.db import migrations
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
-from changji.core.regions import SEED_REGIONS
-
-
-def seed_regions(apps, schema_editor):
-    Region = apps.get_model("core", "Region")
-    paths: dict[str, str] = {}
-    for code, name, level, parent_code in SEED_REGIONS:
-        path = (paths[parent_code] if parent_code else "") + f"{code}/"
-        paths[code] = path
-        Region.objects.update_or_create(
-            code=code, defaults={"name": name, "level": level, "parent_id": parent_code, "path": path}
-        )
+from changji.core import regions
 
 
-def unseed_regions(apps, schema_editor):
-    Region = apps.get_model("core", "Region")
-    for code, *_ in reversed(SEED_REGIONS):
-        Region.objects.filter(code=code).delete()
+def seed_regions(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    regions.seed(apps.get_model("core", "Region"), using=schema_editor.connection.alias)
+
+
+def unseed_regions(apps: Apps, schema_editor: BaseDatabaseSchemaEditor) -> None:
+    regions.unseed(apps.get_model("core", "Region"), using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):

@@ -33,7 +33,7 @@ class Region(models.Model):
     """One node of the GB/T 2260 tree (行政区划).
 
     The code is the natural key: 6 digits down to the county, 9 for a township, 12 for a village,
-    so data pushed between levels (DESIGN.md §5) needs no surrogate ids; a
+    so data pushed between levels (docs/architecture.md, "One instance per level") needs no surrogate ids; a
     grid (网格) below a community adds 3 digits (15 in all). ``path`` is the
     materialised chain of codes from the root ("000000/650000/652300/652301/"), which makes
     "everything within this region" one indexed prefix match; core.scope builds on it.

@@ -1,5 +1,8 @@
-"""Template side of the access policy: ``{% if user|may:"water.command.send" %}`` shows a button only when
-``core.access`` lets the user take that action, so pages never offer what the guard would refuse."""
+"""Template side of the access policy: pages never offer what the guard would refuse.
+
+``{% if user|may:"water.command.send" %}`` shows a button only when ``core.access`` lets the user take that
+action.
+"""
 
 from __future__ import annotations
 

@@ -12,13 +12,14 @@ from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
 from changji.core.models import Region
+from changji.core.regions import root_region
 from changji.services.statistics import case_statistics, to_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region(request: HttpRequest) -> Region:
-    return request.user.region or Region.objects.get(code="652300")
+    return request.user.region or root_region()
 
 
 def _span(request: HttpRequest) -> tuple[date, date, str | None]:
@@ -33,7 +34,7 @@ def _span(request: HttpRequest) -> tuple[date, date, str | None]:
 
 @route(get=P.SERVICES_STATISTICS_READ)
 def statistics(request: HttpRequest) -> HttpResponse:
-    """The statistics of the user's region (a superuser without one: the prefecture); ``?format=xlsx`` downloads."""
+    """The statistics of the user's region (a superuser without one: the root region); ``?format=xlsx`` downloads."""
     first, last, error = _span(request)
     if error:
         return render(request, "services/statistics.html", {"error": error, "first": first, "last": last},

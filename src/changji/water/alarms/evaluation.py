@@ -151,9 +151,11 @@ def evaluate_all(now: datetime, window: timedelta = DEFAULT_WINDOW,
     while chunk := list(terminals.filter(pk__gt=last_pk)[:CHUNK_SIZE]):
         last_pk = chunk[-1].pk
         windows = load_windows([t.pk for t in chunk], now, window)
-        coefficients = _coefficients_on({t.well_id for t in chunk}, now)
+        coefficients = _coefficients_on({t.well_id for t in chunk if t.well_id is not None}, now)
         for terminal in chunk:
-            context = well_context(terminal, coefficients.get(terminal.well_id), shares.get(terminal.well_id))
+            well_id = terminal.well_id
+            assert well_id is not None  # the query above keeps the terminals installed on a well
+            context = well_context(terminal, coefficients.get(well_id), shares.get(well_id))
             raised, cleared = _evaluate(terminal, windows.get(terminal.pk, []), context, now)
             counts["terminals"] += 1
             counts["raised"] += len(raised)

@@ -16,7 +16,7 @@ Two kinds of rule:
 
 Deltas over the window are sums of the non-negative rises between consecutive readings carrying
 the register, so a reversal or meter replacement inside the window is reported by its own rule and
-never shows up as negative usage (DESIGN.md §2, "cumulative registers, not deltas").
+never shows up as negative usage (docs/architecture.md, "Cumulative registers, not deltas").
 
 ``Signal.at`` is the observation time of the reading that shows the state (``now`` for OFFLINE and
 OVER_QUOTA, which no single reading shows). Evidence values are JSON-serialisable.
@@ -60,7 +60,7 @@ class Severity(StrEnum):
 
 
 #: The one name of each severity (``Alarm.severity``'s choices; pages, API and exports read it).
-SEVERITY_LABELS: Mapping[Severity, str] = MappingProxyType({
+SEVERITY_LABELS: Mapping[str, str] = MappingProxyType({
     Severity.INFO: "提示", Severity.WARNING: "一般", Severity.MAJOR: "重要", Severity.CRITICAL: "紧急",
 })
 
@@ -135,7 +135,15 @@ RULES: Mapping[AlarmKind, RuleSpec] = MappingProxyType({r.kind: r for r in (
 SWEPT_KINDS = frozenset({AlarmKind.GROUNDWATER_DECLINE})
 del K
 #: The one name of each kind: its rule's title (``Alarm.kind``'s choices; pages, API and exports read it).
-KIND_LABELS: Mapping[AlarmKind, str] = MappingProxyType({kind: spec.title for kind, spec in RULES.items()})
+KIND_LABELS: Mapping[str, str] = MappingProxyType({kind: spec.title for kind, spec in RULES.items()})
+
+
+def rule_of(kind: str) -> RuleSpec | None:
+    """The rule of a kind as stored (``Alarm.kind`` is a plain string), or None for a kind not in ``RULES``."""
+    try:
+        return RULES[AlarmKind(kind)]
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +232,7 @@ def _pairs(window: Sequence[ReadingView], *names: str) -> list[Pair]:
 
 def _rise(pairs: Sequence[Pair], name: str) -> float:
     """Sum of the non-negative steps of a cumulative register (drops belong to REGISTER_REVERSAL)."""
-    return sum(max(0.0, getattr(b, name) - getattr(a, name)) for a, b in pairs)
+    return sum(max(0.0, float(getattr(b, name)) - float(getattr(a, name))) for a, b in pairs)
 
 
 def _register_window(pairs: Sequence[Pair]) -> dict[str, Any]:
@@ -253,7 +261,7 @@ def _zero_flow_streak(window: Sequence[ReadingView], zero_flow: float) -> list[R
     """The newest run of reports with the pump on and no flow (reports without either field are skipped)."""
     streak: list[ReadingView] = []
     for reading in reversed(_carrying(window, "pump_on", "flow_m3h")):
-        if not (reading.pump_on and reading.flow_m3h <= zero_flow):
+        if not (reading.pump_on and reading.flow_m3h is not None and reading.flow_m3h <= zero_flow):
             break
         streak.append(reading)
     return streak
@@ -333,13 +341,22 @@ def _hours(a: ReadingView, b: ReadingView) -> float:
     return (b.observed_at - a.observed_at).total_seconds() / 3600
 
 
+def _faster_than(rated: float, factor: float) -> StepTest:
+    """A step test: the register rose more than ``factor`` × the rated rate over the elapsed hours."""
+
+    def test(a: ReadingView, b: ReadingView, x: Any, y: Any) -> bool:
+        hours = _hours(a, b)
+        return hours > 0 and bool(y - x > rated * hours * factor)
+
+    return test
+
+
 def _impossible_jump(window: Window, context: WellContext, now: datetime, th: Thresholds) -> Signal | None:
     """A rise no pump could deliver in the elapsed time; pairs with no elapsed time are not judged."""
     checks: list[tuple[str, StepTest]] = []
     for name, rated in (("volume_m3", context.rated_flow_m3h), ("energy_kwh", context.rated_power_kw)):
         if rated:
-            checks.append((name, lambda a, b, x, y, rated=rated: _hours(a, b) > 0
-                           and y - x > rated * _hours(a, b) * th["factor"]))
+            checks.append((name, _faster_than(rated, th["factor"])))
     return _step_event(AlarmKind.IMPOSSIBLE_JUMP, window, checks) if checks else None
 
 
@@ -367,7 +384,9 @@ def _ac_power_lost(window: Window, context: WellContext, now: datetime, th: Thre
 
 
 def _low_battery(window: Window, context: WellContext, now: datetime, th: Thresholds) -> Signal | None:
-    return _latest_state(AlarmKind.LOW_BATTERY, window, ["battery_v"], lambda r: r.battery_v < th["min_battery_v"])
+    minimum = th["min_battery_v"]
+    return _latest_state(AlarmKind.LOW_BATTERY, window, ["battery_v"],
+                         lambda r: r.battery_v is not None and r.battery_v < minimum)
 
 
 def _meter_fault(window: Window, context: WellContext, now: datetime, th: Thresholds) -> Signal | None:

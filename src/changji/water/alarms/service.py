@@ -1,13 +1,14 @@
 """Alarm service: evaluation by the system and handling by operators (告警处理).
 
-``transition_alarm`` is the one function that applies every operator change. It checks the actor
-against the access policy (``water.alarm.transition``, within their region), locks the alarm, checks the
-edge and the per-state fields against ``workflow.TABLE`` (``core.transitions``), applies the state's
-fields (work order on assignment, result and evidence on resolution), appends an ``AlarmEvent`` and
-writes the audit entry ``water.alarm.<state>``. Admin, API and CLI call it (or the wrappers below) and
-never set ``Alarm.state`` themselves. Like the water app's other services it refuses with Django's
-``ValidationError`` keyed by the field at fault (a ``TransitionError`` becomes one on its field), which
-the API and the alarm pages answer with 400.
+Handling follows the state-table rule (docs/architecture.md, "State tables"): ``transition_alarm`` is the
+one function that applies every operator change. It checks the actor against the access policy
+(``water.alarm.transition``, within their region), locks the alarm, checks the edge and the per-state fields
+against ``workflow.TABLE`` (``core.transitions``), applies the state's fields (work order on assignment,
+result and evidence on resolution), appends an ``AlarmEvent`` and writes the audit entry
+``water.alarm.<state>``. Admin, API and CLI call it (or the wrappers below) and never set ``Alarm.state``
+themselves. Like the water app's other services it refuses with Django's ``ValidationError`` keyed by the
+field at fault (a ``TransitionError`` becomes one on its field), which the API and the alarm pages answer
+with 400.
 
 Evaluation (rules over stored readings, debounce, raise and auto-clear) lives in
 ``evaluation`` and is re-exported here.
@@ -62,7 +63,7 @@ def transition_alarm(alarm: Alarm, to: AlarmState | str, by: Any, **fields: Any)
     try:
         check_transition(TABLE, current, target, fields)
     except TransitionError as error:
-        raise ValidationError({error.field: error.message}) from error
+        raise ValidationError({error.field or "state": error.message}) from error
     unknown = sorted(set(fields) - REQUIRED_FIELDS[target] - OPTIONAL_FIELDS)
     if unknown:
         raise ValidationError({name: f"转为该状态不接受此项：{name}" for name in unknown})
@@ -99,7 +100,7 @@ def _assign(alarm: Alarm, fields: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError({"state": "终端未装井，不能派发现场核查工单。"})
     now = timezone.now()
     _open_checks(alarm).update(state=WorkOrderState.CANCELLED, result="改派", closed_at=now)
-    rule = rules.RULES.get(alarm.kind)
+    rule = rules.rule_of(alarm.kind)
     order = WorkOrder.objects.create(
         kind=WorkOrderKind.SITE_CHECK, well=well, alarm=alarm, assignee=assignee, due_on=local_day(due),
         description=f"{rule.title}：{rule.meaning}" if rule else alarm.kind,

@@ -1,10 +1,10 @@
 """The alarm handling state machine: who may move an alarm where, and what each move must carry.
 
-A plain module with no Django import: one ``StrEnum``, one ``ALLOWED`` table from each state to the
-``frozenset`` of states it may move to, the states an operator may choose kept apart from the states
-only the system sets, and per-state field rules, gathered in ``TABLE`` (a ``core.transitions.Table``).
-The Django layer calls ``core.transitions.check_transition(TABLE, …)`` in one place before appending
-the change.
+A state table (docs/architecture.md, "State tables") in a plain module with no Django import: one
+``StrEnum``, one ``ALLOWED`` table from each state to the ``frozenset`` of states it may move to, the
+states an operator may choose kept apart from the states only the system sets, and per-state field
+rules, gathered in ``TABLE`` (a ``core.transitions.Table``). The Django layer calls
+``core.transitions.check_transition(TABLE, …)`` in one place before appending the change.
 
 The life of an alarm::
 

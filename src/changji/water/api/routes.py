@@ -4,7 +4,8 @@ Every operation declares its permission of ``core.access`` (``core.guards.operat
 every query goes through ``core.scope.scope_queryset`` with ``request.user``: an object outside the user's
 region is a 404, exactly as if it did not exist. Changes go through the services
 (``alarms.transition_alarm``, ``commands.queue_command``/``cancel_command``), which raise Django's
-ValidationError keyed by the field at fault (a 400, see ``changji.api``). Schemas live in ``api_schemas``.
+ValidationError keyed by the field at fault (a 400, see ``changji.api``). Schemas live in ``water.api.schemas``,
+the types every app's API shares (ids, text, paging) in ``core.api_schemas``.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -22,10 +23,12 @@ from ninja import Query, Router, Status
 from ninja.pagination import paginate
 
 from changji.core.access import P
+from changji.core.api_schemas import Id, Pagination, Text
 from changji.core.guards import operation
 from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
+from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
 from changji.water.api.schemas import (
@@ -36,13 +39,10 @@ from changji.water.api.schemas import (
     CommandIn,
     CommandOut,
     DailyUsageOut,
-    Id,
     KpiOut,
-    Pagination,
     QuotaRowOut,
     ReadingOut,
     TerminalOut,
-    Text,
     WellOut,
 )
 from changji.water.downlink import cancel_command, queue_command
@@ -54,8 +54,6 @@ from changji.water.reports import build_report, to_csv, to_xlsx
 router = Router(tags=["water"])
 M = TypeVar("M", bound=Model)
 
-#: The prefecture, the region of a superuser who has none.
-PREFECTURE = "652300"
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
@@ -96,10 +94,10 @@ def _today() -> date:
 
 
 def _user_region(request: HttpRequest) -> Region | None:
-    """The user's own region; the prefecture for a superuser without one; None for an account without scope."""
+    """The user's own region; the instance's root for a superuser without one; None for an account without scope."""
     region = getattr(request.user, "region", None)
     if region is None and getattr(request.user, "is_superuser", False):
-        return Region.objects.get(code=PREFECTURE)
+        return root_region()
     return region
 
 

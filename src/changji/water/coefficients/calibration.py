@@ -47,7 +47,8 @@ def estimate_well_coefficient(well: Well, until: date, window_days: int = DEFAUL
     """Estimate the well's coefficient from the ``window_days`` up to ``until`` and record it.
 
     The new estimate is valid from the day after ``until`` and closes the previous automatic one.
-    When a calibration is in force that day the estimate is returned but not recorded.
+    When a calibration is in force that day the estimate is returned but not recorded. Estimating the
+    same ``until`` again replaces that day's estimate, so the daily job may be retried.
     """
     found = estimate.estimate_coefficient(sessions_of(well, until - timedelta(days=window_days - 1), until))
     if found is None:
@@ -59,14 +60,16 @@ def estimate_well_coefficient(well: Well, until: date, window_days: int = DEFAUL
     )
     if in_force is not None and in_force.method == CoefficientMethod.CALIBRATION:
         return found
+    figures = {"m3_per_kwh": round(found.m3_per_kwh, 4), "sessions_used": found.sessions_used,
+               "spread": round(found.spread, 4),
+               "note": f"{window_days} 天内 {found.sessions_used} 个抽水时段（剔除 {found.sessions_rejected} 个）"}
+    if in_force is not None and in_force.valid_from == starts:  # this day was estimated before (a retried job)
+        WellCoefficient.objects.filter(pk=in_force.pk).update(**figures)
+        return found
     if in_force is not None:
         in_force.valid_to = until
         in_force.save(update_fields=["valid_to"])
-    WellCoefficient.objects.create(
-        well=well, m3_per_kwh=round(found.m3_per_kwh, 4), valid_from=starts, method=CoefficientMethod.ESTIMATED,
-        sessions_used=found.sessions_used, spread=round(found.spread, 4),
-        note=f"{window_days} 天内 {found.sessions_used} 个抽水时段（剔除 {found.sessions_rejected} 个）",
-    )
+    WellCoefficient.objects.create(well=well, valid_from=starts, method=CoefficientMethod.ESTIMATED, **figures)
     return found
 
 

@@ -41,9 +41,10 @@ class GatewayConfig:
     write_timeout_s: float = 30.0
     #: Register unknown terminals on first contact instead of quarantining them (demo only).
     auto_register: bool = False
-    #: SZY206 time-label allowed delay (notes §2.7): "flag" stores a frame older than the delay its
-    #: terminal set and marks it late (nothing measured is thrown away); "reject" keeps it as
-    #: evidence only (acknowledged, no reading), as the standard's receiver rule says; "ignore".
+    #: SZY206 time-label allowed delay (SL/T 427-2021 表7, docs/protocols.md §2.7): "flag" stores a frame
+    #: older than the delay its terminal set and marks it late (nothing measured is thrown away);
+    #: "reject" keeps it as evidence only (acknowledged, no reading), as the standard's receiver rule
+    #: says; "ignore".
     time_label_delay: str = "flag"
     #: Readings more than this far ahead of the receipt time are flagged as future-dated.
     future_tolerance_s: float = 300.0

@@ -1,7 +1,7 @@
 """Where the gateway's frames go: the database sink, the only part of the gateway that touches the database.
 
 ``Sink`` is the interface the sessions depend on; ``DatabaseSink`` implements it with group commit
-(DESIGN.md §2, "nothing acknowledged is lost"): ``store`` returns only after the transaction holding
+(docs/architecture.md, "Nothing acknowledged is lost"): ``store`` returns only after the transaction holding
 the frame (and its reading) has committed, so a session acknowledges a frame only when it is
 durable. Throughput comes from committing many frames per transaction, not from acking early.
 

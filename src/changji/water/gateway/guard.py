@@ -1,7 +1,7 @@
 """The rules that cut a connection off for what it sends: frame floods and garbage.
 
 One event loop serves every terminal, so a peer is cut off before its traffic can crowd out the
-others' (issue 12, "one terminal can never hurt another"):
+others' (docs/architecture.md, "One terminal never hurts another"):
 
 * **Flood**: more than ``max_frames_per_s`` frames per second on average over ``FLOOD_WINDOW_S``
   seconds (a leaky bucket of ``max_frames_per_s × FLOOD_WINDOW_S`` frames draining at

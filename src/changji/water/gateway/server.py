@@ -54,8 +54,10 @@ class GatewayServer:
         log.info("gateway listening on %s:%d", self.config.host, self.port)
 
     async def _reap_idle(self) -> None:
-        """Close connections silent past the idle timeout and expire their idle multi-packet messages
-        (one timer for all, not one per read)."""
+        """Close connections silent past the idle timeout and expire their idle multi-packet messages.
+
+        One timer serves all connections, not one per read.
+        """
         shortest = min(self.config.idle_timeout_s, self.config.multipacket_max_idle_s)
         period = max(0.05, min(shortest / 4, 30.0))
         loop = asyncio.get_running_loop()

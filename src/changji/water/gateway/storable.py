@@ -1,7 +1,7 @@
-"""What the database can hold: decoded text and values made storable on SQLite and PostgreSQL.
+r"""What the database can hold: decoded text and values made storable on SQLite and PostgreSQL.
 
 A terminal chooses every byte it sends, and decoded text reaches text and JSON columns. PostgreSQL
-refuses NUL (U+0000) in text and ``\\u0000`` in jsonb, a lone surrogate cannot be encoded as UTF-8,
+refuses NUL (U+0000) in text and ``\u0000`` in jsonb, a lone surrogate cannot be encoded as UTF-8,
 JSON has no NaN or infinity, and a varchar has a length. One such value used to fail the whole
 batch it was committed in, and with it every other terminal's acknowledgement. The raw frame is
 archived as bytes anyway, so storing a cleaned rendering loses nothing: NUL and surrogates become

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from changji.core import audit
 from changji.core.models import Region
+from changji.core.regions import root_region
 from changji.water.gateway.records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
 from changji.water.gateway.storable import storable_json, storable_json_text, storable_number, storable_text
 from changji.water.models import (
@@ -69,11 +70,10 @@ def register_terminal(protocol: str, address: str, peer: str) -> TerminalInfo:
     """Register a terminal on first contact (``--auto-register``); the region comes from its address.
 
     SZY206 address mode 1 and SL651 "other" stations start with the 6-digit GB 2260 code of their
-    county; when that names a known region it is used, else the deployment's root region.
+    county; when that names a known region within the instance it is used, else the instance's root region.
     """
-    region = Region.objects.filter(code=address[:6]).first() or Region.objects.get(
-        code=getattr(settings, "CHANGJI_ROOT_REGION", "652300")
-    )
+    top = root_region()
+    region = Region.objects.within(top).filter(code=address[:6]).first() or top
     with transaction.atomic():
         address, peer = storable_text(address, 10), storable_text(peer, 64)
         terminal, created = Terminal.objects.get_or_create(

@@ -1,5 +1,6 @@
-"""Groundwater monitoring fused with 井电双控 (地下水动态监测): each monitoring well, the extraction
-wells within 5 km of it, their extraction against the level trend, and decline warnings.
+"""Groundwater monitoring fused with 井电双控 (地下水动态监测), and its decline warnings.
+
+For each monitoring well: the extraction wells within 5 km of it and their extraction against the level trend.
 
 The geometry and the trend are pure (``groundwater/index.py``); this module reads the registry, the
 monitoring wells' depth readings and the extraction wells' daily usage. 事前、事中、事后: the
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -30,14 +31,15 @@ def extraction_index(cell_km: float = RADIUS_KM) -> SpatialIndex:
     return SpatialIndex((Site(*row) for row in rows), cell_km=cell_km)
 
 
-def depth_series(well: Well, first: date, last: date) -> list[tuple[Any, float]]:
+def depth_series(well: Well, first: date, last: date) -> list[tuple[datetime, float]]:
     """Return the monitoring well's (observed_at, depth_m) readings of days first..last."""
     start, _ = localtime.day_bounds(first)
     _, end = localtime.day_bounds(last)
-    return list(
+    # depth_m__isnull=False leaves no None in the second column, which the plugin types as float | None.
+    return cast("list[tuple[datetime, float]]", list(
         Reading.objects.filter(terminal__well=well, observed_at__gte=start, observed_at__lt=end,
                                depth_m__isnull=False).order_by("observed_at").values_list("observed_at", "depth_m")
-    )
+    ))
 
 
 @dataclass(frozen=True)

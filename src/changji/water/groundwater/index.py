@@ -1,7 +1,7 @@
 """Groundwater monitoring wells fused with the extraction wells around them.
 
-Two jobs (DESIGN.md §1, "fuses the groundwater-level monitoring wells with the extraction wells
-around them (5 km)"):
+Two jobs (README, "Groundwater": each monitoring well is read together with the extraction wells within
+5 km of it):
 
 * ``SpatialIndex`` finds the wells within a radius of a point. Sites are bucketed in a grid of about
   ``cell_km`` so a 5 km query reads about nine cells instead of scanning all 10,401 wells; the cells
@@ -135,8 +135,10 @@ class DeclineWarning:
 
 def decline_warning(site_id: int, trend: Trend | None, nearby_extraction_m3: float, nearby_wells: int,
                     fall_m_per_30d: float = 0.5, extraction_m3: float = 50_000.0) -> DeclineWarning | None:
-    """Warn when the level falls faster than ``fall_m_per_30d`` while the wells in the radius pumped more
-    than ``extraction_m3`` over the same window; "critical" from twice the fall threshold.
+    """Warn when the level falls fast while the wells around it pump a lot; "critical" from twice the fall.
+
+    The level falls faster than ``fall_m_per_30d`` while the wells in the radius pumped more than
+    ``extraction_m3`` over the same window.
 
     Both conditions are needed: a falling level with little pumping nearby is regional (drought,
     a neighbouring basin) and not something the bureau can act on by stopping these wells.

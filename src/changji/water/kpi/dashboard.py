@@ -2,9 +2,10 @@
 
 Use against allocation per county (today, month, year), the KPIs of the last 30 days and their
 daily trend read the open month's daily rows of every well: about a second at 10,401 wells, too
-slow to compute on every page view. :func:`refresh_due` recomputes the prefecture's and each
-county's figures when they are older than ``MAX_AGE``; :func:`current` returns a region's figures
-(computing them first when missing or stale, e.g. for a township account). The page shows when
+slow to compute on every page view. :func:`refresh_due` recomputes the figures of the instance's root
+region and of each prefecture and county below it when they are older than ``MAX_AGE``;
+:func:`current` returns a region's figures (computing them first when missing or stale, e.g. for a
+township account). The page shows when
 they were computed. Everything is JSON (``DashboardFigures.figures``).
 """
 
@@ -14,13 +15,14 @@ import math
 from collections import defaultdict
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from changji.core.localtime import local_day
 from changji.core.models import Region, RegionLevel
+from changji.core.regions import root_region
 from changji.water.kpi.terminal_days import kpi_figures
 from changji.water.models import Allocation, DailyUsage, DashboardFigures, TerminalDay
 from changji.water.quotas.sweep import quota_overview
@@ -82,7 +84,7 @@ def trend(region: Region, today: date) -> dict[str, list[Any]]:
     usage = dict(DailyUsage.objects.filter(day__range=(first, today), well__region__path__startswith=region.path)
                  .values("day").annotate(total=Sum("usage_m3")).values_list("day", "total"))
 
-    def rate(day: date, key: str) -> float | None:
+    def rate(day: date, key: Literal["online", "intact"]) -> float | None:
         row = kpis.get(day)
         return round(row[key] / row["n"] * 100, 1) if row and row["n"] else None
 
@@ -112,9 +114,14 @@ def current(region: Region, max_age: timedelta = MAX_AGE) -> DashboardFigures:
 
 
 def refresh_due(now: datetime, max_age: timedelta = MAX_AGE) -> int:
-    """Recompute the prefecture's and every county's figures that are older than ``max_age``; return how many."""
+    """Recompute the figures of the root and of every prefecture and county below it that are older than ``max_age``.
+
+    Return how many regions were recomputed.
+    """
     fresh = set(DashboardFigures.objects.filter(computed_at__gt=now - max_age).values_list("region_id", flat=True))
-    regions = Region.objects.filter(level__in=(RegionLevel.PREFECTURE, RegionLevel.COUNTY)).exclude(code__in=fresh)
+    top = root_region()
+    regions = Region.objects.within(top).filter(
+        Q(code=top.code) | Q(level__in=(RegionLevel.PREFECTURE, RegionLevel.COUNTY))).exclude(code__in=fresh)
     done = 0
     for region in regions.order_by("level", "code"):
         compute(region, now)

@@ -8,9 +8,9 @@ figures for any region and span of days, so a month is a ratio of sums, never a 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Count, Exists, Q, Sum
@@ -111,6 +111,8 @@ def kpi_sums_by_region(root: Region, first: date, last: date, agreement_toleranc
         expected_reports=Sum("expected_reports", filter=due), valid_readings=Sum("readings_valid"),
         readings=Sum("received_reports"),
     )
+    # The rows are aggregate figures (ints, floats from the rollups, None for an empty Sum) keyed by name.
+    agreement: Iterable[dict[str, Any]]
     if agreement_tolerance == kpi.AGREEMENT_TOLERANCE:  # the bureau's tolerance: compiled in the monthly rollups
         agreement = [{"well__region_id": code, "agreement_judged": figures["agreement_judged"],
                       "agreement_ok": figures["agreement_ok"]}
@@ -118,20 +120,22 @@ def kpi_sums_by_region(root: Region, first: date, last: date, agreement_toleranc
                                                       figures=monthly.AGREEMENT_FIGURES).items()]
     else:
         judged, agreeing = monthly.agreement_filters(agreement_tolerance)
-        agreement = DailyUsage.objects.filter(
+        # .values() rows are fresh plain dicts, so popping the group key below is safe; the plugin types them as
+        # TypedDicts, whose keys may not be popped.
+        agreement = cast("Iterable[dict[str, Any]]", DailyUsage.objects.filter(
             well__region__path__startswith=root.path, day__gte=first, day__lte=last
         ).values("well__region_id").annotate(
             agreement_judged=Count("id", filter=judged), agreement_ok=Count("id", filter=agreeing)
-        )
-    fields: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in counts:
+        ))
+    fields: dict[str, dict[str, Any]] = defaultdict(dict)
+    for row in cast("Iterable[dict[str, Any]]", counts):
         fields[row.pop("terminal__region_id")].update(row)
     for row in agreement:
         fields[row.pop("well__region_id")].update(row)
     return {code: _sums(values) for code, values in fields.items()}
 
 
-def _sums(values: dict[str, int | None]) -> kpi.KpiSums:
+def _sums(values: Mapping[str, int | None]) -> kpi.KpiSums:
     return kpi.KpiSums(**{name: values.get(name) or 0 for name in kpi.KpiSums.__dataclass_fields__})
 
 

@@ -1,0 +1,1 @@
+"""The water app's Django management commands, run as ``changji <command>`` (``cli.py``)."""

@@ -77,7 +77,7 @@ class QuarantinedTerminal(models.Model):
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, null=True, related_name="+",
                                verbose_name=_("所属区划"))
 
-    #: core.scope: the county its address names (GB 2260, SZY206 address mode 1), else the prefecture, so a
+    #: core.scope: the county its address names (GB/T 2260, SZY206 address mode 1), else the root region, so a
     #: county operator sees and registers the unknown terminals of their county only.
     REGION_SCOPE = "region"
 

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Reading(models.Model):
-    """A terminal's observation (监测数据) in platform units (DESIGN.md §4).
+    """A terminal's observation (监测数据) in platform units (docs/architecture.md, "Units in field names").
 
     Unique on (terminal, observed_at): retransmissions and back-fill are stored once, and the
     frames of one report that carry different parameter classes (SZY206 flow in one frame, energy

@@ -2,8 +2,8 @@
 
 Terminals dial in over GPRS/4G and send frames over TCP, which preserves order but not boundaries:
 a read may hold half a frame, three frames, or a stray byte between frames (9 of the 23 Fujian
-SL651 sample lines end in a spurious ``7E``, notes §1.13). ``Framer.feed`` buffers partial input
-across reads, like httpx's ``LineDecoder``, and returns whole frames and what it had to throw away.
+SL651 sample lines end in a spurious ``7E``, docs/protocols.md §1.3). ``Framer.feed`` buffers partial
+input across reads and returns whole frames and what it had to throw away.
 
 Frame boundaries per family:
 
@@ -12,7 +12,7 @@ Frame boundaries per family:
 * SL651-2014 ASCII (§6.4): ``SOH`` (01), 22 header characters, all hexadecimal, the last 4 of which
   are direction + 3-digit length in characters; then STX (or SYN + 6 packet characters, counted in
   L); whole frame = L + 29 bytes (SOH + 22 + STX + L + end + 4 CRC characters).
-* SZY206-2016 / SL/T 427-2021 (§2.2): ``68 L 68 … CS 16``, whole frame = L + 5, except picture
+* SZY206-2016 / SL/T 427-2021 (docs/protocols.md §2.2): ``68 L 68 … CS 16``, whole frame = L + 5, except picture
   frames (AFN 61H/83H, split with DIV) whose L field lies ("L×1K"): their end is the first ``16``
   preceded by a matching CRC-8 and followed by the end of the data or a frame start (or the end
   the L field names, when its CRC matches).
@@ -171,7 +171,7 @@ class Framer:
 
     def _sl651_hex(self, buf: bytearray, pos: int) -> tuple[RawFrame | Rejected, int] | int | None:
         if len(buf) - pos < 14:
-            return None if buf[pos + 1 : pos + 2] in (b"", b"\x7e") else 0
+            return None if bytes(buf[pos + 1 : pos + 2]) in (b"", b"\x7e") else 0
         if buf[pos + 1] != 0x7E or buf[pos + 13] not in (0x02, 0x16):
             return 0
         size = ((buf[pos + 11] & 0x0F) << 8 | buf[pos + 12]) + 17
@@ -236,7 +236,7 @@ class Framer:
         return RawFrame(SZY206, frame), size
 
     def _szy206_image(self, buf: bytearray, pos: int) -> tuple[RawFrame, int] | int | None:
-        """Take the picture frame at ``pos`` once ``_PictureScan`` has found its end (notes §2.2, §2.11)."""
+        """Take the picture frame at ``pos`` once ``_PictureScan`` has found its end (docs/protocols.md §2.2, §2.11)."""
         end = self._pictures.end_of(self._base + pos)
         if end == _FAILED:
             return 0
@@ -287,8 +287,10 @@ class _PictureScan:
                 self._open.remove(gone)
 
     def advance(self, buf: bytearray, base: int, consumed: int) -> None:
-        """Register the headers after ``consumed`` and scan the open candidates up to the end of ``buf``
-        (``buf[0]`` is at stream offset ``base``)."""
+        """Register the headers after ``consumed`` and scan the open candidates up to the end of ``buf``.
+
+        ``buf[0]`` is at stream offset ``base``.
+        """
         stream_end = base + len(buf)
         self._register(buf, base, max(self._next, consumed), stream_end)
         if self._open:

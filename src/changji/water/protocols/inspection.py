@@ -2,7 +2,7 @@
 
 One JSON object per frame with ``ok``, ``error``, ``protocol``, the header fields, ``values``,
 ``status_bits``, the canonical ``reading`` and the ``ack`` the centre should answer with. Tools
-outside the platform parse this output, so the keys are a stable contract (issue 2 §3).
+outside the platform parse this output, so the keys are a stable contract (README, "The changji command").
 """
 
 from __future__ import annotations

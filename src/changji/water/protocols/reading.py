@@ -1,7 +1,7 @@
 """The canonical reading: one observation of one terminal in the platform's units.
 
 Both protocol families decode into their own frame types; ``Reading`` is the common shape that the
-gateway stores and the rules read. Units live in the field names (DESIGN.md §4):
+gateway stores and the rules read. Units live in the field names (docs/architecture.md, "Units in field names"):
 
 * ``flow_m3h``   instantaneous flow, m³/h (SL651 Q is m³/s and is converted; SZY206 flow carries a
   unit in its fifth byte)

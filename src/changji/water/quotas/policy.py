@@ -8,7 +8,7 @@ back under the limit and the pump is started again. A time-limited override (e.g
 drought-relief irrigation) suspends the stop until it expires.
 
 Plain functions over frozen dataclasses; the Django layer reads usage and allocations, calls these
-and records every command it sends (DESIGN.md §2, "every control action is audited").
+and records every command it sends (docs/architecture.md, "Every control action is audited").
 """
 
 from __future__ import annotations

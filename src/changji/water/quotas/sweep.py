@@ -3,7 +3,7 @@
 The decisions are pure and live in ``quota.py``; this module reads allocations and daily usage,
 calls them, and carries out what they decide: an audit entry per warning threshold crossed, and a
 ``pump_stop``/``pump_start`` command queued through ``commands.queue_command`` (井电双控, the
-gateway delivers it). Every control action is audited (DESIGN.md §2).
+gateway delivers it). Every control action is audited (docs/architecture.md).
 
 Only WELL allocations stop a pump. A water user's or a region's allocation warns at 100 % but
 stops nothing: which of the holder's wells to cut is an enforcement decision for the bureau, not
@@ -68,7 +68,9 @@ def _holder_filter(allocation: Allocation) -> Q:
         return Q(well_id=allocation.well_id)
     if allocation.water_user_id is not None:
         return Q(well__water_user_id=allocation.water_user_id)
-    return Q(well__region__path__startswith=allocation.region.path)
+    region = allocation.region
+    assert region is not None  # Allocation's check constraint: exactly one of well, water_user and region is set
+    return Q(well__region__path__startswith=region.path)
 
 
 def used_m3(allocation: Allocation, until: date) -> float:
@@ -106,7 +108,7 @@ def policy_for(region: Region | None) -> tuple[Thresholds, quota.StopPolicy]:
     """Return the thresholds and stop policy of the nearest QuotaPolicy at or above ``region``.
 
     A county may set stricter thresholds than the prefecture; the nearest one wins. Without any
-    policy the defaults apply (80/90/100 % and automatic stop), as DESIGN.md §2 requires.
+    policy the defaults apply (80/90/100 % and automatic stop).
     """
     codes = region.ancestors() if region is not None else []
     policies = {p.region_id: p for p in QuotaPolicy.objects.filter(region_id__in=codes)}
@@ -191,7 +193,9 @@ def _warn(allocation: Allocation, status: quota.QuotaStatus, thresholds: Thresho
 
 
 def _pump_terminals(allocation: Allocation, kind: str) -> list[Terminal]:
-    """Return the well's terminals whose protocol can carry ``kind`` (SUPPORTED_KINDS)."""
+    """Return the well's terminals whose protocol can carry ``kind`` (SUPPORTED_KINDS); none without a well."""
+    if allocation.well is None:  # a water user's or a region's allocation has no pump (sweep() acts on wells only)
+        return []
     return [t for t in allocation.well.terminals.all() if kind in SUPPORTED_KINDS.get(t.protocol, frozenset())]
 
 
@@ -326,15 +330,16 @@ def _overview_units(year: int, today: date, under: Region) -> tuple[dict[str, fl
               .select_related("well__water_user__region", "well__region", "water_user__region", "region")
               .annotate(added=Sum("changes__amount_m3"))):
         amount = a.allocation_m3 + (a.added or 0.0)
-        if a.well_id is not None:
+        # The holders were loaded with select_related: testing the object costs no query, as testing its id.
+        if a.well is not None:
             user = a.well.water_user
             allocation[f"well:{a.well.code}"] = amount
             link(a.well.code, a.well.region.path, user.code if user else None, user.region.path if user else None)
-        elif a.water_user_id is not None:
+        elif a.water_user is not None:
             allocation[f"user:{a.water_user.code}"] = amount
             if county := _county_of(a.water_user.region.path):
                 parent[f"user:{a.water_user.code}"] = f"county:{county}"
-        elif a.region.level == RegionLevel.COUNTY:
+        elif a.region is not None and a.region.level == RegionLevel.COUNTY:
             allocation[f"county:{a.region.code}"] = amount
     return usage, allocation, parent
 

@@ -16,15 +16,14 @@ from django.db import transaction
 
 from changji.core import access, audit
 from changji.core.models import Region, RegionLevel
+from changji.core.regions import root_region
 from changji.water.models import Meter, MeterReplacement, QuarantinedTerminal, Terminal, Well
-
-PREFECTURE_CODE = "652300"
 
 
 def region_for_address(address: str) -> Region:
-    """The region a terminal address names: the county of its first six digits, else the prefecture."""
-    return (Region.objects.filter(code=address[:6], level=RegionLevel.COUNTY).first()
-            or Region.objects.get(code=PREFECTURE_CODE))
+    """The region a terminal address names: the county of its first six digits, else the instance's root."""
+    top = root_region()
+    return Region.objects.within(top).filter(code=address[:6], level=RegionLevel.COUNTY).first() or top
 
 
 @transaction.atomic
@@ -33,7 +32,7 @@ def register_quarantined(quarantined: QuarantinedTerminal, by: Any, well: Well |
     """Register the quarantined terminal (on ``well`` when given) and drop it from quarantine.
 
     The region is the well's, else ``region``, else the county named by the first six digits of
-    the address (GB 2260, SZY206 address mode 1), else the prefecture.
+    the address (GB/T 2260, SZY206 address mode 1), else the instance's root region.
     """
     access.check_actor(by, access.P.WATER_TERMINAL_REGISTER, quarantined.region)
     if well is not None:

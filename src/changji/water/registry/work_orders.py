@@ -31,6 +31,7 @@ def schedule_calibrations(today: date, interval: timedelta = CALIBRATION_INTERVA
     ).select_related("well")
     orders = []
     for meter in due_meters:
+        assert meter.last_calibrated_on is not None  # the filter's ``__lte`` leaves out a meter never calibrated
         order = WorkOrder.objects.create(
             kind=WorkOrderKind.CALIBRATION, well=meter.well, meter=meter,
             due_on=meter.last_calibrated_on + interval,

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from changji.core import audit
-from changji.core.exports import FormulaSafeWorkbook, append_row, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
 from changji.core.models import Region
 from changji.core.scope import user_can_access_region
 from changji.core.uploads import ProblemList, SheetRow, UploadError, cell_problem, quoted, read_workbook
@@ -73,8 +73,9 @@ class WorkbookError(UploadError):
 def template() -> bytes:
     """An empty workbook with both sheets and their header rows."""
     book = FormulaSafeWorkbook()
-    book.active.title = USER_SHEET
-    append_row(book.active, USER_COLUMNS)
+    users = active_worksheet(book)
+    users.title = USER_SHEET
+    append_row(users, USER_COLUMNS)
     append_row(book.create_sheet(WELL_SHEET), WELL_COLUMNS)
     return workbook_bytes(book)
 
@@ -132,7 +133,8 @@ def import_registry(content: bytes, by: Any) -> ImportResult:
         sheets = read_workbook(content, [USER_SHEET, WELL_SHEET])
     except UploadError as error:
         raise WorkbookError(str(error)) from error
-    result, untyped = ImportResult(), {}
+    result = ImportResult()
+    untyped: Untyped = {}
     users = [(n, _clean(r)) for n, r in _records(sheets[USER_SHEET], USER_SHEET, USER_COLUMNS, result, untyped)]
     wells = [(n, _clean(r)) for n, r in _records(sheets[WELL_SHEET], WELL_SHEET, WELL_COLUMNS, result, untyped)]
     regions = Region.objects.in_bulk([r.get("region_id") for _, r in users + wells if r.get("region_id")])
@@ -162,8 +164,8 @@ def import_registry(content: bytes, by: Any) -> ImportResult:
     return result
 
 
-def _validate(sheet: str, rows: Records, model: type, known: dict[str, Any], regions: dict[str, Region], by: Any,
-              result: ImportResult, untyped: Untyped) -> list[Any]:
+def _validate(sheet: str, rows: Records, model: type[WaterUser] | type[Well], known: dict[str, Any],
+              regions: dict[str, Region], by: Any, result: ImportResult, untyped: Untyped) -> list[Any]:
     """Build (unsaved) objects for the rows, adding every problem to ``result.problems``."""
     objects, seen = [], set()
     labels = {field: label for label, field in (USER_COLUMNS if model is WaterUser else WELL_COLUMNS).items()}
@@ -182,7 +184,7 @@ def _validate(sheet: str, rows: Records, model: type, known: dict[str, Any], reg
         if not user_can_access_region(by, region):
             result.problems.add(f"{where} 区划代码：{region.code} 不在您的管辖范围内")
             continue
-        obj = known.get(code) or model()
+        obj = (known.get(code) if code else None) or model()  # ``known`` holds non-empty codes only
         if obj.pk is not None and not user_can_access_region(by, Region.objects.get(pk=obj.region_id)):
             result.problems.add(f"{where} {labels['code']}：{quoted(code)} 属于其他区划")
             continue
@@ -203,7 +205,7 @@ def _validate(sheet: str, rows: Records, model: type, known: dict[str, Any], reg
     return objects
 
 
-def _blank(model: type, key: str) -> Any:
+def _blank(model: type[WaterUser] | type[Well], key: str) -> Any:
     """The empty value of a field: '' for text, None otherwise."""
     if key.endswith("_id"):
         return None

@@ -82,13 +82,14 @@ class ReportLoad:
         self.result.reconnects += 1
         return True
 
-    async def report(self, index: int, observed_at: datetime, deadline: float | None = None) -> bool:
-        """Send one report until acked (or ``deadline`` on the loop clock passes); return acked."""
+    async def report(self, index: int, observed_at: datetime, deadline: float | None = None,
+                     stop: asyncio.Event | None = None) -> bool:
+        """Send one report until acked (or ``deadline`` on the loop clock passes, or ``stop`` is set); return acked."""
         address = self.addresses[index]
         frame = report_frame(address, observed_at)
         loop = asyncio.get_running_loop()
         first = True
-        while deadline is None or loop.time() < deadline:
+        while (deadline is None or loop.time() < deadline) and not (stop is not None and stop.is_set()):
             if not first:
                 self.result.retransmissions += 1
             first = False
@@ -122,15 +123,13 @@ class ReportLoad:
         self.slot += reports_each
         return time.perf_counter() - started
 
-    async def run_for(self, seconds: float, base: datetime) -> None:
-        """Every terminal keeps reporting until ``seconds`` have passed (then finishes its report)."""
-        loop = asyncio.get_running_loop()
-        stop_at = loop.time() + seconds
+    async def run_until(self, stop: asyncio.Event, base: datetime) -> None:
+        """Every terminal keeps reporting (re-sending what is not acknowledged) until ``stop`` is set."""
 
         async def terminal(index: int) -> None:
             k = 0
-            while loop.time() < stop_at:
-                await self.report(index, base - timedelta(minutes=5 * (self.slot + k)), deadline=stop_at + 30)
+            while not stop.is_set():
+                await self.report(index, base - timedelta(minutes=5 * (self.slot + k)), stop=stop)
                 k += 1
 
         await asyncio.gather(*(terminal(i) for i in list(self.connections)))

@@ -85,6 +85,8 @@ class SimulatorStats:
     backfilled: int = 0
     commands_answered: int = 0
     connects: int = 0
+    #: Terminals that have replayed their history and report live (each counted once); tests wait on it.
+    caught_up: int = 0
 
 
 class SimClock:
@@ -102,6 +104,11 @@ class SimClock:
     def now(self) -> datetime:
         simulated = self.start + timedelta(seconds=(asyncio.get_running_loop().time() - self._real0) * self.speedup)
         return min(simulated, datetime.now(UTC))
+
+    def caught_up(self) -> bool:
+        """Return True once the replay has reached real time (the clock then runs at real speed)."""
+        elapsed_s = asyncio.get_running_loop().time() - self._real0
+        return self.start + timedelta(seconds=elapsed_s * self.speedup) >= datetime.now(UTC)
 
     def is_live(self, moment: datetime) -> bool:
         """Return True when ``moment`` is within a report interval of real time."""
@@ -249,6 +256,7 @@ class SimulatedTerminal:
         self.acks: asyncio.Queue[bytes] = asyncio.Queue()
         self.writer: asyncio.StreamWriter | None = None
         self.drift = timedelta(minutes=7) if "clock_drift" in self.faults else timedelta()
+        self.counted_live = False
 
     def _offline_now(self, moment: datetime) -> bool:
         local = moment.astimezone(CST)
@@ -280,6 +288,7 @@ class SimulatedTerminal:
             while not stop.is_set():
                 now = self.clock.now()
                 if now < next_report:
+                    self._count_live()
                     wait = self.clock.real_seconds((next_report - now).total_seconds())
                     try:
                         await asyncio.wait_for(stop.wait(), min(wait, 5.0, self.config.keepalive_s))
@@ -302,6 +311,15 @@ class SimulatedTerminal:
         finally:
             reader_task.cancel()
             writer.close()
+
+    def _count_live(self) -> None:
+        """Count this terminal in ``stats.caught_up`` once it has offered every report up to real time.
+
+        A report left unacknowledged stays in the backlog and goes again with the next one.
+        """
+        if not self.counted_live and self.clock.caught_up():
+            self.counted_live = True
+            self.stats.caught_up += 1
 
     def _keepalive(self) -> bytes:
         if self.well.protocol == "szy206":
@@ -331,9 +349,9 @@ class SimulatedTerminal:
             frame = self.backlog[0]
             wire = frame
             if "corrupt" in self.faults and self.rng.random() < 0.1:
-                wire = bytearray(frame)
-                wire[len(wire) // 2] ^= 0x5A
-                wire = bytes(wire)
+                damaged = bytearray(frame)
+                damaged[len(damaged) // 2] ^= 0x5A
+                wire = bytes(damaged)
             await self._send(wire)
             if "duplicates" in self.faults:
                 await self._send(frame)

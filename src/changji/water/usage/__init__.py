@@ -1,2 +1,5 @@
-"""Water and electricity use from cumulative registers: pure register arithmetic and arrays, then the
-per-well reference rebuild, the live and batch paths, monthly rollups, totals, and the derivation loop."""
+"""Water and electricity use from cumulative registers.
+
+Pure register arithmetic (``registers``) and its numpy twin (``arrays``), then the per-well reference rebuild,
+the live and batch paths, monthly rollups, totals, and the derivation loop.
+"""

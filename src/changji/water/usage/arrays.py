@@ -44,7 +44,8 @@ class ArrayDays:
 
 def local_day_numbers(epoch_s: np.ndarray) -> np.ndarray:
     """Return the Asia/Shanghai day of each UTC epoch second, as days since 1970-01-01."""
-    return np.floor_divide(epoch_s + _CST_OFFSET_S, _DAY_S).astype(np.int64)
+    days: np.ndarray = np.floor_divide(epoch_s + _CST_OFFSET_S, _DAY_S).astype(np.int64)
+    return days
 
 
 def day_number_to_date(number: int) -> date:

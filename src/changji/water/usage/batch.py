@@ -89,8 +89,8 @@ def rebuild_usage_batch(since: date | None = None, wells: list[Well] | None = No
 
 def _rebuild_chunk(wells: list[Well], since: date | None) -> int:
     by_well: dict[int, list[int]] = defaultdict(list)
-    for terminal_id, well_id in Terminal.objects.filter(well__in=wells).values_list("id", "well_id"):
-        by_well[well_id].append(terminal_id)
+    for terminal_pk, well_id in Terminal.objects.filter(well__in=wells).values_list("id", "well_id"):
+        by_well[well_id].append(terminal_pk)
     replaced = set(MeterReplacement.objects.filter(well__in=wells).values_list("well_id", flat=True))
     single = {well.pk: by_well[well.pk][0] for well in wells if len(by_well[well.pk]) == 1 and well.pk not in replaced}
     day_start = localtime.day_bounds(since)[0] if since is not None else None
@@ -109,9 +109,8 @@ def _rebuild_chunk(wells: list[Well], since: date | None) -> int:
         if terminal_id is None:
             slow.append(well)
             continue
-        table = tables.get(terminal_id, np.empty((0, 3)))
-        if day_start is not None:
-            table = _from_previous(table, previous.get(terminal_id), day_start)
+        loaded = tables.get(terminal_id, np.empty((0, 3)))
+        table = _from_previous(loaded, previous.get(terminal_id), day_start) if day_start is not None else loaded
         rows = None if table is None else days_from_arrays(well, table, coefficients[well.pk])
         if rows is None:
             slow.append(well)
@@ -151,7 +150,8 @@ def days_from_arrays(well: Well, table: np.ndarray, coefficients: list[WellCoeff
     seen = ~(np.isnan(table[:, 1]) & np.isnan(table[:, 2]))
     seen_times = times[seen]
     seen_days = arrays.local_day_numbers(seen_times)
-    last_index = np.flatnonzero(np.append(seen_days[1:] != seen_days[:-1], True)) if len(seen_days) else []
+    last_index: np.ndarray | list[int] = (
+        np.flatnonzero(np.append(seen_days[1:] != seen_days[:-1], True)) if len(seen_days) else [])
     last_seen = {int(seen_days[i]): float(seen_times[i]) for i in last_index}
     rows: dict[date, DailyUsage] = {}
     for number in sorted(set(water) | set(energy)):

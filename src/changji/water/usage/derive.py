@@ -4,7 +4,8 @@ The gateway only stores; this loop (``changji water derive``) reads the frames s
 cursor, groups their observation times by terminal and recomputes exactly the affected days
 (``usage.update_for_readings``) and the terminals' daily counts (``performance``). Frames
 younger than ``settle`` are left for the next pass, so a transaction that reserved lower ids but
-committed later (several gateways on PostgreSQL) is not skipped.
+committed later (several gateways on PostgreSQL) is not skipped. The recurring jobs are not run
+here: ``changji jobs`` runs them (``water/jobs.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from changji.core import localtime
-from changji.water.jobs import Schedule
 from changji.water.kpi.terminal_days import refresh_terminal_days
 from changji.water.models import DerivationCursor, Frame, FrameOutcome, Reading, Terminal, Well
 from changji.water.usage import reference
@@ -106,17 +106,14 @@ def derive_terminal(terminal: Terminal, observed: list[datetime]) -> None:
         refresh_terminal_days(terminal, {localtime.local_day(t) for t in observed})
 
 
-def follow(interval_s: float = 10.0, once: bool = False, jobs: bool = True, jobs_delay_s: float = 60.0) -> None:
-    """Derive in a loop, sleeping ``interval_s`` when idle, and run the recurring jobs when due.
+def follow(interval_s: float = 10.0, once: bool = False) -> None:
+    """Derive in a loop, sleeping ``interval_s`` when idle.
 
-    The first alarm evaluation waits ``jobs_delay_s``, so terminals that dial in (or replay their
-    history) as the platform starts are not judged offline before they could report.
+    Only the derivation: the recurring jobs (alarm rules, quota sweep, daily and monthly work) are
+    registered in ``water/jobs.py`` and run by ``changji jobs``.
     """
-    schedule = Schedule(first_delay_s=jobs_delay_s)
     while True:
         taken = derive_pending()
-        if jobs:
-            schedule.tick(timezone.now())
         if once:
             return
         if not taken:

@@ -13,6 +13,7 @@ two paths equal over random report sequences.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
@@ -20,6 +21,16 @@ from changji.core import localtime
 from changji.water.models import DailyUsage, MeterReplacement, Reading, Well, WellCoefficient
 from changji.water.usage import monthly, registers
 from changji.water.usage.reference import SUSPECT_KINDS, coefficient_on, count_usage, register_specs
+
+if TYPE_CHECKING:  # django-stubs-ext is a test dependency (pyproject.toml): its names are for mypy only
+    from django_stubs_ext import WithAnnotations
+
+
+class _LatestAnnotations(TypedDict):
+    """What update_for_well annotates on the well's latest DailyUsage row."""
+
+    swapped: bool
+    coefficient_then: float | None
 
 #: How many report intervals back the readings before the last derived one are looked for.
 BASELINE_INTERVALS = 3
@@ -73,7 +84,7 @@ def append_readings(well: Well, interval_s: float, earliest: datetime) -> tuple[
     if not new or not before or before[-1][0] != latest.last_observed_at:
         return None
     water_spec, energy_spec = register_specs(well, 300.0)
-    per_register = []
+    per_register: list[dict[date, registers.DayUsage]] = []
     for column, spec in ((1, water_spec), (2, energy_spec)):
         fresh = [registers.Sample(r[0], r[column], r[3]) for r in new if r[column] is not None]
         if not fresh:
@@ -89,15 +100,16 @@ def append_readings(well: Well, interval_s: float, earliest: datetime) -> tuple[
     return _fold(well, latest, per_register[0], per_register[1], [r[0] for r in new], localtime.local_day(earliest))
 
 
-def _fold(well: Well, latest: DailyUsage, water: dict[date, registers.DayUsage], energy: dict[date, registers.DayUsage],
+def _fold(well: Well, latest: WithAnnotations[DailyUsage, _LatestAnnotations],
+          water: dict[date, registers.DayUsage], energy: dict[date, registers.DayUsage],
           new_times: list[datetime], coefficient_day: date) -> tuple[date, date]:
     """Add the new days' usage to the rows (creating rows for new days) and carry the sums on."""
     last_by_day: dict[date, datetime] = {}
     for at in new_times:
         last_by_day[localtime.local_day(at)] = at
     days = sorted(set(water) | set(energy) | set(last_by_day))
-    rows = {latest.day: latest}  # the latest row is the last one: every other day here is new
-    previous = latest
+    rows: dict[date, DailyUsage] = {latest.day: latest}  # the latest row is the last one: every other day is new
+    previous: DailyUsage = latest
     for day in days:
         row = rows.get(day)
         if row is None:  # a new day: the latest row brought the coefficient of ``coefficient_day``

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -109,8 +110,10 @@ def refresh(well_ids: Iterable[int] | None, first: date, last: date, today: date
         if ids is not None:
             days, rollups = days.filter(well_id__in=ids), rollups.filter(well_id__in=ids)
         rollups.delete()
+        # The plugin cannot see the keys that annotate(**DAILY_AGGREGATES) adds, so the rows are read as plain dicts.
+        sums = cast("Iterable[dict[str, Any]]", days.values("well_id").annotate(**DAILY_AGGREGATES))
         rows = [MonthlyUsage(month=month, well_id=row["well_id"], **{name: row[f"sum_{name}"] for name in FIGURES})
-                for row in days.values("well_id").annotate(**DAILY_AGGREGATES)]
+                for row in sums]
         MonthlyUsage.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
     return written

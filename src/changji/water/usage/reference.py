@@ -2,7 +2,7 @@
 
 The arithmetic lives in ``stats`` (pure); this module loads readings, writes ``DailyUsage`` rows
 and keeps the accumulated sums (``*_sum``) consistent: after days D1..D2 are recomputed, every
-later row's sum moves by the same delta, as Home Assistant's ``_adjust_sum_statistics`` does.
+later row's sum moves by the same delta (docs/architecture.md, "Late data is normal").
 
 Which figure counts (``usage_m3``): the metered water, unless the flowmeter is missing, or suspect
 that day (register reversal, impossible jump, or electricity drawn with no water metered, i.e.
@@ -116,6 +116,7 @@ def count_usage(row: DailyUsage, suspect: bool) -> None:
     water_m3, energy_kwh, coefficient = row.water_m3, row.energy_kwh, row.coefficient_m3_per_kwh
     estimated = round(energy_kwh * coefficient, 3) if energy_kwh is not None and coefficient else None
     bypass = (energy_kwh or 0) >= BYPASS_MIN_KWH and (water_m3 is None or water_m3 <= BYPASS_MAX_M3)
+    usage: float | None
     if water_m3 is not None and not suspect and not (bypass and estimated is not None):
         usage, source = water_m3, UsageSource.METERED
     elif estimated is not None:

@@ -1,9 +1,8 @@
 """Usage from cumulative registers: segments between readings, and their allocation to local days.
 
 Terminals report meter totals (flowmeter m³, electricity meter kWh), never deltas, so usage is the
-difference of consecutive valid totals (DESIGN.md §2 "Cumulative registers, not deltas"). This
-follows Home Assistant's recorder statistics for ``total_increasing`` sensors (STYLE.md §4) with one
-difference: resets are known, not guessed. A meter replacement comes from a work order with both
+difference of consecutive valid totals (docs/architecture.md, "Cumulative registers, not deltas").
+Resets are known, not guessed. A meter replacement comes from a work order with both
 registers, and a rollover happens only near a register's known capacity. Everything else that goes
 backwards is a reversal (usage 0, new baseline), and a small dip is meter noise (usage 0, the higher
 baseline is kept so the rise back is not counted twice). Nothing is ever turned into a spike: a rise
@@ -11,7 +10,7 @@ faster than the pump can deliver is flagged and contributes 0.
 
 Every function is pure and order-independent in its input (sorted and de-duplicated by time), so a
 caller handles late data (back-fill) by calling again on the samples of the affected range and
-replacing the derived rows (DESIGN.md §2 "Late data is normal"). Days, months and years are local
+replacing the derived rows (docs/architecture.md, "Late data is normal"). Days, months and years are local
 to Asia/Shanghai (``core/localtime.py``).
 """
 
@@ -139,7 +138,7 @@ def segment_register(
 ) -> list[Segment]:
     """Return one classified segment between each pair of consecutive readings.
 
-    Readings with a non-finite value are left out, as Home Assistant leaves out unusable states.
+    Readings with a non-finite value are left out: an unusable value is no reading.
     Precedence: REPLACEMENT > ROLLOVER > REVERSAL > IMPOSSIBLE_JUMP > GAP > NORMAL, except that a
     wrap-around worth more than the rated rate could pump is an IMPOSSIBLE_JUMP. A reversal or
     an impossible jump makes the new reading the baseline, so one bad reading costs at most the

@@ -7,8 +7,9 @@ by village, township, county or prefecture needs no join per level and no query 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
@@ -60,7 +61,7 @@ def _add(total: float | None, value: float | None) -> float | None:
     return (total or 0.0) + value
 
 
-def _group_key(row: dict[str, Any], group_by: str) -> tuple[str | None, bool]:
+def _group_key(row: Mapping[str, Any], group_by: str) -> tuple[str | None, bool]:
     """Return (code, unassigned) of the group a well-row falls in.
 
     A well registered above the requested level (e.g. at county level when grouping by village)
@@ -99,12 +100,13 @@ def totals(period: str, at: date, group_by: str, within: Region) -> list[dict[st
     if group_by not in GROUPS:
         raise ValidationError({"group_by": f"未知分组：{group_by}，应为 {'/'.join(GROUPS)}"})
     start, end = period_bounds(period, at)
-    per_well = (
+    # The plugin cannot see the keys that annotate(**{...}) adds, so the rows are read as plain dicts.
+    per_well = cast("Iterable[dict[str, Any]]", (
         DailyUsage.objects.filter(day__range=(start, end), well__region__path__startswith=within.path)
         .values("well__code", "well__name", "well__water_user__code", "well__region__path")
         .annotate(**{name: Sum(name) for name in FIGURES})
         .order_by()
-    )
+    ))
     groups: dict[tuple[str | None, bool], dict[str, Any]] = {}
     for row in per_well:
         code, unassigned = _group_key(row, group_by)

@@ -18,7 +18,7 @@ from changji.core.access import P, allows
 from changji.core.guards import route
 from changji.core.models import Role
 from changji.core.scope import scope_queryset
-from changji.core.web_forms import run_action
+from changji.core.web_forms import field_of, run_action
 from changji.water.alarms import rules, service
 from changji.water.alarms.rules import KIND_LABELS, SEVERITY_LABELS
 from changji.water.alarms.workflow import ACTIVE_STATES, STATE_LABELS
@@ -42,7 +42,8 @@ class ResolveForm(forms.Form):
                             widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (django-stubs allows an override's None)
         if not data.get("snapshot") and not data.get("photo"):
             raise forms.ValidationError("请选择抓拍照片或上传现场照片作为证据。")
         return data
@@ -66,11 +67,11 @@ def _forms(request: HttpRequest, alarm: Alarm, data: Any = None, files: Any = No
         return (data, files) if action == name else (None, None)
 
     assign = AssignForm(*bound("assign"), prefix="assign")
-    assign.fields["assignee"].queryset = scope_queryset(
+    field_of(assign, "assignee", forms.ModelChoiceField).queryset = scope_queryset(
         get_user_model().objects.filter(role=Role.MAINTENANCE_WORKER, is_active=True), request.user)
     resolve = ResolveForm(*bound("resolve"), prefix="resolve")
-    resolve.fields["snapshot"].queryset = scope_queryset(Snapshot.objects.filter(terminal=alarm.terminal),
-                                                         request.user)
+    field_of(resolve, "snapshot", forms.ModelChoiceField).queryset = scope_queryset(
+        Snapshot.objects.filter(terminal=alarm.terminal), request.user)
     return {"acknowledge": NoteForm(*bound("acknowledge"), prefix="acknowledge"), "assign": assign,
             "resolve": resolve, "dismiss": DismissForm(*bound("dismiss"), prefix="dismiss")}
 
@@ -143,7 +144,7 @@ def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
     status = run_action(request, all_forms, action, apply, (ValidationError,), refused="未知操作")
     if status is None:
         return HttpResponseRedirect(back) if back else redirect("water:alarm", alarm_id=alarm.pk)
-    rule = rules.RULES.get(alarm.kind)
+    rule = rules.rule_of(alarm.kind)
     return render(request, "water/alarm.html", {
         "alarm": alarm, "rule": rule, "forms": all_forms, "actions": ACTIONS,
         "events": scope_queryset(AlarmEvent.objects.filter(alarm=alarm), request.user),

@@ -8,24 +8,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from changji.core.models import Region, RegionLevel
+from changji.core.regions import root_region
 from changji.core.scope import scope_queryset
-
-PREFECTURE_CODE = "652300"
 
 
 def user_region(request: HttpRequest) -> Region:
-    """The region whose figures the user sees: their own, or the prefecture for an unbounded superuser."""
+    """The region whose figures the user sees: their own, or the instance's root for an unbounded superuser."""
     user: Any = request.user
     if user.region is not None:
         return user.region
     if user.is_superuser:
-        return Region.objects.get(code=PREFECTURE_CODE)
+        return root_region()
     raise PermissionDenied("账号未设置管辖区划")
 
 
 def counties(request: HttpRequest) -> list[Region]:
-    """The counties within the user's scope (none for a user bound below county level)."""
-    scoped = scope_queryset(Region.objects.filter(level=RegionLevel.COUNTY), request.user)
+    """The counties of the instance within the user's scope (none for a user bound below county level)."""
+    scoped = scope_queryset(Region.objects.within(root_region()).filter(level=RegionLevel.COUNTY), request.user)
     return list(scoped.order_by("code"))
 
 

@@ -16,6 +16,7 @@ from changji.core.guards import route
 from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import field_of
 from changji.water.models import ReportPeriod
 from changji.water.reports import SUMMARY_COLUMNS, WELL_COLUMNS, build_report, to_csv, to_xlsx
 from changji.water.web.common import counties, user_region
@@ -33,7 +34,7 @@ def _form(request: HttpRequest) -> ReportForm:
     region = user_region(request)
     data = request.GET if "period" in request.GET else None
     form = ReportForm(data, initial={"at": local_day(timezone.now())})
-    form.fields["region"].choices = [("", f"{region.name}（全部）")] + [
+    field_of(form, "region", forms.ChoiceField).choices = [("", f"{region.name}（全部）")] + [
         (c.code, c.name) for c in counties(request) if c.code != region.code]
     return form
 

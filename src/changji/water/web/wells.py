@@ -18,6 +18,7 @@ from changji.core.access import P
 from changji.core.guards import route
 from changji.core.localtime import day_bounds, local_day
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import field_of
 from changji.water.downlink import queue_command
 from changji.water.models import (
     Alarm,
@@ -46,7 +47,7 @@ class PumpCommandForm(forms.Form):
 
     def __init__(self, *args: Any, terminals: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["terminal"].queryset = terminals
+        field_of(self, "terminal", forms.ModelChoiceField).queryset = terminals
 
     def clean_reason(self) -> str:
         reason = self.cleaned_data["reason"].strip()
@@ -88,7 +89,7 @@ def _render_well(request: HttpRequest, well_id: int, form: PumpCommandForm | Non
                  "share_pct": round(used / total * 100, 1) if total else None}
     alarms = (scope_queryset(Alarm.objects.filter(Q(well=well) | Q(terminal__well=well)), request.user)
               .select_related("terminal")[:30])
-    frames = []
+    frames: list[Frame] = []
     for terminal in terminals:
         frames.extend(scope_queryset(Frame.objects.filter(terminal=terminal), request.user)[:10])
     usage = list(scope_queryset(DailyUsage.objects.filter(well=well, day__gte=today - timedelta(days=59)),
@@ -149,10 +150,10 @@ def well_series(request: HttpRequest, well_id: int) -> JsonResponse:
     span = params.query(request, "range", params.Choice([*RANGES, "year"], default="day"))
     today = local_day(timezone.now())
     if span == "year":
-        rows = scope_queryset(DailyUsage.objects.filter(well=well, day__gte=date(today.year, 1, 1)),
+        days = scope_queryset(DailyUsage.objects.filter(well=well, day__gte=date(today.year, 1, 1)),
                               request.user).order_by("day").values("day", "usage_m3", "energy_kwh",
                                                                    "last_volume_m3", "last_energy_kwh")
-        as_points = [{"observed_at": day_bounds(r["day"])[0], **r} for r in rows]
+        as_points = [{"observed_at": day_bounds(r["day"])[0], **r} for r in days]
         return JsonResponse({"range": span, "daily": True, "series": {
             "flow": [], "volume": _points(as_points, "usage_m3"), "energy": _points(as_points, "energy_kwh"),
             "level": [],

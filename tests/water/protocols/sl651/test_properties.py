@@ -6,6 +6,7 @@ import json
 import random
 from datetime import datetime
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,6 +136,7 @@ def uplink_frames(draw):
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=600, suppress_health_check=[HealthCheck.too_slow])
 @given(uplink_frames())
 def test_hex_uplink_round_trip(frame):
@@ -277,6 +279,7 @@ def ascii_frames(draw):
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=500)
 @given(ascii_frames())
 def test_ascii_round_trip(frame):
@@ -358,7 +361,7 @@ def test_nak_round_trip(args, total, data):
 
 # --- Robustness: hostile bytes raise ProtocolError subclasses only ----------------------------------------
 
-#: Seeds for mutation: vectors of shared/protocols/vectors.md covering every body layout.
+#: Seeds for mutation: example frames (tests/water/protocols/vectors.py and test_sl651.py) covering every body layout.
 SEEDS = [
     bytes.fromhex(  # L02
         "7E7E100012345678123434003A020003140612020000F1F1001234567848F0F01406120200F55C0AAA0AAAFF"
@@ -482,6 +485,7 @@ def _mutate(rng: random.Random, frame: bytes) -> bytes:
 NOW = datetime(2024, 1, 1, tzinfo=CST)
 
 
+@pytest.mark.slow
 def test_hostile_frames_raise_protocol_errors_only():
     """FUZZ: 100,000 seeded random and mutated frames; decode_sl651 raises only ProtocolError."""
     rng = random.Random(651)
@@ -500,6 +504,7 @@ def test_hostile_frames_raise_protocol_errors_only():
     assert decoded > 1000  # the body parser was reached and accepted many mutants
 
 
+@pytest.mark.slow
 @settings(max_examples=1000)
 @given(
     st.binary(max_size=120), st.booleans(), st.integers(0, 255), st.sampled_from([ETX, ETB, ENQ, EOT, ESC])

@@ -46,7 +46,7 @@ from changji.water.protocols.sl651.codes import (
 )
 from tests.water.protocols.vectors import SL651_ASCII_A02
 
-# Vectors of shared/protocols/vectors.md §B (trailing 7E artefacts removed there).
+# SL651 HEX example frames (L01…), the stray trailing 7E of some sample files removed (docs/protocols.md §1.3).
 VECTORS: dict[str, str] = {
     "L01": "7E7E0000000000010000490013020002221206161150F1F10000000001031004D2030573",
     "L02": (
@@ -241,7 +241,7 @@ def test_every_vector_has_a_golden_entry():
 
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_vector_decodes_to_documented_values(name):
-    """Each vector decodes to the header fields and values given in vectors.md."""
+    """Each vector decodes to the header fields and values recorded with it in ``GOLDEN``."""
     function, direction, centre, station, password, serial, sent_at, station_type, observed_at, values = (
         GOLDEN[name]
     )

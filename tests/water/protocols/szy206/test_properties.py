@@ -11,6 +11,7 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -385,6 +386,7 @@ def _mutate(seed: bytes, rng: random.Random) -> bytes:
     return _wrap(bytes(user))
 
 
+@pytest.mark.slow
 def test_hostile_input_raises_only_protocol_errors() -> None:
     rng = random.Random(20260615)
     seeds = _seed_frames()

@@ -1,5 +1,7 @@
-"""SZY206-2016 / SL/T 427-2021 codec: golden vectors (vectors.md §A, §D), time labels, errors,
-constructed SL/T 427 / voltage / picture frames, reassembly, acknowledgements and readings."""
+"""SZY206-2016 / SL/T 427-2021 codec: golden vectors (the S frames), time labels, errors, frames, readings.
+
+Constructed SL/T 427 / voltage / picture frames, reassembly and acknowledgements.
+"""
 
 from __future__ import annotations
 
@@ -146,7 +148,7 @@ def test_crc8_check_values() -> None:
     assert crc8_e5(b"123456789") == 0xF7 == crc8(b"123456789", 0xE5)
     s3 = bytes.fromhex(S3)
     assert crc8_e5(s3[3:-2]) == 0xE5 == s3[-2]
-    assert crc8(s3[3:-2], 0xE1) == 0x9B  # the wrong polynomial of rhilex (notes §2.6)
+    assert crc8(s3[3:-2], 0xE1) == 0x9B  # the wrong polynomial of some public code (docs/protocols.md §2.6)
 
 
 # --- constructed SL/T 427 frames ---------------------------------------------------------------

@@ -1,31 +1,30 @@
-"""``changji community jobs [--once]`` and ``changji community seed``.
+"""``changji community seed`` (and ``jobs``, replaced by ``changji jobs``).
 
-``jobs``: the recurring work, once a minute — wish claims past their time limit unlock; the yellow
-and red deadline lights of open resident issues are logged (``community.jobs``).
+``jobs`` only says that ``changji jobs`` runs the community's recurring jobs now (registered in
+``community/jobs.py``: wish claims past their time limit unlock, issue deadline lights are logged).
 ``seed``: create the default issue categories and points rules that are missing (a new installation
 runs it once; local edits to existing rows are kept).
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
-from django.utils import timezone
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from changji.community.issues.categories import seed_categories
-from changji.community.jobs import run_jobs
 from changji.community.points import seed_rules
+
+REPLACED = ("`changji community jobs` is replaced by `changji jobs`, which runs every app's recurring jobs "
+            "(`changji jobs --list` names them; `--job community.wishes.unlock` runs one)")
 
 
 class Command(BaseCommand):
-    help = "网格化社区治理的定时任务：微心愿认领超时解锁、诉求时限预警。"
+    help = "网格化社区治理：seed 补齐默认诉求类别与积分规则（定时任务已由 changji jobs 统一运行）。"
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("task", choices=["jobs", "seed"])
-        parser.add_argument("--once", action="store_true", help="只运行一次")
-        parser.add_argument("--interval", type=float, default=60.0, help="间隔秒数")
+        parser.add_argument("--once", action="store_true", help="ignored (jobs is replaced by changji jobs)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["task"] == "seed":
@@ -33,9 +32,4 @@ class Command(BaseCommand):
             rules = seed_rules()
             self.stdout.write(f"issue categories: {len(categories)}; points rules created: {rules}")
             return
-        while True:
-            result = run_jobs(timezone.now())
-            if options["once"]:
-                self.stdout.write(f"unlocked {result.claims_unlocked}, yellow {result.yellow}, red {result.red}")
-                return
-            time.sleep(options["interval"])
+        raise CommandError(REPLACED)

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from changji.core import audit
 from changji.core.models import ApiToken, Region, Role, User
+from changji.core.regions import root
 
 
 class Command(BaseCommand):
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
         parser.add_argument("--role", choices=[r.value for r in Role], default=Role.PREFECTURE_ADMIN)
-        parser.add_argument("--region", default="652300", help="管辖区划代码（默认昌吉州 652300）")
+        parser.add_argument("--region", default=None, help="管辖区划代码（默认本平台的根区划 CHANGJI_ROOT_REGION）")
         parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（脚本用）")
         parser.add_argument("--token", metavar="NAME", help="同时签发一个接口令牌（只显示一次）")
 
@@ -28,9 +29,10 @@ class Command(BaseCommand):
         username = options["username"]
         if User.objects.filter(username=username).exists():
             raise CommandError(f"用户 {username} 已存在")
-        region = Region.objects.filter(code=options["region"]).first()
+        code = options["region"] or root()
+        region = Region.objects.filter(code=code).first()
         if region is None:
-            raise CommandError(f"未知区划代码 {options['region']}")
+            raise CommandError(f"未知区划代码 {code}")
         password = sys.stdin.readline().rstrip("\n") if options["password_stdin"] else getpass.getpass("密码：")
         # Whether the account may enter the admin follows from its role (core.access), not from is_staff.
         user = User(username=username, role=options["role"], region=region)

@@ -11,8 +11,8 @@ from changji.core.demo import prepare_demo, start_demo_processes
 
 class Command(BaseCommand):
     help = (
-        "Migrate, create the demo administrator and demo data, start the apps' background processes "
-        "(terminal gateway and simulated fleet) and serve the platform at http://127.0.0.1:8000."
+        "Migrate, create the demo administrator and demo data, start the background processes (recurring "
+        "jobs, terminal gateway, derivation loop and simulated fleet) and serve the platform at http://127.0.0.1:8000."
     )
 
     def add_arguments(self, parser):

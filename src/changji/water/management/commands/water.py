@@ -1,7 +1,8 @@
 """``changji water <task>``: the water app's maintenance tasks.
 
 ``changji water rebuild [--from DATE]`` recomputes everything derived from readings (daily usage
-and its sums), idempotently: running it twice gives the same rows.
+and its sums), idempotently: running it twice gives the same rows. ``changji water derive [--once]``
+follows new and late readings (the recurring jobs are ``changji jobs``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from changji.core.localtime import local_day
 from changji.core.models import Region
+from changji.core.regions import root
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.kpi.terminal_days import rebuild_terminal_days
 from changji.water.models import Terminal, Well
@@ -35,13 +37,11 @@ class Command(BaseCommand):
         report = tasks.add_parser("report", help="generate a month, quarter or year report (XLSX or CSV)")
         report.add_argument("--period", choices=["month", "quarter", "year"], default="month")
         report.add_argument("--at", type=date.fromisoformat, required=True, help="any day in the period")
-        report.add_argument("--region", default="652300", help="GB 2260 code (default: the prefecture)")
+        report.add_argument("--region", default=None, help="GB/T 2260 code (default: the instance's root region)")
         report.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
-        derive.add_argument("--jobs-delay", type=float, default=60.0,
-                            help="seconds before the first alarm evaluation and quota sweep")
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
@@ -57,10 +57,11 @@ class Command(BaseCommand):
             wells = estimate_all(until, options["window_days"])
             self.stdout.write(f"estimated coefficients for {wells} well(s) up to {until}")
         elif options["task"] == "report":
-            region = Region.objects.filter(code=options["region"]).first()
+            code = options["region"] or root()
+            region = Region.objects.filter(code=code).first()
             if region is None:
-                raise CommandError(f"no region with code {options['region']}")
+                raise CommandError(f"no region with code {code}")
             report = generate_report(options["period"], options["at"], region, options["format"], by="cli")
             self.stdout.write(report.file.path)
         elif options["task"] == "derive":
-            follow(options["interval"], once=options["once"], jobs_delay_s=options["jobs_delay"])
+            follow(options["interval"], once=options["once"])

@@ -2,8 +2,8 @@
 
 * ``decode_sl651`` / ``encode_sl651``: one whole frame, HEX/BCD (``7E 7E``, ``sl651_hex``) or ASCII
   (``SOH``, ``sl651_ascii``), exact inverses of each other.
-* ``build_ack`` / ``build_message_ack``: the centre's acknowledgement (6.3 M2/M3; recipe verified on
-  ten real ack frames, notes §1.10).
+* ``build_ack`` / ``build_message_ack``: the centre's acknowledgement (6.3 M2/M3; the recipe real centres
+  follow, docs/protocols.md §1.1).
 * ``to_reading``: the canonical ``Reading`` of a data frame; ``join_message`` turns a complete M3
   message into the one frame it would be, so an M3 report gives its reading like a single packet.
 * ``encode_query_*`` and friends: centre -> station commands (6.6.4, serial 0 by default as in the
@@ -110,10 +110,10 @@ def encode_sl651(frame: Sl651Frame) -> bytes:
 def build_ack(frame: Sl651Frame, now: datetime, options: Sl651Options = _DEFAULT_OPTIONS) -> bytes | None:
     """Return the centre's ack of an uplink report 30H–36H, or None when no ack is due.
 
-    Recipe (notes §1.10): downlink, same station, centre, password and function, ``STX``, the
-    uplink's serial, the send time (echoed or the centre clock ``now`` per ``options.ack_time``),
-    end ``EOT``/``ESC`` per ``options.ack_end`` (``ACK`` "continue" for an ``ETB`` frame). 2FH link
-    keep-alives (M1) and responses to centre queries get no ack.
+    Recipe (SL651-2014 §6.3, docs/protocols.md §1.1): downlink, same station, centre, password and
+    function, ``STX``, the uplink's serial, the send time (echoed or the centre clock ``now`` per
+    ``options.ack_time``), end ``EOT``/``ESC`` per ``options.ack_end`` (``ACK`` "continue" for an ``ETB``
+    frame). 2FH link keep-alives (M1) and responses to centre queries get no ack.
 
     M3 (``SYN``) messages are acknowledged once, when complete: pass ``message.first`` (packet 1,
     the one with the serial) and the ack carries ``SYN`` with packet counter total/total. Later
@@ -208,8 +208,11 @@ def to_reading(frame: Sl651Frame, options: Sl651Options = _DEFAULT_OPTIONS) -> R
 
 
 def join_message(message: Sl651Message) -> Sl651Frame:
-    """Return a complete message as one frame: a single packet as it is, an M3 message's packets
-    joined behind packet 1's header (ProtocolError when the joined body does not decode)."""
+    """Return a complete message as one frame.
+
+    A single packet is returned as it is; an M3 message's packets are joined behind packet 1's header
+    (ProtocolError when the joined body does not decode).
+    """
     first = message.first
     if first.start != SYN:
         return first

@@ -124,7 +124,8 @@ def join_packets(first: Sl651Frame, payload: bytes) -> Sl651Frame:
     """Return the uplink an M3 message would be in one packet (see ``sl651_hex.join_packets``)."""
     joined = replace(first, start=STX, packet_total=None, packet_seq=None, payload=payload)
     fields = _body(first.function, True, _encode_body(joined, True), None, None, first.station)
-    return replace(joined, **dict(zip(BODY_NAMES, fields, strict=True)))
+    body: dict[str, Any] = dict(zip(BODY_NAMES, fields, strict=True))
+    return replace(joined, **body)
 
 
 def _body(

@@ -1,9 +1,9 @@
 """SL651-2014 code tables: control characters, function codes, station types, element identifiers.
 
 Everything here is data, cited by the table of SL651-2014 it comes from, so that the codec modules
-(``sl651.py``, ``sl651_ascii.py``, ``sl651_elements.py``) contain no magic numbers. Only entries the
-project notes (``shared/protocols/README.md`` §1) name are listed; an element guide the notes do not
-name is keyed by the four hex digits of its identifier bytes (guide + data-definition byte).
+(``sl651.py``, ``sl651_ascii.py``, ``sl651_elements.py``) contain no magic numbers. Only the entries that
+well, level and rain stations are seen to send are listed (docs/protocols.md §1.2); an element guide not
+listed is keyed by the four hex digits of its identifier bytes (guide + data-definition byte).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ FUNCTION_NAMES: dict[int, str] = {
     FC_51_QUERY_CLOCK: "query clock",
 }
 
-#: Uplinks the centre acknowledges in link mode M2 (SL651 6.3, §1.10 of the notes).
+#: Uplinks the centre acknowledges in link mode M2 (SL651 6.3, docs/protocols.md §1.1).
 ACKNOWLEDGED_FUNCTIONS = frozenset(range(FC_30_TEST_REPORT, FC_35_MANUAL_REPORT + 1))
 
 #: Uplinks whose ST group carries the station-type byte (SL651 表24; verified absent in 40–43, 45–51).
@@ -222,7 +222,7 @@ def _numbered(prefix: str, first_guide: int, name: str, unit: str, count: int = 
 
 _SOIL_DEPTHS = (10, 20, 30, 40, 50, 60, 80, 100)
 
-#: Element identifiers by guide byte (SL651 附录C 表C.1), as far as the project notes name them.
+#: Element identifiers by guide byte (SL651 附录C 表C.1), those stations are seen to send.
 ELEMENTS: dict[int, ElementInfo] = {
     0x03: ElementInfo("C", "instantaneous water temperature 瞬时水温", "°C"),
     0x04: ElementInfo("DRxnn", "time-step code 时间步长码", "min"),
@@ -338,7 +338,7 @@ STATUS_BITS: dict[int, str] = {
     STATUS_11_REMAINING_WATER_ALARM: "remaining water: normal / over limit",
 }
 
-#: Event record counters (50H): ERC number -> meaning (SL651 6.6.4.x, notes §1.8).
+#: Event record counters (50H): ERC number -> meaning (SL651 6.6.4.x).
 EVENT_NAMES: dict[int, str] = {
     1: "history initialised",
     2: "parameter change",

@@ -45,7 +45,7 @@ from changji.water.protocols.sl651.frame import Element, Sl651Frame, bcd_digits,
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
-SCALE = tuple(10**d for d in range(8))
+SCALE: tuple[int, ...] = tuple(10**d for d in range(8))
 #: Scaled values below this survive int -> float -> int exactly; larger ones stay text.
 EXACT_FLOAT_LIMIT = 10**15
 _KEYS: dict[int, str] = {guide: info.key for guide, info in ELEMENTS.items()}

@@ -141,7 +141,7 @@ class Sl651Frame:
 
 @dataclass(frozen=True)
 class Sl651Options:
-    """Deployment choices the standard leaves open (notes §1.7, §1.10)."""
+    """Deployment choices the standard leaves open (docs/protocols.md §1.1, §1.3)."""
 
     #: Which ``FFxx`` extension carries the cumulative volume (m³); None = not sent.
     volume_extension: str | None = None
@@ -177,7 +177,12 @@ def function_values(frame: Sl651Frame) -> dict[str, Any]:
         return {"clock": frame.sent_at.isoformat()}
     if frame.encoding != "hex" or frame.payload_guide is not None:
         return {}
-    if frame.direction == "up":
+    return _hex_payload_values(function, frame.direction, payload)
+
+
+def _hex_payload_values(function: int, direction: str, payload: bytes) -> dict[str, Any]:
+    """The payload of a HEX frame without an F2/F3 guide, by function code and direction."""
+    if direction == "up":
         if function == FC_45_QUERY_VERSION:
             return {"version": payload.decode("latin-1")}
         if function == FC_50_QUERY_EVENTS:

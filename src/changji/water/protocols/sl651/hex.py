@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from changji.water.protocols.crc import crc16_modbus
 from changji.water.protocols.errors import ChecksumError, DecodeError, EncodeError, FramingError
@@ -124,7 +125,8 @@ def join_packets(first: Sl651Frame, payload: bytes) -> Sl651Frame:
     """
     joined = replace(first, start=STX, packet_total=None, packet_seq=None, payload=payload)
     fields = _uplink_body(first.function, encode_body(joined, True), None, None, first.station)
-    return replace(joined, **dict(zip(BODY_NAMES, fields, strict=True)))
+    body: dict[str, Any] = dict(zip(BODY_NAMES, fields, strict=True))
+    return replace(joined, **body)
 
 
 def check_end(end: int, up: bool) -> int:
@@ -270,12 +272,8 @@ def _encode_counter(total: int | None, seq: int | None) -> bytes:
     return (total << 12 | seq).to_bytes(3, "big")
 
 
-def encode_body(frame: Sl651Frame, up: bool) -> bytes:
-    """Encode the HEX body: serial, send time, ST group, elements and payload by function."""
-    if up and frame.start == SYN and (frame.packet_seq or 0) > 1:
-        if frame.elements or frame.serial is not None:
-            raise EncodeError("later M3 packets carry only continuation bytes (payload)")
-        return bytes(frame.payload)
+def _encode_head(frame: Sl651Frame, up: bool) -> bytes:
+    """Serial, send time and (when the frame has one) the ST group: the start of every HEX body."""
     if frame.serial is None or frame.sent_at is None:
         raise EncodeError("serial and sent_at are required in this frame")
     if not 0 <= frame.serial <= 0xFFFF:
@@ -289,6 +287,17 @@ def encode_body(frame: Sl651Frame, up: bool) -> bytes:
         head += encode_station(address, frame.station_type, up and function in TYPED_FUNCTIONS)
     elif frame.station_type is not None:
         raise EncodeError("station_type needs an ST group (body_station must not be empty)")
+    return head
+
+
+def encode_body(frame: Sl651Frame, up: bool) -> bytes:
+    """Encode the HEX body: serial, send time, ST group, elements and payload by function."""
+    if up and frame.start == SYN and (frame.packet_seq or 0) > 1:
+        if frame.elements or frame.serial is not None:
+            raise EncodeError("later M3 packets carry only continuation bytes (payload)")
+        return bytes(frame.payload)
+    head = _encode_head(frame, up)
+    function = frame.function
     if frame.payload_guide not in (None, GUIDE_F2_MANUAL, GUIDE_F3_PICTURE):
         raise EncodeError(f"payload_guide {frame.payload_guide!r} must be None, F2 or F3")
     raw_tail = function in RAW_TAIL_FUNCTIONS_UP if up else function not in CONFIG_FUNCTIONS_DOWN

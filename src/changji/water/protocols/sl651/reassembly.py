@@ -80,13 +80,12 @@ class Sl651Reassembler:
         return self._pending.size
 
     def feed(self, frame: Sl651Frame, now: float = 0.0, tag: Any = None) -> Sl651Message | None:
-        """Add one uplink packet received at ``now`` (monotonic seconds); return the message when its
-        last missing packet arrives.
+        """Add one uplink packet; return the message when its last missing packet arrives.
 
-        A single-packet (``STX``) uplink is a complete message at once; downlinks are ignored. A
-        duplicate packet is ignored (the first copy is kept); a packet announcing a different total
-        restarts the message. ``tag`` is reported with the message if it is abandoned. LimitError
-        when the message breaks a limit (it is then abandoned).
+        The packet was received at ``now`` (monotonic seconds). A single-packet (``STX``) uplink is a
+        complete message at once; downlinks are ignored. A duplicate packet is ignored (the first copy is
+        kept); a packet announcing a different total restarts the message. ``tag`` is reported with the
+        message if it is abandoned. LimitError when the message breaks a limit (it is then abandoned).
         """
         if frame.direction != "up":
             return None

@@ -1,7 +1,8 @@
 """SZY206-2016 / SL/T 427-2021 水资源监测数据传输规约 (the "68H family"): the public codec API.
 
-Frames are ``68 L 68 C [DIVS] A AFN D [PW] [Tp] CS 16`` (notes §2.2). This module re-exports the
-pieces, which live in small modules:
+Frames are ``68 L 68 C [DIVS] A AFN D [PW] [Tp] CS 16``. Section numbers §2.x here and in the modules of
+this package are those of ``docs/protocols.md``, which records what the standards leave open and what field
+terminals do. This module re-exports the pieces, which live in small modules:
 
 * ``szy206_codes``      control-field type codes (§2.3, SL/T 427-2021 表3) and AFNs (§2.5, 表5)
 * ``szy206_time``       the time label Tp (§2.7) and the 11H clock field
@@ -12,7 +13,7 @@ pieces, which live in small modules:
 
 Pure Python, no Django. Every failure on any input is a ``ProtocolError`` (``errors.py``).
 
-Decisions on points the sources leave open (notes §5 and the [UNVERIFIED] tags):
+Decisions on points the standards leave open or field terminals disagree on (§2.1, §2.12):
 
 1. **Checks, in order**: length >= 12, ``68 L 68`` and ``16``, then CS (CRC-8/0xE5 over C … last AUX
    byte; ``ChecksumError`` with expected and found), then L. L is not trusted for split picture

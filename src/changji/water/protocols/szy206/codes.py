@@ -1,10 +1,10 @@
 """Code tables of SZY206-2016 / SL/T 427-2021: control-field type codes and AFN function codes.
 
-* Type codes are the low nibble of the control field C (notes §2.3, SL/T 427-2021 表3): the
+* Type codes are the low nibble of the control field C (SL/T 427-2021 表3; docs/protocols.md §2.3): the
   parameter class of a self-report (DIR=1) or of a query/response (DIR=0). The SL/T 427 meanings
   are used (7 = weather, 8 = electric energy 电量), as the later revision and the one that carries kWh.
-* AFN codes are the application function codes of notes §2.5 (SL/T 427-2021 表5; the same list in
-  hm1212, blg, am Code206 and wainshine). User-defined AFNs are 2 bytes ``FF xx`` on the wire and
+* AFN codes are the application function codes of SL/T 427-2021 表5 (docs/protocols.md §2.5: the same
+  in every version and in the public implementations). User-defined AFNs are 2 bytes ``FF xx`` on the wire and
   are stored as ``0xFF00 | xx``.
 * The frame-layout tables at the end (which AFNs carry a password, which need a confirm, the data
   size of each downlink) are this codec's decisions; the module docstring of ``szy206`` lists them.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
-# --- Control field C (notes §2.3, SL/T 427-2021 表3) -------------------------------------------
+# --- Control field C (SL/T 427-2021 表3, §2.3) --------------------------------------------------
 C_DIR_UPLINK = 0x80  # D7: 1 = terminal -> centre
 C_DIV_SPLIT = 0x40  # D6: 1 = split message, DIVS byte follows C
 FCB_DEFAULT = 3  # D5-D4: initiator's frame counter, 3 on first send
@@ -36,7 +36,7 @@ TYPE_D_ALARM_STATUS = 0xD  # 报警或状态; also terminal voltage (SL/T 427)
 TYPE_E_COMPREHENSIVE = 0xE  # down: 综合参数; up: 统计用量 / statistical rainfall
 TYPE_F_WATER_PRESSURE = 0xF  # 水压
 
-# --- Application function codes AFN (notes §2.5, SL/T 427-2021 表5) ----------------------------
+# --- Application function codes AFN (SL/T 427-2021 表5, §2.5) -----------------------------------
 AFN_02_LINK_CHECK = 0x02
 AFN_10_SET_ADDRESS = 0x10
 AFN_11_SET_CLOCK = 0x11
@@ -97,7 +97,7 @@ AFN_B2_QUERY_MEMORY_REPORTS = 0xB2
 AFN_C0_SELF_REPORT = 0xC0
 AFN_FF_USER_DEFINED = 0xFF  # first byte of a 2-byte user AFN; stored as 0xFF00 | second byte
 
-# --- AFN 02 link-check data byte (notes §2.5, §2.8) --------------------------------------------
+# --- AFN 02 link-check data byte (§2.5, §2.8) --------------------------------------------------
 LINK_F0_LOGIN = 0xF0
 LINK_F1_LOGOUT = 0xF1
 LINK_F2_KEEPALIVE = 0xF2
@@ -107,7 +107,7 @@ LINK_NAMES: dict[int, str] = {
     LINK_F2_KEEPALIVE: "keepalive",
 }
 
-# --- Work mode (terminal status word D1-D0, confirm data byte; notes §2.8, §2.10) --------------
+# --- Work mode (terminal status word D1-D0, confirm data byte; §2.8, §2.10) --------------------
 WORK_MODE_00_REPORT_AND_QUERY = 0x00
 WORK_MODE_01_REPORT_CONFIRMED = 0x01
 WORK_MODE_02_QUERY_ANSWER = 0x02

@@ -1,6 +1,6 @@
 """Centre-side SZY206 frames: confirms, link echo, downlink commands; and the canonical reading.
 
-Confirm styles (notes §2.8; the 2016 text is not available, so the style is an option):
+Confirm styles (docs/protocols.md §2.8; the 2016 text is not at hand, so the style is an option):
 
 * ``hm1212``: C with DIR cleared (C & 0x7F), same A and AFN, data ``00``, no Tp (vector S5);
 * ``blg`` (SZY206-2012): C = DIV + echoed FCB + type 0, data = work mode ``00``, no Tp (S6);

@@ -1,6 +1,6 @@
 """SZY206 frames: ``68 L 68 C [DIVS] A AFN D [PW] [Tp] CS 16``, decoded and encoded.
 
-Frame layout per SZY206-2016 / SL/T 427-2021 §帧结构 (notes §2.2): L counts the user data area
+Frame layout per SZY206-2016 / SL/T 427-2021 §帧结构 (docs/protocols.md §2.2): L counts the user data area
 C … Tp, the whole frame is L + 5 bytes, CS is the CRC-8/0xE5 of the user data area (§2.6). The
 layout of D and of the AUX fields (PW, Tp) depends on the AFN and the direction; the rules used here
 are listed in the ``szy206`` module docstring.
@@ -53,7 +53,7 @@ _ORDERS = ("little", "big")
 
 @dataclass(frozen=True)
 class Szy206Options:
-    """Field variants of the 68H family (notes §2.10, §2.12, §5) that a frame cannot tell by itself."""
+    """Field variants of the 68H family (§2.10, §2.12) that a frame cannot tell by itself."""
 
     word_order: str = "little"
     flow_first: bool = True
@@ -242,7 +242,10 @@ def _decode_body(up: bool, type_code: int, afn: int, rest: bytes, options: Szy20
 
 
 def _infer_time_label_length(type_code: int, rest: bytes) -> int:
-    """Pick 5 or 7 by which one leaves a value block that fits the class (§3); 5 when both or neither."""
+    """Pick 5 or 7 by which one leaves a value block that fits the class; 5 when both or neither.
+
+    Decision 4 of the ``szy206`` package docstring.
+    """
     fits_2016 = len(rest) >= WORDS_LENGTH + 5 and class_fits(type_code, rest[: -WORDS_LENGTH - 5])
     fits_sl427 = len(rest) >= WORDS_LENGTH + 7 and class_fits(type_code, rest[: -WORDS_LENGTH - 7])
     return TP_SL427_LENGTH if fits_sl427 and not fits_2016 else TP_2016_LENGTH

@@ -1,4 +1,4 @@
-"""Reassembly of split SZY206 messages (DIV/DIVS, notes §2.11, SL/T 427-2021 §帧结构 控制域 D6).
+"""Reassembly of split SZY206 messages (DIV/DIVS, SL/T 427-2021 §帧结构 控制域 D6; docs/protocols.md §2.11).
 
 A long message (a picture, a long query answer) is sent as frames with DIV = 1 whose DIVS byte counts
 down to 1 (the last frame). The frames of one message share the address and the AFN. The first frame
@@ -48,9 +48,10 @@ class Szy206Message:
 
 
 class Szy206Reassembler:
-    """DIV/DIVS reassembly (§2.11): frames of one split message share address + AFN; DIVS counts down to
-    1 (last). Feed decoded frames; a whole message comes back once every count from the first down to 1
-    has arrived, in any order.
+    """DIV/DIVS reassembly (SL/T 427-2021 控制域 D6): a whole message once all of its frames have arrived.
+
+    Frames of one split message share address + AFN; DIVS counts down to 1 (last). Feed decoded frames; a
+    whole message comes back once every count from the first down to 1 has arrived, in any order.
 
     ``max_bytes`` caps what all incomplete messages of this reassembler hold (the gateway keeps one
     per connection), ``budget`` the total over every reassembler sharing it, and a message fed
@@ -105,11 +106,10 @@ class Szy206Reassembler:
         return self._partials.take_abandoned()
 
     def feed(self, frame: Szy206Frame, now: float = 0.0, tag: Any = None) -> Szy206Message | None:
-        """Add ``frame``, received at ``now`` (monotonic seconds); return the whole message when it
-        completes, else None.
+        """Add ``frame``, received at ``now`` (monotonic seconds); return the whole message once complete.
 
-        An unsplit frame is a message by itself. ``tag`` is reported with the message if it is
-        abandoned. LimitError when a message exceeds the limits (it is then abandoned).
+        None while it is incomplete. An unsplit frame is a message by itself. ``tag`` is reported with the
+        message if it is abandoned. LimitError when a message exceeds the limits (it is then abandoned).
         """
         if not frame.div or frame.divs is None:
             return Szy206Message(frame.address, frame.afn, 1, frame.data, frame)

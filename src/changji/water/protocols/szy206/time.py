@@ -2,7 +2,7 @@
 
 SZY206-2016 (and 2012) Tp is 5 bytes: second, minute, hour, day (BCD) and the allowed transmission
 delay in minutes (BIN); SL/T 427-2021 Tp is 7 bytes, adding month and year (BCD) before the delay
-(notes §2.7, SL/T 427-2021 表7). The 5-byte form carries no month or year, so the receiver picks the
+(SL/T 427-2021 表7; docs/protocols.md §2.7). The 5-byte form carries no month or year, so the receiver picks the
 month that puts the label nearest to its own clock (terminals drift a few minutes either way).
 """
 
@@ -42,8 +42,11 @@ def to_cst(when: datetime) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class TimeLabel:
-    """Tp (§2.7): 5 bytes in SZY206-2016 (s, min, h, day BCD + delay minutes BIN), 7 in SL/T 427-2021
-    (adds month, year). ``year`` is the full year (2000 + the two BCD digits)."""
+    """Tp, the time label: 5 bytes in SZY206-2016, 7 in SL/T 427-2021 (表7).
+
+    SZY206-2016 sends s, min, h, day (BCD) and the allowed delay in minutes (BIN); SL/T 427-2021 adds month and
+    year. ``year`` is the full year (2000 + the two BCD digits).
+    """
 
     second: int
     minute: int
@@ -105,8 +108,11 @@ class TimeLabel:
             raise DecodeError(f"szy206 time label {self.as_dict()} is not a valid time")
 
     def resolve(self, received_at: datetime) -> datetime:
-        """Return the observation time (CST). A 5-byte label takes the month (and year) that puts it
-        nearest to ``received_at``; months without its day are skipped. DecodeError if impossible."""
+        """Return the observation time (CST); DecodeError if there is none.
+
+        A 5-byte label takes the month (and year) that puts it nearest to ``received_at``; months without its day
+        are skipped.
+        """
         self._check_ranges()
         if self.month is not None and self.year is not None:
             try:

@@ -1,6 +1,6 @@
 """Parameter values of SZY206 / SL/T 427 self-reports: the per-class data formats.
 
-SL/T 427-2021 表33–表47 (notes §2.9). Every value is packed BCD, **least significant byte first**;
+SL/T 427-2021 表33–表47 (docs/protocols.md §2.9). Every value is packed BCD, **least significant byte first**;
 one item per instrument, items back to back. An item starting with ``AA AA`` (all ``AA`` for the
 composite weather and soil items) means "no instrument / invalid" and decodes to ``None``.
 

@@ -1,0 +1,259 @@
+"""Schemas of the services API (``services.api.routes``): explicit fields, times ISO 8601, days as dates.
+
+A case shows the applicant's kind and name, never their identity number, phone or query code (查询码): the
+window's page shows those to the clerk in front of the applicant; the API has no reason to hand them out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Schema
+
+from changji.services import bundles, cases, workdays
+from changji.services.models import Bundle, BundleCategory, Case, SubCase
+from changji.services.workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
+
+#: The open sub-cases whose promised-limit clock runs (``workdays.Clock``); the others show no warning.
+RUNNING_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED)
+
+
+class BundleItemOut(Schema):
+    """An item of a bundle, with its department, working-day limits and the answer that makes it apply."""
+
+    code: str
+    name: str
+    department: str
+    statutory_limit_days: int
+    promised_limit_days: int
+    fee_yuan: float
+    commitment_allowed: bool
+    condition: dict[str, Any] | None
+
+
+class MaterialOut(Schema):
+    """A material asked once for the whole bundle (一套材料), with the items that need it."""
+
+    code: str
+    name: str
+    required: bool
+    items: list[str]
+
+
+class BundleOut(Schema):
+    """A published bundle (一件事) of the catalogue, one version."""
+
+    id: int
+    code: str
+    version: int
+    name: str
+    category: str
+    category_label: str
+    region_id: str
+    lead_department: str
+    description: str
+    refusal_fails_case: bool
+    items: list[BundleItemOut]
+    materials: list[MaterialOut]
+
+    @staticmethod
+    def resolve_category_label(bundle: Bundle) -> str:
+        return str(BundleCategory(bundle.category).label)
+
+    @staticmethod
+    def resolve_lead_department(bundle: Bundle) -> str:
+        return bundle.lead_department.name
+
+    @staticmethod
+    def resolve_items(bundle: Bundle) -> list[dict[str, Any]]:
+        return [{"code": link.item.code, "name": link.item.name, "department": link.item.department.name,
+                 "statutory_limit_days": link.item.statutory_limit_days,
+                 "promised_limit_days": link.item.promised_limit_days, "fee_yuan": float(link.item.fee_yuan),
+                 "commitment_allowed": link.item.commitment_allowed, "condition": link.condition}
+                for link in bundle.bundle_items.all()]
+
+    @staticmethod
+    def resolve_materials(bundle: Bundle) -> list[dict[str, Any]]:
+        return [{"code": m.code, "name": m.name, "required": m.required, "items": list(m.items)}
+                for m in bundles.merged_materials(cases.item_specs(bundle))]
+
+
+class SubCaseOut(Schema):
+    """One item's sub-case (分办件) with its clock: ``warning`` is green, yellow or red while it runs."""
+
+    id: int
+    case_id: int
+    receipt_number: str
+    item_code: str
+    item_name: str
+    department_code: str
+    department: str
+    state: str
+    state_label: str
+    assignee: str | None
+    claimed_at: datetime | None
+    due_on: date
+    legal_due_on: date
+    decided_at: datetime | None
+    warning: str
+    overdue: bool
+    licence_number: str
+    valid_until: date | None
+
+    @staticmethod
+    def resolve_receipt_number(sub: SubCase) -> str:
+        return sub.case.receipt_number
+
+    @staticmethod
+    def resolve_item_code(sub: SubCase) -> str:
+        return sub.item.code
+
+    @staticmethod
+    def resolve_item_name(sub: SubCase) -> str:
+        return sub.item.name
+
+    @staticmethod
+    def resolve_department_code(sub: SubCase) -> str:
+        return sub.department.code
+
+    @staticmethod
+    def resolve_department(sub: SubCase) -> str:
+        return sub.department.name
+
+    @staticmethod
+    def resolve_state_label(sub: SubCase) -> str:
+        return SUB_CASE_LABELS[SubCaseState(sub.state)]
+
+    @staticmethod
+    def resolve_assignee(sub: SubCase) -> str | None:
+        return sub.assignee.get_username() if sub.assignee_id else None
+
+    @staticmethod
+    def resolve_warning(sub: SubCase) -> str:
+        clock = _clock(sub)
+        return clock.warning(workdays.today_in_shanghai()) if clock else ""
+
+    @staticmethod
+    def resolve_overdue(sub: SubCase) -> bool:
+        clock = _clock(sub)
+        return clock.overdue(workdays.today_in_shanghai()) if clock else False
+
+
+def _clock(sub: SubCase) -> workdays.Clock | None:
+    """The promised-limit clock of a running sub-case (as the department inbox shows it), else None."""
+    if sub.state not in RUNNING_STATES or sub.case.accepted_on is None:
+        return None
+    return workdays.Clock(started=sub.case.accepted_on, limit_days=sub.item.promised_limit_days)
+
+
+class CaseOut(Schema):
+    """A case (办件) at the window: one application for one bundle version."""
+
+    id: int
+    receipt_number: str
+    bundle_id: int
+    bundle: str
+    region_id: str
+    applicant_kind: str
+    applicant_name: str
+    channel: str
+    state: str
+    state_label: str
+    submitted_at: datetime
+    accepted_on: date | None
+    correction_list: list[str]
+    outcome: str
+    issued_at: datetime | None
+    rating: int | None
+
+    @staticmethod
+    def resolve_bundle(case: Case) -> str:
+        return case.bundle.name
+
+    @staticmethod
+    def resolve_state_label(case: Case) -> str:
+        return CASE_LABELS[CaseState(case.state)]
+
+
+class CaseEventOut(Schema):
+    """One step of a case's history (the applicant's progress view)."""
+
+    at: datetime
+    sub_case_id: int | None
+    from_state: str
+    to_state: str
+    by_name: str
+    note: str
+
+
+class CaseDetailOut(CaseOut):
+    """A case with its sub-cases, what it still lacks, and its history."""
+
+    missing: list[str]
+    sub_cases: list[SubCaseOut]
+    events: list[CaseEventOut]
+
+    @staticmethod
+    def resolve_missing(case: Case) -> list[str]:
+        return cases.missing_for(case) if case.state in (CaseState.SUBMITTED, CaseState.CORRECTION) else []
+
+    @staticmethod
+    def resolve_sub_cases(case: Case) -> list[SubCase]:
+        return list(case.sub_cases.select_related("case", "item", "department", "assignee").order_by("pk"))
+
+    @staticmethod
+    def resolve_events(case: Case) -> list[Any]:
+        return list(case.events.all())
+
+
+class FiguresOut(Schema):
+    """The counters of a statistics row and the figures derived from them (``services.statistics``)."""
+
+    cases: int
+    online: int
+    rated: int
+    rating_sum: int
+    good: int
+    accepted: int
+    refused: int
+    sub_cases: int
+    decided: int
+    open: int
+    overdue: int
+    handling_sum: int
+    promised_sum: int
+    statutory_sum: int
+    online_share: float | None
+    rating_avg: float | None
+    good_share: float | None
+    overdue_rate: float | None
+    handling_days_avg: float | None
+    promised_days_avg: float | None
+    statutory_days_avg: float | None
+
+
+class NamedFiguresOut(FiguresOut):
+    """A bundle's or a department's row."""
+
+    code: str
+    name: str
+
+
+class MonthFiguresOut(FiguresOut):
+    """A month's row (``YYYY-MM``)."""
+
+    month: str
+
+
+class StatisticsOut(Schema):
+    """Cases by bundle, department and month of a region over local days first..last (both included)."""
+
+    region: str
+    first: date
+    last: date
+    today: date
+    total: FiguresOut
+    bundles: list[NamedFiguresOut]
+    departments: list[NamedFiguresOut]
+    months: list[MonthFiguresOut]
