@@ -28,16 +28,16 @@ instant in Shanghai, and the decision day natively on SQLite (``_LocalDay``): no
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import BooleanField, CharField, Count, F, Q, Value, When
+from django.db.models import BooleanField, CharField, Count, F, Q, QuerySet, Value, When
 from django.db.models import Case as SqlCase
 from django.db.models.functions import TruncDate
 from openpyxl.styles import Font
 
-from changji.core.exports import FormulaSafeWorkbook, append_row, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
 from changji.services import workdays
 from changji.services.models import Case, Channel, SubCase
 from changji.services.workflow import CaseState, SubCaseState
@@ -62,7 +62,8 @@ class _LocalDay(TruncDate):
     def __init__(self, expression: str) -> None:
         super().__init__(expression, tzinfo=workdays.SHANGHAI)
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+    # The params stay a list, as ``compiler.compile`` gives them; django-stubs declares a tuple for this override.
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         sql, params = compiler.compile(self.lhs)
         return f"date({sql}, '+8 hours')", list(params)
 
@@ -94,7 +95,7 @@ def _rating_counts(prefix: str, distinct_by: str) -> dict[str, Count]:
     return {f"r{r}": Count(distinct_by, distinct=True, filter=Q(**{f"{prefix}rating": r})) for r in range(1, 6)}
 
 
-def _case_figures(row: dict[str, Any]) -> dict[str, int]:
+def _case_figures(row: Mapping[str, Any]) -> dict[str, int]:
     ratings = [row[f"r{r}"] for r in range(1, 6)]
     return {"cases": row["cases_n"], "online": row["online_n"], "accepted": row["accepted_n"],
             "refused": row["refused_n"], "rated": sum(ratings),
@@ -137,52 +138,13 @@ def case_statistics(region: Any, first: date, last: date, today: date | None = N
     subs = SubCase.objects.filter(case__region__path__startswith=region.path, case__submitted_at__gte=start,
                                   case__submitted_at__lt=end)
     labels, month_of = _months(first, last)
-    bundles: dict[tuple, dict[str, int]] = defaultdict(_empty)
-    departments: dict[tuple, dict[str, int]] = defaultdict(_empty)
+    bundles: dict[tuple[str, str], dict[str, int]] = defaultdict(_empty)
+    departments: dict[tuple[str, str], dict[str, int]] = defaultdict(_empty)
     months: dict[str, dict[str, int]] = {label: _empty() for label in labels}
 
-    # Case figures, grouped by (bundle, month) and rolled up: every case has one bundle and one month.
-    for row in cases.values("bundle__code", "bundle__name", month=month_of("submitted_at")).annotate(
-            cases_n=Count("id"), online_n=Count("id", filter=Q(channel=Channel.ONLINE)),
-            accepted_n=Count("id", filter=Q(accepted_on__isnull=False)),
-            refused_n=Count("id", filter=Q(state=CaseState.REFUSED)), **_rating_counts("", "id")):
-        figures = _case_figures(row)
-        for target in (bundles[row["bundle__code"], row["bundle__name"]], months[row["month"]]):
-            for name, value in figures.items():
-                target[name] += value
-    # A department's case figures: the distinct cases among its sub-cases (a case may give it several items).
-    for row in subs.values("department__code", "department__name").annotate(
-            accepted_n=Count("case", distinct=True),
-            online_n=Count("case", distinct=True, filter=Q(case__channel=Channel.ONLINE)),
-            refused_n=Count("case", distinct=True, filter=Q(case__state=CaseState.REFUSED)),
-            **_rating_counts("case__", "case")):
-        departments[row["department__code"], row["department__name"]].update(
-            _case_figures({**row, "cases_n": row["accepted_n"]}))
-
-    # Sub-case figures: one grouped query, by everything a clock needs; overdue and working days in Python.
-    is_open = SqlCase(When(state__in=OPEN_STATES, then=Value(True)), default=Value(False),
-                      output_field=BooleanField())
-    clocks = list(subs.values(
-        "case__bundle__code", "case__bundle__name", "department__code", "department__name",
-        month=month_of("case__submitted_at"), accepted=F("case__accepted_on"),
-        suspended=F("case__suspended_days"), due=F("due_on"), legal=F("legal_due_on"), running=is_open,
-        day=_LocalDay("decided_at"),
-    ).annotate(n=Count("id")).order_by())
-    wdb = _working_days([d for row in clocks if row["day"] is not None
-                         for d in (row["accepted"], row["day"], row["due"], row["legal"])])
-    for row in clocks:
-        n, accepted, due, day = row["n"], row["accepted"], row["due"], row["day"]
-        figures = {"sub_cases": n}
-        if row["running"]:
-            figures.update(open=n, overdue=n if due < today else 0)
-        elif day is not None:
-            figures.update(decided=n, overdue=n if day > due else 0,
-                           handling_sum=n * wdb(accepted, day),
-                           promised_sum=n * wdb(accepted, due), statutory_sum=n * wdb(accepted, row["legal"]))
-        for target in (bundles[row["case__bundle__code"], row["case__bundle__name"]],
-                       departments[row["department__code"], row["department__name"]], months[row["month"]]):
-            for name, value in figures.items():
-                target[name] += value
+    _add_case_figures(cases, month_of, bundles, months)
+    _add_department_case_figures(subs, departments)
+    _add_sub_case_figures(subs, month_of, today, bundles, departments, months)
 
     total = _empty()
     for row in bundles.values():  # every case has exactly one bundle: bundle rows add up to the total
@@ -196,6 +158,69 @@ def case_statistics(region: Any, first: date, last: date, today: date | None = N
                         for (code, name), row in sorted(departments.items())],
         "months": [_finish({"month": label, **row}) for label, row in months.items()],
     }
+
+
+def _add(targets: Iterable[dict[str, int]], figures: Mapping[str, int]) -> None:
+    """Add ``figures`` to each row of ``targets`` (counters of ``_COUNTERS``)."""
+    for target in targets:
+        for name, value in figures.items():
+            target[name] += value
+
+
+def _add_case_figures(cases: QuerySet[Case], month_of: Callable[[str], SqlCase],
+                      bundles: dict[tuple[str, str], dict[str, int]], months: dict[str, dict[str, int]]) -> None:
+    """Case figures, grouped by (bundle, month) and rolled up: every case has one bundle and one month."""
+    for row in cases.values("bundle__code", "bundle__name", month=month_of("submitted_at")).annotate(
+            cases_n=Count("id"), online_n=Count("id", filter=Q(channel=Channel.ONLINE)),
+            accepted_n=Count("id", filter=Q(accepted_on__isnull=False)),
+            refused_n=Count("id", filter=Q(state=CaseState.REFUSED)), **_rating_counts("", "id")):
+        _add((bundles[row["bundle__code"], row["bundle__name"]], months[row["month"]]), _case_figures(row))
+
+
+def _add_department_case_figures(subs: QuerySet[SubCase], departments: dict[tuple[str, str], dict[str, int]]) -> None:
+    """A department's case figures: the distinct cases among its sub-cases (a case may give it several items)."""
+    for row in subs.values("department__code", "department__name").annotate(
+            accepted_n=Count("case", distinct=True),
+            online_n=Count("case", distinct=True, filter=Q(case__channel=Channel.ONLINE)),
+            refused_n=Count("case", distinct=True, filter=Q(case__state=CaseState.REFUSED)),
+            **_rating_counts("case__", "case")):
+        departments[row["department__code"], row["department__name"]].update(
+            _case_figures({**row, "cases_n": row["accepted_n"]}))
+
+
+def _add_sub_case_figures(subs: QuerySet[SubCase], month_of: Callable[[str], SqlCase], today: date,
+                          bundles: dict[tuple[str, str], dict[str, int]],
+                          departments: dict[tuple[str, str], dict[str, int]],
+                          months: dict[str, dict[str, int]]) -> None:
+    """Sub-case figures: one grouped query, by everything a clock needs; overdue and working days in Python."""
+    is_open = SqlCase(When(state__in=OPEN_STATES, then=Value(True)), default=Value(False),
+                      output_field=BooleanField())
+    clocks = list(subs.values(
+        "case__bundle__code", "case__bundle__name", "department__code", "department__name",
+        month=month_of("case__submitted_at"), accepted=F("case__accepted_on"),
+        suspended=F("case__suspended_days"), due=F("due_on"), legal=F("legal_due_on"), running=is_open,
+        day=_LocalDay("decided_at"),
+    ).annotate(n=Count("id")).order_by())
+    wdb = _working_days([d for row in clocks if row["day"] is not None
+                         for d in (row["accepted"], row["day"], row["due"], row["legal"])])
+    for row in clocks:
+        _add((bundles[row["case__bundle__code"], row["case__bundle__name"]],
+              departments[row["department__code"], row["department__name"]], months[row["month"]]),
+             _clock_figures(row["n"], row["running"], row["accepted"], row["day"], row["due"], row["legal"], today,
+                            wdb))
+
+
+def _clock_figures(n: int, running: bool, accepted: date, day: date | None, due: date, legal: date, today: date,
+                   wdb: Callable[[date, date], int]) -> dict[str, int]:
+    """The counters of ``n`` sub-cases sharing one clock: open (overdue by ``today``) or decided on ``day``."""
+    figures = {"sub_cases": n}
+    if running:
+        figures.update(open=n, overdue=n if due < today else 0)
+    elif day is not None:
+        figures.update(decided=n, overdue=n if day > due else 0,
+                       handling_sum=n * wdb(accepted, day),
+                       promised_sum=n * wdb(accepted, due), statutory_sum=n * wdb(accepted, legal))
+    return figures
 
 
 def _months(first: date, last: date) -> tuple[list[str], Callable[[str], SqlCase]]:
@@ -249,7 +274,7 @@ def to_xlsx(stats: dict[str, Any]) -> bytes:
     bundle and month sheets, a 合计 row (a case belongs to one department per item, so departments do not add up).
     """
     book = FormulaSafeWorkbook()
-    book.remove(book.active)
+    book.remove(active_worksheet(book))
     for title, key, label_columns in _SHEETS:
         sheet = book.create_sheet(title)
         columns = label_columns + _FIGURE_COLUMNS
