@@ -53,11 +53,12 @@ def applies(condition: Mapping[str, Any] | None, answers: Mapping[str, Any]) -> 
     """Whether an item with ``condition`` applies to ``answers`` (no condition: always)."""
     if not condition:
         return True
-    value = answers.get(condition["field"])
+    value: object = answers.get(condition["field"])
     if "equals" in condition:
-        return value == condition["equals"]
+        expected: object = condition["equals"]  # typed, so that == gives a bool (comparing with Any gives Any)
+        return value == expected
     if "in" in condition:
-        return value in condition["in"]
+        return bool(value in condition["in"])  # ``in`` gives a bool; mypy cannot tell with a container of type Any
     raise ValueError(f"unknown condition {dict(condition)!r}")
 
 

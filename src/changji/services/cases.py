@@ -201,6 +201,8 @@ def resubmit(case: Case, answers: dict[str, Any], materials: dict[str, tuple[str
     case.form_data = {**case.form_data, **answers}
     specs = bundles.applicable_items(item_specs(case.bundle), case.form_data)
     _store_materials(case, materials, {m.code: m for m in bundles.merged_materials(specs)})
+    # request_correction (above) sets the start with the CORRECTION state, and only resubmit clears it
+    assert case.correction_started_on is not None
     case.suspended_days += workdays.working_days_between(case.correction_started_on, _local_today(now))
     case.correction_started_on = None
     case.save()

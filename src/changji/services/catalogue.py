@@ -8,7 +8,7 @@ the version they were filed on and are never moved. Every step is audited.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Max
@@ -25,7 +25,9 @@ BUNDLE_MOVES: Mapping[str, frozenset[str]] = {
     BundleStatus.RETIRED: frozenset(),
 }
 #: The bundle version table (``core.transitions``); the labels are the model field's choices.
-BUNDLE_TABLE = Table(noun="一件事版本", moves=BUNDLE_MOVES, labels=dict(BundleStatus.choices))
+# The choices' labels are lazy translation strings (django-stubs: _StrPromise); they render as str wherever the table
+# shows them, and stay lazy so a label follows the active language, as before.
+BUNDLE_TABLE = Table(noun="一件事版本", moves=BUNDLE_MOVES, labels=cast("dict[Any, str]", dict(BundleStatus.choices)))
 
 
 def _move(bundle: Bundle, target: str, by: Any) -> None:

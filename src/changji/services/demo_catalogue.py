@@ -6,6 +6,8 @@ are plausible examples, not the official catalogue. ``seed_demo_catalogue`` is i
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.db import transaction
 
 from changji.core.models import Role, User
@@ -47,7 +49,9 @@ ITEMS = [
      [{"name": "business_name", "label": "名称"}, {"name": "address", "label": "经营场所"}],
      [{"code": "health_certs", "name": "从业人员健康合格证明"}, {"code": "lease", "name": "经营场所使用证明"}]),
 ]
-BUNDLES = [
+#: A bundle item's condition (``bundles.applies``); None: the item always applies.
+Condition = dict[str, object] | None
+BUNDLES: list[tuple[str, str, BundleCategory, str, bool, list[tuple[str, Condition]]]] = [
     # code, name, category, lead, refusal fails case, [(item, condition)]
     ("YJS-CY", "开办餐馆一件事", BundleCategory.FOOD_PROCESSING, "SCJG", False,
      [("SCJG-001", None), ("SCJG-002", None), ("CGJ-001", {"field": "outdoor_sign", "equals": True})]),
@@ -60,8 +64,17 @@ BUNDLES = [
     ("YJS-YH", "公路养护企业开业一件事", BundleCategory.TRANSPORT, "JTJ", True,
      [("SCJG-001", None), ("JTJ-002", None), ("JTJ-001", {"field": "has_trucks", "equals": True})]),
 ]
+class Question(TypedDict):
+    """A question of the one form (``bundles.FormField``'s name, label, kind and required)."""
+
+    name: str
+    label: str
+    kind: str
+    required: bool
+
+
 #: Questions that decide which items apply (asked first on the one form).
-QUESTIONS = [{"name": "outdoor_sign", "label": "是否设置户外招牌", "kind": "bool", "required": False},
+QUESTIONS: list[Question] = [{"name": "outdoor_sign", "label": "是否设置户外招牌", "kind": "bool", "required": False},
              {"name": "sells_food", "label": "是否销售食品", "kind": "bool", "required": False},
              {"name": "has_trucks", "label": "是否自有货运车辆", "kind": "bool", "required": False}]
 
@@ -95,7 +108,7 @@ def seed_demo_staff(password: str) -> list[str]:
 
     Existing accounts keep their passwords. Returns the usernames.
     """
-    accounts = [("fukang-clerk", Role.WINDOW_CLERK, None)]
+    accounts: list[tuple[str, Role, str | None]] = [("fukang-clerk", Role.WINDOW_CLERK, None)]
     accounts += [(f"fukang-{code.lower()}", Role.DEPARTMENT_REVIEWER, code) for code in DEPARTMENTS]
     for username, role, department in accounts:
         user, created = User.objects.get_or_create(username=username, defaults={"role": role, "region_id": REGION})

@@ -77,6 +77,7 @@ def overdue_warnings(today: date) -> list[OverdueWarning]:
                  .select_related("case", "item", "department", "assignee").order_by("due_on", "pk"))
     warnings = []
     for sub in open_subs:
+        assert sub.case.accepted_on is not None  # the query keeps the sub-cases of accepted cases only
         clock = workdays.Clock(started=sub.case.accepted_on, limit_days=working_days(sub.case.accepted_on, sub.due_on))
         level = clock.warning(today)
         if level in ("yellow", "red"):

@@ -54,7 +54,7 @@ def is_working_day(day: date, overrides: Mapping[date, bool] = NO_OVERRIDES) -> 
     if day in overrides:
         return bool(overrides[day])
     try:
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))  # the package is untyped; it returns a bool
     except NotImplementedError:
         return day.weekday() < 5
 

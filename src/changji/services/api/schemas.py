@@ -127,7 +127,7 @@ class SubCaseOut(Schema):
 
     @staticmethod
     def resolve_assignee(sub: SubCase) -> str | None:
-        return sub.assignee.get_username() if sub.assignee_id else None
+        return sub.assignee.get_username() if sub.assignee is not None else None
 
     @staticmethod
     def resolve_warning(sub: SubCase) -> str:

@@ -104,7 +104,8 @@ class ApplicationForm(forms.Form):
                 label=m.name + ("（必需）" if m.required else ""), required=False, widget=forms.FileInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns (django-stubs allows a subclass's None)
         for m in self.materials:
             upload = data.get(f"material_{m.code}")
             if upload is not None and upload.size > MAX_UPLOAD_BYTES:
@@ -176,7 +177,8 @@ def applied(request: HttpRequest) -> HttpResponse:
     The case is remembered in the session, never in the URL: its query code opens the case to whoever has it.
     Reloading shows the same case again and files nothing; without one, the catalogue.
     """
-    case = Case.objects.select_related("bundle").filter(pk=request.session.get(APPLIED_SESSION_KEY)).first()
+    applied_pk = request.session.get(APPLIED_SESSION_KEY)
+    case = Case.objects.select_related("bundle").filter(pk=applied_pk).first() if applied_pk is not None else None
     if case is None:
         return redirect("services:catalogue")
     return render(request, "services/applied.html", {"case": case, "missing": cases.missing_for(case)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from changji.services import certificate
 from changji.services.models import Case, SubCase
@@ -35,10 +36,16 @@ def certificate_items(case: Case) -> tuple[certificate.CertificateItem, ...]:
         licence_number=s.licence_number or None, valid_until=s.valid_until) for s in subs)
 
 
+def _issued_at(case: Case) -> datetime:
+    """When ``case`` was issued; only for a case in ``ISSUED_STATES``, whose issued_at ``cases.issue`` has set."""
+    assert case.issued_at is not None, f"case {case.pk} has no issued_at: it was not issued"
+    return case.issued_at
+
+
 def case_fingerprint(case: Case) -> str:
     return certificate.fingerprint(receipt_number=case.receipt_number, bundle_name=case.bundle.name,
                                    applicant_identifier=case.applicant_identifier, items=certificate_items(case),
-                                   issued_at=case.issued_at)
+                                   issued_at=_issued_at(case))
 
 
 def certificate_data(case: Case, verify_base: str) -> certificate.CertificateData:
@@ -46,6 +53,6 @@ def certificate_data(case: Case, verify_base: str) -> certificate.CertificateDat
     digest = case_fingerprint(case)
     return certificate.CertificateData(
         receipt_number=case.receipt_number, bundle_name=case.bundle.name, applicant_name=case.applicant_name,
-        applicant_identifier=case.applicant_identifier, issued_at=case.issued_at,
+        applicant_identifier=case.applicant_identifier, issued_at=_issued_at(case),
         issuing_office=f"{case.region.name}政务服务中心", items=certificate_items(case),
         verify_url=certificate.build_verify_url(verify_base, case.receipt_number, digest), digest=digest)

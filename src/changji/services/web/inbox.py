@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
+from changji.core.models import User
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
 from changji.services import cases, workdays
@@ -66,7 +68,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     """The reviewer's sub-cases, open ones first by due day; filters ``department`` and ``state`` (all|open)."""
     subs = _scoped(request)
     # The departments the reviewer works for (a superuser: all in scope), not a scan of their sub-cases.
-    mine = Department.objects.all() if request.user.is_superuser else Department.objects.filter(reviewers=request.user)
+    user = request.user
+    if not isinstance(user, User):  # the route's guard (core.guards.route) lets only signed-in users in
+        raise PermissionDenied
+    mine = Department.objects.all() if user.is_superuser else Department.objects.filter(reviewers=user)
     departments = list(scope_queryset(mine, request.user).order_by("code"))
     chosen = params.parse(request.GET, {
         "department": params.Choice([d.code for d in departments], default=""),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils import timezone
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
-from changji.core.models import Region
+from changji.core.models import Region, User
 from changji.core.regions import root_region
 from changji.services.statistics import case_statistics, to_xlsx
 
@@ -19,7 +20,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _region(request: HttpRequest) -> Region:
-    return request.user.region or root_region()
+    user = request.user
+    if not isinstance(user, User):  # the route's guard (core.guards.route) lets only signed-in users in
+        raise PermissionDenied
+    return user.region or root_region()
 
 
 def _span(request: HttpRequest) -> tuple[date, date, str | None]:

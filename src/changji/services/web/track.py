@@ -80,35 +80,36 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
                 add_case_error(form, error)
         return {"rating": form}, True
     if action == "resubmit":
-        form = ApplicationForm(case.bundle, request.POST, request.FILES, correction=True, prefix="fix")
-        if form.is_valid():
+        correction = ApplicationForm(case.bundle, request.POST, request.FILES, correction=True, prefix="fix")
+        if correction.is_valid():
             try:
-                cases.resubmit(case, form.answers(), form.uploads(), by="applicant")
+                cases.resubmit(case, correction.answers(), correction.uploads(), by="applicant")
                 messages.success(request, "补正材料已提交，请等待窗口重新预审。")
                 return {}, False
             except Refusal as error:
-                add_case_error(form, error)
-        return {"correction": form}, True
+                add_case_error(correction, error)
+        return {"correction": correction}, True
     if action == "commit":
-        form = CommitmentForm(request.POST)
-        if form.is_valid():
-            sub = next((s for s in _commitable(case) if s.pk == form.cleaned_data["sub_case"]), None)
+        commitment = CommitmentForm(request.POST)
+        if commitment.is_valid():
+            sub = next((s for s in _commitable(case) if s.pk == commitment.cleaned_data["sub_case"]), None)
             if sub is None:
-                form.add_error(None, "该事项不能告知承诺")
+                commitment.add_error(None, "该事项不能告知承诺")
             else:
                 try:
-                    cases.commit(sub, "applicant", form.cleaned_data["commitment"])
+                    cases.commit(sub, "applicant", commitment.cleaned_data["commitment"])
                     messages.success(request, f"已签署承诺书，{sub.item.name}承诺即准入。")
                     return {}, False
                 except Refusal as error:
-                    refuse(form, error)
-        return {"commitment": form}, True
+                    refuse(commitment, error)
+        return {"commitment": commitment}, True
     return {}, True
 
 
 def _tracked(request: HttpRequest) -> Case | None:
     """The case this browser looked up last (remembered in its session), if any."""
-    return Case.objects.select_related("bundle").filter(pk=request.session.get(TRACKED_SESSION_KEY)).first()
+    tracked_pk = request.session.get(TRACKED_SESSION_KEY)
+    return Case.objects.select_related("bundle").filter(pk=tracked_pk).first() if tracked_pk is not None else None
 
 
 @route(get=PUBLIC, post=PUBLIC)
@@ -151,7 +152,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             .first() if receipt else None)
     valid = bool(case and digest and secrets.compare_digest(case_fingerprint(case).encode(), digest.encode()))
     context: dict[str, Any] = {"receipt": receipt, "digest": digest, "asked": bool(receipt or digest), "valid": valid}
-    if valid:
+    if valid and case is not None:  # valid: a case was found
         context.update(case=case, items=certificate_items(case),
                        identifier=certificate.display_identifier(case.applicant_identifier))
     return render(request, "services/verify.html", context)

@@ -84,6 +84,7 @@ def _apply(request: HttpRequest, case: Case, action: str, form: forms.Form) -> N
         subs = cases.accept(case, user)
         messages.success(request, f"已受理，并同步分发 {len(subs)} 个事项。")
     elif action == "correction":
+        assert isinstance(form, CorrectionForm)  # _forms binds a CorrectionForm under "correction"
         cases.request_correction(case, user, form.items())
         messages.success(request, "已一次性告知补正内容。")
     elif action == "refuse":
@@ -137,7 +138,9 @@ def certificate_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @route(get=P.SERVICES_MATERIAL_READ)
-def material(request: HttpRequest, material_id: int) -> HttpResponse:
+def material(request: HttpRequest, material_id: int) -> FileResponse:
     """An uploaded material, for the window clerk of its region and the reviewers of its items (services.materials)."""
     item = materials.readable_material(request.user, material_id)
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.file.name.rsplit("/", 1)[-1])
+    name = item.file.name
+    assert name is not None  # Material.file is required: every stored material has its file
+    return FileResponse(item.file.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1])
