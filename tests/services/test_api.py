@@ -108,8 +108,10 @@ def test_roles_without_the_permission_are_refused(client, make_user, role, url):
 
 
 def test_every_services_api_route_refuses_another_regions_objects(client, make_user, accepted):
-    """Staff of 昌吉市 (652301) with every services permission ask each route for 阜康市's objects: 404, and the
-    lists never show its receipt number."""
+    """Staff of 昌吉市 (652301) with every services permission ask each route for 阜康市's objects.
+
+    Each answers 404, and the lists never show its receipt number.
+    """
     sub = SubCase.objects.filter(case=accepted).first()
     ids = {"case_id": accepted.pk, "sub_case_id": sub.pk, "bundle_id": accepted.bundle_id}
     outsiders = [make_user("changji-clerk", "652301", role="window_clerk"),

@@ -1,5 +1,7 @@
-"""The case and sub-case tables as designed, and the join of sub-cases; tests/core/test_transitions.py walks their
-edges (every allowed move passes, every other one is refused)."""
+"""The case and sub-case tables as designed, and the join of sub-cases.
+
+tests/core/test_transitions.py walks their edges (every allowed move passes, every other one is refused).
+"""
 
 from __future__ import annotations
 

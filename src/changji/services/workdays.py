@@ -120,8 +120,10 @@ class Clock:
         return self.limit_days + self.extended_days - self.used(today, overrides)
 
     def warning(self, today: date, overrides: Mapping[date, bool] = NO_OVERRIDES) -> str:
-        """Return ``"red"`` (due today or overdue), ``"yellow"`` (at most max(1, 20 % of ``limit_days``) working days
-        left) or ``"green"``."""
+        """Return ``"red"``, ``"yellow"`` or ``"green"``: how close the clock is to its due day.
+
+        Red: due today or overdue; yellow: at most max(1, 20 % of ``limit_days``) working days left; green: more.
+        """
         left = self.remaining(today, overrides)
         if left <= 0:
             return "red"

@@ -1,6 +1,8 @@
-"""Who may download an applicant's material (services.materials): the window of the region; a reviewer only
-the materials of their own department's items, and only once the case is accepted. Everything else is 404,
-so walking the ids of the county's materials finds nothing."""
+"""Who may download an applicant's material (services.materials).
+
+The window of the region; a reviewer only the materials of their own department's items, and only once the case
+is accepted. Everything else is 404, so walking the ids of the county's materials finds nothing.
+"""
 
 from __future__ import annotations
 
@@ -53,8 +55,10 @@ def test_the_window_reads_every_material_of_its_region(client, submitted, clerk,
 
 
 def test_window_and_review_steps_belong_to_their_roles(submitted, clerk, reviewers):
-    """The services check the actor (core.access): a reviewer cannot accept at the window, a clerk cannot claim
-    a department's sub-case, whichever door they use."""
+    """The services check the actor (core.access), whichever door they use.
+
+    A reviewer cannot accept at the window, a clerk cannot claim a department's sub-case.
+    """
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):

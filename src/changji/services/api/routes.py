@@ -126,8 +126,10 @@ def get_sub_case(request: HttpRequest, sub_case_id: Id) -> SubCase:
 @router.get("/statistics", response=StatisticsOut)
 @operation(P.SERVICES_STATISTICS_READ)
 def statistics(request: HttpRequest, first: date | None = None, last: date | None = None) -> dict[str, Any]:
-    """Cases by bundle, department and month of the user's region (a superuser without one: the instance's root
-    region) over local days first..last, by default this year up to today."""
+    """Cases by bundle, department and month of the user's region, over the local days first..last.
+
+    A superuser without a region sees the instance's root region; the days default to this year up to today.
+    """
     _in_range("first", first)
     _in_range("last", last)
     today = workdays.today_in_shanghai()

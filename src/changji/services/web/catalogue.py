@@ -151,8 +151,10 @@ def add_case_error(form: forms.Form, error: Refusal) -> None:
 
 @route(get=PUBLIC, post=PUBLIC)
 def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
-    """POST the one form: ``cases.submit(channel="online")``, then redirect to ``applied``; a refusal is a 400 and
-    nothing is stored."""
+    """POST the one form: ``cases.submit(channel="online")``, then redirect to ``applied``.
+
+    A refusal is a 400 and nothing is stored.
+    """
     bundle = get_object_or_404(_published(), pk=bundle_id)
     form = ApplicationForm(bundle, request.POST or None, request.FILES or None)
     if request.method != "POST":

@@ -1,5 +1,6 @@
-"""The applicant's progress view (受理编号 + 查询码): history, items, correction answer, commitment and rating;
-and the public verification of a 办结凭证.
+"""The applicant's progress view (受理编号 + 查询码), and the public verification of a 办结凭证.
+
+The progress view shows the history and the items, and takes the correction answer, the commitment and the rating.
 
 Every successful POST (a lookup or an action) redirects to the GET of the page (post/redirect/get), which
 shows the case this browser last looked up: it is remembered in the session, never put in the URL,
@@ -114,8 +115,10 @@ def _tracked(request: HttpRequest) -> Case | None:
 
 @route(get=PUBLIC, post=PUBLIC)
 def track(request: HttpRequest) -> HttpResponse:
-    """GET: the lookup form, and the case looked up last. POST (receipt + code on every request):
-    action=lookup|rate|resubmit|commit; done, it redirects here."""
+    """GET: the lookup form, and the case looked up last; POST: an action, then a redirect here.
+
+    Every POST carries the receipt and the code, with action=lookup|rate|resubmit|commit.
+    """
     if request.method == "GET":
         case = _tracked(request)
         if case is None:

@@ -1,0 +1,1 @@
+"""``changji services``: only says that ``changji jobs`` now runs the service centre's jobs."""
