@@ -16,13 +16,14 @@ in seconds. Everything is deterministic for a given ``seed``.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
+from shapely.geometry.base import BaseGeometry
 
 from changji.community.grids import geo
 from changji.community.grids.service import create_grid, map_departmental
@@ -142,18 +143,18 @@ def _clustered_points(rng: random.Random, polygon: Polygon, count: int, spread: 
     return points
 
 
-def _cells(rng: random.Random, outline: Polygon, count: int) -> list[Polygon]:
-    """``count`` Voronoi cells tiling ``outline`` exactly (each cell clipped to it)."""
+def _cells(rng: random.Random, outline: Polygon, count: int) -> list[BaseGeometry]:
+    """``count`` Voronoi cells tiling ``outline`` exactly (each cell clipped to it, so possibly in pieces)."""
     seeds = MultiPoint(_random_points(rng, outline, count))
     cells = [cell.intersection(outline) for cell in voronoi_polygons(seeds, extend_to=outline).geoms]
     return [cell for cell in cells if not cell.is_empty]
 
 
-def _group_into_communities(cells: list[Polygon], communities: int) -> list[list[Polygon]]:
+def _group_into_communities(cells: list[BaseGeometry], communities: int) -> list[list[BaseGeometry]]:
     """Cells grouped into ``communities`` compact blocks: two bands north and south, split west to east."""
     by_lat = sorted(cells, key=lambda c: c.centroid.y)
     bands = [by_lat[: len(by_lat) // 2], by_lat[len(by_lat) // 2:]]
-    groups: list[list[Polygon]] = []
+    groups: list[list[BaseGeometry]] = []
     for index, band in enumerate(bands):
         share = communities // 2 + (communities % 2 if index == 0 else 0)
         band.sort(key=lambda c: c.centroid.x)
@@ -162,34 +163,42 @@ def _group_into_communities(cells: list[Polygon], communities: int) -> list[list
     return groups
 
 
-@transaction.atomic
-def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed: int = 2026,
-               password: str | None = None) -> dict[str, int]:
-    """Build the town (idempotent: does nothing when the town already has grids); return what was made."""
-    if Grid.objects.filter(region__path__startswith=f"000000/650000/652300/{COUNTY_CODE}/{TOWN_CODE}/").exists():
-        return {}
-    now = now or datetime.now(UTC)
-    rng = random.Random(seed)
-    seed_categories()
-    seed_rules()
-    outline = town_outline()
-    town, _ = Region.objects.get_or_create(code=TOWN_CODE, defaults={
-        "name": TOWN_NAME, "level": RegionLevel.TOWNSHIP, "parent": Region.objects.get(code=COUNTY_CODE)})
+@dataclass
+class _Town:
+    """What the steps of ``build_town`` share: the random source, the clock, the outline and what is made so far.
 
-    # Unified grids, grouped into communities.
-    communities: list[Region] = []
-    grids: list[Grid] = []
-    for c_index, cells in enumerate(_group_into_communities(_cells(rng, outline, size.grids), size.communities)):
+    The steps run in a fixed order and each draws from ``rng`` in a fixed order, so a seed gives the same town.
+    """
+
+    rng: random.Random
+    now: datetime
+    size: TownSize
+    outline: Polygon
+    town: Region
+    communities: list[Region] = field(default_factory=list)
+    grids: list[Grid] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+def _build_grids(t: _Town) -> None:
+    """Unified grids as Voronoi cells of the outline, grouped into communities."""
+    for c_index, cells in enumerate(_group_into_communities(_cells(t.rng, t.outline, t.size.grids),
+                                                            t.size.communities)):
         name = COMMUNITY_NAMES[c_index % len(COMMUNITY_NAMES)]
         community = Region.objects.create(code=f"{TOWN_CODE}{c_index + 1:03d}", name=name,
-                                          level=RegionLevel.VILLAGE, parent=town)
-        communities.append(community)
+                                          level=RegionLevel.VILLAGE, parent=t.town)
+        t.communities.append(community)
         for g_index, cell in enumerate(sorted(cells, key=lambda c: (-c.centroid.y, c.centroid.x))):
-            grids.append(create_grid(f"{community.code}{g_index + 1:03d}", f"{name}第{g_index + 1}网格", community,
-                                     mapping(cell), party_branch=f"{name}第{g_index + 1}网格党支部"))
+            t.grids.append(create_grid(f"{community.code}{g_index + 1:03d}", f"{name}第{g_index + 1}网格", community,
+                                       mapping(cell), party_branch=f"{name}第{g_index + 1}网格党支部"))
 
-    # The departmental layers the unified grids replaced, mapped old → new.
-    min_x, min_y, max_x, max_y = outline.bounds
+
+def _build_departmental_grids(t: _Town) -> list[DepartmentalGrid]:
+    """The departmental layers the unified grids replaced (lattices over the outline), mapped old → new."""
+    min_x, min_y, max_x, max_y = t.outline.bounds
     departmental = []
     for department, columns, rows in DEPARTMENT_LAYERS:
         dx, dy = (max_x - min_x) / columns, (max_y - min_y) / rows
@@ -197,19 +206,28 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
             for row in range(rows):
                 cell = box(min_x + col * dx, min_y + row * dy, min_x + (col + 1) * dx, min_y + (row + 1) * dy)
                 departmental.append(DepartmentalGrid(
-                    region=town, department=department, source_id=f"{department}-{col:02d}{row:02d}",
+                    region=t.town, department=department, source_id=f"{department}-{col:02d}{row:02d}",
                     name=f"{department}网格{col + 1}-{row + 1}", boundary=mapping(cell)))
     DepartmentalGrid.objects.bulk_create(departmental, batch_size=500)
-    map_departmental(town)
+    map_departmental(t.town)
+    return departmental
 
-    index = geo.GridIndex([(grid.region_id, geo.parse_polygon(grid.boundary)) for grid in grids])
-    community_of = {grid.region_id: grid.region_id[:12] for grid in grids}
 
-    # Compounds and buildings (12 households of 2.5 people a building, 2 buildings a compound), around the seat.
+@dataclass
+class _Housing:
+    compounds: list[Compound]
+    buildings: list[Building]
+    households: list[Household]
+    residents: list[Resident]
+
+
+def _build_housing(t: _Town, index: geo.GridIndex) -> _Housing:
+    """Compounds and buildings (12 households of 2.5 people a building, 2 buildings a compound) around the seat."""
+    rng = t.rng
     companies = [PropertyCompany.objects.get_or_create(name=name)[0] for name in PROPERTY_COMPANIES]
-    households_needed = max(1, size.residents * 2 // 5)
+    households_needed = max(1, t.size.residents * 2 // 5)
     buildings_needed = max(1, households_needed // 12)
-    compound_points = _clustered_points(rng, outline.buffer(-0.002), max(1, buildings_needed // 2), 0.012)
+    compound_points = _clustered_points(rng, t.outline.buffer(-0.002), max(1, buildings_needed // 2), 0.012)
     compound_regions = index.locate_many([p[0] for p in compound_points], [p[1] for p in compound_points])
     compounds = Compound.objects.bulk_create([
         Compound(region_id=region or TOWN_CODE, name=f"{rng.choice('福康乐安和顺泰兴华瑞')}{rng.choice('苑园居城庭')}"
@@ -235,12 +253,15 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
         Resident(household=households[r % len(households)], region_id=households[r % len(households)].region_id,
                  name=_name(rng), id_number=_id_number(rng, date(1940, 1, 1) + timedelta(days=rng.randint(0, 29000))),
                  phone=_phone(rng), care_tags=[rng.choice(tags)] if rng.random() < 0.08 else [])
-        for r in range(size.residents)], batch_size=2000)
+        for r in range(t.size.residents)], batch_size=2000)
+    return _Housing(compounds, buildings, households, residents)
 
-    # Party members (双报到), posts, co-building units, volunteer teams and service points.
-    today = now.date()
+
+def _build_party(t: _Town, index: geo.GridIndex) -> tuple[list[PartyMember], list[CoBuildingUnit]]:
+    """Party members (双报到), posts, co-building units, volunteer teams and service points."""
+    rng, communities, today = t.rng, t.communities, t.today
     member_ids: set[str] = set()
-    while len(member_ids) < size.members:  # one registration per person (PartyMember's unique constraint)
+    while len(member_ids) < t.size.members:  # one registration per person (PartyMember's unique constraint)
         member_ids.add(_id_number(rng, date(1960, 1, 1) + timedelta(days=rng.randint(0, 20000))))
     members = PartyMember.objects.bulk_create([
         PartyMember(region=communities[m % len(communities)], name=_name(rng), id_number=id_number,
@@ -253,48 +274,66 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
         CoBuildingUnit(region=communities[u % len(communities)], name=f"木垒县共建单位{u + 1:03d}",
                        contact_name=_name(rng), contact_phone=_phone(rng),
                        registered_on=today - timedelta(days=rng.randint(0, 700)))
-        for u in range(size.units)])
+        for u in range(t.size.units)])
     VolunteerTeam.objects.bulk_create([
         VolunteerTeam(region=c, name=f"{c.name}{kind}志愿服务队", leader_name=_name(rng),
                       member_count=rng.randint(8, 40))
         for c in communities for kind in ("红色", "银龄")])
-    point_sites = _clustered_points(rng, outline.buffer(-0.004), size.service_points, 0.01)
+    community_of = {grid.region_id: grid.region_id[:12] for grid in t.grids}
+    point_sites = _clustered_points(rng, t.outline.buffer(-0.004), t.size.service_points, 0.01)
     point_regions = index.locate_many([p[0] for p in point_sites], [p[1] for p in point_sites])
     ServicePoint.objects.bulk_create([
         ServicePoint(region_id=community_of.get(region or "", communities[0].code), name=f"党群连心点{i + 1}",
                      lon=lon, lat=lat, services="政策咨询、代办服务、便民维修")
         for i, ((lon, lat), region) in enumerate(zip(point_sites, point_regions, strict=True))])
+    return members, units
 
-    # Micro-wishes over the last year: most confirmed, the rest at every earlier step.
-    wish_rows = []
-    for w in range(size.wishes):
-        resident = residents[rng.randrange(len(residents))]
-        posted = now - timedelta(days=rng.uniform(0, 360))
-        roll = rng.random()
-        state = (WishState.CONFIRMED if roll < 0.86 else WishState.FULFILLED if roll < 0.89 else
-                 WishState.CLAIMED if roll < 0.93 else WishState.PUBLISHED if roll < 0.97 else WishState.POSTED)
-        wish = MicroWish(region_id=resident.region_id, resident=resident, title=rng.choice(WISH_TITLES),
-                         state=state, posted_at=posted)
-        if state != WishState.POSTED:
-            wish.published_at = posted + timedelta(hours=rng.uniform(2, 48))
-        if state in (WishState.CLAIMED, WishState.FULFILLED, WishState.CONFIRMED):
-            wish.claimed_at = wish.published_at + timedelta(hours=rng.uniform(1, 72))
-            wish.claim_expires_at = wish.claimed_at + timedelta(hours=72)
-            if w % 3:
-                wish.claimed_by_member = members[rng.randrange(len(members))]
-            else:
-                wish.claimed_by_unit = units[rng.randrange(len(units))]
-        if state in (WishState.FULFILLED, WishState.CONFIRMED):
-            wish.fulfilled_at = wish.claimed_at + timedelta(hours=rng.uniform(2, 60))
-            wish.evidence = "已送达，群众签收"
-        if state == WishState.CONFIRMED:
-            wish.confirmed_at = wish.fulfilled_at + timedelta(hours=rng.uniform(1, 48))
-        wish_rows.append(wish)
-    wishes = MicroWish.objects.bulk_create(wish_rows, batch_size=2000)
 
-    # Rooms, baselines and bookings; activities in them, with participants and residents served.
+def _wish(t: _Town, w: int, residents: list[Resident], members: list[PartyMember],
+          units: list[CoBuildingUnit]) -> MicroWish:
+    """The ``w``-th wish, posted in the last year and taken as far along its workflow as a roll says."""
+    rng = t.rng
+    resident = residents[rng.randrange(len(residents))]
+    posted = t.now - timedelta(days=rng.uniform(0, 360))
+    roll = rng.random()
+    state = (WishState.CONFIRMED if roll < 0.86 else WishState.FULFILLED if roll < 0.89 else
+             WishState.CLAIMED if roll < 0.93 else WishState.PUBLISHED if roll < 0.97 else WishState.POSTED)
+    wish = MicroWish(region_id=resident.region_id, resident=resident, title=rng.choice(WISH_TITLES),
+                     state=state, posted_at=posted)
+    # Each state below POSTED is reached through the one before it (wishes/workflow.py), so each step's time
+    # follows the previous step's.
+    if state == WishState.POSTED:
+        return wish
+    wish.published_at = published = posted + timedelta(hours=rng.uniform(2, 48))
+    if state == WishState.PUBLISHED:
+        return wish
+    wish.claimed_at = claimed = published + timedelta(hours=rng.uniform(1, 72))
+    wish.claim_expires_at = claimed + timedelta(hours=72)
+    if w % 3:
+        wish.claimed_by_member = members[rng.randrange(len(members))]
+    else:
+        wish.claimed_by_unit = units[rng.randrange(len(units))]
+    if state == WishState.CLAIMED:
+        return wish
+    wish.fulfilled_at = fulfilled = claimed + timedelta(hours=rng.uniform(2, 60))
+    wish.evidence = "已送达，群众签收"
+    if state == WishState.CONFIRMED:
+        wish.confirmed_at = fulfilled + timedelta(hours=rng.uniform(1, 48))
+    return wish
+
+
+def _build_wishes(t: _Town, residents: list[Resident], members: list[PartyMember],
+                  units: list[CoBuildingUnit]) -> list[MicroWish]:
+    """Micro-wishes over the last year: most confirmed, the rest at every earlier step."""
+    wish_rows = [_wish(t, w, residents, members, units) for w in range(t.size.wishes)]
+    return MicroWish.objects.bulk_create(wish_rows, batch_size=2000)
+
+
+def _build_rooms(t: _Town) -> dict[tuple[int, date], RoomBooking]:
+    """Rooms and office-area baselines of each community, and bookings of the service rooms; the bookings."""
+    rng, today = t.rng, t.today
     rooms: list[Room] = []
-    for c in communities:
+    for c in t.communities:
         VenueBaseline.objects.create(region=c, office_area_before_m2=Decimal(rng.randint(180, 260)))
         rooms.append(Room(region=c, name="社区办公室", kind=RoomKind.OFFICE, area_m2=Decimal(rng.randint(60, 90))))
         for function in ("党员活动室", "日间照料室", "四点半课堂", "多功能厅", "调解室"):
@@ -309,19 +348,27 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
             bookings[(room.pk, day)] = RoomBooking(room=room, day=day, starts_at=time(9), ends_at=time(11),
                                                    purpose="社区活动", attendance=rng.randint(5, 60))
     RoomBooking.objects.bulk_create(bookings.values(), batch_size=2000)
+    return bookings
+
+
+def _build_activities(t: _Town, residents: list[Resident],
+                      members: list[PartyMember]) -> tuple[list[Activity], list[ActivityParticipant]]:
+    """Activities in the communities, with member participants and residents served."""
+    rng, communities = t.rng, t.communities
     kinds = [k.value for k in ActivityKind]
     activities = Activity.objects.bulk_create([
         Activity(region=communities[a % len(communities)], kind=rng.choice(kinds),
                  title=f"{rng.choice(('邻里集市', '健康义诊', '法律咨询', '四点半课堂', '环境整治'))}（第{a + 1}期）",
-                 held_on=today - timedelta(days=rng.randint(0, 360)), place="社区党群服务中心")
-        for a in range(size.activities)], batch_size=2000)
+                 held_on=t.today - timedelta(days=rng.randint(0, 360)), place="社区党群服务中心")
+        for a in range(t.size.activities)], batch_size=2000)
     residents_by_community: dict[str, list[Resident]] = {}
     for resident in residents:
         residents_by_community.setdefault(resident.region_id[:12], []).append(resident)
     members_by_community: dict[str, list[PartyMember]] = {}
     for member in members:
         members_by_community.setdefault(member.region_id, []).append(member)
-    participants, served = [], []
+    participants: list[ActivityParticipant] = []
+    served: list[ActivityServed] = []
     for activity in activities:
         pool = members_by_community.get(activity.region_id, [])
         for member in rng.sample(pool, min(len(pool), rng.randint(2, 6))):
@@ -332,16 +379,21 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
                       for resident in rng.sample(people, min(len(people), rng.randint(5, 30))))
     ActivityParticipant.objects.bulk_create(participants, batch_size=2000)
     ActivityServed.objects.bulk_create(served, batch_size=5000)
+    return activities, participants
 
-    # Points: confirmed wishes and activity participation, by the rule table.
+
+def _award_points(wishes: list[MicroWish], participants: list[ActivityParticipant]) -> None:
+    """Points for confirmed wishes and activity participation, by the rule table."""
     rules = {rule.code: rule for rule in PointRule.objects.all()}
     entries = []
     wish_rule, activity_rule = rules.get("wish_confirmed"), rules.get("activity_participation")
     for wish in wishes:
         if wish_rule and wish.state == WishState.CONFIRMED:
+            claimant = wish.claimed_by_member or wish.claimed_by_unit
+            # _wish gives every confirmed wish a claimant and a confirmation time.
+            assert claimant is not None and wish.confirmed_at is not None
             holder = {"member": wish.claimed_by_member} if wish.claimed_by_member else {"unit": wish.claimed_by_unit}
-            region_id = (wish.claimed_by_member or wish.claimed_by_unit).region_id
-            entries.append(PointEntry(region_id=region_id, rule=wish_rule, points=wish_rule.points,
+            entries.append(PointEntry(region_id=claimant.region_id, rule=wish_rule, points=wish_rule.points,
                                       earned_on=wish.confirmed_at.date(), source=f"wish:{wish.pk}", **holder))
     if activity_rule:
         entries.extend(PointEntry(region_id=p.activity.region_id, member=p.member, rule=activity_rule,
@@ -349,19 +401,46 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
                                   source=f"activity:{p.activity.pk}") for p in participants)
     PointEntry.objects.bulk_create(entries, batch_size=2000)
 
-    # Resident issues over the last year, at every state and level.
+
+def _advance_issue(rng: random.Random, issue: ResidentIssue, category: IssueCategory, age: timedelta) -> None:
+    """Take a freshly reported ``issue`` as far along its workflow as a roll says (recent ones may stay reported)."""
+    reported = issue.reported_at
+    roll = rng.random()
+    if age < timedelta(days=2) and roll < 0.5:
+        issue.state = IssueState.REPORTED
+        return
+    issue.responded_at = responded = reported + timedelta(hours=rng.uniform(0.2, category.response_hours * 1.2))
+    issue.state = (IssueState.ACCEPTED if age < timedelta(days=10) and roll < 0.6 else
+                   IssueState.RESOLVED if roll < 0.1 else IssueState.CLOSED if roll < 0.96 else
+                   IssueState.REOPENED)
+    rung = rng.random()
+    if rung < 0.024:
+        issue.level = EscalationLevel.FOUR_PARTY
+    elif rung < 0.026:
+        issue.level = EscalationLevel.STREET
+    elif rung < 0.15:
+        issue.level = EscalationLevel.COMMUNITY
+    if issue.state in (IssueState.RESOLVED, IssueState.CLOSED):
+        issue.resolved_at = resolved = responded + timedelta(days=rng.uniform(0.2, category.resolve_days * 1.1))
+        issue.resolution = "已处理完毕"
+        if issue.state == IssueState.CLOSED:
+            issue.closed_at = resolved + timedelta(hours=rng.uniform(1, 48))
+            issue.satisfied = rng.random() < 0.95
+    if issue.state == IssueState.REOPENED:
+        issue.satisfied, issue.reopen_count = False, 1
+
+
+def _build_issues(t: _Town, index: geo.GridIndex) -> list[ResidentIssue]:
+    """Resident issues over the last year, at every state and level."""
+    rng, now = t.rng, t.now
     categories = list(IssueCategory.objects.filter(active=True))
-    compounds_by_region: dict[str, list[Compound]] = {}
-    for compound in compounds:
-        compounds_by_region.setdefault(compound.region_id, []).append(compound)
-    issue_points = _clustered_points(rng, outline.buffer(-0.001), size.issues, 0.015)
+    issue_points = _clustered_points(rng, t.outline.buffer(-0.001), t.size.issues, 0.015)
     issue_regions = index.locate_many([p[0] for p in issue_points], [p[1] for p in issue_points])
     issue_rows = []
     issues_per_day: dict[tuple[str, str], int] = {}  # (county, day) → the last sequence number of request ids
     for i, ((lon, lat), region) in enumerate(zip(issue_points, issue_regions, strict=True)):
         category = categories[i % len(categories)]
         reported = now - timedelta(days=rng.triangular(0, 365, 0), hours=rng.uniform(0, 24))
-        age = now - reported
         region_code = region or TOWN_CODE
         day = (region_code[:6], f"{reported:%Y%m%d}")
         seq = issues_per_day[day] = issues_per_day.get(day, 0) + 1
@@ -371,38 +450,45 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
             reporter_name=_name(rng), reporter_phone=_phone(rng), channel=rng.choice(("web", "grid_worker", "open311")),
             reported_at=reported, response_due_at=reported + timedelta(hours=category.response_hours),
             level_started_at=reported, due_at=reported + timedelta(days=category.resolve_days))
-        roll = rng.random()
-        if age < timedelta(days=2) and roll < 0.5:
-            issue.state = IssueState.REPORTED
-        else:
-            issue.responded_at = reported + timedelta(hours=rng.uniform(0.2, category.response_hours * 1.2))
-            issue.state = (IssueState.ACCEPTED if age < timedelta(days=10) and roll < 0.6 else
-                           IssueState.RESOLVED if roll < 0.1 else IssueState.CLOSED if roll < 0.96 else
-                           IssueState.REOPENED)
-            rung = rng.random()
-            if rung < 0.024:
-                issue.level = EscalationLevel.FOUR_PARTY
-            elif rung < 0.026:
-                issue.level = EscalationLevel.STREET
-            elif rung < 0.15:
-                issue.level = EscalationLevel.COMMUNITY
-            if issue.state in (IssueState.RESOLVED, IssueState.CLOSED):
-                issue.resolved_at = issue.responded_at + timedelta(days=rng.uniform(0.2, category.resolve_days * 1.1))
-                issue.resolution = "已处理完毕"
-            if issue.state == IssueState.CLOSED:
-                issue.closed_at = issue.resolved_at + timedelta(hours=rng.uniform(1, 48))
-                issue.satisfied = rng.random() < 0.95
-            if issue.state == IssueState.REOPENED:
-                issue.satisfied, issue.reopen_count = False, 1
+        _advance_issue(rng, issue, category, now - reported)
         issue_rows.append(issue)
     ResidentIssue.objects.bulk_create(issue_rows, batch_size=2000)
+    return issue_rows
 
-    made = {"grids": len(grids), "communities": len(communities), "departmental_grids": len(departmental),
-            "compounds": len(compounds), "buildings": len(buildings), "households": len(households),
-            "residents": len(residents), "members": len(members), "units": len(units), "wishes": len(wishes),
-            "activities": len(activities), "issues": len(issue_rows), "bookings": len(bookings)}
+
+@transaction.atomic
+def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed: int = 2026,
+               password: str | None = None) -> dict[str, int]:
+    """Build the town (idempotent: does nothing when the town already has grids); return what was made.
+
+    The steps run in this order, drawing from one random source seeded by ``seed``: grids, departmental grids,
+    housing and residents, party members and units, wishes, rooms, activities, points, issues.
+    """
+    if Grid.objects.filter(region__path__startswith=f"000000/650000/652300/{COUNTY_CODE}/{TOWN_CODE}/").exists():
+        return {}
+    seed_categories()
+    seed_rules()
+    town, _ = Region.objects.get_or_create(code=TOWN_CODE, defaults={
+        "name": TOWN_NAME, "level": RegionLevel.TOWNSHIP, "parent": Region.objects.get(code=COUNTY_CODE)})
+    t = _Town(rng=random.Random(seed), now=now or datetime.now(UTC), size=size, outline=town_outline(), town=town)
+    _build_grids(t)
+    departmental = _build_departmental_grids(t)
+    index = geo.GridIndex([(grid.region_id, geo.parse_polygon(grid.boundary)) for grid in t.grids])
+    housing = _build_housing(t, index)
+    members, units = _build_party(t, index)
+    wishes = _build_wishes(t, housing.residents, members, units)
+    bookings = _build_rooms(t)
+    activities, participants = _build_activities(t, housing.residents, members)
+    _award_points(wishes, participants)
+    issue_rows = _build_issues(t, index)
+
+    made = {"grids": len(t.grids), "communities": len(t.communities), "departmental_grids": len(departmental),
+            "compounds": len(housing.compounds), "buildings": len(housing.buildings),
+            "households": len(housing.households), "residents": len(housing.residents), "members": len(members),
+            "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows),
+            "bookings": len(bookings)}
     if password:
-        made["accounts"] = len(seed_accounts(town, communities, grids, password))
+        made["accounts"] = len(seed_accounts(town, t.communities, t.grids, password))
     return made
 
 
