@@ -1,6 +1,9 @@
-"""The Open311 GeoReport v2 endpoint, exercised by a plain HTTP client (urllib) over real TCP against the live
-server, step by step as the GeoReport v2 document describes it: discovery, service list, service definition,
-POST a service request with an api_key, GET it back, GET the list with filters, and the error format."""
+"""The Open311 GeoReport v2 endpoint, exercised by a plain HTTP client (urllib) over real TCP.
+
+Against the live server, step by step as the GeoReport v2 document describes it: discovery, service list,
+service definition, POST a service request with an api_key, GET it back, GET the list with filters, and the
+error format.
+"""
 
 from __future__ import annotations
 

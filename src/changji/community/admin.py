@@ -95,8 +95,11 @@ class HouseholdAdmin(RegisterAdmin):
 
 
 class ResidentForm(forms.ModelForm):
-    """Care tags as boxes to tick: the JSON text box took "" (NULL into a NOT NULL column) and 1e309 (a JSON
-    infinity the database refuses), both a 500."""
+    """Care tags as boxes to tick.
+
+    The JSON text box took "" (NULL into a NOT NULL column) and 1e309 (a JSON infinity the database refuses),
+    both a 500.
+    """
 
     care_tags = forms.TypedMultipleChoiceField(label="关爱标签", choices=CareTag.choices, required=False,
                                                widget=forms.CheckboxSelectMultiple)

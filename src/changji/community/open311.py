@@ -186,8 +186,11 @@ def _status_notes(issue: ResidentIssue) -> str:
 
 
 def _request_row(issue: ResidentIssue, full: bool = False) -> dict[str, Any]:
-    """One request: for an api_key (``full``) every field but the reporter's name, phone and e-mail; for anyone
-    else only ``PUBLIC_FIELDS`` and lat/long rounded to ``PUBLIC_DECIMALS``."""
+    """One request, as much of it as the caller may see.
+
+    For an api_key (``full``) every field but the reporter's name, phone and e-mail; for anyone else only
+    ``PUBLIC_FIELDS`` and lat/long rounded to ``PUBLIC_DECIMALS``.
+    """
     closed = issue.state in CLOSED_STATES
     row = {
         "service_request_id": issue.request_id, "status": "closed" if closed else "open",

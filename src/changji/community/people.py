@@ -1,5 +1,6 @@
-"""People and units of a community: residents (masked), party members reporting for duty (双报到), posts, co-building
-units and their 一书四单.
+"""People and units of a community: residents, party members, posts, co-building units and their 一书四单.
+
+Residents are returned masked; party members report for duty (双报到).
 
 双报到: an in-service party member registers with the community they live in and claims posts there
 (认岗); a co-building unit (共驻共建单位) registers with a community and signs, each year, a commitment

@@ -22,7 +22,7 @@ def square(west: float, south: float, side: float = 0.01) -> Polygon:
 
 
 def test_importing_geo_imports_no_django():
-    """geo is pure: a fresh interpreter importing it has no django module loaded."""
+    """The geo module is pure: a fresh interpreter importing it has no django module loaded."""
     code = ("import sys; import changji.community.grids.geo; "
             "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

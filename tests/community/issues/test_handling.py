@@ -1,5 +1,8 @@
-"""Handling an issue end to end (escalation to four-party coordination and the town, a reopen), and every
-state move and climb through the domain functions, against the tables."""
+"""Handling an issue end to end, and every state move and climb through the domain functions.
+
+End to end: escalation to four-party coordination and the town, a reopen. Moves and climbs are checked
+against the tables.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +24,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_issue_climbs_to_four_party_coordination_and_the_town_then_closes_after_a_reopen(cats, community_world):
-    """Grid → community → four-party meeting (community, property, owners' committee, police; two agreed
-    actions done) → street/town; resolved; the resident is not satisfied → reopened → resolved → closed."""
+    """Grid → community → four-party meeting → street/town; resolved; reopened → resolved → closed.
+
+    The meeting: community, property, owners' committee, police; two agreed actions done. The resident is not
+    satisfied the first time.
+    """
     world, users = community_world, community_world.users
     t = NOW
     issue = file(cats, code="noise", reported_by=users.grid_a, channel="grid_worker")

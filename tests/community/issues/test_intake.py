@@ -1,5 +1,8 @@
-"""Reporting an issue: the grid holding its location, its limits and readable id, refusals that store
-nothing, a grid worker's report, and duplicate suggestions within the reporter's scope."""
+"""Reporting an issue.
+
+The grid holding its location, its limits and readable id, refusals that store nothing, a grid worker's
+report, and duplicate suggestions within the reporter's scope.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""The four venue targets (20/80/50/60) from plain numbers: exact thresholds, missing data, the least-used
-room, the pace of the year in progress."""
+"""The four venue targets (20/80/50/60) from plain numbers.
+
+Exact thresholds, missing data, the least-used room, the pace of the year in progress.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""接诉即办 pages: the list and detail within scope, the actions, the grid worker's report form with duplicate
-suggestions, and the residents' public report and status pages — bad input answers with errors, never 500."""
+"""接诉即办 pages: bad input answers with errors, never 500.
+
+The list and detail within scope, the actions, the grid worker's report form with duplicate suggestions, and
+the residents' public report and status pages.
+"""
 
 from __future__ import annotations
 

@@ -194,8 +194,11 @@ def test_activity_pages_record_participants_served_residents_and_photos(as_user,
 
 
 def test_a_resident_registered_at_street_level_is_a_form_error_and_their_wish_page_works(as_user, community_world):
-    """Residents outside every grid keep the township as region: posting for them is a 400 naming the resident, and
-    a wish of theirs (recorded before) shows without a claim form instead of a 500."""
+    """Residents outside every grid keep the township as region.
+
+    Posting for them is a 400 naming the resident, and a wish of theirs (recorded before) shows without a claim
+    form instead of a 500.
+    """
     from changji.community.models import MicroWish, Resident
 
     w = community_world

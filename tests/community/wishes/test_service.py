@@ -37,8 +37,11 @@ def events(wish):
 
 
 def test_wish_from_post_to_confirmation_with_a_claim_that_times_out(community_world, helpers, settings):
-    """Post → publish → member claims → 72 h pass → unlocked → unit claims → fulfilled → resident not satisfied →
-    claimed again → fulfilled → confirmed; the unit (final claimant) gets the points once; counts see one confirmed."""
+    """A wish through two claimants to confirmation; the final claimant gets the points once.
+
+    Post → publish → member claims → 72 h pass → unlocked → unit claims → fulfilled → resident not satisfied →
+    claimed again → fulfilled → confirmed; the unit (final claimant) gets the points; counts see one confirmed.
+    """
     from changji.community.models import MicroWish, PointEntry
     from changji.community.points import ranking
     from changji.community.wishes import service as wishes
@@ -326,8 +329,11 @@ def test_claim_hours_come_from_the_setting(community_world, helpers, settings):
 
 
 def test_a_stale_release_does_not_wipe_a_newer_claim(community_world, helpers):
-    """Read while the member's claim (since expired) was on it; the claim is unlocked and the unit claims; the
-    stale release is refused and the unit keeps its claim."""
+    """A release read under an expired claim is refused once another has claimed.
+
+    Read while the member's claim (since expired) was on it; the claim is unlocked and the unit claims; the
+    stale release is refused and the unit keeps its claim.
+    """
     from changji.community.models import MicroWish
     from changji.community.wishes import service as wishes
 

@@ -72,9 +72,11 @@ class Open311ServiceDefinition(_Model):
 
 
 class Open311Request(_Model):
-    """A service request. Without ``api_key`` only the public fields (the ones without a default here) and
-    ``lat``/``long`` rounded to 3 decimals; with a valid key the full row, never the reporter's name, phone or
-    e-mail."""
+    """A service request.
+
+    Without ``api_key`` only the public fields (the ones without a default here) and ``lat``/``long`` rounded to
+    3 decimals; with a valid key the full row, never the reporter's name, phone or e-mail.
+    """
 
     service_request_id: str
     status: Literal["open", "closed"]

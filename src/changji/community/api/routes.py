@@ -50,8 +50,10 @@ def list_grids(request: HttpRequest) -> list[dict[str, Any]]:
 @operation(P.COMMUNITY_READ)
 def list_issues(request: HttpRequest, view: Literal["all", "inbox"] = "all", state: IssueState | None = None,
                 level: EscalationLevel | None = None, category: Text | None = None) -> QuerySet[ResidentIssue]:
-    """Issues of the user's scope, newest first; ``view=inbox``: those waiting at the user's rung
-    (``community.issues.inbox_for``)."""
+    """Issues of the user's scope, newest first.
+
+    With ``view=inbox``: those waiting at the user's rung (``community.issues.inbox_for``).
+    """
     found = handlers.inbox_for(request.user) if view == "inbox" else _issues(request)
     if state:
         found = found.filter(state=state)

@@ -140,6 +140,24 @@ def import_departmental_grids(township: Region, department: str, feature_collect
     if not features:
         result.errors.append((None, "FeatureCollection 中没有要素"))
         return result
+    parsed = _parse_features(features, result)
+    existing = {row.source_id: row for row in DepartmentalGrid.objects.filter(department=department,
+                                                                             source_id__in=list(parsed))}
+    for source_id, row in existing.items():
+        if row.region_id != township.code:
+            result.errors.append((parsed[source_id][0], f"网格编号 {source_id} 已属于其他街道（乡镇）{row.region_id}"))
+    if result.errors:
+        result.errors.sort(key=lambda error: error[0] if error[0] is not None else -1)
+        return result
+    with transaction.atomic():
+        _write_departmental(township, department, parsed, existing, result)
+        record("community.grids.import", actor=actor, region=township, department=department,
+               created=result.created, updated=result.updated, unchanged=result.unchanged)
+    return result
+
+
+def _parse_features(features: list[Any], result: ImportResult) -> dict[str, tuple[int, str, BaseGeometry]]:
+    """The well-formed features by source id, as (index, name, polygon); each bad or repeated one an error."""
     parsed: dict[str, tuple[int, str, BaseGeometry]] = {}
     for index, feature in enumerate(features):
         try:
@@ -151,35 +169,29 @@ def import_departmental_grids(township: Region, department: str, feature_collect
             result.errors.append((index, f"网格编号 {source_id} 与要素 {parsed[source_id][0]} 重复"))
             continue
         parsed[source_id] = (index, name, polygon)
-    existing = {row.source_id: row for row in DepartmentalGrid.objects.filter(department=department,
-                                                                             source_id__in=list(parsed))}
-    for source_id, row in existing.items():
-        if row.region_id != township.code:
-            result.errors.append((parsed[source_id][0], f"网格编号 {source_id} 已属于其他街道（乡镇）{row.region_id}"))
-    if result.errors:
-        result.errors.sort(key=lambda error: error[0] if error[0] is not None else -1)
-        return result
-    with transaction.atomic():
-        changed_rows = []
-        for source_id, (_, name, polygon) in parsed.items():
-            boundary = _geojson(polygon)
-            row = existing.get(source_id)
-            if row is None:
-                DepartmentalGrid.objects.create(region=township, department=department, source_id=source_id,
-                                                name=name, boundary=boundary)
-                result.created += 1
-            elif row.boundary != boundary or row.name != name:
-                if row.boundary != boundary:
-                    row.unified_grid, row.overlap_share = None, None
-                row.name, row.boundary = name, boundary
-                changed_rows.append(row)
-                result.updated += 1
-            else:
-                result.unchanged += 1
-        DepartmentalGrid.objects.bulk_update(changed_rows, ["name", "boundary", "unified_grid", "overlap_share"])
-        record("community.grids.import", actor=actor, region=township, department=department,
-               created=result.created, updated=result.updated, unchanged=result.unchanged)
-    return result
+    return parsed
+
+
+def _write_departmental(township: Region, department: str, parsed: dict[str, tuple[int, str, BaseGeometry]],
+                        existing: dict[str, DepartmentalGrid], result: ImportResult) -> None:
+    """Create the new grids, update the changed ones (a new boundary clears the mapping) and count them all."""
+    changed_rows = []
+    for source_id, (_, name, polygon) in parsed.items():
+        boundary = _geojson(polygon)
+        row = existing.get(source_id)
+        if row is None:
+            DepartmentalGrid.objects.create(region=township, department=department, source_id=source_id,
+                                            name=name, boundary=boundary)
+            result.created += 1
+        elif row.boundary != boundary or row.name != name:
+            if row.boundary != boundary:
+                row.unified_grid, row.overlap_share = None, None
+            row.name, row.boundary = name, boundary
+            changed_rows.append(row)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    DepartmentalGrid.objects.bulk_update(changed_rows, ["name", "boundary", "unified_grid", "overlap_share"])
 
 
 # --- 2. consolidate, 3. map old → new ----------------------------------------------------------------------

@@ -77,8 +77,10 @@ COUNTY_CODE_LENGTH = 6
 
 
 def _request_id(now: datetime, region: Region) -> str:
-    """The next public id of the day in the issue's county: ``SQ`` + the county code (6 digits) + the Shanghai
-    date + a 5-digit daily sequence per county, 21 characters (e.g. ``SQ6523282026030200001``).
+    """The next public id of the day in the issue's county.
+
+    ``SQ`` + the county code (6 digits) + the Shanghai date + a 5-digit daily sequence per county, 21 characters
+    (e.g. ``SQ6523282026030200001``).
 
     The county code keeps ids unique when several instances push their issues to the level above.
     """

@@ -75,8 +75,10 @@ LEVEL_TABLE = Table(noun="诉求层级", moves=LEVEL_MOVES, labels=LEVEL_LABELS)
 
 
 def check_escalation(current_level: str, target_level: str, state: str) -> None:
-    """Raise ``TransitionError`` unless an issue in ``state`` may climb ``current`` → ``target``: only open issues
-    climb, and only along ``LEVEL_TABLE``."""
+    """Raise ``TransitionError`` unless an issue in ``state`` may climb ``current`` → ``target``.
+
+    Only open issues climb, and only along ``LEVEL_TABLE``.
+    """
     if IssueState(state) not in OPEN_ISSUE_STATES:
         raise TransitionError("level", f"诉求{ISSUE_LABELS[IssueState(state)]}，不能上报")
     check_transition(LEVEL_TABLE, current_level, target_level)

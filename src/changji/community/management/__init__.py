@@ -1,0 +1,1 @@
+"""The community app's Django management commands, run as ``changji <command>`` (``cli.py``)."""

@@ -95,7 +95,7 @@ class PartyMember(models.Model):
 
 
 class Post(models.Model):
-    """A post (岗位) a community offers to reporting members: 政策宣传员, 文明引导员, 矛盾调解员…"""
+    """A post (岗位) a community offers to reporting members: 政策宣传员, 文明引导员, 矛盾调解员 and the like."""
 
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
     name = models.CharField(_("岗位"), max_length=64)

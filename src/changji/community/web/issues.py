@@ -1,5 +1,7 @@
-"""接诉即办 pages: the issue list (inbox and scope, lights, the three rates), an issue with its handling,
-the grid worker's report form, and the residents' public report and status pages.
+"""接诉即办 pages: the issue list, an issue with its handling, report forms and the public status page.
+
+The list shows the inbox and the scope, the lights and the three rates; the grid worker has a report form,
+residents a public report page and a public status page.
 
 Staff pages reach issues only through ``scope_queryset`` / ``scoped_or_404`` (outside scope: 404) and
 offer exactly the actions ``handlers.allowed_actions`` allows; the domain checks them again. Personal

@@ -1,5 +1,7 @@
-"""Pages of residents (masked, with an XLSX export), party members (双报到) and posts, co-building units with their
-一书四单, and the points rankings (live, and frozen for closed periods).
+"""Pages of residents, party members and posts, co-building units and the points rankings.
+
+Residents are masked, with an XLSX export; party members report for duty (双报到); units show their 一书四单;
+the rankings are live, and frozen for closed periods.
 
 Every list and export goes through ``core.scope``; a unit or period outside the user's region is a
 404. Identity numbers and phones are shown only masked (``people.resident_rows``, ``privacy``).

@@ -60,8 +60,11 @@ def may_review(user: Any) -> bool:
 
 
 def claimant_choices(user: Any, region: Region) -> list[tuple[str, str]]:
-    """Members and units registered with the community of ``region``, within the user's scope; none when ``region``
-    is not a community or grid (a wish of a resident still registered at street/town level cannot be claimed)."""
+    """Members and units registered with the community of ``region``, within the user's scope.
+
+    None when ``region`` is not a community or grid (a wish of a resident still registered at street/town level
+    cannot be claimed).
+    """
     try:
         community = community_of(region)
     except InputError:

@@ -77,8 +77,10 @@ CLAIM_CHANGED = "心愿已被他人认领或状态已变化，请刷新"
 def _move(wish: MicroWish, target: WishState, actor: Any, now: datetime, note: str, *, expect: Q | None = None,
           action: str | None = None, stale: str = "心愿状态已变化（可能已被他人办理），请刷新后重试",
           **fields: Any) -> MicroWish:
-    """Apply one move of the table to the row, only if it is still in the state ``wish`` was read in (and matches
-    ``expect``); otherwise raise ``TransitionError(stale)``."""
+    """Apply one move of the table to the row, only if it is still in the state ``wish`` was read in.
+
+    The row must also match ``expect``; otherwise raise ``TransitionError(stale)``.
+    """
     current = WishState(wish.state)
     check_transition(WISH_TABLE, current, target)
     rows = MicroWish.objects.filter(Q(pk=wish.pk, state=current) & (expect or Q()))
@@ -98,8 +100,11 @@ def claimant(wish: MicroWish) -> PartyMember | CoBuildingUnit | None:
 
 
 def same_claim(wish: MicroWish) -> Q:
-    """The claim ``wish`` was read with (when it was claimed and by whom): release, fulfil and confirm apply only
-    while the row still carries that very claim, so a stale page cannot act on a newer claim by someone else."""
+    """The claim ``wish`` was read with (when it was claimed and by whom).
+
+    Release, fulfil and confirm apply only while the row still carries that very claim, so a stale page cannot
+    act on a newer claim by someone else.
+    """
     return Q(claimed_at=wish.claimed_at, claimed_by_member_id=wish.claimed_by_member_id,
              claimed_by_unit_id=wish.claimed_by_unit_id)
 
@@ -271,8 +276,10 @@ def confirm(wish: MicroWish, satisfied: bool, *, now: datetime | None = None, ac
 
 @dataclass(frozen=True)
 class WishCounts:
-    """Wishes published (ever), claimed (held or done) and confirmed by the resident; only confirmed ones count
-    as fulfilled."""
+    """Wishes published (ever), claimed (held or done) and confirmed by the resident.
+
+    Only confirmed ones count as fulfilled.
+    """
 
     published: int
     claimed: int

@@ -1,0 +1,1 @@
+"""``changji community``, ``consolidate_grids``, ``import_grids`` and ``open311_client``, a module each."""
