@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import shapely
@@ -61,7 +61,11 @@ def to_local_metres(geometry: BaseGeometry, latitude: float | None = None) -> Ba
     if latitude is None:
         latitude = geometry.centroid.y
     kx, ky = metres_per_degree(latitude)
-    return transform(lambda x, y, z=None: (x * kx, y * ky), geometry)
+
+    def scale(x: float, y: float, z: float | None = None) -> tuple[float, float]:
+        return x * kx, y * ky
+
+    return transform(scale, geometry)
 
 
 def area_m2(geometry: BaseGeometry) -> float:
@@ -102,7 +106,7 @@ def parse_polygon(geojson: Any) -> Polygon | MultiPolygon:
     if kind not in POLYGON_TYPES:
         raise GeometryError(f"边界应为 Polygon 或 MultiPolygon，收到 {kind!r}")
     try:
-        geometry = shape(geojson)
+        geometry = shape(dict(geojson))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError, shapely.errors.ShapelyError) as error:
         raise GeometryError(f"边界坐标格式有误：{error}") from error
     if geometry.is_empty:
@@ -116,7 +120,8 @@ def parse_polygon(geojson: Any) -> Polygon | MultiPolygon:
         raise GeometryError(f"边界不是有效的多边形（{explain_validity(geometry)}）")
     if geometry.area == 0:
         raise GeometryError("边界面积为零")
-    return geometry
+    # The GeoJSON type was checked to be one of POLYGON_TYPES above, and shape() builds that type.
+    return cast("Polygon | MultiPolygon", geometry)
 
 
 # --- point in grid ----------------------------------------------------------------------------------------
@@ -140,7 +145,8 @@ class GridIndex:
 
     def locate(self, lon: float, lat: float) -> Hashable | None:
         """The key of the grid holding (lon, lat), or None outside every grid."""
-        return self.locate_many([lon], [lat])[0]
+        key: Hashable | None = self.locate_many([lon], [lat])[0]
+        return key
 
     def locate_many(self, lons: Sequence[float] | np.ndarray, lats: Sequence[float] | np.ndarray) -> list[Any]:
         """The grid key (or None) of each point; NaN coordinates are outside every grid."""
@@ -201,9 +207,13 @@ def consolidate(departmental: Iterable[tuple[Hashable, BaseGeometry]],
     return result
 
 
-def merge(groups: Mapping[Hashable, Sequence[BaseGeometry]]) -> dict[Any, BaseGeometry]:
+#: The name of a group in ``merge`` (a grid code, or anything hashable).
+K = TypeVar("K", bound=Hashable)
+
+
+def merge(groups: Mapping[K, Sequence[BaseGeometry]]) -> dict[K, BaseGeometry]:
     """The unified grid of each named group of departmental grids: the union of the group's polygons."""
-    merged: dict[Any, BaseGeometry] = {}
+    merged: dict[K, BaseGeometry] = {}
     for key, geometries in groups.items():
         if not geometries:
             raise GeometryError(f"网格 {key} 没有可合并的部门网格")
@@ -316,7 +326,7 @@ def outline(geometries: Iterable[BaseGeometry], *, closing_m: float = 1.0) -> Ba
         closed = union.buffer(eps, join_style="mitre").buffer(-eps, join_style="mitre")
         union = unary_union([closed, union])
     parts = union.geoms if hasattr(union, "geoms") else [union]
-    return unary_union([Polygon(part.exterior) for part in parts if part.geom_type == "Polygon"])
+    return unary_union([Polygon(part.exterior) for part in parts if isinstance(part, Polygon)])
 
 
 # --- the 10-minute service circle -------------------------------------------------------------------------
