@@ -217,7 +217,9 @@ def _rankings(scope: Any, year: int, names: dict[str, str]) -> tuple[list[Ranked
 
 
 def _counts(values: dict[str, Any]) -> Counts:
-    return Counts(**{k: (Decimal(v) if k == "volunteer_hours" else v) for k, v in values.items() if v is not None})
+    fields: dict[str, Any] = {k: (Decimal(v) if k == "volunteer_hours" else v) for k, v in values.items()
+                              if v is not None}
+    return Counts(**fields)
 
 
 def community_figures(scope: Any, year: int, now: datetime) -> DashboardFigures:
@@ -238,7 +240,7 @@ def community_figures(scope: Any, year: int, now: datetime) -> DashboardFigures:
         counts = _counts(values)
         total = total + counts
         code: str | None = region_id
-        while code in regions:
+        while code is not None and code in regions:
             rolled[code] = rolled[code] + counts
             code = regions[code]["parent_id"]
     rows = {code: Row(code, r["name"], r["level"], r["parent_id"], rolled.get(code, Counts()))

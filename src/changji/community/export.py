@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from changji.community.dashboard import SHANGHAI, DashboardFigures, Row
 from changji.community.issues.workflow import ISSUE_LABELS, IssueState
 from changji.community.venues.targets import VenueTargets
-from changji.core.exports import FormulaSafeWorkbook, put_cell, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, active_worksheet, put_cell, workbook_bytes
 
 #: (header with unit, value of a row, number format).
 Column = tuple[str, Callable[[Any], Any], str]
@@ -139,7 +139,7 @@ def _region_rows(figures: DashboardFigures) -> list[Row]:
 def dashboard_workbook(figures: DashboardFigures) -> bytes:
     """The dashboard ``figures`` as an XLSX workbook (see the module docstring); returns the file's bytes."""
     book = FormulaSafeWorkbook()
-    book.remove(book.active)
+    book.remove(active_worksheet(book))
 
     overview = book.create_sheet("概览")
     _write(overview, _REGION + _OVERVIEW, _region_rows(figures))
@@ -163,7 +163,7 @@ def dashboard_workbook(figures: DashboardFigures) -> bytes:
     for sheet in book.worksheets:
         sheet.freeze_panes = "A2"
     title = book.create_sheet("说明")
-    notes = [["网格治理统计表"], ["范围", figures.scope_name], ["年度", figures.year],
+    notes: list[list[Any]] = [["网格治理统计表"], ["范围", figures.scope_name], ["年度", figures.year],
              ["统计时间", figures.now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")],
              ["口径", "微心愿按发布时间、诉求按上报时间、微行动与积分按发生日期计入所选年度（北京时间）；"
                       "党员与共建单位为年末已报到数，居民与户数为当前登记数。"]]

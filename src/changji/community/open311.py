@@ -174,13 +174,13 @@ def service_definition(request: HttpRequest, service_code: str) -> HttpResponse:
 
 def _notice(issue: ResidentIssue) -> str:
     return (f"由{handlers.handler_name(issue)}（{LEVEL_LABELS[EscalationLevel(issue.level)]}）办理，"
-            f"{issue.category.response_hours} 小时内响应，{_iso(issue.due_at)[:10]} 前办结")
+            f"{issue.category.response_hours} 小时内响应，{issue.due_at.astimezone(SHANGHAI):%Y-%m-%d} 前办结")
 
 
 def _status_notes(issue: ResidentIssue) -> str:
     state = IssueState(issue.state)
     note = f"{ISSUE_LABELS[state]}（{LEVEL_LABELS[EscalationLevel(issue.level)]}）"
-    if state == IssueState.REJECTED and issue.duplicate_of_id:
+    if state == IssueState.REJECTED and issue.duplicate_of_id and issue.duplicate_of is not None:
         note += f"：重复诉求，见 {issue.duplicate_of.request_id}"
     return note
 
@@ -338,7 +338,8 @@ def _create_request(request: HttpRequest) -> HttpResponse:
                               reporter_email=post["email"], media_url=post["media_url"],
                               channel=IssueChannel.OPEN311, now=timezone.now())
     except changes.IssueError as error:
-        raise Open311Error(400, f"{OPEN311_FIELD.get(error.field, error.field)}: {error.message}") from error
+        field = OPEN311_FIELD.get(error.field, error.field) if error.field is not None else None
+        raise Open311Error(400, f"{field}: {error.message}") from error
     audit.record("community.issue.reported", actor=f"open311:{client.name}", target=issue, region=issue.region,
                  request_id=issue.request_id, channel=IssueChannel.OPEN311, client=client.pk)
     return _json([{"service_request_id": issue.request_id, "service_notice": _notice(issue), "account_id": None}],

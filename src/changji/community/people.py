@@ -38,7 +38,7 @@ from changji.community.models import (
 )
 from changji.community.privacy import mask_id_number, mask_phone
 from changji.core import audit
-from changji.core.exports import FormulaSafeWorkbook, append_row, put_cell, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, put_cell, workbook_bytes
 from changji.core.identity import IdentifierError, validate_resident_id
 from changji.core.models import Region, RegionLevel
 
@@ -263,7 +263,7 @@ RESIDENT_COLUMNS = (("name", "姓名"), ("id_number", "公民身份号码（脱�
 def residents_to_xlsx(rows: Iterable[ResidentRow]) -> bytes:
     """The resident list as an XLSX workbook (sheet 居民), from masked rows only."""
     book = FormulaSafeWorkbook()
-    sheet = book.active
+    sheet = active_worksheet(book)
     sheet.title = "居民"
     append_row(sheet, [header for _, header in RESIDENT_COLUMNS])
     for cell in sheet[1]:

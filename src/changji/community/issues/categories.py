@@ -75,11 +75,12 @@ def responsible_party(issue: ResidentIssue) -> str:
     category = issue.category
     if category.responsible == ResponsibleParty.PROPERTY:
         scope = issue.region.parent if issue.region.level == RegionLevel.GRID else issue.region
-        managed = Compound.objects.filter(region__path__startswith=scope.path, property_company__isnull=False)
-        if issue.lon is not None and issue.lat is not None:
+        lon, lat = issue.lon, issue.lat
+        if scope is not None and lon is not None and lat is not None:
+            managed = Compound.objects.filter(region__path__startswith=scope.path, property_company__isnull=False)
             nearest = min(managed.select_related("property_company"), default=None,
-                          key=lambda c: distance_m(issue.lon, issue.lat, c.lon, c.lat))
-            if nearest is not None:
+                          key=lambda c: distance_m(lon, lat, c.lon, c.lat))
+            if nearest is not None and nearest.property_company is not None:  # not null: filtered above
                 return f"{nearest.property_company.name}（{nearest.name}）"
     if category.responsible == ResponsibleParty.GRID:
         return f"{issue.region.name}网格员" if issue.region.level == RegionLevel.GRID else responsible_label(category)

@@ -68,7 +68,9 @@ def duplicate_suggestions(category: IssueCategory, lon: float, lat: float, now: 
         candidates = candidates.exclude(pk=exclude.pk)
     if user is not None:
         candidates = scope_queryset(candidates, user)
-    found = [(issue, distance_m(lon, lat, issue.lon, issue.lat)) for issue in candidates]
+    # Every candidate has a location (the lon/lat range filter above); the check says so to the type checker.
+    found = [(issue, distance_m(lon, lat, issue.lon, issue.lat)) for issue in candidates
+             if issue.lon is not None and issue.lat is not None]
     return sorted(((i, d) for i, d in found if d <= radius), key=lambda pair: (pair[1], pair[0].pk))
 
 
@@ -151,6 +153,6 @@ def report(category: IssueCategory, description: str, *, lon: float | None = Non
                 continue
         else:
             raise IssueError("request_id", "诉求编号冲突，请重试")
-        record(issue, reported_by, now, "state", "", IssueState.REPORTED, IssueChannel(channel).label,
+        record(issue, reported_by, now, "state", "", IssueState.REPORTED, str(IssueChannel(channel).label),
                 action="reported", channel=channel)
     return issue

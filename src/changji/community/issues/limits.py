@@ -37,7 +37,7 @@ def colour(issue: ResidentIssue, now: datetime) -> DeadlineColour | None:
 
 def warnings(issues: QuerySet[ResidentIssue], now: datetime) -> list[tuple[ResidentIssue, DeadlineColour]]:
     """The open issues of ``issues`` whose light is yellow or red, red first, then by due time."""
-    found = []
+    found: list[tuple[ResidentIssue, DeadlineColour]] = []
     for issue in issues.filter(state__in=OPEN_ISSUE_STATES).order_by("due_at"):
         light = colour(issue, now)
         if light in (DeadlineColour.YELLOW, DeadlineColour.RED):

@@ -66,7 +66,7 @@ def venue_targets_for(regions: Iterable[Region], year: int, today: date, *,
     if residents is None:
         residents = residents_by_community(codes)
     participants = participants_by_community(codes, year)
-    by_community: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_community: dict[str, list[Mapping[str, Any]]] = defaultdict(list)  # rows of .values() above
     for room in rooms:
         by_community[room["region_id"]].append(room)
     result = {}
