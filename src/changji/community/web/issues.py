@@ -12,7 +12,7 @@ data is masked on every page (``privacy``). The public report page is rate-limit
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -32,9 +32,9 @@ from changji.core import audit, params, throttle
 from changji.core.access import P
 from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
-from changji.core.models import Region, RegionLevel, Role
+from changji.core.models import Region, RegionLevel, Role, User
 from changji.core.scope import scope_queryset
-from changji.core.web_forms import refuse, run_action
+from changji.core.web_forms import field_of, refuse, run_action
 
 ACTIONS = {"accept": "响应受理", "resolve": "办结", "escalate": "上报上一级",
            "reject": "不予受理（重复或非本社区事项）", "meeting": "记录四方协商会议",
@@ -44,6 +44,9 @@ PUBLIC_REPORT_KEY = "#issue-report"  # '#' cannot appear in a username, so no cl
 REPORTED_SESSION_KEY = "community.reported_issue"
 PAGE_SIZE = 50
 MEETING_ACTION_ROWS = 3
+
+#: A form class, for ``_form_as``.
+FormT = TypeVar("FormT", bound=forms.Form)
 
 
 # --- Forms ---------------------------------------------------------------------------------------------------
@@ -69,7 +72,8 @@ class ReportForm(forms.Form):
         self.location_required = location_required
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (django-stubs allows an override's None)
         lon, lat = data.get("lon"), data.get("lat")
         if "lon" in self.errors or "lat" in self.errors:
             return data
@@ -109,7 +113,7 @@ class RejectForm(forms.Form):
 
     def __init__(self, *args: Any, suggestions: list[tuple[ResidentIssue, float]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["duplicate_of"].choices = [("", "不是重复诉求")] + [
+        field_of(self, "duplicate_of", forms.ChoiceField).choices = [("", "不是重复诉求")] + [
             (i.request_id, f"{i.request_id}（{i.category.name}，相距 {d:.0f} 米）") for i, d in suggestions]
 
 
@@ -139,7 +143,8 @@ class MeetingForm(forms.Form):
         return held_at
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (django-stubs allows an override's None)
         for n in range(1, MEETING_ACTION_ROWS + 1):
             due_on = data.get(f"action_{n}_due_on")
             if due_on is not None and not meetings.plausible_day(due_on):
@@ -165,8 +170,8 @@ class ActionDoneForm(forms.Form):
     def __init__(self, *args: Any, open_actions: list[AgreedAction], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.open_actions = {str(a.pk): a for a in open_actions}
-        self.fields["agreed_action"].choices = [(str(a.pk), f"{a.description}（{a.owner}，{a.due_on:%Y-%m-%d} 前）")
-                                                for a in open_actions]
+        field_of(self, "agreed_action", forms.ChoiceField).choices = [
+            (str(a.pk), f"{a.description}（{a.owner}，{a.due_on:%Y-%m-%d} 前）") for a in open_actions]
         self.fields["done_on"].initial = timezone.localdate()
 
     def clean_done_on(self) -> Any:
@@ -251,7 +256,8 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     """The user's inbox (``?view=all``: every issue in scope), filtered; lights on open rows; the three rates."""
     now, user = timezone.now(), request.user
     scoped = scope_queryset(ResidentIssue.objects.select_related("category", "region"), user)
-    has_inbox = user.is_superuser or user.role in (*handlers.INBOX_LEVELS, Role.COUNTY_OPERATOR, Role.PREFECTURE_ADMIN)
+    has_inbox = user.is_superuser or (isinstance(user, User) and user.role in (
+        *handlers.INBOX_LEVELS, Role.COUNTY_OPERATOR, Role.PREFECTURE_ADMIN))  # the route admits signed-in users only
     view = params.query(request, "view", params.Choice(["inbox", "all"], default="inbox" if has_inbox else "all"))
     rows, chosen = _filtered(request, handlers.inbox_for(user) if view == "inbox" else scoped, now)
     page = Paginator(rows.order_by("-reported_at", "-pk"), PAGE_SIZE).get_page(params.query(request, "page",
@@ -322,6 +328,13 @@ def _action_forms(issue: ResidentIssue, user: Any, data: Any, action: str, now: 
     return {name: makers[name]() for name in handlers.allowed_actions(issue, user)}
 
 
+def _form_as(form: forms.Form, kind: type[FormT]) -> FormT:
+    """``form`` checked to be the ``kind`` of form its action uses (``_action_forms`` made it)."""
+    if not isinstance(form, kind):
+        raise TypeError(f"{type(form).__name__} is not a {kind.__name__}")
+    return form
+
+
 def _apply(issue: ResidentIssue, user: Any, action: str, form: forms.Form, now: datetime) -> str:
     data = form.cleaned_data
     if action == "accept":
@@ -343,25 +356,31 @@ def _apply(issue: ResidentIssue, user: Any, action: str, form: forms.Form, now: 
                               property_attendee=data["property_attendee"],
                               owners_committee_attendee=data["owners_committee_attendee"],
                               department_attendee=data["department_attendee"], minutes=data["minutes"],
-                              actions=form.actions(), actor=user, now=now)
+                              actions=_form_as(form, MeetingForm).actions(), actor=user, now=now)
     elif action == "complete_action":
-        meetings.complete_action(form.open_actions[data["agreed_action"]], data["done_on"], user, now)
+        open_actions = _form_as(form, ActionDoneForm).open_actions
+        meetings.complete_action(open_actions[data["agreed_action"]], data["done_on"], user, now)
     else:
         handling.feedback(issue, data["satisfied"] == "yes", now, data["comment"], actor=user)
     return f"已{ACTIONS[action]}。"
+
+
+#: The labels by the stored values (an event keeps a level or state as its plain string).
+LEVEL_NAMES: dict[str, str] = {level.value: label for level, label in LEVEL_LABELS.items()}
+STATE_NAMES: dict[str, str] = {state.value: label for state, label in ISSUE_LABELS.items()}
 
 
 def _history(issue: ResidentIssue) -> list[dict[str, Any]]:
     rows = []
     for event in issue.events.select_related("actor"):
         if event.kind == "escalate":
-            what = f"上报：{LEVEL_LABELS.get(event.from_value, '')} → {LEVEL_LABELS.get(event.to_value, '')}"
+            what = f"上报：{LEVEL_NAMES.get(event.from_value, '')} → {LEVEL_NAMES.get(event.to_value, '')}"
         elif event.kind == "meeting":
             what = "召开协商会议"
         elif event.kind == "action":
             what = "议定事项完成"
         else:
-            what = ISSUE_LABELS.get(event.to_value, event.to_value)
+            what = STATE_NAMES.get(event.to_value, event.to_value)
         who = (event.actor.get_full_name() or event.actor.username) if event.actor else (
             "群众" if event.kind == "state" else "系统")
         rows.append({"at": event.at, "who": who, "what": what, "note": event.note})
@@ -376,7 +395,8 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
                           user, pk=issue_id)
     suggestions = (intake.duplicate_suggestions(issue.category, issue.lon, issue.lat, now, exclude=issue,
                                                 user=user)
-                   if issue.lon is not None and issue.state == IssueState.REPORTED else [])
+                   if issue.lon is not None and issue.lat is not None and issue.state == IssueState.REPORTED
+                   else [])
     action = request.POST.get("action", "")
     available = _action_forms(issue, user, request.POST or None, action, now, suggestions)
     status = run_action(request, available, action, lambda form: _apply(issue, user, action, form, now),
@@ -426,7 +446,8 @@ def issue_reported(request: HttpRequest) -> HttpResponse:
     number and its deadlines, and nobody else anything; a reload files nothing. Without one: the report form.
     """
     reported = request.session.get(REPORTED_SESSION_KEY)
-    issue = ResidentIssue.objects.select_related("category").filter(pk=reported).first()
+    issue = (ResidentIssue.objects.select_related("category").filter(pk=reported).first() if reported is not None
+             else None)
     if issue is None:
         return redirect("community:issue_report_public")
     return render(request, "community/issue_reported.html", {"issue": issue})

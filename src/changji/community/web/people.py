@@ -46,7 +46,7 @@ from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
-from changji.core.web_forms import refuse, run_action
+from changji.core.web_forms import field_of, refuse, run_action
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
@@ -113,7 +113,7 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = _communities(user)
+        field_of(self, "community", forms.ModelChoiceField).queryset = _communities(user)
 
 
 class PostForm(forms.Form):
@@ -124,7 +124,7 @@ class PostForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = _communities(user)
+        field_of(self, "community", forms.ModelChoiceField).queryset = _communities(user)
 
 
 class PostClaimForm(forms.Form):
@@ -133,8 +133,9 @@ class PostClaimForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["post"].queryset = scope_queryset(Post.objects.order_by("name"), user)
-        self.fields["member"].queryset = scope_queryset(PartyMember.objects.order_by("name"), user)
+        field_of(self, "post", forms.ModelChoiceField).queryset = scope_queryset(Post.objects.order_by("name"), user)
+        field_of(self, "member", forms.ModelChoiceField).queryset = scope_queryset(
+            PartyMember.objects.order_by("name"), user)
 
 
 MEMBER_ACTIONS = {"register": "党员报到登记", "post": "新增岗位", "claim": "认岗"}
@@ -195,7 +196,7 @@ class UnitForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = _communities(user)
+        field_of(self, "community", forms.ModelChoiceField).queryset = _communities(user)
 
 
 @route(get=P.COMMUNITY_READ, post=P.COMMUNITY_MEMBER_MANAGE)
@@ -290,7 +291,7 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].queryset = _communities(user)
+        field_of(self, "community", forms.ModelChoiceField).queryset = _communities(user)
 
 
 class SpanForm(forms.Form):

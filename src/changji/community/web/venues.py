@@ -40,7 +40,8 @@ class BookingForm(forms.Form):
     attendance = forms.IntegerField(label="参加人数", min_value=0, max_value=100_000, initial=0)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what Form.clean returns (django-stubs allows an override's None)
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             self.add_error("ends_at", "结束时间应晚于开始时间")
         return data
@@ -67,7 +68,8 @@ def venues(request: HttpRequest) -> HttpResponse:
     days = usage_days(scope_queryset(Room.objects.filter(kind=RoomKind.SERVICE), request.user), year)
     by_community: dict[str, list[Room]] = defaultdict(list)
     for room in rooms:
-        room.usage_days = days.get(room.pk, 0) if room.kind == RoomKind.SERVICE else None
+        # The page's figure for the template on the row it shows, not a model field.
+        room.usage_days = days.get(room.pk, 0) if room.kind == RoomKind.SERVICE else None  # type: ignore[attr-defined]
         by_community[room.region_id].append(room)
     targets = venue_targets_for(communities, year, now.astimezone(SHANGHAI).date())
     context["communities"] = [{"region": c, "rooms": by_community[c.code], "targets": targets[c.code]}

@@ -45,7 +45,7 @@ from changji.core.guards import route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
 from changji.core.transitions import TransitionError
-from changji.core.web_forms import refuse, run_action
+from changji.core.web_forms import field_of, refuse, run_action
 
 WISH_ACTIONS = {"publish": "审核通过并发布", "reject": "不予发布", "claim": "认领", "release": "放弃认领",
                 "fulfil": "登记实现", "confirm": "群众确认满意", "send_back": "群众不满意，退回重办"}
@@ -78,7 +78,8 @@ def claimant_choices(user: Any, region: Region) -> list[tuple[str, str]]:
 def claimant_from(value: str) -> dict[str, Any]:
     """``member:3`` / ``unit:4`` → ``{"member": PartyMember}`` / ``{"unit": CoBuildingUnit}``."""
     kind, _, pk = value.partition(":")
-    model = {"member": PartyMember, "unit": CoBuildingUnit}[kind]
+    kinds: dict[str, type[PartyMember] | type[CoBuildingUnit]] = {"member": PartyMember, "unit": CoBuildingUnit}
+    model = kinds[kind]
     return {kind: model.objects.get(pk=int(pk))}
 
 
@@ -99,10 +100,11 @@ class WishForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, query: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["resident"]
+        field = field_of(self, "resident", ResidentChoiceField)
         field.queryset = scope_queryset(Resident.objects.select_related("household__building"), user)
-        field.choices = [("", "---------")] + [(r.pk, field.label_from_instance(r))
-                                               for r in resident_picker(user, query).order_by("name")[:PICKER_LIMIT]]
+        choices: list[tuple[Any, str]] = [("", "---------")]
+        field.choices = choices + [(r.pk, field.label_from_instance(r))
+                                   for r in resident_picker(user, query).order_by("name")[:PICKER_LIMIT]]
 
 
 class NoteForm(forms.Form):
@@ -119,7 +121,7 @@ class ClaimForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["claimant"].choices = [("", "---------")] + choices
+        field_of(self, "claimant", forms.ChoiceField).choices = [("", "---------")] + choices
         self.fields["hours"].initial = wish_domain.claim_hours()
 
 
@@ -241,12 +243,13 @@ def wish_detail(request: HttpRequest, wish_id: int) -> HttpResponse:
 
 
 @route(get=P.COMMUNITY_READ)
-def wish_photo(request: HttpRequest, wish_id: int) -> HttpResponse:
+def wish_photo(request: HttpRequest, wish_id: int) -> FileResponse:
     """The evidence photo of a wish in scope."""
     wish = scoped_or_404(MicroWish.objects.all(), request.user, pk=wish_id)
-    if not wish.evidence_photo:
+    name = wish.evidence_photo.name
+    if not name:  # what ``not wish.evidence_photo`` tests (a FieldFile is false without a name)
         raise Http404("无照片")
-    return FileResponse(wish.evidence_photo.open("rb"), filename=wish.evidence_photo.name.rsplit("/", 1)[-1])
+    return FileResponse(wish.evidence_photo.open("rb"), filename=name.rsplit("/", 1)[-1])
 
 
 # --- 微行动 ---------------------------------------------------------------------------------------------------
@@ -263,8 +266,9 @@ class ActivityForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         levels = (RegionLevel.VILLAGE, RegionLevel.GRID)
-        self.fields["region"].queryset = scope_queryset(Region.objects.filter(level__in=levels), user)
-        self.fields["room"].queryset = scope_queryset(Room.objects.all(), user)
+        field_of(self, "region", forms.ModelChoiceField).queryset = scope_queryset(
+            Region.objects.filter(level__in=levels), user)
+        field_of(self, "room", forms.ModelChoiceField).queryset = scope_queryset(Room.objects.all(), user)
 
 
 class ParticipantForm(forms.Form):
@@ -273,7 +277,7 @@ class ParticipantForm(forms.Form):
 
     def __init__(self, *args: Any, choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["holder"].choices = [("", "---------")] + choices
+        field_of(self, "holder", forms.ChoiceField).choices = [("", "---------")] + choices
 
 
 class ServedForm(forms.Form):
@@ -283,7 +287,7 @@ class ServedForm(forms.Form):
         super().__init__(*args, **kwargs)
         community = community_of(activity.region)
         residents = resident_picker(user, query).filter(region__path__startswith=community.path)
-        field = self.fields["residents"]
+        field = field_of(self, "residents", forms.ModelMultipleChoiceField)
         field.queryset = scope_queryset(Resident.objects.filter(region__path__startswith=community.path), user)
         field.choices = [(r.pk, f"{r.name}（{r.household.building.name} {r.household.door}）")
                          for r in residents.order_by("name")[:PICKER_LIMIT]]
@@ -387,11 +391,11 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 
 @route(get=P.COMMUNITY_READ)
-def activity_photo(request: HttpRequest, activity_id: int, photo_id: int) -> HttpResponse:
+def activity_photo(request: HttpRequest, activity_id: int, photo_id: int) -> FileResponse:
     """A photo of an activity in scope."""
     activity = scoped_or_404(Activity.objects.all(), request.user, pk=activity_id)
     item = ActivityPhoto.objects.filter(activity=activity, pk=photo_id).first()
-    if item is None:
+    if item is None or not item.photo.name:  # a stored photo always has a name (the field is required)
         raise Http404("无照片")
     return FileResponse(item.photo.open("rb"), filename=item.photo.name.rsplit("/", 1)[-1])
 
