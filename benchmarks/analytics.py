@@ -82,7 +82,7 @@ def generate_readings(terminals: list, first: date, days: int) -> int:
 
 
 def measure_rebuild(wells, readings: int) -> float:
-    from changji.water.usage.reference import rebuild_usage
+    from changji.water.usage.derive import rebuild_usage
 
     started = time.perf_counter()
     rebuild_usage(wells=wells)
