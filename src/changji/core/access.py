@@ -35,6 +35,8 @@ class Permission(StrEnum):
     REGION_EDIT = "core.region.edit"
     AUDIT_READ = "core.audit.read"
     JOB_READ = "core.job.read"
+    NOTIFICATION_READ = "core.notification.read"
+    NOTIFICATION_OUTBOX_READ = "core.notification.outbox"
     # water (井电双控)
     WATER_MONITOR_READ = "water.monitor.read"
     WATER_ALARM_READ = "water.alarm.read"
@@ -47,6 +49,11 @@ class Permission(StrEnum):
     WATER_REGISTRY_READ = "water.registry.read"
     WATER_REGISTRY_EDIT = "water.registry.edit"
     WATER_EVIDENCE_READ = "water.evidence.read"
+    WATER_ALLOCATION_READ = "water.allocation.read"
+    WATER_ALLOCATION_EDIT = "water.allocation.edit"
+    WATER_QUOTA_CONTROL = "water.quota.control"
+    WATER_TAX_READ = "water.tax.read"
+    WATER_TAX_RATE_EDIT = "water.tax_rate.edit"
     # services (一件事一次办)
     SERVICES_CASE_INTAKE = "services.case.intake"
     SERVICES_CERTIFICATE_PRINT = "services.certificate.print"
@@ -73,12 +80,17 @@ LABELS: Mapping[Permission, str] = {
     P.ADMIN_USE: "进入后台管理", P.USER_MANAGE: "管理本辖区账号（角色与辖区）", P.REGION_READ: "查看行政区划",
     P.REGION_EDIT: "维护行政区划（仅系统管理员）",
     P.AUDIT_READ: "查看审计日志", P.JOB_READ: "查看定时任务运行记录（失败与漏跑）",
+    P.NOTIFICATION_READ: "查看本人消息与设置接收方式", P.NOTIFICATION_OUTBOX_READ: "查看本辖区通知发送记录",
     P.WATER_MONITOR_READ: "查看水务监测（总览、地图、机井、读数、用水、考核）", P.WATER_ALARM_READ: "查看告警",
     P.WATER_ALARM_TRANSITION: "处置告警（确认、派单、办结、误报）", P.WATER_COMMAND_READ: "查看下发指令",
     P.WATER_COMMAND_SEND: "远程控制（关泵、开泵、下发与撤销指令）", P.WATER_REPORT_READ: "查看与导出统计报表",
     P.WATER_QUARANTINE_READ: "查看未登记终端", P.WATER_TERMINAL_REGISTER: "登记终端",
     P.WATER_REGISTRY_READ: "查看机井台账", P.WATER_REGISTRY_EDIT: "维护机井台账（取水户、机井、终端、计量表）",
     P.WATER_EVIDENCE_READ: "查看原始报文、读数、抓拍与指令记录",
+    P.WATER_ALLOCATION_READ: "查看取水许可、年度取水计划、用水定额与总量控制",
+    P.WATER_ALLOCATION_EDIT: "维护取水许可、年度取水计划、用水定额与县级总量控制指标（含导入导出）",
+    P.WATER_QUOTA_CONTROL: "设置总量控制策略，审批追加指标与临时放行",
+    P.WATER_TAX_READ: "查看与导出水资源税计征表", P.WATER_TAX_RATE_EDIT: "维护水资源税税额标准",
     P.SERVICES_CASE_INTAKE: "窗口受理、补正、出件", P.SERVICES_CERTIFICATE_PRINT: "打印办结凭证",
     P.SERVICES_MATERIAL_READ: "查看申请材料", P.SERVICES_SUB_CASE_REVIEW: "部门审批分办件",
     P.SERVICES_STATISTICS_READ: "查看办件统计",
@@ -90,11 +102,15 @@ LABELS: Mapping[Permission, str] = {
     P.COMMUNITY_REGISTER_EDIT: "维护社区台账（小区、楼栋、住户、居民、规则）",
 }
 
-_WATER_READ = frozenset({P.WATER_MONITOR_READ, P.WATER_ALARM_READ, P.WATER_COMMAND_READ, P.WATER_REPORT_READ})
+_WATER_READ = frozenset({P.WATER_MONITOR_READ, P.WATER_ALARM_READ, P.WATER_COMMAND_READ, P.WATER_REPORT_READ,
+                         P.WATER_ALLOCATION_READ})
 _WATER_OPERATE = _WATER_READ | {
     P.WATER_ALARM_TRANSITION, P.WATER_COMMAND_SEND, P.WATER_QUARANTINE_READ, P.WATER_TERMINAL_REGISTER,
-    P.WATER_REGISTRY_READ, P.WATER_REGISTRY_EDIT, P.WATER_EVIDENCE_READ,
+    P.WATER_REGISTRY_READ, P.WATER_REGISTRY_EDIT, P.WATER_EVIDENCE_READ, P.WATER_ALLOCATION_EDIT,
+    P.WATER_QUOTA_CONTROL, P.WATER_TAX_READ,
 }
+#: Every account reads its own inbox and chooses how it is told.
+_EVERYONE = frozenset({P.NOTIFICATION_READ})
 _COMMUNITY_READ = frozenset({P.COMMUNITY_READ, P.COMMUNITY_RESIDENT_READ})
 _COMMUNITY_WORK = _COMMUNITY_READ | {
     P.COMMUNITY_ISSUE_REPORT, P.COMMUNITY_ISSUE_HANDLE, P.COMMUNITY_WISH_HANDLE, P.COMMUNITY_ACTIVITY_RECORD,
@@ -106,25 +122,26 @@ _COMMUNITY_REGISTERS = frozenset({P.ADMIN_USE, P.REGION_READ, P.COMMUNITY_REGIST
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     # 州级管理员: the administrator of their region (prefecture, or a county when bound to one).
     Role.PREFECTURE_ADMIN: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
-        P.USER_MANAGE, P.AUDIT_READ, P.JOB_READ, P.SERVICES_STATISTICS_READ},
+        P.USER_MANAGE, P.AUDIT_READ, P.JOB_READ, P.SERVICES_STATISTICS_READ,
+        P.WATER_TAX_RATE_EDIT, P.NOTIFICATION_OUTBOX_READ} | _EVERYONE,
     # 县级操作员: runs the county's wells (commands, alarms, registry) and oversees its services and communities.
     Role.COUNTY_OPERATOR: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
-        P.AUDIT_READ, P.SERVICES_STATISTICS_READ},
+        P.AUDIT_READ, P.SERVICES_STATISTICS_READ, P.NOTIFICATION_OUTBOX_READ} | _EVERYONE,
     # 乡镇查看员: looks at water and community figures of the township, changes nothing.
-    Role.TOWNSHIP_VIEWER: _WATER_READ | _COMMUNITY_READ,
+    Role.TOWNSHIP_VIEWER: _WATER_READ | _COMMUNITY_READ | _EVERYONE,
     # 运维人员: field crews see the wells and their alarms and record what they found on site.
     Role.MAINTENANCE_WORKER: frozenset({P.WATER_MONITOR_READ, P.WATER_ALARM_READ, P.WATER_ALARM_TRANSITION,
-                                        P.WATER_COMMAND_READ}),
+                                        P.WATER_COMMAND_READ}) | _EVERYONE,
     # 窗口受理员: the service centre's front desk.
     Role.WINDOW_CLERK: frozenset({P.SERVICES_CASE_INTAKE, P.SERVICES_CERTIFICATE_PRINT, P.SERVICES_MATERIAL_READ,
-                                  P.SERVICES_STATISTICS_READ}),
+                                  P.SERVICES_STATISTICS_READ}) | _EVERYONE,
     # 部门审批员: reviews the sub-cases of the departments that list them (services.cases.for_reviewer).
-    Role.DEPARTMENT_REVIEWER: frozenset({P.SERVICES_SUB_CASE_REVIEW, P.SERVICES_MATERIAL_READ}),
+    Role.DEPARTMENT_REVIEWER: frozenset({P.SERVICES_SUB_CASE_REVIEW, P.SERVICES_MATERIAL_READ}) | _EVERYONE,
     # 网格员: works the grid: issues, wishes, activities; the community-level steps are refused by the services.
-    Role.GRID_WORKER: _COMMUNITY_WORK,
+    Role.GRID_WORKER: _COMMUNITY_WORK | _EVERYONE,
     # 社区工作者 and 街道（乡镇）干部: the same work at their rung, and the community registers in the admin.
-    Role.COMMUNITY_WORKER: _COMMUNITY_WORK | _COMMUNITY_REGISTERS,
-    Role.STREET_OFFICER: _COMMUNITY_WORK | _COMMUNITY_REGISTERS,
+    Role.COMMUNITY_WORKER: _COMMUNITY_WORK | _COMMUNITY_REGISTERS | _EVERYONE,
+    Role.STREET_OFFICER: _COMMUNITY_WORK | _COMMUNITY_REGISTERS | _EVERYONE,
 }
 
 
