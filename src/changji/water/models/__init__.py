@@ -4,6 +4,7 @@ from changji.water.models.alarms import Alarm, AlarmEvent, AlarmRuleState, WorkO
 from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
 from changji.water.models.frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
+from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
 from changji.water.models.readings import Reading
 from changji.water.models.registry import (
@@ -34,6 +35,11 @@ __all__ = [
     "AlarmEvent",
     "AlarmRuleState",
     "Allocation",
+    "AnnualPlan",
+    "CountyWaterTarget",
+    "Licence",
+    "LicenceState",
+    "WaterSource",
     "AllocationChange",
     "QuotaPolicy",
     "WorkOrder",

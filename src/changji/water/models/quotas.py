@@ -30,6 +30,10 @@ class Allocation(models.Model):
     override_reason = models.TextField(_("放行原因"), blank=True)
     override_by_name = models.CharField(_("放行人"), max_length=150, blank=True)
     note = models.CharField(_("备注"), max_length=255, blank=True)
+    #: The annual plan this well's allocation was derived from (``water.licences.allocations``); a county's
+    #: allocation is derived from its CountyWaterTarget and has none. Allocations are never entered by hand.
+    plan = models.ForeignKey("water.AnnualPlan", on_delete=models.SET_NULL, null=True, blank=True,
+                             related_name="allocations", verbose_name=_("年度取水计划"))
     #: The region that scopes this row (the holder's own region); set on save.
     scope_region = models.ForeignKey(
         "core.Region", on_delete=models.PROTECT, related_name="+", editable=False, null=True
