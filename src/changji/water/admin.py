@@ -21,6 +21,8 @@ from changji.core.access import P, allows
 from changji.core.admin_scope import PolicyInline, ReadOnlyAdmin, RegionScopedAdmin
 from changji.core.uploads import UploadError, check_size
 from changji.water.models import (
+    Allocation,
+    AllocationChange,
     Command,
     Frame,
     Meter,
@@ -212,3 +214,24 @@ class QuarantinedTerminalAdmin(RegionScopedAdmin):
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
         self.message_user(request, f"已登记 {done} 个终端", messages.SUCCESS)
+
+
+class AllocationChangeInline(PolicyInline):
+    """The recharges and 追加指标 of an allocation: appended by the quota service, shown here, never edited."""
+
+    model = AllocationChange
+    extra = 0
+    fields = ["at", "amount_m3", "reason", "by_name"]
+    readonly_fields = fields
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdmin):
+    """Allocations are derived from the annual plans and county targets (water.plans.allocations): read-only."""
+
+    read_permission = P.WATER_ALLOCATION_READ
+    list_display = ["year", "well", "water_user", "region", "allocation_m3", "plan", "level_reached",
+                    "stopped_by_quota", "note"]
+    list_filter = ["year", "stopped_by_quota"]
+    search_fields = ["well__code", "water_user__code", "region__code"]
+    inlines = [AllocationChangeInline]

@@ -17,6 +17,7 @@ class WaterConfig(AppConfig):
         ("告警中心", "water:alarms", "water.alarm.read"),
         ("统计报表", "water:reports", "water.report.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
+        ("年度计划", "water:plans", "water.allocation.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
@@ -30,7 +31,13 @@ class WaterConfig(AppConfig):
         from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
 
         fleet = seed_fleet(self.demo_wells())
-        return f"water: {len(fleet)} wells registered with their terminals"
+        lines = [f"water: {len(fleet)} wells registered with their terminals"]
+        # After the licences (issue 14): a plan per licence that exists, the county targets, derived allocations.
+        from changji.core.localtime import today
+        from changji.water.plans.demo import seed_plans
+
+        lines.append(seed_plans(today().year))
+        return "; ".join(lines)
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.

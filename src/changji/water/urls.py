@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, map, reports, terminals, wells
+from changji.water.web import alarms, dashboard, map, plans, reports, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [
@@ -20,4 +20,11 @@ urlpatterns: list = [
     path("reports/download", reports.report_download, name="report_download"),
     path("terminals/quarantine/", terminals.quarantine, name="quarantine"),
     path("terminals/quarantine/<id:quarantined_id>/register/", terminals.register, name="quarantine_register"),
+    path("plans/", plans.plans, name="plans"),
+    path("plans/edit/", plans.plan_edit, name="plan_edit"),
+    path("plans/targets/", plans.targets, name="plan_targets"),
+    path("plans/export.xlsx", plans.plans_export, name="plans_export"),
+    path("plans/import/", plans.plans_import, name="plans_import"),
+    path("plans/carry-forward/", plans.plans_carry_forward, name="plans_carry_forward"),
+    path("plans/execution/", plans.execution, name="plan_execution"),
 ]

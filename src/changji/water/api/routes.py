@@ -340,3 +340,10 @@ def report(request: HttpRequest, period: Literal["month", "quarter", "year"] = "
     name = f"{scope.code}-{data.period}-{data.first:%Y%m%d}-{data.last:%Y%m%d}.{file_format}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# --- annual plans and county targets (water.api.plans) ----------------------------------------------
+
+from changji.water.api.plans import router as plans_router  # noqa: E402
+
+router.add_router("", plans_router)

@@ -42,6 +42,8 @@ class Command(BaseCommand):
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
+        plans = tasks.add_parser("import-plans", help="import annual plans (年度取水计划) from an XLSX workbook")
+        plans.add_argument("file", help="XLSX file with the sheet 年度取水计划")
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
@@ -65,3 +67,26 @@ class Command(BaseCommand):
             self.stdout.write(report.file.path)
         elif options["task"] == "derive":
             follow(options["interval"], once=options["once"])
+        elif options["task"] == "import-plans":
+            self._import_plans(options["file"])
+
+    def _import_plans(self, file: str) -> None:
+        """Import a workbook of plans: all rows or none; row problems on stderr and exit status 1."""
+        from pathlib import Path
+
+        from changji.core.uploads import UploadError
+        from changji.water.plans.xlsx import import_plans
+
+        try:
+            content = Path(file).read_bytes()
+        except OSError as error:
+            raise CommandError(f"无法读取文件 {file}：{error.strerror or error}") from error
+        try:
+            result = import_plans(content, by="cli")
+        except UploadError as error:
+            raise CommandError(str(error)) from error
+        if result.errors:
+            for line in result.errors:
+                self.stderr.write(line)
+            raise CommandError(f"导入失败：{len(result.problems)} 个问题，未做任何更改")
+        self.stdout.write(result.summary())
