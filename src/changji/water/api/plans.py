@@ -7,8 +7,6 @@ refusal is a 400 naming the field. The answer of a plan's POST carries the count
 warning when the plans exceed the target (a warning, not a refusal).
 """
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.db.models import QuerySet
