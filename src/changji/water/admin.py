@@ -221,8 +221,8 @@ class AllocationChangeInline(PolicyInline):
 
     model = AllocationChange
     extra = 0
-    fields = ["at", "amount_m3", "reason", "by_name"]
-    readonly_fields = fields
+    fields = ("at", "amount_m3", "reason", "by_name")
+    readonly_fields = ("at", "amount_m3", "reason", "by_name")
 
 
 @admin.register(Allocation)

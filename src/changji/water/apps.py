@@ -33,8 +33,8 @@ class WaterConfig(AppConfig):
         fleet = seed_fleet(self.demo_wells())
         lines = [f"water: {len(fleet)} wells registered with their terminals"]
         # After the licences (issue 14): a plan per licence that exists, the county targets, derived allocations.
-        from changji.core.localtime import today
-        from changji.water.plans.demo import seed_plans
+        from changji.core.localtime import today  # deferred: as above
+        from changji.water.plans.demo import seed_plans  # deferred: as above
 
         lines.append(seed_plans(today().year))
         return "; ".join(lines)

@@ -107,7 +107,7 @@ def _region(request: HttpRequest, code: str | None) -> Region:
 @paginate(Pagination)
 @operation(P.WATER_ALLOCATION_READ)
 def list_plans(request: HttpRequest, year: int | None = Query(None, ge=FIRST_YEAR, le=LAST_YEAR),
-               region: Text | None = Query(None, pattern=r"^[0-9]{6,15}$"),
+               region: Text | None = None,
                licence: Id | None = None) -> QuerySet[AnnualPlan]:
     """Annual plans within the user's region; filters: ``year``, ``region`` (a code within scope), ``licence`` (id)."""
     plans = scope_queryset(AnnualPlan.objects.select_related("licence"), request.user)
@@ -132,7 +132,7 @@ def upsert_plan(request: HttpRequest, body: PlanIn) -> dict[str, Any]:
 @router.get("/plans/balance", response=list[BalanceOut])
 @operation(P.WATER_ALLOCATION_READ)
 def plan_balance(request: HttpRequest, year: int = Query(..., ge=FIRST_YEAR, le=LAST_YEAR),
-                 region: Text | None = Query(None, pattern=r"^[0-9]{6,15}$")) -> list[dict[str, Any]]:
+                 region: Text | None = None) -> list[dict[str, Any]]:
     """Each county's Σ plans against its 总量 control target, with the warning when over."""
     return [b.as_dict() for b in county_balances(_region(request, region), year)]
 

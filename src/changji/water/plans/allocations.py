@@ -49,7 +49,7 @@ class Derivation:
     unchanged: int = 0
     counties: int = 0
 
-    def as_detail(self) -> dict[str, int]:
+    def as_detail(self) -> dict[str, Any]:
         return {"created": self.created, "updated": self.updated, "zeroed": self.zeroed,
                 "unchanged": self.unchanged, "counties": self.counties}
 
@@ -192,6 +192,6 @@ def derive_county(year: int, county: Region, by: Any) -> Derivation:
     result = Derivation()
     with transaction.atomic():
         _derive_counties(year, county, result)
-        audit.record("water.allocation.derived", actor=by, region=county, reason=f"{year} 年度县级用水指标按总量控制指标派生",
-                     year=year, **result.as_detail())
+        audit.record("water.allocation.derived", actor=by, region=county,
+                     reason=f"{year} 年度县级用水指标按总量控制指标派生", year=year, **result.as_detail())
     return result

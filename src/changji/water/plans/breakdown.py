@@ -70,7 +70,8 @@ def check_volume(volume_m3: float, field: str = "volume_m3") -> float:
     return float(volume_m3)
 
 
-def check_months(volume_m3: float, months: Sequence[float], tolerance_m3: float = SUM_TOLERANCE_M3) -> list[float]:
+def check_months(volume_m3: float, months: Sequence[float],
+                 tolerance_m3: float = SUM_TOLERANCE_M3) -> list[float]:
     """Return the twelve months as floats when they are non-negative and sum to ``volume_m3``; else refuse.
 
     The sum may differ from the annual volume by ``tolerance_m3``.
@@ -86,8 +87,8 @@ def check_months(volume_m3: float, months: Sequence[float], tolerance_m3: float 
         values.append(float(value))
     total = sum(values)
     if abs(total - volume_m3) > tolerance_m3:
-        raise Refusal("monthly_m3",
-                      f"分月计划合计 {total:,.2f} m³ 与年度计划 {volume_m3:,.2f} m³ 不符（允许误差 {tolerance_m3:g} m³）")
+        raise Refusal("monthly_m3", f"分月计划合计 {total:,.2f} m³ 与年度计划 {volume_m3:,.2f} m³ 不符"
+                                    f"（允许误差 {tolerance_m3:g} m³）")
     return values
 
 

@@ -44,8 +44,11 @@ __all__ = [
 
 
 def authorise(by: Any, region: Region | None) -> None:
-    """Let ``by`` change the plans of ``region``: a system actor (a text such as "cli"), or a user with
-    ``water.allocation.edit`` whose scope covers the region; else PermissionDenied."""
+    """Let ``by`` change the plans of ``region``, else raise PermissionDenied.
+
+    ``by`` is a system actor (a text such as "cli") or a user with ``water.allocation.edit`` whose scope
+    covers the region.
+    """
     if isinstance(by, str):
         return
     require(by, P.WATER_ALLOCATION_EDIT)
@@ -64,7 +67,8 @@ def _licence_years(licence: Licence) -> range:
 def check_licence_year(licence: Licence, year: int, volume_m3: float) -> None:
     """Refuse a plan of a licence not in force, for a year outside its validity, or above its permitted volume."""
     if licence.state != LicenceState.VALID:
-        raise Refusal("licence", f"取水许可证 {licence.number} 状态为「{licence.get_state_display()}」，不能下达年度计划")
+        state = licence.get_state_display()
+        raise Refusal("licence", f"取水许可证 {licence.number} 状态为「{state}」，不能下达年度计划")
     if year not in _licence_years(licence):
         raise Refusal("year", f"{year} 年不在取水许可证 {licence.number} 的有效期"
                               f"（{licence.valid_from:%Y-%m-%d} 至 {licence.valid_to:%Y-%m-%d}）内")
@@ -139,7 +143,10 @@ def save_plan(licence: Licence, year: int, volume_m3: float, monthly_m3: Sequenc
 
 def save_county_target(county: Region, year: int, target_m3: float, groundwater_target_m3: float | None,
                        note: str, by: Any) -> CountyWaterTarget:
-    """Set a county's 总量 control target for ``year`` and derive its county allocation. Audited ``water.target.update``."""
+    """Set a county's 总量 control target for ``year`` and derive its county allocation.
+
+    Audited ``water.target.update`` with the old and new figures.
+    """
     authorise(by, county)
     if county.level != RegionLevel.COUNTY:
         raise Refusal("region", f"{county.name} 不是县级区划，总量控制指标按县（市）下达")

@@ -1,5 +1,4 @@
-"""年度计划 pages: a year's plans with the county 总量 balance, plan and target forms, import/export,
-carry-forward, and 计划执行情况 (plan against use).
+"""年度计划 pages: plans, county 总量 balance, targets, import/export, carry-forward, 计划执行情况.
 
 Reading needs ``water.allocation.read``, every change ``water.allocation.edit``; the region and the licence
 are looked up within the user's scope (another county's licence is a 404). The services (``water.plans``)

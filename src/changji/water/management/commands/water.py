@@ -8,6 +8,7 @@ follows new and late readings (the recurring jobs are ``changji jobs``).
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -15,9 +16,11 @@ from django.utils import timezone
 from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.regions import root
+from changji.core.uploads import UploadError
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.kpi.terminal_days import rebuild_terminal_days
 from changji.water.models import Terminal, Well
+from changji.water.plans.xlsx import import_plans
 from changji.water.reports import generate_report
 from changji.water.usage.derive import follow, rebuild_usage
 
@@ -72,11 +75,6 @@ class Command(BaseCommand):
 
     def _import_plans(self, file: str) -> None:
         """Import a workbook of plans: all rows or none; row problems on stderr and exit status 1."""
-        from pathlib import Path
-
-        from changji.core.uploads import UploadError
-        from changji.water.plans.xlsx import import_plans
-
         try:
             content = Path(file).read_bytes()
         except OSError as error:
