@@ -27,7 +27,7 @@ def test_plans_page_lists_the_year_with_the_balance(client, operator, planned):
     response = client.get(reverse("water:plans"), {"year": 2026})
     text = response.content.decode()
     assert response.status_code == 200
-    assert planned.number in text and "用水总量控制指标 100000 m³" in text and "over-banner" not in text
+    assert planned.number in text and "用水总量控制指标 100,000 m³" in text and "over-banner" not in text
 
 
 def test_the_balance_turns_red_when_plans_exceed_the_target(client, operator, planned, make_licence):
@@ -118,4 +118,4 @@ def test_execution_page_shows_plan_against_use(client, operator, planned):
     client.force_login(operator)
     response = client.get(reverse("water:plan_execution"), {"year": 2026})
     text = response.content.decode()
-    assert response.status_code == 200 and "超年度计划" in text and "95000" in text
+    assert response.status_code == 200 and "超年度计划" in text and "95,000" in text

@@ -245,8 +245,12 @@ def execution(request: HttpRequest) -> HttpResponse:
     """计划执行情况: each licence's plan against its wells' use, month by month, and the county totals."""
     year, region = _year(request), _region(request)
     today = localtime.today()
-    result = plan_against_use(region, year, today)
-    page = Paginator(result.rows, PER_PAGE).get_page(params.query(request, "page", params.Page()))
+    licences = list(scope_queryset(AnnualPlan.objects.filter(year=year, region__path__startswith=region.path),
+                                   request.user).order_by("licence__number").values_list("licence_id", flat=True))
+    number = params.query(request, "page", params.Page())
+    shown = Paginator(licences, PER_PAGE).get_page(number).object_list
+    result = plan_against_use(region, year, today, page_licences=shown)
+    page = Paginator(result.rows, PER_PAGE).get_page(number)
     return render(request, "water/plans_execution.html", {
         "year": year, "region": region, "result": result, "page": page, "months": breakdown.MONTH_LABELS,
         "regions": _region_choices(request),
