@@ -27,3 +27,12 @@ def test_seed_plans_plans_every_licence_and_shows_the_warning(make_licence):
     assert over == set(OVER_COUNTIES)
     assert Allocation.objects.filter(year=2026, well__isnull=False).count() == 8
     assert seed_plans(2026).startswith("plans: 0 annual plan(s) and 0 county target(s)")  # idempotent
+
+
+def test_water_demo_seeds_plans_after_the_fleet(db, monkeypatch):
+    from django.apps import apps
+
+    monkeypatch.setenv("WELLS", "20")
+    line = apps.get_app_config("water").prepare_demo()
+    assert "20 wells registered" in line and "county target(s)" in line
+    assert CountyWaterTarget.objects.count() == 7
