@@ -202,7 +202,7 @@ def fill_plans(county_code: str, today: date) -> int:
     return len(wells)
 
 
-def measure_plan_vs_use(county_code: str, today: date, runs: int = 40) -> list[float]:
+def measure_plan_vs_use(county_code: str, today: date, runs: int = 40) -> tuple[list[float], list[float]]:
     """Render the plan-vs-use page (计划执行情况) of the county for this year as its operator, ``runs`` times (ms)."""
     from django.contrib.messages.storage.fallback import FallbackStorage
     from django.test import RequestFactory
@@ -212,17 +212,20 @@ def measure_plan_vs_use(county_code: str, today: date, runs: int = 40) -> list[f
 
     operator = User.objects.create_user("bench-plans", role=Role.COUNTY_OPERATOR,
                                         region=Region.objects.get(code=county_code))
-    timings = []
+    timings, cpu = [], []
     for _ in range(runs):
         request = RequestFactory().get("/water/plans/execution/", {"year": today.year})
         request.user = operator
         request.session = {}
         request._messages = FallbackStorage(request)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         response = execution(request)
         timings.append((time.perf_counter() - started) * 1e3)
+        cpu.append((time.process_time() - started_cpu) * 1e3)
         assert response.status_code == 200, response.status_code
-    return timings[2:]  # the first runs seal months and warm the caches
+    # The first runs seal months and warm the caches. CPU time (SQLite runs in this process) is what the page
+    # costs on an idle machine; the wall time also counts waiting for a core on a shared one.
+    return timings[2:], cpu[2:]
 
 
 def _ms(timings: list[float]) -> str:
@@ -285,12 +288,17 @@ def plans_figures() -> tuple[list[dict[str, str]], dict[str, object]]:
     from changji.core.localtime import today
 
     wells = fill_plans(PLANS_COUNTY, today())
-    timings = measure_plan_vs_use(PLANS_COUNTY, today())
+    timings, cpu = measure_plan_vs_use(PLANS_COUNTY, today())
     p95 = sorted(timings)[int(0.95 * len(timings))]
-    print(f"plan-vs-use page p95 ms: {p95:.1f} ({wells} wells, median {statistics.median(timings):.1f} ms)")
+    load = os.getloadavg()[0]
+    print(f"plan-vs-use page p95 ms: {p95:.1f} ({wells} wells, median {statistics.median(timings):.1f} ms; "
+          f"CPU median / p95 {_ms(cpu)}; load average {load:.1f})")
     rows = [{"figure": f"plan-vs-use page (计划执行情况), one county of {wells:,} wells over a year, median / p95",
-             "value": _ms(timings), "target": "p95 < 200 ms"}]
-    return rows, {"plan_vs_use_ms": timings, "plan_vs_use_wells": wells}
+             "value": _ms(timings), "target": "p95 < 200 ms"},
+            {"figure": "the same, CPU time of the request (no waiting for a core)", "value": _ms(cpu),
+             "target": "—"}]
+    return rows, {"plan_vs_use_ms": timings, "plan_vs_use_cpu_ms": cpu, "plan_vs_use_wells": wells,
+                  "load_average": load}
 
 
 if __name__ == "__main__":

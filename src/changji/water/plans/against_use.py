@@ -123,13 +123,15 @@ def _months_of(year: int, today: date) -> tuple[list[date], date | None, int]:
     return closed, (current if current in firsts else None), len(firsts)
 
 
-def _use(year: int, today: date, wells: Q, by: tuple[str, ...]) -> list[tuple[Any, ...]]:
+def _use(months: tuple[list[date], date | None], today: date, wells: Q, by: tuple[str, ...]
+         ) -> list[tuple[Any, ...]]:
     """Σ usage_m3 of the wells ``wells`` matches in the year up to ``today``, as rows of ``by`` and the sum.
 
-    ``by`` is ``("well_id",)``, ``("month",)`` or ``("well_id", "month")``. Closed months are read from their
-    rollups, the open month from the daily rows (whose month is added to each row).
+    ``months`` are the closed months and the open one (``_months_of``); ``by`` is ``("well_id",)``,
+    ``("month",)`` or ``("well_id", "month")``. Closed months are read from their rollups, the open month
+    from the daily rows (whose month is added to each row).
     """
-    closed, current, _ = _months_of(year, today)
+    closed, current = months
     rows: list[tuple[Any, ...]] = []
     if closed:
         rows += MonthlyUsage.objects.filter(wells, month__in=closed).values_list(*by).annotate(Sum("usage_m3"))
@@ -152,12 +154,13 @@ def plan_against_use(region: Region, year: int, today: date, page_licences: Iter
     Every licence gets its year's use; the month-by-month use is read only for ``page_licences`` (the
     licences shown; None: all), so a county of 2,000 wells stays a handful of grouped queries.
     """
-    _, _, through = _months_of(year, today)
+    closed, current, through = _months_of(year, today)
+    months = (closed, current)
     result = Execution(region=region, year=year, through_month=through)
     # The region's wells as a subquery: the usage tables' (day|month, well) indexes then answer the sums
     # instead of a join through Region on every row of the prefecture.
     within = Q(well_id__in=Well.objects.filter(region__path__startswith=region.path).values("id"))
-    for month, total in _use(year, today, within, ("month",)):
+    for month, total in _use(months, today, within, ("month",)):
         result.monthly_use_m3[month.month - 1] += total or 0.0
     result.region_use_m3 = sum(result.monthly_use_m3)
     plans = list(AnnualPlan.objects.filter(year=year, region__path__startswith=region.path)
@@ -169,11 +172,11 @@ def plan_against_use(region: Region, year: int, today: date, page_licences: Iter
             licence__plans__year=year, licence__region__path__startswith=region.path).values_list(
             "licence_id", "well_id"):
         licence_wells[licence_id].append(well_id)
-    well_use = dict(_use(year, today, within, ("well_id",)))
+    well_use = dict(_use(months, today, within, ("well_id",)))
     shown = set(page_licences) if page_licences is not None else set(licence_wells)
     shown_wells = [w for licence_id in shown for w in licence_wells.get(licence_id, [])]
     well_months: dict[int, list[float]] = defaultdict(lambda: [0.0] * 12)
-    for well_id, month, total in _use(year, today, Q(well_id__in=shown_wells), ("well_id", "month")):
+    for well_id, month, total in _use(months, today, Q(well_id__in=shown_wells), ("well_id", "month")):
         well_months[well_id][month.month - 1] += total or 0.0
     purposes = {value: str(label) for value, label in WellUse.choices}  # translated once, not per row
     for licence_id, number, user, purpose, volume, months in plans:
