@@ -93,3 +93,17 @@ def test_county_target_becomes_the_county_allocation_on_the_dashboard(make_licen
     assert rows["652323"]["allocation_m3"] == 5_000_000 and rows["652323"]["own_allocation"]
     service.save_county_target(county, 2026, 4_000_000, None, "", operator)
     assert Allocation.objects.get(region=county, year=2026).allocation_m3 == 4_000_000
+
+
+def test_a_raised_plan_rearms_the_warnings(make_licence, operator):
+    from changji.water.models import DailyUsage
+
+    licence = make_licence(flows=(100.0,))
+    service.save_plan(licence, 2026, 10_000, None, "", operator)
+    well = licence.wells.get()
+    DailyUsage.objects.create(well=well, day=date(2026, 5, 1), water_m3=9_500, usage_m3=9_500, source="metered")
+    Allocation.objects.filter(well=well).update(level_reached=0.9)
+    service.save_plan(licence, 2026, 11_000, None, "", operator)  # 86 %: the 80 % level stays reached
+    assert Allocation.objects.get(well=well).level_reached == 0.8
+    service.save_plan(licence, 2026, 20_000, None, "", operator)  # 47.5 %: below every threshold
+    assert Allocation.objects.get(well=well).level_reached == 0.0

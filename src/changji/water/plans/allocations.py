@@ -12,8 +12,9 @@ They follow the plans:
   target (the 总量 cap of the county that the dashboard's 年度指标 shows and the sweep warns on).
 
 Re-derivation updates ``allocation_m3`` (and ``plan``) in place: the allocation keeps its changes
-(``AllocationChange``: recharges and 追加指标 on top of the plan) and its quota fields (warnings already
-given, a stop, an override). An allocation this module made whose plan or target is gone (plan deleted,
+(``AllocationChange``: recharges and 追加指标 on top of the plan) and its quota fields (a stop, an override);
+when the amount is raised the warning level drops to the level under the new amount, so a raised plan
+warns again at 80/90/100 %. An allocation this module made whose plan or target is gone (plan deleted,
 well detached from the licence, licence no longer valid, target deleted) is set to 0 m³ rather than
 deleted, so the sweep's history and the top-ups stay; with no allocation left the sweep treats further
 pumping as over quota (no licence, no withdrawal: 《取水许可和水资源费征收管理条例》第二条). Derived rows
@@ -30,9 +31,11 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from changji.core import audit
+from changji.core import audit, localtime
 from changji.core.models import Region
 from changji.water.models import Allocation, AnnualPlan, CountyWaterTarget, Licence, LicenceState, Well, WellKind
+from changji.water.quotas import policy as quota
+from changji.water.quotas.sweep import effective_allocation, policy_for, used_m3
 
 #: The note of every allocation this module writes; it marks the rows re-derivation owns.
 DERIVED_NOTE = "由年度取水计划派生"
@@ -140,6 +143,7 @@ def _write_wells(year: int, targets: dict[int, tuple[float, int]], owned: Q, res
     """Create, update or zero the well allocations: ``targets`` are what the plans say, ``owned`` what may be zeroed."""
     existing = {a.well_id: a for a in Allocation.objects.filter(year=year, well_id__in=list(targets))}
     changed: list[Allocation] = []
+    raised: list[Allocation] = []  # amount up after warnings were given: re-armed below
     regions = dict(Well.objects.filter(pk__in=[w for w in targets if w not in existing])
                    .values_list("pk", "region_id"))
     new = []
@@ -152,15 +156,31 @@ def _write_wells(year: int, targets: dict[int, tuple[float, int]], owned: Q, res
         if (allocation.allocation_m3, allocation.plan_id, allocation.note) == (amount, plan_id, DERIVED_NOTE):
             result.unchanged += 1
             continue
+        if amount > allocation.allocation_m3 and allocation.level_reached > 0:
+            raised.append(allocation)
         allocation.allocation_m3, allocation.plan_id, allocation.note = amount, plan_id, DERIVED_NOTE
         changed.append(allocation)
         result.updated += 1
     Allocation.objects.bulk_create(new, batch_size=1000)
     result.created += len(new)
-    Allocation.objects.bulk_update(changed, ["allocation_m3", "plan", "note"], batch_size=1000)
+    _rearm(raised)
+    Allocation.objects.bulk_update(changed, ["allocation_m3", "plan", "note", "level_reached"], batch_size=1000)
     orphans = (Allocation.objects.filter(owned).exclude(well_id__in=list(targets))
                .exclude(allocation_m3=0, plan__isnull=True))
     result.zeroed += orphans.update(allocation_m3=0.0, plan=None, note=DERIVED_NOTE)
+
+
+def _rearm(allocations: list[Allocation]) -> None:
+    """Lower ``level_reached`` to the level under the new amount, as a recharge does (``sweep.add_allocation``).
+
+    So the 80/90/100 % warnings go out again as use approaches a raised plan. Only allocations that already
+    warned are read (two queries each: their changes and their use).
+    """
+    today = localtime.today()
+    for allocation in allocations:
+        thresholds, _ = policy_for(allocation.scope_region)
+        level = quota.quota_status(effective_allocation(allocation), used_m3(allocation, today), thresholds).level
+        allocation.level_reached = min(allocation.level_reached, level)
 
 
 def _derive_counties(year: int, region: Region | None, result: Derivation) -> None:
