@@ -17,6 +17,7 @@ class WaterConfig(AppConfig):
         ("告警中心", "water:alarms", "water.alarm.read"),
         ("统计报表", "water:reports", "water.report.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
+        ("用水定额", "water:norms", "water.allocation.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
@@ -27,10 +28,13 @@ class WaterConfig(AppConfig):
 
     def prepare_demo(self) -> str:
         """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
+        from changji.water.norms.demo import seed_norms
         from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
 
         fleet = seed_fleet(self.demo_wells())
-        return f"water: {len(fleet)} wells registered with their terminals"
+        norms, plans = seed_norms()
+        return (f"water: {len(fleet)} wells registered with their terminals; "
+                f"{norms} 用水定额 rows and {plans} crop plan lines added")
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
