@@ -95,17 +95,17 @@ def _zone(cell: str, counties: dict[str, Region]) -> Region | None | str:
     if cell in ("", PREFECTURE_WIDE, "全州"):
         return None
     found = counties.get(cell)
-    return found if found is not None else f"未知县市 {quoted(cell)}（填县市代码或名称，留空为全州通用）"
+    return found if found is not None else f"未知县市「{quoted(cell)}」（填县市代码或名称，留空为全州通用）"
 
 
 def _norm_values(record: dict[str, Any], counties: dict[str, Region]) -> dict[str, Any] | tuple[str, str]:
     kind = KIND_CELLS.get(_text(record["kind"]))
     if kind is None:
-        return "类别", f"应为 农业（作物）、工业 或 生活，实际为 {quoted(_text(record['kind']) or '（空）')}"
+        return "类别", f"应为 农业（作物）、工业 或 生活，实际为「{quoted(_text(record['kind']) or '（空）')}」"
     method_cell = _text(record["method"])
     method = METHOD_CELLS.get(method_cell, "" if not method_cell else None)
     if method is None:
-        return "灌溉方式", f"应为 滴灌、喷灌、管灌、地面灌 或留空，实际为 {quoted(method_cell)}"
+        return "灌溉方式", f"应为 滴灌、喷灌、管灌、地面灌 或留空，实际为「{quoted(method_cell)}」"
     zone = _zone(_text(record["region"]), counties)
     if isinstance(zone, str):
         return "分区", zone
@@ -194,9 +194,9 @@ def _plan_values(record: dict[str, Any], users: dict[str, WaterUser], by: Any) -
     code = _text(record["water_user"])
     user = users.get(code)
     if user is None:
-        return "取水户编号", f"未知取水户 {quoted(code or '（空）')}"
+        return "取水户编号", f"未知取水户「{quoted(code or '（空）')}」"
     if not user_can_access_region(by, user.region):
-        return "取水户编号", f"{quoted(code)} 不在您的管辖范围内"
+        return "取水户编号", f"取水户「{quoted(code)}」不在您的管辖范围内"
     year = _year(record["year"])
     if year is None or not 1970 <= year <= 2100:
         return "年度", "应为四位年份"
