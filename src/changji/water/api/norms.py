@@ -5,8 +5,6 @@ the prefecture-wide rows and their region's county rows (``water.norms.service.v
 water users go through ``core.scope``. Changes go through ``water.norms.service``, whose refusals are 400s.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from django.db.models import QuerySet
