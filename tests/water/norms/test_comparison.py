@@ -22,7 +22,8 @@ def well(user, code):
 
 def plan(user, number, volume_m3, year=2026):
     licence = Licence.objects.create(number=number, water_user=user, permitted_m3_per_year=volume_m3 * 2,
-                                     valid_from=date(2025, 1, 1), valid_to=date(2030, 12, 31), issuing_authority="州水利局")
+                                     valid_from=date(2025, 1, 1), valid_to=date(2030, 12, 31),
+                                     issuing_authority="州水利局")
     return AnnualPlan.objects.create(licence=licence, year=year, volume_m3=volume_m3)
 
 
