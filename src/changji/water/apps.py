@@ -28,7 +28,7 @@ class WaterConfig(AppConfig):
 
     def prepare_demo(self) -> str:
         """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
-        from changji.water.norms.demo import seed_norms
+        from changji.water.norms.demo import seed_norms  # deferred: as above, the app registry must be ready
         from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
 
         fleet = seed_fleet(self.demo_wells())
