@@ -14,11 +14,12 @@ from datetime import date
 
 from django.db.models import Sum
 
-from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, workbook_bytes
 from changji.core.models import Region
 from changji.water.models import AnnualPlan, CropPlan, WaterUser, Well
 from changji.water.norms import rules
 from changji.water.norms.service import county_of, norm_rows, plan_lines
+from changji.water.norms.xlsx import write_sheet
 from changji.water.usage.monthly import sums
 
 COLUMNS = ("取水户编号", "取水户", "灌溉面积(亩)", "按定额建议水量(m³)", "年度计划水量(m³)", "累计用水量(m³)",
@@ -87,19 +88,15 @@ def compare(region: Region, year: int, today: date) -> list[ComparisonRow]:
     return rows
 
 
-def _rounded(value: float | None) -> float | str:
-    return "" if value is None else round(value, 1)
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
 
 
 def to_xlsx(rows: list[ComparisonRow], region: Region, year: int) -> bytes:
     """The comparison as an XLSX workbook (sheet 定额与计划对比), through ``core.exports``."""
     book = FormulaSafeWorkbook()
-    sheet = active_worksheet(book)
-    sheet.title = "定额与计划对比"
-    append_row(sheet, [f"{region.name} {year} 年 定额与计划对比"])
-    append_row(sheet, COLUMNS)
-    for row in rows:
-        append_row(sheet, [row.water_user.code, row.water_user.name, round(row.area_mu, 1),
-                           _rounded(row.suggested_m3), _rounded(row.plan_m3), round(row.use_m3, 1),
-                           _rounded(row.above_plan_m3), _rounded(row.above_norm_m3), row.missing_lines])
+    write_sheet(book, "定额与计划对比", [[f"{region.name} {year} 年 定额与计划对比"], list(COLUMNS), *(
+        [row.water_user.code, row.water_user.name, round(row.area_mu, 1), _rounded(row.suggested_m3),
+         _rounded(row.plan_m3), round(row.use_m3, 1), _rounded(row.above_plan_m3), _rounded(row.above_norm_m3),
+         row.missing_lines] for row in rows)])
     return workbook_bytes(book)
