@@ -73,3 +73,20 @@ def test_export_has_the_same_figures(dataset):
     assert values[1] == list(comparison.COLUMNS)
     assert values[2][0] == "652323-U1" and values[2][2:8] == [100, 34_000, 35_000, 40_000, 5_000, 6_000]
     assert values[3][4] is None and values[3][6] is None  # no plan: blank, not zero
+
+
+def test_one_users_row_matches_the_region_comparison(dataset):
+    from changji.water.norms.service import suggestion_for
+
+    user = dataset.users.hutubi
+    row = comparison.user_row(user, 2026, date(2026, 7, 1), suggestion_for(user, 2026).suggestion)
+    whole = next(r for r in comparison.compare(Region.objects.get(pk="652300"), 2026, date(2026, 7, 1))
+                 if r.water_user == user)
+    assert row == whole
+
+
+def test_the_crop_plan_page_shows_plan_use_and_both_excesses(client, dataset):
+    client.force_login(dataset.accounts.hutubi)
+    page = client.get(f"/water/norms/crop-plans/{dataset.users.hutubi.pk}/?year=2026").content.decode()
+    assert "年度计划水量 35000 m³" in page and "按定额建议水量 <strong>34000</strong> m³" in page
+    assert "超计划" in page and "超定额" in page

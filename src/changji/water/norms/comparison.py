@@ -16,7 +16,7 @@ from django.db.models import Sum
 
 from changji.core.exports import FormulaSafeWorkbook, workbook_bytes
 from changji.core.models import Region
-from changji.water.models import AnnualPlan, CropPlan, WaterUser, Well
+from changji.water.models import AnnualPlan, CropPlan, DailyUsage, WaterUser, Well
 from changji.water.norms import rules
 from changji.water.norms.service import county_of, norm_rows, plan_lines
 from changji.water.norms.xlsx import write_sheet
@@ -86,6 +86,20 @@ def compare(region: Region, year: int, today: date) -> list[ComparisonRow]:
         rows.append(ComparisonRow(user, suggestion.area_mu, suggested, planned, used, rules.excess(used, planned),
                                   rules.excess(used, suggested), len(suggestion.missing)))
     return rows
+
+
+def user_row(user: WaterUser, year: int, today: date, suggestion: rules.Suggestion) -> ComparisonRow:
+    """One water user's comparison row, for their crop plan page (``suggestion``: their plan with norms applied).
+
+    One user's wells over one year are a few thousand daily rows, summed directly.
+    """
+    planned = AnnualPlan.objects.filter(year=year, licence__water_user=user).aggregate(total=Sum("volume_m3"))["total"]
+    first, last = date(year, 1, 1), min(date(year, 12, 31), today)
+    used = DailyUsage.objects.filter(well__water_user=user, day__gte=first, day__lte=last) \
+        .aggregate(total=Sum("usage_m3"))["total"] or 0.0
+    suggested = suggestion.volume_m3 if suggestion.applied else None
+    return ComparisonRow(user, suggestion.area_mu, suggested, planned, used, rules.excess(used, planned),
+                         rules.excess(used, suggested), len(suggestion.missing))
 
 
 def _rounded(value: float | None) -> float | None:

@@ -253,7 +253,8 @@ def _crop_plan_context(request: HttpRequest, user: WaterUser, year: int) -> dict
              for a in found.suggestion.applied]
     lines += [{"plan": plans[line.id], "norm": None, "volume_m3": None} for line in found.suggestion.missing]
     return {"water_user": user, "year": year, "lines": sorted(lines, key=lambda x: (x["plan"].crop, x["plan"].method)),
-            "suggestion": found.suggestion, "may_edit": allows(request.user, P.WATER_ALLOCATION_EDIT)}
+            "suggestion": found.suggestion, "may_edit": allows(request.user, P.WATER_ALLOCATION_EDIT),
+            "figures": comparison.user_row(user, year, today(), found.suggestion)}
 
 
 def _save_line(request: HttpRequest, user: WaterUser, year: int, form: PlanLineForm) -> None:
