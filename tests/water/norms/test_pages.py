@@ -128,3 +128,13 @@ def test_comparison_page_and_export_are_scoped(client, world):
 def test_the_menu_offers_the_norm_table_to_water_roles(client, world):
     page = login(client, world.accounts.viewer).get("/water/norms/").content.decode()
     assert 'href="/water/norms/"' in page
+
+
+def test_the_admin_lists_norms_read_only_within_scope(client, world):
+    login(client, world.accounts.hutubi)
+    page = client.get("/admin/water/quotanorm/")
+    assert page.status_code == 200
+    listed = page.content.decode()
+    assert "呼图壁县" in listed and "玛纳斯县" not in listed
+    assert client.get("/admin/water/quotanorm/add/").status_code == 403
+    assert client.get("/admin/water/cropplan/").status_code == 200
