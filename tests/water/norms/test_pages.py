@@ -138,3 +138,16 @@ def test_the_admin_lists_norms_read_only_within_scope(client, world):
     assert "呼图壁县" in listed and "玛纳斯县" not in listed
     assert client.get("/admin/water/quotanorm/add/").status_code == 403
     assert client.get("/admin/water/cropplan/").status_code == 200
+
+
+def test_the_norm_suggestion_tag_renders_the_partial(world):
+    from django.template import Context, Template
+
+    from changji.water.norms import service
+
+    service.save_crop_plan(world.users.hutubi, {"year": 2026, "crop": "棉花", "area_mu": 10.0, "method": "drip"},
+                           by=world.accounts.pref)
+    html = Template("{% load water_norms %}{% norm_suggestion user 2026 %}").render(
+        Context({"user": world.users.hutubi}))
+    assert "按定额建议水量 <strong>3400</strong> m³" in html
+    assert f"/water/norms/crop-plans/{world.users.hutubi.pk}/?year=2026" in html
