@@ -136,12 +136,19 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.east, name="矩阵单位", registered_on=date.today())
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
+    from changji.water.models import QuotaNorm, WaterUser
+
+    water_user = WaterUser.objects.create(code="652323-U00001", name="矩阵合作社", kind="cooperative",
+                                          region_id="652323")
+    norm = QuotaNorm.objects.create(year=date.today().year, kind="crop", category="小麦", method="drip", value=300,
+                                    unit="m³/亩")
     return {
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
         "quarantined_id": quarantined.pk, "bundle_id": bundle.pk, "case_id": case.pk,
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",
+        "water_user_id": water_user.pk, "norm_id": norm.pk,
     }
 
 

@@ -271,6 +271,20 @@ def page_forms(response: Any, url: str, hints: dict[str, str] | None = None) -> 
 # --- A world with an object behind every path parameter ---------------------------------------------------------
 
 
+def _norm_world(well: Any) -> tuple[Any, list[Any]]:
+    """A water user of the well (with a crop plan line) and two norm rows: prefecture-wide and 木垒县's own."""
+    from changji.water.models import CropPlan, QuotaNorm, WaterUser
+
+    user = WaterUser.objects.create(code="652328-U00001", name="木垒合作社", kind="cooperative", region_id="652328")
+    well.water_user = user
+    well.save()
+    year = timezone.localdate().year
+    CropPlan.objects.create(water_user=user, year=year, crop="小麦", area_mu=100, method="drip")
+    return user, [QuotaNorm.objects.create(year=year, kind="crop", category="小麦", method="drip", value=value,
+                                           unit="m³/亩", region_id=region) for region, value in ((None, 300),
+                                                                                                ("652328", 330))]
+
+
 def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[str]], dict[str, str]]:
     """Seed one object (or one per state that offers different forms) for every path parameter of the URL conf.
 
@@ -341,6 +355,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     activity = activities.record_activity(w.east, "market", "便民集市", today, "广场", root)
     photo = activities.add_photo(activity, ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64, name="a.png"), "x", actor=root)
     room = Room.objects.create(region=w.east, name="活动室", kind=RoomKind.SERVICE, function="文化", area_m2=50)
+    water_user, norms = _norm_world(well)
 
     first17 = "65232819900101123"
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
@@ -361,4 +376,5 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "service_code": [category.code], "service_request_id": [reported.request_id], "fmt": ["json"],
         "rest": ["nothing"], "uidb64": ["MQ"], "token": ["set-password"], "object_id": ["1"],
         "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key],
+        "water_user_id": ids(water_user), "norm_id": ids(*norms),
     }, hints

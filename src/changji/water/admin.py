@@ -235,3 +235,4 @@ class AllocationAdmin(ReadOnlyAdmin):
     list_filter = ["year", "stopped_by_quota"]
     search_fields = ["well__code", "water_user__code", "region__code"]
     inlines = [AllocationChangeInline]
+from changji.water.norms import admin as _norms_admin  # noqa: E402,F401  (用水定额 and 种植计划 admins)

@@ -18,6 +18,7 @@ class WaterConfig(AppConfig):
         ("统计报表", "water:reports", "water.report.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
         ("年度计划", "water:plans", "water.allocation.read"),
+        ("用水定额", "water:norms", "water.allocation.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
@@ -28,6 +29,7 @@ class WaterConfig(AppConfig):
 
     def prepare_demo(self) -> str:
         """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
+        from changji.water.norms.demo import seed_norms  # deferred: as above, the app registry must be ready
         from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
 
         fleet = seed_fleet(self.demo_wells())
@@ -37,6 +39,8 @@ class WaterConfig(AppConfig):
         from changji.water.plans.demo import seed_plans  # deferred: as above
 
         lines.append(seed_plans(today().year))
+        norms, crop_plans = seed_norms()
+        lines.append(f"{norms} 用水定额 rows and {crop_plans} crop plan lines added")
         return "; ".join(lines)
 
     def demo_processes(self) -> list[list[str]]:

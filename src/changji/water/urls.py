@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, map, plans, reports, terminals, wells
+from changji.water.web import alarms, dashboard, map, norms, plans, reports, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [
@@ -27,4 +27,16 @@ urlpatterns: list = [
     path("plans/import/", plans.plans_import, name="plans_import"),
     path("plans/carry-forward/", plans.plans_carry_forward, name="plans_carry_forward"),
     path("plans/execution/", plans.execution, name="plan_execution"),
+    path("norms/", norms.norm_list, name="norms"),
+    path("norms/new/", norms.norm_new, name="norm_new"),
+    path("norms/<id:norm_id>/", norms.norm_edit, name="norm_edit"),
+    path("norms/<id:norm_id>/delete/", norms.norm_delete, name="norm_delete"),
+    path("norms/copy/", norms.norm_copy, name="norm_copy"),
+    path("norms/export.xlsx", norms.norm_export, name="norm_export"),
+    path("norms/import/", norms.norm_import, name="norm_import"),
+    path("norms/compare/", norms.norm_compare, name="norm_compare"),
+    path("norms/compare.xlsx", norms.norm_compare_export, name="norm_compare_export"),
+    path("norms/crop-plans/<id:water_user_id>/", norms.crop_plan, name="crop_plan"),
+    path("norms/crop-plans.xlsx", norms.crop_plan_export, name="crop_plan_export"),
+    path("norms/crop-plans/import/", norms.crop_plan_import, name="crop_plan_import"),
 ]

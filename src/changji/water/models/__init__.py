@@ -5,6 +5,7 @@ from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
 from changji.water.models.frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
+from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
 from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
 from changji.water.models.readings import Reading
 from changji.water.models.registry import (
@@ -40,6 +41,10 @@ __all__ = [
     "Licence",
     "LicenceState",
     "WaterSource",
+    "CropPlan",
+    "IrrigationMethod",
+    "NormKind",
+    "QuotaNorm",
     "AllocationChange",
     "QuotaPolicy",
     "WorkOrder",
