@@ -85,7 +85,9 @@ def append_row(sheet: Worksheet, values: Iterable[Any]) -> tuple[Cell | MergedCe
     """Append ``values`` as the next row of ``sheet``, each formula-like string as text; return the row's cells."""
     row = [_storable(value) for value in values]
     sheet.append(row)
-    number = sheet.max_row  # append writes after the last row that has a cell
+    # append writes after the last row that has a cell and remembers it as _current_row; max_row would scan every
+    # cell of the sheet, which made a long export quadratic (5,000 rows: 6.7 s).
+    number = sheet._current_row
     return tuple(neutralise_cell(sheet.cell(row=number, column=column)) for column in range(1, len(row) + 1))
 
 
