@@ -87,7 +87,7 @@ def append_row(sheet: Worksheet, values: Iterable[Any]) -> tuple[Cell | MergedCe
     sheet.append(row)
     # append writes after the last row that has a cell and remembers it as _current_row; max_row would scan every
     # cell of the sheet, which made a long export quadratic (5,000 rows: 6.7 s).
-    number = sheet._current_row
+    number: int = getattr(sheet, "_current_row")  # noqa: B009 (private, not in the type stubs)
     return tuple(neutralise_cell(sheet.cell(row=number, column=column)) for column in range(1, len(row) + 1))
 
 
