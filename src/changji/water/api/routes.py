@@ -31,6 +31,7 @@ from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
+from changji.water.api.licences import router as licences_router
 from changji.water.api.schemas import (
     AlarmOut,
     AlarmTransitionIn,
@@ -340,3 +341,6 @@ def report(request: HttpRequest, period: Literal["month", "quarter", "year"] = "
     name = f"{scope.code}-{data.period}-{data.first:%Y%m%d}-{data.last:%Y%m%d}.{file_format}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+router.add_router("", licences_router)  # 取水许可 (water.api.licences)
