@@ -17,6 +17,7 @@ class WaterConfig(AppConfig):
         ("告警中心", "water:alarms", "water.alarm.read"),
         ("统计报表", "water:reports", "water.report.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
+        ("取水许可", "water:licences", "water.allocation.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
@@ -26,11 +27,14 @@ class WaterConfig(AppConfig):
         return int(os.environ.get("WELLS", "300"))
 
     def prepare_demo(self) -> str:
-        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
-        from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
+        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry, with its licences."""
+        from changji.core.localtime import today  # deferred: the app registry is ready only in ready()
+        from changji.water.licences.demo import seed_licences
+        from changji.water.sim.demo import seed_fleet
 
         fleet = seed_fleet(self.demo_wells())
-        return f"water: {len(fleet)} wells registered with their terminals"
+        licences = seed_licences(today().year)
+        return f"water: {len(fleet)} wells registered with their terminals, {licences} licence(s) issued"
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
