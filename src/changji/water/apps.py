@@ -29,8 +29,8 @@ class WaterConfig(AppConfig):
     def prepare_demo(self) -> str:
         """Register the demo fleet (``WELLS`` wells, default 300) in the well registry, with its licences."""
         from changji.core.localtime import today  # deferred: the app registry is ready only in ready()
-        from changji.water.licences.demo import seed_licences
-        from changji.water.sim.demo import seed_fleet
+        from changji.water.licences.demo import seed_licences  # deferred: as above (it imports models)
+        from changji.water.sim.demo import seed_fleet  # deferred: as above (it imports models)
 
         fleet = seed_fleet(self.demo_wells())
         licences = seed_licences(today().year)
