@@ -4,8 +4,8 @@ Deterministic per water user (its code seeds the choices), idempotent (a user th
 it is), and made through ``service.save_licence`` / ``transition_licence`` like any licence, so the demo's
 licences have their audit history. The permitted volume is the wells' rated flow × the hours a year a well of
 that use runs (1,500 h for irrigation, 3,000 h otherwise), rounded to 1,000 m³; terms run 3 to 5 years. A few
-licences end within 30 and 90 days (so the expiry warnings show), one is suspended, and the first water user's
-last well is left out of its licence, so the 无证取水 alarm shows once that well pumps.
+licences end within 30 and 90 days (so the expiry warnings show), one is suspended, and the first water user
+with two wells or more has its last well left out (on the first run), so the 无证取水 alarm shows once it pumps.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from changji.core import localtime
 from changji.core.models import Region
 from changji.water.licences.service import save_licence, transition_licence
 from changji.water.licences.states import State
-from changji.water.models import WaterSource, WaterUser, WaterUserKind, WellKind, WellUse
+from changji.water.models import Licence, WaterSource, WaterUser, WaterUserKind, WellKind, WellUse
 
 ACTOR = "demo"
 #: Hours a year a well of each use runs, for the permitted volume.
@@ -44,14 +44,15 @@ def seed_licences(year: int) -> int:
     counties = dict(Region.objects.values_list("code", "name"))
     users = (WaterUser.objects.annotate(licence_count=Count("licences")).filter(licence_count=0)
              .select_related("region").order_by("code"))
-    first_code = WaterUser.objects.order_by("code").values_list("code", flat=True).first()
+    # Leave one well without a licence, once: only when no licence exists yet (a later run leaves things be).
+    spare = not Licence.objects.exists()
     made = 0
     for index, user in enumerate(users):
         wells = list(user.wells.filter(kind=WellKind.EXTRACTION).order_by("code"))
         if not wells:
             continue
-        if user.code == first_code and len(wells) > 1:
-            wells = wells[:-1]  # left without a licence: the 无证取水 alarm's demo
+        if spare and len(wells) > 1:
+            wells, spare = wells[:-1], False  # left without a licence: the 无证取水 alarm's demo
         rng = random.Random(zlib.crc32(user.code.encode()))
         use = wells[0].use
         start, end = _term(rng, index, year, day)
