@@ -93,3 +93,16 @@ def test_a_suspended_licence_does_not_cover(world, licence):
     assert sweep_unlicensed(day)["raised"] == 1
     (alarm,) = _open()
     assert alarm.well == world.wells[2]
+
+
+def test_the_daily_jobs_run_on_the_local_day(world, licence):
+    from datetime import datetime
+
+    from changji.core.localtime import SHANGHAI
+    from changji.water import jobs
+
+    at = datetime(2030, 10, 2, 0, 5, tzinfo=SHANGHAI)  # 90 days before 2030-12-31
+    assert jobs.licence_expiry(at) == {"warned": 1, "expired": 0}
+    _use(world.wells[0], date(2031, 1, 1), 9.0)
+    assert jobs.licence_expiry(datetime(2031, 1, 1, 0, 5, tzinfo=SHANGHAI)) == {"warned": 0, "expired": 1}
+    assert jobs.unlicensed(datetime(2031, 1, 2, 0, 5, tzinfo=SHANGHAI))["raised"] == 1
