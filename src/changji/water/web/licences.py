@@ -30,7 +30,7 @@ from changji.core.scope import scope_queryset
 from changji.core.uploads import UploadError, check_size
 from changji.core.web_forms import field_of, refuse
 from changji.water.licences import xlsx
-from changji.water.licences.service import save_licence, transition_licence
+from changji.water.licences.service import FIELD_LABELS, save_licence, transition_licence
 from changji.water.licences.states import MOVE_LABELS, STATE_LABELS, TABLE, WARNING_DAYS, State
 from changji.water.models import AnnualPlan, Licence, WaterSource, WaterUser, Well, WellKind, WellUse
 from changji.water.web.common import counties
@@ -142,9 +142,21 @@ def licence_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _history(licence: Licence) -> QuerySet[AuditEntry]:
-    return AuditEntry.objects.filter(object_type=Licence._meta.label_lower, object_id=str(licence.pk),
-                                     action__startswith="water.licence.").order_by("at")
+#: The licence's audit actions as its history names them.
+HISTORY_LABELS = {"water.licence.create": "登记", "water.licence.update": "变更",
+                  "water.licence.valid": "恢复有效", "water.licence.suspended": "暂停",
+                  "water.licence.revoked": "吊销", "water.licence.expired": "到期失效",
+                  "water.licence.expiring": "到期提醒"}
+
+
+def _history(licence: Licence) -> list[dict[str, Any]]:
+    """The licence's audit entries, oldest first, with their Chinese name and the fields an edit changed."""
+    entries = AuditEntry.objects.filter(object_type=Licence._meta.label_lower, object_id=str(licence.pk),
+                                        action__startswith="water.licence.").order_by("at")
+    return [{"at": e.at, "actor": e.actor_name, "action": e.action, "label": HISTORY_LABELS.get(e.action, e.action),
+             "reason": e.reason, "changed": "、".join(FIELD_LABELS.get(name, name) for name in
+                                                     (e.detail or {}).get("changed", {}))}
+            for e in entries]
 
 
 @route(get=P.WATER_ALLOCATION_READ)
