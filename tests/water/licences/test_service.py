@@ -121,3 +121,14 @@ def test_an_expired_licence_is_renewed_only_with_a_new_term(world, licence):
     save_licence(licence_data(world.user, world.wells, valid_to=date(2035, 12, 31)), world.operator, licence)
     transition_licence(licence, "valid", world.operator, "延续", on=date(2031, 2, 1))
     assert Licence.objects.get().state == "valid"
+
+
+def test_a_renewal_may_not_take_back_wells_another_licence_now_holds(world, licence):
+    transition_licence(licence, "expired", "system", "有效期届满")
+    save_licence(licence_data(world.user, world.wells[:1], number="新证", valid_from=date(2031, 1, 1),
+                              valid_to=date(2035, 12, 31)), world.operator)
+    save_licence(licence_data(world.user, world.wells, valid_to=date(2033, 12, 31)), world.operator, licence)
+    with pytest.raises(ValidationError) as refused:
+        transition_licence(licence, "valid", world.operator, "延续", on=date(2031, 2, 1))
+    assert world.wells[0].code in refused.value.message_dict["state"][0]
+    assert Licence.objects.get(pk=licence.pk).state == "expired"

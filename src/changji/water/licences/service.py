@@ -16,7 +16,8 @@ Rules beyond the model's own (decided here, the issue being silent):
 * the water user and every well must lie within the actor's region; the wells must be the water user's own
   extraction wells;
 * the water user of a licence does not change after registration (a transfer, 取水权转让, is a new licence);
-* a well belongs to at most one living (valid or suspended) licence of the same source whose term overlaps;
+* a well belongs to at most one living (valid or suspended) licence of the same source whose term overlaps
+  (checked when a living licence is saved and when an expired one is renewed);
 * a new licence starts valid; its state then changes only through ``transition_licence``;
 * moving ``valid_to`` forgets the expiry warnings already given, so a renewed licence is warned again.
 """
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -38,7 +39,7 @@ from changji.core.localtime import today
 from changji.core.scope import user_can_access_region
 from changji.core.transitions import TransitionError, check_transition
 from changji.water.licences.states import LIVING_STATES, TABLE, State
-from changji.water.models import Licence, LicenceState, WaterUser, WellKind
+from changji.water.models import Licence, LicenceState, WaterUser, Well, WellKind
 
 #: The fields ``save_licence`` takes (``wells``: the Well objects attached).
 FIELDS = ("number", "water_user", "source", "purpose", "permitted_m3_per_year", "valid_from", "valid_to",
@@ -95,14 +96,23 @@ def _check_wells(data: Mapping[str, Any], licence: Licence | None, by: Any, erro
         errors["wells"] = "；".join(problems)
         return
     start, end = data.get("valid_from"), data.get("valid_to")
-    if not wells or not isinstance(start, date) or not isinstance(end, date):
-        return
-    held = (Licence.objects.filter(wells__in=wells, source=data.get("source"), state__in=LIVING_STATES,
+    if licence is not None and licence.state not in LIVING_STATES:
+        return  # a revoked or expired licence holds no well; its renewal is checked by transition_licence
+    if wells and isinstance(start, date) and isinstance(end, date):
+        held = _held_elsewhere(wells, data.get("source"), start, end, licence.pk if licence else None)
+        if held:
+            errors["wells"] = held
+
+
+def _held_elsewhere(wells: Iterable[Well], source: Any, start: date, end: date, own: int | None) -> str | None:
+    """Why some of ``wells`` cannot be licensed from ``start`` to ``end``: a living licence of the source has them."""
+    held = (Licence.objects.filter(wells__in=list(wells), source=source, state__in=LIVING_STATES,
                                    valid_from__lte=end, valid_to__gte=start)
-            .exclude(pk=licence.pk if licence else 0).values_list("wells__code", "number"))
-    if held:
-        listed = "、".join(sorted({f"{code}（已属许可证 {number}）" for code, number in held}))
-        errors["wells"] = f"同一水源、有效期重叠的有效许可证已包含这些机井：{listed}"
+            .exclude(pk=own or 0).values_list("wells__code", "number"))
+    if not held:
+        return None
+    listed = "、".join(sorted({f"{code}（已属许可证 {number}）" for code, number in held}))
+    return f"同一水源、有效期重叠的有效许可证已包含这些机井：{listed}"
 
 
 def validate_licence(data: Mapping[str, Any], by: Any, licence: Licence | None = None) -> dict[str, str]:
@@ -208,6 +218,10 @@ def transition_licence(licence: Licence, to: State | str, by: Any, reason: str, 
     day = on or today()
     if target == State.VALID and licence.valid_to < day:
         raise ValidationError({"state": f"有效期止（{licence.valid_to.isoformat()}）已过，请先延长有效期再恢复有效"})
+    if target == State.VALID and current not in LIVING_STATES:
+        held = _held_elsewhere(licence.wells.all(), licence.source, licence.valid_from, licence.valid_to, licence.pk)
+        if held:
+            raise ValidationError({"state": held})
     licence.state, licence.state_reason = target.value, reason
     licence.save(update_fields=["state", "state_reason", "updated_at"])
     audit.record(f"water.licence.{target.value}", actor=by, target=licence, reason=reason,
