@@ -28,3 +28,14 @@ def test_seed_licences_covers_the_fleet_once(db):
         assert abs(licence.permitted_m3_per_year - rated * 1500) <= 500 or licence.purpose != "agricultural"
         assert licence.issuing_authority.endswith("水利局")
         assert 0 < (licence.valid_to - licence.valid_from).days <= 6 * 366
+
+
+def test_the_water_apps_demo_issues_licences_once(db, monkeypatch):
+    from django.apps import apps
+
+    monkeypatch.setenv("WELLS", "40")
+    config = apps.get_app_config("water")
+    first = config.prepare_demo()
+    assert "licence(s) issued" in first and Licence.objects.exists()
+    count = Licence.objects.count()
+    assert config.prepare_demo().endswith("0 licence(s) issued") and Licence.objects.count() == count
