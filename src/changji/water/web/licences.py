@@ -57,14 +57,18 @@ class LicenceForm(forms.Form):
         field_of(self, "wells", forms.ModelMultipleChoiceField).queryset = wells
 
 
+def _moves(current: str) -> list[State]:
+    """The moves an operator may make from ``current``, in the order of ``MOVE_LABELS`` (reinstate, suspend, revoke)."""
+    return [move for move in MOVE_LABELS if TABLE.allows(State(current), move) and move not in TABLE.system_only]
+
+
 class StateForm(forms.Form):
     to = forms.ChoiceField(label="变更为")
     reason = forms.CharField(label="原因", max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        moves = sorted(TABLE.moves.get(State(current), frozenset()) - TABLE.system_only)
-        field_of(self, "to", forms.ChoiceField).choices = [(m.value, MOVE_LABELS[m]) for m in moves]
+        field_of(self, "to", forms.ChoiceField).choices = [(m.value, MOVE_LABELS[m]) for m in _moves(current)]
 
 
 class ImportForm(forms.Form):
@@ -167,7 +171,7 @@ def licence_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
         "wells": scope_queryset(licence.wells.all(), request.user).order_by("code"),
         "plans": AnnualPlan.objects.filter(licence=licence).order_by("-year"),
         "history": _history(licence), "may_edit": allows(request.user, P.WATER_ALLOCATION_EDIT),
-        "moves": sorted(TABLE.moves.get(State(licence.state), frozenset()) - TABLE.system_only),
+        "moves": _moves(licence.state),
     })
 
 
