@@ -52,7 +52,7 @@ FIELD_LABELS = {
 }
 
 
-def _value(field: str, value: Any) -> Any:
+def audit_value(field: str, value: Any) -> Any:
     """A field's value as the audit log keeps it (JSON): a date as ISO text, a water user as its code."""
     if isinstance(value, date):
         return value.isoformat()
@@ -63,7 +63,7 @@ def _value(field: str, value: Any) -> Any:
 
 def licence_values(licence: Licence) -> dict[str, Any]:
     """The licence's fields as the audit log keeps them (wells as their sorted codes)."""
-    values = {name: _value(name, getattr(licence, name)) for name in FIELDS if name != "wells"}
+    values = {name: audit_value(name, getattr(licence, name)) for name in FIELDS if name != "wells"}
     values["wells"] = sorted(well.code for well in licence.wells.all()) if licence.pk else []
     return values
 
@@ -173,7 +173,7 @@ def save_licence(data: Mapping[str, Any], by: Any, licence: Licence | None = Non
     created = licence is None
     licence = _apply(licence or Licence(state=LicenceState.VALID), data)
     if before is not None:
-        preview = {name: _value(name, getattr(licence, name)) for name in FIELDS if name != "wells"}
+        preview = {name: audit_value(name, getattr(licence, name)) for name in FIELDS if name != "wells"}
         preview["wells"] = sorted(w.code for w in data["wells"]) if "wells" in data else before["wells"]
         if preview == before:
             return licence  # nothing changed: nothing saved, nothing audited

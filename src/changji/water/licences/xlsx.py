@@ -32,7 +32,7 @@ from changji.core import audit
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
 from changji.core.scope import user_can_access_region
 from changji.core.uploads import ProblemList, SheetRow, UploadError, cell_problem, quoted, read_workbook
-from changji.water.licences.service import FIELD_LABELS, save_licence
+from changji.water.licences.service import FIELD_LABELS, audit_value, licence_values, save_licence
 from changji.water.licences.states import STATE_LABELS, State
 from changji.water.models import Licence, WaterSource, WaterUser, Well, WellUse
 
@@ -180,8 +180,20 @@ def _resolve(number: int, record: dict[str, Any], by: Any, result: ImportResult)
     return {**record, "water_user": user, "wells": [wells[code] for code in dict.fromkeys(codes)]}, licence
 
 
+def _unchanged(data: dict[str, Any], licence: Licence | None) -> bool:
+    """Whether the row says what the licence already holds (nothing to validate, nothing to write)."""
+    if licence is None:
+        return False
+    row = {name: audit_value(name, value) for name, value in data.items() if name != "wells"}
+    row["wells"] = sorted(well.code for well in data["wells"])
+    return row == licence_values(licence)
+
+
 def _save(number: int, data: dict[str, Any], licence: Licence | None, by: Any, result: ImportResult) -> None:
     where = f"{SHEET} 第 {number} 行"
+    if _unchanged(data, licence):
+        result.unchanged += 1
+        return
     before = licence.updated_at if licence is not None else None
     try:
         with transaction.atomic():
