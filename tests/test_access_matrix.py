@@ -100,7 +100,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle, Department
-    from changji.water.models import Alarm, Command, QuarantinedTerminal, Terminal, Well
+    from changji.water.models import Alarm, Command, Licence, QuarantinedTerminal, Terminal, WaterUser, Well
     from changji.water.registry.service import region_for_address
 
     settings.MEDIA_ROOT = tmp_path
@@ -115,6 +115,9 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523239999", first_seen_at=now,
                                                      last_seen_at=now, last_peer="p",
                                                      region=region_for_address("6523239999"))
+    licence = Licence.objects.create(number="矩阵证", water_user=WaterUser.objects.create(
+        code="MATRIX-U", name="矩阵取水户", kind="cooperative", region_id="652323"), permitted_m3_per_year=1,
+        valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31), issuing_authority="矩阵水利局")
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
     from tests.services.web.conftest import ANSWERS, MATERIALS, USCC
@@ -149,6 +152,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",
         "water_user_id": water_user.pk, "norm_id": norm.pk,
+        "licence_id": licence.pk,
     }
 
 

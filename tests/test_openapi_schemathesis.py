@@ -31,7 +31,7 @@ T0 = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 
 def _seed(county: str) -> dict[str, object]:
     """Seed one county: a well with a terminal, readings, usage, an alarm and a command; return the path ids."""
-    from changji.water.models import Alarm, Command, DailyUsage, Frame, Reading, Terminal, Well
+    from changji.water.models import Alarm, Command, DailyUsage, Frame, Licence, Reading, Terminal, WaterUser, Well
 
     well = Well.objects.create(code=f"{county}-00001", name=f"机井{county}", region_id=county, latitude=44.3,
                                longitude=86.9)
@@ -43,7 +43,12 @@ def _seed(county: str) -> dict[str, object]:
                                  raised_at=T0)
     command = Command.objects.create(terminal=terminal, kind="pump_stop", reason="seed", requested_by_name="seed",
                                      expires_at=T0 + timedelta(days=3650))
-    return {"well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": str(alarm.pk), "command_id": str(command.pk)}
+    holder = WaterUser.objects.create(code=f"{county}-U1", name="模糊测试合作社", kind="cooperative", region_id=county)
+    licence = Licence.objects.create(number=f"{county}-L1", water_user=holder, permitted_m3_per_year=1.0,
+                                     valid_from=T0.date(), valid_to=T0.date() + timedelta(days=365),
+                                     issuing_authority="模糊测试水利局")
+    return {"well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": str(alarm.pk), "command_id": str(command.pk),
+            "licence_id": licence.pk}
 
 
 def _seed_services() -> dict[str, object]:

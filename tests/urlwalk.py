@@ -304,7 +304,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle
-    from changji.water.models import Alarm, Command, QuarantinedTerminal, Terminal, Well
+    from changji.water.models import Alarm, Command, Licence, QuarantinedTerminal, Terminal, WaterUser, Well
 
     w = community_world
     now = timezone.now()
@@ -320,6 +320,13 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
                                      expires_at=now + timedelta(hours=1))
     quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523289999", first_seen_at=now,
                                                      last_seen_at=now)
+    well.water_user = WaterUser.objects.create(code="652328-U1", name="木垒用水合作社", kind="cooperative",
+                                               region_id="652328")
+    well.save()
+    licence = Licence.objects.create(number="取水（木）字〔2026〕第1号", water_user=well.water_user,
+                                     permitted_m3_per_year=80_000, valid_from=today.replace(month=1, day=1),
+                                     valid_to=today + timedelta(days=60), issuing_authority="木垒县水利局")
+    licence.wells.add(well)
 
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
@@ -368,7 +375,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
 
     return {
         "well_id": ids(well), "alarm_id": ids(alarm), "quarantined_id": ids(quarantined),
-        "terminal_id": ids(terminal), "command_id": ids(command),
+        "terminal_id": ids(terminal), "command_id": ids(command), "licence_id": ids(licence),
         "bundle_id": ids(bundle), "case_id": ids(submitted, accepted), "material_id": ids(submitted.materials.first()),
         "sub_case_id": ids(*subs[:2]),
         "issue_id": ids(reported, negotiated), "wish_id": ids(posted, published, claimed),

@@ -32,7 +32,7 @@ def test_minutely_jobs_run_each_minute_daily_ones_after_local_midnight_and_month
 
     minutely = ["water.alarms.evaluate", "water.quotas.sweep", "water.kpi.dashboard"]
     daily = ["water.groundwater.sweep", "water.coefficients.estimate", "water.registry.calibrations",
-             "water.registry.overdue"]
+             "water.registry.overdue", "water.licences.expiry", "water.licences.unlicensed"]
     monthly = ["water.usage.seal_month", "water.reports.scheduled"]
     first = round_at(local(2026, 6, 30, 23, 58, 30))  # a new installation: each job's current period
     assert [name for name, _ in first] == minutely + daily + monthly
@@ -48,6 +48,8 @@ def test_the_jobs_run_against_an_empty_database():
     assert jobs.sweep(now) == {"checked": 0, "warnings": 0, "stops": 0, "starts": 0}
     assert jobs.evaluate_alarms(now) == {"terminals": 0, "raised": 0, "cleared": 0}
     assert jobs.reports(now) == {"reports": 0}  # no report due mid-month
+    assert jobs.licence_expiry(now) == {"warned": 0, "expired": 0}
+    assert jobs.unlicensed(now) == {"wells": 0, "raised": 0, "cleared": 0}
     assert jobs.seal_month(local(2026, 7, 1)) == {"months_sealed": 1}  # June closed
     assert jobs.seal_month(local(2026, 7, 1)) == {"months_sealed": 0}  # and stays sealed
 

@@ -25,6 +25,7 @@ from changji.water.models import (
     AllocationChange,
     Command,
     Frame,
+    Licence,
     Meter,
     MeterReplacement,
     QuarantinedTerminal,
@@ -153,6 +154,31 @@ class MeterReplacementAdmin(ReadOnlyAdmin):
 
     list_display = ["well", "replaced_at", "old_meter", "old_final_register", "new_meter", "new_initial_register"]
     search_fields = ["well__code"]
+
+
+@admin.register(Licence)
+class LicenceAdmin(RegionScopedAdmin):
+    """取水许可证 of the user's region, to look up; every change goes through the licence pages.
+
+    A licence changes only through ``water.licences.service`` (``save_licence``, ``transition_licence``), which
+    validates wells and terms and writes the audit entries the licence's history is read from; the admin's own
+    forms would bypass both, so it neither adds, changes nor deletes (``/water/licences/`` does).
+    """
+
+    read_permission = P.WATER_ALLOCATION_READ
+    edit_permission = P.WATER_ALLOCATION_EDIT
+    addable = False
+    list_display = ["number", "water_user", "source", "purpose", "permitted_m3_per_year", "valid_from", "valid_to",
+                    "state", "region"]
+    list_filter = ["state", "source", "purpose", "region"]
+    search_fields = ["number", "water_user__code", "water_user__name", "issuing_authority"]
+    date_hierarchy = "valid_to"
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Frame)

@@ -17,6 +17,7 @@ class WaterConfig(AppConfig):
         ("告警中心", "water:alarms", "water.alarm.read"),
         ("统计报表", "water:reports", "water.report.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
+        ("取水许可", "water:licences", "water.allocation.read"),
         ("年度计划", "water:plans", "water.allocation.read"),
         ("用水定额", "water:norms", "water.allocation.read"),
     )
@@ -28,20 +29,10 @@ class WaterConfig(AppConfig):
         return int(os.environ.get("WELLS", "300"))
 
     def prepare_demo(self) -> str:
-        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
-        from changji.water.norms.demo import seed_norms  # deferred: as above, the app registry must be ready
-        from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
+        """Register the demo fleet (``WELLS`` wells, default 300) and seed what the bureau enters (issue 14)."""
+        from changji.water.demo import prepare_water_demo  # deferred: the app registry is ready only in ready()
 
-        fleet = seed_fleet(self.demo_wells())
-        lines = [f"water: {len(fleet)} wells registered with their terminals"]
-        # After the licences (issue 14): a plan per licence that exists, the county targets, derived allocations.
-        from changji.core.localtime import today  # deferred: as above
-        from changji.water.plans.demo import seed_plans  # deferred: as above
-
-        lines.append(seed_plans(today().year))
-        norms, crop_plans = seed_norms()
-        lines.append(f"{norms} 用水定额 rows and {crop_plans} crop plan lines added")
-        return "; ".join(lines)
+        return prepare_water_demo(self.demo_wells())
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.

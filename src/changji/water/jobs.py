@@ -17,6 +17,9 @@ Idempotent, run twice for one period:
 * ``water.coefficients.estimate`` replaces the estimate it recorded for the same day.
 * ``water.registry.calibrations`` skips meters with an open calibration order; ``water.registry.overdue``
   audits each overdue order once.
+* ``water.licences.expiry`` remembers warnings in ``expiry_warned_days``; an expired licence is not valid any
+  more, so it is not expired twice. ``water.licences.unlicensed`` joins an open 无证取水 alarm (raise and clear
+  after 1).
 * ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
@@ -30,6 +33,7 @@ from changji.water.alarms.evaluation import evaluate_all
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.groundwater.fusion import sweep_groundwater
 from changji.water.kpi.dashboard import refresh_due
+from changji.water.licences.expiry import sweep_unlicensed, warn_and_expire
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.registry.work_orders import schedule_calibrations, warn_overdue
 from changji.water.reports import scheduled_reports
@@ -85,6 +89,18 @@ def calibrations(at: datetime) -> dict[str, int]:
 def overdue(at: datetime) -> dict[str, int]:
     """Audit the open work orders past their due date."""
     return {"overdue": len(warn_overdue(localtime.local_day(at)))}
+
+
+@job("water.licences.expiry", Period.DAILY, look_back=1)
+def licence_expiry(at: datetime) -> dict[str, int]:
+    """Warn the licences 90 and 30 days before they end (once each) and expire those past their end."""
+    return warn_and_expire(localtime.local_day(at))
+
+
+@job("water.licences.unlicensed", Period.DAILY, look_back=1)
+def unlicensed(at: datetime) -> dict[str, int]:
+    """Judge 无证取水 on yesterday's use: water taken by a well no valid licence covered that day."""
+    return sweep_unlicensed(_yesterday(at), now=at)
 
 
 @job("water.usage.seal_month", Period.MONTHLY)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, map, norms, plans, reports, terminals, wells
+from changji.water.web import alarms, dashboard, licences, map, norms, plans, reports, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [
@@ -18,6 +18,14 @@ urlpatterns: list = [
     path("alarms/<uuid:alarm_id>/", alarms.alarm_detail, name="alarm"),
     path("reports/", reports.reports, name="reports"),
     path("reports/download", reports.report_download, name="report_download"),
+    path("licences/", licences.licence_list, name="licences"),
+    path("licences/export.xlsx", licences.licence_export, name="licence_export"),
+    path("licences/new/", licences.licence_new, name="licence_new"),
+    path("licences/import/", licences.licence_import, name="licence_import"),
+    path("licences/import/template.xlsx", licences.licence_template, name="licence_template"),
+    path("licences/<id:licence_id>/", licences.licence_detail, name="licence"),
+    path("licences/<id:licence_id>/edit/", licences.licence_edit, name="licence_edit"),
+    path("licences/<id:licence_id>/state/", licences.licence_state, name="licence_state"),
     path("terminals/quarantine/", terminals.quarantine, name="quarantine"),
     path("terminals/quarantine/<id:quarantined_id>/register/", terminals.register, name="quarantine_register"),
     path("plans/", plans.plans, name="plans"),

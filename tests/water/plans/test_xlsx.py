@@ -92,7 +92,7 @@ def test_cli_import_exit_codes(make_licence, tmp_path, capsys):
     assert AnnualPlan.objects.filter(licence=a, year=2026).exists()
     with pytest.raises(CommandError) as failed:
         call_command("water", "import-plans", str(bad))
-    assert failed.value.returncode == 1 and "未做任何更改" in str(failed.value)
+    assert failed.value.returncode == 1 and "未作任何更改" in str(failed.value)
     assert "第 2 行" in capsys.readouterr().err
     with pytest.raises(CommandError):
         call_command("water", "import-plans", str(tmp_path / "missing.xlsx"))

@@ -50,6 +50,7 @@ class AlarmKind(StrEnum):
     CLOCK_DRIFT = "clock_drift"
     PARAMETER_CHANGE = "parameter_change"
     GROUNDWATER_DECLINE = "groundwater_decline"
+    UNLICENSED = "unlicensed"
 
 
 class Severity(StrEnum):
@@ -130,9 +131,15 @@ RULES: Mapping[AlarmKind, RuleSpec] = MappingProxyType({r.kind: r for r in (
           "近 30 天埋深趋势下降 > fall_m_per_30d 米，且半径内机井同期取水 > extraction_m3 立方米"
           "（下降达 2 倍阈值为严重）；每日由地下水融合任务判定，不随单条数据判定。",
           Severity.WARNING, {"fall_m_per_30d": 0.5, "extraction_m3": 50_000.0}, True, 1, 1),
+    _rule(K.UNLICENSED, "无证取水", "机井无有效取水许可却在取水：许可证过期、暂停、吊销或从未办理"
+          "（《水法》第四十八条、第六十九条；《取水许可和水资源费征收管理条例》第四十八条）。",
+          "某日该井计量用水量 > 0，而当日没有覆盖该井的有效取水许可证；每日由取水许可任务判定，"
+          "有效许可证重新覆盖该井时自动恢复。",
+          Severity.MAJOR, {}, True, 1, 1),
 )})
-#: Kinds judged by a daily sweep over many wells (``aquifer``), not from one terminal's readings.
-SWEPT_KINDS = frozenset({AlarmKind.GROUNDWATER_DECLINE})
+#: Kinds judged by a daily sweep over many wells (``aquifer``, ``water.licences.expiry``), not from one
+#: terminal's readings.
+SWEPT_KINDS = frozenset({AlarmKind.GROUNDWATER_DECLINE, AlarmKind.UNLICENSED})
 del K
 #: The one name of each kind: its rule's title (``Alarm.kind``'s choices; pages, API and exports read it).
 KIND_LABELS: Mapping[str, str] = MappingProxyType({kind: spec.title for kind, spec in RULES.items()})
@@ -448,6 +455,20 @@ def evaluate(window: Sequence[ReadingView], context: WellContext, now: datetime,
         if signal is not None:
             signals.append(signal)
     return signals
+
+
+def unlicensed(day_end: datetime, usage_m3: float, covered: bool, evidence: Mapping[str, Any]) -> Signal | None:
+    """Judge 无证取水 for one extraction well on one local day (``day_end``: the day's end).
+
+    Covered by a valid licence: not active (an open alarm clears). Not covered and water taken: active. Not
+    covered and no water taken: nothing to judge (None), so an open alarm stays open until a licence covers
+    the well again.
+    """
+    if covered:
+        return _signal(AlarmKind.UNLICENSED, False, None, day_end, evidence)
+    if usage_m3 > 0:
+        return _signal(AlarmKind.UNLICENSED, True, None, day_end, evidence)
+    return None
 
 
 def debounce(counter: AlarmCounter, signal: Signal, rule: RuleSpec) -> tuple[AlarmCounter, str | None]:

@@ -2,13 +2,17 @@
 
 ``changji water rebuild [--from DATE]`` recomputes everything derived from readings (daily usage
 and its sums), idempotently: running it twice gives the same rows. ``changji water derive [--once]``
-follows new and late readings (the recurring jobs are ``changji jobs``).
+follows new and late readings (the recurring jobs are ``changji jobs``). ``changji water import-licences
+FILE.xlsx`` imports 取水许可证 as the system actor "cli" (the whole instance in scope): it prints the summary, or
+the row problems and exits 1 with nothing changed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -16,9 +20,10 @@ from django.utils import timezone
 from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.regions import root
-from changji.core.uploads import UploadError
+from changji.core.uploads import UploadError, check_size
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.kpi.terminal_days import rebuild_terminal_days
+from changji.water.licences.xlsx import import_licences
 from changji.water.models import Terminal, Well
 from changji.water.plans.xlsx import import_plans
 from changji.water.reports import generate_report
@@ -42,6 +47,8 @@ class Command(BaseCommand):
         report.add_argument("--at", type=date.fromisoformat, required=True, help="any day in the period")
         report.add_argument("--region", default=None, help="GB/T 2260 code (default: the instance's root region)")
         report.add_argument("--format", choices=["xlsx", "csv"], default="xlsx")
+        licences = tasks.add_parser("import-licences", help="import 取水许可证 from an XLSX workbook (all or nothing)")
+        licences.add_argument("file", help="XLSX workbook with the sheet 取水许可证")
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
@@ -68,23 +75,25 @@ class Command(BaseCommand):
                 raise CommandError(f"no region with code {code}")
             report = generate_report(options["period"], options["at"], region, options["format"], by="cli")
             self.stdout.write(report.file.path)
+        elif options["task"] == "import-licences":
+            self._import(import_licences, options["file"])
         elif options["task"] == "derive":
             follow(options["interval"], once=options["once"])
         elif options["task"] == "import-plans":
-            self._import_plans(options["file"])
+            self._import(import_plans, options["file"])
 
-    def _import_plans(self, file: str) -> None:
-        """Import a workbook of plans: all rows or none; row problems on stderr and exit status 1."""
+    def _import(self, importer: Callable[[bytes, str], Any], name: str) -> None:
+        """Import a workbook as the system actor "cli": all rows or none; row problems on stderr and exit status 1."""
+        path = Path(name)
         try:
-            content = Path(file).read_bytes()
+            check_size(path.stat().st_size)
+            result = importer(path.read_bytes(), "cli")
         except OSError as error:
-            raise CommandError(f"无法读取文件 {file}：{error.strerror or error}") from error
-        try:
-            result = import_plans(content, by="cli")
+            raise CommandError(f"无法读取文件 {name}：{error.strerror or error}") from error
         except UploadError as error:
             raise CommandError(str(error)) from error
         if result.errors:
             for line in result.errors:
                 self.stderr.write(line)
-            raise CommandError(f"导入失败：{len(result.problems)} 个问题，未做任何更改")
+            raise CommandError(f"导入未执行：{len(result.errors)} 个问题，未作任何更改")
         self.stdout.write(result.summary())

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('core', '0005_job_run'),
-        ('water', '0011_licences_and_plans'),
+        ('water', '0012_licence_alarm_kind'),
     ]
 
     operations = [

@@ -1,0 +1,70 @@
+"""Licences for the demo fleet (``changji demo``): every demo water user holds one covering its wells.
+
+Deterministic per water user (its code seeds the choices), idempotent (a user that holds a licence is left as
+it is), and made through ``service.save_licence`` / ``transition_licence`` like any licence, so the demo's
+licences have their audit history. The permitted volume is the wells' rated flow × the hours a year a well of
+that use runs (1,500 h for irrigation, 3,000 h otherwise), rounded to 1,000 m³; terms run 3 to 5 years. A few
+licences end within 30 and 90 days (so the expiry warnings show), one is suspended, and the first water user
+with two wells or more has its last well left out (on the first run), so the 无证取水 alarm shows once it pumps.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from datetime import date, timedelta
+
+from django.db.models import Count
+
+from changji.core import localtime
+from changji.core.models import Region
+from changji.water.licences.service import save_licence, transition_licence
+from changji.water.licences.states import State
+from changji.water.models import Licence, WaterSource, WaterUser, WaterUserKind, WellKind, WellUse
+
+ACTOR = "demo"
+#: Hours a year a well of each use runs, for the permitted volume.
+HOURS: dict[str, float] = {WellUse.AGRICULTURAL: 1500.0, WellUse.INDUSTRIAL: 3000.0, WellUse.DOMESTIC: 3000.0}
+
+
+def _term(rng: random.Random, index: int, year: int, day: date) -> tuple[date, date]:
+    """The licence's term: mostly 3–5 years around ``year``; every 11th ends within 90 days, every 13th within 30."""
+    start = date(year - rng.randint(0, 2), 1, 1)
+    if index % 13 == 5:
+        return start, day + timedelta(days=rng.randint(5, 29))
+    if index % 11 == 4:
+        return start, day + timedelta(days=rng.randint(31, 89))
+    end = date(start.year + rng.randint(3, 5), 1, 1) - timedelta(days=1)
+    return start, max(end, date(day.year + 1, 12, 31))
+
+
+def seed_licences(year: int) -> int:
+    """Give every demo water user without a licence one covering its wells; return how many were registered."""
+    day = localtime.today()
+    counties = dict(Region.objects.values_list("code", "name"))
+    users = (WaterUser.objects.annotate(licence_count=Count("licences")).filter(licence_count=0)
+             .select_related("region").order_by("code"))
+    # Leave one well without a licence, once: only when no licence exists yet (a later run leaves things be).
+    spare = not Licence.objects.exists()
+    made = 0
+    for index, user in enumerate(users):
+        wells = list(user.wells.filter(kind=WellKind.EXTRACTION).order_by("code"))
+        if not wells:
+            continue
+        if spare and len(wells) > 1:
+            wells, spare = wells[:-1], False  # left without a licence: the 无证取水 alarm's demo
+        rng = random.Random(zlib.crc32(user.code.encode()))
+        use = wells[0].use
+        start, end = _term(rng, index, year, day)
+        volume = sum(w.pump_rated_flow_m3h or 0.0 for w in wells) * HOURS.get(use, 1500.0)
+        enterprise = user.kind == WaterUserKind.ENTERPRISE
+        authority = "昌吉州水利局" if enterprise else f"{counties.get(user.region.code[:6], '昌吉州')}水利局"
+        licence = save_licence({
+            "number": f"取水（昌）字〔{start.year}〕第{user.code}号", "water_user": user,
+            "source": WaterSource.GROUNDWATER, "purpose": use, "permitted_m3_per_year": round(volume, -3),
+            "valid_from": start, "valid_to": end, "issuing_authority": authority, "wells": wells,
+        }, ACTOR)
+        if index == 3:
+            transition_licence(licence, State.SUSPENDED, ACTOR, "超许可水量取水，责令限期整改（演示）")
+        made += 1
+    return made
