@@ -83,8 +83,8 @@ def _row(entry: AuditEntry, message: Message, recipient: Recipient) -> Notificat
     if recipient.channel == Channel.IN_APP and recipient.user is None:
         return None  # an in-app notice needs an account to read it
     if recipient.channel != Channel.IN_APP and not address:
-        log.info("%s: no %s address for %s", entry.action, recipient.channel,
-                 mask_phone(recipient.name or str(getattr(recipient.user, "pk", ""))))
+        who = f"account {recipient.user.pk}" if recipient.user is not None else mask_phone(recipient.name)
+        log.info("%s: no %s address for %s", entry.action, recipient.channel, who)
         return None
     now = timezone.now()
     in_app = recipient.channel == Channel.IN_APP
