@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from changji.core import access
 from changji.core.guards import PUBLIC, SIGNED_IN, declared
-from changji.core.models import AuditEntry, Role
+from changji.core.models import AuditEntry, Notification, Role
 from changji.core.navigation import entries_for
 
 pytestmark = pytest.mark.django_db
@@ -136,12 +136,15 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.east, name="矩阵单位", registered_on=date.today())
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
+    notice = Notification.objects.create(event="water.quota.stop", channel="in_app", title="已关泵", body="矩阵",
+                                         user=accounts[Role.COUNTY_OPERATOR], region_id="652323", state="sent")
     return {
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
         "quarantined_id": quarantined.pk, "bundle_id": bundle.pk, "case_id": case.pk,
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",
+        "notification_id": notice.pk,
     }
 
 

@@ -54,7 +54,7 @@ def _local(moment: datetime | str | None) -> str:
         try:
             moment = datetime.fromisoformat(moment)
         except ValueError:
-            return moment
+            return str(moment)
     if moment is None:
         return ""
     if timezone.is_naive(moment):
@@ -130,9 +130,9 @@ def render_warning(entry: AuditEntry) -> Message | None:
     used, allocated, share = _figures(entry)
     threshold = _number((entry.detail or {}).get("threshold"))
     unit = _unit(entry)
-    body = (f"{holder}{allocation.year}年度已用{used:,.0f}{unit}，占年度指标{allocated:,.0f}{unit}的{share:.0%}，"
+    body = (f"{holder} {allocation.year}年度已用{used:,.0f}{unit}，占年度指标{allocated:,.0f}{unit}的{share:.0%}，"
             f"已达{threshold:.0%}预警线。请合理安排用水，超指标将按规定关泵。")
-    return Message(f"用水指标预警：{holder}已用{share:.0%}", body,
+    return Message(f"用水指标预警：{holder} 已用{share:.0%}", body,
                    {"well": code or holder, "percent": f"{share:.0%}", "used": f"{used:.0f}",
                     "quota": f"{allocated:.0f}"}, _well_link(allocation))
 
@@ -147,9 +147,9 @@ def render_stop_announced(entry: AuditEntry) -> Message | None:
     hours = int(_number(detail.get("notice_hours")))
     used, allocated, _ = _figures(entry)
     figures = f"已用{used:,.0f}立方米、年度指标{allocated:,.0f}立方米，" if allocated else ""
-    body = (f"{holder}{figures}已达到年度用水指标。按规定提前{hours}小时告知：将于{due}远程关泵。"
+    body = (f"{holder} {figures}已达到年度用水指标。按规定提前{hours}小时告知：将于{due}远程关泵。"
             f"如需追加指标，请在此之前向水行政主管部门申请。")
-    return Message(f"关泵预告：{holder}将于{due}关泵", body,
+    return Message(f"关泵预告：{holder} 将于{due}关泵", body,
                    {"well": code or holder, "time": due, "hours": str(hours)}, _well_link(allocation))
 
 
@@ -160,9 +160,9 @@ def render_stop(entry: AuditEntry) -> Message | None:
     holder, code, _ = _holder(allocation)
     used, allocated, _ = _figures(entry)
     when = _local(entry.at)
-    body = (f"{holder}{allocation.year}年度已用{used:,.0f}{_unit(entry)}，超过年度指标{allocated:,.0f}{_unit(entry)}，"
+    body = (f"{holder} {allocation.year}年度已用{used:,.0f}{_unit(entry)}，超过年度指标{allocated:,.0f}{_unit(entry)}，"
             f"已于{when}远程关泵。追加指标或人工放行后恢复供水。")
-    return Message(f"已关泵：{holder}超年度用水指标", body,
+    return Message(f"已关泵：{holder} 超年度用水指标", body,
                    {"well": code or holder, "time": when, "used": f"{used:.0f}", "quota": f"{allocated:.0f}"},
                    _well_link(allocation))
 
@@ -176,7 +176,7 @@ def render_restore(entry: AuditEntry) -> Message | None:
     how = RESTORE_MODES.get(mode, RESTORE_MODES["start"])
     when = _local(entry.at)
     reason = f"（{entry.reason}）" if entry.reason else ""
-    return Message(f"恢复供水：{holder}", f"{holder}于{when}恢复供水：{how}{reason}。",
+    return Message(f"恢复供水：{holder}", f"{holder} 于{when}恢复供水：{how}{reason}。",
                    {"well": code or holder, "time": when}, _well_link(allocation))
 
 
@@ -230,7 +230,7 @@ def render_alarm_open(entry: AuditEntry) -> Message | None:
         return None
     kind = KIND_LABELS.get(alarm.kind, alarm.kind)
     when = _local(alarm.raised_at)
-    return Message(f"紧急告警：{_where(alarm)}{kind}", f"{_where(alarm)}于{when}产生紧急告警「{kind}」，请及时处置。",
+    return Message(f"紧急告警：{_where(alarm)} {kind}", f"{_where(alarm)} 于{when}产生紧急告警「{kind}」，请及时处置。",
                    {"well": _where(alarm), "kind": kind, "time": when},
                    reverse("water:alarm", kwargs={"alarm_id": alarm.pk}))
 
@@ -244,7 +244,7 @@ def render_alarm_assigned(entry: AuditEntry) -> Message | None:
     by = entry.actor_name
     note = f"说明：{entry.reason}。" if entry.reason else ""
     body = f"{by}派给您一张现场核查工单：{_where(alarm)}「{kind}」，请于{due}前到场核查并回填结果。{note}"
-    return Message(f"现场核查工单：{_where(alarm)}{kind}", body,
+    return Message(f"现场核查工单：{_where(alarm)} {kind}", body,
                    {"well": _where(alarm), "kind": kind, "due": due},
                    reverse("water:alarm", kwargs={"alarm_id": alarm.pk}))
 

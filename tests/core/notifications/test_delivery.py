@@ -6,8 +6,8 @@ import base64
 import hashlib
 import hmac
 import socket
-from email.header import decode_header, make_header
 from datetime import timedelta
+from email.header import decode_header, make_header
 from urllib.parse import quote
 
 import pytest

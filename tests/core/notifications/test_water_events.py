@@ -34,7 +34,7 @@ def test_quota_warning_tells_the_water_user_by_sms_and_the_county_staff_in_app(w
     assert sms.recipient_name == "张三"
     assert sms.sms_params == {"well": "652323-00001", "percent": "81%", "used": "8123", "quota": "10000"}
     assert "机井 652323-00001" in sms.body and "8,123立方米" in sms.body and "80%预警线" in sms.body
-    assert sms.title == "用水指标预警：机井 652323-00001已用81%"
+    assert sms.title == "用水指标预警：机井 652323-00001 已用81%"
     assert sms.link == f"/water/wells/{world.well.pk}/"
     assert sms.target_type == "water.allocation" and sms.target_id == str(world.allocation.pk)
 
@@ -58,7 +58,7 @@ def test_stop_announced_names_the_local_time_and_the_notice_period(world):
     audit.record("water.quota.stop_announced", target=world.allocation, reason="预告关泵",
                  stop_due_at=due.isoformat(), notice_hours=24, used_m3=10000.0, allocation_m3=10000.0)
     sms = one("water.quota.stop_announced", "sms", "13800138000")
-    assert sms.title == "关泵预告：机井 652323-00001将于2026-08-01 10:00关泵"
+    assert sms.title == "关泵预告：机井 652323-00001 将于2026-08-01 10:00关泵"
     assert "提前24小时告知" in sms.body and "2026-08-01 10:00" in sms.body
     assert sms.sms_params == {"well": "652323-00001", "time": "2026-08-01 10:00", "hours": "24"}
     # stops go to staff by SMS as well as in-app by default
@@ -71,7 +71,7 @@ def test_stop_executed_is_sms_to_the_user_and_staff(world):
                          reason="超年度用水指标", commands=[], share=1.01, used_m3=10100.0, allocation_m3=10000.0)
     sms = one("water.quota.stop", "sms", "13800138000")
     when = entry.at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
-    assert sms.body == (f"机井 652323-00001{world.allocation.year}年度已用10,100立方米，超过年度指标10,000立方米，"
+    assert sms.body == (f"机井 652323-00001 {world.allocation.year}年度已用10,100立方米，超过年度指标10,000立方米，"
                         f"已于{when}远程关泵。追加指标或人工放行后恢复供水。")
     assert ("sms", "hutubi") in recipients("water.quota.stop")
 

@@ -87,8 +87,8 @@ class Notification(models.Model):
 class NotificationPreference(models.Model):
     """The channels one account wants for one event (none stored: the event's defaults)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences",
-                             verbose_name=_("账号"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences", verbose_name=_("账号"))
     event = models.CharField(_("事件"), max_length=64)
     channels = models.JSONField(_("接收渠道"), default=list, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -100,7 +100,8 @@ def _sent_times(rows: list[Notification], now: datetime) -> dict[tuple[str, str]
         query |= Q(channel=channel, address__in=[address for c, address in keys if c == channel])
     for channel, address, sent_at in Notification.objects.filter(
             query, state=State.SENT, sent_at__gt=now - policy.RATE_WINDOW).values_list("channel", "address", "sent_at"):
-        found[(channel, address)].append(sent_at)
+        if sent_at is not None:
+            found[(channel, address)].append(sent_at)
     return found
 
 
@@ -116,7 +117,8 @@ def hold_back(rows: list[Notification], now: datetime, caps: Mapping[str, int]) 
             sent[key].append(now)  # counts against the next notice to the same address in this round
             go.append(row)
         else:
-            _move(row, State.RATE_LIMITED, next_attempt_at=release, last_error=f"超过每小时 {caps[row.channel]} 条的接收上限")
+            _move(row, State.RATE_LIMITED, next_attempt_at=release,
+                  last_error=f"超过每小时 {caps[row.channel]} 条的接收上限")
             held.append(row)
     return go, held
 

@@ -179,3 +179,27 @@ class LocalSmsServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the local provider in the foreground: ``python -m changji.core.notifications.local_sms --port 9100``."""
+    import argparse  # deferred: only the command line needs it
+
+    parser = argparse.ArgumentParser(description="A local SMS provider speaking Aliyun SendSms (for tests and demos)")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--key", action="append", default=[], metavar="ID:SECRET", help="an AccessKey pair")
+    options = parser.parse_args(argv)
+    secrets = dict(pair.split(":", 1) for pair in options.key) or {"LTAI-local": "local-secret"}
+    server = _Server((options.host, options.port), Provider(secrets))
+    print(f"local SMS provider on http://{options.host}:{server.server_address[1]}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

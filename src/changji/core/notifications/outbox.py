@@ -48,8 +48,8 @@ def _write(spec: EventSpec, entry: AuditEntry) -> list[Notification]:
     recipients = list(spec.recipients(entry))
     if spec.notify_staff:
         recipients += staff_recipients(spec, entry)
-    rows = [_row(entry, message, recipient) for recipient in _unique(recipients)]
-    rows = [row for row in rows if row is not None]
+    made = [_row(entry, message, recipient) for recipient in _unique(recipients)]
+    rows = [row for row in made if row is not None]
     Notification.objects.bulk_create(rows)
     log.info("%s: %d notices (%s)", entry.action, len(rows),
              ", ".join(sorted({f"{row.channel}" for row in rows})) or "none")

@@ -26,7 +26,7 @@ FIRST_BACKOFF = timedelta(minutes=1)
 BACKOFF_FACTOR = 4
 MAX_BACKOFF = timedelta(hours=6)
 RATE_WINDOW = timedelta(hours=1)
-#: Default limits per recipient address and sliding hour (settings ``CHANGJI_SMS_PER_HOUR``, ``CHANGJI_EMAIL_PER_HOUR``).
+#: Default limits per recipient address and sliding hour (``CHANGJI_SMS_PER_HOUR``, ``CHANGJI_EMAIL_PER_HOUR``).
 SMS_PER_HOUR = 5
 EMAIL_PER_HOUR = 20
 
@@ -37,7 +37,8 @@ MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
 
 def backoff(attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failed attempt (1 → 1 min, 2 → 4 min, 3 → 16 min, … at most 6 h)."""
-    return min(FIRST_BACKOFF * BACKOFF_FACTOR ** max(attempts - 1, 0), MAX_BACKOFF)
+    factor: int = BACKOFF_FACTOR ** max(attempts - 1, 0)
+    return min(FIRST_BACKOFF * factor, MAX_BACKOFF)
 
 
 def exhausted(attempts: int, max_attempts: int = MAX_ATTEMPTS) -> bool:

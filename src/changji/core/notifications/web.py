@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,7 +23,7 @@ from django.utils import timezone
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
-from changji.core.models import Channel, Notification, NotificationPreference
+from changji.core.models import Channel, Notification, NotificationPreference, User
 from changji.core.notifications import delivery
 from changji.core.notifications.events import EventSpec, events
 from changji.core.notifications.outbox import channels_for, may_receive
@@ -63,7 +64,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     page, labels = _page(request, rows), _labels()
     for row in page:
-        row.event_label = labels.get(row.event, row.event)  # type: ignore[attr-defined]
+        row.event_label = labels.get(row.event, row.event)
     return render(request, "core/notifications/inbox.html", {
         "page": page, "filters": filters, "query": query.urlencode(), "unread": unread_count(request.user)})
 
@@ -85,6 +86,13 @@ def _mark(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(form["next"]) if form["next"] else redirect("core:notifications")
 
 
+def _account(request: HttpRequest) -> User:
+    """The signed-in account (the guard let only signed-in accounts through)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied("请先登录")
+    return request.user
+
+
 def receivable(user: Any) -> list[EventSpec]:
     """The events ``user``'s role may receive, in registration order."""
     return [spec for spec in events() if may_receive(user, spec)]
@@ -100,11 +108,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
                                        for raw in request.POST.getlist(f"c-{spec.action}") if raw})
                   for spec in specs}
         for action, channels in chosen.items():
-            NotificationPreference.objects.update_or_create(user=request.user, event=action,
+            NotificationPreference.objects.update_or_create(user=_account(request), event=action,
                                                             defaults={"channels": channels})
         messages.success(request, "接收方式已保存")
         return redirect("core:notification_preferences")
-    stored = dict(NotificationPreference.objects.filter(user=request.user).values_list("event", "channels"))
+    stored = dict(NotificationPreference.objects.filter(user=_account(request)).values_list("event", "channels"))
     rows = [{"spec": spec, "channels": channels_for(request.user, spec, stored)} for spec in specs]
     return render(request, "core/notifications/preferences.html", {
         "rows": rows, "channels": Channel.choices,
@@ -135,8 +143,8 @@ def outbox(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     page = _page(request, rows)
     for row in page:
-        row.masked_address = mask_address(row.address) if row.address else ""  # type: ignore[attr-defined]
-        row.event_label = labels.get(row.event, row.event)  # type: ignore[attr-defined]
+        row.masked_address = mask_address(row.address) if row.address else ""
+        row.event_label = labels.get(row.event, row.event)
     return render(request, "core/notifications/outbox.html", {
         "page": page, "filters": filters, "query": query.urlencode(), "states": STATE_LABELS,
         "channels": Channel.choices, "labels": labels})
