@@ -147,6 +147,24 @@ def settle(row: Notification, result: Result, now: datetime) -> State:
 SETTLED_FIELDS = ["state", "attempts", "next_attempt_at", "last_error", "provider_message_id", "sent_at"]
 
 
+def record(rows: list[Notification]) -> None:
+    """Store the settled fields of ``rows``: one prepared UPDATE run for every row (``executemany``).
+
+    Django's ``bulk_update`` builds a ``CASE WHEN`` expression per field and row, which cost more than the
+    sending itself for a batch of 200; the rows differ in every field, so a prepared statement is the short way.
+    """
+    meta = Notification._meta
+    columns = [str(getattr(meta.get_field(name), "column", name)) for name in SETTLED_FIELDS]
+    ops = connection.ops
+    sql = (f"UPDATE {ops.quote_name(meta.db_table)} SET "
+           + ", ".join(f"{ops.quote_name(column)} = %s" for column in columns)
+           + f" WHERE {ops.quote_name('id')} = %s")
+    values = [(row.state, row.attempts, ops.adapt_datetimefield_value(row.next_attempt_at), row.last_error,
+               row.provider_message_id, ops.adapt_datetimefield_value(row.sent_at), row.pk) for row in rows]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+
+
 def deliver_batch(senders: Mapping[str, Sender], now: datetime | None = None, batch: int = BATCH,
                   clock: Any = timezone.now) -> Counts:
     """One round: claim, hold back over the limit, send, record (see the module docstring)."""
@@ -176,7 +194,7 @@ def deliver_batch(senders: Mapping[str, Sender], now: datetime | None = None, ba
                 counts.rate_limited += 1
             else:
                 counts.failed += 1
-    Notification.objects.bulk_update(rows, SETTLED_FIELDS)
+    record(rows)
     return counts
 
 
