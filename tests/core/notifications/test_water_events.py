@@ -156,3 +156,21 @@ def test_no_phone_number_is_logged_in_full(world, caplog):
     with caplog.at_level("INFO"):
         audit.record("water.quota.stop", target=world.allocation, used_m3=1.0, allocation_m3=1.0)
     assert "13900000001" not in caplog.text and "13800138000" not in caplog.text
+
+
+def test_the_real_quota_sweep_notifies_through_its_audit_entries(world):
+    """The sweep (water/quotas/sweep.py) writes warning and stop entries; each brings its notices with it."""
+    from changji.water.models import DailyUsage
+    from changji.water.quotas.sweep import sweep_quotas
+
+    Terminal.objects.create(protocol="szy206", address="6523230002", well=world.well, region_id="652323")
+    DailyUsage.objects.create(well=world.well, day=date(2026, 5, 1), water_m3=10_050, usage_m3=10_050,
+                              source="metered")
+    result = sweep_quotas(date(2026, 7, 1))
+    assert len(result.stops) == 1
+    warnings = Notification.objects.filter(event="water.quota.warning", channel="sms")
+    assert sorted(n.sms_params["percent"] for n in warnings) == ["100%", "100%", "100%"]  # 80, 90, 100 % at once
+    assert sorted(n.body.split("已达")[1][:3] for n in warnings) == ["100", "80%", "90%"]
+    stop = Notification.objects.get(event="water.quota.stop", address="13800138000")
+    assert stop.region_id == "652323" and "超过年度指标10,000立方米" in stop.body
+    assert Notification.objects.filter(event="water.quota.stop", user=world.hutubi, channel="sms").exists()

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from changji.core.access import allows
-from changji.core.models import AuditEntry, Channel, DeliveryState, Notification, NotificationPreference
+from changji.core.models import AuditEntry, Channel, DeliveryState, Notification, NotificationPreference, Region
 from changji.core.notifications.events import EventSpec, Message, Recipient, lookup
 from changji.core.notifications.policy import mask_phone
 
@@ -43,12 +43,11 @@ def _write(spec: EventSpec, entry: AuditEntry) -> list[Notification]:
     message = spec.render(entry)
     if message is None:
         return []
-    if entry.region is None:
-        entry.region = spec.region_of(entry)  # for the notices only: the entry is written already
+    region = entry.region or spec.region_of(entry)
     recipients = list(spec.recipients(entry))
     if spec.notify_staff:
-        recipients += staff_recipients(spec, entry)
-    made = [_row(entry, message, recipient) for recipient in _unique(recipients)]
+        recipients += staff_recipients(spec, region)
+    made = [_row(entry, region, message, recipient) for recipient in _unique(recipients)]
     rows = [row for row in made if row is not None]
     Notification.objects.bulk_create(rows)
     log.info("%s: %d notices (%s)", entry.action, len(rows),
@@ -78,7 +77,7 @@ def _address(recipient: Recipient) -> str:
     return ""
 
 
-def _row(entry: AuditEntry, message: Message, recipient: Recipient) -> Notification | None:
+def _row(entry: AuditEntry, region: Region | None, message: Message, recipient: Recipient) -> Notification | None:
     address = _address(recipient)
     if recipient.channel == Channel.IN_APP and recipient.user is None:
         return None  # an in-app notice needs an account to read it
@@ -91,7 +90,7 @@ def _row(entry: AuditEntry, message: Message, recipient: Recipient) -> Notificat
     name = recipient.name or (recipient.user.get_username() if recipient.user is not None else "")
     return Notification(
         event=entry.action, channel=recipient.channel, user=recipient.user, address=address,
-        recipient_name=name[:150], region=entry.region, title=message.title[:200], body=message.body,
+        recipient_name=name[:150], region=region, title=message.title[:200], body=message.body,
         sms_params=dict(message.sms_params), target_type=entry.object_type, target_id=entry.object_id,
         link=message.link[:300], source=entry,
         state=DeliveryState.SENT if in_app else DeliveryState.PENDING,
@@ -112,15 +111,15 @@ def may_receive(user: Any, spec: EventSpec) -> bool:
     return allows(user, spec.permission)
 
 
-def staff_recipients(spec: EventSpec, entry: AuditEntry) -> list[Recipient]:
-    """Every active account whose region covers the entry's region and whose role may see the event, per channel.
+def staff_recipients(spec: EventSpec, region: Region | None) -> list[Recipient]:
+    """Every active account whose region covers ``region`` and whose role may see the event, per chosen channel.
 
-    An entry without a region notifies no staff: nobody's region can be said to cover it. Superusers without
+    An event without a region notifies no staff: nobody's region can be said to cover it. Superusers without
     a region (system administrators) are not notified of regional events.
     """
-    if entry.region is None:
+    if region is None:
         return []
-    users = list(get_user_model().objects.filter(is_active=True, region__code__in=entry.region.ancestors())
+    users = list(get_user_model().objects.filter(is_active=True, region__code__in=region.ancestors())
                  .select_related("region"))
     users = [user for user in users if may_receive(user, spec)]
     if not users:
