@@ -19,6 +19,8 @@ import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from changji.core.log_redaction import mask_mobiles
+
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
 MAX_ATTEMPTS = 5
@@ -30,7 +32,6 @@ RATE_WINDOW = timedelta(hours=1)
 SMS_PER_HOUR = 5
 EMAIL_PER_HOUR = 20
 
-_PHONE = re.compile(r"(?<!\d)(\+?86)?(1\d{2})\d{4}(\d{4})(?!\d)")
 #: A mainland mobile number (GB/T 13497-style 11 digits starting with 1), optionally with +86.
 MOBILE = re.compile(r"(?:\+?86)?1[3-9]\d{9}")
 
@@ -59,8 +60,8 @@ def rate_release(sent_times: Sequence[datetime], now: datetime, limit: int,
 
 
 def mask_phone(text: str) -> str:
-    """``text`` with every mobile number masked: 13812345678 → 138****5678."""
-    return _PHONE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(3)}", text)
+    """``text`` with every mobile number masked: 13812345678 → 138****5678 (the logs' rule, ``core.log_redaction``)."""
+    return mask_mobiles(text)
 
 
 def mask_address(address: str) -> str:
