@@ -139,7 +139,7 @@ class SmsSender(Sender):
         try:
             status, body = self._post(urlencode(params).encode("ascii"))
         except (OSError, http.client.HTTPException) as error:
-            self._local.connection = None
+            self._connection().close()  # the next request opens a fresh one
             return Result(Outcome.TRANSIENT, error=f"短信服务连接失败：{type(error).__name__} {error}"[:300])
         answer = aliyun_sms.classify(status, body)
         if answer.outcome != Outcome.SENT:
