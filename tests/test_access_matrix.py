@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from changji.core import access
 from changji.core.guards import PUBLIC, SIGNED_IN, declared
-from changji.core.models import AuditEntry, Role
+from changji.core.models import AuditEntry, Notification, Role
 from changji.core.navigation import entries_for
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +145,8 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
                                           region_id="652323")
     norm = QuotaNorm.objects.create(year=date.today().year, kind="crop", category="小麦", method="drip", value=300,
                                     unit="m³/亩")
+    notice = Notification.objects.create(event="water.quota.stop", channel="in_app", title="已关泵", body="矩阵",
+                                         user=accounts[Role.COUNTY_OPERATOR], region_id="652323", state="sent")
     return {
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
         "quarantined_id": quarantined.pk, "bundle_id": bundle.pk, "case_id": case.pk,
@@ -153,6 +155,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",
         "water_user_id": water_user.pk, "norm_id": norm.pk,
         "licence_id": licence.pk,
+        "notification_id": notice.pk,
     }
 
 

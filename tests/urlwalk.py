@@ -301,6 +301,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     from changji.community.open311 import create_client
     from changji.community.wishes import service as wishes
     from changji.core.identity import resident_id_check_char
+    from changji.core.models import Notification
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle
@@ -363,6 +364,10 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     photo = activities.add_photo(activity, ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64, name="a.png"), "x", actor=root)
     room = Room.objects.create(region=w.east, name="活动室", kind=RoomKind.SERVICE, function="文化", area_m2=50)
     water_user, norms = _norm_world(well)
+    notice = Notification.objects.create(event="water.quota.stop", channel="in_app", user=root, title="已关泵",
+                                         body="机井已关泵", region_id="652328", state="sent", sent_at=now)
+    failed = Notification.objects.create(event="water.quota.stop", channel="sms", address="13800000000",
+                                         title="已关泵", body="机井已关泵", region_id="652328", state="failed")
 
     first17 = "65232819900101123"
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
@@ -384,4 +389,5 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "rest": ["nothing"], "uidb64": ["MQ"], "token": ["set-password"], "object_id": ["1"],
         "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key],
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
+        "notification_id": ids(notice, failed),
     }, hints

@@ -5,6 +5,7 @@
   root answers with the operations under it (public, like the document).
 * Open311 GeoReport v2 keeps its published URLs under ``/open311/v2/`` (``community.open311``); its paths are
   described in the same document (``community.api.open311``).
+* ``/api/notifications``: the caller's in-app inbox (``core.notifications.api``).
 * ``/api/docs``: Swagger UI from the platform's own static files (``core.api_docs``).
 
 Every operation declares its permission of ``core.access`` (``core.guards.operation``): a public one also says
@@ -45,6 +46,8 @@ APP_ROUTERS = (
     ("services", "changji.services.api.routes"),
     ("community", "changji.community.api.routes"),
 )
+#: Routers of the platform's core, mounted under their own prefix: (prefix, module of its router).
+CORE_ROUTERS = (("/notifications", "changji.core.notifications.api"),)
 OPEN311_DISCOVERY = "/open311/v2/discovery.json"
 DESCRIPTION = ("井电双控、一件事一次办、网格化社区治理的 JSON 接口，"
                "以及 Open311 GeoReport v2 诉求接口（`/open311/v2/`）。"
@@ -180,6 +183,8 @@ def _add_routers() -> None:
     api.add_router("", platform)
     for name, module in APP_ROUTERS:
         api.add_router(f"/{name}/", import_module(module).router)
+    for prefix, module in CORE_ROUTERS:
+        api.add_router(prefix, import_module(module).router)
 
 
 _add_routers()

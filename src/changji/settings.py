@@ -209,3 +209,28 @@ LOGGING = {
 
 # Community app: how long a member's or unit's claim holds a micro-wish (微心愿) before it unlocks (hours).
 COMMUNITY_WISH_CLAIM_HOURS = int(os.environ.get("CHANGJI_WISH_CLAIM_HOURS", "72"))
+
+# Notifications (core.notifications). SMS goes through Aliyun SMS SendSms (dysmsapi 2017-05-25): the endpoint,
+# the AccessKey pair (the secret is never logged), the approved signature (签名) and, per event, the approved
+# template's code as a JSON object {"water.quota.stop": "SMS_123456789", …}. Without an AccessKey id no SMS is
+# sent (the notices wait in the outbox). E-mail goes through Django's SMTP backend; without CHANGJI_SMTP_HOST
+# no e-mail is sent. At most CHANGJI_SMS_PER_HOUR texts (CHANGJI_EMAIL_PER_HOUR e-mails) go to one address an hour.
+CHANGJI_SMS_ENDPOINT = os.environ.get("CHANGJI_SMS_ENDPOINT", "https://dysmsapi.aliyuncs.com/")
+CHANGJI_SMS_ACCESS_KEY_ID = os.environ.get("CHANGJI_SMS_ACCESS_KEY_ID", "")
+CHANGJI_SMS_ACCESS_KEY_SECRET = os.environ.get("CHANGJI_SMS_ACCESS_KEY_SECRET", "")
+CHANGJI_SMS_SIGN_NAME = os.environ.get("CHANGJI_SMS_SIGN_NAME", "昌吉州水利局")
+CHANGJI_SMS_REGION = os.environ.get("CHANGJI_SMS_REGION", "cn-hangzhou")
+CHANGJI_SMS_TEMPLATE_CODES = os.environ.get("CHANGJI_SMS_TEMPLATE_CODES", "{}")
+CHANGJI_SMS_TIMEOUT_S = float(os.environ.get("CHANGJI_SMS_TIMEOUT_S", "10"))
+CHANGJI_SMS_PER_HOUR = int(os.environ.get("CHANGJI_SMS_PER_HOUR", "5"))
+CHANGJI_EMAIL_PER_HOUR = int(os.environ.get("CHANGJI_EMAIL_PER_HOUR", "20"))
+CHANGJI_SMTP_HOST = os.environ.get("CHANGJI_SMTP_HOST", "")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = CHANGJI_SMTP_HOST or "localhost"
+EMAIL_PORT = int(os.environ.get("CHANGJI_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("CHANGJI_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CHANGJI_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("CHANGJI_SMTP_STARTTLS", "0") == "1"
+EMAIL_USE_SSL = os.environ.get("CHANGJI_SMTP_SSL", "0") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("CHANGJI_MAIL_FROM", "昌吉州智慧治理平台 <noreply@changji.gov.cn>")

@@ -204,3 +204,16 @@ def test_runserver_access_lines_carry_no_key(live_server, log_text, monkeypatch)
     text = log_text()
     assert all(line in text for line in expected), text
     assert_absent(text, *secrets)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("SMS 7 to 13812345678: isv.MOBILE_NUMBER_ILLEGAL", "SMS 7 to 138****5678: isv.MOBILE_NUMBER_ILLEGAL"),
+    ("phones +8613812345678, +86 19912345678 and 15012345678.", "phones +86138****5678, +86 199****5678 and "
+     "150****5678."),
+    ("受理编号 652302202603020001 终端 6523230001 时间 1733385600000", "受理编号 652302202603020001 终端 6523230001 "
+     "时间 1733385600000"),
+    ("座机 12345678901", "座机 12345678901"),
+    ("frame 68a13812345678b0 手机13812345678", "frame 68a13812345678b0 手机138****5678"),
+])
+def test_mobile_numbers_are_masked(text, expected):
+    assert redact(text) == expected

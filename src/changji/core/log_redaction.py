@@ -12,6 +12,10 @@ exception's message may quote a header or a form field. :func:`redact` rewrites 
 * ``Authorization: Bearer …`` (any scheme) and a bare ``Bearer …``;
 * the Chinese labels of the platform's own messages: ``查询码 123456``, ``密码：…``, ``令牌 …``.
 
+Mobile phone numbers are personal data, and notices (``core.notifications``) carry them: every 11-digit mainland
+mobile number standing alone (``13812345678``, ``+86 13812345678``) is masked to its first 3 and last 4 digits
+(``138****5678``, :func:`mask_mobiles`) wherever it appears.
+
 A name is secret when it contains one of :data:`SECRET_WORDS` (``api_key``, ``token``, ``password``,
 ``query_code``, ``sessionid``, ``csrftoken``…): ``csrfmiddlewaretoken`` and ``new_password1`` are covered,
 ``service_code`` is not.
@@ -32,8 +36,8 @@ from typing import Any
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
-__all__ = ["REDACTED", "SECRET_WORDS", "RedactSecrets", "configure_logging", "install_record_factory", "redact",
-           "redact_record"]
+__all__ = ["REDACTED", "SECRET_WORDS", "RedactSecrets", "configure_logging", "install_record_factory",
+           "mask_mobiles", "redact", "redact_record"]
 
 REDACTED = "[REDACTED]"
 #: A field whose name contains one of these (case-insensitive) holds a secret.
@@ -72,8 +76,20 @@ _TRIGGER = re.compile("|".join([*(re.escape(word) for word in SECRET_WORDS), "be
                                 "查询码", "密码", "口令", "令牌", "密钥"]), re.IGNORECASE)
 
 
+#: A mainland mobile number (1[3-9] and 9 more digits), optionally after +86, with no ASCII letter or digit on
+#: either side (so a run inside a hex frame or a longer number is left alone).
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(?P<country>\+?86[ -]?)?(?P<head>1[3-9][0-9])[0-9]{4}(?P<tail>[0-9]{4})"
+                     r"(?![0-9A-Za-z])")
+
+
+def mask_mobiles(text: str) -> str:
+    """``text`` with every mobile number masked to its first 3 and last 4 digits: 13812345678 → 138****5678."""
+    return _MOBILE.sub(lambda m: f"{m.group('country') or ''}{m.group('head')}****{m.group('tail')}", text)
+
+
 def redact(text: str) -> str:
-    """``text`` with the value of every secret it holds replaced by :data:`REDACTED` (see the module docstring)."""
+    """``text`` with every secret's value replaced by :data:`REDACTED` and mobile numbers masked (module docstring)."""
+    text = mask_mobiles(text)
     if not _TRIGGER.search(text):
         return text
     for pattern in (_HEADER, _QUOTED, _PAIR, _SCHEME, _COLON, _CHINESE):

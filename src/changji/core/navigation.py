@@ -2,7 +2,8 @@
 
 Each app's ``AppConfig.menu`` lists its entries as (label, URL name, permission of ``core.access``);
 the header shows exactly the entries the user may open, so a window clerk sees no water menu and a
-grid worker no services desk. The context processor ``menu`` hands them to every template.
+grid worker no services desk. The context processor ``menu`` hands them to every template, with the
+signed-in account's count of unread in-app notices (``unread_notifications``, the header's 消息 link).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.apps import apps
 from django.http import HttpRequest
 from django.urls import reverse
 
-from changji.core.access import allows
+from changji.core.access import P, allows
+from changji.core.models import Channel, Notification
 
 
 @dataclass(frozen=True)
@@ -38,4 +40,8 @@ def entries_for(user: Any) -> list[MenuEntry]:
 def menu(request: HttpRequest) -> dict[str, Any]:
     """Context processor: ``menu`` is the list of entries for the signed-in user (empty for visitors)."""
     user = getattr(request, "user", None)
-    return {"menu": entries_for(user) if user is not None and user.is_authenticated else []}
+    if user is None or not user.is_authenticated:
+        return {"menu": [], "unread_notifications": 0}
+    unread = (Notification.objects.filter(user=user, channel=Channel.IN_APP, read_at__isnull=True).count()
+              if allows(user, P.NOTIFICATION_READ) else 0)
+    return {"menu": entries_for(user), "unread_notifications": unread}

@@ -1,11 +1,15 @@
-"""URLs of the shared shell."""
+"""URLs of the shared shell: the home page, the health probe and the notification pages."""
 
 from django.urls import path
 
 from changji.core import views
+from changji.core.notifications import web as notifications
 
 app_name = "core"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/preferences/", notifications.preferences, name="notification_preferences"),
+    path("notifications/outbox/", notifications.outbox, name="notification_outbox"),
 ]
