@@ -197,7 +197,8 @@ def render_licence_expiring(entry: AuditEntry) -> Message | None:
     body = (f"取水许可证{number}（取水权人：{licence.water_user.name}）将于{valid_to}到期，剩余{days}天。"
             f"请在有效期届满45日前向审批机关提出延续申请。")
     return Message(f"取水许可证即将到期：{number}（剩余{days}天）", body,
-                   {"number": number, "date": valid_to, "days": str(days)})
+                   {"number": number, "date": valid_to, "days": str(days)},
+                   reverse("water:licence", kwargs={"licence_id": licence.pk}))
 
 
 def _licence_user(entry: AuditEntry) -> list[Recipient]:

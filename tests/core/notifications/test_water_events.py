@@ -95,6 +95,7 @@ def test_licence_expiring_tells_the_holder_and_staff(world):
     sms = one("water.licence.expiring", "sms", "13800138000")
     assert sms.title == "取水许可证即将到期：取水(呼)字[2021]第001号（剩余30天）"
     assert "将于2026-08-31到期" in sms.body and "45日前" in sms.body
+    assert sms.link.startswith("/water/licences/") and sms.link.endswith("/")  # the in-app notice opens the licence
 
 
 def test_a_water_user_without_a_mobile_number_gets_no_sms(world):
