@@ -141,8 +141,6 @@ def override(allocation: Allocation, by: Any, reason: str, until: datetime, appr
     reason = required_reason(reason)
     if until is None or timezone.is_naive(until) or until <= timezone.now():
         raise ValidationError({"until": "放行截止时间必须是将来的时间"})
-    if until.year > allocation.year:
-        raise ValidationError({"until": f"放行截止时间不能晚于 {allocation.year} 年底"})
     allocation = _locked(allocation)
     if allocation.well_id is None:
         raise ValidationError({"allocation": "只有机井的用水指标可以放行"})
