@@ -49,7 +49,8 @@ Approver = Any  #: an account (User) that holds water.quota.control in the regio
 
 
 def _locked(allocation: Allocation) -> Allocation:
-    return Allocation.objects.select_for_update().select_related("well", "scope_region").get(pk=allocation.pk)
+    return (Allocation.objects.select_for_update(of=("self",)).select_related("well", "scope_region")
+            .get(pk=allocation.pk))
 
 
 def _approver(approver: Approver, region: Region | None) -> tuple[Any, str]:
