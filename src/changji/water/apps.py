@@ -17,6 +17,7 @@ class WaterConfig(AppConfig):
         ("告警中心", "water:alarms", "water.alarm.read"),
         ("统计报表", "water:reports", "water.report.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
+        ("总量控制策略", "water:quota_policies", "water.allocation.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, map, reports, terminals, wells
+from changji.water.web import alarms, dashboard, map, quotas, reports, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [
@@ -20,4 +20,8 @@ urlpatterns: list = [
     path("reports/download", reports.report_download, name="report_download"),
     path("terminals/quarantine/", terminals.quarantine, name="quarantine"),
     path("terminals/quarantine/<id:quarantined_id>/register/", terminals.register, name="quarantine_register"),
+    path("quota-policies/", quotas.quota_policies, name="quota_policies"),
+    path("quotas/", quotas.quota_list, name="quotas"),
+    path("quotas/<id:allocation_id>/", quotas.quota_detail, name="quota"),
+    path("quotas/<id:allocation_id>/start/", quotas.quota_start, name="quota_start"),
 ]
