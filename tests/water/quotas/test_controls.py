@@ -1,5 +1,7 @@
-"""Operator quota controls: top-ups with approver and expiry, reversals, overrides and revocation, remote start,
-policies; each checked against the actor's permission and region, and audited."""
+"""Operator quota controls, each checked against the actor's permission and region, and audited.
+
+Top-ups with approver and expiry, reversals, overrides and revocation, remote start, policies.
+"""
 
 from __future__ import annotations
 

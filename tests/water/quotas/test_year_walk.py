@@ -1,9 +1,9 @@
 """A season of one well, end to end on the real database (SQLite, and PostgreSQL on the PostgreSQL pass).
 
-The suite runs on PostgreSQL when DATABASE_URL names it (tests/conftest.py); this test carries no marker
-that the PostgreSQL pass deselects (only ``fault`` tests may be), so CI runs it on both (.ci/run). The pumping is real readings folded into
-DailyUsage by the live derivation path; the stop and the unlock are real Command rows, encoded by the
-gateway into the SZY206 frames the terminal receives (93H stop, 33H 定值控制退出 as the unlock).
+The suite runs on PostgreSQL when DATABASE_URL names it (tests/conftest.py), and CI (.ci/run) runs it on both;
+this test carries no ``fault`` marker, the only one a PostgreSQL pass may leave out. The pumping is real
+readings folded into DailyUsage by the live derivation path; the stop and the unlock are real Command rows,
+encoded by the gateway into the SZY206 frames the terminal receives (93H stop, 33H 定值控制退出 as unlock).
 """
 
 from __future__ import annotations
