@@ -31,6 +31,7 @@ from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
+from changji.water.api.quota_controls import router as quota_controls_router
 from changji.water.api.schemas import (
     AlarmOut,
     AlarmTransitionIn,
@@ -52,6 +53,7 @@ from changji.water.quotas.sweep import quota_overview
 from changji.water.reports import build_report, to_csv, to_xlsx
 
 router = Router(tags=["water"])
+router.add_router("", quota_controls_router)
 M = TypeVar("M", bound=Model)
 
 CONTENT_TYPES = {
