@@ -27,11 +27,13 @@ class WaterConfig(AppConfig):
         return int(os.environ.get("WELLS", "300"))
 
     def prepare_demo(self) -> str:
-        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
-        from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
+        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry; seed the quota policies."""
+        from changji.water.quotas.demo import seed_quota_policies  # deferred: the app registry is ready in ready()
+        from changji.water.sim.demo import seed_fleet
 
         fleet = seed_fleet(self.demo_wells())
-        return f"water: {len(fleet)} wells registered with their terminals"
+        policies = seed_quota_policies()
+        return f"water: {len(fleet)} wells registered with their terminals, {len(policies)} quota policies"
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
