@@ -100,7 +100,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle, Department
-    from changji.water.models import Alarm, Command, QuarantinedTerminal, Terminal, Well
+    from changji.water.models import Alarm, Allocation, AllocationChange, Command, QuarantinedTerminal, Terminal, Well
     from changji.water.registry.service import region_for_address
 
     settings.MEDIA_ROOT = tmp_path
@@ -115,6 +115,8 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523239999", first_seen_at=now,
                                                      last_seen_at=now, last_peer="p",
                                                      region=region_for_address("6523239999"))
+    allocation = Allocation.objects.create(year=timezone.localdate().year, well=well, allocation_m3=1000)
+    change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="矩阵", by_name="x")
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
     from tests.services.web.conftest import ANSWERS, MATERIALS, USCC
@@ -138,7 +140,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
     return {
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
-        "quarantined_id": quarantined.pk, "bundle_id": bundle.pk, "case_id": case.pk,
+        "quarantined_id": quarantined.pk, "allocation_id": allocation.pk, "change_id": change.pk, "bundle_id": bundle.pk, "case_id": case.pk,
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",

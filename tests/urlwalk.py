@@ -290,7 +290,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle
-    from changji.water.models import Alarm, Command, QuarantinedTerminal, Terminal, Well
+    from changji.water.models import Alarm, Allocation, AllocationChange, Command, QuarantinedTerminal, Terminal, Well
 
     w = community_world
     now = timezone.now()
@@ -306,6 +306,9 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
                                      expires_at=now + timedelta(hours=1))
     quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523289999", first_seen_at=now,
                                                      last_seen_at=now)
+    allocation = Allocation.objects.create(year=today.year, well=well, allocation_m3=1000, stop_due_at=now,
+                                           override_until=now + timedelta(days=1))
+    change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="walk", by_name="walk")
 
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
@@ -353,7 +356,8 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
 
     return {
         "well_id": ids(well), "alarm_id": ids(alarm), "quarantined_id": ids(quarantined),
-        "terminal_id": ids(terminal), "command_id": ids(command),
+        "terminal_id": ids(terminal), "command_id": ids(command), "allocation_id": ids(allocation),
+        "change_id": ids(change),
         "bundle_id": ids(bundle), "case_id": ids(submitted, accepted), "material_id": ids(submitted.materials.first()),
         "sub_case_id": ids(*subs[:2]),
         "issue_id": ids(reported, negotiated), "wish_id": ids(posted, published, claimed),
