@@ -140,7 +140,8 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
     return {
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
-        "quarantined_id": quarantined.pk, "allocation_id": allocation.pk, "change_id": change.pk, "bundle_id": bundle.pk, "case_id": case.pk,
+        "quarantined_id": quarantined.pk, "allocation_id": allocation.pk, "change_id": change.pk,
+        "bundle_id": bundle.pk, "case_id": case.pk,
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",

@@ -1,4 +1,4 @@
-"""The demo's quota policies: the prefecture default, two counties' own, domestic warn-only; seeding twice is harmless."""
+"""The demo's quota policies: the prefecture default, two counties' own, domestic warn-only; seeded twice."""
 
 from __future__ import annotations
 

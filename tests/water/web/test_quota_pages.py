@@ -83,7 +83,7 @@ def test_the_allocation_list_filters_by_state(client, viewer, over, changji_city
 def test_the_quota_page_shows_the_pending_stop_and_reads_only_for_a_viewer(client, viewer, over):
     page = login(client, viewer).get(f"/water/quotas/{over.pk}/")
     text = page.content.decode()
-    assert page.status_code == 200 and "已预告" in text and "water.quota.stop_announced" in text
+    assert page.status_code == 200 and "已预告" in text and "预告关泵" in text
     assert 'id="form-topup"' not in text and 'id="start-form"' not in text
     assert client.post(f"/water/quotas/{over.pk}/", {"action": "topup"}).status_code == 403
 

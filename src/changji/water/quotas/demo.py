@@ -1,4 +1,4 @@
-"""The demo's quota policies (总量控制策略): the prefecture's default, two counties' own, and warn-only domestic wells."""
+"""The demo's quota policies (总量控制策略): the prefecture's default, two counties' own, domestic warn-only."""
 
 from __future__ import annotations
 

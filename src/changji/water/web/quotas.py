@@ -41,6 +41,13 @@ PAGE_SIZE = 50
 USES = [("", "全部用途"), *WellUse.choices]
 VIEWS = {"over80": "用水达 80% 以上", "pending": "已预告关泵", "stopped": "已因超指标关泵", "overridden": "放行中"}
 ACTIONS = {"topup": "追加指标", "reverse": "冲销追加", "override": "临时放行", "revoke": "撤销放行"}
+#: The quota events of an allocation's history, in words.
+EVENTS = {
+    "water.quota.warning": "用水预警", "water.quota.stop_announced": "预告关泵", "water.quota.stop": "关泵",
+    "water.quota.stop_cancelled": "撤销关泵预告", "water.quota.restore": "恢复供水",
+    "water.quota.topup": "追加指标", "water.quota.topup_reversed": "冲销追加", "water.quota.recharge": "充值/调整",
+    "water.quota.override": "临时放行", "water.quota.override_revoked": "撤销放行",
+}
 
 
 # --- policies -----------------------------------------------------------------------------------------
@@ -182,8 +189,14 @@ class TopUpForm(forms.Form):
     expires_on = params.DayField(label="有效期至（留空为全年有效）", required=False)
 
 
+class ChangeChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        when = timezone.localtime(obj.at)
+        return f"{when:%Y-%m-%d %H:%M} {obj.amount_m3:+,.0f} m³（{obj.reason[:30]}）"
+
+
 class ReverseForm(forms.Form):
-    change = forms.ModelChoiceField(label="要冲销的追加", queryset=AllocationChange.objects.none(), empty_label=None)
+    change = ChangeChoice(label="要冲销的追加", queryset=AllocationChange.objects.none(), empty_label=None)
     reason = forms.CharField(label="冲销原因", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
 
@@ -223,7 +236,7 @@ def _forms(request: HttpRequest, allocation: Allocation, action: str) -> dict[st
     reversible = allocation.changes.filter(reverses__isnull=True, reversal__isnull=True)
     if reversible.exists():
         offered["reverse"] = ReverseForm(data("reverse"))
-        field_of(offered["reverse"], "change", forms.ModelChoiceField).queryset = reversible
+        field_of(offered["reverse"], "change", forms.ModelChoiceField).queryset = reversible.order_by("-at")
     if allocation.well_id is not None:
         offered["override"] = OverrideForm(data("override"), initial={"approver": user.pk})
         field_of(offered["override"], "approver", forms.ModelChoiceField).queryset = _approvers(request)
@@ -282,7 +295,8 @@ def _render_detail(request: HttpRequest, allocation: Allocation, offered: dict[s
         "override_active": quota.override_active(pump_state(allocation), now),
         "may_start": allocation.well_id is not None and quota.may_start(figures, policy, pump_state(allocation), now),
         "changes": allocation.changes.select_related("reverses").order_by("-at"),
-        "events": events.order_by("-at")[:50], "forms": offered, "actions": ACTIONS,
+        "events": [(entry, EVENTS.get(entry.action, entry.action)) for entry in events.order_by("-at")[:50]],
+        "forms": offered, "actions": ACTIONS,
         "start_form": start_form or ReasonForm(),
     }, status=status)
 
