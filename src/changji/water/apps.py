@@ -29,7 +29,7 @@ class WaterConfig(AppConfig):
     def prepare_demo(self) -> str:
         """Register the demo fleet (``WELLS`` wells, default 300) in the well registry; seed the quota policies."""
         from changji.water.quotas.demo import seed_quota_policies  # deferred: the app registry is ready in ready()
-        from changji.water.sim.demo import seed_fleet
+        from changji.water.sim.demo import seed_fleet  # deferred: as above
 
         fleet = seed_fleet(self.demo_wells())
         policies = seed_quota_policies()
