@@ -31,7 +31,17 @@ T0 = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 
 def _seed(county: str) -> dict[str, object]:
     """Seed one county: a well with a terminal, readings, usage, an alarm and a command; return the path ids."""
-    from changji.water.models import Alarm, Command, DailyUsage, Frame, Reading, Terminal, Well
+    from changji.water.models import (
+        Alarm,
+        Allocation,
+        AllocationChange,
+        Command,
+        DailyUsage,
+        Frame,
+        Reading,
+        Terminal,
+        Well,
+    )
 
     well = Well.objects.create(code=f"{county}-00001", name=f"机井{county}", region_id=county, latitude=44.3,
                                longitude=86.9)
@@ -43,7 +53,10 @@ def _seed(county: str) -> dict[str, object]:
                                  raised_at=T0)
     command = Command.objects.create(terminal=terminal, kind="pump_stop", reason="seed", requested_by_name="seed",
                                      expires_at=T0 + timedelta(days=3650))
-    return {"well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": str(alarm.pk), "command_id": str(command.pk)}
+    allocation = Allocation.objects.create(year=T0.year, well=well, allocation_m3=1000)
+    change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="seed", by_name="seed")
+    return {"well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": str(alarm.pk), "command_id": str(command.pk),
+            "allocation_id": allocation.pk, "change_id": change.pk}
 
 
 def _seed_services() -> dict[str, object]:
