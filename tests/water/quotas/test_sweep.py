@@ -173,6 +173,25 @@ def test_an_electricity_allocation_binds_when_its_share_is_higher():
     assert result.starts == [commands("pump_unlock")[0].pk]
 
 
+def test_a_new_year_releases_what_last_years_allocation_holds(stopped_well):
+    well = make_well()
+    pending = Allocation.objects.create(year=2025, well=well, allocation_m3=10)
+    use(well, date(2025, 12, 30), 20)
+    sweep_quotas(date(2025, 12, 31))
+    pending.refresh_from_db()
+    assert pending.stop_due_at is not None
+    result = sweep_quotas(date(2026, 1, 1))
+    assert result.cancelled == [pending.pk] and result.checked == 0
+    (unlock,) = commands("pump_unlock")
+    assert result.starts == [unlock.pk] and unlock.terminal.well == stopped_well.well
+    assert actions("water.quota.restore")[0].reason == "2025 年度用水指标已结束"
+    stopped_well.refresh_from_db()
+    pending.refresh_from_db()
+    assert not stopped_well.stopped_by_quota and pending.stop_due_at is None
+    again = sweep_quotas(date(2026, 1, 1))
+    assert again.cancelled == again.starts == []
+
+
 def test_only_the_allocations_year_counts():
     well = make_well()
     Allocation.objects.create(year=2025, well=well, allocation_m3=1000)

@@ -176,7 +176,32 @@ def sweep_quotas(today: date, by: Any = SWEEP, now: datetime | None = None) -> S
     for allocation_id in Allocation.objects.filter(year=today.year).order_by("pk").values_list("pk", flat=True):
         _sweep_one(allocation_id, today, by, now, result, policies)
         result.checked += 1
+    _close_past_years(today, by, result)
     return result
+
+
+def _close_past_years(today: date, by: Any, result: SweepResult) -> None:
+    """Release what a past year's allocation still holds: its quota ended with its year.
+
+    A well stopped under last year's allocation is unlocked (the new year's allocation decides from now
+    on) and a stop announced in December and not yet due is withdrawn.
+    """
+    held = Allocation.objects.filter(Q(stopped_by_quota=True) | Q(stop_due_at__isnull=False), year__lt=today.year)
+    for allocation_id in held.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
+            status = allocation_status(allocation, today, quota.DEFAULT_THRESHOLDS)
+            reason = f"{allocation.year} 年度用水指标已结束"
+            if allocation.stopped_by_quota:
+                restore(allocation, status, quota.UNLOCK, reason, by, result)
+                continue
+            due = allocation.stop_due_at
+            allocation.stop_announced_at = allocation.stop_due_at = None
+            allocation.save(update_fields=["stop_announced_at", "stop_due_at"])
+            audit.record("water.quota.stop_cancelled", actor=by, target=allocation, region=allocation.scope_region,
+                         reason=f"撤销关泵预告：{reason}", stop_due_at=due.isoformat() if due else None,
+                         share=_json_share(status.share), **_figures(status))
+            result.cancelled.append(allocation.pk)
 
 
 def sweep_allocation(allocation: Allocation, now: datetime | None = None, by: Any = SWEEP) -> SweepResult:
