@@ -107,7 +107,7 @@ def test_at_100_percent_the_stop_is_announced_then_queued_once_after_the_notice(
     allocation.refresh_from_db()
     assert allocation.stop_due_at == now + timedelta(hours=48) and allocation.stop_announced_at == now
     (notice,) = actions("water.quota.stop_announced")
-    assert notice.detail == {"stop_due_at": allocation.stop_due_at.isoformat(), "notice_hours": 48.0,
+    assert notice.detail == {"stop_due_at": allocation.stop_due_at.isoformat(), "notice_hours": 48,
                              "share": 1.0, "used_m3": 1000, "allocation_m3": 1000}
     assert notice.object_id == str(allocation.pk) and notice.region_id == HUTUBI
     assert sweep_quotas(TODAY, now=now + timedelta(hours=47)).stops == []

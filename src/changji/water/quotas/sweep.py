@@ -310,7 +310,8 @@ def _announce(allocation: Allocation, status: quota.QuotaStatus, policy: quota.S
     due = quota.stop_due(policy, now)
     allocation.stop_announced_at, allocation.stop_due_at = now, due
     allocation.save(update_fields=["stop_announced_at", "stop_due_at"])
-    notice_hours = policy.notice.total_seconds() / 3600
+    hours = policy.notice.total_seconds() / 3600
+    notice_hours: float = int(hours) if hours.is_integer() else round(hours, 2)
     audit.record("water.quota.stop_announced", actor=by, target=allocation, region=allocation.scope_region,
                  reason=f"{_over_what(status)}（{_figures_text(status)}），"
                         f"将于 {timezone.localtime(due):%Y-%m-%d %H:%M} 关泵",
