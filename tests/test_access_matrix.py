@@ -100,7 +100,17 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle, Department
-    from changji.water.models import Alarm, Command, Licence, QuarantinedTerminal, Terminal, WaterUser, Well
+    from changji.water.models import (
+        Alarm,
+        Allocation,
+        AllocationChange,
+        Command,
+        Licence,
+        QuarantinedTerminal,
+        Terminal,
+        WaterUser,
+        Well,
+    )
     from changji.water.registry.service import region_for_address
 
     settings.MEDIA_ROOT = tmp_path
@@ -118,6 +128,8 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     licence = Licence.objects.create(number="矩阵证", water_user=WaterUser.objects.create(
         code="MATRIX-U", name="矩阵取水户", kind="cooperative", region_id="652323"), permitted_m3_per_year=1,
         valid_from=date(2026, 1, 1), valid_to=date(2030, 12, 31), issuing_authority="矩阵水利局")
+    allocation = Allocation.objects.create(year=timezone.localdate().year, well=well, allocation_m3=1000)
+    change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="矩阵", by_name="x")
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
     from tests.services.web.conftest import ANSWERS, MATERIALS, USCC
@@ -149,7 +161,8 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
                                          user=accounts[Role.COUNTY_OPERATOR], region_id="652323", state="sent")
     return {
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
-        "quarantined_id": quarantined.pk, "bundle_id": bundle.pk, "case_id": case.pk,
+        "quarantined_id": quarantined.pk, "allocation_id": allocation.pk, "change_id": change.pk,
+        "bundle_id": bundle.pk, "case_id": case.pk,
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",

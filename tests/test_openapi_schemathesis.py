@@ -31,7 +31,19 @@ T0 = datetime(2026, 7, 1, 2, 0, tzinfo=UTC)
 
 def _seed(county: str) -> dict[str, object]:
     """Seed one county: a well with a terminal, readings, usage, an alarm and a command; return the path ids."""
-    from changji.water.models import Alarm, Command, DailyUsage, Frame, Licence, Reading, Terminal, WaterUser, Well
+    from changji.water.models import (
+        Alarm,
+        Allocation,
+        AllocationChange,
+        Command,
+        DailyUsage,
+        Frame,
+        Licence,
+        Reading,
+        Terminal,
+        WaterUser,
+        Well,
+    )
 
     well = Well.objects.create(code=f"{county}-00001", name=f"机井{county}", region_id=county, latitude=44.3,
                                longitude=86.9)
@@ -47,8 +59,10 @@ def _seed(county: str) -> dict[str, object]:
     licence = Licence.objects.create(number=f"{county}-L1", water_user=holder, permitted_m3_per_year=1.0,
                                      valid_from=T0.date(), valid_to=T0.date() + timedelta(days=365),
                                      issuing_authority="模糊测试水利局")
+    allocation = Allocation.objects.create(year=T0.year, well=well, allocation_m3=1000)
+    change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="seed", by_name="seed")
     return {"well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": str(alarm.pk), "command_id": str(command.pk),
-            "licence_id": licence.pk}
+            "allocation_id": allocation.pk, "change_id": change.pk, "licence_id": licence.pk}
 
 
 def _seed_services() -> dict[str, object]:

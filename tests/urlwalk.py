@@ -305,7 +305,17 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
     from changji.services.models import Bundle
-    from changji.water.models import Alarm, Command, Licence, QuarantinedTerminal, Terminal, WaterUser, Well
+    from changji.water.models import (
+        Alarm,
+        Allocation,
+        AllocationChange,
+        Command,
+        Licence,
+        QuarantinedTerminal,
+        Terminal,
+        WaterUser,
+        Well,
+    )
 
     w = community_world
     now = timezone.now()
@@ -328,6 +338,9 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
                                      permitted_m3_per_year=80_000, valid_from=today.replace(month=1, day=1),
                                      valid_to=today + timedelta(days=60), issuing_authority="木垒县水利局")
     licence.wells.add(well)
+    allocation = Allocation.objects.create(year=today.year, well=well, allocation_m3=1000, stop_due_at=now,
+                                           override_until=now + timedelta(days=1))
+    change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="walk", by_name="walk")
 
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
@@ -381,6 +394,8 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     return {
         "well_id": ids(well), "alarm_id": ids(alarm), "quarantined_id": ids(quarantined),
         "terminal_id": ids(terminal), "command_id": ids(command), "licence_id": ids(licence),
+        "allocation_id": ids(allocation),
+        "change_id": ids(change),
         "bundle_id": ids(bundle), "case_id": ids(submitted, accepted), "material_id": ids(submitted.materials.first()),
         "sub_case_id": ids(*subs[:2]),
         "issue_id": ids(reported, negotiated), "wish_id": ids(posted, published, claimed),

@@ -21,7 +21,7 @@ from changji.water.alarms.evaluation import evaluate_all
 from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.server import GatewayServer
-from changji.water.models import Alarm, Allocation, Command, DailyUsage, Terminal, Well
+from changji.water.models import Alarm, Allocation, Command, DailyUsage, QuotaPolicy, Terminal, Well
 from changji.water.protocols.bcd import CST
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.sim.fleet import build_fleet
@@ -93,6 +93,7 @@ async def _scenario(wells, faulty_code, quota_code):
         retry_while_locked(lambda: evaluate_all(now))
         retry_while_locked(lambda: evaluate_all(now + timedelta(seconds=1)))  # rules debounce over evaluations
         well = Well.objects.get(code=quota_code)
+        QuotaPolicy.objects.create(region_id="652300", thresholds=[0.8, 0.9, 1.0], notice_hours=0)  # stop at once
         Allocation.objects.create(year=local_day(now).year, well=well, allocation_m3=1.0)
         return retry_while_locked(lambda: sweep_quotas(local_day(now)))
 

@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from changji.core.models import AuditEntry
-from changji.water.models import Alarm, AlarmEvent, Command, QuarantinedTerminal
+from changji.water.models import Alarm, AlarmEvent, Allocation, AllocationChange, Command, QuarantinedTerminal
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +55,11 @@ def world(make_user, make_terminal):
                                      expires_at=timezone.now() + timedelta(hours=1))
     quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523249999",
                                                      first_seen_at=timezone.now(), last_seen_at=timezone.now())
+    allocation = Allocation.objects.create(year=timezone.localdate().year, well=foreign.well, allocation_m3=10)
+    change = AllocationChange.objects.create(allocation=allocation, amount_m3=5, reason="测试", by_name="x")
     foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
-                   "command_id": command.pk, "quarantined_id": quarantined.pk}
+                   "command_id": command.pk, "quarantined_id": quarantined.pk, "allocation_id": allocation.pk,
+                   "change_id": change.pk}
     return operator, own, foreign, foreign_ids
 
 
@@ -72,11 +75,12 @@ def fill(route: str, ids: dict) -> str:
 
 def state():
     return (AuditEntry.objects.count(), AlarmEvent.objects.count(), Command.objects.count(),
-            list(Alarm.objects.values_list("state", flat=True)), QuarantinedTerminal.objects.count())
+            list(Alarm.objects.values_list("state", flat=True)), QuarantinedTerminal.objects.count(),
+            AllocationChange.objects.count(), list(Allocation.objects.values_list("override_until", flat=True)))
 
 
 BODY = {"to": "acknowledged", "note": "越权测试", "reason": "越权测试", "kind": "pump_stop", "result": "x",
-        "confirm": "1", "well_id": 0}
+        "confirm": "1", "well_id": 0, "amount_m3": 1, "until": "2099-01-01T00:00:00+08:00"}
 
 
 def shows(response, code: str) -> bool:

@@ -11,11 +11,12 @@ from changji.core.localtime import today
 from changji.water.licences.demo import seed_licences
 from changji.water.norms.demo import seed_norms
 from changji.water.plans.demo import seed_plans
+from changji.water.quotas.demo import seed_quota_policies
 from changji.water.sim.demo import seed_fleet
 
 
 def prepare_water_demo(wells: int) -> str:
-    """Register ``wells`` demo wells and seed licences, plans, 定额 and crop plans; return one line to print."""
+    """Register ``wells`` demo wells; seed licences, plans, 定额, crop plans and quota policies; return a line."""
     year = today().year
     fleet = seed_fleet(wells)
     lines = [f"water: {len(fleet)} wells registered with their terminals"]
@@ -23,4 +24,5 @@ def prepare_water_demo(wells: int) -> str:
     lines.append(seed_plans(year))
     norms, crop_plans = seed_norms(year)
     lines.append(f"{norms} 用水定额 rows and {crop_plans} crop plan lines added")
+    lines.append(f"{len(seed_quota_policies())} quota policies")
     return "; ".join(lines)

@@ -14,9 +14,12 @@ from changji.water.models import Command, CommandKind, CommandState, Terminal
 
 #: Commands each protocol family can carry (SL651 表B.1; SZY206 §2.5).
 SUPPORTED_KINDS: dict[str, frozenset[str]] = {
-    "szy206": frozenset({"pump_stop", "pump_start", "quota_on", "quota_off", "set_clock", "query_realtime"}),
+    "szy206": frozenset(
+        {"pump_stop", "pump_start", "pump_unlock", "quota_on", "quota_off", "set_clock", "query_realtime"}
+    ),
     "sl651": frozenset(
-        {"pump_stop", "pump_start", "quota_on", "quota_off", "set_clock", "query_realtime", "query_picture"}
+        {"pump_stop", "pump_start", "pump_unlock", "quota_on", "quota_off", "set_clock", "query_realtime",
+         "query_picture"}
     ),
 }
 DEFAULT_TTL = timedelta(hours=2)

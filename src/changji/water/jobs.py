@@ -11,7 +11,8 @@ Idempotent, run twice for one period:
 * ``water.alarms.evaluate`` counts evaluations towards each rule's debounce, so a second evaluation of one
   minute counts twice; it is a minutely job, which the runner never repeats once it succeeded and never
   retries (a failed minute's retry is the next minute, ``core.jobs.LOOK_BACK``).
-* ``water.quotas.sweep`` remembers warnings in ``level_reached`` and stops in ``stopped_by_quota``.
+* ``water.quotas.sweep`` remembers warnings in ``level_reached``, announcements in ``stop_due_at`` and stops in
+  ``stopped_by_quota``.
 * ``water.kpi.dashboard`` recomputes only figures older than five minutes.
 * ``water.groundwater.sweep`` joins an open decline alarm instead of raising another (raise and clear after 1).
 * ``water.coefficients.estimate`` replaces the estimate it recorded for the same day.

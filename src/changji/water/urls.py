@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, licences, map, norms, plans, reports, terminals, wells
+from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [
@@ -47,4 +47,8 @@ urlpatterns: list = [
     path("norms/crop-plans/<id:water_user_id>/", norms.crop_plan, name="crop_plan"),
     path("norms/crop-plans.xlsx", norms.crop_plan_export, name="crop_plan_export"),
     path("norms/crop-plans/import/", norms.crop_plan_import, name="crop_plan_import"),
+    path("quota-policies/", quotas.quota_policies, name="quota_policies"),
+    path("quotas/", quotas.quota_list, name="quotas"),
+    path("quotas/<id:allocation_id>/", quotas.quota_detail, name="quota"),
+    path("quotas/<id:allocation_id>/start/", quotas.quota_start, name="quota_start"),
 ]

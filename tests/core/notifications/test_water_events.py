@@ -161,9 +161,11 @@ def test_no_phone_number_is_logged_in_full(world, caplog):
 
 def test_the_real_quota_sweep_notifies_through_its_audit_entries(world):
     """The sweep (water/quotas/sweep.py) writes warning and stop entries; each brings its notices with it."""
-    from changji.water.models import DailyUsage
+    from changji.water.models import DailyUsage, QuotaPolicy
     from changji.water.quotas.sweep import sweep_quotas
 
+    # No notice period: the sweep announces and stops at once (water/quotas/policy.py), so one sweep shows both.
+    QuotaPolicy.objects.create(region_id="652323", thresholds=[0.8, 0.9, 1.0], stop_at_full=True, notice_hours=0)
     Terminal.objects.create(protocol="szy206", address="6523230002", well=world.well, region_id="652323")
     DailyUsage.objects.create(well=world.well, day=date(2026, 5, 1), water_m3=10_050, usage_m3=10_050,
                               source="metered")

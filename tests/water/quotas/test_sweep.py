@@ -1,4 +1,4 @@
-"""The quota service: warnings once each, pump stop/start through commands, overrides, recharges, totals."""
+"""The quota sweep: warnings once each, announce → stop → restore through commands, overrides, recharges, totals."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from changji.core.models import AuditEntry, Region
 from changji.water.models import Allocation, Command, DailyUsage, QuotaPolicy, Terminal, WaterUser, Well
+from changji.water.quotas.controls import override
 from changji.water.quotas.sweep import (
     add_allocation,
     effective_allocation,
-    override,
     policy_for,
     quota_overview,
     sweep_quotas,
@@ -97,11 +97,21 @@ def test_a_jump_past_several_thresholds_warns_for_each_in_one_sweep():
     assert sweep_quotas(TODAY).warnings == [(allocation.pk, 0.8), (allocation.pk, 0.9)]
 
 
-def test_auto_stop_at_100_percent_queues_pump_stop_once():
+def test_at_100_percent_the_stop_is_announced_then_queued_once_after_the_notice():
     well = make_well()
     allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=1000)
     use(well, date(2025, 6, 1), 1000)
-    result = sweep_quotas(TODAY)
+    now = timezone.now()
+    result = sweep_quotas(TODAY, now=now)
+    assert result.announced == [allocation.pk] and result.stops == [] and not Command.objects.exists()
+    allocation.refresh_from_db()
+    assert allocation.stop_due_at == now + timedelta(hours=48) and allocation.stop_announced_at == now
+    (notice,) = actions("water.quota.stop_announced")
+    assert notice.detail == {"stop_due_at": allocation.stop_due_at.isoformat(), "notice_hours": 48,
+                             "share": 1.0, "used_m3": 1000, "allocation_m3": 1000}
+    assert notice.object_id == str(allocation.pk) and notice.region_id == HUTUBI
+    assert sweep_quotas(TODAY, now=now + timedelta(hours=47)).stops == []
+    result = sweep_quotas(TODAY, now=now + timedelta(hours=48))
     (stop,) = commands("pump_stop")
     assert result.stops == [stop.pk] and result.starts == []
     assert stop.reason == "超年度用水指标（已用 1000 m³ / 指标 1000 m³）"
@@ -111,13 +121,39 @@ def test_auto_stop_at_100_percent_queues_pump_stop_once():
     (entry,) = actions("water.quota.stop")
     assert entry.detail["commands"] == [str(stop.pk)] and entry.reason == stop.reason
     audit_count, command_count = AuditEntry.objects.count(), Command.objects.count()
-    second = sweep_quotas(TODAY)
-    assert second.warnings == second.stops == second.starts == []
+    for later in (timedelta(hours=49), timedelta(days=5)):
+        again = sweep_quotas(TODAY, now=now + later)
+        assert again.warnings == again.stops == again.starts == again.announced == []
     assert (AuditEntry.objects.count(), Command.objects.count()) == (audit_count, command_count)
+
+
+def test_a_policy_without_notice_stops_in_the_same_sweep():
+    QuotaPolicy.objects.create(region_id=HUTUBI, thresholds=[0.8, 0.9, 1.0], notice_hours=0)
+    well = make_well()
+    allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=1000)
+    use(well, date(2025, 6, 1), 1000)
+    result = sweep_quotas(TODAY)
+    assert result.announced == [allocation.pk] and len(result.stops) == 1
+    assert [e.action for e in AuditEntry.objects.filter(action__startswith="water.quota.stop").order_by("at")] == [
+        "water.quota.stop_announced", "water.quota.stop"]
+
+
+def test_a_domestic_well_is_warned_but_never_stopped():
+    well = make_well()
+    Well.objects.filter(pk=well.pk).update(use="domestic")
+    allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=1000)
+    use(well, date(2025, 6, 1), 3000)
+    for later in (timedelta(0), timedelta(days=3), timedelta(days=30)):
+        result = sweep_quotas(TODAY, now=timezone.now() + later)
+        assert result.announced == result.stops == []
+    assert sorted(entry.detail["threshold"] for entry in actions("water.quota.warning")) == [0.8, 0.9, 1.0]
+    allocation.refresh_from_db()
+    assert not allocation.stopped_by_quota and allocation.stop_due_at is None and not Command.objects.exists()
 
 
 def test_an_electricity_allocation_binds_when_its_share_is_higher():
     """A flowmeter that under-reads still stops the pump: the kWh drawn count against the 电量指标."""
+    QuotaPolicy.objects.create(region_id=HUTUBI, thresholds=[0.8, 0.9, 1.0], notice_hours=0)
     well = make_well()
     allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=10_000, allocation_kwh=500)
     use(well, date(2025, 6, 1), 100, kwh=410)  # 1 % of the water, 82 % of the electricity
@@ -130,9 +166,30 @@ def test_an_electricity_allocation_binds_when_its_share_is_higher():
     result = sweep_quotas(TODAY)
     (stop,) = commands("pump_stop")
     assert result.stops == [stop.pk] and stop.reason == "超年度电量指标（已用 510 kWh / 指标 500 kWh）"
+    (notice,) = actions("water.quota.stop_announced")
+    assert notice.detail["used_m3"] == 110 and notice.detail["used_kwh"] == 510
     Allocation.objects.filter(pk=allocation.pk).update(allocation_kwh=None)  # water alone is far from its limit
     result = sweep_quotas(TODAY)
-    assert result.starts == [commands("pump_start")[0].pk]
+    assert result.starts == [commands("pump_unlock")[0].pk]
+
+
+def test_a_new_year_releases_what_last_years_allocation_holds(stopped_well):
+    well = make_well()
+    pending = Allocation.objects.create(year=2025, well=well, allocation_m3=10)
+    use(well, date(2025, 12, 30), 20)
+    sweep_quotas(date(2025, 12, 31))
+    pending.refresh_from_db()
+    assert pending.stop_due_at is not None
+    result = sweep_quotas(date(2026, 1, 1))
+    assert result.cancelled == [pending.pk] and result.checked == 0
+    (unlock,) = commands("pump_unlock")
+    assert result.starts == [unlock.pk] and unlock.terminal.well == stopped_well.well
+    assert actions("water.quota.restore")[0].reason == "2025 年度用水指标已结束"
+    stopped_well.refresh_from_db()
+    pending.refresh_from_db()
+    assert not stopped_well.stopped_by_quota and pending.stop_due_at is None
+    again = sweep_quotas(date(2026, 1, 1))
+    assert again.cancelled == again.starts == []
 
 
 def test_only_the_allocations_year_counts():
@@ -154,28 +211,32 @@ def stopped_well():
     well = make_well()
     allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=1000)
     use(well, date(2025, 6, 1), 1100)
+    sweep_quotas(TODAY, now=timezone.now() - timedelta(hours=49))  # announced two days ago
     sweep_quotas(TODAY)
     allocation.refresh_from_db()
     assert allocation.stopped_by_quota
     return allocation
 
 
-def test_override_restarts_a_stopped_pump_and_expires(stopped_well, make_user):
+def test_override_unlocks_a_stopped_pump_and_the_stop_is_announced_again_when_it_ends(stopped_well, make_user):
     operator = make_user("hutubi", HUTUBI)
     until = timezone.now() + timedelta(days=2)
-    allocation = override(stopped_well, operator, "  抗旱应急灌溉  ", until)
+    allocation = override(stopped_well, operator, "  抗旱应急灌溉  ", until, approver="王局长")
     assert allocation.override_reason == "抗旱应急灌溉" and allocation.override_by_name == "hutubi"
+    assert allocation.override_approved_by_name == "王局长"
     (entry,) = actions("water.quota.override")
     assert entry.actor == operator and entry.reason == "抗旱应急灌溉" and entry.detail["until"] == until.isoformat()
-    result = sweep_quotas(TODAY)
-    (start,) = commands("pump_start")
-    assert result.starts == [start.pk] and "抗旱应急灌溉" in start.reason
+    (unlock,) = commands("pump_unlock")  # the override sweeps the allocation at once
+    assert "抗旱应急灌溉" in unlock.reason and not commands("pump_start")
     allocation.refresh_from_db()
     assert not allocation.stopped_by_quota
-    assert len(actions("water.quota.restore")) == 1
+    (restore,) = actions("water.quota.restore")
+    assert restore.detail["mode"] == "unlock" and restore.detail["commands"] == [str(unlock.pk)]
     assert sweep_quotas(TODAY).starts == [] and sweep_quotas(TODAY).stops == []
     expired = sweep_quotas(TODAY, now=until + timedelta(minutes=1))
-    assert len(expired.stops) == 1 and len(commands("pump_stop")) == 2
+    assert expired.announced == [allocation.pk] and expired.stops == []
+    stopped = sweep_quotas(TODAY, now=until + timedelta(hours=48, minutes=1))
+    assert len(stopped.stops) == 1 and len(commands("pump_stop")) == 2
 
 
 @pytest.mark.parametrize(
@@ -197,16 +258,16 @@ def test_override_is_for_well_allocations_only():
     assert "allocation" in error.value.message_dict
 
 
-def test_recharge_below_the_limit_restarts_the_pump_and_rearms_warnings(stopped_well, make_user):
+def test_recharge_below_the_limit_unlocks_the_pump_and_rearms_warnings(stopped_well, make_user):
     operator = make_user("hutubi", HUTUBI)
     change = add_allocation(stopped_well, 1000, "IC卡充值", operator)
     assert change.by_name == "hutubi" and effective_allocation(stopped_well) == 2000
     (entry,) = actions("water.quota.recharge")
     assert entry.detail == {"amount_m3": 1000, "allocation_m3": 2000} and entry.reason == "IC卡充值"
     result = sweep_quotas(TODAY)
-    (start,) = commands("pump_start")
-    assert result.starts == [start.pk] and start.reason == "用水指标已恢复（已用 1100 m³ / 指标 2000 m³）"
-    assert result.warnings == []
+    (unlock,) = commands("pump_unlock")
+    assert result.starts == [unlock.pk] and unlock.reason == "用水指标已恢复（已用 1100 m³ / 指标 2000 m³）"
+    assert result.warnings == [] and not commands("pump_start")
     stopped_well.refresh_from_db()
     assert not stopped_well.stopped_by_quota and stopped_well.level_reached == 0.0
     use(stopped_well.well, date(2025, 6, 2), 500)  # 1600 of 2000: 80 % of the new allocation
@@ -230,18 +291,22 @@ def test_recharge_needs_a_reason_and_an_amount(stopped_well, amount, reason, fie
 
 
 def test_policy_of_the_nearest_region_applies(villages):
-    QuotaPolicy.objects.create(region_id="652300", thresholds=[0.7, 1.0], auto_stop=False)
-    QuotaPolicy.objects.create(region_id=HUTUBI, thresholds=[1.0, 0.5], auto_stop=True)
-    thresholds, policy = policy_for(villages)
-    assert thresholds == (0.5, 1.0) and policy.auto_stop
-    thresholds, policy = policy_for(Region.objects.get(code="652301"))
-    assert thresholds == (0.7, 1.0) and not policy.auto_stop
-    thresholds, policy = policy_for(Region.objects.get(code="000000"))
-    assert thresholds == (0.8, 0.9, 1.0) and policy.auto_stop
+    QuotaPolicy.objects.create(region_id="652300", thresholds=[0.7, 1.0], stop_at_full=False)
+    QuotaPolicy.objects.create(region_id="652300", use="industrial", thresholds=[0.6, 1.0], notice_hours=12)
+    QuotaPolicy.objects.create(region_id=HUTUBI, thresholds=[1.0, 0.5], stop_at_full=True, notice_hours=72)
+    policy = policy_for(villages)
+    assert policy.thresholds == (0.5, 1.0) and policy.auto_stop and policy.notice == timedelta(hours=72)
+    assert policy_for(villages, "industrial") == policy  # the county's blank policy beats the prefecture's exact one
+    policy = policy_for(Region.objects.get(code="652301"))
+    assert policy.thresholds == (0.7, 1.0) and not policy.auto_stop
+    policy = policy_for(Region.objects.get(code="652301"), "industrial")
+    assert policy.thresholds == (0.6, 1.0) and policy.auto_stop and policy.notice == timedelta(hours=12)
+    policy = policy_for(Region.objects.get(code="000000"))
+    assert policy.thresholds == (0.8, 0.9, 1.0) and policy.auto_stop and policy.notice == timedelta(hours=48)
 
 
 def test_a_policy_without_auto_stop_only_warns():
-    QuotaPolicy.objects.create(region_id=HUTUBI, thresholds=[0.8, 0.9, 1.0], auto_stop=False)
+    QuotaPolicy.objects.create(region_id=HUTUBI, thresholds=[0.8, 0.9, 1.0], stop_at_full=False)
     well = make_well()
     allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=1000)
     use(well, date(2025, 6, 1), 1200)

@@ -34,6 +34,7 @@ from changji.water.alarms.service import transition_alarm
 from changji.water.api.licences import router as licences_router
 from changji.water.api.norms import router as norms_router
 from changji.water.api.plans import router as plans_router
+from changji.water.api.quota_controls import router as quota_controls_router
 from changji.water.api.schemas import (
     AlarmOut,
     AlarmTransitionIn,
@@ -55,6 +56,7 @@ from changji.water.quotas.sweep import quota_overview
 from changji.water.reports import build_report, to_csv, to_xlsx
 
 router = Router(tags=["water"])
+router.add_router("", quota_controls_router)
 M = TypeVar("M", bound=Model)
 
 CONTENT_TYPES = {

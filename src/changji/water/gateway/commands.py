@@ -4,6 +4,10 @@ SL651-2014 表B.1: 4CH pump on/off, 4FH quota control, 4AH set clock, 37H query 
 36H query picture; the station answers with the same function code. SZY206-2016 §2.5: 92H/93H
 start/stop pump, 32H/33H quota control on/off, 11H set clock, B0H query real-time values; the
 terminal answers with the same AFN.
+
+``pump_unlock`` (the quota restore, ``water.quotas.policy``) goes out as quota control off: SZY206 33H
+(定值控制退出) and SL651 4FH with ``00``; the terminal stops holding the pump off for the quota and the
+farmer restarts it on site. It is answered as ``quota_off`` is.
 """
 
 from __future__ import annotations
@@ -19,11 +23,11 @@ __pure__ = True  # no Django: tests/test_architecture.py checks it
 #: Command kind -> function code the answer carries, per protocol family.
 SL651_ANSWER = {
     "pump_stop": 0x4C, "pump_start": 0x4C, "quota_on": 0x4F, "quota_off": 0x4F,
-    "set_clock": 0x4A, "query_realtime": 0x37, "query_picture": 0x36,
+    "pump_unlock": 0x4F, "set_clock": 0x4A, "query_realtime": 0x37, "query_picture": 0x36,
 }
 SZY206_ANSWER = {
     "pump_stop": 0x93, "pump_start": 0x92, "quota_on": 0x32, "quota_off": 0x33,
-    "set_clock": 0x11, "query_realtime": 0xB0, "query_picture": 0x61,
+    "pump_unlock": 0x33, "set_clock": 0x11, "query_realtime": 0xB0, "query_picture": 0x61,
 }
 
 
@@ -45,7 +49,7 @@ def _encode_sl651(terminal: TerminalInfo, command: PendingCommand, now: datetime
     kind = command.kind
     if kind in ("pump_stop", "pump_start"):
         return sl651.encode_pump_control(*args, pumps=[kind == "pump_start"])
-    if kind in ("quota_on", "quota_off"):
+    if kind in ("quota_on", "quota_off", "pump_unlock"):
         return sl651.encode_quota_control(*args, enabled=kind == "quota_on")
     if kind == "set_clock":
         return sl651.encode_set_clock(*args)
@@ -63,7 +67,7 @@ def _encode_szy206(terminal: TerminalInfo, command: PendingCommand, now: datetim
         return szy206.encode_stop_pump(address, now)
     if kind == "pump_start":
         return szy206.encode_start_pump(address, now)
-    if kind in ("quota_on", "quota_off"):
+    if kind in ("quota_on", "quota_off", "pump_unlock"):
         return szy206.encode_quota_control(address, kind == "quota_on", now)
     if kind == "set_clock":
         return szy206.encode_set_clock(address, now)

@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 class CommandKind(models.TextChoices):
     PUMP_STOP = "pump_stop", _("远程关泵")
     PUMP_START = "pump_start", _("远程开泵")
+    #: Release the terminal's lock after a quota stop so the farmer may restart the pump on site (IC card or
+    #: button); on the wire the same frame as QUOTA_CONTROL_OFF (SZY206 33H, SL651 4FH ``00``), see
+    #: ``water.quotas.policy`` for why it is a kind of its own.
+    PUMP_UNLOCK = "pump_unlock", _("解除闭锁（允许现场开泵）")
     QUOTA_CONTROL_ON = "quota_on", _("开启定额控制")
     QUOTA_CONTROL_OFF = "quota_off", _("关闭定额控制")
     SET_CLOCK = "set_clock", _("校时")

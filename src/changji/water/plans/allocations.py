@@ -178,8 +178,10 @@ def _rearm(allocations: list[Allocation]) -> None:
     """
     today = localtime.today()
     for allocation in allocations:
-        thresholds, _ = policy_for(allocation.scope_region)
-        level = quota.quota_status(effective_allocation(allocation), used_m3(allocation, today), thresholds).level
+        use = allocation.well.use if allocation.well is not None else ""
+        thresholds = policy_for(allocation.scope_region, use).thresholds
+        effective = effective_allocation(allocation, today)
+        level = quota.quota_status(effective, used_m3(allocation, today), thresholds).level
         allocation.level_reached = min(allocation.level_reached, level)
 
 

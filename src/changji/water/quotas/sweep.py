@@ -1,9 +1,13 @@
-"""Quota service (总量控制、定额管理): usage against allocations, warnings, and pump stop/start.
+"""Quota sweep (总量控制、定额管理): usage against allocations, warnings, and the life of a quota stop.
 
-The decisions are pure and live in ``quota.py``; this module reads allocations and daily usage,
-calls them, and carries out what they decide: an audit entry per warning threshold crossed, and a
-``pump_stop``/``pump_start`` command queued through ``commands.queue_command`` (井电双控, the
-gateway delivers it). Every control action is audited (docs/architecture.md).
+The decisions are pure and live in ``quotas/policy.py``; this module reads allocations, daily usage and
+the QuotaPolicy of the well's region and use class, calls them, and carries out what they decide: an
+audit entry per warning threshold crossed; at 100 % a stop announced with the policy's notice
+(``water.quota.stop_announced``); when the notice has run out a ``pump_stop`` queued through
+``downlink.queue_command`` (``water.quota.stop``; 井电双控, the gateway delivers it); back under the limit
+or overridden, the announcement withdrawn (``water.quota.stop_cancelled``) or service restored with a
+``pump_unlock`` (``water.quota.restore``, mode ``unlock``). Every control action is audited
+(docs/architecture.md), its target the Allocation, so the notices can follow the audit trail.
 
 Only WELL allocations stop a pump. A water user's or a region's allocation warns at 100 % but
 stops nothing: which of the holder's wells to cut is an enforcement decision for the bureau, not
@@ -15,20 +19,29 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from changji.core import audit
 from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.models.region import RegionLevel
-from changji.water.downlink import SUPPORTED_KINDS, queue_command
-from changji.water.models import Allocation, AllocationChange, DailyUsage, QuotaPolicy, Terminal, Well
+from changji.water.downlink import SUPPORTED_KINDS, cancel_command, queue_command
+from changji.water.models import (
+    Allocation,
+    AllocationChange,
+    Command,
+    CommandState,
+    DailyUsage,
+    QuotaPolicy,
+    Terminal,
+    Well,
+)
 from changji.water.quotas import policy as quota
 from changji.water.usage import monthly
 from changji.water.usage.totals import totals
@@ -36,10 +49,11 @@ from changji.water.usage.totals import totals
 __all__ = [
     "SweepResult",
     "add_allocation",
+    "allocation_status",
     "effective_allocation",
-    "override",
     "policy_for",
     "quota_overview",
+    "sweep_allocation",
     "sweep_quotas",
     "totals",
     "used_kwh",
@@ -49,11 +63,24 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 Thresholds = tuple[float, ...]
+PolicyKey = tuple[str | None, str]
+#: The name the sweep acts under (audit entries, commands).
+SWEEP = "quota-sweep"
 
 
-def effective_allocation(allocation: Allocation) -> float:
-    """Return the allocation in force: the original amount plus every recharge or correction."""
-    added = allocation.changes.aggregate(total=Sum("amount_m3"))["total"]
+def counting_changes(allocation: Allocation, on: date | None = None) -> QuerySet[AllocationChange]:
+    """Return the allocation's changes that count on local day ``on`` (default: today): expired top-ups do not."""
+    on = on or local_day(timezone.now())
+    return allocation.changes.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+
+
+def effective_allocation(allocation: Allocation, on: date | None = None) -> float:
+    """Return the allocation in force on ``on`` (default: today): the original amount plus the changes that count.
+
+    A temporary top-up counts through its ``expires_on`` and not after (policy.top_up_counts); a reversal
+    carries the expiry of the change it reverses, so the two cancel out on every day.
+    """
+    added = counting_changes(allocation, on).aggregate(total=Sum("amount_m3"))["total"]
     return allocation.allocation_m3 + (added or 0.0)
 
 
@@ -97,70 +124,112 @@ def used_kwh(allocation: Allocation, until: date) -> float:
 
 def allocation_status(allocation: Allocation, today: date, thresholds: Thresholds) -> quota.QuotaStatus:
     """The binding status of an allocation: water, or electricity where an 电量指标 is set and further used."""
-    water = quota.quota_status(effective_allocation(allocation), used_m3(allocation, today), thresholds)
+    water = quota.quota_status(effective_allocation(allocation, today), used_m3(allocation, today), thresholds)
     energy = None
     if allocation.allocation_kwh is not None:
         energy = quota.quota_status(allocation.allocation_kwh, used_kwh(allocation, today), thresholds, unit="kWh")
     return quota.binding_status(water, energy)
 
 
-def policy_for(region: Region | None) -> tuple[Thresholds, quota.StopPolicy]:
-    """Return the thresholds and stop policy of the nearest QuotaPolicy at or above ``region``.
+def policy_for(region: Region | None, use: str = "") -> quota.StopPolicy:
+    """Return the policy that applies to a well of ``use`` (blank: any holder) in ``region``.
 
-    A county may set stricter thresholds than the prefecture; the nearest one wins. Without any
-    policy the defaults apply (80/90/100 % and automatic stop).
+    The nearest QuotaPolicy at or above ``region`` wins, the exact use class before the blank one
+    (policy.pick_policy): a county may set stricter thresholds or a longer notice than the prefecture,
+    and a warn-only policy for its domestic wells. Without any the defaults apply: 80/90/100 %, stop at
+    100 % after 48 h of notice.
     """
     codes = region.ancestors() if region is not None else []
-    policies = {p.region_id: p for p in QuotaPolicy.objects.filter(region_id__in=codes)}
-    for code in reversed(codes):
-        if code in policies:
-            policy = policies[code]
-            thresholds = tuple(sorted(float(t) for t in policy.thresholds)) or quota.DEFAULT_THRESHOLDS
-            return thresholds, quota.StopPolicy(auto_stop=policy.auto_stop)
-    return quota.DEFAULT_THRESHOLDS, quota.StopPolicy()
+    rows = {(p.region_id, p.use): p for p in QuotaPolicy.objects.filter(region_id__in=codes)}
+    row = quota.pick_policy(rows, codes, use)
+    if row is None:
+        return quota.StopPolicy()
+    thresholds = tuple(sorted(float(t) for t in row.thresholds)) or quota.DEFAULT_THRESHOLDS
+    return quota.StopPolicy(thresholds=thresholds, auto_stop=row.stop_at_full,
+                            notice=timedelta(hours=row.notice_hours))
 
 
 @dataclass(slots=True)
 class SweepResult:
-    """What one sweep did: allocations checked, warnings (allocation id, threshold), command ids queued."""
+    """What one sweep did: allocations checked, warnings (allocation id, threshold), announcements, command ids."""
 
     checked: int = 0
     warnings: list[tuple[int, float]] = field(default_factory=list)
+    announced: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
     stops: list[Any] = field(default_factory=list)
     starts: list[Any] = field(default_factory=list)
 
 
-def sweep_quotas(today: date, by: Any = "quota-sweep", now: datetime | None = None) -> SweepResult:
-    """Check every allocation of ``today``'s year: warn on thresholds crossed, stop or restart pumps.
+def sweep_quotas(today: date, by: Any = SWEEP, now: datetime | None = None) -> SweepResult:
+    """Check every allocation of ``today``'s year: warn on thresholds crossed, announce, stop or restore.
 
-    Idempotent: warnings are remembered in ``level_reached`` and stops in ``stopped_by_quota``, so a
-    second run on the same data changes nothing. Each allocation is its own transaction, locked
-    with select_for_update, so one failure does not roll back the others and a concurrent recharge
-    or override is either seen whole or not at all. ``now`` (default: the wall clock) decides whether
-    an override is active.
+    Idempotent: warnings are remembered in ``level_reached``, announcements in ``stop_due_at`` and stops
+    in ``stopped_by_quota``, so a second run on the same data changes nothing. Each allocation is its own
+    transaction, locked with select_for_update, so one failure does not roll back the others and a
+    concurrent top-up or override is either seen whole or not at all. ``now`` (default: the wall clock)
+    decides whether an override is active and whether an announced stop has fallen due.
     """
     now = now or timezone.now()
     result = SweepResult()
-    policies: dict[str | None, tuple[Thresholds, quota.StopPolicy]] = {}
+    policies: dict[PolicyKey, quota.StopPolicy] = {}
     for allocation_id in Allocation.objects.filter(year=today.year).order_by("pk").values_list("pk", flat=True):
         _sweep_one(allocation_id, today, by, now, result, policies)
         result.checked += 1
+    _close_past_years(today, by, result)
+    return result
+
+
+def _close_past_years(today: date, by: Any, result: SweepResult) -> None:
+    """Release what a past year's allocation still holds: its quota ended with its year.
+
+    A well stopped under last year's allocation is unlocked (the new year's allocation decides from now
+    on) and a stop announced in December and not yet due is withdrawn.
+    """
+    held = Allocation.objects.filter(Q(stopped_by_quota=True) | Q(stop_due_at__isnull=False), year__lt=today.year)
+    for allocation_id in held.order_by("pk").values_list("pk", flat=True):
+        with transaction.atomic():
+            allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
+            status = allocation_status(allocation, today, quota.DEFAULT_THRESHOLDS)
+            reason = f"{allocation.year} 年度用水指标已结束"
+            if allocation.stopped_by_quota:
+                restore(allocation, status, quota.UNLOCK, reason, by, result)
+                continue
+            due = allocation.stop_due_at
+            allocation.stop_announced_at = allocation.stop_due_at = None
+            allocation.save(update_fields=["stop_announced_at", "stop_due_at"])
+            audit.record("water.quota.stop_cancelled", actor=by, target=allocation, region=allocation.scope_region,
+                         reason=f"撤销关泵预告：{reason}", stop_due_at=due.isoformat() if due else None,
+                         share=_json_share(status.share), **_figures(status))
+            result.cancelled.append(allocation.pk)
+
+
+def sweep_allocation(allocation: Allocation, now: datetime | None = None, by: Any = SWEEP) -> SweepResult:
+    """Sweep one allocation now, as the minutely sweep would: a service calls it after a top-up or override.
+
+    The outcome (a withdrawn announcement, an unlock) is the sweep's, audited under the sweep's name; the
+    change that caused it is audited under the operator's.
+    """
+    now = now or timezone.now()
+    result = SweepResult(checked=1)
+    _sweep_one(allocation.pk, local_day(now), by, now, result, {})
     return result
 
 
 def _sweep_one(allocation_id: int, today: date, by: Any, now: datetime, result: SweepResult,
-               policies: dict[str | None, tuple[Thresholds, quota.StopPolicy]]) -> None:
+               policies: dict[PolicyKey, quota.StopPolicy]) -> None:
     """Sweep one allocation inside its own locked transaction."""
     with transaction.atomic():
         allocation = Allocation.objects.select_for_update().get(pk=allocation_id)
-        region_code = allocation.scope_region_id
-        if region_code not in policies:
-            policies[region_code] = policy_for(allocation.scope_region)
-        thresholds, stop_policy = policies[region_code]
-        status = allocation_status(allocation, today, thresholds)
-        _warn(allocation, status, thresholds, by, result)
-        if allocation.well_id is not None:
-            _act(allocation, status, stop_policy, by, now, result)
+        use = allocation.well.use if allocation.well is not None else ""
+        key = (allocation.scope_region_id, use)
+        if key not in policies:
+            policies[key] = policy_for(allocation.scope_region, use)
+        policy = policies[key]
+        status = allocation_status(allocation, today, policy.thresholds)
+        _warn(allocation, status, policy.thresholds, by, result)
+        if allocation.well is not None:
+            _act(allocation, status, policy, by, now, result)
 
 
 def _used_at_level(level: float, allocation_m3: float) -> float:
@@ -199,35 +268,134 @@ def _pump_terminals(allocation: Allocation, kind: str) -> list[Terminal]:
     return [t for t in allocation.well.terminals.all() if kind in SUPPORTED_KINDS.get(t.protocol, frozenset())]
 
 
+def pump_state(allocation: Allocation) -> quota.PumpState:
+    """Return the pure view of what the quota did to the allocation's pump."""
+    use = allocation.well.use if allocation.well is not None else ""
+    return quota.PumpState(allocation.stopped_by_quota, allocation.override_until, allocation.stop_due_at, use)
+
+
 def _act(allocation: Allocation, status: quota.QuotaStatus, policy: quota.StopPolicy, by: Any, now: datetime,
          result: SweepResult) -> None:
-    """Queue pump_stop or pump_start as quota.quota_action decides, flip ``stopped_by_quota`` and audit.
+    """Carry out quota.quota_action: announce, stop, cancel or restore, each audited.
 
-    The flag changes even when no terminal can carry the command, so the sweep stays idempotent;
-    the audit entry then lists no command, which shows the gap to whoever reviews it.
+    An announcement with no notice (0 h) falls due at once, so the same sweep goes on to stop. The flags
+    change even when no terminal can carry a command, so the sweep stays idempotent; the audit entry then
+    lists no command, which shows the gap to whoever reviews it.
     """
-    pump = quota.PumpState(allocation.stopped_by_quota, allocation.override_until)
-    action = quota.quota_action(status, policy, pump, now)
-    if action is None:
+    for _ in range(2):
+        action = quota.quota_action(status, policy, pump_state(allocation), now)
+        if action == "announce":
+            _announce(allocation, status, policy, by, now, result)
+            continue
+        if action == "stop":
+            _stop(allocation, status, by, result)
+        elif action == "cancel":
+            _cancel(allocation, status, policy, by, now, result)
+        elif action == "restore":
+            restore(allocation, status, quota.UNLOCK, _restore_reason(allocation, status, now), by, result)
         return
-    unit = "kWh" if status.unit == "kWh" else "m³"
-    figures = f"已用 {status.used:.0f} {unit} / 指标 {status.allocation:.0f} {unit}"
-    if action == "stop":
-        what = "超年度电量指标" if status.unit == "kWh" else "超年度用水指标"
-        kind, event, reason, sink = "pump_stop", "water.quota.stop", f"{what}（{figures}）", result.stops
-    elif pump.override_until is not None and now < pump.override_until:
-        kind, event, sink = "pump_start", "water.quota.restore", result.starts
-        reason = f"人工放行至 {timezone.localtime(pump.override_until):%Y-%m-%d %H:%M}（{allocation.override_reason}）"
+
+
+def _water_figures(allocation: Allocation, status: quota.QuotaStatus) -> dict[str, float]:
+    """The water figures of the audit detail (used_m3, allocation_m3) even where the kWh allocation binds."""
+    if status.unit != "kWh":
+        return _figures(status)
+    today = local_day(timezone.now())
+    return {"used_m3": used_m3(allocation, today), "allocation_m3": effective_allocation(allocation, today),
+            **_figures(status)}
+
+
+def _announce(allocation: Allocation, status: quota.QuotaStatus, policy: quota.StopPolicy, by: Any, now: datetime,
+              result: SweepResult) -> None:
+    due = quota.stop_due(policy, now)
+    allocation.stop_announced_at, allocation.stop_due_at = now, due
+    allocation.save(update_fields=["stop_announced_at", "stop_due_at"])
+    hours = policy.notice.total_seconds() / 3600
+    notice_hours: float = int(hours) if hours.is_integer() else round(hours, 2)
+    audit.record("water.quota.stop_announced", actor=by, target=allocation, region=allocation.scope_region,
+                 reason=f"{_over_what(status)}（{_figures_text(status)}），"
+                        f"将于 {timezone.localtime(due):%Y-%m-%d %H:%M} 关泵",
+                 stop_due_at=due.isoformat(), notice_hours=notice_hours, share=_json_share(status.share),
+                 **_water_figures(allocation, status))
+    result.announced.append(allocation.pk)
+
+
+def _stop(allocation: Allocation, status: quota.QuotaStatus, by: Any, result: SweepResult) -> None:
+    reason = f"{_over_what(status)}（{_figures_text(status)}）"
+    commands = _queue(allocation, "pump_stop", reason, by)
+    result.stops.extend(command.pk for command in commands)
+    allocation.stopped_by_quota = True
+    allocation.save(update_fields=["stopped_by_quota"])
+    audit.record("water.quota.stop", actor=by, target=allocation, region=allocation.scope_region, reason=reason,
+                 commands=[str(c.pk) for c in commands], share=_json_share(status.share),
+                 stop_due_at=allocation.stop_due_at.isoformat() if allocation.stop_due_at else None,
+                 **_figures(status))
+
+
+def _cancel(allocation: Allocation, status: quota.QuotaStatus, policy: quota.StopPolicy, by: Any, now: datetime,
+            result: SweepResult) -> None:
+    pump = pump_state(allocation)
+    if quota.override_active(pump, now):
+        why = f"人工放行至 {timezone.localtime(allocation.override_until):%Y-%m-%d %H:%M}"
+    elif not quota.may_stop(policy, pump.use):
+        why = "生活用水井不自动关泵" if pump.use == quota.DOMESTIC else "总量控制策略不再关泵"
     else:
-        kind, event, reason, sink = "pump_start", "water.quota.restore", f"用水指标已恢复（{figures}）", result.starts
+        why = f"用水指标已恢复（{_figures_text(status)}）"
+    due = allocation.stop_due_at
+    allocation.stop_announced_at = allocation.stop_due_at = None
+    allocation.save(update_fields=["stop_announced_at", "stop_due_at"])
+    audit.record("water.quota.stop_cancelled", actor=by, target=allocation, region=allocation.scope_region,
+                 reason=f"撤销关泵预告：{why}", stop_due_at=due.isoformat() if due else None,
+                 share=_json_share(status.share), **_figures(status))
+    result.cancelled.append(allocation.pk)
+
+
+def _restore_reason(allocation: Allocation, status: quota.QuotaStatus, now: datetime) -> str:
+    if quota.override_active(pump_state(allocation), now):
+        until = timezone.localtime(allocation.override_until)
+        return f"人工放行至 {until:%Y-%m-%d %H:%M}（{allocation.override_reason}）"
+    if allocation.well is not None and allocation.well.use == quota.DOMESTIC and status.share >= 1.0:
+        return "生活用水井不因超指标关泵"
+    return f"用水指标已恢复（{_figures_text(status)}）"
+
+
+def restore(allocation: Allocation, status: quota.QuotaStatus, mode: str, reason: str, by: Any,
+            result: SweepResult | None = None) -> list[Command]:
+    """Restore service to a well: ``unlock`` (the farmer restarts on site) or ``start`` (remote start). Audited.
+
+    Stops still waiting in the queue are cancelled first, so an unlock is never followed by a late stop.
+    The caller holds the allocation's row lock and has checked that the quota no longer holds the pump.
+    """
+    kind = quota.restore_command(mode)
+    for command in Command.objects.filter(terminal__well=allocation.well, kind="pump_stop",
+                                          state__in=(CommandState.QUEUED, CommandState.SENT)):
+        cancel_command(command, by, f"用水指标已恢复，撤销关泵：{reason}")
+    commands = _queue(allocation, kind, reason, by)
+    if result is not None:
+        result.starts.extend(command.pk for command in commands)
+    allocation.stopped_by_quota = False
+    allocation.stop_announced_at = allocation.stop_due_at = None
+    allocation.save(update_fields=["stopped_by_quota", "stop_announced_at", "stop_due_at"])
+    audit.record("water.quota.restore", actor=by, target=allocation, region=allocation.scope_region, reason=reason,
+                 mode=mode, commands=[str(c.pk) for c in commands], share=_json_share(status.share),
+                 **_figures(status))
+    return commands
+
+
+def _queue(allocation: Allocation, kind: str, reason: str, by: Any) -> list[Command]:
     commands = [queue_command(terminal, kind, reason, by) for terminal in _pump_terminals(allocation, kind)]
     if not commands:
         logger.warning("allocation %s: no terminal of well %s can carry %s", allocation.pk, allocation.well_id, kind)
-    sink.extend(command.pk for command in commands)
-    allocation.stopped_by_quota = action == "stop"
-    allocation.save(update_fields=["stopped_by_quota"])
-    audit.record(event, actor=by, target=allocation, region=allocation.scope_region, reason=reason,
-                 commands=[str(c.pk) for c in commands], share=_json_share(status.share), **_figures(status))
+    return commands
+
+
+def _over_what(status: quota.QuotaStatus) -> str:
+    return "超年度电量指标" if status.unit == "kWh" else "超年度用水指标"
+
+
+def _figures_text(status: quota.QuotaStatus) -> str:
+    unit = "kWh" if status.unit == "kWh" else "m³"
+    return f"已用 {status.used:.0f} {unit} / 指标 {status.allocation:.0f} {unit}"
 
 
 def _figures(status: quota.QuotaStatus) -> dict[str, float]:
@@ -236,59 +404,47 @@ def _figures(status: quota.QuotaStatus) -> dict[str, float]:
     return {f"used_{suffix}": status.used, f"allocation_{suffix}": status.allocation}
 
 
-def _actor_name(by: Any) -> str:
+def actor_name(by: Any) -> str:
+    """Return the name of an account (its username) or of a system actor (the string itself)."""
     return by.get_username() if getattr(by, "is_authenticated", False) else str(by)
 
 
-def _required_reason(reason: str | None) -> str:
+def required_reason(reason: str | None) -> str:
+    """Return the stripped reason, or raise ValidationError when it is missing: every change must be justified."""
     if not reason or not reason.strip():
         raise ValidationError({"reason": "必须填写原因"})
     return reason.strip()
 
 
-@transaction.atomic
-def override(allocation: Allocation, by: Any, reason: str, until: datetime) -> Allocation:
-    """Let a well keep pumping past its quota until ``until`` (e.g. approved drought-relief irrigation).
+def rearm_warnings(allocation: Allocation, policy: quota.StopPolicy) -> float:
+    """Lower ``level_reached`` to the level under the allocation now in force; return that allocation (m³).
 
-    The reason is mandatory because pumping past the licence must be justified on inspection.
-    The next sweep restarts a pump the quota stopped while the override is active, and stops it
-    again once the override has expired and the share is still over.
+    After a top-up the 80/90/100 % warnings go out again as use approaches the new limit.
     """
-    reason = _required_reason(reason)
-    if until is None or timezone.is_naive(until) or until <= timezone.now():
-        raise ValidationError({"until": "放行截止时间必须是将来的时间"})
-    allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
-    if allocation.well_id is None:
-        raise ValidationError({"allocation": "只有机井的用水指标可以放行"})
-    allocation.override_until = until
-    allocation.override_reason = reason
-    allocation.override_by_name = _actor_name(by)
-    allocation.save(update_fields=["override_until", "override_reason", "override_by_name"])
-    audit.record("water.quota.override", actor=by, target=allocation, region=allocation.scope_region,
-                 reason=reason, until=until.isoformat())
-    return allocation
+    today = local_day(timezone.now())
+    effective = effective_allocation(allocation, today)
+    level = quota.quota_status(effective, used_m3(allocation, today), policy.thresholds).level
+    if level < allocation.level_reached:
+        allocation.level_reached = level
+        allocation.save(update_fields=["level_reached"])
+    return effective
 
 
 @transaction.atomic
 def add_allocation(allocation: Allocation, amount_m3: float, reason: str, by: Any) -> AllocationChange:
-    """Append a recharge (IC-card purchase) or an added allocation (追加指标); negative withdraws.
+    """Append a recharge (IC-card purchase) or a correction; negative withdraws. Audited ``water.quota.recharge``.
 
-    Warnings re-arm: ``level_reached`` drops to the level under the new allocation, so the 80/90/100 %
-    warnings go out again as use approaches the new limit. The next sweep restarts a pump whose
-    share is back under the stop threshold.
+    Warnings re-arm (``rearm_warnings``). The next sweep restores a pump whose share is back under the
+    stop threshold. An approved top-up (追加指标) goes through ``quotas.controls.top_up`` instead.
     """
-    reason = _required_reason(reason)
+    reason = required_reason(reason)
     if amount_m3 is None or not math.isfinite(amount_m3) or amount_m3 == 0:
         raise ValidationError({"amount_m3": "调整水量必须是非零数值"})
     allocation = Allocation.objects.select_for_update().get(pk=allocation.pk)
     change = AllocationChange.objects.create(allocation=allocation, amount_m3=amount_m3, reason=reason,
-                                             by_name=_actor_name(by))
-    thresholds, _ = policy_for(allocation.scope_region)
-    effective = effective_allocation(allocation)
-    level = quota.quota_status(effective, used_m3(allocation, local_day(timezone.now())), thresholds).level
-    if level < allocation.level_reached:
-        allocation.level_reached = level
-        allocation.save(update_fields=["level_reached"])
+                                             by_name=actor_name(by))
+    use = allocation.well.use if allocation.well is not None else ""
+    effective = rearm_warnings(allocation, policy_for(allocation.scope_region, use))
     audit.record("water.quota.recharge", actor=by, target=allocation, region=allocation.scope_region,
                  reason=reason, amount_m3=amount_m3, allocation_m3=effective)
     return change
@@ -328,7 +484,8 @@ def _overview_units(year: int, today: date, under: Region) -> tuple[dict[str, fl
         link(code, path, user_code, user_path)
     for a in (Allocation.objects.filter(year=year, scope_region__path__startswith=under.path)
               .select_related("well__water_user__region", "well__region", "water_user__region", "region")
-              .annotate(added=Sum("changes__amount_m3"))):
+              .annotate(added=Sum("changes__amount_m3", filter=Q(changes__expires_on__isnull=True)
+                                  | Q(changes__expires_on__gte=today)))):
         amount = a.allocation_m3 + (a.added or 0.0)
         # The holders were loaded with select_related: testing the object costs no query, as testing its id.
         if a.well is not None:
@@ -358,8 +515,7 @@ def quota_overview(year: int, today: date, regions_under: Region) -> list[dict[s
     for county in Region.objects.within(regions_under).filter(level=RegionLevel.COUNTY).order_by("code"):
         unit = f"county:{county.code}"
         rolled = statuses.get(unit) or quota.quota_status(0.0, 0.0)
-        thresholds, _ = policy_for(county)
-        status = quota.quota_status(rolled.allocation, rolled.used, thresholds)
+        status = quota.quota_status(rolled.allocation, rolled.used, policy_for(county).thresholds)
         rows.append({
             "region": county.code, "name": county.name, "year": year,
             "allocation_m3": status.allocation, "own_allocation": unit in allocation,
