@@ -7,7 +7,6 @@ from changji.water.models.frames import Frame, FrameOutcome, QuarantinedTerminal
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
 from changji.water.models.readings import Reading
-from changji.water.models.tax import OverdraftArea, OverdraftLevel, TaxZone, WaterTaxRate
 from changji.water.models.registry import (
     Meter,
     MeterKind,
@@ -19,6 +18,7 @@ from changji.water.models.registry import (
     WellKind,
     WellUse,
 )
+from changji.water.models.tax import OverdraftArea, OverdraftLevel, TaxZone, WaterTaxRate
 from changji.water.models.usage import (
     DailyUsage,
     DashboardFigures,

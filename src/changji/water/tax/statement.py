@@ -327,9 +327,9 @@ class _Context:
     def line(self, row: tuple[Any, ...]) -> WellLine:
         well_id, code, name, use, path = row[:5]
         source, use, licence = (self.licences[well_id] if well_id in self.licences
-                                else (WaterSource.GROUNDWATER, use, ""))
+                                else (WaterSource.GROUNDWATER.value, use, ""))
         figures = self.figures.get(well_id, {})
-        zone = self.zone(path) if source == WaterSource.GROUNDWATER else rules.NORMAL
+        zone = self.zone(path) if source == WaterSource.GROUNDWATER.value else rules.NORMAL
         return WellLine(
             well_id=well_id, code=code, name=name, source=source, use=use, zone=zone, licence=licence,
             registers=self.registers.get(well_id, Registers()), metered_m3=rules.volume(figures.get("water_m3")),
