@@ -212,3 +212,5 @@ class QuarantinedTerminalAdmin(RegionScopedAdmin):
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
         self.message_user(request, f"已登记 {done} 个终端", messages.SUCCESS)
+
+from changji.water.tax import admin as tax_admin  # noqa: E402,F401  (registers the tax tables)

@@ -16,6 +16,7 @@ class WaterConfig(AppConfig):
         ("一图懂水", "water:map", "water.monitor.read"),
         ("告警中心", "water:alarms", "water.alarm.read"),
         ("统计报表", "water:reports", "water.report.read"),
+        ("水资源税", "water:tax", "water.tax.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
     )
 
@@ -26,11 +27,13 @@ class WaterConfig(AppConfig):
         return int(os.environ.get("WELLS", "300"))
 
     def prepare_demo(self) -> str:
-        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
+        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry, and the tax rate table."""
         from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
+        from changji.water.tax.demo import seed_tax_rates
 
         fleet = seed_fleet(self.demo_wells())
-        return f"water: {len(fleet)} wells registered with their terminals"
+        rates, areas = seed_tax_rates()
+        return f"water: {len(fleet)} wells registered with their terminals; {rates} tax rates, {areas} 超采区"
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.

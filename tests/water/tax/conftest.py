@@ -41,6 +41,20 @@ def _day(well, day, usage, volume=None, energy=None):
 
 
 @pytest.fixture
+def token_client():
+    """Return a factory: a test Client that sends a fresh bearer token of ``user``."""
+    from django.test import Client
+
+    from changji.core.models import ApiToken
+
+    def make(user) -> Client:
+        _, raw = ApiToken.issue(user, "t")
+        return Client(headers={"Authorization": f"Bearer {raw}"})
+
+    return make
+
+
+@pytest.fixture
 def tax_world(db):
     from changji.core.models import Region
     from changji.water.models import (

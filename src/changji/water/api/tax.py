@@ -7,7 +7,6 @@ parameter in Chinese); the region must lie within the user's scope (else 404), a
 404. The rate table applies to the whole instance: only an administrator whose scope covers it changes it.
 """
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal

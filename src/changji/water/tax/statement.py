@@ -97,8 +97,8 @@ class WellLine:
 
     @property
     def labels(self) -> dict[str, str]:
-        return {"source": SOURCE_LABELS.get(self.source, self.source), "use": USE_LABELS.get(self.use, self.use),
-                "zone": ZONE_LABELS.get(self.zone, self.zone)}
+        return {"source": str(SOURCE_LABELS.get(self.source, self.source)),
+                "use": str(USE_LABELS.get(self.use, self.use)), "zone": ZONE_LABELS.get(self.zone, self.zone)}
 
 
 @dataclass
