@@ -136,7 +136,10 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.east, name="矩阵单位", registered_on=date.today())
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
-    return {
+    from tests.urlwalk import seed_tax
+
+    tax = {name: values[0] for name, values in seed_tax(well, date.today()).items()}
+    return {**tax,
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
         "quarantined_id": quarantined.pk, "bundle_id": bundle.pk, "case_id": case.pk,
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,

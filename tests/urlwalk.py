@@ -342,6 +342,8 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     photo = activities.add_photo(activity, ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64, name="a.png"), "x", actor=root)
     room = Room.objects.create(region=w.east, name="活动室", kind=RoomKind.SERVICE, function="文化", area_m2=50)
 
+    tax_ids = seed_tax(well, today)
+
     first17 = "65232819900101123"
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
              "reporter_phone": "13912345678", "lon": "90.285", "lat": "43.835", "ends_at": "10:00",
@@ -360,5 +362,22 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "activity_id": ids(activity), "photo_id": ids(photo), "unit_id": ids(unit), "pk": ids(room),
         "service_code": [category.code], "service_request_id": [reported.request_id], "fmt": ["json"],
         "rest": ["nothing"], "uidb64": ["MQ"], "token": ["set-password"], "object_id": ["1"],
-        "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key],
+        "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key], **tax_ids,
     }, hints
+
+
+def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:
+    """A water user owning ``well``, a tax rate and an overdraft area (the 水资源税 pages' path values)."""
+    from decimal import Decimal
+
+    from changji.water.models import OverdraftArea, WaterTaxRate, WaterUser
+
+    user = WaterUser.objects.create(code=f"{well.region_id}-U1", name="取水户", kind="cooperative",
+                                    region_id=well.region_id)
+    well.water_user = user
+    well.save(update_fields=["water_user"])
+    rate = WaterTaxRate.objects.create(source="groundwater", use="agricultural", zone="normal",
+                                       rate_yuan_per_m3=Decimal("0.1"), valid_from_year=2024, document="walk")
+    area = OverdraftArea.objects.create(region_id=well.region_id, level="overdraft", designated_on=today,
+                                        document="walk")
+    return {"water_user_code": [user.code], "rate_id": [str(rate.pk)], "area_id": [str(area.pk)]}

@@ -29,7 +29,7 @@ class WaterConfig(AppConfig):
     def prepare_demo(self) -> str:
         """Register the demo fleet (``WELLS`` wells, default 300) in the well registry, and the tax rate table."""
         from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
-        from changji.water.tax.demo import seed_tax_rates
+        from changji.water.tax.demo import seed_tax_rates  # deferred: as above
 
         fleet = seed_fleet(self.demo_wells())
         rates, areas = seed_tax_rates()
