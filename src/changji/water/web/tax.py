@@ -23,7 +23,7 @@ from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.scope import covers_instance, scope_queryset
 from changji.core.uploads import UploadError, check_size
-from changji.core.web_forms import field_of, refuse
+from changji.core.web_forms import field_of
 from changji.water.models import OverdraftArea, ReportPeriod, WaterTaxRate, WaterUser
 from changji.water.tax import rates as rate_table
 from changji.water.tax.exports import file_name, to_xlsx
@@ -73,6 +73,14 @@ class AreaForm(forms.ModelForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="税额标准工作簿（.xlsx）")
+
+
+def _refuse(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put the model's refusal on the form: on the field it names when the form has it, else on the whole form."""
+    by_field = error.message_dict if hasattr(error, "error_dict") else {None: error.messages}
+    for name, said in by_field.items():
+        for message in said:
+            form.add_error(name if name in form.fields else None, message)
 
 
 # --- the statement ------------------------------------------------------------------------------------------
@@ -165,7 +173,7 @@ def rates(request: HttpRequest) -> HttpResponse:
         try:
             rate_table.save_rate(form.save(commit=False), request.user)
         except ValidationError as error:
-            refuse(form, error)
+            _refuse(form, error)
         else:
             messages.success(request, "已新增税额标准")
             return redirect("water:tax_rates")
@@ -183,7 +191,7 @@ def rate_edit(request: HttpRequest, rate_id: int) -> HttpResponse:
         try:
             rate_table.save_rate(form.save(commit=False), request.user, before=before)
         except ValidationError as error:
-            refuse(form, error)
+            _refuse(form, error)
         else:
             messages.success(request, "已修改税额标准")
             return redirect("water:tax_rates")
@@ -232,7 +240,7 @@ def overdraft_areas(request: HttpRequest) -> HttpResponse:
         try:
             rate_table.save_area(form.save(commit=False), request.user)
         except ValidationError as error:
-            refuse(form, error)
+            _refuse(form, error)
         else:
             messages.success(request, "已保存超采区划定")
             return redirect("water:tax_overdraft")
@@ -250,7 +258,7 @@ def overdraft_area_edit(request: HttpRequest, area_id: int) -> HttpResponse:
         try:
             rate_table.save_area(form.save(commit=False), request.user)
         except ValidationError as error:
-            refuse(form, error)
+            _refuse(form, error)
         else:
             messages.success(request, "已保存超采区划定")
             return redirect("water:tax_overdraft")
