@@ -56,6 +56,9 @@ from changji.water.usage import monthly
 
 #: How far back a well silent on a boundary day is looked up for its register.
 REGISTER_LOOK_BACK_DAYS = 92
+#: Up to this many wells missing a register are named in the look-back query; more are filtered after it.
+MISSING_AS_LIST = 500
+GROUNDWATER = str(WaterSource.GROUNDWATER.value)  # read once: an enum member's value is a descriptor call
 PERIOD_FIGURES = ("usage_m3", "water_m3", "estimated_water_m3", "energy_kwh")
 SOURCE_LABELS = dict(WaterSource.choices)
 USE_LABELS = dict(WellUse.choices)
@@ -189,28 +192,37 @@ def _sums(first: date, last: date, wells: Q, figures: tuple[str, ...]) -> dict[i
     return totals
 
 
-def _registers_on(wells: Q, day: date) -> dict[int, tuple[float | None, float | None]]:
-    """Each well's (water, electricity) register at the end of ``day``, or of its latest earlier day with one."""
+def _registers_on(wells: Q, day: date, expected: set[int]) -> dict[int, tuple[float | None, float | None]]:
+    """Each well's (water, electricity) register at the end of ``day``, or of its latest earlier day with one.
+
+    ``expected`` are the wells of the statement: only those without a register on ``day`` are looked up earlier
+    (usually none, so the look-back query is skipped).
+    """
     has_register = Q(last_volume_m3__isnull=False) | Q(last_energy_kwh__isnull=False)
     found = {row[0]: (row[1], row[2]) for row in DailyUsage.objects.filter(wells, has_register, day=day)
              .values_list("well_id", "last_volume_m3", "last_energy_kwh")}
-    earlier = dict(DailyUsage.objects.filter(wells, has_register, day__lt=day,
+    missing = expected - set(found)
+    if not missing:
+        return found
+    earlier_rows = DailyUsage.objects.filter(wells, has_register, day__lt=day,
                                              day__gte=day - timedelta(days=REGISTER_LOOK_BACK_DAYS))
-                   .exclude(well_id__in=list(found)).values("well_id").annotate(latest=Max("day"))
-                   .values_list("well_id", "latest"))
+    if len(missing) <= MISSING_AS_LIST:
+        earlier_rows = earlier_rows.filter(well_id__in=missing)
+    earlier = {well_id: latest for well_id, latest in earlier_rows.values("well_id").annotate(latest=Max("day"))
+               .values_list("well_id", "latest") if well_id in missing}
     if earlier:
         for well_id, on, water, energy in DailyUsage.objects.filter(
-                well_id__in=list(earlier), day__in=set(earlier.values())).values_list(
+                wells, day__in=set(earlier.values())).values_list(
                 "well_id", "day", "last_volume_m3", "last_energy_kwh"):
-            if earlier[well_id] == on:
+            if earlier.get(well_id) == on:
                 found[well_id] = (water, energy)
     return found
 
 
-def _registers(wells: Q, first: date, last: date) -> dict[int, Registers]:
+def _registers(wells: Q, first: date, last: date, expected: set[int]) -> dict[int, Registers]:
     end_day = min(last, localtime.local_day(timezone.now()))
-    start = _registers_on(wells, first - timedelta(days=1))
-    end = _registers_on(wells, end_day) if end_day >= first else {}
+    start = _registers_on(wells, first - timedelta(days=1), expected)
+    end = _registers_on(wells, end_day, expected) if end_day >= first else {}
     out: dict[int, Registers] = defaultdict(Registers)
     for well_id, (water, energy) in start.items():
         out[well_id].start_volume_m3, out[well_id].start_energy_kwh = water, energy
@@ -278,18 +290,19 @@ def tax_statement(period: str, at: date, region: Region, water_user_code: str | 
                well__water_user__isnull=False)
     if water_user_code is not None:
         within &= Q(well__water_user__code=water_user_code)
+    rows = list(well_rows.order_by("water_user__code", "code").values_list(
+        "id", "code", "name", "use", "region__path", "water_user_id", "water_user__code", "water_user__name",
+        "water_user__region__name"))
     figures = _sums(first, last, within, PERIOD_FIGURES)
     year_start = date(first.year, 1, 1)
     before = _sums(year_start, first - timedelta(days=1), within, ("usage_m3",)) if first > year_start else {}
     context = _Context(
-        figures=figures, before=before, registers=_registers(within, first, last),
+        figures=figures, before=before, registers=_registers(within, first, last, {row[0] for row in rows}),
         replacements=_replacements(within, first, last), plans=_plans(within, first.year),
         licences=_licences(within, first, last), rates=current_rates(), designations=designations(),
         zone_day=last, year=first.year)
     users: dict[int, UserStatement] = {}
-    for row in well_rows.order_by("water_user__code", "code").values_list(
-            "id", "code", "name", "use", "region__path", "water_user_id", "water_user__code", "water_user__name",
-            "water_user__region__name").iterator(chunk_size=5000):
+    for row in rows:
         user = users.get(row[5])
         if user is None:
             user = users[row[5]] = UserStatement(row[5], row[6], row[7], row[8], context.plans.get(row[5]),
@@ -318,24 +331,31 @@ class _Context:
     zone_day: date
     year: int
     _zones: dict[str, str] = field(default_factory=dict)
+    _rates: dict[tuple[str, str, str], rules.Rate | None] = field(default_factory=dict)
 
     def zone(self, path: str) -> str:
         if path not in self._zones:
             self._zones[path] = rules.zone_of(path, self.designations, self.zone_day)
         return self._zones[path]
 
+    def rate(self, source: str, use: str, zone: str) -> rules.Rate | None:
+        key = (source, use, zone)
+        if key not in self._rates:
+            self._rates[key] = rules.choose_rate(self.rates, source, use, zone, self.year)
+        return self._rates[key]
+
     def line(self, row: tuple[Any, ...]) -> WellLine:
         well_id, code, name, use, path = row[:5]
         source, use, licence = (self.licences[well_id] if well_id in self.licences
-                                else (WaterSource.GROUNDWATER.value, use, ""))
+                                else (GROUNDWATER, use, ""))
         figures = self.figures.get(well_id, {})
-        zone = self.zone(path) if source == WaterSource.GROUNDWATER.value else rules.NORMAL
+        zone = self.zone(path) if source == GROUNDWATER else rules.NORMAL
         return WellLine(
             well_id=well_id, code=code, name=name, source=source, use=use, zone=zone, licence=licence,
             registers=self.registers.get(well_id, Registers()), metered_m3=rules.volume(figures.get("water_m3")),
             estimated_m3=rules.volume(figures.get("estimated_water_m3")),
             energy_kwh=rules.volume(figures.get("energy_kwh")), counted_m3=rules.volume(figures.get("usage_m3")),
-            rate=rules.choose_rate(self.rates, source, use, zone, self.year),
+            rate=self.rate(source, use, zone),
             notes=list(self.replacements.get(well_id, [])))
 
 
