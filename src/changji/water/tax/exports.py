@@ -14,7 +14,7 @@ from typing import Any
 from openpyxl.styles import Font
 
 from changji.core import localtime
-from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
+from changji.core.exports import FormulaSafeWorkbook, active_worksheet, put_cell, workbook_bytes
 from changji.water.tax.statement import TaxStatement, UserStatement, WellLine
 
 USER_COLUMNS = ["取水户编号", "取水户名称", "所属区划", "机井数", "年度计划(m³)", "期初已用(m³)", "本期认定水量(m³)",
@@ -23,6 +23,24 @@ WELL_COLUMNS = ["取水户编号", "取水户名称", "机井编号", "机井名
                 "水表起码(m³)", "水表止码(m³)", "电表起码(kWh)", "电表止码(kWh)", "计量水量(m³)", "以电折水(m³)",
                 "认定水量(m³)", "计划内(m³)", "超计划(m³)", "税额(元/m³)", "超计划倍数", "限额内免征",
                 "计划内税额(元)", "超计划税额(元)", "应纳税额(元)", "说明"]
+
+
+class _Rows:
+    """Writes a sheet row by row with ``core.exports.put_cell`` (formula-safe), counting the rows itself.
+
+    ``core.exports.append_row`` asks openpyxl for ``max_row``, which scans every stored cell: over 10,000 well
+    lines of 24 cells that made the year's workbook take minutes instead of seconds.
+    """
+
+    def __init__(self, sheet: Any) -> None:
+        self.sheet, self.row = sheet, 0
+
+    def add(self, values: list[Any], bold: bool = False) -> None:
+        self.row += 1
+        for column, value in enumerate(values, start=1):
+            cell = put_cell(self.sheet, self.row, column, value)
+            if bold:
+                cell.font = Font(bold=True)
 
 
 def _n(value: Decimal | float | None) -> float | str:
@@ -46,41 +64,35 @@ def well_row(user: UserStatement, line: WellLine) -> list[Any]:
             _n(line.tax.over_yuan), _n(line.tax.amount_yuan), "；".join(line.notes)]
 
 
-def _heading(sheet: Any, statement: TaxStatement) -> None:
-    append_row(sheet, [statement.title])
-    generated = localtime.local_day(statement.generated_at)
+def _heading(rows: _Rows, statement: TaxStatement, columns: list[str]) -> None:
+    rows.add([statement.title])
+    rows.sheet["A1"].font = Font(bold=True, size=13)
     at = statement.generated_at.astimezone(localtime.SHANGHAI)
-    append_row(sheet, [f"区划：{statement.region.name}（{statement.region.code}）",
-                       f"计征期：{statement.first:%Y-%m-%d} 至 {statement.last:%Y-%m-%d}",
-                       f"生成时间：{generated:%Y-%m-%d} {at:%H:%M:%S}（北京时间）"])
-    sheet["A1"].font = Font(bold=True, size=13)
+    rows.add([f"区划：{statement.region.name}（{statement.region.code}）",
+              f"计征期：{statement.first:%Y-%m-%d} 至 {statement.last:%Y-%m-%d}",
+              f"生成时间：{at:%Y-%m-%d %H:%M:%S}（北京时间）"])
+    rows.add(columns, bold=True)
 
 
 def to_xlsx(statement: TaxStatement) -> bytes:
     """The workbook for the tax office: 取水户 and 机井明细, with title, generation time and totals."""
     book = FormulaSafeWorkbook()
-    users = active_worksheet(book)
-    users.title = "取水户"
-    _heading(users, statement)
-    append_row(users, USER_COLUMNS)
+    sheet = active_worksheet(book)
+    sheet.title = "取水户"
+    users = _Rows(sheet)
+    _heading(users, statement, USER_COLUMNS)
     for user in statement.users:
-        append_row(users, user_row(user))
+        users.add(user_row(user))
     totals = statement.totals
-    append_row(users, ["合计", "", "", totals["wells"], "", "", _n(totals["counted_m3"]), _n(totals["within_m3"]),
-                       _n(totals["over_m3"]), _n(totals["amount_yuan"]), ""])
-    wells = book.create_sheet("机井明细")
-    _heading(wells, statement)
-    append_row(wells, WELL_COLUMNS)
+    users.add(["合计", "", "", totals["wells"], "", "", _n(totals["counted_m3"]), _n(totals["within_m3"]),
+               _n(totals["over_m3"]), _n(totals["amount_yuan"]), ""], bold=True)
+    wells = _Rows(book.create_sheet("机井明细"))
+    _heading(wells, statement, WELL_COLUMNS)
     for user in statement.users:
         for line in user.lines:
-            append_row(wells, well_row(user, line))
-    append_row(wells, ["合计", "", totals["wells"], *[""] * 11, _n(totals["counted_m3"]), _n(totals["within_m3"]),
-                       _n(totals["over_m3"]), "", "", "", "", "", _n(totals["amount_yuan"]), ""])
-    for sheet in (users, wells):
-        for cell in sheet[3]:
-            cell.font = Font(bold=True)
-        for cell in sheet[sheet.max_row]:
-            cell.font = Font(bold=True)
+            wells.add(well_row(user, line))
+    wells.add(["合计", "", totals["wells"], *[""] * 11, _n(totals["counted_m3"]), _n(totals["within_m3"]),
+               _n(totals["over_m3"]), "", "", "", "", "", _n(totals["amount_yuan"]), ""], bold=True)
     return workbook_bytes(book)
 
 
