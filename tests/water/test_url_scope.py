@@ -56,8 +56,15 @@ def world(make_user, make_terminal):
     quarantined = QuarantinedTerminal.objects.create(protocol="szy206", address="6523249999",
                                                      first_seen_at=timezone.now(), last_seen_at=timezone.now())
     foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
-                   "command_id": command.pk, "quarantined_id": quarantined.pk}
+                   "command_id": command.pk, "quarantined_id": quarantined.pk, **foreign_tax(foreign.well)}
     return operator, own, foreign, foreign_ids
+
+
+def foreign_tax(well) -> dict:
+    """The tax routes' path values: 玛纳斯县's water user and overdraft area, and a rate (edited by admins only)."""
+    from tests.urlwalk import seed_tax
+
+    return {name: values[0] for name, values in seed_tax(well, timezone.localdate()).items()}
 
 
 def fill(route: str, ids: dict) -> str:

@@ -92,11 +92,14 @@ def test_rate_table_read_create_patch_audited(make_user, token_client, operator,
     assert response.status_code == 201, response.content
     rate_id = response.json()["id"]
     assert admin.post(f"{BASE}/tax-rates", new, content_type="application/json").status_code == 400  # same key
-    response = admin.patch(f"{BASE}/tax-rates/{rate_id}", {"rate_yuan_per_m3": "0.5"},
+    response = admin.patch(f"{BASE}/tax-rates", {"id": rate_id, "rate_yuan_per_m3": "0.5"},
                            content_type="application/json")
     assert response.status_code == 200 and WaterTaxRate.objects.get(pk=rate_id).rate_yuan_per_m3 == D("0.5")
     entries = {e.action: e for e in AuditEntry.objects.filter(action__startswith="water.tax_rate.")}
     assert set(entries) == {"water.tax_rate.created", "water.tax_rate.updated"}
     assert entries["water.tax_rate.updated"].detail["before"]["rate_yuan_per_m3"] == "0.450"
-    bad = admin.patch(f"{BASE}/tax-rates/{rate_id}", {"over_plan_multiplier": "0.5"}, content_type="application/json")
+    bad = admin.patch(f"{BASE}/tax-rates", {"id": rate_id, "over_plan_multiplier": "0.5"},
+                      content_type="application/json")
     assert bad.status_code == 422
+    missing = admin.patch(f"{BASE}/tax-rates", {"id": rate_id + 99, "note": "x"}, content_type="application/json")
+    assert missing.status_code == 404

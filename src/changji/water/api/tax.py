@@ -134,8 +134,9 @@ class TaxRateIn(Schema):
 
 
 class TaxRatePatch(Schema):
-    """The fields to change of a rate row (the others stay)."""
+    """The row to change (``id``) and the fields to change (the others stay)."""
 
+    id: Id
     rate_yuan_per_m3: Decimal | None = Field(None, ge=0, le=1000, max_digits=8, decimal_places=3)
     over_plan_multiplier: Decimal | None = Field(None, ge=1, le=10, max_digits=4, decimal_places=2)
     exempt_within_plan: bool | None = None
@@ -251,13 +252,13 @@ def create_tax_rate(request: HttpRequest, body: TaxRateIn) -> Status:
     return Status(201, rate_table.save_rate(WaterTaxRate(**body.dict()), request.user))
 
 
-@router.patch("/tax-rates/{rate_id}", response=TaxRateOut)
+@router.patch("/tax-rates", response=TaxRateOut)
 @operation(P.WATER_TAX_RATE_EDIT)
-def update_tax_rate(request: HttpRequest, rate_id: Id, body: TaxRatePatch) -> WaterTaxRate:
-    """Change a rate row. Audited (``water.tax_rate.updated``, with the fields before and after)."""
+def update_tax_rate(request: HttpRequest, body: TaxRatePatch) -> WaterTaxRate:
+    """Change the rate row ``id``. Audited (``water.tax_rate.updated``, with the fields before and after)."""
     _may_edit_rates(request)
-    rate = get_object_or_404(WaterTaxRate, pk=rate_id)
+    rate = get_object_or_404(WaterTaxRate, pk=body.id)
     before = rate_table.snapshot(rate)
-    for name, value in body.dict(exclude_unset=True).items():
+    for name, value in body.dict(exclude_unset=True, exclude={"id"}).items():
         setattr(rate, name, value if value is not None or name == "valid_to_year" else getattr(rate, name))
     return rate_table.save_rate(rate, request.user, before=before)
