@@ -36,7 +36,7 @@ PREVIEW_USERS = 200
 
 class PeriodForm(forms.Form):
     period = forms.ChoiceField(choices=ReportPeriod.choices, label="计征期", initial=ReportPeriod.MONTH)
-    at = params.DayField(label="日期")
+    at = params.DayField(label="日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     region = forms.ChoiceField(label="区划", required=False)
 
 
