@@ -56,6 +56,7 @@ def test_per_user_statement_is_printable_chinese(operator, tax_world):
     text = page.content.decode()
     assert "水资源税计征明细" in text and "东滩合作社" in text and "2026年4月1日 至 2026年6月30日" in text
     assert 'id="tax-amount">1630.78<' in text and "5100" in text and "6100" in text and "换表" in text
+    assert "取水许可证号</th><td>取水(呼)2025第1号</td>" in text
     assert "water/tax.css" in text and "<script" not in text.split("</head>")[1]
     workbook = operator.get("/water/tax/users/652323-U1/", {**QUARTER, "format": "xlsx"})
     rows = list(load_workbook(io.BytesIO(workbook.content))["取水户"].iter_rows(values_only=True))

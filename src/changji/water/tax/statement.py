@@ -133,6 +133,11 @@ class UserStatement:
         return sum((line.tax.amount_yuan for line in self.lines), rules.ZERO)
 
     @property
+    def licences(self) -> list[str]:
+        """The numbers of the valid licences covering the user's wells in the period."""
+        return sorted({line.licence for line in self.lines if line.licence})
+
+    @property
     def notes(self) -> list[str]:
         said = [] if self.plan_m3 is not None else ["无年度计划（全部按计划内计征）"]
         if any(line.rate is None for line in self.lines):
