@@ -159,7 +159,10 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
                                     unit="m³/亩")
     notice = Notification.objects.create(event="water.quota.stop", channel="in_app", title="已关泵", body="矩阵",
                                          user=accounts[Role.COUNTY_OPERATOR], region_id="652323", state="sent")
-    return {
+    from tests.urlwalk import seed_tax
+
+    tax = {name: values[0] for name, values in seed_tax(well, date.today()).items()}
+    return {**tax,
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
         "quarantined_id": quarantined.pk, "allocation_id": allocation.pk, "change_id": change.pk,
         "bundle_id": bundle.pk, "case_id": case.pk,

@@ -382,6 +382,8 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     failed = Notification.objects.create(event="water.quota.stop", channel="sms", address="13800000000",
                                          title="已关泵", body="机井已关泵", region_id="652328", state="failed")
 
+    tax_ids = seed_tax(well, today)
+
     first17 = "65232819900101123"
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
              "reporter_phone": "13912345678", "lon": "90.285", "lat": "43.835", "ends_at": "10:00",
@@ -402,7 +404,24 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "activity_id": ids(activity), "photo_id": ids(photo), "unit_id": ids(unit), "pk": ids(room),
         "service_code": [category.code], "service_request_id": [reported.request_id], "fmt": ["json"],
         "rest": ["nothing"], "uidb64": ["MQ"], "token": ["set-password"], "object_id": ["1"],
-        "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key],
+        "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key], **tax_ids,
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),
     }, hints
+
+
+def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:
+    """A water user owning ``well``, a tax rate and an overdraft area (the 水资源税 pages' path values)."""
+    from decimal import Decimal
+
+    from changji.water.models import OverdraftArea, WaterTaxRate, WaterUser
+
+    user = well.water_user or WaterUser.objects.create(code=f"{well.region_id}-U1", name="取水户",
+                                                       kind="cooperative", region_id=well.region_id)
+    well.water_user = user
+    well.save(update_fields=["water_user"])
+    rate = WaterTaxRate.objects.create(source="groundwater", use="agricultural", zone="normal",
+                                       rate_yuan_per_m3=Decimal("0.1"), valid_from_year=2024, document="walk")
+    area = OverdraftArea.objects.create(region_id=well.region_id, level="overdraft", designated_on=today,
+                                        document="walk")
+    return {"water_user_code": [user.code], "rate_id": [str(rate.pk)], "area_id": [str(area.pk)]}

@@ -59,8 +59,29 @@ def world(make_user, make_terminal):
     change = AllocationChange.objects.create(allocation=allocation, amount_m3=5, reason="测试", by_name="x")
     foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
                    "command_id": command.pk, "quarantined_id": quarantined.pk, "allocation_id": allocation.pk,
-                   "change_id": change.pk}
+                   "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well)}
     return operator, own, foreign, foreign_ids
+
+
+def foreign_tax(well) -> dict:
+    """The tax routes' path values: 玛纳斯县's water user and overdraft area, and a rate (edited by admins only)."""
+    from tests.urlwalk import seed_tax
+
+    return {name: values[0] for name, values in seed_tax(well, timezone.localdate()).items()}
+
+
+def foreign_bureau_entries(well) -> dict:
+    """玛纳斯县's licence of the well's water user, a 定额 row of the county's zone, and that water user (issue 14)."""
+    from changji.water.models import Licence, QuotaNorm
+
+    user = well.water_user
+    licence = Licence.objects.create(number="玛纳斯越权证", water_user=user, permitted_m3_per_year=1000,
+                                     valid_from=timezone.localdate(), valid_to=timezone.localdate() + timedelta(days=9),
+                                     issuing_authority="玛纳斯县水利局")
+    licence.wells.add(well)
+    norm = QuotaNorm.objects.create(year=timezone.localdate().year, kind="crop", category="棉花", method="drip",
+                                    value=340, unit="m³/亩", region_id=well.region_id)
+    return {"licence_id": licence.pk, "norm_id": norm.pk, "water_user_id": user.pk}
 
 
 def fill(route: str, ids: dict) -> str:
@@ -114,6 +135,10 @@ def test_objects_of_another_county_are_404_or_403_everywhere(client, world):
             response = client.post(url, BODY)
             if response.status_code in (415, 422) or response["Content-Type"].startswith("application/json"):
                 response = client.post(url, BODY, content_type="application/json")
+        if response.status_code == 405:  # an API object answering PATCH / DELETE only
+            response = client.patch(url, {}, content_type="application/json")
+            if response.status_code == 405:
+                response = client.delete(url)
         assert response.status_code in (403, 404), f"{name or route}: {url} answered {response.status_code}"
         assert state() == before, f"{name or route}: {url} changed something"
         checked += 1

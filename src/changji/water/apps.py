@@ -16,6 +16,7 @@ class WaterConfig(AppConfig):
         ("一图懂水", "water:map", "water.monitor.read"),
         ("告警中心", "water:alarms", "water.alarm.read"),
         ("统计报表", "water:reports", "water.report.read"),
+        ("水资源税", "water:tax", "water.tax.read"),
         ("未登记终端", "water:quarantine", "water.quarantine.read"),
         ("取水许可", "water:licences", "water.allocation.read"),
         ("年度计划", "water:plans", "water.allocation.read"),

@@ -13,10 +13,11 @@ from changji.water.norms.demo import seed_norms
 from changji.water.plans.demo import seed_plans
 from changji.water.quotas.demo import seed_quota_policies
 from changji.water.sim.demo import seed_fleet
+from changji.water.tax.demo import seed_tax_rates
 
 
 def prepare_water_demo(wells: int) -> str:
-    """Register ``wells`` demo wells; seed licences, plans, 定额, crop plans and quota policies; return a line."""
+    """Register ``wells`` demo wells; seed licences, plans, 定额, crop plans, quota policies and tax rates."""
     year = today().year
     fleet = seed_fleet(wells)
     lines = [f"water: {len(fleet)} wells registered with their terminals"]
@@ -25,4 +26,6 @@ def prepare_water_demo(wells: int) -> str:
     norms, crop_plans = seed_norms(year)
     lines.append(f"{norms} 用水定额 rows and {crop_plans} crop plan lines added")
     lines.append(f"{len(seed_quota_policies())} quota policies")
+    rates, areas = seed_tax_rates()
+    lines.append(f"{rates} tax rates, {areas} 超采区")
     return "; ".join(lines)

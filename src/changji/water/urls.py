@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, terminals, wells
+from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
 
 app_name = "water"
 urlpatterns: list = [
@@ -26,6 +26,13 @@ urlpatterns: list = [
     path("licences/<id:licence_id>/", licences.licence_detail, name="licence"),
     path("licences/<id:licence_id>/edit/", licences.licence_edit, name="licence_edit"),
     path("licences/<id:licence_id>/state/", licences.licence_state, name="licence_state"),
+    path("tax/", tax.tax_page, name="tax"),
+    path("tax/users/<str:water_user_code>/", tax.tax_user, name="tax_user"),
+    path("tax/rates/", tax.rates, name="tax_rates"),
+    path("tax/rates/import", tax.rates_import, name="tax_rates_import"),
+    path("tax/rates/<id:rate_id>/", tax.rate_edit, name="tax_rate"),
+    path("tax/overdraft/", tax.overdraft_areas, name="tax_overdraft"),
+    path("tax/overdraft/<id:area_id>/", tax.overdraft_area_edit, name="tax_overdraft_area"),
     path("terminals/quarantine/", terminals.quarantine, name="quarantine"),
     path("terminals/quarantine/<id:quarantined_id>/register/", terminals.register, name="quarantine_register"),
     path("plans/", plans.plans, name="plans"),

@@ -49,6 +49,7 @@ from changji.water.api.schemas import (
     TerminalOut,
     WellOut,
 )
+from changji.water.api.tax import router as tax_router
 from changji.water.downlink import cancel_command, queue_command
 from changji.water.kpi.terminal_days import kpi_figures
 from changji.water.models import Alarm, Allocation, Command, DailyUsage, Reading, Terminal, Well, WellKind, WellUse
@@ -57,6 +58,7 @@ from changji.water.reports import build_report, to_csv, to_xlsx
 
 router = Router(tags=["water"])
 router.add_router("", quota_controls_router)
+router.add_router("", tax_router)  # 水资源税 (water.api.tax)
 M = TypeVar("M", bound=Model)
 
 CONTENT_TYPES = {

@@ -19,6 +19,7 @@ from changji.water.models.registry import (
     WellKind,
     WellUse,
 )
+from changji.water.models.tax import OverdraftArea, OverdraftLevel, TaxZone, WaterTaxRate
 from changji.water.models.usage import (
     DailyUsage,
     DashboardFigures,
@@ -78,4 +79,8 @@ __all__ = [
     "Well",
     "WellKind",
     "WellUse",
+    "OverdraftArea",
+    "OverdraftLevel",
+    "TaxZone",
+    "WaterTaxRate",
 ]
