@@ -20,6 +20,7 @@ from changji.water.quotas.sweep import (
     totals,
     used_m3,
 )
+from changji.water.usage import monthly
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +56,11 @@ def make_user_holder(code: str, region: str = HUTUBI) -> WaterUser:
 
 
 def use(well: Well, day: date, m3: float, kwh: float | None = None, estimated: float | None = None) -> DailyUsage:
-    return DailyUsage.objects.create(well=well, day=day, water_m3=m3, energy_kwh=kwh, estimated_water_m3=estimated,
-                                     usage_m3=m3, source="metered")
+    """Write a day of use as the derivation does: the row, then the closed month's rollup (usage.monthly.refresh)."""
+    row = DailyUsage.objects.create(well=well, day=day, water_m3=m3, energy_kwh=kwh, estimated_water_m3=estimated,
+                                    usage_m3=m3, source="metered")
+    monthly.refresh([well.pk], day, day)
+    return row
 
 
 def actions(name: str) -> list[AuditEntry]:
@@ -462,3 +466,49 @@ def test_quota_overview_per_county(changji, villages):
     assert rows["652325"]["allocation_m3"] == 0 and rows["652325"]["share"] == 0.0
     only_hutubi = quota_overview(2025, TODAY, Region.objects.get(code=HUTUBI))
     assert [row["region"] for row in only_hutubi] == [HUTUBI]
+
+
+# --- the screen: only allocations with something to do are locked and judged ------------------------------------
+
+
+def test_the_screen_leaves_out_only_allocations_with_nothing_to_do():
+    """Allocations far from every threshold and due time are screened out; those with work are kept."""
+    from changji.water.quotas.sweep import _screen
+
+    quiet = [Allocation.objects.create(year=2025, well=make_well(), allocation_m3=1000) for _ in range(5)]
+    for allocation in quiet:
+        use(allocation.well, date(2025, 5, 1), 500)  # 50 %: below every threshold
+    warned = Allocation.objects.create(year=2025, well=make_well(), allocation_m3=1000, level_reached=0.8)
+    use(warned.well, date(2025, 5, 1), 850)  # already warned at 80 %: nothing new
+    crossing = Allocation.objects.create(year=2025, well=make_well(), allocation_m3=1000)
+    use(crossing.well, date(2025, 6, 30), 800)  # exactly 80 %: a warning is due
+    now = timezone.now()
+    pending = Allocation.objects.create(year=2025, well=make_well(), allocation_m3=1000, stop_due_at=now)
+    use(pending.well, date(2025, 5, 1), 1200)  # an announced stop has fallen due
+    holder = Allocation.objects.create(year=2025, water_user=make_user_holder("U-SCREEN"), allocation_m3=10)
+    due, screened = _screen(TODAY, now, {})
+    assert screened == 9
+    assert sorted(due) == sorted([crossing.pk, pending.pk, holder.pk])
+
+
+def test_after_a_screened_sweep_an_unscreened_one_finds_nothing_left(villages):
+    """Whatever the screen left out had nothing to do: judging every allocation again changes nothing."""
+    from changji.water.quotas.sweep import SweepResult, _sweep_one
+
+    QuotaPolicy.objects.create(region_id=HUTUBI, thresholds=[0.7, 0.85, 1.0], notice_hours=0)
+    shares = [0.0, 0.3, 0.69999, 0.7, 0.84, 0.85, 0.99, 1.0, 1.2, 3.0]
+    allocations = []
+    for n, share in enumerate(shares):
+        well = make_well(VILLAGE if n % 2 else HUTUBI)
+        allocation = Allocation.objects.create(year=2025, well=well, allocation_m3=1000, allocation_kwh=900 if n % 3
+                                               else None)
+        use(well, date(2025, 3, 1), share * 600, kwh=share * 500)
+        use(well, date(2025, 6, 30), share * 400, kwh=share * 400)
+        allocations.append(allocation)
+    now = timezone.now()
+    sweep_quotas(TODAY, now=now)
+    leftover = SweepResult()
+    for allocation in allocations:
+        _sweep_one(allocation.pk, TODAY, "check", now, leftover, {})
+    assert (leftover.warnings, leftover.announced, leftover.cancelled, leftover.stops, leftover.starts) == (
+        [], [], [], [], [])
