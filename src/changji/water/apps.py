@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from django.apps import AppConfig
+from django.utils import timezone
 
 
 class WaterConfig(AppConfig):
@@ -25,25 +26,44 @@ class WaterConfig(AppConfig):
     def demo_wells(self) -> int:
         return int(os.environ.get("WELLS", "300"))
 
+    def demo_history_days(self) -> int:
+        return int(os.environ.get("HISTORY_DAYS", "365"))
+
     def prepare_demo(self) -> str:
-        """Register the demo fleet (``WELLS`` wells, default 300) in the well registry."""
-        from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
+        """Register the demo fleet (``WELLS`` wells, default 300) and generate its history up to yesterday.
+
+        The history (``sim/history.py``, ``HISTORY_DAYS`` days, default 365; 0 for none) is written once; a
+        second preparation keeps it. The live fleet continues its registers from the last readings.
+        """
+        # deferred: the app registry is ready only in ready()
+        from changji.water.sim.demo import seed_fleet
+        from changji.water.sim.history import generate_history, history_window
 
         fleet = seed_fleet(self.demo_wells())
-        return f"water: {len(fleet)} wells registered with their terminals"
+        line = f"water: {len(fleet)} wells registered with their terminals"
+        if self.demo_history_days() > 0:
+            first, last = history_window(days=self.demo_history_days())
+            result = generate_history(first, last, fleet)
+            line += f"; history {first}..{last}: {result.summary()}"
+        return line
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
 
         The recurring jobs (``water/jobs.py``) run in ``changji jobs``, which ``core.demo`` starts.
         """
+        from changji.core import localtime  # deferred: settings are ready only once the apps are
+
         port = str(self.demo_gateway_port)
         speedup = os.environ.get("SPEEDUP", "300")
+        # The generated history ends at local midnight: the live fleet replays from then at most.
+        since_midnight_h = (timezone.now() - localtime.day_bounds(localtime.today())[0]).total_seconds() / 3600
+        replay_h = min(float(os.environ.get("HISTORY_HOURS", "6")), since_midnight_h)
         return [
             ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
             ["water", "derive"],
             ["simulate", "--port", port, "--wells", str(self.demo_wells()), "--speedup", speedup,
-             "--history-hours", os.environ.get("HISTORY_HOURS", "6"),
+             "--history-hours", f"{replay_h:.2f}", "--continue-registers",
              "--tamper", "0.02", "--bypass", "0.01", "--flowmeter-fault", "0.01", "--offline", "0.02",
              "--duplicates", "0.01", "--corrupt", "0.01", "--clock-drift", "0.01"],
         ]
