@@ -23,6 +23,7 @@ The terminal-day counts (``TerminalDay``) are those of the full 5-minute stream 
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Sequence
@@ -276,7 +277,7 @@ def _month_frames(batch: list[tuple[Terminal, FleetWell, dict[date, list[Row]]]]
 def _reading_params(batch: list[tuple[Terminal, FleetWell, dict[date, list[Row]]]],
                     frames: dict[tuple[int, date], Frame]) -> list[tuple]:
     """The rows as database parameters: times and JSON adapted by the backend, in ``COLUMNS`` order."""
-    adapt_time = connection.ops.adapt_datetimefield_value
+    adapt_time = functools.lru_cache(maxsize=None)(connection.ops.adapt_datetimefield_value)  # shared grid times
     native_field = Reading._meta.get_field("native")
     empty = native_field.get_db_prep_value({}, connection)
     params = []
