@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 
-from changji.core import localtime
 from changji.water.alarms.rules import AlarmKind
 from changji.water.alarms.workflow import AlarmState
 from changji.water.models import (
@@ -63,7 +62,7 @@ def test_readings_are_counted_monotonic_and_derived(history):
             continue
         volumes = list(Reading.objects.filter(terminal__well__code=well.code).order_by("observed_at")
                        .values_list("volume_m3", "energy_kwh"))
-        assert all(b[0] >= a[0] and b[1] >= a[1] for a, b in zip(volumes, volumes[1:])), well.code
+        assert all(b[0] >= a[0] and b[1] >= a[1] for a, b in zip(volumes, volumes[1:], strict=False)), well.code
     assert DailyUsage.objects.filter(day__gte=first, day__lte=last).count() >= (WELLS - 2) * (DAYS - 4)
     assert DailyUsage.objects.filter(estimated_water_m3__gt=0).exists()
     assert MonthlyUsage.objects.exists() and WellCoefficient.objects.exists()
@@ -109,8 +108,9 @@ def test_daily_usage_is_what_rebuild_usage_derives(history):
     rebuilt = rows()
     assert generated.keys() == rebuilt.keys()
     for key, row in generated.items():
-        assert row == pytest.approx(rebuilt[key], rel=1e-9, abs=1e-6) if False else _same(row, rebuilt[key]), key
+        assert _same(row, rebuilt[key]), key
 
 
 def _same(a, b):
-    return all(x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) < 1e-6) for x, y in zip(a, b))
+    return all(x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) < 1e-6)
+               for x, y in zip(a, b, strict=True))

@@ -35,7 +35,7 @@ from changji.water.groundwater.fusion import extraction_index, fuse
 from changji.water.models import Alarm, AlarmRuleState, DailyUsage, Terminal, Well
 from changji.water.sim import pumping
 from changji.water.sim.fleet import FleetWell
-from changji.water.sim.history import Burst, WellStory, roles_of, started_at
+from changji.water.sim.history import CLOCK_AHEAD, RECEIVE_DELAY, Burst, WellStory, roles_of, started_at
 
 K = rules.AlarmKind
 #: Incidents of extraction wells, each on its own well, in fleet order after the register stories.
@@ -164,7 +164,8 @@ def decline_window(first_day: date, last_day: date) -> tuple[date, date]:
 def _demo_staff(county_codes: set[str]) -> tuple[dict[str, object], dict[str, object]]:
     """Per county a dispatching operator and a maintenance worker (运维人员), made once; no password."""
     user_model = get_user_model()
-    operators, workers = {}, {}
+    operators: dict[str, object] = {}
+    workers: dict[str, object] = {}
     for region in Region.objects.filter(code__in=county_codes):
         for role, prefix, title, into in ((Role.COUNTY_OPERATOR, "diaodu", "调度员", operators),
                                           (Role.MAINTENANCE_WORKER, "yunwei", "运维员", workers)):
@@ -184,8 +185,9 @@ def _evaluate_bursts(stories: dict[str, WellStory], terminals: dict[str, Termina
         if terminal is None:
             continue
         for burst in story.bursts:
-            for at, _ in burst.readings:
-                evaluate_terminal(terminal, at + timedelta(seconds=30))
+            for at, fields in burst.readings:  # judged as the minutely job would, just after each report arrived
+                received = at - CLOCK_AHEAD if fields.get("clock_ahead") else at + RECEIVE_DELAY
+                evaluate_terminal(terminal, received + timedelta(seconds=30))
         if story.silent is not None:
             evaluate_terminal(terminal, story.silent[0] + timedelta(hours=1))
             if story.silent[1] < started_at(last_day - timedelta(days=10)):
@@ -205,23 +207,24 @@ def _over_quota(fleet: Sequence[FleetWell], terminals: dict[str, Terminal], firs
     for well in (w for w in fleet if pumping.over_plan(w) and w.code in terminals):
         terminal = terminals[well.code]
         plan = pumping.plan_volume_m3(well, seed)
-        if plan <= 0:
+        if plan <= 0 or terminal.well_id is None:
             continue
-        share = _year_share(terminal, plan, last_day) or 0.0
+        share = _year_share(terminal.well_id, plan, last_day) or 0.0
         if share < 1.0:
-            share = max(share, _month_share(well, terminal, plan, first_day, last_day))
-        if share >= 1.0:
-            evaluate_terminal(terminal, started_at(last_day) + timedelta(hours=12), quota_share=round(share, 3))
+            share = max(share, _month_share(well, terminal.well_id, plan, first_day, last_day))
+        if share >= 1.0:  # judged just after the day's noon report, so the terminal is not also found silent
+            evaluate_terminal(terminal, started_at(last_day) + timedelta(hours=12, minutes=5),
+                              quota_share=round(share, 3))
             return
 
 
-def _year_share(terminal: Terminal, plan: float, last_day: date) -> float | None:
-    used = DailyUsage.objects.filter(well_id=terminal.well_id, day__gte=date(last_day.year, 1, 1),
+def _year_share(well_id: int, plan: float, last_day: date) -> float | None:
+    used = DailyUsage.objects.filter(well_id=well_id, day__gte=date(last_day.year, 1, 1),
                                      day__lte=last_day).aggregate(total=Sum("usage_m3"))["total"]
     return None if used is None else used / plan
 
 
-def _month_share(well: FleetWell, terminal: Terminal, plan: float, first_day: date, last_day: date) -> float:
+def _month_share(well: FleetWell, well_id: int, plan: float, first_day: date, last_day: date) -> float:
     year_weight = sum(pumping.season_weight(well.use, date(2025, 1, 1) + timedelta(days=n)) for n in range(365))
     best = 0.0
     month = localtime.month_of(first_day)
@@ -229,7 +232,7 @@ def _month_share(well: FleetWell, terminal: Terminal, plan: float, first_day: da
         following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
         days = [month + timedelta(days=n) for n in range((following - month).days)]
         weight = sum(pumping.season_weight(well.use, day) for day in days)
-        used = DailyUsage.objects.filter(well_id=terminal.well_id, day__gte=max(month, first_day),
+        used = DailyUsage.objects.filter(well_id=well_id, day__gte=max(month, first_day),
                                          day__lt=following).aggregate(total=Sum("usage_m3"))["total"] or 0.0
         if weight > 0 and days[0] >= first_day and days[-1] <= last_day:
             best = max(best, used / (plan * weight / year_weight))
@@ -250,8 +253,7 @@ def _decline(stories: dict[str, WellStory], registry: dict[str, Well], terminals
             continue
         last = story.decline[1]
         for radius in (5.0, 10.0, 20.0, 40.0, 80.0):
-            fusion = fuse(registry[code], last, 30, index, radius_km=radius,
-                          fall_m_per_30d=rule.thresholds["fall_m_per_30d"], extraction_m3=rule.thresholds["extraction_m3"])
+            fusion = fuse(registry[code], last, 30, index, radius_km=radius, **rule.thresholds)
             if fusion.warning is not None:
                 break
         if fusion.warning is None or fusion.trend is None:

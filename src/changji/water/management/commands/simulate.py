@@ -10,7 +10,6 @@ from django.core.management.base import BaseCommand
 from django.db.models import OuterRef, Subquery
 
 from changji.water.models import Reading, Well
-
 from changji.water.sim.fleet import PREFECTURE_WELL_COUNT, build_fleet
 from changji.water.sim.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
 
