@@ -35,9 +35,8 @@ class WaterConfig(AppConfig):
         The history (``sim/history.py``, ``HISTORY_DAYS`` days, default 365; 0 for none) is written once; a
         second preparation keeps it. The live fleet continues its registers from the last readings.
         """
-        # deferred: the app registry is ready only in ready()
-        from changji.water.sim.demo import seed_fleet
-        from changji.water.sim.history import generate_history, history_window
+        from changji.water.sim.demo import seed_fleet  # deferred: the app registry is ready only in ready()
+        from changji.water.sim.history import generate_history, history_window  # deferred: as above
 
         fleet = seed_fleet(self.demo_wells())
         line = f"water: {len(fleet)} wells registered with their terminals"

@@ -50,8 +50,10 @@ from changji.water.models import (
     Well,
     WellCoefficient,
 )
+from changji.water.sim import incidents as incident_module
 from changji.water.sim import pumping
 from changji.water.sim.fleet import FleetWell, build_fleet
+from changji.water.sim.stories import CLOCK_AHEAD, RECEIVE_DELAY, Burst, WellStory, started_at
 from changji.water.usage import monthly, reference, registers
 from changji.water.usage.derive import CURSOR
 from changji.water.usage.monthly import seal_closed_months
@@ -59,38 +61,6 @@ from changji.water.usage.monthly import seal_closed_months
 #: ``Frame.peer`` of the generated history's archive rows: how a second run knows the history exists.
 PEER = "demo-history"
 REPORTS_PER_DAY = 288  # one every 5 minutes, the terminals' reporting interval
-RECEIVE_DELAY = timedelta(seconds=20)
-CLOCK_AHEAD = timedelta(minutes=15)
-#: Extraction wells given a story, by role, in fleet order (see :func:`roles_of`).
-REGISTER_ROLES = ("replacement", "replacement", "rollover", "gap", "gap")
-
-
-@dataclass
-class Burst:
-    """Extra readings of one well around an incident (5-minute reports), and what they leave behind.
-
-    ``readings`` are (instant, field overrides) with register rises counted from the well's register
-    just before the burst; ``after`` is the (volume m³, energy kWh) the registers keep from then on.
-    """
-
-    kind: str
-    day: date
-    readings: list[tuple[datetime, dict]] = field(default_factory=list)
-    after: tuple[float, float] = (0.0, 0.0)
-
-
-@dataclass
-class WellStory:
-    """What happens to one well besides its pumping: a replacement, a rollover, a gap, incidents."""
-
-    role: str = ""
-    bursts: list[Burst] = field(default_factory=list)
-    silent: tuple[datetime, datetime] | None = None
-    replaced_at: datetime | None = None
-    old_final_m3: float | None = None
-    decline: tuple[date, date] | None = None
-
-
 @dataclass(frozen=True)
 class HistoryResult:
     """What :func:`generate_history` did, for the line ``changji demo`` prints."""
@@ -142,8 +112,6 @@ def generate_history(first_day: date, last_day: date, wells: Sequence[FleetWell]
         now = time.perf_counter()
         timings[name] = now - clock
         clock = now
-
-    from changji.water.sim import incidents as incident_module  # the stories need the generator's types
 
     stories = incident_module.plan_stories(fleet, first_day, last_day, seed) if incidents else {}
     registry = {w.code: w for w in Well.objects.filter(code__in=[f.code for f in fleet])}
@@ -491,18 +459,7 @@ def _terminal_days(fleet: Sequence[FleetWell], registry: dict[str, Well], termin
     TerminalDay.objects.bulk_create(rows, batch_size=5000)
 
 
-def roles_of(fleet: Sequence[FleetWell]) -> dict[str, str]:
-    """The register stories of the first extraction wells that are not over plan: code → role."""
-    candidates = [w for w in fleet if w.kind == "extraction" and not pumping.over_plan(w)]
-    return {well.code: role for well, role in zip(candidates, REGISTER_ROLES, strict=False)}
-
-
 def history_window(today: date | None = None, days: int = 365) -> tuple[date, date]:
     """The demo's history: the ``days`` local days up to yesterday."""
     last = (today or localtime.today()) - timedelta(days=1)
     return last - timedelta(days=days - 1), last
-
-
-def started_at(day: date) -> datetime:
-    """The UTC instant local ``day`` starts."""
-    return localtime.day_bounds(day)[0]

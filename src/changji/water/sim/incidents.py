@@ -35,7 +35,7 @@ from changji.water.groundwater.fusion import extraction_index, fuse
 from changji.water.models import Alarm, AlarmRuleState, DailyUsage, Terminal, Well
 from changji.water.sim import pumping
 from changji.water.sim.fleet import FleetWell
-from changji.water.sim.history import CLOCK_AHEAD, RECEIVE_DELAY, Burst, WellStory, roles_of, started_at
+from changji.water.sim.stories import CLOCK_AHEAD, RECEIVE_DELAY, Burst, WellStory, roles_of, started_at
 
 K = rules.AlarmKind
 #: Incidents of extraction wells, each on its own well, in fleet order after the register stories.
