@@ -36,7 +36,9 @@ from django.db.models import Max
 
 from changji.core import localtime
 from changji.water.gateway.records import FrameOutcome
+from changji.water.kpi.terminal_days import DEVICE_FAULT_KINDS
 from changji.water.models import (
+    Alarm,
     CoefficientMethod,
     DailyUsage,
     DerivationCursor,
@@ -94,12 +96,14 @@ def fleet_of_registry(seed: int = 2026) -> list[FleetWell]:
     return [well for well in build_fleet(count, seed) if well.code in registered]
 
 
+@transaction.atomic
 def generate_history(first_day: date, last_day: date, wells: Sequence[FleetWell] | None = None,
                      seed: int = 2026, incidents: bool = True) -> HistoryResult:
     """Write and derive the demo fleet's history of local days first..last; nothing if one exists.
 
     ``wells`` are fleet wells already registered (``sim/demo.seed_fleet``); default: all of them.
     ``incidents`` adds the alarm stories (``sim/incidents.py``): at least one alarm of every kind.
+    One transaction: an interrupted run leaves nothing behind, and the next one starts again.
     """
     if history_exists():
         return HistoryResult(skipped=True)
@@ -125,6 +129,7 @@ def generate_history(first_day: date, last_day: date, wells: Sequence[FleetWell]
     lap("terminal days, months")
     alarms = incident_module.raise_alarms(fleet, registry, terminals, stories, first_day, last_day, seed) \
         if incidents else 0
+    _mark_faulty_days(list(terminals.values()), first_day, last_day)
     lap("alarms")
     return HistoryResult(False, readings, frames, usage_rows, alarms, timings, time.process_time() - cpu)
 
@@ -457,6 +462,14 @@ def _terminal_days(fleet: Sequence[FleetWell], registry: dict[str, Well], termin
             day += timedelta(days=1)
     TerminalDay.objects.filter(terminal_id__in=ids, day__gte=first_day, day__lte=last_day).delete()
     TerminalDay.objects.bulk_create(rows, batch_size=5000)
+
+
+def _mark_faulty_days(terminals: list[Terminal], first_day: date, last_day: date) -> None:
+    """Mark the terminal days on which a device-fault alarm of the history was open (设备完好率)."""
+    for alarm in Alarm.objects.filter(terminal__in=terminals, kind__in=DEVICE_FAULT_KINDS):
+        until = min(t for t in (alarm.cleared_at, alarm.closed_at, localtime.day_bounds(last_day)[1]) if t is not None)
+        TerminalDay.objects.filter(terminal_id=alarm.terminal_id, day__gte=max(first_day, localtime.local_day(
+            alarm.raised_at)), day__lte=min(last_day, localtime.local_day(until))).update(faulty=True)
 
 
 def history_window(today: date | None = None, days: int = 365) -> tuple[date, date]:
