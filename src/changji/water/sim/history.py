@@ -3,8 +3,8 @@
 ``changji demo`` shows a platform that has run for a year: the dashboard's quota use, 以电折水
 figures, KPIs, monthly rollups, over-plan wells and alarms of every kind. Replaying a year through
 the gateway at 5-minute reports would take hours, so :func:`generate_history` writes the readings of
-the demo fleet directly (``bulk_create``), a few a day (every 3 h in the irrigation season, 6 h
-otherwise: the history keeps one report in 36–72 of what the terminals sent), and derives them with
+the demo fleet directly (``bulk_create``), a few a day (every 4 h in the irrigation season, 6 h
+otherwise: the history keeps one report in 48–72 of what the terminals sent), and derives them with
 the platform's own arithmetic: daily usage (``usage.reference.compute_days``, the rows ``rebuild_usage``
 makes, computed from the readings still in memory), terminal days, monthly rollups and seals, the 以电折水
 coefficients (a 率定 of every well when the history starts) and the alarm rules (``sim/incidents.py``).
@@ -321,6 +321,7 @@ def _well_readings(well: FleetWell, story: WellStory, first_day: date, last_day:
     volume_offset = energy_offset = 0.0
     out: dict[date, list[Row]] = {}
     day_volume = registers_.volume
+    jitter = random.Random(f"{seed}:flow:{well.code}")  # the instantaneous flow wanders ±4 % around the run's
     for plan in plans:
         day = plan.day
         burst = bursts.get(day)
@@ -331,7 +332,6 @@ def _well_readings(well: FleetWell, story: WellStory, first_day: date, last_day:
             story.old_final_m3 = registers_.at(day_volume, plan, local_hour)[0]
             registers_.replacement = (story.old_final_m3, 0.0)
         rows: list[Row] = []
-        jitter = random.Random(f"{seed}:{well.code}:{day}")
         for hour in pumping.reading_hours(day):
             at = pumping.local_instant(day, hour)
             if story.silent and story.silent[0] <= at < story.silent[1]:

@@ -29,7 +29,7 @@ FLOW_EFFICIENCY = 0.95
 #: One extraction well in this many pumps beyond its annual plan (the demo's 超计划 wells, about 7 %).
 OVER_PLAN_EVERY = 14
 #: Hours between two readings kept in the history: denser in the irrigation season.
-SEASON_STEP_H = 3
+SEASON_STEP_H = 4
 OFF_SEASON_STEP_H = 6
 #: Register capacities of the platform (``usage/reference.py``): the volume register wraps at 10⁸ m³.
 VOLUME_CAPACITY_M3 = 1e8
@@ -166,7 +166,7 @@ def day_plans(well: PumpedWell, first: date, last: date, seed: int = 2026) -> li
 
 
 def reading_hours(day: date) -> range:
-    """Local hours of the day at which the history keeps a reading: every 3 h in the season, else 6 h."""
+    """Local hours of the day at which the history keeps a reading: every 4 h in the season, else 6 h."""
     return range(0, 24, SEASON_STEP_H if 4 <= day.month <= 9 else OFF_SEASON_STEP_H)
 
 
