@@ -184,7 +184,7 @@ def _evaluate_bursts(stories: dict[str, WellStory], terminals: dict[str, Termina
         terminal = terminals.get(code)
         if terminal is None:
             continue
-        for burst in story.bursts:
+        for burst in sorted(story.bursts, key=lambda b: b.day):  # in time order, as the job would have seen them
             for at, fields in burst.readings:  # judged as the minutely job would, just after each report arrived
                 received = at - CLOCK_AHEAD if fields.get("clock_ahead") else at + RECEIVE_DELAY
                 evaluate_terminal(terminal, received + timedelta(seconds=30))
