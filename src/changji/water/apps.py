@@ -49,13 +49,15 @@ class WaterConfig(AppConfig):
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
 
-        The recurring jobs (``water/jobs.py``) run in ``changji jobs``, which ``core.demo`` starts.
+        The recurring jobs (``water/jobs.py``) run in ``changji jobs``, which ``core.demo`` starts. The fleet
+        continues the registers of the stored history and replays ``HISTORY_HOURS`` (default 6), never from
+        before local midnight, where the generated history ends (no reading is generated twice; a demo
+        started late in the day shows its terminals silent from midnight until the replay begins).
         """
         from changji.core import localtime  # deferred: settings are ready only once the apps are
 
         port = str(self.demo_gateway_port)
         speedup = os.environ.get("SPEEDUP", "300")
-        # The generated history ends at local midnight: the live fleet replays from then at most.
         since_midnight_h = (timezone.now() - localtime.day_bounds(localtime.today())[0]).total_seconds() / 3600
         replay_h = min(float(os.environ.get("HISTORY_HOURS", "6")), since_midnight_h)
         return [

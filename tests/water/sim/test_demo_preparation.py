@@ -12,7 +12,7 @@ from changji.water.sim.fleet import build_fleet
 from changji.water.sim.history import history_window
 from changji.water.sim.simulator import SimulatorConfig, WellModel
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

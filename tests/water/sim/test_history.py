@@ -23,7 +23,7 @@ from changji.water.sim import pumping
 from changji.water.sim.demo import seed_fleet
 from changji.water.sim.history import PEER, generate_history, history_window
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 WELLS = 30
 DAYS = 60
