@@ -114,3 +114,14 @@ def test_daily_usage_is_what_rebuild_usage_derives(history):
 def _same(a, b):
     return all(x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) < 1e-6)
                for x, y in zip(a, b, strict=True))
+
+
+def test_monthly_plans_sum_to_the_plan_and_over_plan_wells_exceed_their_peak_month():
+    from changji.water.sim.fleet import build_fleet
+
+    for well in (w for w in build_fleet(120) if w.kind == "extraction"):
+        months = pumping.monthly_plan_m3(well)
+        assert len(months) == 12 and abs(sum(months) - pumping.plan_volume_m3(well)) < 0.5
+        july = pumping.day_plans(well, date(2025, 7, 1), date(2025, 7, 31))
+        pumped = sum(p.pumped_until(24.0) for p in july)
+        assert (pumped > months[6]) == pumping.over_plan(well), well.code

@@ -76,6 +76,21 @@ def plan_volume_m3(well: PumpedWell, seed: int = 2026) -> float:
     return round(planned_hours(well, seed) * (well.pump_rated_flow_m3h or 0.0), 1)
 
 
+def monthly_plan_m3(well: PumpedWell, seed: int = 2026) -> list[float]:
+    """The plan volume split over the 12 months as the history pumps (``AnnualPlan.monthly_m3``); sums to the plan.
+
+    An over-plan well exceeds its month's share in the months it pumps, as it does its year.
+    """
+    start = date(2025, 1, 1)
+    weights = [0.0] * 12
+    for n in range(365):
+        day = start + timedelta(days=n)
+        weights[day.month - 1] += season_weight(well.use, day)
+    total, plan = sum(weights), plan_volume_m3(well, seed)
+    months = [round(plan * weight / total, 1) for weight in weights[:-1]]
+    return [*months, round(plan - sum(months), 1)]
+
+
 def over_plan(well: PumpedWell, seed: int = 2026) -> bool:
     """True for the wells that pump beyond their plan in the demo: about 1 in 14 (7 %) of each county's wells.
 
