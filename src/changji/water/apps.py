@@ -50,16 +50,20 @@ class WaterConfig(AppConfig):
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
 
         The recurring jobs (``water/jobs.py``) run in ``changji jobs``, which ``core.demo`` starts. The fleet
-        continues the registers of the stored history and replays ``HISTORY_HOURS`` (default 6), never from
-        before local midnight, where the generated history ends (no reading is generated twice; a demo
-        started late in the day shows its terminals silent from midnight until the replay begins).
+        continues the registers of the stored history and replays back towards local midnight, where the
+        generated history ends, as far as it can before the alarm jobs start (12.5 h at the default speed-up;
+        at least ``HISTORY_HOURS``), never before midnight: no reading is generated twice, and a demo started
+        later in the day shows its terminals silent from midnight until the replay begins.
         """
         from changji.core import localtime  # deferred: settings are ready only once the apps are
+        from changji.core.demo import DEMO_JOBS_START_DELAY_S  # deferred: as above
 
         port = str(self.demo_gateway_port)
         speedup = os.environ.get("SPEEDUP", "300")
         since_midnight_h = (timezone.now() - localtime.day_bounds(localtime.today())[0]).total_seconds() / 3600
-        replay_h = min(float(os.environ.get("HISTORY_HOURS", "6")), since_midnight_h)
+        # As far back towards midnight as the replay can go before the alarm jobs start judging (with a margin).
+        replay_budget_h = (DEMO_JOBS_START_DELAY_S - 30) * float(speedup) / 3600
+        replay_h = min(since_midnight_h, max(float(os.environ.get("HISTORY_HOURS", "6")), replay_budget_h))
         return [
             ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
             ["water", "derive"],
