@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from django.apps import AppConfig
+from django.utils import timezone
 
 
 class WaterConfig(AppConfig):
@@ -30,24 +31,42 @@ class WaterConfig(AppConfig):
     def demo_wells(self) -> int:
         return int(os.environ.get("WELLS", "300"))
 
+    def demo_history_days(self) -> int:
+        return int(os.environ.get("HISTORY_DAYS", "365"))
+
     def prepare_demo(self) -> str:
-        """Register the demo fleet (``WELLS`` wells, default 300) and seed what the bureau enters (issue 14)."""
+        """Register the demo fleet (``WELLS`` wells, default 300), seed what a bureau enters, and a year of history.
+
+        See ``water.demo``: the history (``HISTORY_DAYS`` days, default 365; 0 for none) is written once; a
+        second preparation keeps it. The live fleet continues its registers from the last readings.
+        """
         from changji.water.demo import prepare_water_demo  # deferred: the app registry is ready only in ready()
 
-        return prepare_water_demo(self.demo_wells())
+        return prepare_water_demo(self.demo_wells(), self.demo_history_days())
 
     def demo_processes(self) -> list[list[str]]:
         """Return the commands the demo runs beside the web server: the gateway, the derivation loop and the fleet.
 
-        The recurring jobs (``water/jobs.py``) run in ``changji jobs``, which ``core.demo`` starts.
+        The recurring jobs (``water/jobs.py``) run in ``changji jobs``, which ``core.demo`` starts. The fleet
+        continues the registers of the stored history and replays back towards local midnight, where the
+        generated history ends, as far as it can before the alarm jobs start (12.5 h at the default speed-up;
+        at least ``HISTORY_HOURS``), never before midnight: no reading is generated twice, and a demo started
+        later in the day shows its terminals silent from midnight until the replay begins.
         """
+        from changji.core import localtime  # deferred: settings are ready only once the apps are
+        from changji.core.demo import DEMO_JOBS_START_DELAY_S  # deferred: as above
+
         port = str(self.demo_gateway_port)
         speedup = os.environ.get("SPEEDUP", "300")
+        since_midnight_h = (timezone.now() - localtime.day_bounds(localtime.today())[0]).total_seconds() / 3600
+        # As far back towards midnight as the replay can go before the alarm jobs start judging (with a margin).
+        replay_budget_h = (DEMO_JOBS_START_DELAY_S - 30) * float(speedup) / 3600
+        replay_h = min(since_midnight_h, max(float(os.environ.get("HISTORY_HOURS", "6")), replay_budget_h))
         return [
             ["gateway", "--host", "127.0.0.1", "--port", port, "--auto-register"],
             ["water", "derive"],
             ["simulate", "--port", port, "--wells", str(self.demo_wells()), "--speedup", speedup,
-             "--history-hours", os.environ.get("HISTORY_HOURS", "6"),
+             "--history-hours", f"{replay_h:.2f}", "--continue-registers",
              "--tamper", "0.02", "--bypass", "0.01", "--flowmeter-fault", "0.01", "--offline", "0.02",
              "--duplicates", "0.01", "--corrupt", "0.01", "--clock-drift", "0.01"],
         ]

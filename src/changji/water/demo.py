@@ -8,20 +8,30 @@ quota sweep enforces are derived from the plans. Each seeding function lives bes
 from __future__ import annotations
 
 from changji.core.localtime import today
-from changji.water.licences.demo import seed_licences
+from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
 from changji.water.plans.demo import seed_plans
 from changji.water.quotas.demo import seed_quota_policies
 from changji.water.sim.demo import seed_fleet
+from changji.water.sim.history import generate_history, history_window
 from changji.water.tax.demo import seed_tax_rates
 
 
-def prepare_water_demo(wells: int) -> str:
-    """Register ``wells`` demo wells; seed licences, plans, 定额, crop plans, quota policies and tax rates."""
+def prepare_water_demo(wells: int, history_days: int = 365) -> str:
+    """Register ``wells`` demo wells; seed licences, plans, 定额, crop plans, quota policies, tax rates, history.
+
+    The plans follow the history's pumping (``sim.pumping.plan_volume_m3``), so the wells the history
+    pumps beyond their plan (``sim.pumping.over_plan``) show over plan on the dashboard and in the tax
+    statement. ``history_days`` 0 writes no history.
+    """
     year = today().year
     fleet = seed_fleet(wells)
     lines = [f"water: {len(fleet)} wells registered with their terminals"]
     lines.append(f"{seed_licences(year)} licence(s) issued")
+    if history_days > 0:
+        first, last = history_window(days=history_days)
+        lines.append(f"history {first}..{last}: {generate_history(first, last, fleet).summary()}")
+    lines.append(f"{licence_late_wells()} well(s) licensed late (无证取水 judged first)")
     lines.append(seed_plans(year))
     norms, crop_plans = seed_norms(year)
     lines.append(f"{norms} 用水定额 rows and {crop_plans} crop plan lines added")

@@ -32,13 +32,3 @@ def test_seed_norms_is_idempotent_and_plans_match_the_wells(db):
         ratios.append(service.suggested_volume_m3(user, 2026) / capacity)
     assert sum(0.85 <= r <= 1.1 for r in ratios) >= len(ratios) // 2
     assert any(r > 1.25 for r in ratios)  # some plant more than their wells' water allows by 定额
-
-
-def test_prepare_demo_seeds_the_norms_once(db, monkeypatch):
-    from django.apps import apps
-
-    monkeypatch.setenv("WELLS", "40")
-    config = apps.get_app_config("water")
-    first = config.prepare_demo()
-    assert "用水定额" in first and not first.endswith("0 用水定额 rows and 0 crop plan lines added")
-    assert config.prepare_demo().endswith("0 用水定额 rows and 0 crop plan lines added")

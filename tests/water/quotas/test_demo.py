@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 
 from changji.core.models import Region
 from changji.water.models import QuotaPolicy
@@ -25,10 +24,3 @@ def test_the_demo_policies_resolve_per_county_and_use():
     assert policy_for(manas, "agricultural").notice == timedelta(hours=24)
     assert policy_for(manas, "industrial").notice == timedelta(hours=48)  # the prefecture's default
     assert not policy_for(changji_city, "domestic").auto_stop and policy_for(changji_city, "").auto_stop
-
-
-@pytest.mark.slow
-def test_prepare_demo_seeds_them(monkeypatch):
-    config = apps.get_app_config("water")
-    monkeypatch.setattr(config, "demo_wells", lambda: 3)
-    assert "4 quota policies" in config.prepare_demo()

@@ -96,13 +96,3 @@ def test_demo_rates_and_areas_are_seeded_once(db):
     assert WaterTaxRate.objects.count() == len(RATES) and OverdraftArea.objects.count() == 2
     industrial = WaterTaxRate.objects.get(source="groundwater", use="industrial", zone="normal")
     assert D("1.0") <= industrial.rate_yuan_per_m3 <= D("2.0") and not industrial.exempt_within_plan
-
-
-def test_the_water_demo_prepares_the_rate_table(db, monkeypatch):
-    from django.apps import apps
-
-    from changji.water.models import WaterTaxRate
-
-    monkeypatch.setenv("WELLS", "5")
-    said = apps.get_app_config("water").prepare_demo()
-    assert "11 tax rates, 2 超采区" in said and WaterTaxRate.objects.count() == 11

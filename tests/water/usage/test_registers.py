@@ -385,3 +385,27 @@ def test_rollover_beyond_the_rated_rate_is_an_impossible_jump_not_a_spike():
     honest = [Sample(start, 99_999_998.0), Sample(start + timedelta(minutes=5), 2.0)]
     [wrap] = segment_register(honest, spec)
     assert (wrap.kind, wrap.usage) == (SegmentKind.ROLLOVER, pytest.approx(4.0))  # within 60 m³/h × 5 min × 1.5
+
+
+def _naive_running_pieces(start, end, merged):
+    """The spreading weights as first written: every running interval visited for every gap."""
+    from changji.water.usage.registers import _day_pieces
+
+    pieces: dict[date, float] = {}
+    for run_start, run_end in merged:
+        for day, seconds in _day_pieces(max(start, run_start), min(end, run_end)).items():
+            pieces[day] = pieces.get(day, 0.0) + seconds
+    return pieces
+
+
+def test_gaps_visit_only_the_running_intervals_that_overlap_them_with_the_same_weights():
+    from changji.water.usage.registers import _merge_intervals, _running_pieces
+
+    rng = random.Random(7)
+    runs = [(at(m), at(m + rng.uniform(10, 600))) for m in sorted(rng.uniform(0, 60 * 24 * 20) for _ in range(300))]
+    merged = _merge_intervals(runs)
+    ends = [end for _, end in merged]
+    for _ in range(200):
+        start = at(rng.uniform(-600, 60 * 24 * 21))
+        end = start + timedelta(minutes=rng.uniform(0, 60 * 24 * 3))
+        assert _running_pieces(start, end, merged, ends) == pytest.approx(_naive_running_pieces(start, end, merged))

@@ -74,6 +74,8 @@ class SimulatorConfig:
     keepalive_s: float = 60.0
     #: Faults of named wells (by well code), overriding the fault plan; for tests and demos.
     faults_by_well: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: Registers (volume m³, energy kWh) to start from, by well code: the demo continues its history's.
+    initial_registers: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,13 +132,16 @@ def _loop_running() -> bool:
 class WellModel:
     """The physical state of one well: pump, registers, door, groundwater depth."""
 
-    def __init__(self, well: FleetWell, faults: frozenset[str], seed: int) -> None:
+    def __init__(self, well: FleetWell, faults: frozenset[str], seed: int,
+                 registers: tuple[float, float] | None = None) -> None:
         self.well = well
         self.faults = faults
         self.seed = seed
         rng = random.Random(f"{seed}:{well.code}")
         self.volume_m3 = float(rng.randint(1_000, 400_000)) if well.kind == "extraction" else 0.0
         self.energy_kwh = round(self.volume_m3 / (well.ratio_m3_per_kwh or 2.0), 2)
+        if registers is not None:  # continue where the stored history left the meters
+            self.volume_m3, self.energy_kwh = registers
         self.pump_on = False
         self.remote_stopped = False
         self.quota_control = False
@@ -249,7 +254,7 @@ class SimulatedTerminal:
         self.config = config
         self.stats = stats
         self.faults = config.faults_by_well.get(well.code, config.faults.faults_of(index, config.seed))
-        self.model = WellModel(well, self.faults, config.seed)
+        self.model = WellModel(well, self.faults, config.seed, config.initial_registers.get(well.code))
         self.backlog: deque[bytes] = deque()
         self.rng = random.Random(f"{config.seed}:net:{well.code}")
         self.serial = 0

@@ -229,6 +229,7 @@ def daily_usage(
     the day the terminal came back. REVERSAL and IMPOSSIBLE_JUMP contribute 0 and mark their end day.
     """
     merged = _merge_intervals(running)
+    ends = [run_end for _, run_end in merged]  # ascending too: the merged intervals do not overlap
     days: dict[date, _Day] = {}
     ordered = sorted(segments, key=lambda s: (s.start, s.end))
     for index, seg in enumerate(ordered):
@@ -237,7 +238,7 @@ def daily_usage(
             days.setdefault(day, _Day())
         if index == 0:
             days[touched[0]].last_value = seg.start_value
-        _allocate(seg, touched, merged, days)
+        _allocate(seg, touched, merged, ends, days)
         days[touched[-1]].last_value = seg.end_value
     return {
         day: DayUsage(day, acc.usage, acc.last_value, frozenset(acc.kinds), acc.spread)
@@ -246,14 +247,15 @@ def daily_usage(
 
 
 def _allocate(
-    seg: Segment, touched: list[date], merged: list[tuple[datetime, datetime]], days: dict[date, _Day]
+    seg: Segment, touched: list[date], merged: list[tuple[datetime, datetime]], ends: list[datetime],
+    days: dict[date, _Day],
 ) -> None:
     if seg.kind in (SegmentKind.REVERSAL, SegmentKind.IMPOSSIBLE_JUMP):
         days[touched[-1]].kinds.add(seg.kind)
         return
     weights = _day_pieces(seg.start, seg.end)
     if seg.kind is SegmentKind.GAP:
-        weights = _running_pieces(seg.start, seg.end, merged) or weights
+        weights = _running_pieces(seg.start, seg.end, merged, ends) or weights
         for day in touched:
             days[day].spread = True
     if seg.kind is not SegmentKind.NORMAL:
@@ -285,10 +287,18 @@ def _day_pieces(start: datetime, end: datetime) -> dict[date, float]:
     return pieces
 
 
-def _running_pieces(start: datetime, end: datetime, merged: list[tuple[datetime, datetime]]) -> dict[date, float]:
-    """Return the known running seconds inside ``[start, end)`` per local day (empty if none)."""
+def _running_pieces(start: datetime, end: datetime, merged: list[tuple[datetime, datetime]],
+                    ends: list[datetime]) -> dict[date, float]:
+    """Return the known running seconds inside ``[start, end)`` per local day (empty if none).
+
+    Only the running intervals that overlap the gap are visited (found by bisection on their ends), so
+    spreading every gap of a long series costs its overlaps, not the series' length for each gap.
+    """
     pieces: dict[date, float] = {}
-    for run_start, run_end in merged:
+    for index in range(bisect_right(ends, start), len(merged)):
+        run_start, run_end = merged[index]
+        if run_start >= end:
+            break
         for day, seconds in _day_pieces(max(start, run_start), min(end, run_end)).items():
             pieces[day] = pieces.get(day, 0.0) + seconds
     return pieces

@@ -16,7 +16,7 @@ from django.utils import timezone
 from changji.core import params
 from changji.core.access import P
 from changji.core.guards import route
-from changji.core.localtime import day_bounds, local_day
+from changji.core.localtime import SHANGHAI, day_bounds, local_day
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import field_of
 from changji.water.downlink import queue_command
@@ -139,13 +139,17 @@ def well_command(request: HttpRequest, well_id: int) -> HttpResponse:
 
 
 def _points(rows: Any, name: str) -> list[list[Any]]:
-    return [[moment.isoformat(), value] for moment, value in ((row["observed_at"], row[name]) for row in rows)
-            if value is not None]
+    """``[time, value]`` pairs with times in ISO 8601 at +08:00 (Asia/Shanghai), what the chart shows."""
+    return [[moment.astimezone(SHANGHAI).isoformat(), value]
+            for moment, value in ((row["observed_at"], row[name]) for row in rows) if value is not None]
 
 
 @route(get=P.WATER_MONITOR_READ)
 def well_series(request: HttpRequest, well_id: int) -> JsonResponse:
-    """Chart data: readings of the last day or 30 days, or daily figures of the year (range=year)."""
+    """Chart data: readings of the last day or 30 days, or daily figures of the year (range=year).
+
+    Times are ISO 8601 at +08:00; the year's days carry use and the registers at the day's end.
+    """
     well = _well(request, well_id)
     span = params.query(request, "range", params.Choice([*RANGES, "year"], default="day"))
     today = local_day(timezone.now())
@@ -156,7 +160,8 @@ def well_series(request: HttpRequest, well_id: int) -> JsonResponse:
         as_points = [{"observed_at": day_bounds(r["day"])[0], **r} for r in days]
         return JsonResponse({"range": span, "daily": True, "series": {
             "flow": [], "volume": _points(as_points, "usage_m3"), "energy": _points(as_points, "energy_kwh"),
-            "level": [],
+            "volume_register": _points(as_points, "last_volume_m3"),
+            "energy_register": _points(as_points, "last_energy_kwh"), "level": [],
         }})
     since = timezone.now() - RANGES[span]
     rows = list(scope_queryset(Reading.objects.filter(terminal__well=well, observed_at__gte=since), request.user)

@@ -2,6 +2,7 @@
 
 import signal
 import sys
+import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -20,8 +21,10 @@ class Command(BaseCommand):
         parser.add_argument("--prepare-only", action="store_true", help="set up, do not serve")
 
     def handle(self, *args, **options):
+        started = time.perf_counter()
         for line in prepare_demo():
             self.stdout.write(self.style.SUCCESS(line))
+        self.stdout.write(f"Prepared in {time.perf_counter() - started:.1f} s")
         if options["prepare_only"]:
             return
         # A plain SIGTERM would end this process without stopping the apps' processes.

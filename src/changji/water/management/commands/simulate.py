@@ -7,11 +7,23 @@ import signal
 from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand
+from django.db.models import OuterRef, Subquery
 
+from changji.water.models import Reading, Well
 from changji.water.sim.fleet import PREFECTURE_WELL_COUNT, build_fleet
 from changji.water.sim.simulator import FaultPlan, SimulatorConfig, SimulatorStats, run_fleet
 
 FAULTS = ("tamper", "bypass", "flowmeter_fault", "reversal", "offline", "duplicates", "corrupt", "clock_drift")
+
+
+def latest_registers(codes: list[str]) -> dict[str, tuple[float, float]]:
+    """The volume and energy registers of each well's latest reading carrying both, by well code."""
+    latest = Reading.objects.filter(terminal__well=OuterRef("pk"), volume_m3__isnull=False,
+                                    energy_kwh__isnull=False).order_by("-observed_at")
+    rows = Well.objects.filter(code__in=codes).annotate(
+        volume=Subquery(latest.values("volume_m3")[:1]), energy=Subquery(latest.values("energy_kwh")[:1]))
+    return {code: (volume, energy) for code, volume, energy in rows.values_list("code", "volume", "energy")
+            if volume is not None and energy is not None}
 
 
 class Command(BaseCommand):
@@ -28,6 +40,8 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--history-hours", type=float, default=0,
                             help="start this many hours in the past and replay them at --speedup")
+        parser.add_argument("--continue-registers", action="store_true",
+                            help="start each well's registers from its latest stored reading (the demo's history)")
         for name in FAULTS:
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=0.0, metavar="FRACTION",
                                 help=f"share of wells with the {name.replace('_', ' ')} fault")
@@ -39,6 +53,8 @@ class Command(BaseCommand):
             faults=FaultPlan(**{name: options[name] for name in FAULTS}),
         )
         wells = build_fleet(options["wells"], options["seed"])
+        if options["continue_registers"]:
+            config.initial_registers = latest_registers([well.code for well in wells])
         stats = SimulatorStats()
         asyncio.run(self._run(wells, config, stats, options["duration"]))
         self.stdout.write(f"simulator: {stats}")
