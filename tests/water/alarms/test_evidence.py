@@ -36,6 +36,10 @@ def _evidence(kind: rules.AlarmKind) -> dict:
     if kind == rules.AlarmKind.GROUNDWATER_DECLINE:  # the sweep's evidence (groundwater/fusion.py, sim/incidents.py)
         return {"window": "2026-07-01..2026-07-30", "nearby_wells": 4, "radius_km": 5.0,
                 "nearby_extraction_m3": 81234.5, "slope_m_per_30d": 1.62, "level": "critical"}
+    if kind == rules.AlarmKind.UNLICENSED:  # judged per day by water/licences/expiry.py
+        signal = rules.unlicensed(NOW, 35.5, False, {"day": "2026-07-01", "usage_m3": 35.5, "licences": []})
+        assert signal is not None
+        return dict(signal.evidence)
     views, context = _window(kind)
     signals = {s.kind: s for s in rules.evaluate(views, context, NOW + timedelta(minutes=1) if kind != "offline"
                                                  else NOW + timedelta(hours=2))}

@@ -41,7 +41,10 @@ def history():
 
 def test_every_alarm_kind_is_raised_and_some_are_handled(history):
     kinds = set(Alarm.objects.values_list("kind", flat=True))
-    assert kinds == {kind.value for kind in AlarmKind}, sorted({k.value for k in AlarmKind} - kinds)
+    # 无证取水 is judged after the history, when the well left without a licence is licensed late
+    # (licences/demo.py licence_late_wells; the whole preparation: tests/water/sim/test_demo_preparation.py).
+    expected = {kind.value for kind in AlarmKind} - {AlarmKind.UNLICENSED.value}
+    assert kinds == expected, sorted(expected - kinds)
     states = set(Alarm.objects.values_list("state", flat=True))
     assert {AlarmState.OPEN, AlarmState.ACKNOWLEDGED, AlarmState.ASSIGNED, AlarmState.RESOLVED,
             AlarmState.AUTO_CLEARED} <= states

@@ -95,7 +95,7 @@ def _steps(value: Any) -> str:
     return "；".join(parts)
 
 
-#: key → (label, formatter). Keys of every rule in ``rules.py`` and of the groundwater sweep.
+#: key → (label, formatter). Keys of every rule in ``rules.py``, of the groundwater sweep and of 无证取水.
 LABELS: Mapping[str, tuple[str, Formatter]] = {
     "observed_at": ("观测时间", local_time),
     "received_at": ("接收时间", local_time),
@@ -128,6 +128,10 @@ LABELS: Mapping[str, tuple[str, Formatter]] = {
     "nearby_extraction_m3": ("半径内机井同期取水量", _unit("m³", 1)),
     "slope_m_per_30d": ("埋深变化趋势（米/30天，正为下降）", _unit("m", 3)),
     "level": ("预警级别", lambda value: LEVELS.get(str(value), str(value))),
+    # 无证取水 (water/licences/expiry.py)
+    "day": ("取水日期", local_time),
+    "usage_m3": ("当日取水量", _unit("m³", 1)),
+    "licences": ("当日有效的取水许可证", lambda value: "、".join(str(v) for v in value) if value else "无"),
 }
 
 
