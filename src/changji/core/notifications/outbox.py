@@ -50,8 +50,9 @@ def _write(spec: EventSpec, entry: AuditEntry) -> list[Notification]:
     made = [_row(entry, region, message, recipient) for recipient in _unique(recipients)]
     rows = [row for row in made if row is not None]
     Notification.objects.bulk_create(rows)
-    log.info("%s: %d notices (%s)", entry.action, len(rows),
-             ", ".join(sorted({f"{row.channel}" for row in rows})) or "none")
+    # An event nobody is to be told of (no subscribed staff, no phone) is routine: logged at debug only.
+    log.log(logging.INFO if rows else logging.DEBUG, "%s: %d notices (%s)", entry.action, len(rows),
+            ", ".join(sorted({f"{row.channel}" for row in rows})) or "none")
     return rows
 
 

@@ -38,6 +38,7 @@ from changji.water.models import (
     Command,
     CommandState,
     DailyUsage,
+    MonthlyUsage,
     QuotaPolicy,
     Terminal,
     Well,
@@ -100,26 +101,39 @@ def _holder_filter(allocation: Allocation) -> Q:
     return Q(well__region__path__startswith=region.path)
 
 
+def _holder_total(allocation: Allocation, until: date, figure: str) -> float:
+    """Return the holder's ``figure`` (usage_m3 or energy_kwh) summed over the allocation's year up to ``until``.
+
+    Read as every figure of a span is (``usage.monthly``): the rollups of the closed months wholly inside the
+    span, the days elsewhere, so the sweep's screen, this exact pass, the dashboard and the reports add up the
+    same water.
+    """
+    start, end = _year_span(allocation.year, until)
+    if end < start:
+        return 0.0
+    span = monthly.split_span(start, end)
+    monthly.seal_closed_months(start, end)
+    holder = _holder_filter(allocation)
+    total = 0.0
+    if span.months:
+        total += MonthlyUsage.objects.filter(holder, month__in=span.months).aggregate(t=Sum(figure))["t"] or 0.0
+    for first, last in span.daily:
+        total += DailyUsage.objects.filter(holder, day__range=(first, last)).aggregate(t=Sum(figure))["t"] or 0.0
+    return total
+
+
 def used_m3(allocation: Allocation, until: date) -> float:
     """Return the counted use (``usage_m3``, metered or 以电折水) of the holder in the year up to ``until``.
 
     Quotas are set per calendar year and days are Asia/Shanghai days (DailyUsage.day), so use on
     Dec 31 local time belongs to that year even when it was reported on Jan 1 UTC.
     """
-    start, end = _year_span(allocation.year, until)
-    if end < start:
-        return 0.0
-    rows = DailyUsage.objects.filter(_holder_filter(allocation), day__range=(start, end))
-    return rows.aggregate(total=Sum("usage_m3"))["total"] or 0.0
+    return _holder_total(allocation, until, "usage_m3")
 
 
 def used_kwh(allocation: Allocation, until: date) -> float:
     """Return the electricity the holder's wells drew in the year up to ``until`` (for an 电量指标)."""
-    start, end = _year_span(allocation.year, until)
-    if end < start:
-        return 0.0
-    rows = DailyUsage.objects.filter(_holder_filter(allocation), day__range=(start, end))
-    return rows.aggregate(total=Sum("energy_kwh"))["total"] or 0.0
+    return _holder_total(allocation, until, "energy_kwh")
 
 
 def allocation_status(allocation: Allocation, today: date, thresholds: Thresholds) -> quota.QuotaStatus:
