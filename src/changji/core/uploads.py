@@ -27,10 +27,10 @@ import math
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
@@ -113,6 +113,30 @@ class ProblemList:
     def lines(self) -> list[str]:
         """The problems to show: at most ``limit`` lines, and one that says how many more there are."""
         return self.shown + ([f"……以及另外 {self.more} 个问题"] if self.more else [])
+
+
+@dataclass
+class ImportOutcome:
+    """What an all-or-nothing workbook import did (rows created, updated, unchanged), or what kept it from acting.
+
+    A subclass names what a row is (``noun``: 份, 行 …) for the summary.
+    """
+
+    noun: ClassVar[str] = "行"
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: ProblemList = field(default_factory=ProblemList)
+
+    @property
+    def errors(self) -> list[str]:
+        """The problems to show: at most 50, then one line counting the others."""
+        return self.problems.lines()
+
+    def summary(self) -> str:
+        """One Chinese line for the page's message and the command's output."""
+        unchanged = f"，未变 {self.unchanged} {self.noun}" if self.unchanged else ""
+        return f"导入完成：新增 {self.created} {self.noun}，更新 {self.updated} {self.noun}{unchanged}"
 
 
 def quoted(value: Any, limit: int = MAX_QUOTED_CHARS) -> str:

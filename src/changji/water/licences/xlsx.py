@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -31,7 +30,14 @@ from django.db import transaction
 from changji.core import audit
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
 from changji.core.scope import user_can_access_region
-from changji.core.uploads import ProblemList, SheetRow, UploadError, cell_problem, quoted, read_workbook
+from changji.core.uploads import (
+    ImportOutcome,
+    SheetRow,
+    UploadError,
+    cell_problem,
+    quoted,
+    read_workbook,
+)
 from changji.water.licences.service import FIELD_LABELS, audit_value, licence_values, save_licence
 from changji.water.licences.states import STATE_LABELS, State
 from changji.water.models import Licence, WaterSource, WaterUser, Well, WellUse
@@ -50,20 +56,10 @@ CHOICES = {
 WELL_SEPARATORS = re.compile(r"[、,，;；\s]+")
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: ProblemList = field(default_factory=ProblemList)
+class ImportResult(ImportOutcome):
+    """What a licence import did: licences (份) created, updated and unchanged, or its problems."""
 
-    @property
-    def errors(self) -> list[str]:
-        """The problems to show: at most 50, then one line counting the others."""
-        return self.problems.lines()
-
-    def summary(self) -> str:
-        return f"导入完成：新增 {self.created} 份，更新 {self.updated} 份，未变 {self.unchanged} 份"
+    noun = "份"
 
 
 class LicenceWorkbookError(UploadError):

@@ -11,7 +11,6 @@ workbook of the same shape, so it imports again unchanged (round trip).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +20,15 @@ from changji.core.access import P, require
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, put_cell, workbook_bytes
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import user_can_access_region
-from changji.core.uploads import ProblemList, SheetRow, UploadError, cell_problem, quoted, read_workbook
+from changji.core.uploads import (
+    ImportOutcome,
+    ProblemList,
+    SheetRow,
+    UploadError,
+    cell_problem,
+    quoted,
+    read_workbook,
+)
 from changji.water.models import CropPlan, IrrigationMethod, NormKind, QuotaNorm, WaterUser
 from changji.water.norms import rules
 from changji.water.norms.service import NORM_FIELDS, NormError, check_zone, validate_norm
@@ -39,18 +46,8 @@ METHOD_CELLS = {**{str(label): value for value, label in IrrigationMethod.choice
                 **{v: v for v in IrrigationMethod.values}}
 
 
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    problems: ProblemList = field(default_factory=ProblemList)
-
-    @property
-    def errors(self) -> list[str]:
-        return self.problems.lines()
-
-    def summary(self) -> str:
-        return f"导入完成：新增 {self.created} 行，更新 {self.updated} 行"
+class ImportResult(ImportOutcome):
+    """What a 定额 or crop-plan import did: rows created and updated, or its problems."""
 
 
 def _records(rows: list[SheetRow], sheet: str, columns: dict[str, str],

@@ -11,7 +11,7 @@ same columns, so an exported workbook imports back unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -21,7 +21,15 @@ from changji.core.errors import Refusal
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
 from changji.core.models import Region
 from changji.core.scope import user_can_access_region
-from changji.core.uploads import ProblemList, SheetRow, UploadError, cell_problem, quoted, read_workbook
+from changji.core.uploads import (
+    ImportOutcome,
+    ProblemList,
+    SheetRow,
+    UploadError,
+    cell_problem,
+    quoted,
+    read_workbook,
+)
 from changji.water.models import AnnualPlan, Licence
 from changji.water.plans import breakdown
 from changji.water.plans.allocations import derive_allocations
@@ -39,21 +47,10 @@ class PlanWorkbookError(UploadError):
     """The workbook cannot be read at all (not XLSX, too large, the sheet or a column missing)."""
 
 
-@dataclass
-class PlanImport:
-    """What an import did, or every problem that kept it from doing anything."""
+class PlanImport(ImportOutcome):
+    """What a plan import did: plans (份计划) created, updated and unchanged, or its problems."""
 
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: ProblemList = field(default_factory=ProblemList)
-
-    @property
-    def errors(self) -> list[str]:
-        return self.problems.lines()
-
-    def summary(self) -> str:
-        return f"导入完成：新增 {self.created} 份计划，更新 {self.updated} 份，未变 {self.unchanged} 份"
+    noun = "份计划"
 
 
 @dataclass(frozen=True, slots=True)
