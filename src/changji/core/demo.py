@@ -11,6 +11,7 @@ here. The core never imports an app.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from django.apps import apps
 from django.core.management import call_command
 
 from changji.core.models import Role, User
+from changji.core.notifications.events import events
 from changji.core.regions import root_region
 
 DEMO_ADMIN_USERNAME = "admin"
@@ -60,10 +62,35 @@ def prepare_demo() -> list[str]:
 DEMO_JOBS_START_DELAY_S = 180
 
 
+#: Where the demo's local SMS provider listens (``core.notifications.local_sms``, Aliyun SendSms's format).
+DEMO_SMS_PORT = 9100
+
+
+def demo_sms_environment() -> dict[str, str]:
+    """Settings that send the demo's SMS notices to the local provider: its endpoint, key and a template per event.
+
+    Empty when an SMS provider is configured (``CHANGJI_SMS_ACCESS_KEY_ID``): a real one is then used as set.
+    """
+    if os.environ.get("CHANGJI_SMS_ACCESS_KEY_ID"):
+        return {}
+    codes = {spec.action: f"SMS_DEMO_{n:03d}" for n, spec in enumerate(events(), start=1)}
+    return {"CHANGJI_SMS_ENDPOINT": f"http://127.0.0.1:{DEMO_SMS_PORT}/", "CHANGJI_SMS_ACCESS_KEY_ID": "LTAI-local",
+            "CHANGJI_SMS_ACCESS_KEY_SECRET": "local-secret", "CHANGJI_SMS_TEMPLATE_CODES": json.dumps(codes)}
+
+
 def start_demo_processes() -> list[subprocess.Popen[bytes]]:
-    """Start the recurring jobs (``changji jobs``) and every app's demo processes as ``changji`` subcommands."""
+    """Start the recurring jobs (``changji jobs``) and every app's demo processes as ``changji`` subcommands.
+
+    Without a configured SMS provider the local one (``core.notifications.local_sms``) runs too, so the notices
+    of the demo's quota stops and licences are delivered and show as sent in the delivery log.
+    """
     commands = [["jobs", "--start-delay", str(DEMO_JOBS_START_DELAY_S)]]
     for config in apps.get_app_configs():
         commands.extend(getattr(config, "demo_processes", lambda: [])())
-    return [subprocess.Popen([sys.executable, "-m", "changji.cli", *argv], env=os.environ.copy())
-            for argv in commands]
+    sms = demo_sms_environment()
+    env = {**os.environ, **sms}
+    processes = [subprocess.Popen([sys.executable, "-m", "changji.cli", *argv], env=env) for argv in commands]
+    if sms:
+        processes.append(subprocess.Popen([sys.executable, "-m", "changji.core.notifications.local_sms", "--port",
+                                           str(DEMO_SMS_PORT), "--key", "LTAI-local:local-secret"], env=env))
+    return processes

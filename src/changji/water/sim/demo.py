@@ -26,6 +26,8 @@ def seed_fleet(count: int, seed: int = 2026) -> list[FleetWell]:
                 code=code, name=f"{well.name[:-4]}第{group}用水合作社" if kind == WaterUserKind.COOPERATIVE
                 else f"昌吉{group}号企业", kind=kind, licence_number=f"取水(昌){2026}第{group:05d}号",
                 region_id=well.county_code,
+                # A mobile number for the quota and licence SMS (core.notifications): 139 9940 xxxx, made up.
+                contact_phone=f"1399940{group % 10_000:04d}",
             )
     WaterUser.objects.bulk_create(users.values(), ignore_conflicts=True)
     user_ids = dict(WaterUser.objects.filter(code__in=users).values_list("code", "id"))
