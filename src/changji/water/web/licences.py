@@ -20,6 +20,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from changji.core import params
 from changji.core.access import P, allows
@@ -27,13 +28,12 @@ from changji.core.guards import route
 from changji.core.localtime import today
 from changji.core.models import AuditEntry
 from changji.core.scope import scope_queryset
-from changji.core.uploads import UploadError, check_size
 from changji.core.web_forms import field_of, refuse
 from changji.water.licences import xlsx
 from changji.water.licences.service import FIELD_LABELS, save_licence, transition_licence
 from changji.water.licences.states import MOVE_LABELS, STATE_LABELS, TABLE, WARNING_DAYS, State
 from changji.water.models import AnnualPlan, Licence, WaterSource, WaterUser, Well, WellKind, WellUse
-from changji.water.web.common import counties
+from changji.water.web.common import counties, import_page
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -69,19 +69,6 @@ class StateForm(forms.Form):
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "to", forms.ChoiceField).choices = [(m.value, MOVE_LABELS[m]) for m in _moves(current)]
-
-
-class ImportForm(forms.Form):
-    workbook = forms.FileField(label="XLSX 工作簿", help_text="工作表「取水许可证」，表头见模板")
-
-    def clean_workbook(self) -> Any:
-        """Refuse an upload over the size cap before it is read into memory."""
-        upload = self.cleaned_data["workbook"]
-        try:
-            check_size(upload.size)
-        except UploadError as error:
-            raise ValidationError(str(error)) from error
-        return upload
 
 
 def _scoped(request: HttpRequest) -> QuerySet[Licence]:
@@ -256,21 +243,9 @@ def licence_state(request: HttpRequest, licence_id: int) -> HttpResponse:
 @route(get=P.WATER_ALLOCATION_EDIT, post=P.WATER_ALLOCATION_EDIT)
 def licence_import(request: HttpRequest) -> HttpResponse:
     """Upload a workbook: all rows or none; every problem listed with its sheet, row and column."""
-    form = ImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = xlsx.import_licences(form.cleaned_data["workbook"].read(), request.user)
-        except UploadError as error:
-            errors = [str(error)]
-        else:
-            errors = result.errors
-            if not errors:
-                messages.success(request, result.summary())
-                return redirect("water:licences")
-    refused = bool(errors) or (request.method == "POST" and bool(form.errors))
-    return render(request, "water/licence_import.html", {"form": form, "errors": errors},
-                  status=400 if refused else 200)
+    return import_page(request, "water/licence_import.html",
+                       lambda content: xlsx.import_licences(content, request.user), reverse("water:licences"),
+                       help_text="工作表「取水许可证」，表头见模板")
 
 
 @route(get=P.WATER_ALLOCATION_EDIT)

@@ -26,11 +26,10 @@ from changji.core.guards import route
 from changji.core.localtime import today
 from changji.core.models import Region
 from changji.core.scope import scope_queryset
-from changji.core.uploads import UploadError, check_size
 from changji.core.web_forms import field_of, refuse
 from changji.water.models import CropPlan, IrrigationMethod, NormKind, QuotaNorm, WaterUser
 from changji.water.norms import comparison, rules, service, xlsx
-from changji.water.web.common import counties, user_region
+from changji.water.web.common import counties, import_page, user_region
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREFECTURE = "prefecture"
@@ -57,18 +56,6 @@ class NormForm(forms.Form):
     def __init__(self, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field_of(self, "region", forms.ModelChoiceField).queryset = _county_queryset(request)
-
-
-class UploadForm(forms.Form):
-    workbook = forms.FileField(label="XLSX 工作簿")
-
-    def clean_workbook(self) -> Any:
-        upload = self.cleaned_data["workbook"]
-        try:
-            check_size(upload.size)
-        except UploadError as error:
-            raise forms.ValidationError(str(error)) from error
-        return upload
 
 
 class PlanLineForm(forms.Form):
@@ -203,21 +190,8 @@ def norm_export(request: HttpRequest) -> HttpResponse:
 
 
 def _import_page(request: HttpRequest, what: str, run: Any, done_url: str) -> HttpResponse:
-    form = UploadForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            result = run(form.cleaned_data["workbook"].read(), request.user)
-        except UploadError as error:
-            errors = [str(error)]
-        else:
-            errors = result.errors
-            if not errors:
-                messages.success(request, result.summary())
-                return redirect(done_url)
-    refused = bool(errors) or (request.method == "POST" and bool(form.errors))
-    return render(request, "water/norms_import.html", {"form": form, "errors": errors, "what": what},
-                  status=400 if refused else 200)
+    return import_page(request, "water/norms_import.html", lambda content: run(content, request.user), done_url,
+                       {"what": what})
 
 
 @route(get=P.WATER_ALLOCATION_EDIT, post=P.WATER_ALLOCATION_EDIT)

@@ -23,14 +23,13 @@ from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.models import Region
 from changji.core.scope import scope_queryset
-from changji.core.uploads import UploadError, check_size
 from changji.core.web_forms import field_of, refuse
 from changji.water.models import AnnualPlan, CountyWaterTarget, Licence, LicenceState
 from changji.water.plans import breakdown
 from changji.water.plans.against_use import plan_against_use
 from changji.water.plans.service import carry_forward, county_balances, save_county_target, save_plan
 from changji.water.plans.xlsx import export_plans, import_plans
-from changji.water.web.common import counties, user_region
+from changji.water.web.common import counties, import_page, user_region
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PER_PAGE = 100
@@ -178,30 +177,12 @@ def plans_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class ImportForm(forms.Form):
-    workbook = forms.FileField(label="XLSX 工作簿", help_text="工作表「年度取水计划」，列见导出文件")
-
-
 @route(get=P.WATER_ALLOCATION_EDIT, post=P.WATER_ALLOCATION_EDIT)
 def plans_import(request: HttpRequest) -> HttpResponse:
     """Import a workbook of plans: all rows or none, every problem listed with its row and column."""
-    form = ImportForm(request.POST or None, request.FILES or None)
-    errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["workbook"]
-        try:
-            check_size(upload.size)
-            result = import_plans(upload.read(), request.user, user_region(request))
-        except UploadError as error:
-            errors = [str(error)]
-        else:
-            errors = result.errors
-            if not errors:
-                messages.success(request, result.summary())
-                return redirect("water:plans")
-    refused = bool(errors) or (request.method == "POST" and bool(form.errors))
-    return render(request, "water/plans_import.html", {"form": form, "errors": errors},
-                  status=400 if refused else 200)
+    region = user_region(request)
+    return import_page(request, "water/plans_import.html", lambda content: import_plans(content, request.user, region),
+                       reverse("water:plans"), help_text="工作表「年度取水计划」，列见导出文件")
 
 
 class CarryForm(forms.Form):
