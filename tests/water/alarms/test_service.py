@@ -241,7 +241,7 @@ def test_quiet_evaluations_stop_writing_counters(make_terminal):
 
 
 def test_full_handling_path_to_resolution_with_a_snapshot(make_terminal, make_user):
-    operator, inspector = make_user("hutubi", "652323"), make_user("inspector", "652323")
+    operator, inspector = make_user("hutubi", "652323"), make_user("inspector", "652323", role="maintenance_worker")
     terminal = make_terminal()
     alarm = raise_door_alarm(terminal)
     assert acknowledge(alarm, operator).state == AlarmState.ACKNOWLEDGED
@@ -273,7 +273,8 @@ def test_full_handling_path_to_resolution_with_a_snapshot(make_terminal, make_us
 def test_reassignment_cancels_the_previous_check_and_a_photo_path_resolves(make_terminal, make_user):
     operator = make_user("op", "652323")
     alarm = acknowledge(raise_door_alarm(make_terminal()), operator)
-    first, second = make_user("a", "652323"), make_user("b", "652323")
+    first, second = (make_user("a", "652323", role="maintenance_worker"),
+                     make_user("b", "652323", role="maintenance_worker"))
     assign(alarm, operator, first, date(2026, 7, 2))
     alarm = assign(alarm, operator, second, date(2026, 7, 4))
     assert alarm.due_at == datetime(2026, 7, 4, 15, 59, 59, tzinfo=UTC)  # end of the local day
@@ -294,7 +295,7 @@ def test_forbidden_transitions_are_refused_on_the_state_field(make_terminal, mak
     terminal = make_terminal()
     alarm = Alarm.objects.create(terminal=terminal, well=terminal.well, kind="door_open", severity="warning",
                                  state=current, raised_at=T0)
-    fields = {"assignee": make_user("x", "652323"), "due": T0, "result": "r", "evidence": "p.jpg", "reason": "r"}
+    fields = {"assignee": make_user("x", "652323", role="maintenance_worker"), "due": T0, "result": "r", "evidence": "p.jpg", "reason": "r"}
     needed = {AlarmState.ASSIGNED: ["assignee", "due"], AlarmState.RESOLVED: ["result", "evidence"],
               AlarmState.DISMISSED: ["reason"]}.get(target, [])
     with pytest.raises(ValidationError) as error:
@@ -324,7 +325,7 @@ def test_missing_or_bad_fields_are_refused_by_name(make_terminal, make_user, sta
     alarm = Alarm.objects.create(terminal=terminal, well=terminal.well, kind="door_open", severity="warning",
                                  state=start, raised_at=T0)
     with pytest.raises(ValidationError) as error:
-        call(alarm, make_user("op", "652323"), make_user("inspector", "652323"))
+        call(alarm, make_user("op", "652323"), make_user("inspector", "652323", role="maintenance_worker"))
     assert list(error.value.message_dict) == [field]
     assert not WorkOrder.objects.exists() and not AuditEntry.objects.exists()
 
@@ -350,7 +351,7 @@ def test_an_assigned_alarm_that_recovers_keeps_its_state_but_records_the_recover
     operator = make_user("op", "652323")
     terminal = make_terminal()
     alarm = acknowledge(raise_door_alarm(terminal), operator)
-    assign(alarm, operator, make_user("inspector", "652323"), T0 + timedelta(days=1))
+    assign(alarm, operator, make_user("inspector", "652323", role="maintenance_worker"), T0 + timedelta(days=1))
     add(terminal, T0 + STEP, door_open=False)
     [recovered] = evaluate_terminal(terminal, T0 + STEP + MINUTE)
     alarm.refresh_from_db()
@@ -363,3 +364,18 @@ def test_an_assigned_alarm_that_recovers_keeps_its_state_but_records_the_recover
     alarm.refresh_from_db()
     assert alarm.cleared_at is None and Alarm.objects.count() == 1
     assert resolve(alarm, operator, "锁已修好", "p.jpg").state == AlarmState.RESOLVED
+
+
+@pytest.mark.parametrize("who", ["operator_here", "crew_elsewhere", "viewer_here"])
+def test_only_the_alarm_countys_maintenance_staff_can_be_sent(make_terminal, make_user, who):
+    """The service refuses any other assignee, whichever door (page, API, command) the assignment comes through."""
+    operator = make_user("op", "652323")
+    assignee = {"operator_here": lambda: make_user("op2", "652323"),
+                "crew_elsewhere": lambda: make_user("crew", "652324", role="maintenance_worker"),
+                "viewer_here": lambda: make_user("viewer", "652323", role="township_viewer")}[who]()
+    alarm = acknowledge(raise_door_alarm(make_terminal()), operator)
+    with pytest.raises(ValidationError) as refused:
+        assign(alarm, operator, assignee, T0 + timedelta(days=1))
+    assert "运维人员" in str(refused.value)
+    alarm.refresh_from_db()
+    assert alarm.state == AlarmState.ACKNOWLEDGED and not WorkOrder.objects.filter(alarm=alarm).exists()

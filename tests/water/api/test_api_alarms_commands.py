@@ -43,6 +43,16 @@ def test_assign_by_session_with_due_date(session_client, operator, make_user, hu
     assert response.json()["assignee_id"] == worker.pk and response.json()["due_at"] == "2026-07-03T15:59:59Z"
 
 
+def test_assigning_anyone_but_the_countys_maintenance_staff_is_a_400(session_client, operator, make_user, hutubi):
+    clerk = make_user("clerk", "652323", role="county_operator")
+    client = session_client(operator)
+    url = f"{BASE}/alarms/{hutubi.alarm.pk}/transition"
+    assert client.post(url, {"to": "acknowledged"}, content_type="application/json").status_code == 200
+    response = client.post(url, {"to": "assigned", "assignee_id": clerk.pk, "due": "2026-07-03"},
+                           content_type="application/json")
+    assert response.status_code == 400 and "运维人员" in response.json()["detail"]["assignee"][0]
+
+
 def test_maintenance_worker_may_act(make_user, token_client, hutubi):
     worker = make_user("worker", "652323", role="maintenance_worker")
     response = token_client(worker).post(f"{BASE}/alarms/{hutubi.alarm.pk}/transition", {"to": "acknowledged"},

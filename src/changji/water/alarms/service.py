@@ -23,10 +23,12 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from changji.core import access
 from changji.core.localtime import SHANGHAI, local_day
+from changji.core.models import Region, RegionLevel, Role
 from changji.core.transitions import TransitionError, check_transition
 from changji.water.alarms import rules
 from changji.water.alarms.evaluation import evaluate_all, evaluate_terminal, reading_view, record_step
@@ -36,6 +38,7 @@ from changji.water.models import Alarm, Snapshot, WorkOrder, WorkOrderKind, Work
 __all__ = [
     "acknowledge",
     "assign",
+    "eligible_assignees",
     "dismiss",
     "evaluate_all",
     "evaluate_terminal",
@@ -95,6 +98,8 @@ def _assign(alarm: Alarm, fields: dict[str, Any]) -> dict[str, Any]:
     assignee, due = fields["assignee"], _due(fields["due"])
     if not isinstance(assignee, get_user_model()) or not assignee.is_active:
         raise ValidationError({"assignee": "核查人员必须是有效的系统用户。"})
+    if not eligible_assignees(alarm).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": "核查人员必须是该告警所在县市的运维人员。"})
     well = alarm.well or alarm.terminal.well
     if well is None:
         raise ValidationError({"state": "终端未装井，不能派发现场核查工单。"})
@@ -107,6 +112,26 @@ def _assign(alarm: Alarm, fields: dict[str, Any]) -> dict[str, Any]:
     )
     alarm.assignee, alarm.due_at = assignee, due
     return {"assignee": assignee.get_username(), "due": due.isoformat(), "work_order": order.pk}
+
+
+def eligible_assignees(alarm: Alarm) -> QuerySet[Any]:
+    """Who may be sent to the well: the active maintenance staff (运维人员) working in the alarm's county.
+
+    A worker's region covers the county when it is the county, a township or village inside it, or a level
+    above it (a prefecture team). County operators dispatch, they are not sent. Pages list these (within the
+    dispatcher's scope) and ``_assign`` refuses anyone else, whichever door the assignment comes through.
+    """
+    county = _county_of(alarm.terminal.region)
+    ancestors = [county.path[:end + 1] for end, char in enumerate(county.path) if char == "/"]
+    return get_user_model().objects.filter(role=Role.MAINTENANCE_WORKER, is_active=True).filter(
+        Q(region__path__startswith=county.path) | Q(region__path__in=ancestors))
+
+
+def _county_of(region: Region) -> Region:
+    """The county-level region (县市区) at or above ``region``; the region itself above county level."""
+    if region.level <= RegionLevel.COUNTY:
+        return region
+    return Region.objects.filter(code__in=region.ancestors(), level=RegionLevel.COUNTY).first() or region
 
 
 def _due(value: Any) -> datetime:

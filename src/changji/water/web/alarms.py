@@ -10,14 +10,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 
 from changji.core import params
 from changji.core.access import P, allows
 from changji.core.guards import route
-from changji.core.models import Region, RegionLevel, Role
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import field_of, run_action
 from changji.water.alarms import rules, service
@@ -78,24 +76,8 @@ def _forms(request: HttpRequest, alarm: Alarm, data: Any = None, files: Any = No
 
 
 def assignees(request: HttpRequest, alarm: Alarm) -> Any:
-    """Who may be sent to the well: the active maintenance staff (运维人员) working in the alarm's county.
-
-    A worker's region covers the county when it is the county, a township or village inside it, or a
-    level above it (a prefecture team); staff of other counties are not offered and a POST naming
-    one is refused by the form. County operators dispatch, they are not sent: they are not listed.
-    """
-    county = _county_of(alarm.terminal.region)
-    ancestors = [county.path[:end + 1] for end, char in enumerate(county.path) if char == "/"]
-    staff = get_user_model().objects.filter(role=Role.MAINTENANCE_WORKER, is_active=True).filter(
-        Q(region__path__startswith=county.path) | Q(region__path__in=ancestors))
-    return scope_queryset(staff, request.user).order_by("username")
-
-
-def _county_of(region: Region) -> Region:
-    """The county-level region (县市区) at or above ``region``; the region itself above county level."""
-    if region.level <= RegionLevel.COUNTY:
-        return region
-    return Region.objects.filter(code__in=region.ancestors(), level=RegionLevel.COUNTY).first() or region
+    """The alarm's eligible assignees (``service.eligible_assignees``) within the dispatcher's scope."""
+    return scope_queryset(service.eligible_assignees(alarm), request.user).order_by("username")
 
 
 def _scoped(request: HttpRequest) -> Any:
