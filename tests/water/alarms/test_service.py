@@ -295,7 +295,8 @@ def test_forbidden_transitions_are_refused_on_the_state_field(make_terminal, mak
     terminal = make_terminal()
     alarm = Alarm.objects.create(terminal=terminal, well=terminal.well, kind="door_open", severity="warning",
                                  state=current, raised_at=T0)
-    fields = {"assignee": make_user("x", "652323", role="maintenance_worker"), "due": T0, "result": "r", "evidence": "p.jpg", "reason": "r"}
+    crew = make_user("x", "652323", role="maintenance_worker")
+    fields = {"assignee": crew, "due": T0, "result": "r", "evidence": "p.jpg", "reason": "r"}
     needed = {AlarmState.ASSIGNED: ["assignee", "due"], AlarmState.RESOLVED: ["result", "evidence"],
               AlarmState.DISMISSED: ["reason"]}.get(target, [])
     with pytest.raises(ValidationError) as error:

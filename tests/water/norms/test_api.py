@@ -71,3 +71,13 @@ def test_crop_plans_by_user_and_year(world):
     assert [r["water_user_id"] for r in rows] == [world.users.hutubi.pk]
     assert county.get(f"{BASE}/crop-plans?water_user_id={world.users.hutubi.pk}&year=2025").json()["items"] == []
     assert AuditEntry.objects.filter(action="water.crop_plan.create").count() == 1
+
+
+def test_a_crop_plan_cannot_borrow_another_countys_norms(world):
+    """A zone outside the caller's scope is refused: its own rows (玛纳斯's 玉米 330) are not theirs to see."""
+    county = api(world.accounts.hutubi)
+    body = {"water_user_id": world.users.hutubi.pk, "year": 2026, "crop": "玉米", "area_mu": 1, "method": "drip",
+            "zone": "652324"}
+    refused = send(county, "POST", f"{BASE}/crop-plans", body)
+    assert refused.status_code == 400 and "管辖范围" in refused.content.decode("unicode_escape")
+    assert not CropPlan.objects.filter(crop="玉米").exists()

@@ -131,3 +131,22 @@ def test_overdraft_areas_page(admin, operator, tax_world):
                                                                "lifted_on": "2025-01-01", "document": "x"})
     assert response.status_code == 400  # lifted before designated
     assert AuditEntry.objects.filter(action="water.tax_rate.overdraft_area_saved").count() == 1
+
+
+def test_the_rate_services_refuse_a_county_bound_administrator(make_user, tax_world):
+    """The rate table applies everywhere: the services themselves refuse, whichever door the call comes through."""
+    from decimal import Decimal
+
+    from django.core.exceptions import PermissionDenied
+
+    from changji.water.models import WaterTaxRate
+    from changji.water.tax.rates import import_rates, save_rate
+
+    county_admin = make_user("county-admin", "652323", role="prefecture_admin")
+    rate = WaterTaxRate(source="surface", use="industrial", zone="normal", rate_yuan_per_m3=Decimal("0.4"),
+                        valid_from_year=2026, document="测试")
+    with pytest.raises(PermissionDenied):
+        save_rate(rate, county_admin)
+    with pytest.raises(PermissionDenied):
+        import_rates(b"not read", county_admin)
+    assert not WaterTaxRate.objects.filter(source="surface", use="industrial").exists()

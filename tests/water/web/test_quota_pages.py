@@ -158,3 +158,10 @@ def test_an_allocation_outside_the_scope_is_not_found(client, operator, changji_
 def test_the_well_page_links_to_its_quota_page(client, operator, over):
     page = login(client, operator).get(f"/water/wells/{over.well_id}/")
     assert f"/water/quotas/{over.pk}/" in page.content.decode()
+
+
+def test_another_countys_policy_is_not_shown_in_the_form(client, operator):
+    """``?region=`` of a county outside the operator's scope prefills nothing of that county's policy."""
+    QuotaPolicy.objects.create(region_id="652301", use="", thresholds=[0.37, 0.61, 1.0], notice_hours=123)
+    text = login(client, operator).get("/water/quota-policies/", {"region": "652301", "use": ""}).content.decode()
+    assert "37, 61" not in text and 'value="123"' not in text

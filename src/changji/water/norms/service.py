@@ -175,6 +175,8 @@ def _check_plan(by: Any, water_user: WaterUser, values: dict[str, Any]) -> None:
     zone = values.get("zone")
     if zone is not None and zone.level != RegionLevel.COUNTY:
         raise NormError("zone", "定额分区应为县（市），或留空按取水户所在县市")
+    if zone is not None and not user_can_access_region(by, zone):
+        raise NormError("zone", "定额分区须在您的管辖范围内")  # another county's own norms are not shown to you
 
 
 def save_crop_plan(water_user: WaterUser, values: dict[str, Any], *, by: Any,

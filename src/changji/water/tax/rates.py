@@ -11,11 +11,13 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from changji.core import audit
+from changji.core import access, audit
+from changji.core.access import P
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
+from changji.core.scope import covers_instance
 from changji.core.uploads import ProblemList, UploadError, cell_problem, read_workbook
 from changji.water.models import OverdraftArea, TaxZone, WaterSource, WaterTaxRate, WellUse
 
@@ -41,8 +43,20 @@ def snapshot(rate: WaterTaxRate) -> dict[str, Any]:
 
 
 @transaction.atomic
+def check_rate_editor(actor: Any) -> None:
+    """Refuse an account that may not edit the rate table: it needs ``water.tax_rate.edit`` over the whole instance.
+
+    The table applies everywhere, so a county-bound administrator may not change it; the system (a command, a job,
+    the demo, named by a string) may.
+    """
+    access.check_actor(actor, P.WATER_TAX_RATE_EDIT)
+    if hasattr(actor, "is_authenticated") and not covers_instance(actor):
+        raise PermissionDenied("税额标准适用于全州，仅全州范围的管理员可以修改")
+
+
 def save_rate(rate: WaterTaxRate, actor: Any, before: dict[str, Any] | None = None) -> WaterTaxRate:
     """Validate and save a rate row, audited (``before``: the fields as they were, for an update)."""
+    check_rate_editor(actor)
     rate.full_clean()
     created = rate.pk is None
     rate.save()
@@ -53,8 +67,9 @@ def save_rate(rate: WaterTaxRate, actor: Any, before: dict[str, Any] | None = No
 
 @transaction.atomic
 def save_area(area: OverdraftArea, actor: Any) -> OverdraftArea:
-    """Validate and save an overdraft area designation, audited."""
+    """Validate and save an overdraft area designation (within the actor's region), audited."""
     area.full_clean()
+    access.check_actor(actor, P.WATER_TAX_RATE_EDIT, area.region)
     created = area.pk is None
     area.save()
     audit.record("water.tax_rate.overdraft_area_saved", actor=actor, target=area, created=created,
@@ -145,6 +160,7 @@ def _validated(record: dict[str, Any], number: int, problems: ProblemList) -> Wa
 
 def import_rates(content: bytes, actor: Any) -> tuple[int, int]:
     """Apply a rate workbook (all or nothing); return (created, updated). RateImportError lists the problems."""
+    check_rate_editor(actor)
     rows = read_workbook(content, [SHEET])[SHEET]
     header = [str(v).strip() if v is not None else "" for v in (rows[0].values if rows else ())]
     missing = [name for name in COLUMNS if name not in header]

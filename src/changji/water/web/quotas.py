@@ -128,8 +128,8 @@ def _initial(request: HttpRequest) -> dict[str, Any]:
     """Prefill the form from ``?region=&use=`` (a row's 修改 link) with the policy that row shows."""
     chosen = params.parse(request.GET, {"region": params.RegionCode(default=""),
                                         "use": params.Choice([u for u, _ in USES], default="")})
-    if not chosen["region"]:
-        return {}
+    if chosen["region"] not in {region.code for region in _policy_regions(request)}:
+        return {}  # none chosen, or a region outside the user's scope: its policy is not shown
     row = QuotaPolicy.objects.filter(region_id=chosen["region"], use=chosen["use"]).first()
     initial: dict[str, Any] = {"region": chosen["region"], "use": chosen["use"]}
     if row is not None:
