@@ -130,6 +130,12 @@ def render_warning(entry: AuditEntry) -> Message | None:
     used, allocated, share = _figures(entry)
     threshold = _number((entry.detail or {}).get("threshold"))
     unit = _unit(entry)
+    if allocated <= 0:  # no allocation (a licence suspended or revoked, no plan): any use is over, no percentage
+        body = (f"{holder} {allocation.year}年度无用水指标，已用{used:,.0f}{unit}。"
+                f"请尽快办理取水许可与年度取水计划，无指标取水将按规定关泵。")
+        return Message(f"用水指标预警：{holder} 无年度指标", body,
+                       {"well": code or holder, "percent": "无指标", "used": f"{used:.0f}", "quota": "0"},
+                       _well_link(allocation))
     body = (f"{holder} {allocation.year}年度已用{used:,.0f}{unit}，占年度指标{allocated:,.0f}{unit}的{share:.0%}，"
             f"已达{threshold:.0%}预警线。请合理安排用水，超指标将按规定关泵。")
     return Message(f"用水指标预警：{holder} 已用{share:.0%}", body,

@@ -66,9 +66,14 @@ def _warn(licence: Licence, day: date) -> bool:
 
 
 def _covered_wells(day: date) -> dict[int, list[str]]:
-    """Well id → the numbers of the valid licences covering ``day`` attached to it."""
+    """Well id → the numbers of the licences covering ``day`` attached to it.
+
+    A licence covers the days of its term while valid, and still does once expired (过期 is set only after
+    ``valid_to``, by the expiry job, which runs before the day after the term is judged): pumping on a licence's
+    last day is lawful. A suspended or revoked licence covers nothing.
+    """
     through = Licence.wells.through.objects.filter(
-        licence__state=State.VALID, licence__valid_from__lte=day, licence__valid_to__gte=day)
+        licence__state__in=(State.VALID, State.EXPIRED), licence__valid_from__lte=day, licence__valid_to__gte=day)
     out: dict[int, list[str]] = {}
     for well_id, number in through.values_list("well_id", "licence__number"):
         out.setdefault(well_id, []).append(number)

@@ -198,10 +198,13 @@ def save_licence(data: Mapping[str, Any], by: Any, licence: Licence | None = Non
 def _rederive(licence: Licence, by: Any) -> None:
     """Re-derive the allocations of every year the licence has a plan for: its wells, state or volume may have changed.
 
-    A suspended, revoked or expired licence's wells fall to 0 m³ (``water.plans.allocations``), so the quota sweep
-    treats further pumping as over quota; reinstating it restores their shares.
+    A suspended or revoked licence's wells fall to 0 m³ from this year on (``water.plans.allocations``), so the
+    quota sweep treats further pumping as over quota; reinstating it restores their shares. An expired licence's
+    plan stands for the years its term reached into.
     """
-    for year in AnnualPlan.objects.filter(licence=licence).values_list("year", flat=True).distinct():
+    # Past years are closed: their quota and their tax stand as they were.
+    years = AnnualPlan.objects.filter(licence=licence, year__gte=today().year).values_list("year", flat=True)
+    for year in years.distinct():
         derive_allocations(year, licence=licence, by=by)
 
 

@@ -69,8 +69,16 @@ def well_shares(volume_m3: float, wells: list[tuple[int, float | None]]) -> dict
 
 
 def _plans(year: int, licence_ids: Iterable[int] | None, region: Region | None) -> list[AnnualPlan]:
-    """The year's plans whose licence is valid, limited to some licences or a region."""
-    plans = AnnualPlan.objects.filter(year=year, licence__state=LicenceState.VALID)
+    """The year's plans that stand, limited to some licences or a region.
+
+    A plan stands while its licence is valid, and also once the licence has expired for the years its term
+    reached into: a licence ending on 31 December (or 30 June) leaves that year's plan as it was, so the year's
+    quota and its tax are not rewritten when the expiry job moves it to 过期. A suspended or revoked licence's
+    plans no longer stand.
+    """
+    standing = Q(licence__state=LicenceState.VALID) | Q(licence__state=LicenceState.EXPIRED,
+                                                          licence__valid_to__year__gte=year)
+    plans = AnnualPlan.objects.filter(standing, year=year)
     if licence_ids is not None:
         plans = plans.filter(licence_id__in=list(licence_ids))
     if region is not None:
@@ -128,8 +136,15 @@ def derive_allocations(year: int, *, licence: Licence | None = None, region: Reg
         licence_ids = set(Licence.wells.through.objects.filter(well_id__in=wells).values_list("licence_id", flat=True))
         targets = {w: t for w, t in _targets(year, _plans(year, licence_ids | {licence.pk}, None)).items()
                    if w in wells}
+    elif region is not None:
+        # Every plan of a licence with a well in the region, wherever its holder is registered: a well of this
+        # region held under another region's licence keeps its share.
+        licence_ids = set(AnnualPlan.objects.filter(year=year, region__path__startswith=region.path)
+                          .values_list("licence_id", flat=True)) | set(Licence.wells.through.objects.filter(
+                              well__region__path__startswith=region.path).values_list("licence_id", flat=True))
+        targets = _targets(year, _plans(year, licence_ids, None))
     else:
-        targets = _targets(year, _plans(year, None, region))
+        targets = _targets(year, _plans(year, None, None))
     _write_wells(year, targets, _affected_wells(year, licence, region), result)
     if licence is None:
         _derive_counties(year, region, result)

@@ -148,15 +148,15 @@ def quota_action(status: QuotaStatus, policy: StopPolicy, pump: PumpState, now: 
     * "stop": a stop was announced, ``stop_due_at`` has come and the share is still over with no override;
     * "cancel": a stop was announced but the share is back under (a top-up), an override is active, or the
       policy no longer stops this well: the announcement is withdrawn;
-    * "restore": the pump was stopped by the quota and the share is back under or an override is active
-      (a domestic well the quota had stopped under an older rule is restored too);
+    * "restore": the pump was stopped by the quota and the share is back under, an override is active, or the
+      policy no longer stops this well (a warn-only policy now, or a domestic well stopped under an older rule);
     * None otherwise. A pump stopped for another reason (a work order, a fault) is never touched here.
     """
     override = override_active(pump, now)
     over = status.share >= policy.stop_at
     stoppable = may_stop(policy, pump.use)
     if pump.stopped_by_quota:
-        return "restore" if (not over or override or pump.use == DOMESTIC) else None
+        return "restore" if (not over or override or not stoppable) else None
     if pump.stop_due_at is not None:
         if not over or override or not stoppable:
             return "cancel"

@@ -427,6 +427,8 @@ def _restore_reason(allocation: Allocation, status: quota.QuotaStatus, now: date
         return f"人工放行至 {until:%Y-%m-%d %H:%M}（{allocation.override_reason}）"
     if allocation.well is not None and allocation.well.use == quota.DOMESTIC and status.share >= 1.0:
         return "生活用水井不因超指标关泵"
+    if status.share >= 1.0:
+        return f"总量控制策略已改为超指标仅预警、不关泵（{_figures_text(status)}）"
     return f"用水指标已恢复（{_figures_text(status)}）"
 
 

@@ -246,14 +246,18 @@ def _replacements(wells: Q, first: date, last: date) -> dict[int, list[str]]:
     return notes
 
 
-def _plans(wells: Q, year: int) -> dict[int, Decimal]:
-    """Each water user's plan for ``year``: the allocations of their wells plus the changes to them."""
+def _plans(wells: Q, year: int, last: date) -> dict[int, Decimal]:
+    """Each water user's plan for ``year``: the allocations of their wells plus the changes that count on ``last``.
+
+    The same allocation the quota sweep enforces (``quotas.sweep.effective_allocation``): a temporary top-up
+    counts through its ``expires_on`` and not after, so the statement and the sweep agree on who is over plan.
+    """
     rows = Allocation.objects.filter(wells, year=year, well__isnull=False)
     plans: dict[int, Decimal] = defaultdict(Decimal)
     for user_id, total in rows.values("well__water_user_id").annotate(t=Sum("allocation_m3")).values_list(
             "well__water_user_id", "t"):
         plans[user_id] += rules.volume(total)
-    changes = AllocationChange.objects.filter(allocation__in=rows)
+    changes = AllocationChange.objects.filter(Q(expires_on__isnull=True) | Q(expires_on__gte=last), allocation__in=rows)
     for user_id, total in changes.values("allocation__well__water_user_id").annotate(t=Sum("amount_m3")).values_list(
             "allocation__well__water_user_id", "t"):
         plans[user_id] += Decimal(str(total)).quantize(rules.CENTI_M3)
@@ -261,9 +265,14 @@ def _plans(wells: Q, year: int) -> dict[int, Decimal]:
 
 
 def _licences(wells: Q, first: date, last: date) -> dict[int, tuple[str, str, str]]:
-    """Each well's (source, purpose, number) from the valid licence covering it in the period."""
+    """Each well's (source, purpose, number) from the licence covering it in the period.
+
+    Valid, or expired since (its term still says which days it covered), so a statement of a past period does
+    not change when the licence later expires.
+    """
     through = Licence.wells.through.objects.filter(
-        wells, licence__state=LicenceState.VALID, licence__valid_from__lte=last, licence__valid_to__gte=first)
+        wells, licence__state__in=(LicenceState.VALID, LicenceState.EXPIRED), licence__valid_from__lte=last,
+        licence__valid_to__gte=first)
     return {well_id: (source, purpose, number) for well_id, source, purpose, number in through.order_by(
         "licence__valid_from").values_list("well_id", "licence__source", "licence__purpose", "licence__number")}
 
@@ -303,7 +312,7 @@ def tax_statement(period: str, at: date, region: Region, water_user_code: str | 
     before = _sums(year_start, first - timedelta(days=1), within, ("usage_m3",)) if first > year_start else {}
     context = _Context(
         figures=figures, before=before, registers=_registers(within, first, last, {row[0] for row in rows}),
-        replacements=_replacements(within, first, last), plans=_plans(within, first.year),
+        replacements=_replacements(within, first, last), plans=_plans(within, first.year, last),
         licences=_licences(within, first, last), rates=current_rates(), designations=designations(),
         zone_day=last, year=first.year)
     users: dict[int, UserStatement] = {}
