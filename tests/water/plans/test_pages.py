@@ -119,3 +119,20 @@ def test_execution_page_shows_plan_against_use(client, operator, planned):
     response = client.get(reverse("water:plan_execution"), {"year": 2026})
     text = response.content.decode()
     assert response.status_code == 200 and "超年度计划" in text and "95,000" in text
+
+
+def test_the_plan_and_the_licence_show_the_suggestion_by_定额(client, operator, planned):
+    """按定额建议水量 (Σ 亩 × 定额 of the holder's crop plan) stands beside the plan and the licence."""
+    from changji.core.localtime import today
+    from changji.water.models import CropPlan, QuotaNorm
+
+    year = today().year
+    for y in {2026, year}:
+        QuotaNorm.objects.get_or_create(year=y, kind="crop", category="棉花", method="drip", region=None,
+                                        defaults={"value": 340, "unit": "m³/亩"})
+        CropPlan.objects.create(water_user=planned.water_user, year=y, crop="棉花", area_mu=200, method="drip")
+    client.force_login(operator)
+    plan_page = client.get(f"{reverse('water:plan_edit')}?licence={planned.pk}&year=2026").content.decode()
+    licence_page = client.get(reverse("water:licence", kwargs={"licence_id": planned.pk})).content.decode()
+    for page in (plan_page, licence_page):
+        assert "按定额建议水量 <strong>68000</strong> m³" in page

@@ -154,7 +154,7 @@ def _history(licence: Licence) -> list[dict[str, Any]]:
 def licence_detail(request: HttpRequest, licence_id: int) -> HttpResponse:
     licence = get_object_or_404(_scoped(request), pk=licence_id)
     return render(request, "water/licence.html", {
-        "licence": licence, "days_left": _days_left(licence, today()),
+        "licence": licence, "days_left": _days_left(licence, today()), "year": today().year,
         "wells": scope_queryset(licence.wells.all(), request.user).order_by("code"),
         "plans": AnnualPlan.objects.filter(licence=licence).order_by("-year"),
         "history": _history(licence), "may_edit": allows(request.user, P.WATER_ALLOCATION_EDIT),
