@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from changji.core.localtime import today
 from changji.water.licences.demo import HOURS, seed_licences
 from changji.water.models import Licence, WaterUser, Well, WellKind
@@ -32,17 +34,18 @@ def test_seed_licences_covers_the_fleet_once(db):
         assert 0 < (licence.valid_to - licence.valid_from).days <= 6 * 366
 
 
-def test_the_well_left_out_pumps_unlicensed_then_is_licensed_late(db):
+@pytest.mark.parametrize("days_ago", [10, 1])
+def test_the_well_left_out_pumps_unlicensed_then_is_licensed_late(db, days_ago):
     from changji.water.licences.demo import licence_late_wells
     from changji.water.models import Alarm, DailyUsage
 
     seed_fleet(40)
     seed_licences(today().year)
     well = Well.objects.get(kind=WellKind.EXTRACTION, water_user__isnull=False, licences__isnull=True)
-    DailyUsage.objects.create(well=well, day=today() - timedelta(days=10), usage_m3=80.0, water_m3=80.0)
+    DailyUsage.objects.create(well=well, day=today() - timedelta(days=days_ago), usage_m3=80.0, water_m3=80.0)
     assert licence_late_wells() == 1
     alarm = Alarm.objects.get(kind="unlicensed", well=well)
-    assert alarm.evidence["day"] == (today() - timedelta(days=10)).isoformat()
+    assert alarm.evidence["day"] == (today() - timedelta(days=days_ago)).isoformat()
     assert alarm.state == "auto_cleared"  # cleared once the late licence covered the well
-    assert well.licences.get().valid_from == today() - timedelta(days=9)
+    assert well.licences.get().valid_from == today() - timedelta(days=days_ago - 1)
     assert licence_late_wells() == 0

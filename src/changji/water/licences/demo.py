@@ -94,8 +94,9 @@ def licence_late_wells() -> int:
     """Issue a licence (补办) to each extraction well without a valid one, after judging its unlicensed pumping.
 
     The last day the well took water without a licence is judged first (``expiry.sweep_unlicensed``: the
-    无证取水 alarm is raised on its evidence); the licence then runs from the next day, and judging
-    yesterday clears the alarm. Returns how many wells were licensed.
+    无证取水 alarm is raised on its evidence); the licence then runs from the next day, and judging that day
+    (covered now) clears the alarm, even when the last unlicensed pumping was yesterday. Returns how many
+    wells were licensed.
     """
     day = localtime.today()
     covered = Licence.objects.filter(state=LicenceState.VALID, valid_from__lte=day, valid_to__gte=day)
@@ -114,5 +115,5 @@ def licence_late_wells() -> int:
             "valid_from": start, "valid_to": date(start.year + 5, 12, 31),
             "issuing_authority": "昌吉州水利局", "wells": [well],
         }, ACTOR)
-        sweep_unlicensed(day - timedelta(days=1))
+        sweep_unlicensed(start)  # the first day the licence covers: the alarm clears
     return len(late)
