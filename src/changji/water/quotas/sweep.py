@@ -266,13 +266,7 @@ def _close_past_years(today: date, by: Any, result: SweepResult) -> None:
             if allocation.stopped_by_quota:
                 restore(allocation, status, quota.UNLOCK, reason, by, result)
                 continue
-            due = allocation.stop_due_at
-            allocation.stop_announced_at = allocation.stop_due_at = None
-            allocation.save(update_fields=["stop_announced_at", "stop_due_at"])
-            audit.record("water.quota.stop_cancelled", actor=by, target=allocation, region=allocation.scope_region,
-                         reason=f"撤销关泵预告：{reason}", stop_due_at=due.isoformat() if due else None,
-                         share=_json_share(status.share), **_figures(status))
-            result.cancelled.append(allocation.pk)
+            _withdraw(allocation, status, reason, by, result)
 
 
 def sweep_allocation(allocation: Allocation, now: datetime | None = None, by: Any = SWEEP) -> SweepResult:
@@ -412,6 +406,11 @@ def _cancel(allocation: Allocation, status: quota.QuotaStatus, policy: quota.Sto
         why = "生活用水井不自动关泵" if pump.use == quota.DOMESTIC else "总量控制策略不再关泵"
     else:
         why = f"用水指标已恢复（{_figures_text(status)}）"
+    _withdraw(allocation, status, why, by, result)
+
+
+def _withdraw(allocation: Allocation, status: quota.QuotaStatus, why: str, by: Any, result: SweepResult) -> None:
+    """Withdraw an announced stop (``water.quota.stop_cancelled``, with ``why``) and clear its due time."""
     due = allocation.stop_due_at
     allocation.stop_announced_at = allocation.stop_due_at = None
     allocation.save(update_fields=["stop_announced_at", "stop_due_at"])
