@@ -54,6 +54,13 @@ class Permission(StrEnum):
     WATER_QUOTA_CONTROL = "water.quota.control"
     WATER_TAX_READ = "water.tax.read"
     WATER_TAX_RATE_EDIT = "water.tax_rate.edit"
+    WATER_PROFILE_EDIT = "water.profile.edit"
+    WATER_WORK_ORDER_READ = "water.work_order.read"
+    WATER_WORK_ORDER_WORK = "water.work_order.work"
+    WATER_WORK_ORDER_MANAGE = "water.work_order.manage"
+    WATER_PICTURE_REVIEW = "water.picture.review"
+    WATER_GROUNDWATER_EDIT = "water.groundwater.edit"
+    WATER_KPI_TARGET_EDIT = "water.kpi_target.edit"
     # services (一件事一次办)
     SERVICES_CASE_INTAKE = "services.case.intake"
     SERVICES_CERTIFICATE_PRINT = "services.certificate.print"
@@ -91,6 +98,13 @@ LABELS: Mapping[Permission, str] = {
     P.WATER_ALLOCATION_EDIT: "维护取水许可、年度取水计划、用水定额与县级总量控制指标（含导入导出）",
     P.WATER_QUOTA_CONTROL: "设置总量控制策略，审批追加指标与临时放行",
     P.WATER_TAX_READ: "查看与导出水资源税计征表", P.WATER_TAX_RATE_EDIT: "维护水资源税税额标准",
+    P.WATER_PROFILE_EDIT: "维护规约配置与设备批次（含导入导出）",
+    P.WATER_WORK_ORDER_READ: "查看运维工单与运维考核",
+    P.WATER_WORK_ORDER_WORK: "执行派给本人的工单（到场、完成、上传照片、检定与率定结果）",
+    P.WATER_WORK_ORDER_MANAGE: "派发、审核与撤销运维工单，维护运维单位",
+    P.WATER_PICTURE_REVIEW: "审阅现场图片（标记、关联告警与工单），设置定时抓拍策略",
+    P.WATER_GROUNDWATER_EDIT: "维护监测井管控水位与超采区",
+    P.WATER_KPI_TARGET_EDIT: "设置考核目标与设备建设计划",
     P.SERVICES_CASE_INTAKE: "窗口受理、补正、出件", P.SERVICES_CERTIFICATE_PRINT: "打印办结凭证",
     P.SERVICES_MATERIAL_READ: "查看申请材料", P.SERVICES_SUB_CASE_REVIEW: "部门审批分办件",
     P.SERVICES_STATISTICS_READ: "查看办件统计",
@@ -103,11 +117,12 @@ LABELS: Mapping[Permission, str] = {
 }
 
 _WATER_READ = frozenset({P.WATER_MONITOR_READ, P.WATER_ALARM_READ, P.WATER_COMMAND_READ, P.WATER_REPORT_READ,
-                         P.WATER_ALLOCATION_READ})
+                         P.WATER_ALLOCATION_READ, P.WATER_WORK_ORDER_READ})
 _WATER_OPERATE = _WATER_READ | {
     P.WATER_ALARM_TRANSITION, P.WATER_COMMAND_SEND, P.WATER_QUARANTINE_READ, P.WATER_TERMINAL_REGISTER,
     P.WATER_REGISTRY_READ, P.WATER_REGISTRY_EDIT, P.WATER_EVIDENCE_READ, P.WATER_ALLOCATION_EDIT,
-    P.WATER_QUOTA_CONTROL, P.WATER_TAX_READ,
+    P.WATER_QUOTA_CONTROL, P.WATER_TAX_READ, P.WATER_WORK_ORDER_WORK, P.WATER_WORK_ORDER_MANAGE,
+    P.WATER_PICTURE_REVIEW, P.WATER_GROUNDWATER_EDIT,
 }
 #: Every account reads its own inbox and chooses how it is told.
 _EVERYONE = frozenset({P.NOTIFICATION_READ})
@@ -123,7 +138,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     # 州级管理员: the administrator of their region (prefecture, or a county when bound to one).
     Role.PREFECTURE_ADMIN: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
         P.USER_MANAGE, P.AUDIT_READ, P.JOB_READ, P.SERVICES_STATISTICS_READ,
-        P.WATER_TAX_RATE_EDIT, P.NOTIFICATION_OUTBOX_READ} | _EVERYONE,
+        P.WATER_TAX_RATE_EDIT, P.WATER_PROFILE_EDIT, P.WATER_KPI_TARGET_EDIT, P.NOTIFICATION_OUTBOX_READ} | _EVERYONE,
     # 县级操作员: runs the county's wells (commands, alarms, registry) and oversees its services and communities.
     Role.COUNTY_OPERATOR: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
         P.AUDIT_READ, P.SERVICES_STATISTICS_READ, P.NOTIFICATION_OUTBOX_READ} | _EVERYONE,
@@ -131,7 +146,8 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     Role.TOWNSHIP_VIEWER: _WATER_READ | _COMMUNITY_READ | _EVERYONE,
     # 运维人员: field crews see the wells and their alarms and record what they found on site.
     Role.MAINTENANCE_WORKER: frozenset({P.WATER_MONITOR_READ, P.WATER_ALARM_READ, P.WATER_ALARM_TRANSITION,
-                                        P.WATER_COMMAND_READ}) | _EVERYONE,
+                                        P.WATER_COMMAND_READ, P.WATER_WORK_ORDER_READ,
+                                        P.WATER_WORK_ORDER_WORK}) | _EVERYONE,
     # 窗口受理员: the service centre's front desk.
     Role.WINDOW_CLERK: frozenset({P.SERVICES_CASE_INTAKE, P.SERVICES_CERTIFICATE_PRINT, P.SERVICES_MATERIAL_READ,
                                   P.SERVICES_STATISTICS_READ}) | _EVERYONE,

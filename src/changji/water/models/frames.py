@@ -46,6 +46,12 @@ class Snapshot(models.Model):
     image = models.FileField(_("图片"), upload_to="snapshots/%Y/%m/")
     size_bytes = models.PositiveIntegerField(_("字节数"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    #: The alarm this picture is evidence of (e.g. taken when a tamper alarm was raised), if any.
+    alarm = models.ForeignKey("water.Alarm", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="pictures", verbose_name=_("关联告警"))
+    #: The work order this picture is evidence of, if any.
+    work_order = models.ForeignKey("water.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="pictures", verbose_name=_("关联工单"))
 
     REGION_SCOPE = "terminal__region"
 
