@@ -22,6 +22,7 @@ from changji.water.gateway.sink import Sink, SinkUnavailable
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.errors import LimitError, ProtocolError
 from changji.water.protocols.framing import SL651, RawFrame
+from changji.water.protocols.plausibility import first_implausible, implausible_time
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
@@ -159,7 +160,7 @@ class UplinkHandling:
                 self._archive(inbound)
                 return None
         else:
-            self._as_reading(inbound, reading, reading.observed_at or frame.sent_at or received_at)
+            self._as_reading(inbound, reading, reading.observed_at or frame.sent_at or received_at, frame.sent_at)
         ack = sl651.build_ack(frame, received_at, options)
         return ack if await self._store(inbound) else None
 
@@ -177,12 +178,14 @@ class UplinkHandling:
         first = message.first
         if message.picture:
             observed = first.observed_at or first.sent_at or received_at
+            if implausible_time(observed, received_at, "picture time") is not None:
+                observed = received_at  # a picture is kept whatever its clock says; placed at its receipt
             await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
                                                           message.picture))
         else:
             reading = sl651.to_reading(sl651.join_message(message), options)
             if reading is not None:
-                self._as_reading(inbound, reading, reading.observed_at or first.sent_at or received_at)
+                self._as_reading(inbound, reading, reading.observed_at or first.sent_at or received_at, first.sent_at)
         ack = sl651.build_message_ack(message, received_at, options)
         return ack if await self._store(inbound) else None
 
@@ -217,7 +220,8 @@ class UplinkHandling:
             self._as_reading(inbound, reading, reading.observed_at or received_at)
             label = frame.time_label
             policy = self.config.time_label_delay
-            if label is not None and policy != "ignore" and label.is_late(received_at):
+            untrusted = inbound.reading is None  # implausible year: archived with that reason already
+            if label is not None and policy != "ignore" and not untrusted and label.is_late(received_at):
                 inbound.error = f"older than the allowed delay of {label.delay_minutes} min"
                 if policy == "reject":
                     inbound.outcome = FrameOutcome.LATE
@@ -237,13 +241,31 @@ class UplinkHandling:
         if message.picture:
             label = message.first.time_label
             observed = label.resolve(received_at) if label is not None else received_at
+            if implausible_time(observed, received_at, "picture time") is not None:
+                observed = received_at
             await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
                                                           message.picture))
         return ack if await self._store(inbound) else None
 
     # -- shared ------------------------------------------------------------------------------------
 
-    def _as_reading(self, inbound: InboundFrame, reading: Any, observed_at: datetime) -> None:
+    def _as_reading(
+        self, inbound: InboundFrame, reading: Any, observed_at: datetime, sent_at: datetime | None = None
+    ) -> None:
+        """Take ``reading`` from the frame, unless its time cannot be trusted (two-digit year rule).
+
+        An implausible observation or send time (``protocols/plausibility.py``: ``59`` read as 2059)
+        archives the frame as rejected with the reason and takes no reading; the frame is still
+        acknowledged, as a late time label under the "reject" policy is, because it is archived.
+        """
+        reason = first_implausible(
+            [(observed_at, "observation time"), (sent_at, "send time")], inbound.received_at
+        )
+        if reason is not None:
+            inbound.reading, inbound.observed_at = None, None
+            inbound.outcome, inbound.error = FrameOutcome.REJECTED, reason
+            log.warning("%s: %s frame from %s: %s", self.peer, inbound.protocol, inbound.address or "?", reason)
+            return
         inbound.reading = reading
         inbound.observed_at = observed_at
         inbound.outcome = FrameOutcome.STORED

@@ -13,6 +13,7 @@ from typing import Any
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.errors import ProtocolError
 from changji.water.protocols.framing import SL651, SZY206, detect_protocol
+from changji.water.protocols.plausibility import first_implausible, implausible_time
 from changji.water.protocols.reading import Reading
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
@@ -45,7 +46,22 @@ def _describe_sl651(data: bytes, received_at: datetime, options: sl651.Sl651Opti
     frame = sl651.decode_sl651(data)
     ack = sl651.build_ack(frame, received_at, options)
     reading = sl651.to_reading(frame, options)
-    return {"ok": True, **frame.describe(), "reading": _reading_json(reading), "ack": _hex(ack)}
+    out = {"ok": True, **frame.describe(), "reading": _reading_json(reading), "ack": _hex(ack)}
+    if frame.direction == "up":
+        times = [(frame.observed_at, "observation time"), (frame.sent_at, "send time")]
+        _check_times(out, first_implausible(times, received_at))
+    return out
+
+
+def _check_times(out: dict[str, Any], reason: str | None) -> None:
+    """Flag an implausible two-digit year: ``time_implausible`` says why, and no reading is taken.
+
+    The gateway archives such a frame with this reason (outcome rejected) and still acknowledges it,
+    so ``ack`` stays (``protocols/plausibility.py``).
+    """
+    if reason is not None:
+        out["time_implausible"] = reason
+        out["reading"] = None
 
 
 def _describe_szy206(data: bytes, received_at: datetime, options: szy206.Szy206Options) -> dict[str, Any]:
@@ -55,7 +71,10 @@ def _describe_szy206(data: bytes, received_at: datetime, options: szy206.Szy206O
     described = frame.describe()
     if reading is not None and reading.observed_at is not None:
         described.setdefault("observed_at", reading.observed_at.isoformat())
-    return {"ok": True, **described, "reading": _reading_json(reading), "ack": _hex(ack)}
+    out = {"ok": True, **described, "reading": _reading_json(reading), "ack": _hex(ack)}
+    if reading is not None:
+        _check_times(out, implausible_time(reading.observed_at, received_at, "observation time"))
+    return out
 
 
 def _reading_json(reading: Reading | None) -> dict[str, Any] | None:

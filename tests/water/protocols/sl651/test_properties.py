@@ -84,7 +84,7 @@ def hex_element(draw):
         if kind == "named":
             return ELEMENTS[draw(st.sampled_from(NORMAL_GUIDES))].key, value, definer
         if kind == "unknown":
-            return f"{draw(st.sampled_from(UNKNOWN_GUIDES)):02X}{definer:02X}", value, definer
+            return f"{draw(st.sampled_from(UNKNOWN_GUIDES)):02X}", value, definer
         return f"FF{draw(st.integers(0, 255)):02X}", value, definer
     if kind == "zt":
         return "ZT", draw(st.none() | st.integers(0, 0xFFFFFFFE)), 0x20

@@ -71,6 +71,7 @@ __all__ = [
     "encode_quota_control",
     "encode_set_clock",
     "encode_sl651",
+    "extension_key",
     "join_message",
     "to_reading",
 ]
@@ -229,7 +230,22 @@ def _number(value: Any) -> float | None:
 
 
 def _extension(values: dict[str, Any], key: str | None) -> float | None:
-    return None if key is None else _number(values.get(key.upper()))
+    return None if key is None else _number(values.get(extension_key(key)))
+
+
+def extension_key(key: str) -> str:
+    """Return the element key an option names: ``FF01`` whatever definer a profile wrote after it.
+
+    A user-defined element is keyed by its identifier alone (the definer is metadata), so the options
+    ``"FF01"``, ``"ff01"`` and ``"FF0119"`` (identifier as a vendor sheet writes it, with definer ``19``)
+    all find ``FF01``; ``"9A"`` and ``"9A12"`` find the unnamed guide ``9A``.
+    """
+    text = key.strip().upper()
+    if text.startswith("FF") and len(text) == 6:
+        return text[:4]
+    if len(text) == 4 and not text.startswith("FF") and all(c in "0123456789ABCDEF" for c in text):
+        return text[:2]
+    return text
 
 
 # --- Centre -> station commands (6.6.4) ------------------------------------------------------------

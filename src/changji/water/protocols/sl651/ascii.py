@@ -167,15 +167,16 @@ class _TokenWalk:
     def run(self) -> tuple[Any, ...]:
         """Return (station_type, observed_at, elements, payload, body_station, payload_guide)."""
         station = station_type = None
-        if self.rest[:3] == b"ST ":
-            self.pos = 3
+        self._skip_spaces()
+        if self.rest[self.pos : self.pos + 3] == b"ST ":
+            self.pos += 3
             token = self._take()
             if len(token) != 10 or not _UPPER_HEX.issuperset(token):
                 raise DecodeError(f"ASCII ST value {token!r} is not 10 uppercase hex digits")
             station = token.decode()
             if self.function in TYPED_FUNCTIONS:
                 station_type = self._take().decode("latin-1")
-        while self.pos < len(self.rest):
+        while self._skip_spaces() < len(self.rest):
             token = self._take()
             guide = _REST_TOKENS.get(token)
             if guide is not None:
@@ -188,7 +189,17 @@ class _TokenWalk:
     ) -> tuple[Any, ...]:
         return station_type, self.first_tt, tuple(self.elements), payload, station, guide
 
+    def _skip_spaces(self) -> int:
+        """Skip a run of separators (other encoders write two, or one before ``ST``); return the position."""
+        rest, pos = self.rest, self.pos
+        while rest[pos : pos + 1] == b" ":
+            pos += 1
+        self.pos = pos
+        return pos
+
     def _take(self) -> bytes:
+        if self.rest[self.pos : self.pos + 1] == b" ":
+            self._skip_spaces()
         stop = self.rest.find(b" ", self.pos)
         if stop < 0:
             raise DecodeError("SL651 ASCII element list must end with a space")
@@ -198,8 +209,9 @@ class _TokenWalk:
         return token
 
     def _peek_value(self) -> bool:
-        stop = self.rest.find(b" ", self.pos)
-        return stop > self.pos and _is_value(self.rest[self.pos : stop])
+        pos = self._skip_spaces()
+        stop = self.rest.find(b" ", pos)
+        return stop > pos and _is_value(self.rest[pos:stop])
 
     def _token(self, token: bytes) -> None:
         if token == b"TT":

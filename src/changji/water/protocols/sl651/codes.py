@@ -3,7 +3,7 @@
 Everything here is data, cited by the table of SL651-2014 it comes from, so that the codec modules
 (``sl651.py``, ``sl651_ascii.py``, ``sl651_elements.py``) contain no magic numbers. Only the entries that
 well, level and rain stations are seen to send are listed (docs/protocols.md §1.2); an element guide not
-listed is keyed by the four hex digits of its identifier bytes (guide + data-definition byte).
+listed is keyed by the two hex digits of its guide byte (the data-definition byte is metadata).
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ SCALE: tuple[int, ...] = tuple(10**d for d in range(8))
 EXACT_FLOAT_LIMIT = 10**15
 _KEYS: dict[int, str] = {guide: info.key for guide, info in ELEMENTS.items()}
 _CONFIG_KEYS = tuple(f"{guide:02X}" for guide in range(256))
+#: A guide 附录C does not name is keyed by its byte alone (the definer is metadata, ``Element.definer``).
+_GUIDE_KEYS = _CONFIG_KEYS
 _LEVEL_SLOTS = struct.Struct(">12H")
 #: Guides whose data size is fixed by 表C.1 rather than read from the data-definition byte.
 _FIXED_GUIDES = frozenset(
@@ -322,7 +324,7 @@ def _read_element(
             key = _CONFIG_KEYS[guide]
             value = data.hex().upper() if guide in CONFIG_HEX_ITEMS else bcd_value(data, definer & 7, False)
         else:
-            key = _KEYS.get(guide) or f"{guide:02X}{definer:02X}"
+            key = _KEYS.get(guide) or _GUIDE_KEYS[guide]
             value = bcd_value(data, definer & 7, guide in _KEYS)
         return Element(key, value, definer, tt), pos + 2 + len(data)
     return _read_fixed(body, pos, guide, definer, tt)
@@ -360,7 +362,7 @@ def _read_series(body: bytes, pos: int, tt: datetime | None, lenient: bool) -> t
         key, definer, pos = f"FF{body[pos + 1]:02X}", body[pos + 2], pos + 3
     else:
         definer = body[pos + 1]
-        key, pos = _KEYS.get(guide) or f"{guide:02X}{definer:02X}", pos + 2
+        key, pos = _KEYS.get(guide) or _GUIDE_KEYS[guide], pos + 2
     size, decimals = definer >> 3, definer & 7
     rest = len(body) - pos
     if size == 0:
@@ -428,9 +430,11 @@ def identifier_bytes(key: str, definer: int | None, config: bool) -> tuple[bytes
         return bytes([guide]), guide
     guide = ELEMENT_GUIDES.get(key, -1)
     if guide < 0:
-        if len(key) != 4:
+        if len(key) not in (2, 4):
             raise EncodeError(f"unknown element identifier {key!r}")
-        guide, second = _hex_byte(key[:2], "guide"), _hex_byte(key[2:], "definer")
+        guide = _hex_byte(key[:2], "guide")
+        # the older four-digit key (guide + definer) is still accepted when it agrees with the definer
+        second = definer if len(key) == 2 else _hex_byte(key[2:], "definer")
         if guide in _KEYS or guide in _FIXED_GUIDES or definer != second:
             raise EncodeError(f"identifier {key} does not match a decodable unknown guide")
     return bytes([guide]), guide

@@ -15,6 +15,9 @@ from typing import Any
 from changji.water.protocols.bcd import CST
 from changji.water.protocols.errors import DecodeError, ProtocolError
 from changji.water.protocols.sl651.codes import (
+    CONFIG_FUNCTIONS_DOWN,
+    CONFIG_FUNCTIONS_UP,
+    ELEMENTS,
     EOT,
     FC_3A_QUERY_ELEMENTS,
     FC_4A_SET_CLOCK,
@@ -36,6 +39,9 @@ from changji.water.protocols.sl651.codes import (
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
 _PASSWORD_FUNCTIONS = (FC_40_MODIFY_BASIC_CONFIG, FC_49_CHANGE_PASSWORD)
+_CONFIG_FUNCTIONS = CONFIG_FUNCTIONS_UP | CONFIG_FUNCTIONS_DOWN
+#: Keys 附录C names; any other key is user-defined (``FFxx``, an unnamed guide) and its definer is reported.
+_NAMED_KEYS = frozenset(info.key for info in ELEMENTS.values()) | {"DRxnn"}
 
 Value = float | int | str | tuple[Any, ...] | None
 
@@ -45,8 +51,10 @@ class Element:
     """One element group of the body (SL651 6.6.3 表26): identifier, value, definer, TT in force.
 
     ``key`` is the 附录C ASCII identifier (``"PT"``, ``"Z"``), ``"FFxx"`` for a user extension, the
-    four hex digits of the identifier bytes for a guide the code table does not name, and the two hex
-    digits of the 附录D item in configuration frames (``"03"`` password). ``value`` is ``None`` for
+    two hex digits of the guide byte for a guide the code table does not name, and the two hex
+    digits of the 附录D item in configuration frames (``"03"`` password). A user-defined element is
+    keyed by its identifier alone: the data-definition byte is metadata (``definer``, and
+    ``values["definers"]``), so ``FF01`` is found whatever size and decimals a device gives it. ``value`` is ``None`` for
     "no data" (all-F), a tuple for slot series (F4..FC, 31H). ``definer`` is the data-definition byte
     (the second identifier byte for F4..FC, kept so that Fujian's ``F5 5C`` round-trips); in ASCII
     frames it records the text format as ``digits << 3 | decimals``.
@@ -97,6 +105,14 @@ class Sl651Frame:
     def values(self) -> dict[str, Any]:
         """Return element values by key (last occurrence wins) plus function-specific items."""
         result: dict[str, Any] = {el.key: el.value for el in self.elements}
+        if self.encoding == "hex" and self.function not in _CONFIG_FUNCTIONS:
+            definers = {
+                el.key: f"{el.definer:02X}"
+                for el in self.elements
+                if el.key not in _NAMED_KEYS and el.definer is not None
+            }
+            if definers:
+                result["definers"] = definers
         if self.payload or self.function in (FC_4A_SET_CLOCK, FC_51_QUERY_CLOCK):
             try:
                 result.update(function_values(self))
