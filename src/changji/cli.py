@@ -13,9 +13,11 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from changji.water.protocols.bcd import CST
-from changji.water.protocols.inspection import describe_frame
+from changji.water.protocols.inspection import PacketCollector, describe_frame
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,26 +47,79 @@ def decode(argv: Sequence[str], stdin: Iterable[str] | None = None) -> int:
         default=None,
         help="receipt time (ISO 8601) that completes SZY206 time labels; default: now",
     )
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="read hex frames from PATH, one per line (# starts a comment); may be repeated",
+    )
+    parser.add_argument(
+        "--picture-out",
+        default=None,
+        metavar="PATH",
+        help="write the JPEG of an SL651 36H picture reassembled from its M3 packets to PATH",
+    )
     options = parser.parse_args(argv)
     received_at = options.received_at or datetime.now(CST)
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=CST)
-    lines = options.frames or [line for line in (stdin or sys.stdin)]
+    lines = list(options.frames) + _file_lines(options.file)
+    if not lines:
+        lines = [line for line in (stdin or sys.stdin)]
+    collector = PacketCollector()
+    pictures = _PictureWriter(options.picture_out)
     failed = False
     for line in lines:
-        text = "".join(line.split())
+        text = "".join(line.split("#", 1)[0].split())
         if not text:
             continue
+        results: list[dict[str, Any] | None]
         try:
             data = bytes.fromhex(text)
         except ValueError:
-            result = {"ok": False, "error": f"not hexadecimal: {text[:40]!r}", "protocol": None}
+            results = [{"ok": False, "error": f"not hexadecimal: {text[:40]!r}", "protocol": None}]
         else:
-            result = describe_frame(data, received_at)
-        failed = failed or not result["ok"]
-        print(json.dumps(result, ensure_ascii=False), flush=False)
+            results = [describe_frame(data, received_at), pictures.save(collector.feed(data, received_at), collector)]
+        for result in filter(None, results):
+            failed = _print(result) or failed
+    for result in collector.incomplete():
+        failed = _print(result) or failed
     sys.stdout.flush()
     return 1 if failed else 0
+
+
+def _file_lines(paths: Sequence[str]) -> list[str]:
+    lines: list[str] = []
+    for path in paths:
+        with open(path, encoding="ascii", errors="replace") as handle:
+            lines.extend(handle)
+    return lines
+
+
+def _print(result: dict[str, Any]) -> bool:
+    """Print one result line; return True when it is a failure."""
+    print(json.dumps(result, ensure_ascii=False), flush=False)
+    return not result["ok"]
+
+
+class _PictureWriter:
+    """Write reassembled pictures for ``--picture-out``: the first to PATH, later ones to PATH-2, PATH-3..."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path, self.count = path, 0
+
+    def save(self, result: dict[str, Any] | None, collector: PacketCollector) -> dict[str, Any] | None:
+        """Write the picture the collector just completed (if any) and name the file in ``result``."""
+        picture = collector.take_picture()
+        if self.path is None or result is None or picture is None:
+            return result
+        self.count += 1
+        target = Path(self.path)
+        if self.count > 1:
+            target = target.with_name(f"{target.stem}-{self.count}{target.suffix}")
+        target.write_bytes(picture)
+        return {**result, "picture_out": str(target)}
 
 
 if __name__ == "__main__":  # pragma: no cover

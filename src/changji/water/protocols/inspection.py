@@ -7,11 +7,12 @@ outside the platform parse this output, so the keys are a stable contract (READM
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
 from changji.water.protocols import sl651, szy206
-from changji.water.protocols.errors import ProtocolError
+from changji.water.protocols.errors import LimitError, ProtocolError
 from changji.water.protocols.framing import SL651, SZY206, detect_protocol
 from changji.water.protocols.plausibility import first_implausible, implausible_time
 from changji.water.protocols.reading import Reading
@@ -87,3 +88,101 @@ def _reading_json(reading: Reading | None) -> dict[str, Any] | None:
 
 def _hex(data: bytes | None) -> str | None:
     return data.hex().upper() if data is not None else None
+
+
+# --- M3 messages given packet by packet (``changji decode`` with all the packets of a message) -------
+
+
+class PacketCollector:
+    """Collect the SL651 M3 packets of one ``changji decode`` run and describe each message once complete.
+
+    Every packet is still described on its own line; when the last missing packet of a message arrives,
+    ``feed`` returns the message's description (``describe_message``). Packets may come in any order;
+    a repeated packet is ignored, as the gateway's reassembler does.
+    """
+
+    def __init__(self, sl651_options: sl651.Sl651Options | None = None) -> None:
+        self.options = sl651_options or sl651.Sl651Options()
+        self.parts = sl651.Sl651Reassembler()
+        self.started: dict[tuple[str, int], int] = {}
+        self._picture: bytes | None = None
+
+    def take_picture(self) -> bytes | None:
+        """Return the JPEG bytes of the picture message the last ``feed`` completed (once), else None."""
+        picture, self._picture = self._picture, None
+        return picture
+
+    def feed(self, data: bytes, received_at: datetime) -> dict[str, Any] | None:
+        """Add one frame; return the description of the M3 message it completes, else None."""
+        if detect_protocol(data) != SL651:
+            return None
+        try:
+            frame = sl651.decode_sl651(data)
+            if frame.direction != "up" or frame.packet_total is None:
+                return None
+            message = self.parts.feed(frame)
+        except LimitError as exc:
+            return {"ok": False, "error": exc.message, "protocol": SL651, "reassembled": False}
+        except ProtocolError:
+            return None  # already reported on the packet's own line
+        key = (frame.station, frame.function)
+        if message is None:
+            self.started[key] = frame.packet_total
+            return None
+        self.started.pop(key, None)
+        self._picture = message.picture
+        return describe_message(message, received_at, self.options)
+
+    def incomplete(self) -> list[dict[str, Any]]:
+        """Describe the messages still missing packets (an error line each)."""
+        out = []
+        for (station, function), total in self.started.items():
+            missing = self.parts.missing(station, function)
+            out.append({
+                "ok": False,
+                "protocol": SL651,
+                "reassembled": False,
+                "station": station,
+                "function": f"{function:02X}",
+                "packet_total": total,
+                "missing_packets": missing,
+                "error": f"M3 message incomplete: {len(missing)} of {total} packets missing",
+            })
+        return out
+
+
+def describe_message(
+    message: sl651.Sl651Message, received_at: datetime, options: sl651.Sl651Options | None = None
+) -> dict[str, Any]:
+    """Describe a complete SL651 M3 message: a picture (size, SHA-256) or the report its packets make."""
+    options = options or sl651.Sl651Options()
+    first = message.first
+    out: dict[str, Any] = {
+        "ok": True,
+        "protocol": SL651,
+        "reassembled": True,
+        "station": message.station,
+        "function": f"{message.function:02X}",
+        "packet_total": message.packet_total,
+        "serial": first.serial,
+        "sent_at": _iso(first.sent_at),
+        "observed_at": _iso(first.observed_at),
+    }
+    picture = message.picture
+    if picture is not None:
+        out["picture_bytes"] = len(picture)
+        out["picture_sha256"] = hashlib.sha256(picture).hexdigest()
+        out["picture_is_jpeg"] = picture[:3] == b"\xff\xd8\xff" and picture[-2:] == b"\xff\xd9"
+    else:
+        try:
+            joined = sl651.join_message(message)
+        except ProtocolError as exc:
+            return {**out, "ok": False, "error": exc.message}
+        out["values"] = joined.describe()["values"]
+        out["reading"] = _reading_json(sl651.to_reading(joined, options))
+    out["ack"] = _hex(sl651.build_message_ack(message, received_at, options))
+    return out
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()

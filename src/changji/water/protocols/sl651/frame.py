@@ -35,11 +35,13 @@ from changji.water.protocols.sl651.codes import (
     GUIDE_F2_MANUAL,
     SYN,
 )
+from changji.water.protocols.sl651.config import config_values
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
 _PASSWORD_FUNCTIONS = (FC_40_MODIFY_BASIC_CONFIG, FC_49_CHANGE_PASSWORD)
-_CONFIG_FUNCTIONS = CONFIG_FUNCTIONS_UP | CONFIG_FUNCTIONS_DOWN
+#: Configuration answers (and the 40H/42H commands) whose 附录D items get names (``sl651/config.py``).
+_NAMED_CONFIG_FUNCTIONS = (CONFIG_FUNCTIONS_UP | CONFIG_FUNCTIONS_DOWN) - {FC_49_CHANGE_PASSWORD}
 #: Keys 附录C names; any other key is user-defined (``FFxx``, an unnamed guide) and its definer is reported.
 _NAMED_KEYS = frozenset(info.key for info in ELEMENTS.values()) | {"DRxnn"}
 
@@ -54,10 +56,10 @@ class Element:
     two hex digits of the guide byte for a guide the code table does not name, and the two hex
     digits of the 附录D item in configuration frames (``"03"`` password). A user-defined element is
     keyed by its identifier alone: the data-definition byte is metadata (``definer``, and
-    ``values["definers"]``), so ``FF01`` is found whatever size and decimals a device gives it. ``value`` is ``None`` for
-    "no data" (all-F), a tuple for slot series (F4..FC, 31H). ``definer`` is the data-definition byte
-    (the second identifier byte for F4..FC, kept so that Fujian's ``F5 5C`` round-trips); in ASCII
-    frames it records the text format as ``digits << 3 | decimals``.
+    ``values["definers"]``), so ``FF01`` is found whatever size and decimals a device gives it.
+    ``value`` is ``None`` for "no data" (all-F), a tuple for slot series (F4..FC, 31H). ``definer`` is
+    the data-definition byte (the second identifier byte for F4..FC, kept so that Fujian's ``F5 5C``
+    round-trips); in ASCII frames it records the text format as ``digits << 3 | decimals``.
     """
 
     key: str
@@ -105,7 +107,10 @@ class Sl651Frame:
     def values(self) -> dict[str, Any]:
         """Return element values by key (last occurrence wins) plus function-specific items."""
         result: dict[str, Any] = {el.key: el.value for el in self.elements}
-        if self.encoding == "hex" and self.function not in _CONFIG_FUNCTIONS:
+        if self.function in _NAMED_CONFIG_FUNCTIONS:
+            if self.encoding == "hex":
+                result["config"] = config_values(self.function, result)
+        elif self.encoding == "hex" and self.function != FC_49_CHANGE_PASSWORD:
             definers = {
                 el.key: f"{el.definer:02X}"
                 for el in self.elements
