@@ -294,8 +294,14 @@ def walk_elements(body: bytes, pos: int, *, config: bool, series: bool, lenient:
     return tuple(elements), first_tt, b"", None
 
 
+#: ``F0 28``: TT written as guide + data-definition byte (5 bytes, 0 decimals), as the public simulator of
+#: ``comger/sl651`` does (``internal/sl651/protocol.go`` ``BuildTimeTLV``); read like ``F0 F0``.
+TT_AS_ELEMENT_DEFINER = 0x28
+
+
 def _read_tt(body: bytes, pos: int) -> tuple[datetime, int]:
-    if body[pos + 1] != GUIDE_F0_OBSERVATION_TIME:
+    second = body[pos + 1]
+    if second != GUIDE_F0_OBSERVATION_TIME and second != TT_AS_ELEMENT_DEFINER:
         raise DecodeError(f"TT guide must be F0F0, found {body[pos : pos + 2].hex().upper()}")
     if pos + 7 > len(body):
         raise _Truncated
