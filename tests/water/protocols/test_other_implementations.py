@@ -52,7 +52,7 @@ def hex_frame(function: int, body: bytes, station: str = "6523230001", password:
 
 # --- 1. Extra separators in ASCII frames ---------------------------------------------------------------------
 
-#: The verified ASCII example of docs/protocols.md §1.11 (SL651-2014 6.4), as the standard writes it.
+#: The ASCII example of SL651-2014 6.4 (checked against real frames), as the standard writes it.
 STANDARD_BODY = "0019170718111204ST 0012341234 H TT 1707181112 PJ 0.5 PT 0.5 Z 0.301 VT 10.91 "
 VALUES = {"PJ": 0.5, "PT": 0.5, "Z": 0.301, "VT": 10.91}
 
@@ -223,7 +223,7 @@ def test_szy206_seven_byte_time_label_with_year_59_is_flagged():
 
 # --- 5. Configuration answers decode to named values -------------------------------------------------------
 
-#: 41H read basic configuration and 43H read runtime parameters from the Fujian set (docs/protocols vectors L12, L13).
+#: 41H read basic config and 43H read runtime parameters, Fujian samples (L12, L13 in sl651/test_sl651.py).
 L12 = "7E7E0010000000060000410020020149221206124917F1F11000000006012000000000022810000000060310000003E0E3"
 L13 = "7E7E001000000006000043001602014B221206130005F1F110000000062008012310030003B998"
 

@@ -2,7 +2,10 @@
 
 SL651 times (send time, ``F0 F0`` TT) and SL/T 427-2021 7-byte time labels carry the year as two BCD
 digits, read as 2000 + YY. A terminal whose clock was never set, lost its battery or was set by hand
-with a typo sends ``59`` or ``00``, and 2059 or 2000 would be stored without a word. The rule:
+with a typo sends ``59`` or ``00``, and 2059 or 2000 would be stored without a word. Real encoders write
+whatever their clock says: the RTU firmware of ``xiaozhuweini/fyyp_rtu`` (``components/ptcl/sl651.c``) puts
+``tm_year % 100`` of its RTC calendar into the send time and TT, so a clock never set reads as its reset
+value. The rule:
 
 * more than ``MAX_AHEAD`` (366 days) after the receipt time: implausible (``59`` read as 2059);
 * before ``MIN_YEAR`` (2005): implausible. A reset clock reads ``00`` (2000-01-01); no terminal speaking

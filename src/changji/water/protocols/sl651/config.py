@@ -7,7 +7,7 @@ item 98H) answer with the ST group and, in some stations, their item. ``Sl651Fra
 items by their two hex digits (``"20": 1``) and adds ``values["config"]``: the same items by name, the
 unit in the name (``timed_report_interval_h``), channels and the work mode decoded.
 
-Item sizes and meanings follow the standard's tables (docs/protocols.md §1.8); where a public
+Item sizes and meanings follow the standard's tables (docs/protocols.md §1.3); where a public
 implementation was consulted, it is the ``yu-xiaoyao/sl651-2014-server`` Java server
 (``TelemetryBaseConfigTable`` / ``TelemetryRuntimeConfigTable``: 25H 雨量计分辨力 and 26H 水位计分辨力 with
 one decimal, 40H–48H the extra-report thresholds), which agrees with 表D.4.
