@@ -286,6 +286,25 @@ def test_ascii_round_trip(frame):
     assert decode_sl651(encode_sl651(frame)) == frame
 
 
+def _respaced(raw: bytes, extra: list[int]) -> bytes:
+    """``raw`` (an ASCII STX uplink) with ``extra[i]`` more spaces at its i-th separator, and one before ST."""
+    body = raw[24:-5]
+    head, tokens = body[:16], body[16:].split(b" ")
+    groups = [token + b" " * (1 + extra[i % len(extra)]) for i, token in enumerate(tokens[:-1])]
+    new_body = head + b" " * extra[0] + b"".join(groups) + tokens[-1]
+    framed = raw[:20] + f"{len(new_body):03X}".encode() + raw[23:24] + new_body + raw[-5:-4]
+    return framed + f"{crc16_modbus(framed):04X}".encode()
+
+
+@pytest.mark.slow
+@settings(max_examples=300)
+@given(ascii_frames(), st.lists(st.integers(0, 3), min_size=1, max_size=8))
+def test_ascii_runs_of_spaces_decode_to_the_same_frame(frame, extra):
+    """Other encoders' separators (a space before ST, runs of spaces) change nothing in the decoded frame."""
+    raw = encode_sl651(frame)
+    assert decode_sl651(_respaced(raw, extra)) == frame
+
+
 # --- Downlink commands ---------------------------------------------------------------------------------
 
 command_args = st.tuples(
