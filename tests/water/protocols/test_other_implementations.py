@@ -340,3 +340,20 @@ def test_cli_reassembles_from_hex_arguments_and_reports_a_missing_packet(capsys)
     assert cli_decode(["--received-at", "2026-11-25T10:01:00+08:00", packets[0], packets[2]]) == 1
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert lines[-1]["ok"] is False and lines[-1]["missing_packets"] == [2]
+
+
+def test_cli_joins_a_report_sent_as_m3_packets(capsys):
+    """A 32H report re-sent as three M3 packets (its body cut mid-element) gives the single packet's values."""
+    single = _well_report(bytes.fromhex("FF011A123456"))
+    body = single[14:-3]
+    chunks = [body[:25], body[25:31], body[31:]]
+    packets = []
+    for seq, chunk in enumerate(chunks, 1):
+        raw = (single[:11] + (3 + len(chunk)).to_bytes(2, "big") + b"\x16" + (3 << 12 | seq).to_bytes(3, "big")
+               + chunk + (b"\x03" if seq == 3 else b"\x17"))
+        packets.append((raw + crc16_modbus(raw).to_bytes(2, "big")).hex())
+    assert cli_decode(["--received-at", "2026-11-25T10:01:00+08:00", *packets]) == 0
+    message = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert message["reassembled"] is True and message["function"] == "32" and message["packet_total"] == 3
+    assert message["values"] == {"FF01": 1234.56, "VT": 12.9, "definers": {"FF01": "1A"}}
+    assert message["reading"]["battery_v"] == 12.9 and "picture_bytes" not in message
