@@ -73,3 +73,31 @@ def test_szy206_seven_byte_label_of_2059_is_archived_without_a_reading(run):
     [archived] = sink.frames
     assert archived.outcome == "rejected" and "2059" in archived.error and archived.reading is None
     assert sink.readings == {}
+
+
+def test_a_picture_whose_clock_says_2059_is_kept_at_its_receipt_time(run):
+    sink = MemorySink([TerminalInfo(7, "sl651", STATION)])
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 2 + b"\xff\xd9"
+    now = datetime.now(CST).replace(microsecond=0)
+    tt = now.replace(year=2059, day=min(now.day, 28), second=0)
+    chunks = [jpeg[:300], jpeg[300:]]
+    packets = [
+        sl651.encode_sl651(sl651.Sl651Frame(
+            "hex", "up", 1, STATION, 0, 0x36, 0x16, 0x03 if n == 2 else 0x17, 2, n,
+            serial=5 if n == 1 else None, sent_at=now if n == 1 else None, station_type="G" if n == 1 else None,
+            observed_at=tt if n == 1 else None, payload=chunk, payload_guide=0xF3 if n == 1 else None,
+        ))
+        for n, chunk in enumerate(chunks, 1)
+    ]
+
+    async def scenario():
+        async with running_gateway(sink) as gateway:
+            client = await TerminalClient.connect(gateway.port)
+            await client.send(*packets)
+            ack = await client.receive()
+            await client.close()
+            return ack
+
+    assert run(scenario()) is not None
+    [snapshot] = sink.snapshots
+    assert snapshot.jpeg == jpeg and snapshot.observed_at == snapshot.received_at
