@@ -19,6 +19,11 @@ Choices where 6.4 is silent (all round-trip byte for byte):
   ``RGZS``/``PIC`` take the rest of the body. [UNVERIFIED: only the A02 test report was seen.]
 * Configuration, version, event and switch bodies (40–51) and downlink parameters stay raw text in
   ``payload``.
+
+Tolerated on decoding (README, "Frames from other implementations"): any run of spaces between the
+identifier/value groups, and spaces between the send time and ``ST``, as other encoders write them. The
+final space stays mandatory. Such a frame decodes to the frame its single-spaced form gives; re-encoding
+writes single spaces (the gateway archives the raw bytes).
 """
 
 from __future__ import annotations
