@@ -13,7 +13,8 @@ Pure: no Django (tests/test_architecture.py). ``water.pictures.service`` applies
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, time, timedelta, timezone
+import re
+from datetime import datetime, timedelta, timezone
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
@@ -22,6 +23,7 @@ MAX_TIMES = 6
 #: A daily time is queued at most this long after it passed.
 MAX_LATE = timedelta(hours=2)
 DEFAULT_TIMES = ("10:00",)
+_TIME = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?")
 DEFAULT_ALARM_KINDS = (
     "door_open", "ac_power_lost", "meter_fault", "impossible_jump", "register_reversal", "energy_without_water",
 )
@@ -34,13 +36,10 @@ def parse_times(values: Iterable[str]) -> list[str]:
         text = str(raw).strip().replace("：", ":")
         if not text:
             continue
-        try:
-            moment = time.fromisoformat(text if len(text) > 2 else f"{text}:00")
-        except ValueError as error:
-            raise ValueError(f"抓拍时间应为 时:分，如 10:00，而不是 {raw!r}") from error
-        if moment.second or moment.microsecond or moment.tzinfo is not None:
-            raise ValueError(f"抓拍时间应精确到分钟，如 10:00，而不是 {raw!r}")
-        out.add(f"{moment:%H:%M}")
+        match = _TIME.fullmatch(text)
+        if match is None or int(match[1]) > 23 or int(match[2] or 0) > 59:
+            raise ValueError(f"抓拍时间应为 时:分，如 10:00，而不是 {raw!r}")
+        out.add(f"{int(match[1]):02d}:{int(match[2] or 0):02d}")
     if len(out) > MAX_TIMES:
         raise ValueError(f"每天最多抓拍 {MAX_TIMES} 次")
     return sorted(out)
