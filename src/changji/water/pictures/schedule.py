@@ -6,7 +6,7 @@ Pure: no Django (tests/test_architecture.py). ``water.pictures.service`` applies
 * The slot due at ``now`` is the latest of today's times not after ``now`` and not older than
   ``MAX_LATE``, unless it was already queued (``last_slot``): a job that missed a minute catches up, a job
   down for half a day does not queue this morning's pictures at night.
-* ``DEFAULT_ALARM_KINDS`` are the tamper kinds (箱门打开, 交流失电, 计量故障, 读数突变, 表码倒转, 有电无水):
+* ``DEFAULT_ALARM_KINDS`` are the tamper kinds (柜门打开, 交流失电, 计量设备故障, 表码突变, 表码倒走, 有电无水):
   what a camera shows best.
 """
 
