@@ -21,8 +21,8 @@ from changji.water.gateway.server import GatewayServer
 from changji.water.models import Alarm, Command, Snapshot, Terminal, Well
 from changji.water.sim.fleet import build_fleet
 from changji.water.sim.simulator import SimulatorConfig, SimulatorStats, camera_picture, run_fleet
-from tests.water.test_supervision_end_to_end import retry_while_locked
 from tests.waiting import eventually
+from tests.water.test_supervision_end_to_end import retry_while_locked
 
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 

@@ -54,7 +54,8 @@ class PictureOut(Schema):
 
     @staticmethod
     def resolve_well(obj: Snapshot) -> str | None:
-        return obj.terminal.well.code if obj.terminal.well_id else None
+        well = obj.terminal.well
+        return well.code if well is not None else None
 
     @staticmethod
     def resolve_terminal(obj: Snapshot) -> str:

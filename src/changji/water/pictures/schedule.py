@@ -12,8 +12,8 @@ Pure: no Django (tests/test_architecture.py). ``water.pictures.service`` applies
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 import re
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it

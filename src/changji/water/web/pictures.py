@@ -151,7 +151,7 @@ def picture_detail(request: HttpRequest, picture_id: int) -> HttpResponse:
 
 
 @route(get=P.WATER_EVIDENCE_READ)
-def picture_image(request: HttpRequest, picture_id: int) -> HttpResponse:
+def picture_image(request: HttpRequest, picture_id: int) -> FileResponse:
     """The picture's JPEG, for users who may see the picture's well (404 otherwise)."""
     picture = get_object_or_404(_pictures(request), pk=picture_id)
     try:
