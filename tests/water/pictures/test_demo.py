@@ -1,4 +1,4 @@
-"""The demo's pictures: the prefecture's policy, the morning's pictures (three flagged), one for a tamper alarm; once."""
+"""The demo's pictures: the prefecture's policy, the morning's pictures (some flagged), a tamper alarm's; once."""
 
 from __future__ import annotations
 

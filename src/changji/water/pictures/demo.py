@@ -1,5 +1,6 @@
-"""Demo pictures: the prefecture's picture policy, the morning's pictures of some wells (a few flagged), and a
-picture taken for a tamper alarm. Idempotent: a second run adds nothing.
+"""Demo pictures: the prefecture's policy, the morning's pictures of some wells (a few flagged), a tamper alarm's.
+
+Idempotent: a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -54,8 +55,9 @@ def seed_pictures() -> dict[str, int]:
 
 
 def _tamper_alarm_picture(terminal: Terminal, morning: datetime) -> int:
-    """The picture a tamper alarm's picture query brought back: of the latest tamper alarm of the history, or
-    of a 柜门打开 alarm raised the afternoon before when the history has none.
+    """The picture a tamper alarm's picture query brought back (the history's latest tamper alarm's).
+
+    When the history has no tamper alarm, a 柜门打开 alarm raised the afternoon before is made for it.
     """
     alarm = (Alarm.objects.filter(kind__in=schedule.DEFAULT_ALARM_KINDS, terminal__protocol="szy206",
                                   well__isnull=False).select_related("terminal").order_by("-raised_at").first())
