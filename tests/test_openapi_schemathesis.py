@@ -62,7 +62,16 @@ def _seed(county: str) -> dict[str, object]:
     allocation = Allocation.objects.create(year=T0.year, well=well, allocation_m3=1000)
     change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="seed", by_name="seed")
     return {"well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": str(alarm.pk), "command_id": str(command.pk),
-            "allocation_id": allocation.pk, "change_id": change.pk, "licence_id": licence.pk}
+            "allocation_id": allocation.pk, "change_id": change.pk, "licence_id": licence.pk,
+            "picture_id": _seed_picture(terminal).pk, "region_code": county}
+
+
+def _seed_picture(terminal):
+    """A picture of the terminal (the 现场图片 operations, issue 15)."""
+    from changji.water.models import Snapshot
+
+    return Snapshot.objects.create(terminal=terminal, observed_at=T0, received_at=T0, image="snapshots/fuzz.jpg",
+                                   size_bytes=4, sha256="0" * 64)
 
 
 def _seed_services() -> dict[str, object]:

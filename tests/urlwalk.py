@@ -383,6 +383,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
                                          title="已关泵", body="机井已关泵", region_id="652328", state="failed")
 
     tax_ids = seed_tax(well, today)
+    picture = _picture(terminal, now)
 
     first17 = "65232819900101123"
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
@@ -407,7 +408,24 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key], **tax_ids,
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),
+        "picture_id": ids(picture), "region_code": ["652328"],
     }, hints
+
+
+def _picture(terminal: Any, now: Any) -> Any:
+    """A stored picture (the simulator's real JPEG) of ``terminal`` (the 现场图片 pages' path value)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from changji.water.models import Snapshot
+    from changji.water.sim.simulator import camera_picture
+
+    jpeg = camera_picture(terminal.address)
+    name = default_storage.save(f"snapshots/walk-{terminal.pk}.jpg", ContentFile(jpeg))
+    return Snapshot.objects.create(terminal=terminal, observed_at=now, received_at=now, image=name,
+                                   size_bytes=len(jpeg), sha256=hashlib.sha256(jpeg).hexdigest())
 
 
 def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:

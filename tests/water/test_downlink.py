@@ -22,13 +22,19 @@ def test_queue_command_records_who_why_and_audits(make_terminal, make_user):
 
 @pytest.mark.parametrize(
     ("kind", "reason", "field"),
-    [("pump_stop", "", "reason"), ("explode", "x", "kind"), ("query_picture", "x", "kind")],
+    [("pump_stop", "", "reason"), ("explode", "x", "kind"), ("query_picture", " ", "reason")],
 )
 def test_bad_commands_are_refused_with_the_field_at_fault(make_terminal, kind, reason, field):
     with pytest.raises(ValidationError) as error:
         queue_command(make_terminal(), kind, reason, "cli")
     assert field in error.value.message_dict
     assert not Command.objects.exists()
+
+
+@pytest.mark.parametrize("protocol", ["szy206", "sl651"])
+def test_both_protocol_families_carry_the_picture_query(make_terminal, protocol):
+    command = queue_command(make_terminal(protocol=protocol), "query_picture", "人工召测", "cli")
+    assert command.kind == "query_picture" and command.state == CommandState.QUEUED
 
 
 def test_cancel_needs_a_reason_and_an_open_command(make_terminal, make_user):

@@ -59,7 +59,8 @@ def world(make_user, make_terminal):
     change = AllocationChange.objects.create(allocation=allocation, amount_m3=5, reason="测试", by_name="x")
     foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
                    "command_id": command.pk, "quarantined_id": quarantined.pk, "allocation_id": allocation.pk,
-                   "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well)}
+                   "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well),
+                   "picture_id": foreign_picture(foreign).pk, "region_code": "652324"}
     return operator, own, foreign, foreign_ids
 
 
@@ -82,6 +83,13 @@ def foreign_bureau_entries(well) -> dict:
     norm = QuotaNorm.objects.create(year=timezone.localdate().year, kind="crop", category="棉花", method="drip",
                                     value=340, unit="m³/亩", region_id=well.region_id)
     return {"licence_id": licence.pk, "norm_id": norm.pk, "water_user_id": user.pk}
+
+
+def foreign_picture(terminal):
+    """A picture of 玛纳斯县's terminal (the 现场图片 pages, issue 15)."""
+    from tests.urlwalk import _picture
+
+    return _picture(terminal, timezone.now())
 
 
 def fill(route: str, ids: dict) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from changji.core.localtime import today
 from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
+from changji.water.pictures.demo import seed_pictures
 from changji.water.plans.demo import seed_plans
 from changji.water.quotas.demo import seed_quota_policies
 from changji.water.sim.demo import seed_fleet
@@ -38,4 +39,7 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(f"{len(seed_quota_policies())} quota policies")
     rates, areas = seed_tax_rates()
     lines.append(f"{rates} tax rates, {areas} 超采区")
+    pictures = seed_pictures()
+    lines.append(f"{pictures['pictures']} pictures ({pictures['alarm_pictures']} for a tamper alarm), "
+                 f"{pictures['policies']} picture policy")
     return "; ".join(lines)

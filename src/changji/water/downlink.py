@@ -12,10 +12,11 @@ from django.utils import timezone
 from changji.core import access, audit
 from changji.water.models import Command, CommandKind, CommandState, Terminal
 
-#: Commands each protocol family can carry (SL651 表B.1; SZY206 §2.5).
+#: Commands each protocol family can carry (SL651 表B.1; SZY206 §2.5; the picture query: SL651 36H, SZY206 61H).
 SUPPORTED_KINDS: dict[str, frozenset[str]] = {
     "szy206": frozenset(
-        {"pump_stop", "pump_start", "pump_unlock", "quota_on", "quota_off", "set_clock", "query_realtime"}
+        {"pump_stop", "pump_start", "pump_unlock", "quota_on", "quota_off", "set_clock", "query_realtime",
+         "query_picture"}
     ),
     "sl651": frozenset(
         {"pump_stop", "pump_start", "pump_unlock", "quota_on", "quota_off", "set_clock", "query_realtime",

@@ -21,6 +21,8 @@ Idempotent, run twice for one period:
 * ``water.licences.expiry`` remembers warnings in ``expiry_warned_days``; an expired licence is not valid any
   more, so it is not expired twice. ``water.licences.unlicensed`` joins an open 无证取水 alarm (raise and clear
   after 1).
+* ``water.pictures.schedule`` locks each picture policy and remembers the daily time it queued
+  (``last_slot_at``); a terminal whose picture query is still open gets no second one.
 * ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
@@ -35,6 +37,7 @@ from changji.water.coefficients.calibration import estimate_all
 from changji.water.groundwater.fusion import sweep_groundwater
 from changji.water.kpi.dashboard import refresh_due
 from changji.water.licences.expiry import sweep_unlicensed, warn_and_expire
+from changji.water.pictures.service import queue_scheduled
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.registry.work_orders import schedule_calibrations, warn_overdue
 from changji.water.reports import scheduled_reports
@@ -115,3 +118,9 @@ def seal_month(at: datetime) -> dict[str, int]:
 def reports(at: datetime) -> dict[str, int]:
     """Generate the reports due on the 1st: last month's, and last quarter's and year's when they end."""
     return {"reports": len(scheduled_reports(localtime.local_day(at)))}
+
+
+@job("water.pictures.schedule", Period.MINUTELY)
+def pictures(at: datetime) -> dict[str, int]:
+    """Queue the picture queries of each picture policy's daily time that has come (定时抓拍)."""
+    return queue_scheduled(at)

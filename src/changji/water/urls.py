@@ -3,6 +3,7 @@
 from django.urls import path
 
 from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
+from changji.water.web.pictures import picture_detail, picture_image, picture_list, picture_policies
 
 app_name = "water"
 urlpatterns: list = [
@@ -58,4 +59,8 @@ urlpatterns: list = [
     path("quotas/", quotas.quota_list, name="quotas"),
     path("quotas/<id:allocation_id>/", quotas.quota_detail, name="quota"),
     path("quotas/<id:allocation_id>/start/", quotas.quota_start, name="quota_start"),
+    path("pictures/", picture_list, name="pictures"),
+    path("pictures/<id:picture_id>/", picture_detail, name="picture"),
+    path("pictures/<id:picture_id>/image.jpg", picture_image, name="picture_image"),
+    path("picture-policies/", picture_policies, name="picture_policies"),
 ]

@@ -25,6 +25,7 @@ from changji.core.transitions import check_transition
 from changji.water.alarms import rules
 from changji.water.alarms.workflow import ACTIVE_STATES, TABLE, AlarmState
 from changji.water.models import Alarm, AlarmEvent, AlarmRuleState, Reading, Terminal, WellCoefficient
+from changji.water.pictures.service import on_alarm_raised
 from changji.water.usage.reference import coefficient_on
 
 DEFAULT_WINDOW = timedelta(hours=1)
@@ -235,6 +236,7 @@ def _raise(terminal: Terminal, signal: rules.Signal) -> Alarm | None:
         raised_at=signal.at, reading_id=signal.reading_id, evidence=dict(signal.evidence),
     )
     record_step(alarm, "", AlarmState.OPEN, None, rules.RULES[signal.kind].title, terminal=terminal)
+    on_alarm_raised(alarm)  # a picture of the well when the picture policy takes one on this kind
     return alarm
 
 

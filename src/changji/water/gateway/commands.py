@@ -2,8 +2,10 @@
 
 SL651-2014 表B.1: 4CH pump on/off, 4FH quota control, 4AH set clock, 37H query real-time data,
 36H query picture; the station answers with the same function code. SZY206-2016 §2.5: 92H/93H
-start/stop pump, 32H/33H quota control on/off, 11H set clock, B0H query real-time values; the
-terminal answers with the same AFN.
+start/stop pump, 32H/33H quota control on/off, 11H set clock, B0H query real-time values, 61H query
+image; the terminal answers with the same AFN. A picture query (SL651 36H, SZY206 61H) is answered by
+a picture in many frames (M3 packets, DIV/DIVS): it is confirmed once the whole picture is stored, and
+the stored picture names the command (its trigger, and the alarm it was taken for).
 
 ``pump_unlock`` (the quota restore, ``water.quotas.policy``) goes out as quota control off: SZY206 33H
 (定值控制退出) and SL651 4FH with ``00``; the terminal stops holding the pump off for the quota and the
@@ -73,6 +75,8 @@ def _encode_szy206(terminal: TerminalInfo, command: PendingCommand, now: datetim
         return szy206.encode_set_clock(address, now)
     if kind == "query_realtime":
         return szy206.encode_query_realtime(address, int(command.params.get("type_code", 3)), now)
+    if kind == "query_picture":
+        return szy206.encode_query_image(address, now)
     raise UnsupportedCommand(f"SZY206 has no frame for {kind}")
 
 
@@ -80,8 +84,11 @@ def answer_outcome(command: PendingCommand, protocol: str, frame: Any) -> tuple[
     """Return (state, answer) when ``frame`` answers ``command``, else None.
 
     A pump answer that shows the pump in the wrong state fails the command: the terminal answered
-    but did not do it.
+    but did not do it. A picture query is never answered by one frame: it is confirmed when the whole
+    picture has been stored (``picture_command``, ``uplinks``).
     """
+    if command.kind == "query_picture":
+        return None
     if protocol == "sl651":
         if frame.function != SL651_ANSWER.get(command.kind):
             return None
@@ -95,6 +102,19 @@ def answer_outcome(command: PendingCommand, protocol: str, frame: Any) -> tuple[
         return None
     answer = {"function": f"{frame.afn:02X}", "values": _jsonable(frame.values)}
     return "confirmed", answer
+
+
+def picture_command(pending: list[PendingCommand]) -> PendingCommand | None:
+    """Return the picture query that a picture arriving now answers: the oldest one sent, else None."""
+    for command in pending:
+        if command.kind == "query_picture" and command.last_sent_at is not None:
+            return command
+    return None
+
+
+def picture_answer(function: int, frames: int, jpeg: bytes) -> dict[str, Any]:
+    """The answer recorded on a confirmed picture query: function code, frames and size of the picture."""
+    return {"function": f"{function:02X}", "frames": frames, "size_bytes": len(jpeg)}
 
 
 def _jsonable(value: Any) -> Any:

@@ -75,12 +75,13 @@ class InboundFrame:
 
 @dataclass(frozen=True, slots=True)
 class SnapshotRecord:
-    """A reassembled camera picture of a terminal's well."""
+    """A reassembled camera picture of a terminal's well; ``command_id`` names the picture query it answers."""
 
     terminal_id: int
     observed_at: datetime
     received_at: datetime
     jpeg: bytes
+    command_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ The rules of a session (issues 3 and 12):
   archived packets of an abandoned message are marked rejected with the reason, once;
 * frames of unregistered terminals are archived as quarantined and never acknowledged;
 * after each uplink, the terminal's oldest open command is delivered (dial-in terminals listen
-  right after they report), and a matching answer confirms or fails it.
+  right after they report), and a matching answer confirms or fails it; not while a multi-packet
+  message (a picture) is still arriving, which a picture query's resend would interrupt.
 """
 
 from __future__ import annotations
@@ -249,8 +250,8 @@ class TerminalSession(UplinkHandling):
     async def _deliver_commands(self) -> None:
         assert self.terminal is not None
         pending = self.sink.pending_commands(self.terminal.id)
-        if not pending:
-            return
+        if not pending or self.sl651_parts.pending or self.szy206_parts.pending:
+            return  # nothing to send, or a multi-packet message (a picture) is still arriving: not interrupted
         command = pending[0]
         now = self._now()
         timeout = timedelta(seconds=self.config.command_answer_timeout_s)

@@ -14,6 +14,7 @@ rejected with the reason (its terminal is not acknowledged; the others are).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -23,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,10 +35,12 @@ from changji.core.regions import root_region
 from changji.water.gateway.records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
 from changji.water.gateway.storable import storable_json, storable_json_text, storable_number, storable_text
 from changji.water.models import (
+    Alarm,
     Command,
     CommandState,
     Frame,
     FrameOutcome,
+    PictureTrigger,
     QuarantinedTerminal,
     Snapshot,
     Terminal,
@@ -317,7 +321,12 @@ def mark_abandoned(frame_ids: list[int], reason: str) -> None:
 
 
 def store_snapshot(record: SnapshotRecord) -> None:
-    """Write the JPEG to media storage (fsynced) and record it; a repeated picture is stored once."""
+    """Write the JPEG to media storage (fsynced) and record it; a repeated picture is stored once.
+
+    A picture that answers a picture query (``record.command_id``) takes the command's trigger (scheduled,
+    alarm, manual) and, for an alarm's picture, the alarm of the same terminal it was taken for
+    (``Command.params["alarm_id"]``); a picture the terminal sent of itself is ``terminal``.
+    """
     digest = hashlib.sha256(record.jpeg).hexdigest()
     if Snapshot.objects.filter(terminal_id=record.terminal_id, observed_at=record.observed_at, sha256=digest).exists():
         return
@@ -331,8 +340,26 @@ def store_snapshot(record: SnapshotRecord) -> None:
         os.fsync(handle.fileno())
     Snapshot.objects.create(
         terminal_id=record.terminal_id, observed_at=record.observed_at, received_at=record.received_at,
-        image=relative, size_bytes=len(record.jpeg), sha256=digest,
+        image=relative, size_bytes=len(record.jpeg), sha256=digest, **_picture_origin(record),
     )
+
+
+def _picture_origin(record: SnapshotRecord) -> dict[str, Any]:
+    """The trigger, command and alarm of a picture, from the picture query it answers (if any)."""
+    command = Command.objects.filter(pk=record.command_id, terminal_id=record.terminal_id).first() \
+        if record.command_id else None
+    if command is None:
+        return {"trigger": PictureTrigger.TERMINAL}
+    params = command.params if isinstance(command.params, dict) else {}
+    trigger = params.get("trigger")
+    origin: dict[str, Any] = {
+        "command": command, "trigger": trigger if trigger in PictureTrigger.values else PictureTrigger.MANUAL,
+    }
+    alarm_id = params.get("alarm_id")
+    if alarm_id:
+        with contextlib.suppress(ValueError, ValidationError):
+            origin["alarm"] = Alarm.objects.filter(pk=alarm_id, terminal_id=record.terminal_id).first()
+    return origin
 
 
 def load_open_commands() -> dict[int, list[PendingCommand]]:

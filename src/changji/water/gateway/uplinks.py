@@ -16,6 +16,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from changji.water.gateway import commands
 from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.records import FrameOutcome, InboundFrame, Metrics, SnapshotRecord, TerminalInfo
 from changji.water.gateway.sink import Sink, SinkUnavailable
@@ -180,8 +181,7 @@ class UplinkHandling:
             observed = first.observed_at or first.sent_at or received_at
             if implausible_time(observed, received_at, "picture time") is not None:
                 observed = received_at  # a picture is kept whatever its clock says; placed at its receipt
-            await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
-                                                          message.picture))
+            await self._store_picture(inbound, observed, message.picture, first.function, message.packet_total)
         else:
             reading = sl651.to_reading(sl651.join_message(message), options)
             if reading is not None:
@@ -213,7 +213,7 @@ class UplinkHandling:
             self._archive(inbound)
             return ack
         self._check_answers("szy206", frame, received_at)
-        if frame.div and frame.afn in _SZY206_IMAGE_AFNS:
+        if frame.afn in _SZY206_IMAGE_AFNS:
             return await self._szy206_picture(frame, inbound)
         reading = szy206.to_reading(frame, received_at, options)
         if reading is not None:
@@ -243,9 +243,29 @@ class UplinkHandling:
             observed = label.resolve(received_at) if label is not None else received_at
             if implausible_time(observed, received_at, "picture time") is not None:
                 observed = received_at
-            await self.sink.store_snapshot(SnapshotRecord(inbound.terminal_id or 0, observed, received_at,
-                                                          message.picture))
+            await self._store_picture(inbound, observed, message.picture, message.afn, message.frames)
         return ack if await self._store(inbound) else None
+
+    async def _store_picture(self, inbound: InboundFrame, observed: datetime, jpeg: bytes, function: int,
+                             frames: int) -> None:
+        """Store a whole picture; it confirms the picture query sent to the terminal, if one waits.
+
+        The picture is stored first, naming the command (trigger, alarm); the command is then confirmed. A
+        failure to confirm leaves the command open (it is sent again or expires), the picture is kept.
+        """
+        terminal_id = inbound.terminal_id or 0
+        command = commands.picture_command(self.sink.pending_commands(terminal_id))
+        await self.sink.store_snapshot(SnapshotRecord(terminal_id, observed, inbound.received_at, jpeg,
+                                                      command.id if command is not None else None))
+        if command is None:
+            return
+        try:
+            await self.sink.command_finished(command, "confirmed", inbound.received_at,
+                                             commands.picture_answer(function, frames, jpeg))
+        except SinkUnavailable:
+            raise
+        except Exception:
+            log.exception("%s: picture stored, but command %s could not be confirmed", self.peer, command.id)
 
     # -- shared ------------------------------------------------------------------------------------
 

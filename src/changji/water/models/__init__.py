@@ -3,9 +3,10 @@
 from changji.water.models.alarms import Alarm, AlarmEvent, AlarmRuleState, WorkOrder, WorkOrderKind, WorkOrderState
 from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
-from changji.water.models.frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
+from changji.water.models.frames import Frame, FrameOutcome, PictureTrigger, QuarantinedTerminal, Snapshot
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
+from changji.water.models.pictures import PicturePolicy
 from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
 from changji.water.models.readings import Reading
 from changji.water.models.registry import (
@@ -83,4 +84,6 @@ __all__ = [
     "OverdraftLevel",
     "TaxZone",
     "WaterTaxRate",
+    "PicturePolicy",
+    "PictureTrigger",
 ]

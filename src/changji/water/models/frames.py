@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,8 +38,21 @@ class Frame(models.Model):
         return f"{self.protocol} {self.address} {self.function} {self.received_at:%Y-%m-%d %H:%M:%S}"
 
 
+class PictureTrigger(models.TextChoices):
+    """Why a picture was taken: the answer to which picture query, or the terminal's own."""
+
+    SCHEDULED = "scheduled", _("定时抓拍")
+    ALARM = "alarm", _("告警抓拍")
+    MANUAL = "manual", _("人工召测")
+    TERMINAL = "terminal", _("终端自报")
+
+
 class Snapshot(models.Model):
-    """A camera picture of a well (现场照片) reassembled from multi-packet picture frames."""
+    """A camera picture of a well (现场照片) reassembled from multi-packet picture frames.
+
+    ``trigger`` and ``command`` say why it was taken (``water.pictures``); review marks it flagged with a
+    reason (表计遮挡, 管路改动 …) and reviewed, and links it as evidence to an alarm or a work order of its well.
+    """
 
     terminal = models.ForeignKey("water.Terminal", on_delete=models.PROTECT, related_name="snapshots")
     observed_at = models.DateTimeField(_("拍摄时间"))
@@ -52,6 +66,17 @@ class Snapshot(models.Model):
     #: The work order this picture is evidence of, if any.
     work_order = models.ForeignKey("water.WorkOrder", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="pictures", verbose_name=_("关联工单"))
+    trigger = models.CharField(_("抓拍原因"), max_length=16, choices=PictureTrigger.choices,
+                               default=PictureTrigger.TERMINAL)
+    #: The picture query this picture answers, if any.
+    command = models.ForeignKey("water.Command", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="pictures", verbose_name=_("召测指令"))
+    flagged = models.BooleanField(_("已标记异常"), default=False)
+    flag_reason = models.CharField(_("异常原因"), max_length=200, blank=True)
+    flagged_at = models.DateTimeField(_("标记时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("审阅人"))
+    reviewed_at = models.DateTimeField(_("审阅时间"), null=True, blank=True)
 
     REGION_SCOPE = "terminal__region"
 
@@ -62,6 +87,7 @@ class Snapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["terminal", "observed_at", "sha256"], name="snapshot_unique")
         ]
+        indexes = [models.Index(fields=["terminal", "-observed_at"], name="snapshot_terminal_latest")]
 
     def __str__(self) -> str:
         return f"{self.terminal.address} {self.observed_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,10 @@ with groundwater depth, status word and battery voltage. Pumps follow the irriga
 the northern slope of the Tianshan (April–September, daytime runs; winter irrigation 冬灌 from
 mid-October to November), at 30–80 m³/h and 11–45 kW with each well's own water/electricity ratio.
 
+Every terminal has a camera: a picture query (SZY206 61H, SL651 36H) is answered with one of the real JPEG
+files in ``pictures/`` (chosen by the well), as 61H frames split with DIV/DIVS, each waiting for the centre's
+confirm, or as 36H M3 packets acknowledged once.
+
 Terminals report every 5 minutes of simulated time (``speedup`` compresses it), wait for the
 centre's acknowledgement and keep what was not acknowledged for back-fill. They obey downlink
 commands: a stopped pump stops, and its reports say so. Faults are injected by fraction of wells.
@@ -15,12 +19,16 @@ commands: a stopped pump stops, and its reports say so. Faults are injected by f
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import random
+import zlib
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.bcd import CST
@@ -34,6 +42,9 @@ __pure__ = True  # no Django: tests/test_architecture.py checks it
 log = logging.getLogger("changji.simulator")
 
 REPORT_INTERVAL_S = 300
+PICTURES_DIR = Path(__file__).with_name("pictures")
+#: Picture bytes per SL651 M3 packet.
+SL651_PICTURE_PACKET_BYTES = 1024
 STATUS_PUMP_STOPPED = 1 << 4
 STATUS_DOOR_CLOSED = 1 << 5
 ALARM_FLOWMETER_FAULT = 1 << 5
@@ -86,6 +97,7 @@ class SimulatorStats:
     retransmissions: int = 0
     backfilled: int = 0
     commands_answered: int = 0
+    pictures_sent: int = 0
     connects: int = 0
     #: Terminals that have replayed their history and report live (each counted once); tests wait on it.
     caught_up: int = 0
@@ -262,6 +274,8 @@ class SimulatedTerminal:
         self.writer: asyncio.StreamWriter | None = None
         self.drift = timedelta(minutes=7) if "clock_drift" in self.faults else timedelta()
         self.counted_live = False
+        self.picture_confirms: asyncio.Queue[int] = asyncio.Queue()
+        self._picture_task: asyncio.Task[None] | None = None
 
     def _offline_now(self, moment: datetime) -> bool:
         local = moment.astimezone(CST)
@@ -408,6 +422,12 @@ class SimulatedTerminal:
             if afn == 0xC0:
                 self.acks.put_nowait(b"")
             return
+        if afn == szy206.AFN_61_QUERY_IMAGE:
+            if frame.div:  # the centre's confirm of one of our picture frames
+                self.picture_confirms.put_nowait(frame.divs or 0)
+            else:
+                self._start_picture(self._send_szy206_picture())
+            return
         model = self.model
         if afn == 0x93:
             model.remote_stopped, model.pump_on, model.flow_m3h = True, False, 0.0
@@ -429,9 +449,59 @@ class SimulatedTerminal:
         await self._send(answer)
         self.stats.commands_answered += 1
 
+    def _start_picture(self, work: Any) -> None:
+        """Send a picture in the background (the reader must go on reading the confirms)."""
+        if self._picture_task is not None and not self._picture_task.done():
+            work.close()  # one picture at a time; the centre asks again if it wants another
+            return
+        self._picture_task = asyncio.ensure_future(self._guarded(work))
+
+    async def _guarded(self, work: Any) -> None:
+        try:
+            await work
+        except (OSError, ProtocolError) as exc:  # connection lost, or a picture that cannot be framed
+            log.info("%s: picture not sent: %s", self.well.address, exc)
+
+    async def _send_szy206_picture(self) -> None:
+        """Answer 61H: the picture in split frames, each sent once the previous one is confirmed."""
+        frames = szy206.encode_image_frames(self.well.address, camera_picture(self.well.code))
+        while not self.picture_confirms.empty():
+            self.picture_confirms.get_nowait()
+        for wire in frames:
+            await self._send(wire)
+            try:
+                await asyncio.wait_for(self.picture_confirms.get(), self.config.ack_timeout_s)
+            except TimeoutError:
+                log.info("%s: picture frame not confirmed, picture abandoned", self.well.address)
+                return
+        self.stats.pictures_sent += 1
+        self.stats.commands_answered += 1
+
+    async def _send_sl651_picture(self, query: sl651.Sl651Frame) -> None:
+        """Answer 36H: the picture as M3 packets (F3 guide in packet 1), acknowledged once at the end."""
+        jpeg = camera_picture(self.well.code)
+        chunks = [jpeg[i : i + SL651_PICTURE_PACKET_BYTES] for i in range(0, len(jpeg), SL651_PICTURE_PACKET_BYTES)]
+        now = self.clock.now().astimezone(CST).replace(microsecond=0)
+        for n, chunk in enumerate(chunks):
+            first = n == 0
+            await self._send(sl651.encode_sl651(sl651.Sl651Frame(
+                encoding="hex", direction="up", centre=query.centre, station=self.well.address,
+                password=query.password, function=0x36, start=0x16, end=0x03 if n == len(chunks) - 1 else 0x17,
+                packet_total=len(chunks), packet_seq=n + 1, serial=query.serial if first else None,
+                sent_at=now if first else None, station_type="G" if first else None,
+                observed_at=now.replace(second=0) if first else None, elements=(), payload=chunk,
+                payload_guide=0xF3 if first else None,
+            )))
+        self.stats.pictures_sent += 1
+        self.stats.commands_answered += 1
+
     async def _sl651_downlink(self, frame: sl651.Sl651Frame) -> None:
         if frame.function in (0x30, 0x31, 0x32, 0x33, 0x34, 0x35):
             self.acks.put_nowait(b"")
+            return
+        if frame.function == 0x36:
+            if frame.packet_total is None:  # a query; the M3 acknowledgement of our picture needs nothing
+                self._start_picture(self._send_sl651_picture(frame))
             return
         if frame.function == 0x4A:
             self.drift = timedelta()
@@ -443,6 +513,17 @@ class SimulatedTerminal:
         )
         await self._send(sl651.encode_sl651(answer))
         self.stats.commands_answered += 1
+
+
+@functools.cache
+def _pictures() -> tuple[bytes, ...]:
+    return tuple(path.read_bytes() for path in sorted(PICTURES_DIR.glob("*.jpg")))
+
+
+def camera_picture(well_code: str) -> bytes:
+    """Return the JPEG the camera of ``well_code`` takes: one of the real files in ``pictures/``, per well."""
+    pictures = _pictures()
+    return pictures[zlib.crc32(well_code.encode()) % len(pictures)]
 
 
 def _szy206_uplink(address: str, afn: int, data: bytes) -> bytes:

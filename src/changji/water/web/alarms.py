@@ -153,4 +153,6 @@ def alarm_detail(request: HttpRequest, alarm_id: uuid.UUID) -> HttpResponse:
         "alarm": alarm, "rule": rule, "forms": all_forms, "actions": ACTIONS,
         "evidence": evidence_rows(alarm.evidence),
         "events": scope_queryset(AlarmEvent.objects.filter(alarm=alarm), request.user),
+        "pictures": scope_queryset(Snapshot.objects.filter(alarm=alarm), request.user).order_by("-observed_at")
+        if allows(request.user, P.WATER_EVIDENCE_READ) else None,
     }, status=status)

@@ -55,7 +55,9 @@ Decisions on points the standards leave open or field terminals disagree on (§2
 10. **Downlink commands**: DIR 0, FCB 3, type 0 (B0: the class wanted), 5-byte Tp from the centre
     clock with delay 0 ("no check") by default, PW only when given. 92/93 data = pump/valve number
     (default 1); 32/33 no data; 34 quota = 5-byte BCD m³ low byte first; 11 clock = s, min, h, day,
-    month, year BCD (Tp order).
+    month, year BCD (Tp order); 61 query image has no data, then Tp: the terminal answers with a picture
+    taken now, as 61 uplinks split with DIV (each confirmed), whose data joined is the JPEG. A 61 downlink
+    decodes with D opaque: split (DIV) it is the centre's confirm of a picture frame, else the query.
 11. **Reassembly**: a count above the one being collected starts a new message (restart); a repeated
     count replaces the earlier copy; completion when all counts from the first down to 1 are in.
 """
@@ -160,7 +162,9 @@ from changji.water.protocols.szy206.codes import (
 from changji.water.protocols.szy206.commands import (
     build_ack,
     encode_confirm,
+    encode_image_frames,
     encode_link_echo,
+    encode_query_image,
     encode_query_realtime,
     encode_quota_control,
     encode_self_report,
@@ -199,7 +203,9 @@ __all__ = [
     "build_ack",
     "decode_szy206",
     "encode_confirm",
+    "encode_image_frames",
     "encode_link_echo",
+    "encode_query_image",
     "encode_query_realtime",
     "encode_quota_control",
     "encode_self_report",

@@ -31,6 +31,7 @@ from changji.water.protocols.szy206.codes import (
     AFN_33_QUOTA_CONTROL_OFF,
     AFN_34_SET_QUOTA,
     AFN_61_QUERY_IMAGE,
+    AFN_83_IMAGE_REPORT,
     AFN_84_VOLTAGE_REPORT,
     AFN_92_START_PUMP,
     AFN_93_STOP_PUMP,
@@ -223,7 +224,47 @@ def encode_set_clock(
     )
 
 
+def encode_query_image(
+    address: str,
+    now: datetime,
+    *,
+    fcb: int = FCB_DEFAULT,
+    time_label_length: int = TP_2016_LENGTH,
+    delay_minutes: int = 0,
+) -> bytes:
+    """61H query image record (查询图像记录): no data field, the terminal takes a picture and sends it.
+
+    The answer is AFN 61 uplinks split with DIV/DIVS (§2.11), each confirmed by the centre, whose data
+    fields joined are the JPEG (``szy206_reassembly``).
+    """
+    return _command(address, AFN_61_QUERY_IMAGE, b"", now, None, fcb, time_label_length, delay_minutes)
+
+
 # --- uplinks built by simulators ----------------------------------------------------------------
+
+#: Picture bytes per split frame: SL/T 427 counts picture frames in KiB ("L×1K").
+IMAGE_CHUNK_BYTES = 1024
+
+
+def encode_image_frames(
+    address: str, jpeg: bytes, *, afn: int = AFN_61_QUERY_IMAGE, chunk: int = IMAGE_CHUNK_BYTES,
+    fcb: int = FCB_DEFAULT,
+) -> list[bytes]:
+    """Build a terminal's picture answer (61H) or self-report (83H): split frames, DIVS counting down to 1.
+
+    Every frame has DIV set (even a picture that fits one frame), so each one is confirmed (§2.11).
+    """
+    if afn not in (AFN_61_QUERY_IMAGE, AFN_83_IMAGE_REPORT):
+        raise EncodeError(f"szy206 picture frames are AFN 61 or 83, got {afn!r}")
+    if not jpeg:
+        raise EncodeError("szy206 picture is empty")
+    size = _int_in(chunk, 16, 4096, "picture chunk size")
+    parts = [jpeg[i : i + size] for i in range(0, len(jpeg), size)]
+    if len(parts) > 255:
+        raise EncodeError(f"szy206 picture of {len(jpeg)} bytes needs {len(parts)} frames, at most 255")
+    control = C_DIR_UPLINK | C_DIV_SPLIT | _int_in(fcb, 0, 3, "FCB") << 4 | TYPE_0_COMMAND
+    return [assemble(control, len(parts) - n, address, afn, part) for n, part in enumerate(parts)]
+
 
 
 def encode_self_report(
