@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
+from changji.water.web import (
+    alarms,
+    dashboard,
+    groundwater,
+    licences,
+    map,
+    norms,
+    plans,
+    quotas,
+    reports,
+    tax,
+    terminals,
+    wells,
+)
 
 app_name = "water"
 urlpatterns: list = [
@@ -58,4 +71,10 @@ urlpatterns: list = [
     path("quotas/", quotas.quota_list, name="quotas"),
     path("quotas/<id:allocation_id>/", quotas.quota_detail, name="quota"),
     path("quotas/<id:allocation_id>/start/", quotas.quota_start, name="quota_start"),
+    path("groundwater/", groundwater.monitoring_wells, name="groundwater"),
+    path("groundwater/import/", groundwater.control_levels_import, name="groundwater_import"),
+    path("groundwater/wells/<id:monitoring_well_id>/", groundwater.monitoring_well, name="monitoring_well"),
+    path("groundwater/zones/", groundwater.zones, name="groundwater_zones"),
+    path("groundwater/zones/<id:zone_id>/", groundwater.zone_detail, name="groundwater_zone"),
+    path("map/zones.geojson", groundwater.zones_geojson, name="map_zones"),
 ]
