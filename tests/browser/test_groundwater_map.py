@@ -46,7 +46,8 @@ def test_outlines_layers_and_county_zoom(page, login, groundwater_world, shot):
     page.wait_for_selector("#well-map[data-ready='1']")
     counts = _counts(page)
     assert counts["outlines"] == 7 and counts["zones"] == 1 and counts["rings"] == 1
-    assert set(counts["labels"]) == {"昌吉市", "阜康市", "呼图壁县", "玛纳斯县", "奇台县", "吉木萨尔县", "木垒哈萨克自治县"}
+    assert set(counts["labels"]) == {"昌吉市", "阜康市", "呼图壁县", "玛纳斯县", "奇台县", "吉木萨尔县",
+                                     "木垒哈萨克自治县"}
     before = int(page.get_attribute("#well-map", "data-zoom"))
     page.select_option("select[name=county]", "652325")
     page.wait_for_selector("#well-map[data-zoomed-county='652325']")
