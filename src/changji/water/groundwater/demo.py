@@ -40,12 +40,14 @@ def _earlier_depths(fleet: Sequence[FleetWell], first_day: date) -> int:
             continue
         frame = Frame.objects.create(received_at=first_at, peer="demo", protocol=terminal.protocol, raw=b"",
                                      outcome="stored", terminal=terminal)
+        well = terminal.well
+        assert well is not None  # filtered on well__kind
         rows = []
         day = start
         while day < first_day:
             at = datetime(day.year, day.month, day.day, 4, tzinfo=UTC)  # 12:00 Asia/Shanghai
             rows.append(Reading(terminal=terminal, observed_at=at, received_at=at + timedelta(seconds=20),
-                                depth_m=seasonal_depth_m(bases[terminal.well.code] or 20.0, at), frame=frame))
+                                depth_m=seasonal_depth_m(bases[well.code] or 20.0, at), frame=frame))
             day += timedelta(days=1)
         Reading.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
         written += len(rows)
