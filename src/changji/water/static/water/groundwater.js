@@ -15,15 +15,15 @@
       {name: "基准带下沿", type: "line", data: d.band_low, stack: "band", symbol: "none", lineStyle: {opacity: 0},
        tooltip: {show: false}},
       {name: "往年同期基准带", type: "line", data: band, stack: "band", symbol: "none", lineStyle: {opacity: 0},
-       areaStyle: {color: "rgba(43, 140, 190, 0.18)"}},
+       areaStyle: {color: "rgba(43, 140, 190, 0.18)"}, itemStyle: {color: "rgba(43, 140, 190, 0.35)"}},
       {name: d.year - 1 + " 年", type: "line", data: d.last_year, symbol: "none", connectNulls: true,
-       lineStyle: {type: "dashed", color: "#7b8794"}},
+       lineStyle: {type: "dashed", color: "#7b8794"}, itemStyle: {color: "#7b8794"}},
       {name: d.year + " 年", type: "line", data: d.this_year, symbol: "none", connectNulls: true,
-       lineStyle: {width: 2, color: "#2b8cbe"}}
+       lineStyle: {width: 2, color: "#2b8cbe"}, itemStyle: {color: "#2b8cbe"}}
     ];
     if (d.red_line !== null) {
       series.push({name: "管控水位", type: "line", data: d.days.map(function () { return d.red_line; }),
-                   symbol: "none", lineStyle: {color: "#d73027", width: 2}});
+                   symbol: "none", lineStyle: {color: "#d73027", width: 2}, itemStyle: {color: "#d73027"}});
     }
     var chart = echarts.init(el);
     chart.setOption({
