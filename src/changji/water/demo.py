@@ -29,6 +29,8 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     fleet = seed_fleet(wells)
     lines = [f"water: {len(fleet)} wells registered with their terminals"]
     lines.append(f"{seed_licences(year)} licence(s) issued")
+    # before the history: its decline alarm is judged against the earlier years' depths written here
+    lines.append(seed_groundwater(fleet, history_window(days=max(history_days, 1))[0], year))
     if history_days > 0:
         first, last = history_window(days=history_days)
         lines.append(f"history {first}..{last}: {generate_history(first, last, fleet).summary()}")
@@ -39,5 +41,4 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(f"{len(seed_quota_policies())} quota policies")
     rates, areas = seed_tax_rates()
     lines.append(f"{rates} tax rates, {areas} 超采区")
-    lines.append(seed_groundwater(fleet, history_window(days=max(history_days, 1))[0], year))
     return "; ".join(lines)
