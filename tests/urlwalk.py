@@ -409,6 +409,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),
         "picture_id": ids(picture), "region_code": ["652328"],
+        **seed_groundwater(well),
     }, hints
 
 
@@ -443,3 +444,19 @@ def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:
     area = OverdraftArea.objects.create(region_id=well.region_id, level="overdraft", designated_on=today,
                                         document="walk")
     return {"water_user_code": [user.code], "rate_id": [str(rate.pk)], "area_id": [str(area.pk)]}
+
+
+def seed_groundwater(well: Any) -> dict[str, list[str]]:
+    """A monitoring well with a red line beside ``well`` and a 超采区 zone around it (the 地下水 pages' path values)."""
+    from changji.water.models import ControlLevel, OverdraftZone, Well
+
+    monitoring = Well.objects.create(code=f"{well.region_id}-M{well.pk}", name="监测井", kind="monitoring",
+                                     region_id=well.region_id, latitude=well.latitude + 0.01,
+                                     longitude=well.longitude)
+    ControlLevel.objects.create(well=monitoring, control_depth_m=30.0, document="walk")
+    lat, lon = well.latitude, well.longitude
+    zone = OverdraftZone.objects.create(
+        name=f"超采区{well.pk}", level="severe", region_id=well.region_id, document="walk", valid_from_year=2024,
+        geometry={"type": "Polygon", "coordinates": [[[lon - 0.05, lat - 0.05], [lon + 0.05, lat - 0.05],
+                                                      [lon + 0.05, lat + 0.05], [lon - 0.05, lat - 0.05]]]})
+    return {"monitoring_well_id": [str(monitoring.pk)], "zone_id": [str(zone.pk)]}

@@ -106,3 +106,24 @@ def test_hostile_well_and_water_user_names_are_text_in_the_xlsx_and_csv_reports(
     table = list(csv.reader(open(report_csv.file.path, encoding="utf-8-sig", newline="")))
     assert [row[2] for row in table[1:]] == ["'" + name for name in HOSTILE]
     assert [row[3] for row in table[1:]] == ["'" + name for name in HOSTILE]
+
+
+def test_the_report_breaks_use_down_by_overdraft_zone_polygon(make_terminal):
+    from changji.water.models import OverdraftZone, Well
+
+    hutubi, qitai = _usage(make_terminal)
+    Well.objects.filter(pk=hutubi.well.pk).update(latitude=44.2, longitude=86.9)
+    Well.objects.filter(pk=qitai.well.pk).update(latitude=44.0, longitude=89.6)
+    square = {"type": "Polygon", "coordinates": [[[86.8, 44.1], [87.0, 44.1], [87.0, 44.3], [86.8, 44.3],
+                                                  [86.8, 44.1]]]}
+    OverdraftZone.objects.create(name="呼图壁严重超采区", level="severe", region_id="652323", geometry=square,
+                                 document="示例", valid_from_year=2025)
+    OverdraftZone.objects.create(name="过期", level="overdraft", region_id="652323", geometry=square,
+                                 document="示例", valid_from_year=2020, valid_to_year=2024)
+    data = build_report("month", date(2026, 7, 10), Region.objects.get(code="652300"))
+    assert data.zones == [["呼图壁严重超采区", "严重超采区", "呼图壁县", 1, 200.0, 200.0, 200.0, 100.0],
+                          ["超采区内合计", "", "昌吉回族自治州", 1, 200.0, 200.0, 200.0, 100.0]]
+    assert build_report("month", date(2026, 7, 10), Region.objects.get(code="652325")).zones == []  # none there
+    xlsx = generate_report("month", date(2026, 7, 10), Region.objects.get(code="652300"), "xlsx")
+    rows = list(load_workbook(xlsx.file.path)["超采区"].iter_rows(values_only=True))
+    assert rows[0][0] == "超采区" and rows[1][0] == "呼图壁严重超采区"

@@ -60,7 +60,8 @@ def world(make_user, make_terminal):
     foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
                    "command_id": command.pk, "quarantined_id": quarantined.pk, "allocation_id": allocation.pk,
                    "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well),
-                   "picture_id": foreign_picture(foreign).pk, "region_code": "652324"}
+                   "picture_id": foreign_picture(foreign).pk, "region_code": "652324",
+                   **foreign_groundwater(foreign.well)}
     return operator, own, foreign, foreign_ids
 
 
@@ -69,6 +70,13 @@ def foreign_tax(well) -> dict:
     from tests.urlwalk import seed_tax
 
     return {name: values[0] for name, values in seed_tax(well, timezone.localdate()).items()}
+
+
+def foreign_groundwater(well) -> dict:
+    """玛纳斯县's monitoring well (with a red line) and 超采区 zone."""
+    from tests.urlwalk import seed_groundwater
+
+    return {name: values[0] for name, values in seed_groundwater(well).items()}
 
 
 def foreign_bureau_entries(well) -> dict:

@@ -24,6 +24,7 @@ class WaterConfig(AppConfig):
         ("用水定额", "water:norms", "water.allocation.read"),
         ("总量控制策略", "water:quota_policies", "water.allocation.read"),
         ("现场图片", "water:pictures", "water.evidence.read"),
+        ("地下水", "water:groundwater", "water.monitor.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.

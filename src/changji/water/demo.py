@@ -8,6 +8,7 @@ quota sweep enforces are derived from the plans. Each seeding function lives bes
 from __future__ import annotations
 
 from changji.core.localtime import today
+from changji.water.groundwater.demo import seed_groundwater
 from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
 from changji.water.pictures.demo import seed_pictures
@@ -29,6 +30,8 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     fleet = seed_fleet(wells)
     lines = [f"water: {len(fleet)} wells registered with their terminals"]
     lines.append(f"{seed_licences(year)} licence(s) issued")
+    # before the history: its decline alarm is judged against the earlier years' depths written here
+    lines.append(seed_groundwater(fleet, history_window(days=max(history_days, 1))[0], year))
     if history_days > 0:
         first, last = history_window(days=history_days)
         lines.append(f"history {first}..{last}: {generate_history(first, last, fleet).summary()}")

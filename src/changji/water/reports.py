@@ -2,7 +2,10 @@
 
 A report covers one region (a county or the prefecture) and one period of local days. The workbook
 has a summary sheet (one row per county: use, metered water, 以电折水, electricity, allocation and
-its use, KPIs, alarms), one sheet per county listing its wells, and a water-user sheet. The CSV is
+its use, KPIs, alarms), one sheet per county listing its wells, a water-user sheet, and a 超采区 sheet: per
+zone polygon valid in the period's year (``OverdraftZone``), the wells of the region inside its outline
+(``groundwater.geometry``) and their use — a well inside two zones counts in both, and a last row gives the
+use inside any zone once. The CSV is
 the well table with the county on every row, for tools that read CSV. Every figure comes from the
 derived tables (DailyUsage, TerminalDay, Alarm, Allocation), so a report can be regenerated and
 gives the same numbers.
@@ -23,13 +26,16 @@ from changji.core import localtime
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, csv_bytes, workbook_bytes
 from changji.core.models import Region, RegionLevel
 from changji.core.regions import root_region
+from changji.water.groundwater.control import zone_index
 from changji.water.kpi.definitions import rates
 from changji.water.kpi.terminal_days import kpi_sums_by_region, roll_up_sums
-from changji.water.models import Alarm, Allocation, Report, ReportPeriod, Well
+from changji.water.models import Alarm, Allocation, OverdraftZone, Report, ReportPeriod, Well
 from changji.water.usage import monthly
 
 WELL_COLUMNS = ["县市", "机井编号", "机井名称", "取水户", "用途", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)",
                 "用电量(kWh)", "以电折水天数", "告警数"]
+ZONE_COLUMNS = ["超采区", "超采程度", "所属区划", "机井数", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)",
+                "用电量(kWh)"]
 SUMMARY_COLUMNS = ["县市", "区划代码", "机井数", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)", "用电量(kWh)",
                    "年度指标(m³)", "指标使用率", "设备完好率", "数据上线率", "到报率", "数据准确率", "告警数",
                    "未关闭告警"]
@@ -61,6 +67,7 @@ class ReportData:
     summary: list[list[Any]] = field(default_factory=list)
     wells: dict[str, list[list[Any]]] = field(default_factory=dict)  # county name -> rows
     water_users: list[list[Any]] = field(default_factory=list)
+    zones: list[list[Any]] = field(default_factory=list)
 
 
 def _counties(region: Region) -> list[Region]:
@@ -87,10 +94,12 @@ def build_report(period: str, at: date, region: Region) -> ReportData:
     user_totals: dict[str, list[Any]] = {}
     uses = {value: str(label) for value, label in Well._meta.get_field("use").flatchoices}
     by_county: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
+    positions: dict[int, tuple[float, float]] = {}
     for well in Well.objects.filter(region__path__startswith=region.path).order_by("code").values_list(
-        "id", "code", "name", "use", "region__path", "water_user__code", "water_user__name"
+        "id", "code", "name", "use", "region__path", "water_user__code", "water_user__name", "latitude", "longitude"
     ).iterator(chunk_size=5000):
-        by_county[_county_code(well[4])].append(well)
+        by_county[_county_code(well[4])].append(well[:7])
+        positions[well[0]] = (well[7], well[8])
     for county in _counties(region):
         rows = []
         for well_id, code, name, use, _, user_code, user_name in by_county.get(county.code, []):
@@ -106,7 +115,39 @@ def build_report(period: str, at: date, region: Region) -> ReportData:
         data.wells[county.name] = rows
         data.summary.append(_summary_row(county, rows, county_figures))
     data.water_users = [[*row[:4], round(row[4], 1)] for row in sorted(user_totals.values())]
+    data.zones = zone_rows(region, first.year, positions, per_well)
     return data
+
+
+ZONE_FIGURES = ("usage_m3", "water_m3", "estimated_water_m3", "energy_kwh")
+
+
+def zone_rows(region: Region, year: int, positions: dict[int, tuple[float, float]],
+              per_well: Any) -> list[list[Any]]:
+    """Per 超采区 polygon valid in ``year`` (designated in or above ``region``): its wells of the region and their use.
+
+    The last row (「超采区内合计」) counts each well once, however many zones it lies in.
+    """
+    ancestors = [code for code in region.path.strip("/").split("/") if code]
+    zones = list(OverdraftZone.objects.filter(Q(region__path__startswith=region.path) | Q(region_id__in=ancestors))
+                 .select_related("region").order_by("region_id", "name"))
+    index = zone_index(year, zones)
+    if not index.zones:
+        return []
+    inside: dict[int, list[int]] = defaultdict(list)
+    anywhere: set[int] = set()
+    for well_id, (lat, lon) in positions.items():
+        for zone in index.zones_at(lat, lon):
+            inside[zone.id].append(well_id)
+            anywhere.add(well_id)
+
+    def totals(well_ids: Any) -> list[Any]:
+        return [round(sum(per_well.get(w, {}).get(name) or 0.0 for w in well_ids), 1) for name in ZONE_FIGURES]
+
+    rows = [[zone.name, zone.get_level_display(), zone.region.name, len(inside[zone.pk]), *totals(inside[zone.pk])]
+            for zone in zones if zone.valid_in(year)]
+    rows.append(["超采区内合计", "", region.name, len(anywhere), *totals(anywhere)])
+    return rows
 
 
 def _county_code(path: str) -> str:
@@ -183,6 +224,11 @@ def to_xlsx(data: ReportData) -> bytes:
     append_row(users, ["取水户编号", "取水户名称", "县市", "机井数", "认定用水量(m³)"])
     for row in data.water_users:
         append_row(users, row)
+    if data.zones:
+        zones = book.create_sheet("超采区")
+        append_row(zones, ZONE_COLUMNS)
+        for row in data.zones:
+            append_row(zones, row)
     for sheet in book.worksheets:
         for cell in sheet[2 if sheet.title == "汇总" else 1]:
             cell.font = Font(bold=True)

@@ -2,7 +2,20 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
+from changji.water.web import (
+    alarms,
+    dashboard,
+    groundwater,
+    licences,
+    map,
+    norms,
+    plans,
+    quotas,
+    reports,
+    tax,
+    terminals,
+    wells,
+)
 from changji.water.web.pictures import picture_detail, picture_image, picture_list, picture_policies
 
 app_name = "water"
@@ -63,4 +76,10 @@ urlpatterns: list = [
     path("pictures/<id:picture_id>/", picture_detail, name="picture"),
     path("pictures/<id:picture_id>/image.jpg", picture_image, name="picture_image"),
     path("picture-policies/", picture_policies, name="picture_policies"),
+    path("groundwater/", groundwater.monitoring_wells, name="groundwater"),
+    path("groundwater/import/", groundwater.control_levels_import, name="groundwater_import"),
+    path("groundwater/wells/<id:monitoring_well_id>/", groundwater.monitoring_well, name="monitoring_well"),
+    path("groundwater/zones/", groundwater.zones, name="groundwater_zones"),
+    path("groundwater/zones/<id:zone_id>/", groundwater.zone_detail, name="groundwater_zone"),
+    path("map/zones.geojson", groundwater.zones_geojson, name="map_zones"),
 ]

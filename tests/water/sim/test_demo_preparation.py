@@ -49,8 +49,11 @@ def test_the_water_apps_demo_preparation_makes_a_history_with_every_alarm_kind(p
     readings, alarms = Reading.objects.count(), Alarm.objects.count()
     counts = (Licence.objects.count(), AnnualPlan.objects.count(), QuotaNorm.objects.count(),
               QuotaPolicy.objects.count(), WaterTaxRate.objects.count())
+    decline = Alarm.objects.get(kind="groundwater_decline")  # judged against the demo's earlier years
+    assert decline.evidence["basis"] == "seasonal_baseline" and "往年同期" in decline.evidence["reason"]
     again = apps.get_app_config("water").prepare_demo()
     assert "already present" in again and "; 0 licence(s) issued" in again
+    assert "0 earlier depth reading(s), 0 red line(s), 0 超采区 polygon(s)" in again
     assert (Reading.objects.count(), Alarm.objects.count()) == (readings, alarms)
     assert (Licence.objects.count(), AnnualPlan.objects.count(), QuotaNorm.objects.count(),
             QuotaPolicy.objects.count(), WaterTaxRate.objects.count()) == counts

@@ -95,6 +95,8 @@ def _steps(value: Any) -> str:
     return "；".join(parts)
 
 
+BASES = {"seasonal_baseline": "往年同期基准", "slope_fallback": "无往年同期数据，按近30日趋势", "no_data": "无数据"}
+
 #: key → (label, formatter). Keys of every rule in ``rules.py``, of the groundwater sweep and of 无证取水.
 LABELS: Mapping[str, tuple[str, Formatter]] = {
     "observed_at": ("观测时间", local_time),
@@ -128,6 +130,16 @@ LABELS: Mapping[str, tuple[str, Formatter]] = {
     "nearby_extraction_m3": ("半径内机井同期取水量", _unit("m³", 1)),
     "slope_m_per_30d": ("埋深变化趋势（米/30天，正为下降）", _unit("m", 3)),
     "level": ("预警级别", lambda value: LEVELS.get(str(value), str(value))),
+    # the seasonal baseline and red line of the groundwater sweep (water/groundwater/baseline.py)
+    "basis": ("判定依据", lambda value: BASES.get(str(value), str(value))),
+    "reason": ("判定说明", str),
+    "current_depth_m": ("近7日平均埋深", _unit("m", 2)),
+    "baseline_depth_m": ("往年同期平均埋深", _unit("m", 2)),
+    "baseline_years": ("同期基准年份", str),
+    "baseline_spread_m": ("往年同期年际差异", _unit("m", 2)),
+    "tolerance_m": ("容差", _unit("m", 2)),
+    "excess_m": ("比往年同期深", _unit("m", 2)),
+    "red_line_depth_m": ("管控水位埋深", _unit("m", 2)),
     # 无证取水 (water/licences/expiry.py)
     "day": ("取水日期", local_time),
     "usage_m3": ("当日取水量", _unit("m³", 1)),

@@ -31,6 +31,7 @@ from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
+from changji.water.api.groundwater import router as groundwater_router
 from changji.water.api.licences import router as licences_router
 from changji.water.api.norms import router as norms_router
 from changji.water.api.pictures import router as pictures_router
@@ -354,3 +355,4 @@ router.add_router("", plans_router)  # annual plans and county targets (water.ap
 router.add_router("", norms_router)  # 用水定额 and 种植计划 (water.api.norms)
 router.add_router("", licences_router)  # 取水许可 (water.api.licences)
 router.add_router("", pictures_router)  # 现场图片 and 抓拍策略 (water.api.pictures)
+router.add_router("", groundwater_router)  # 管控水位 and 超采区 (water.api.groundwater)

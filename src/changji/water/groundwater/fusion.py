@@ -9,18 +9,19 @@ warning comes while pumping goes on, from the level falling under the wells that
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from changji.core import localtime
 from changji.water.alarms import rules
 from changji.water.alarms.evaluation import apply_signals
+from changji.water.groundwater import baseline
 from changji.water.groundwater.index import DeclineWarning, Site, SpatialIndex, Trend, decline_warning, depth_trend
-from changji.water.models import DailyUsage, Reading, Well, WellKind
+from changji.water.models import ControlLevel, DailyUsage, Reading, Well, WellKind
 
 RADIUS_KM = 5.0
 
@@ -53,6 +54,7 @@ class Fusion:
     nearby: list[tuple[int, float]]  # (extraction well id, km)
     nearby_extraction_m3: float
     warning: DeclineWarning | None
+    judgement: baseline.Judgement | None = None
 
 
 def fuse(well: Well, last: date, window_days: int = 30, index: SpatialIndex | None = None,
@@ -69,29 +71,48 @@ def fuse(well: Well, last: date, window_days: int = 30, index: SpatialIndex | No
     return Fusion(well, first, last, trend, nearby, extraction, warning)
 
 
-def sweep_groundwater(last: date, window_days: int = 30, now: datetime | None = None) -> list[Fusion]:
-    """Fuse every monitoring well and judge the decline alarm on its terminal; return the fusions that warn.
+def judged_series(well: Well, last: date, years_back: int = baseline.YEARS_BACK,
+                  window_days: int = baseline.WINDOW_DAYS) -> list[tuple[date, float]]:
+    """The (local day, depth_m) readings judging ``last`` needs: its 30 days, the same days of earlier years."""
+    spans = [(last - timedelta(days=29), last)]
+    spans += [baseline.same_days(last, last.year - n, window_days) for n in range(1, years_back + 1)]
+    when = Q()
+    for first, final in spans:
+        start, _ = localtime.day_bounds(first)
+        _, end = localtime.day_bounds(final)
+        when |= Q(observed_at__gte=start, observed_at__lt=end)
+    rows = Reading.objects.filter(when, terminal__well=well, depth_m__isnull=False).values_list(
+        "observed_at", "depth_m")
+    return [(localtime.local_day(at), depth) for at, depth in rows if depth is not None]
 
-    The verdict goes through the alarm table like any rule (``rules.GROUNDWATER_DECLINE``): raised
-    once while the decline lasts, cleared when it stops, handled by operators as any alarm.
+
+def sweep_groundwater(last: date, window_days: int = 30, now: datetime | None = None) -> list[Fusion]:
+    """Judge each monitoring well's decline on ``last`` (``groundwater.baseline``); return the fusions alarmed.
+
+    The judgement is the well's depth this week against the same week of earlier years and its red line
+    (``ControlLevel``), not the bare slope; the extraction within 5 km is read alongside as evidence. The verdict
+    goes through the alarm table like any rule (``rules.GROUNDWATER_DECLINE``): raised once while the decline
+    lasts, cleared when it stops, handled by operators as any alarm.
     """
     now = now or timezone.now()
     index = extraction_index()
     rule = rules.RULES[rules.AlarmKind.GROUNDWATER_DECLINE]
+    red_lines = dict(ControlLevel.objects.values_list("well_id", "control_depth_m"))
     warned = []
     wells = Well.objects.filter(kind=WellKind.MONITORING).select_related("region").prefetch_related("terminals")
     for well in wells:
         fusion = fuse(well, last, window_days, index, fall_m_per_30d=rule.thresholds["fall_m_per_30d"],
                       extraction_m3=rule.thresholds["extraction_m3"])
-        if fusion.warning is not None:
+        judgement = baseline.judge(judged_series(well, last), last, red_lines.get(well.pk))
+        fusion = replace(fusion, judgement=judgement)
+        if judgement.alarmed:
             warned.append(fusion)
-        evidence = _evidence(fusion)
         terminal = next(iter(well.terminals.all()), None)
-        if terminal is None or fusion.trend is None:
+        if terminal is None or judgement.basis == baseline.NO_DATA:
             continue  # no depth readings to judge (they come through a terminal): the streaks stay as they were
-        severity = rules.Severity.CRITICAL if evidence.get("level") == "critical" else rule.severity
-        signal = rules.Signal(rules.AlarmKind.GROUNDWATER_DECLINE, fusion.warning is not None, severity,
-                              localtime.day_bounds(last)[1], None, evidence)
+        severity = rules.Severity.CRITICAL if judgement.level == baseline.CRITICAL else rule.severity
+        signal = rules.Signal(rules.AlarmKind.GROUNDWATER_DECLINE, judgement.alarmed, severity,
+                              localtime.day_bounds(last)[1], None, _evidence(fusion))
         apply_signals(terminal, [signal], now)
     return warned
 
@@ -103,6 +124,8 @@ def _evidence(fusion: Fusion) -> dict[str, Any]:
     }
     if fusion.trend is not None:
         evidence["slope_m_per_30d"] = round(fusion.trend.slope_m_per_day * 30, 3)
-    if fusion.warning is not None:
+    if fusion.judgement is not None:
+        evidence.update(fusion.judgement.evidence())
+    elif fusion.warning is not None:
         evidence["level"] = fusion.warning.level
     return evidence

@@ -4,6 +4,7 @@ from changji.water.models.alarms import Alarm, AlarmEvent, AlarmRuleState, WorkO
 from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
 from changji.water.models.frames import Frame, FrameOutcome, PictureTrigger, QuarantinedTerminal, Snapshot
+from changji.water.models.groundwater import ControlLevel, OverdraftZone
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
 from changji.water.models.pictures import PicturePolicy
@@ -86,4 +87,6 @@ __all__ = [
     "WaterTaxRate",
     "PicturePolicy",
     "PictureTrigger",
+    "ControlLevel",
+    "OverdraftZone",
 ]

@@ -31,8 +31,9 @@ from changji.core.models import Region, Role
 from changji.water.alarms import rules, service
 from changji.water.alarms.evaluation import apply_signals, evaluate_terminal
 from changji.water.alarms.workflow import AlarmState
-from changji.water.groundwater.fusion import extraction_index, fuse
-from changji.water.models import Alarm, AlarmRuleState, DailyUsage, Terminal, Well
+from changji.water.groundwater import baseline
+from changji.water.groundwater.fusion import extraction_index, fuse, judged_series
+from changji.water.models import Alarm, AlarmRuleState, ControlLevel, DailyUsage, Terminal, Well
 from changji.water.sim import pumping
 from changji.water.sim.fleet import FleetWell
 from changji.water.sim.stories import CLOCK_AHEAD, RECEIVE_DELAY, Burst, WellStory, roles_of, started_at
@@ -261,7 +262,12 @@ def _decline(stories: dict[str, WellStory], registry: dict[str, Well], terminals
         evidence = {"window": f"{fusion.first}..{fusion.last}", "nearby_wells": len(fusion.nearby),
                     "radius_km": radius, "nearby_extraction_m3": round(fusion.nearby_extraction_m3, 1),
                     "slope_m_per_30d": round(fusion.trend.slope_m_per_day * 30, 3), "level": fusion.warning.level}
-        severity = rules.Severity.CRITICAL if fusion.warning.level == "critical" else rule.severity
+        # the daily sweep's judgement (groundwater.baseline): against the same week of earlier years and the red line
+        red_line = ControlLevel.objects.filter(well=registry[code]).values_list("control_depth_m", flat=True).first()
+        judgement = baseline.judge(judged_series(registry[code], last), last, red_line)
+        if judgement.alarmed:
+            evidence.update(judgement.evidence())
+        severity = rules.Severity.CRITICAL if evidence["level"] == "critical" else rule.severity
         at = localtime.day_bounds(last)[1]
         apply_signals(terminals[code], [rules.Signal(K.GROUNDWATER_DECLINE, True, severity, at, None, evidence)], at)
 

@@ -150,6 +150,17 @@ def choose_rate(rates: Iterable[Rate], source: str, use: str, zone: str, year: i
     return None
 
 
+def stricter(*zones: str) -> str:
+    """The strictest of the zones: severe over overdraft over normal.
+
+    A well's zone is the stricter of its region's designation (``zone_of``) and the 超采区 polygons it lies in
+    (``groundwater.geometry``): a polygon adds to the regions, it never makes a designated region milder.
+    """
+    if SEVERE in zones:
+        return SEVERE
+    return OVERDRAFT if OVERDRAFT in zones else NORMAL
+
+
 def zone_of(path: str, designations: Iterable[Designation], day: date) -> str:
     """The zone of a region (its path) on ``day``: severe over overdraft over normal, of the areas it lies in."""
     levels = {d.level for d in designations if path.startswith(d.path) and d.stands_on(day)}

@@ -15,7 +15,9 @@
 - the plan of each water user for the year: the sum of their wells' allocations (``Allocation.allocation_m3``
   plus its changes);
 - each well's source and use: the valid licence covering it in the period, else groundwater and the well's use;
-  its zone: the overdraft areas standing on the period's last day (``tax.rules.zone_of``);
+  its zone: the stricter of the overdraft areas (regions) standing on the period's last day
+  (``tax.rules.zone_of``) and the 超采区 polygons valid in the period's year that contain the well's position
+  (``groundwater.geometry``, ``tax.rules.stricter``);
 - the rate table.
 
 The arithmetic is ``tax.rules``; this module only gathers the figures and lays out the rows.
@@ -35,6 +37,8 @@ from django.utils import timezone
 
 from changji.core import localtime
 from changji.core.models import Region
+from changji.water.groundwater.control import zone_index
+from changji.water.groundwater.geometry import ZoneIndex
 from changji.water.models import (
     Allocation,
     AllocationChange,
@@ -306,7 +310,7 @@ def tax_statement(period: str, at: date, region: Region, water_user_code: str | 
         within &= Q(well__water_user__code=water_user_code)
     rows = list(well_rows.order_by("water_user__code", "code").values_list(
         "id", "code", "name", "use", "region__path", "water_user_id", "water_user__code", "water_user__name",
-        "water_user__region__name"))
+        "water_user__region__name", "latitude", "longitude"))
     figures = _sums(first, last, within, PERIOD_FIGURES)
     year_start = date(first.year, 1, 1)
     before = _sums(year_start, first - timedelta(days=1), within, ("usage_m3",)) if first > year_start else {}
@@ -314,7 +318,7 @@ def tax_statement(period: str, at: date, region: Region, water_user_code: str | 
         figures=figures, before=before, registers=_registers(within, first, last, {row[0] for row in rows}),
         replacements=_replacements(within, first, last), plans=_plans(within, first.year, last),
         licences=_licences(within, first, last), rates=current_rates(), designations=designations(),
-        zone_day=last, year=first.year)
+        zone_day=last, year=first.year, zones=zone_index(last.year))
     users: dict[int, UserStatement] = {}
     for row in rows:
         user = users.get(row[5])
@@ -344,6 +348,7 @@ class _Context:
     designations: list[rules.Designation]
     zone_day: date
     year: int
+    zones: ZoneIndex = field(default_factory=lambda: ZoneIndex(()))
     _zones: dict[str, str] = field(default_factory=dict)
     _rates: dict[tuple[str, str, str], rules.Rate | None] = field(default_factory=dict)
 
@@ -363,7 +368,12 @@ class _Context:
         source, use, licence = (self.licences[well_id] if well_id in self.licences
                                 else (GROUNDWATER, use, ""))
         figures = self.figures.get(well_id, {})
-        zone = self.zone(path) if source == GROUNDWATER else rules.NORMAL
+        zone = rules.NORMAL
+        if source == GROUNDWATER:
+            zone = self.zone(path)
+            if len(row) > 10 and self.zones.zones:
+                zone = rules.stricter(zone, self.zones.level_at(row[9], row[10], rules.SEVERE, rules.OVERDRAFT,
+                                                                rules.NORMAL))
         return WellLine(
             well_id=well_id, code=code, name=name, source=source, use=use, zone=zone, licence=licence,
             registers=self.registers.get(well_id, Registers()), metered_m3=rules.volume(figures.get("water_m3")),
