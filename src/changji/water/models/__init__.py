@@ -20,6 +20,15 @@ from changji.water.models.registry import (
     WellUse,
 )
 from changji.water.models.tax import OverdraftArea, OverdraftLevel, TaxZone, WaterTaxRate
+from changji.water.models.work_orders import (
+    ContractorWorker,
+    MaintenanceContract,
+    MaintenanceContractor,
+    MeterCalibration,
+    MeterOwner,
+    WorkOrderEvent,
+    WorkOrderPhoto,
+)
 from changji.water.models.usage import (
     DailyUsage,
     DashboardFigures,
@@ -83,4 +92,11 @@ __all__ = [
     "OverdraftLevel",
     "TaxZone",
     "WaterTaxRate",
+    "ContractorWorker",
+    "MaintenanceContract",
+    "MaintenanceContractor",
+    "MeterCalibration",
+    "MeterOwner",
+    "WorkOrderEvent",
+    "WorkOrderPhoto",
 ]
