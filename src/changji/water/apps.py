@@ -23,6 +23,8 @@ class WaterConfig(AppConfig):
         ("年度计划", "water:plans", "water.allocation.read"),
         ("用水定额", "water:norms", "water.allocation.read"),
         ("总量控制策略", "water:quota_policies", "water.allocation.read"),
+        ("运维工单", "water:work_orders", "water.work_order.read"),
+        ("我的工单", "water:my_orders", "water.work_order.work"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
+from changji.water.web import work_orders
 
 app_name = "water"
 urlpatterns: list = [
@@ -58,4 +59,13 @@ urlpatterns: list = [
     path("quotas/", quotas.quota_list, name="quotas"),
     path("quotas/<id:allocation_id>/", quotas.quota_detail, name="quota"),
     path("quotas/<id:allocation_id>/start/", quotas.quota_start, name="quota_start"),
+    path("work-orders/", work_orders.order_list, name="work_orders"),
+    path("work-orders/new/", work_orders.order_new, name="work_order_new"),
+    path("work-orders/review/", work_orders.contract_review, name="work_order_review"),
+    path("work-orders/review.xlsx", work_orders.contract_review_export, name="work_order_review_export"),
+    path("work-orders/<id:order_id>/", work_orders.order_detail, name="work_order"),
+    path("work-orders/<id:order_id>/work/", work_orders.order_work, name="work_order_work"),
+    path("work-orders/<id:order_id>/photos/", work_orders.order_photo, name="work_order_photo"),
+    path("my-orders/", work_orders.my_orders, name="my_orders"),
+    path("my-orders/<id:order_id>/", work_orders.my_order, name="my_order"),
 ]

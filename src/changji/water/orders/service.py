@@ -19,12 +19,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from changji.core import access, audit, localtime
 from changji.core.access import P
+from changji.core.models import Region, RegionLevel, Role
 from changji.core.transitions import TransitionError
 from changji.water.models import (
     Meter,
@@ -109,6 +112,8 @@ def _apply(order: WorkOrder, current: str, target: State, fields: dict[str, Any]
         assignee = fields["assignee"]
         if not getattr(assignee, "is_active", False):
             raise ValidationError({"assignee": "负责人必须是有效的系统用户"})
+        if not eligible_workers(order.well).filter(pk=assignee.pk).exists():
+            raise ValidationError({"assignee": "负责人必须是该机井所在县市的运维人员"})
         order.assignee, order.assigned_at = assignee, now
         if fields.get("due_on"):
             order.due_on = fields["due_on"]
@@ -212,3 +217,24 @@ def complete_site_checks(alarm: Any, result: str) -> None:
         if order.state == WorkOrderState.ASSIGNED:
             order = transition(order, State.ON_SITE, actor)
         transition(order, State.DONE, actor, result=result)
+
+
+
+def county_of(region: Region) -> Region:
+    """The county-level region (县市区) at or above ``region``; the region itself above county level."""
+    if region.level <= RegionLevel.COUNTY:
+        return region
+    return Region.objects.filter(code__in=region.ancestors(), level=RegionLevel.COUNTY).first() or region
+
+
+def eligible_workers(well: Well) -> QuerySet[Any]:
+    """Who may be sent to the well: active maintenance workers whose region covers the well's county (or above)."""
+    county = county_of(well.region)
+    ancestors = [county.path[:end + 1] for end, char in enumerate(county.path) if char == "/"]
+    return get_user_model().objects.filter(role=Role.MAINTENANCE_WORKER, is_active=True).filter(
+        Q(region__path__startswith=county.path) | Q(region__path__in=ancestors))
+
+
+def eligible_workers_anywhere() -> QuerySet[Any]:
+    """Every active maintenance worker (the list's assignee filter, narrowed to the user's scope by the page)."""
+    return get_user_model().objects.filter(role=Role.MAINTENANCE_WORKER, is_active=True)
