@@ -2,8 +2,20 @@
 
 from django.urls import path
 
-from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
-from changji.water.web import work_orders
+from changji.water.web import (
+    alarms,
+    dashboard,
+    licences,
+    map,
+    norms,
+    plans,
+    quotas,
+    reports,
+    tax,
+    terminals,
+    wells,
+    work_orders,
+)
 
 app_name = "water"
 urlpatterns: list = [

@@ -52,8 +52,9 @@ def test_a_calibration_closed_and_reviewed_is_recorded_on_the_meter(orders_world
     history = MeterCalibration.objects.get(meter=w.flow)
     assert (history.certificate_number, history.error_pct, history.work_order) == ("CJJD-2026-0815", -0.6, order)
     steps = list(WorkOrderEvent.objects.filter(order=order).values_list("from_state", "to_state", "by_name"))
-    assert steps == [("", "pending", "htb-op"), ("pending", "assigned", "htb-op"), ("assigned", "on_site", "htb-worker"),
-                     ("on_site", "done", "htb-worker"), ("done", "reviewed", "htb-op")]
+    assert steps == [("", "pending", "htb-op"), ("pending", "assigned", "htb-op"),
+                     ("assigned", "on_site", "htb-worker"), ("on_site", "done", "htb-worker"),
+                     ("done", "reviewed", "htb-op")]
     assert AuditEntry.objects.filter(action="water.work_order.reviewed", object_id=str(order.pk)).count() == 1
     assert (order.on_site_latitude, order.on_site_longitude) == (44.3, 86.9)
 
@@ -130,7 +131,8 @@ def test_a_photo_is_stored_once_per_client_id_with_its_exif_time_and_position(or
     assert photo.position_source == "exif"
     plain, _ = photos.add_photo(order, w.worker, client_id=uuid.uuid4(), data=jpeg(), name="b.jpg",
                                 latitude=44.1, longitude=86.8, taken_at=datetime(2026, 7, 1, 3, tzinfo=UTC))
-    assert (plain.position_source, plain.latitude, plain.taken_at) == ("browser", 44.1, datetime(2026, 7, 1, 3, tzinfo=UTC))
+    assert (plain.position_source, plain.latitude) == ("browser", 44.1)
+    assert plain.taken_at == datetime(2026, 7, 1, 3, tzinfo=UTC)
     with pytest.raises(PermissionDenied):
         photos.add_photo(order, w.other, client_id=uuid.uuid4(), data=jpeg(), name="c.jpg")
     with pytest.raises(ValidationError):

@@ -9,7 +9,7 @@ naming the field); photos through ``water.orders.photos.add_photo`` (idempotent 
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
+from pydantic import Field as PydanticField
 
 from changji.core.access import P
 from changji.core.api_schemas import Id, Pagination, Text
@@ -27,11 +28,13 @@ from changji.core.localtime import today
 from changji.core.scope import scope_queryset
 from changji.water.models import Meter, Well, WorkOrder
 from changji.water.orders import photos, service
-from changji.water.orders.states import KIND_LABELS, OPEN_STATES, STATE_LABELS, Kind, State
+from changji.water.orders.states import OPEN_STATES, Kind, State, kind_label, state_label
 
 router = Router(tags=["water"])
 
 READING = Field(None, ge=-1e9, le=1e9)
+Latitude = Annotated[float, PydanticField(ge=-90, le=90)]
+Longitude = Annotated[float, PydanticField(ge=-180, le=180)]
 
 
 class WorkOrderOut(Schema):
@@ -69,11 +72,11 @@ class WorkOrderOut(Schema):
 
     @staticmethod
     def resolve_kind_label(obj: WorkOrder) -> str:
-        return KIND_LABELS.get(obj.kind, obj.kind)  # type: ignore[call-overload]  # a StrEnum key finds its value
+        return kind_label(obj.kind)
 
     @staticmethod
     def resolve_state_label(obj: WorkOrder) -> str:
-        return STATE_LABELS.get(obj.state, obj.state)  # type: ignore[call-overload]
+        return state_label(obj.state)
 
     @staticmethod
     def resolve_well(obj: WorkOrder) -> str:
@@ -296,8 +299,7 @@ def cancel(request: HttpRequest, order_id: Id, body: ReasonIn) -> WorkOrder:
 @operation(P.WATER_WORK_ORDER_WORK)
 def upload_photo(request: HttpRequest, order_id: Id, client_id: Form[UUID], photo: File[UploadedFile],
                  taken_at: Form[datetime | None] = None,
-                 latitude: Form[float | None] = Field(None, ge=-90, le=90),
-                 longitude: Form[float | None] = Field(None, ge=-180, le=180)) -> Status:
+                 latitude: Form[Latitude | None] = None, longitude: Form[Longitude | None] = None) -> Status:
     """Upload one photo under the phone's ``client_id`` (accepted once); EXIF time and GPS win over the form's."""
     order = _order(request, order_id)
     stored, created = photos.add_photo(order, request.user, client_id=client_id, data=photo.read(),

@@ -20,15 +20,6 @@ from changji.water.models.registry import (
     WellUse,
 )
 from changji.water.models.tax import OverdraftArea, OverdraftLevel, TaxZone, WaterTaxRate
-from changji.water.models.work_orders import (
-    ContractorWorker,
-    MaintenanceContract,
-    MaintenanceContractor,
-    MeterCalibration,
-    MeterOwner,
-    WorkOrderEvent,
-    WorkOrderPhoto,
-)
 from changji.water.models.usage import (
     DailyUsage,
     DashboardFigures,
@@ -39,6 +30,15 @@ from changji.water.models.usage import (
     SealedMonth,
     TerminalDay,
     UsageSource,
+)
+from changji.water.models.work_orders import (
+    ContractorWorker,
+    MaintenanceContract,
+    MaintenanceContractor,
+    MeterCalibration,
+    MeterOwner,
+    WorkOrderEvent,
+    WorkOrderPhoto,
 )
 
 __all__ = [

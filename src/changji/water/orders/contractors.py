@@ -80,12 +80,12 @@ def month_rows(contracts: Any, month: date, today: date | None = None) -> list[C
     """The figures of every contract (a queryset, already scoped) in force during ``month``."""
     first, last = _month_bounds(month)
     running = contracts.filter(starts_on__lte=last, ends_on__gte=first).select_related("contractor", "county")
-    return [contract_figures(contract, month, today) for contract in running.order_by("county__code",
-                                                                                      "contractor__name")]
+    ordered = running.order_by("county__code", "contractor__name")
+    return [contract_figures(contract, month, today) for contract in ordered]
 
 
-HEADER = ["运维单位", "县市", "月份", "工单数", "响应时间中位数（小时）", "响应时间P90（小时）", "修复时间中位数（小时）",
-          "修复时间P90（小时）", "设备完好率（%）", "逾期工单"]
+HEADER = ["运维单位", "县市", "月份", "工单数", "响应时间中位数（小时）", "响应时间P90（小时）",
+          "修复时间中位数（小时）", "修复时间P90（小时）", "设备完好率（%）", "逾期工单"]
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

@@ -29,6 +29,7 @@ from changji.core import access, audit, localtime
 from changji.core.access import P
 from changji.core.models import Region, RegionLevel, Role
 from changji.core.transitions import TransitionError
+from changji.water.coefficients.calibration import record_calibration
 from changji.water.models import (
     Meter,
     MeterCalibration,
@@ -41,6 +42,7 @@ from changji.water.models import (
 )
 from changji.water.orders import states
 from changji.water.orders.states import State
+from changji.water.usage.derive import rebuild_usage
 
 #: Fields a completion may carry (beyond the table's ``result``).
 DONE_FIELDS = ("flow_before_m3", "flow_after_m3", "energy_before_kwh", "energy_after_kwh", "certificate_number",
@@ -159,14 +161,10 @@ def _record_results(order: WorkOrder, by: Any) -> str:
     if meter is not None and order.certificate_number:
         MeterCalibration.objects.create(meter=meter, calibrated_on=day, certificate_number=order.certificate_number,
                                         error_pct=order.error_pct or 0.0, work_order=order)
-        Meter.objects.filter(pk=meter.pk).update(last_calibrated_on=day, last_certificate_number=order.certificate_number,
-                                                 last_error_pct=order.error_pct)
+        Meter.objects.filter(pk=meter.pk).update(
+            last_calibrated_on=day, last_certificate_number=order.certificate_number, last_error_pct=order.error_pct)
         notes.append(f"{meter.serial} 检定 {order.certificate_number}（误差 {order.error_pct}%）")
     if order.measured_m3 and order.measured_kwh:
-        # deferred: the coefficient module imports the usage rebuild, which imports much of the app
-        from changji.water.coefficients.calibration import record_calibration
-        from changji.water.usage.derive import rebuild_usage
-
         coefficient = record_calibration(order.well, measured_m3=order.measured_m3, measured_kwh=order.measured_kwh,
                                          on=day, by=by, note=f"工单 {order.pk} 现场率定")
         rebuild_usage(since=day, wells=[order.well])

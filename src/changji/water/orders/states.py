@@ -104,6 +104,16 @@ MOVE_LABELS: dict[tuple[State, State], str] = {
 }
 
 
+def kind_label(value: str) -> str:
+    """The Chinese name of a kind given as its value (an unknown value as it is)."""
+    return {str(kind): label for kind, label in KIND_LABELS.items()}.get(value, value)
+
+
+def state_label(value: str) -> str:
+    """The Chinese name of a state given as its value (an unknown value as it is)."""
+    return {str(state): label for state, label in STATE_LABELS.items()}.get(value, value)
+
+
 def done_fields(kind: str, *, has_flow_meter: bool, has_energy_meter: bool) -> frozenset[str]:
     """The fields completing an order of ``kind`` needs besides the result (the table's own)."""
     needed: set[str] = set()

@@ -1,4 +1,4 @@
-"""Work-order pages (运维工单): the operators' list, detail and create pages, the workers' 我的工单, the contract review.
+"""Work-order pages (运维工单): the operators' list, detail and create pages, the workers' 我的工单, the review.
 
 Access: reading needs ``water.work_order.read``; dispatching, reviewing, returning and cancelling (POST on the
 detail page) and creating need ``water.work_order.manage``; arriving, completing and photos (``…/work/`` and
@@ -195,7 +195,7 @@ def _context(request: HttpRequest, order: WorkOrder, manage: dict[str, Any], wor
     extra = {"certificate_number", "error_pct", "measured_m3", "measured_kwh"} if order.kind == "calibration" else set()
     return {
         "order": order, "manage_forms": manage, "work_forms": work, "manage_actions": MANAGE_ACTIONS,
-        "work_actions": WORK_ACTIONS, "state_label": STATE_LABELS.get(order.state, order.state),
+        "work_actions": WORK_ACTIONS, "state_label": states.state_label(order.state),
         "events": scope_queryset(WorkOrderEvent.objects.filter(order=order), request.user),
         "photos": order.photos.all(), "pictures": order.pictures.all(),
         "needed": needed, "shown": {"result", *needed, *extra},
@@ -246,7 +246,8 @@ def order_work(request: HttpRequest, order_id: int) -> HttpResponse:
     status = run_action(request, work, action, apply, (ValidationError,), refused="当前状态下不能进行该操作")
     if status is None:
         return HttpResponseRedirect(back) if back else redirect("water:work_order", order_id=order.pk)
-    template = "water/my_order.html" if back and back.startswith(reverse("water:my_orders")) else "water/work_order.html"
+    phone = bool(back and back.startswith(reverse("water:my_orders")))
+    template = "water/my_order.html" if phone else "water/work_order.html"
     context = _context(request, order, _manage_forms(request, order), work)
     return render(request, template, {**context, "next": back}, status=status)
 
@@ -332,8 +333,8 @@ def my_open_orders(user: Any, position: tuple[float, float] | None, today: date)
         distance = (states.haversine_m(position[0], position[1], order.well.latitude, order.well.longitude)
                     if position else None)
         rows.append({"order": order, "distance_m": distance, "later": order.later,
-                     "overdue": order.due_on < today, "label": KIND_LABELS.get(order.kind, order.kind),
-                     "state_label": STATE_LABELS.get(order.state, order.state)})
+                     "overdue": order.due_on < today, "label": states.kind_label(order.kind),
+                     "state_label": states.state_label(order.state)})
     rows.sort(key=lambda row: (row["later"], row["distance_m"] if position else 0, row["order"].due_on,
                                row["order"].pk))
     return rows
