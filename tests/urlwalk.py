@@ -383,6 +383,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
                                          title="已关泵", body="机井已关泵", region_id="652328", state="failed")
 
     tax_ids = seed_tax(well, today)
+    order_ids = seed_work_orders(well, make_user)
 
     first17 = "65232819900101123"
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
@@ -407,7 +408,22 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key], **tax_ids,
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),
+        "order_id": order_ids,
     }, hints
+
+
+def seed_work_orders(well: Any, make_user: Any) -> list[str]:
+    """Work orders on ``well`` in the states whose pages offer different forms: 待派单, 已派单, 已完成 (issue 15)."""
+    from changji.water.models import WorkOrder
+
+    worker = make_user(f"walk-worker-{well.region_id}", well.region_id, role="maintenance_worker")
+    today = timezone.localdate()
+    pending = WorkOrder.objects.create(kind="repair", well=well, due_on=today, description="walk")
+    assigned = WorkOrder.objects.create(kind="calibration", well=well, due_on=today, state="assigned",
+                                        assignee=worker, assigned_at=timezone.now())
+    done = WorkOrder.objects.create(kind="repair", well=well, due_on=today, state="done", assignee=worker,
+                                    result="walk", done_at=timezone.now())
+    return [str(pending.pk), str(assigned.pk), str(done.pk)]
 
 
 def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:

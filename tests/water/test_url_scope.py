@@ -59,7 +59,8 @@ def world(make_user, make_terminal):
     change = AllocationChange.objects.create(allocation=allocation, amount_m3=5, reason="测试", by_name="x")
     foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
                    "command_id": command.pk, "quarantined_id": quarantined.pk, "allocation_id": allocation.pk,
-                   "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well)}
+                   "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well),
+                   "order_id": foreign_work_order(foreign.well)}
     return operator, own, foreign, foreign_ids
 
 
@@ -82,6 +83,17 @@ def foreign_bureau_entries(well) -> dict:
     norm = QuotaNorm.objects.create(year=timezone.localdate().year, kind="crop", category="棉花", method="drip",
                                     value=340, unit="m³/亩", region_id=well.region_id)
     return {"licence_id": licence.pk, "norm_id": norm.pk, "water_user_id": user.pk}
+
+
+def foreign_work_order(well) -> int:
+    """玛纳斯县's work order, dispatched to a worker of 玛纳斯县 (issue 15)."""
+    from changji.core.models import Region, User
+    from changji.water.models import WorkOrder
+
+    worker = User.objects.create_user(username="mns-walk-worker", password="x-Secret-2026", role="maintenance_worker",
+                                      region=Region.objects.get(code=well.region_id))
+    return WorkOrder.objects.create(kind="repair", well=well, due_on=timezone.localdate(), state="assigned",
+                                    assignee=worker).pk
 
 
 def fill(route: str, ids: dict) -> str:

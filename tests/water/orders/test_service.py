@@ -86,8 +86,9 @@ def test_a_review_sends_back_with_a_reason_and_the_order_is_done_again(orders_wo
 def test_a_worker_acts_only_on_their_own_order_and_only_as_a_worker(orders_world):
     w = orders_world
     order = calibration(w)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError) as not_theirs:
         service.transition(order, State.ON_SITE, w.other)
+    assert "assignee" in not_theirs.value.message_dict
     with pytest.raises(PermissionDenied):
         service.transition(order, State.ON_SITE, w.foreign_worker)
     with pytest.raises(PermissionDenied):  # workers do not dispatch or review
@@ -133,7 +134,7 @@ def test_a_photo_is_stored_once_per_client_id_with_its_exif_time_and_position(or
                                 latitude=44.1, longitude=86.8, taken_at=datetime(2026, 7, 1, 3, tzinfo=UTC))
     assert (plain.position_source, plain.latitude) == ("browser", 44.1)
     assert plain.taken_at == datetime(2026, 7, 1, 3, tzinfo=UTC)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationError):
         photos.add_photo(order, w.other, client_id=uuid.uuid4(), data=jpeg(), name="c.jpg")
     with pytest.raises(ValidationError):
         photos.add_photo(order, w.worker, client_id=uuid.uuid4(), data=b"not an image", name="c.jpg")

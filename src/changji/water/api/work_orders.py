@@ -8,6 +8,7 @@ naming the field); photos through ``water.orders.photos.add_photo`` (idempotent 
 200 when it already was).
 """
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -123,7 +124,7 @@ class WorkOrderIn(Schema):
 
 
 class AssignIn(Schema):
-    assignee_id: Id
+    assignee_id: Id | None = Field(None, description="required; the worker to send")
     due_on: date | None = None
     note: Text = Field("", max_length=500)
 
@@ -198,7 +199,7 @@ def list_work_orders(request: HttpRequest, assignee: Text | None = None, kind: T
     """
     orders = _orders(request)
     if assignee:
-        if assignee != "me" and not assignee.isdigit():
+        if assignee != "me" and not re.fullmatch(r"[0-9]{1,18}", assignee, re.ASCII):
             raise ValidationError({"assignee": "取值应为 me 或用户编号"})
         orders = orders.filter(assignee_id=request.user.pk if assignee == "me" else int(assignee))
     if kind:
@@ -248,6 +249,8 @@ def create_work_order(request: HttpRequest, body: WorkOrderIn) -> Status:
 def assign_work_order(request: HttpRequest, order_id: Id, body: AssignIn) -> WorkOrder:
     """Dispatch (派单) or re-dispatch (改派) to a maintenance worker of the well's county."""
     order = _order(request, order_id)
+    if body.assignee_id is None:
+        raise ValidationError({"assignee_id": "请指定负责人"})
     service.transition(order, State.ASSIGNED, request.user, assignee=_worker(request, body.assignee_id),
                        due_on=body.due_on, note=body.note)
     return _order(request, order_id)
@@ -281,9 +284,10 @@ def review(request: HttpRequest, order_id: Id, body: NoteIn) -> WorkOrder:
 @operation(P.WATER_WORK_ORDER_MANAGE)
 def send_back(request: HttpRequest, order_id: Id, body: ReturnIn) -> WorkOrder:
     """Send a completed order back (退回) to ``on_site`` or ``assigned`` with the reason."""
+    order = _order(request, order_id)
     if body.to not in {State.ON_SITE.value, State.ASSIGNED.value}:
         raise ValidationError({"to": "取值应为 on_site 或 assigned"})
-    service.transition(_order(request, order_id), body.to, request.user, reason=body.reason)
+    service.transition(order, body.to, request.user, reason=body.reason)
     return _order(request, order_id)
 
 
@@ -297,11 +301,13 @@ def cancel(request: HttpRequest, order_id: Id, body: ReasonIn) -> WorkOrder:
 
 @router.post("/work-orders/{order_id}/photos", response={200: PhotoOut, 201: PhotoOut})
 @operation(P.WATER_WORK_ORDER_WORK)
-def upload_photo(request: HttpRequest, order_id: Id, client_id: Form[UUID], photo: File[UploadedFile],
-                 taken_at: Form[datetime | None] = None,
+def upload_photo(request: HttpRequest, order_id: Id, client_id: Form[UUID | None] = None,
+                 photo: File[UploadedFile | None] = None, taken_at: Form[datetime | None] = None,
                  latitude: Form[Latitude | None] = None, longitude: Form[Longitude | None] = None) -> Status:
     """Upload one photo under the phone's ``client_id`` (accepted once); EXIF time and GPS win over the form's."""
     order = _order(request, order_id)
+    if client_id is None or photo is None:
+        raise ValidationError({"client_id" if client_id is None else "photo": "请提供照片及其客户端编号（UUID）"})
     stored, created = photos.add_photo(order, request.user, client_id=client_id, data=photo.read(),
                                        name=photo.name or "photo.jpg", taken_at=taken_at, latitude=latitude,
                                        longitude=longitude)

@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from PIL import Image, UnidentifiedImageError
@@ -72,7 +72,7 @@ def _check_image(data: bytes) -> None:
 def _check_worker(order: WorkOrder, by: Any) -> None:
     access.check_actor(by, P.WATER_WORK_ORDER_WORK, order.well.region)
     if hasattr(by, "is_authenticated") and order.assignee_id != by.pk:
-        raise PermissionDenied("只有工单负责人可以上传照片")
+        raise ValidationError({"assignee": "只有工单负责人可以上传照片"})
 
 
 def add_photo(order: WorkOrder, by: Any, *, client_id: uuid.UUID, data: bytes, name: str,

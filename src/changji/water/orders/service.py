@@ -1,8 +1,8 @@
 """Work-order service: open, move and close work orders (运维工单), and record what closing them means.
 
 ``transition`` is the one function that moves an order. It locks the row, checks the actor against the access
-policy (派单、审核、退回、撤销: ``water.work_order.manage``; 到场、完成: ``water.work_order.work`` and only the
-assignee), checks the move and its fields against ``states`` (pure), applies the fields, appends a
+policy (派单、审核、退回、撤销: ``water.work_order.manage``; 到场、完成: ``water.work_order.work``, and only the
+assignee: anyone else is refused on the field ``assignee``, a 400), checks the move and its fields against ``states`` (pure), applies the fields, appends a
 ``WorkOrderEvent`` (who, when) and writes the audit entry ``water.work_order.<state>``. Reviewing a calibration
 records it on the meter (``Meter.last_calibrated_on``, certificate, error %, a ``MeterCalibration`` row) and, when
 the order carries a 率定 (measured m³ and kWh), the well's 以电折水 coefficient through
@@ -20,7 +20,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -48,9 +48,6 @@ from changji.water.usage.derive import rebuild_usage
 DONE_FIELDS = ("flow_before_m3", "flow_after_m3", "energy_before_kwh", "energy_after_kwh", "certificate_number",
                "error_pct", "measured_m3", "measured_kwh")
 
-#: Moves an assignee makes (the rest are the dispatcher's).
-WORKER_MOVES = frozenset({(State.ASSIGNED, State.ON_SITE), (State.ON_SITE, State.DONE)})
-
 SYSTEM = "system"
 
 
@@ -58,14 +55,19 @@ def _region(order: WorkOrder) -> Any:
     return order.well.region
 
 
+def is_worker_move(current: str, target: str) -> bool:
+    """Whether the move is the assignee's (arrive, complete) rather than the dispatcher's; a return is not."""
+    return target in {State.ON_SITE, State.DONE} and current != State.DONE
+
+
 def check_actor(order: WorkOrder, by: Any, current: str, target: str) -> None:
     """Refuse ``by`` unless the policy lets them make this move on this order (a system actor always may)."""
     if not hasattr(by, "is_authenticated"):
         return
-    if (current, target) in WORKER_MOVES:
+    if is_worker_move(current, target):
         access.check_actor(by, P.WATER_WORK_ORDER_WORK, _region(order))
-        if order.assignee_id != by.pk:
-            raise PermissionDenied("只有工单负责人可以办理该工单")
+        if order.assignee_id != by.pk:  # allowed to work orders, but not this one: a refusal on its field
+            raise ValidationError({"assignee": "只有工单负责人可以办理该工单"})
     else:
         access.check_actor(by, P.WATER_WORK_ORDER_MANAGE, _region(order))
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -229,8 +229,6 @@ def order_work(request: HttpRequest, order_id: int) -> HttpResponse:
     """The assignee's steps: POST action=on_site|done (from the detail page or 我的工单); back to ``next``."""
     order = get_object_or_404(_scoped(request), pk=order_id)
     back = params.parse(request.POST, {"next": params.LocalPath()})["next"]
-    if not service.may_work(order, request.user):
-        raise PermissionDenied("只有工单负责人可以办理该工单")
     action = request.POST.get("action", "")
     work = _work_forms(request, order, request.POST, action)
 
@@ -243,7 +241,8 @@ def order_work(request: HttpRequest, order_id: int) -> HttpResponse:
             service.transition(order, State.DONE, request.user, **_done_fields(data))
         return f"工单已{WORK_ACTIONS[action]}"
 
-    status = run_action(request, work, action, apply, (ValidationError,), refused="当前状态下不能进行该操作")
+    refused = "当前状态下不能进行该操作" if service.may_work(order, request.user) else "只有工单负责人可以办理该工单"
+    status = run_action(request, work, action, apply, (ValidationError,), refused=refused)
     if status is None:
         return HttpResponseRedirect(back) if back else redirect("water:work_order", order_id=order.pk)
     phone = bool(back and back.startswith(reverse("water:my_orders")))
