@@ -7,14 +7,23 @@ quota sweep enforces are derived from the plans. Each seeding function lives bes
 
 from __future__ import annotations
 
+import os
+
+from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT
 from changji.core.localtime import today
 from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
+from changji.water.orders.demo import seed_work_orders
 from changji.water.plans.demo import seed_plans
 from changji.water.quotas.demo import seed_quota_policies
 from changji.water.sim.demo import seed_fleet
 from changji.water.sim.history import generate_history, history_window
 from changji.water.tax.demo import seed_tax_rates
+
+
+def demo_password() -> str:
+    """The demo accounts' password: the administrator's (``CHANGJI_ADMIN_PASSWORD`` or the demo default)."""
+    return os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT)
 
 
 def prepare_water_demo(wells: int, history_days: int = 365) -> str:
@@ -38,4 +47,5 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(f"{len(seed_quota_policies())} quota policies")
     rates, areas = seed_tax_rates()
     lines.append(f"{rates} tax rates, {areas} 超采区")
+    lines.append(seed_work_orders(demo_password()))
     return "; ".join(lines)
