@@ -143,7 +143,7 @@ def test_median_and_nearest_rank_p90():
 
 
 def test_contractor_figures_on_a_worked_example(client, orders_world):
-    """Three orders of 天山运维 in 呼图壁县, November 2026 (times in UTC; the month is local):
+    """Three orders of 天山运维 in 呼图壁县, November 2026 (times in UTC; the month is local).
 
     A: assigned 11-02 02:00, on site +2 h, done +5 h, due 11-03 → on time.
     B: assigned 11-10 00:00, on site +4 h, done +10 h, due 11-09 → done late (overdue).

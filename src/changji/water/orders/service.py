@@ -2,13 +2,13 @@
 
 ``transition`` is the one function that moves an order. It locks the row, checks the actor against the access
 policy (派单、审核、退回、撤销: ``water.work_order.manage``; 到场、完成: ``water.work_order.work``, and only the
-assignee: anyone else is refused on the field ``assignee``, a 400), checks the move and its fields against ``states`` (pure), applies the fields, appends a
-``WorkOrderEvent`` (who, when) and writes the audit entry ``water.work_order.<state>``. Reviewing a calibration
-records it on the meter (``Meter.last_calibrated_on``, certificate, error %, a ``MeterCalibration`` row) and, when
-the order carries a 率定 (measured m³ and kWh), the well's 以电折水 coefficient through
-``coefficients.calibration.record_calibration``; the derived daily usage from that day is rebuilt so the figures
-follow the new coefficient. Refusals are Django ``ValidationError`` keyed by the field at fault (400 on pages and
-the API), permission refusals ``PermissionDenied``.
+assignee: anyone else is refused on the field ``assignee``, a 400), checks the move and its fields against ``states``
+(pure), applies the fields, appends a ``WorkOrderEvent`` (who, when) and writes the audit entry
+``water.work_order.<state>``. Reviewing a calibration records it on the meter (``Meter.last_calibrated_on``,
+certificate, error %, a ``MeterCalibration`` row) and, when the order carries a 率定 (measured m³ and kWh), the
+well's 以电折水 coefficient through ``coefficients.calibration.record_calibration``; the derived daily usage from
+that day is rebuilt so the figures follow the new coefficient. Refusals are Django ``ValidationError`` keyed by
+the field at fault (400 on pages and the API), permission refusals ``PermissionDenied``.
 
 The alarm flow calls ``open_site_check`` (the alarm is assigned: a 现场核查 in 已派单) and ``complete_site_checks``
 (the alarm is closed: the check is recorded on site and done with the alarm's result) as the system.
