@@ -81,6 +81,11 @@ def test_a_review_sends_back_with_a_reason_and_the_order_is_done_again(orders_wo
     assert order.state == State.ON_SITE and order.closed_at is None
     order = service.transition(order, State.DONE, w.worker, **CALIBRATED)
     assert WorkOrderEvent.objects.filter(order=order, note="退回：证书照片缺失").exists()
+    order = service.transition(order, State.ASSIGNED, w.operator, reason="改派他人复检", assignee=w.other)
+    assert (order.state, order.assignee) == (State.ASSIGNED, w.other)
+    order = service.transition(service.transition(order, State.ON_SITE, w.other), State.DONE, w.other, **CALIBRATED)
+    order = service.transition(order, State.ASSIGNED, w.operator, reason="再查一次")  # the same worker again
+    assert order.assignee == w.other
 
 
 def test_a_worker_acts_only_on_their_own_order_and_only_as_a_worker(orders_world):

@@ -101,6 +101,8 @@ def transition(order: WorkOrder, to: str, by: Any, **fields: Any) -> WorkOrder:
     except ValueError as error:
         raise ValidationError({"state": f"未知的工单状态：{to}"}) from error
     check_actor(order, by, current, target)
+    if current == State.DONE and target == State.ASSIGNED and fields.get("assignee") is None:
+        fields["assignee"] = order.assignee  # 退回改派 without a new assignee: back to the same worker
     _validate(order, current, target, fields)
     note = _apply(order, current, target, fields, by)
     order.state = target
@@ -139,6 +141,8 @@ def _apply(order: WorkOrder, current: str, target: State, fields: dict[str, Any]
         order.closed_at = now
         return reason
     order.closed_at = None  # a return (退回): the order is open again
+    if target == State.ASSIGNED:
+        order.assignee = fields["assignee"]
     return f"退回：{reason}"
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
@@ -46,7 +47,7 @@ def _scoped(request: HttpRequest) -> Any:
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=Well.objects.none(), label="负责人")
+    assignee = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="负责人")
     due_on = params.DayField(label="期限", required=False)
     note = forms.CharField(label="说明", required=False, max_length=500)
 
