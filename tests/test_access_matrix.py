@@ -151,7 +151,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.east, name="矩阵单位", registered_on=date.today())
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
-    from changji.water.models import QuotaNorm, WaterUser
+    from changji.water.models import QuotaNorm, WaterUser, WorkOrder
 
     water_user = WaterUser.objects.create(code="652323-U00001", name="矩阵合作社", kind="cooperative",
                                           region_id="652323")
@@ -176,6 +176,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "licence_id": licence.pk,
         "notification_id": notice.pk,
         "picture_id": _picture(terminal, now).pk, "region_code": "652323",
+        "order_id": WorkOrder.objects.create(kind="repair", well=well, due_on=date.today()).pk,
     }
 
 

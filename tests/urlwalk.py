@@ -384,6 +384,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
 
     tax_ids = seed_tax(well, today)
     picture = _picture(terminal, now)
+    order_ids = seed_work_orders(well, make_user)
 
     first17 = "65232819900101123"
     hints = {"applicant_identifier": applicant.identifier, "applicant_kind": "enterprise", "registered_capital": "10",
@@ -410,6 +411,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "notification_id": ids(notice, failed),
         "picture_id": ids(picture), "region_code": ["652328"],
         **seed_groundwater(well),
+        "order_id": order_ids,
     }, hints
 
 
@@ -427,6 +429,20 @@ def _picture(terminal: Any, now: Any) -> Any:
     name = default_storage.save(f"snapshots/walk-{terminal.pk}.jpg", ContentFile(jpeg))
     return Snapshot.objects.create(terminal=terminal, observed_at=now, received_at=now, image=name,
                                    size_bytes=len(jpeg), sha256=hashlib.sha256(jpeg).hexdigest())
+
+
+def seed_work_orders(well: Any, make_user: Any) -> list[str]:
+    """Work orders on ``well`` in the states whose pages offer different forms: 待派单, 已派单, 已完成 (issue 15)."""
+    from changji.water.models import WorkOrder
+
+    worker = make_user(f"walk-worker-{well.region_id}", well.region_id, role="maintenance_worker")
+    today = timezone.localdate()
+    pending = WorkOrder.objects.create(kind="repair", well=well, due_on=today, description="walk")
+    assigned = WorkOrder.objects.create(kind="calibration", well=well, due_on=today, state="assigned",
+                                        assignee=worker, assigned_at=timezone.now())
+    done = WorkOrder.objects.create(kind="repair", well=well, due_on=today, state="done", assignee=worker,
+                                    result="walk", done_at=timezone.now())
+    return [str(pending.pk), str(assigned.pk), str(done.pk)]
 
 
 def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:

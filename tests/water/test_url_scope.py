@@ -61,7 +61,8 @@ def world(make_user, make_terminal):
                    "command_id": command.pk, "quarantined_id": quarantined.pk, "allocation_id": allocation.pk,
                    "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well),
                    "picture_id": foreign_picture(foreign).pk, "region_code": "652324",
-                   **foreign_groundwater(foreign.well)}
+                   **foreign_groundwater(foreign.well),
+                   "order_id": foreign_work_order(foreign.well)}
     return operator, own, foreign, foreign_ids
 
 
@@ -98,6 +99,15 @@ def foreign_picture(terminal):
     from tests.urlwalk import _picture
 
     return _picture(terminal, timezone.now())
+def foreign_work_order(well) -> int:
+    """玛纳斯县's work order, dispatched to a worker of 玛纳斯县 (issue 15)."""
+    from changji.core.models import Region, User
+    from changji.water.models import WorkOrder
+
+    worker = User.objects.create_user(username="mns-walk-worker", password="x-Secret-2026", role="maintenance_worker",
+                                      region=Region.objects.get(code=well.region_id))
+    return WorkOrder.objects.create(kind="repair", well=well, due_on=timezone.localdate(), state="assigned",
+                                    assignee=worker).pk
 
 
 def fill(route: str, ids: dict) -> str:

@@ -262,4 +262,5 @@ class AllocationAdmin(ReadOnlyAdmin):
     search_fields = ["well__code", "water_user__code", "region__code"]
     inlines = [AllocationChangeInline]
 from changji.water.norms import admin as _norms_admin  # noqa: E402,F401  (用水定额 and 种植计划 admins)
+from changji.water.orders import admin as orders_admin  # noqa: E402,F401  (registers the O&M contractor tables)
 from changji.water.tax import admin as tax_admin  # noqa: E402,F401  (registers the tax tables)

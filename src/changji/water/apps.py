@@ -25,6 +25,8 @@ class WaterConfig(AppConfig):
         ("总量控制策略", "water:quota_policies", "water.allocation.read"),
         ("现场图片", "water:pictures", "water.evidence.read"),
         ("地下水", "water:groundwater", "water.monitor.read"),
+        ("运维工单", "water:work_orders", "water.work_order.read"),
+        ("我的工单", "water:my_orders", "water.work_order.work"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.

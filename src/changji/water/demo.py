@@ -7,16 +7,25 @@ quota sweep enforces are derived from the plans. Each seeding function lives bes
 
 from __future__ import annotations
 
+import os
+
+from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT
 from changji.core.localtime import today
 from changji.water.groundwater.demo import seed_groundwater
 from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
+from changji.water.orders.demo import seed_work_orders
 from changji.water.pictures.demo import seed_pictures
 from changji.water.plans.demo import seed_plans
 from changji.water.quotas.demo import seed_quota_policies
 from changji.water.sim.demo import seed_fleet
 from changji.water.sim.history import generate_history, history_window
 from changji.water.tax.demo import seed_tax_rates
+
+
+def demo_password() -> str:
+    """The demo accounts' password: the administrator's (``CHANGJI_ADMIN_PASSWORD`` or the demo default)."""
+    return os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT)
 
 
 def prepare_water_demo(wells: int, history_days: int = 365) -> str:
@@ -45,4 +54,5 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     pictures = seed_pictures()
     lines.append(f"{pictures['pictures']} pictures ({pictures['alarm_pictures']} for a tamper alarm), "
                  f"{pictures['policies']} picture policy")
+    lines.append(seed_work_orders(demo_password()))
     return "; ".join(lines)

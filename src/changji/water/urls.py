@@ -15,6 +15,7 @@ from changji.water.web import (
     tax,
     terminals,
     wells,
+    work_orders,
 )
 from changji.water.web.pictures import picture_detail, picture_image, picture_list, picture_policies
 
@@ -82,4 +83,13 @@ urlpatterns: list = [
     path("groundwater/zones/", groundwater.zones, name="groundwater_zones"),
     path("groundwater/zones/<id:zone_id>/", groundwater.zone_detail, name="groundwater_zone"),
     path("map/zones.geojson", groundwater.zones_geojson, name="map_zones"),
+    path("work-orders/", work_orders.order_list, name="work_orders"),
+    path("work-orders/new/", work_orders.order_new, name="work_order_new"),
+    path("work-orders/review/", work_orders.contract_review, name="work_order_review"),
+    path("work-orders/review.xlsx", work_orders.contract_review_export, name="work_order_review_export"),
+    path("work-orders/<id:order_id>/", work_orders.order_detail, name="work_order"),
+    path("work-orders/<id:order_id>/work/", work_orders.order_work, name="work_order_work"),
+    path("work-orders/<id:order_id>/photos/", work_orders.order_photo, name="work_order_photo"),
+    path("my-orders/", work_orders.my_orders, name="my_orders"),
+    path("my-orders/<id:order_id>/", work_orders.my_order, name="my_order"),
 ]

@@ -251,7 +251,7 @@ def test_full_handling_path_to_resolution_with_a_snapshot(make_terminal, make_us
     order = WorkOrder.objects.get(alarm=alarm)
     assert (order.kind, order.well, order.assignee, order.due_on) == ("site_check", terminal.well, inspector,
                                                                        date(2026, 7, 3))
-    assert order.state == WorkOrderState.OPEN and order.description.startswith("柜门打开")
+    assert order.state == WorkOrderState.ASSIGNED and order.description.startswith("柜门打开")
 
     snapshot = Snapshot.objects.create(terminal=terminal, observed_at=T0, received_at=T0, image="snapshots/a.jpg",
                                        size_bytes=10, sha256="0" * 64)
@@ -279,7 +279,7 @@ def test_reassignment_cancels_the_previous_check_and_a_photo_path_resolves(make_
     alarm = assign(alarm, operator, second, date(2026, 7, 4))
     assert alarm.due_at == datetime(2026, 7, 4, 15, 59, 59, tzinfo=UTC)  # end of the local day
     assert list(WorkOrder.objects.order_by("pk").values_list("assignee__username", "state")) == [
-        ("a", "cancelled"), ("b", "open")]
+        ("a", "cancelled"), ("b", "assigned")]
     alarm = resolve(alarm, second, "现场正常", "uploads/2026/07/door.jpg")
     assert alarm.snapshot is None and alarm.state == AlarmState.RESOLVED
     assert AlarmEvent.objects.filter(alarm=alarm, to_state="resolved").get().note == (

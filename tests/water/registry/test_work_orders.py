@@ -27,9 +27,9 @@ def test_a_meter_due_within_a_month_gets_one_calibration_order(make_terminal):
 
 def test_overdue_work_orders_are_warned_once(make_terminal):
     well = make_terminal().well
-    late = WorkOrder.objects.create(kind="maintenance", well=well, due_on=date(2026, 11, 20))
-    WorkOrder.objects.create(kind="maintenance", well=well, due_on=date(2026, 12, 1))
-    WorkOrder.objects.create(kind="maintenance", well=well, due_on=date(2026, 11, 1), state="done")
+    late = WorkOrder.objects.create(kind="repair", well=well, due_on=date(2026, 11, 20))
+    WorkOrder.objects.create(kind="repair", well=well, due_on=date(2026, 12, 1))
+    WorkOrder.objects.create(kind="repair", well=well, due_on=date(2026, 11, 1), state="done")
     assert warn_overdue(date(2026, 11, 25)) == [late]
     assert warn_overdue(date(2026, 11, 26)) == []
     entry = AuditEntry.objects.get(action="water.work_order.overdue")

@@ -33,7 +33,8 @@ from changji.core.transitions import TransitionError, check_transition
 from changji.water.alarms import rules
 from changji.water.alarms.evaluation import evaluate_all, evaluate_terminal, reading_view, record_step
 from changji.water.alarms.workflow import REQUIRED_FIELDS, TABLE, AlarmState
-from changji.water.models import Alarm, Snapshot, WorkOrder, WorkOrderKind, WorkOrderState
+from changji.water.models import Alarm, Snapshot
+from changji.water.orders import service as work_orders
 
 __all__ = [
     "acknowledge",
@@ -103,13 +104,9 @@ def _assign(alarm: Alarm, fields: dict[str, Any]) -> dict[str, Any]:
     well = alarm.well or alarm.terminal.well
     if well is None:
         raise ValidationError({"state": "终端未装井，不能派发现场核查工单。"})
-    now = timezone.now()
-    _open_checks(alarm).update(state=WorkOrderState.CANCELLED, result="改派", closed_at=now)
     rule = rules.rule_of(alarm.kind)
-    order = WorkOrder.objects.create(
-        kind=WorkOrderKind.SITE_CHECK, well=well, alarm=alarm, assignee=assignee, due_on=local_day(due),
-        description=f"{rule.title}：{rule.meaning}" if rule else alarm.kind,
-    )
+    order = work_orders.open_site_check(alarm=alarm, well=well, assignee=assignee, due_on=local_day(due),
+                                        description=f"{rule.title}：{rule.meaning}" if rule else alarm.kind)
     alarm.assignee, alarm.due_at = assignee, due
     return {"assignee": assignee.get_username(), "due": due.isoformat(), "work_order": order.pk}
 
@@ -156,7 +153,7 @@ def _resolve(alarm: Alarm, fields: dict[str, Any]) -> dict[str, Any]:
     snapshot, photo = _evidence(alarm, fields["evidence"])
     now = timezone.now()
     alarm.result, alarm.snapshot, alarm.closed_at = result, snapshot, now
-    _open_checks(alarm).update(state=WorkOrderState.DONE, result=result, closed_at=now)
+    work_orders.complete_site_checks(alarm, result)
     note = f"{result}（现场照片：{photo}）" if photo else result
     return {"note": note, "snapshot": snapshot.pk if snapshot else None, "photo": photo}
 
@@ -178,10 +175,6 @@ def _dismiss(alarm: Alarm, fields: dict[str, Any]) -> dict[str, Any]:
     reason = str(fields["reason"]).strip()
     alarm.result, alarm.closed_at = reason, timezone.now()
     return {"note": reason}
-
-
-def _open_checks(alarm: Alarm) -> Any:
-    return WorkOrder.objects.filter(alarm=alarm, kind=WorkOrderKind.SITE_CHECK, state=WorkOrderState.OPEN)
 
 
 #: What each operator state sets on the alarm; system states never reach here (check_transition refuses them).

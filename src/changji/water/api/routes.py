@@ -52,6 +52,7 @@ from changji.water.api.schemas import (
     WellOut,
 )
 from changji.water.api.tax import router as tax_router
+from changji.water.api.work_orders import router as work_orders_router
 from changji.water.downlink import cancel_command, queue_command
 from changji.water.kpi.terminal_days import kpi_figures
 from changji.water.models import Alarm, Allocation, Command, DailyUsage, Reading, Terminal, Well, WellKind, WellUse
@@ -356,3 +357,4 @@ router.add_router("", norms_router)  # 用水定额 and 种植计划 (water.api.
 router.add_router("", licences_router)  # 取水许可 (water.api.licences)
 router.add_router("", pictures_router)  # 现场图片 and 抓拍策略 (water.api.pictures)
 router.add_router("", groundwater_router)  # 管控水位 and 超采区 (water.api.groundwater)
+router.add_router("", work_orders_router)  # 运维工单 (water.api.work_orders)

@@ -33,6 +33,15 @@ from changji.water.models.usage import (
     TerminalDay,
     UsageSource,
 )
+from changji.water.models.work_orders import (
+    ContractorWorker,
+    MaintenanceContract,
+    MaintenanceContractor,
+    MeterCalibration,
+    MeterOwner,
+    WorkOrderEvent,
+    WorkOrderPhoto,
+)
 
 __all__ = [
     "Alarm",
@@ -89,4 +98,11 @@ __all__ = [
     "PictureTrigger",
     "ControlLevel",
     "OverdraftZone",
+    "ContractorWorker",
+    "MaintenanceContract",
+    "MaintenanceContractor",
+    "MeterCalibration",
+    "MeterOwner",
+    "WorkOrderEvent",
+    "WorkOrderPhoto",
 ]

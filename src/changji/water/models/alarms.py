@@ -92,17 +92,29 @@ class AlarmRuleState(models.Model):
 class WorkOrderKind(models.TextChoices):
     SITE_CHECK = "site_check", _("现场核查")
     CALIBRATION = "calibration", _("检定校准")
-    MAINTENANCE = "maintenance", _("维护维修")
+    REPAIR = "repair", _("维修")
+    INSTALLATION = "installation", _("安装")
 
 
 class WorkOrderState(models.TextChoices):
-    OPEN = "open", _("待处理")
+    """The states of ``water.orders.states.State`` (the table lives there)."""
+
+    PENDING = "pending", _("待派单")
+    ASSIGNED = "assigned", _("已派单")
+    ON_SITE = "on_site", _("已到场")
     DONE = "done", _("已完成")
+    REVIEWED = "reviewed", _("已审核")
     CANCELLED = "cancelled", _("已撤销")
 
 
 class WorkOrder(models.Model):
-    """A job for the maintenance team: an on-site check of an alarm, a meter calibration, a repair."""
+    """A job for the maintenance team: an on-site check of an alarm, a meter calibration, a repair, an installation.
+
+    It moves along ``water.orders.states.TABLE`` only through ``water.orders.service.transition``; each step is a
+    ``WorkOrderEvent`` (who, when). Completion carries the result, the registers before and after, for a
+    calibration the certificate and error, optionally a 率定 (measured m³ and kWh); a review records them on the
+    meter and the well (``MeterCalibration``, ``WellCoefficient``).
+    """
 
     kind = models.CharField(_("类型"), max_length=16, choices=WorkOrderKind.choices)
     well = models.ForeignKey("water.Well", on_delete=models.PROTECT, related_name="work_orders")
@@ -111,11 +123,27 @@ class WorkOrder(models.Model):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                  related_name="+", verbose_name=_("负责人"))
     due_on = models.DateField(_("期限"))
-    state = models.CharField(_("状态"), max_length=16, choices=WorkOrderState.choices, default=WorkOrderState.OPEN)
+    state = models.CharField(_("状态"), max_length=16, choices=WorkOrderState.choices, default=WorkOrderState.PENDING)
     description = models.TextField(_("内容"), blank=True)
     result = models.TextField(_("结果"), blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("创建人"))
+    assigned_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    on_site_at = models.DateTimeField(_("到场时间"), null=True, blank=True)
+    on_site_latitude = models.FloatField(_("到场纬度"), null=True, blank=True)
+    on_site_longitude = models.FloatField(_("到场经度"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间（现场）"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    flow_before_m3 = models.FloatField(_("流量计读数（前，m³）"), null=True, blank=True)
+    flow_after_m3 = models.FloatField(_("流量计读数（后，m³）"), null=True, blank=True)
+    energy_before_kwh = models.FloatField(_("电表读数（前，kWh）"), null=True, blank=True)
+    energy_after_kwh = models.FloatField(_("电表读数（后，kWh）"), null=True, blank=True)
+    certificate_number = models.CharField(_("检定证书编号"), max_length=64, blank=True)
+    error_pct = models.FloatField(_("示值误差（%）"), null=True, blank=True)
+    measured_m3 = models.FloatField(_("率定水量（m³）"), null=True, blank=True)
+    measured_kwh = models.FloatField(_("率定电量（kWh）"), null=True, blank=True)
 
     REGION_SCOPE = "well__region"
 
@@ -123,6 +151,7 @@ class WorkOrder(models.Model):
         verbose_name = _("工单")
         verbose_name_plural = _("工单")
         ordering = ["due_on"]
+        indexes = [models.Index(fields=["state", "due_on"]), models.Index(fields=["assignee", "state"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.well_id} {self.due_on}"

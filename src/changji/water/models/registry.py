@@ -138,6 +138,12 @@ class Meter(models.Model):
     last_calibrated_on = models.DateField(_("最近检定日期"), null=True, blank=True)
     installed_at = models.DateTimeField(_("安装时间"))
     removed_at = models.DateTimeField(_("拆除时间"), null=True, blank=True)
+    #: Who owns (and calibrates) the meter: 水务 or 供电公司; blank: by kind (``effective_owner``). The power
+    #: company's meters are never scheduled for calibration by the bureau.
+    owner = models.CharField(_("产权单位"), max_length=8, blank=True, default="",
+                             choices=[("water", _("水务")), ("power", _("供电公司"))])
+    last_certificate_number = models.CharField(_("最近检定证书编号"), max_length=64, blank=True)
+    last_error_pct = models.FloatField(_("最近示值误差（%）"), null=True, blank=True)
 
     REGION_SCOPE = "well__region"
 
@@ -152,6 +158,15 @@ class Meter(models.Model):
     @property
     def measures_water(self) -> bool:
         return self.kind != MeterKind.ELECTRICITY
+
+    @property
+    def effective_owner(self) -> str:
+        """The owner, or by default by kind: an electricity meter is the power company's (供电公司)."""
+        return self.owner or ("power" if self.kind == MeterKind.ELECTRICITY else "water")
+
+    @property
+    def owned_by_power_company(self) -> bool:
+        return self.effective_owner == "power"
 
 
 class MeterReplacement(models.Model):
