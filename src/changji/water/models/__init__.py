@@ -6,6 +6,14 @@ from changji.water.models.commands import Command, CommandKind, CommandState
 from changji.water.models.frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
+from changji.water.models.profiles import (
+    DeviceBatch,
+    LinkMode,
+    ProfileSuggestion,
+    ProtocolProfile,
+    ProtocolProfileVersion,
+    SuggestionState,
+)
 from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
 from changji.water.models.readings import Reading
 from changji.water.models.registry import (
@@ -83,4 +91,10 @@ __all__ = [
     "OverdraftLevel",
     "TaxZone",
     "WaterTaxRate",
+    "DeviceBatch",
+    "LinkMode",
+    "ProfileSuggestion",
+    "ProtocolProfile",
+    "ProtocolProfileVersion",
+    "SuggestionState",
 ]
