@@ -45,7 +45,18 @@ def decode(argv: Sequence[str], stdin: Iterable[str] | None = None) -> int:
         default=None,
         help="receipt time (ISO 8601) that completes SZY206 time labels; default: now",
     )
+    parser.add_argument(
+        "--profile", default=None,
+        help="decode and answer with the named protocol profile (规约配置, read from the platform's database)",
+    )
     options = parser.parse_args(argv)
+    profile_options: dict[str, object] = {}
+    if options.profile:
+        try:
+            profile_options = _profile_options(options.profile)
+        except LookupError as exc:
+            print(json.dumps({"ok": False, "error": str(exc), "protocol": None}, ensure_ascii=False))
+            return 1
     received_at = options.received_at or datetime.now(CST)
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=CST)
@@ -60,11 +71,26 @@ def decode(argv: Sequence[str], stdin: Iterable[str] | None = None) -> int:
         except ValueError:
             result = {"ok": False, "error": f"not hexadecimal: {text[:40]!r}", "protocol": None}
         else:
-            result = describe_frame(data, received_at)
+            result = describe_frame(data, received_at, **profile_options)  # type: ignore[arg-type]
         failed = failed or not result["ok"]
         print(json.dumps(result, ensure_ascii=False), flush=False)
     sys.stdout.flush()
     return 1 if failed else 0
+
+
+def _profile_options(name: str) -> dict[str, object]:
+    """Return ``describe_frame``'s options keyword for the profile called ``name``; LookupError if none.
+
+    Only ``--profile`` needs the database: Django is set up here and nowhere else in ``changji decode``.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "changji.settings")
+    import django  # deferred: `changji decode` without --profile runs without Django
+
+    django.setup()
+    from changji.water.profiles.service import profile_options  # deferred: needs the app registry set up above
+
+    protocol, codec = profile_options(name)
+    return {f"{protocol}_options": codec}
 
 
 if __name__ == "__main__":  # pragma: no cover

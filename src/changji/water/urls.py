@@ -3,6 +3,7 @@
 from django.urls import path
 
 from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
+from changji.water.web import profiles as profiles_web
 
 app_name = "water"
 urlpatterns: list = [
@@ -58,4 +59,12 @@ urlpatterns: list = [
     path("quotas/", quotas.quota_list, name="quotas"),
     path("quotas/<id:allocation_id>/", quotas.quota_detail, name="quota"),
     path("quotas/<id:allocation_id>/start/", quotas.quota_start, name="quota_start"),
+    path("profiles/", profiles_web.profile_list, name="profiles"),
+    path("profiles/new/", profiles_web.profile_new, name="profile_new"),
+    path("profiles/import/", profiles_web.profiles_import, name="profiles_import"),
+    path("profiles/<id:profile_id>/", profiles_web.profile_detail, name="profile"),
+    path("profiles/batches/", profiles_web.batch_list, name="batches"),
+    path("profiles/batches/<id:batch_id>/", profiles_web.batch_edit, name="batch"),
+    path("profiles/suggestions/", profiles_web.suggestions, name="profile_suggestions"),
+    path("profiles/suggestions/<id:suggestion_id>/", profiles_web.suggestion_confirm, name="profile_suggestion"),
 ]

@@ -34,6 +34,7 @@ from changji.water.alarms.service import transition_alarm
 from changji.water.api.licences import router as licences_router
 from changji.water.api.norms import router as norms_router
 from changji.water.api.plans import router as plans_router
+from changji.water.api.profiles import router as profiles_router
 from changji.water.api.quota_controls import router as quota_controls_router
 from changji.water.api.schemas import (
     AlarmOut,
@@ -352,3 +353,4 @@ def report(request: HttpRequest, period: Literal["month", "quarter", "year"] = "
 router.add_router("", plans_router)  # annual plans and county targets (water.api.plans)
 router.add_router("", norms_router)  # 用水定额 and 种植计划 (water.api.norms)
 router.add_router("", licences_router)  # 取水许可 (water.api.licences)
+router.add_router("", profiles_router)  # 规约配置, 设备批次, 规约不符 (water.api.profiles)

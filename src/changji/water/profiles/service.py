@@ -25,7 +25,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from changji.core import audit, localtime
+from changji.core import access, audit, localtime
+from changji.core.access import P
 from changji.core.errors import Refusal
 from changji.water.gateway import storage
 from changji.water.gateway.records import FrameOutcome
@@ -70,6 +71,7 @@ def _options_or_refusal(protocol: str, stored: Any) -> dict[str, Any]:
 @transaction.atomic
 def save_profile(profile: ProtocolProfile | None, values: dict[str, Any], by: Any) -> ProtocolProfile:
     """Create or change a profile; a change bumps the version and keeps the new one as a history row."""
+    access.check_actor(by, P.WATER_PROFILE_EDIT)
     values = {**values, "options": _options_or_refusal(values["protocol"], values.get("options"))}
     if ProtocolProfile.objects.filter(name=values["name"]).exclude(pk=getattr(profile, "pk", None)).exists():
         raise Refusal("name", f"已有名为“{values['name']}”的规约配置")
@@ -105,6 +107,7 @@ def _users(profile: ProtocolProfile) -> QuerySet[Terminal]:
 @transaction.atomic
 def save_batch(batch: DeviceBatch | None, values: dict[str, Any], by: Any) -> DeviceBatch:
     """Create or change a device batch; its profile must be of its terminals' protocol."""
+    access.check_actor(by, P.WATER_PROFILE_EDIT)
     profile: ProtocolProfile = values["profile"]
     if DeviceBatch.objects.filter(name=values["name"]).exclude(pk=getattr(batch, "pk", None)).exists():
         raise Refusal("name", f"已有编号为“{values['name']}”的设备批次")
@@ -214,6 +217,7 @@ def confirm_switch(suggestion: ProfileSuggestion, by: Any) -> Redecoded:
     with transaction.atomic():
         suggestion = ProfileSuggestion.objects.select_for_update().select_related(
             "terminal__batch", "suggested_profile").get(pk=suggestion.pk)
+        access.check_actor(by, P.WATER_REGISTRY_EDIT, suggestion.terminal.region)
         if suggestion.state != SuggestionState.OPEN:
             raise Refusal(None, f"该建议已{suggestion.get_state_display()}，不能再确认")
         result = switch_profile(suggestion.terminal, suggestion.suggested_profile, by, rebuild=False)
@@ -226,6 +230,7 @@ def confirm_switch(suggestion: ProfileSuggestion, by: Any) -> Redecoded:
 
 def dismiss(suggestion: ProfileSuggestion, by: Any) -> None:
     """Dismiss an open suggestion (the terminal keeps its profile)."""
+    access.check_actor(by, P.WATER_REGISTRY_EDIT, suggestion.terminal.region)
     if suggestion.state != SuggestionState.OPEN:
         raise Refusal(None, f"该建议已{suggestion.get_state_display()}")
     suggestion.state, suggestion.decided_at, suggestion.decided_by = (
@@ -237,6 +242,7 @@ def dismiss(suggestion: ProfileSuggestion, by: Any) -> None:
 
 def switch_profile(terminal: Terminal, profile: ProtocolProfile, by: Any, rebuild: bool = True) -> Redecoded:
     """Put ``terminal`` on ``profile`` and re-decode its archived frames under it (audited)."""
+    access.check_actor(by, P.WATER_REGISTRY_EDIT, terminal.region)
     if profile.protocol != terminal.protocol:
         raise Refusal("profile", "规约配置与终端的规约不一致")
     before = effective_profile(terminal)

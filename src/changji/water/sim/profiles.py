@@ -66,7 +66,12 @@ def registered_batch(well: FleetWell) -> str:
     return "2021-SL427-B" if well.code == MISFIT_CODE else true_batch(well)
 
 
-def options_of(well: FleetWell) -> Any:
-    """Return the codec options the simulated terminal of ``well`` encodes its frames with."""
-    protocol, stored, *_ = PROFILES[BATCHES[true_batch(well)][4]]
+def options_of(well: FleetWell, registered: bool = False) -> Any:
+    """Return the codec options the simulated terminal of ``well`` encodes its frames with.
+
+    ``registered``: those of the batch the registry records instead (what the gateway expects; the load
+    benchmark sends them so that every frame, the misfit's too, is acknowledged).
+    """
+    batch = registered_batch(well) if registered else true_batch(well)
+    protocol, stored, *_ = PROFILES[BATCHES[batch][4]]
     return parse_options(protocol, stored)
