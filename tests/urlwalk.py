@@ -407,6 +407,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key], **tax_ids,
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),
+        **seed_profiles(terminal),
     }, hints
 
 
@@ -425,3 +426,18 @@ def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:
     area = OverdraftArea.objects.create(region_id=well.region_id, level="overdraft", designated_on=today,
                                         document="walk")
     return {"water_user_code": [user.code], "rate_id": [str(rate.pk)], "area_id": [str(area.pk)]}
+
+
+def seed_profiles(terminal: Any) -> dict[str, list[str]]:
+    """A protocol profile, a device batch holding ``terminal`` and an open 规约不符 suggestion for it (issue 15)."""
+    from changji.water.models import DeviceBatch, ProfileSuggestion, ProtocolProfile
+
+    profile = ProtocolProfile.objects.create(name=f"走查配置{terminal.pk}", protocol=terminal.protocol)
+    other = ProtocolProfile.objects.create(name=f"走查配置{terminal.pk}-B", protocol=terminal.protocol,
+                                           options={"word_order": "big"})
+    batch = DeviceBatch.objects.create(name=f"走查批次{terminal.pk}", profile=profile)
+    terminal.batch = batch
+    terminal.save(update_fields=["batch"])
+    suggestion = ProfileSuggestion.objects.create(terminal=terminal, current_profile=profile, suggested_profile=other,
+                                                  current_score=0.4, score=1.0, created_at=timezone.now())
+    return {"profile_id": [str(profile.pk)], "batch_id": [str(batch.pk)], "suggestion_id": [str(suggestion.pk)]}
