@@ -86,7 +86,7 @@ def foreign_bureau_entries(well) -> dict:
 
 
 def foreign_profiles(terminal) -> dict:
-    """A profile and batch (prefecture-wide, see ``UNSCOPED``) and 玛纳斯县's terminal's 规约不符 suggestion (issue 15)."""
+    """A profile and batch (prefecture-wide, ``UNSCOPED``) and 玛纳斯县's terminal's 规约不符 suggestion."""
     from tests.urlwalk import seed_profiles
 
     return {name: values[0] for name, values in seed_profiles(terminal).items()}

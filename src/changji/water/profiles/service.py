@@ -73,7 +73,8 @@ def save_profile(profile: ProtocolProfile | None, values: dict[str, Any], by: An
     """Create or change a profile; a change bumps the version and keeps the new one as a history row."""
     access.check_actor(by, P.WATER_PROFILE_EDIT)
     values = {**values, "options": _options_or_refusal(values["protocol"], values.get("options"))}
-    if ProtocolProfile.objects.filter(name=values["name"]).exclude(pk=getattr(profile, "pk", None)).exists():
+    others = ProtocolProfile.objects.filter(name=values["name"])
+    if (others.exclude(pk=profile.pk) if profile is not None else others).exists():
         raise Refusal("name", f"已有名为“{values['name']}”的规约配置")
     if profile is None:
         profile = ProtocolProfile(**values)
@@ -109,7 +110,8 @@ def save_batch(batch: DeviceBatch | None, values: dict[str, Any], by: Any) -> De
     """Create or change a device batch; its profile must be of its terminals' protocol."""
     access.check_actor(by, P.WATER_PROFILE_EDIT)
     profile: ProtocolProfile = values["profile"]
-    if DeviceBatch.objects.filter(name=values["name"]).exclude(pk=getattr(batch, "pk", None)).exists():
+    others = DeviceBatch.objects.filter(name=values["name"])
+    if (others.exclude(pk=batch.pk) if batch is not None else others).exists():
         raise Refusal("name", f"已有编号为“{values['name']}”的设备批次")
     if batch is not None and batch.terminals.exclude(protocol=profile.protocol).exists():
         raise Refusal("profile", f"该批次的终端不是 {profile.get_protocol_display()} 规约，不能使用此配置")
@@ -129,7 +131,7 @@ def effective_profile(terminal: Terminal) -> ProtocolProfile | None:
     """Return the profile a terminal is decoded with: its override, else its batch's (None = the default)."""
     if terminal.profile_override_id:
         return terminal.profile_override
-    return terminal.batch.profile if terminal.batch_id else None
+    return terminal.batch.profile if terminal.batch is not None else None
 
 
 def options_of(profile: ProtocolProfile | None, protocol: str) -> Options:
@@ -167,14 +169,14 @@ def detect(terminals: Iterable[Terminal] | None = None, now: datetime | None = N
             if profile.protocol == protocol:
                 candidates[protocol][pk] = options_of(profile, protocol)
     if terminals is None:
-        terminals = Terminal.objects.filter(frames__isnull=False).distinct()
+        terminals = Terminal.objects.filter(frames__isnull=False).distinct().select_related("batch")
     scored = flagged = 0
     for terminal in terminals:
         frames = recent_frames(terminal)
         if not frames:
             continue
         scored += 1
-        current = terminal.profile_override_id or (terminal.batch.profile_id if terminal.batch_id else None)
+        current = terminal.profile_override_id or (terminal.batch.profile_id if terminal.batch is not None else None)
         own = candidates[terminal.protocol].get(current, candidates[terminal.protocol][None])
         if scoring.score_frames(terminal.protocol, frames, own).score >= GOOD_ENOUGH:
             continue
@@ -246,7 +248,7 @@ def switch_profile(terminal: Terminal, profile: ProtocolProfile, by: Any, rebuil
     if profile.protocol != terminal.protocol:
         raise Refusal("profile", "规约配置与终端的规约不一致")
     before = effective_profile(terminal)
-    batch_profile = terminal.batch.profile_id if terminal.batch_id else None
+    batch_profile = terminal.batch.profile_id if terminal.batch is not None else None
     terminal.profile_override = None if batch_profile == profile.pk else profile
     terminal.save(update_fields=["profile_override"])
     result = redecode_terminal(terminal, options_of(profile, terminal.protocol))
