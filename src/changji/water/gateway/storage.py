@@ -433,3 +433,14 @@ def upsert_readings(rows: Iterable[dict[str, Any]]) -> None:
     """Upsert merged reading rows (as ``_merge_readings`` builds them): a re-decode writes through the gateway's SQL."""
     with connection.cursor() as cursor:
         _upsert_readings(cursor, rows, connection.vendor == "sqlite")
+
+
+def update_frame_outcomes(changes: Iterable[tuple[int, str, str, datetime | None]]) -> None:
+    """Set (outcome, error, observed_at) of archived frames by id in one statement (a re-decode's verdicts)."""
+    sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE water_frame SET outcome = %s, error = %s, observed_at = %s WHERE id = %s",
+            [(outcome, storable_text(error, 255), _db_time(observed, sqlite), fid)
+             for fid, outcome, error, observed in changes],
+        )

@@ -291,8 +291,8 @@ def redecode_terminal(terminal: Terminal, options: Options, since: datetime | No
         with transaction.atomic():
             if rows:
                 storage.upsert_readings(rows.values())
-            for frame_id, outcome, error, observed in changed:
-                Frame.objects.filter(pk=frame_id).update(outcome=outcome, error=error, observed_at=observed)
+            if changed:
+                storage.update_frame_outcomes(changed)
         count += len(chunk)
         written += len(rows)
         if rows:
