@@ -43,8 +43,9 @@ def _setup() -> str:
 
 
 def _generate(terminals: list, per_terminal: int, start: datetime) -> int:
-    """Encode the archive and bulk-insert it with the readings the gateway stored from it (one transaction per
-    20,000 frames, explicit ids so that each reading points at its report's energy frame).
+    """Encode the archive and bulk-insert it with the readings the gateway stored from it.
+
+    One transaction per 20,000 frames; explicit ids, so each reading points at its report's energy frame.
     """
     from django.db import connection, transaction
 
