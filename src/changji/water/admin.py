@@ -138,7 +138,8 @@ class TerminalAdmin(RegistryAdmin):
     list_filter = ["protocol", "region", "batch", "profile_override"]
     search_fields = ["address", "well__code", "well__name"]
     raw_id_fields = ["well"]
-    readonly_fields = ["last_seen_at", "last_peer"]
+    #: The per-terminal profile is set only by a confirmed 规约不符 switch (``water.profiles.service``).
+    readonly_fields = ["last_seen_at", "last_peer", "profile_override"]
 
 
 @admin.register(Meter)
