@@ -151,10 +151,11 @@ def cpu_seconds(pid: int | None = None) -> float:
     return own + sum(cpu_seconds(int(child)) for child in children)
 
 
-async def run_fleet(addresses: list[str], port: int, reports_each: int, steady_s: float, gateway_pid: int) -> dict:
+async def run_fleet(addresses: list[str], port: int, reports_each: int, steady_s: float, gateway_pid: int,
+                    options: dict | None = None) -> dict:
     from changji.water.sim.loadgen import ReportLoad
 
-    load = ReportLoad(addresses, port)
+    load = ReportLoad(addresses, port, options=options)
     await load.connect_all()
     held = await load.held()
     base = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -193,13 +194,20 @@ def main() -> None:
     if not args.pg_name.replace("_", "").isalnum():
         parser.error("--pg-name must be letters, digits and underscores")
     env = prepare_database(args.database, args.wells, args.pg_name)
-    addresses = [w.address for w in build_fleet(args.wells)]
+    from changji.water.sim.profiles import options_of
+
+    fleet = build_fleet(args.wells)
+    addresses = [w.address for w in fleet]
+    # Each terminal speaks its device batch's protocol profile (issue 15): the gateway decodes and answers
+    # each one with its own options.
+    options = {w.address: options_of(w, registered=True) for w in fleet}
     gateway = start_gateway(env, args.port, args.profile, args.workers)
     try:
         wait_listening(args.port, gateway)
         import uvloop
 
-        result = uvloop.run(run_fleet(addresses, args.port, args.reports, args.steady_seconds, gateway.pid))
+        result = uvloop.run(run_fleet(addresses, args.port, args.reports, args.steady_seconds, gateway.pid,
+                                          options))
     finally:
         gateway.send_signal(__import__("signal").SIGINT)
         gateway.wait(timeout=60)

@@ -162,9 +162,10 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     from tests.urlwalk import _picture, seed_tax
 
     tax = {name: values[0] for name, values in seed_tax(well, date.today()).items()}
-    from tests.urlwalk import seed_groundwater
+    from tests.urlwalk import seed_groundwater, seed_profiles
 
     tax.update({name: values[0] for name, values in seed_groundwater(well).items()})
+    tax |= {name: values[0] for name, values in seed_profiles(terminal).items()}
     return {**tax,
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
         "quarantined_id": quarantined.pk, "allocation_id": allocation.pk, "change_id": change.pk,

@@ -412,6 +412,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "picture_id": ids(picture), "region_code": ["652328"],
         **seed_groundwater(well),
         "order_id": order_ids,
+        **seed_profiles(terminal),
     }, hints
 
 
@@ -476,3 +477,18 @@ def seed_groundwater(well: Any) -> dict[str, list[str]]:
         geometry={"type": "Polygon", "coordinates": [[[lon - 0.05, lat - 0.05], [lon + 0.05, lat - 0.05],
                                                       [lon + 0.05, lat + 0.05], [lon - 0.05, lat - 0.05]]]})
     return {"monitoring_well_id": [str(monitoring.pk)], "zone_id": [str(zone.pk)]}
+
+
+def seed_profiles(terminal: Any) -> dict[str, list[str]]:
+    """A protocol profile, a device batch holding ``terminal`` and an open 规约不符 suggestion for it (issue 15)."""
+    from changji.water.models import DeviceBatch, ProfileSuggestion, ProtocolProfile
+
+    profile = ProtocolProfile.objects.create(name=f"走查配置{terminal.pk}", protocol=terminal.protocol)
+    other = ProtocolProfile.objects.create(name=f"走查配置{terminal.pk}-B", protocol=terminal.protocol,
+                                           options={"word_order": "big"})
+    batch = DeviceBatch.objects.create(name=f"走查批次{terminal.pk}", profile=profile)
+    terminal.batch = batch
+    terminal.save(update_fields=["batch"])
+    suggestion = ProfileSuggestion.objects.create(terminal=terminal, current_profile=profile, suggested_profile=other,
+                                                  current_score=0.4, score=1.0, created_at=timezone.now())
+    return {"profile_id": [str(profile.pk)], "batch_id": [str(batch.pk)], "suggestion_id": [str(suggestion.pk)]}

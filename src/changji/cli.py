@@ -60,14 +60,25 @@ def decode(argv: Sequence[str], stdin: Iterable[str] | None = None) -> int:
         metavar="PATH",
         help="write the JPEG of an SL651 36H picture reassembled from its M3 packets to PATH",
     )
+    parser.add_argument(
+        "--profile", default=None,
+        help="decode and answer with the named protocol profile (规约配置, read from the platform's database)",
+    )
     options = parser.parse_args(argv)
+    profile_options: dict[str, object] = {}
+    if options.profile:
+        try:
+            profile_options = _profile_options(options.profile)
+        except LookupError as exc:
+            print(json.dumps({"ok": False, "error": str(exc), "protocol": None}, ensure_ascii=False))
+            return 1
     received_at = options.received_at or datetime.now(CST)
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=CST)
     lines = list(options.frames) + _file_lines(options.file)
     if not lines:
         lines = [line for line in (stdin or sys.stdin)]
-    collector = PacketCollector()
+    collector = PacketCollector(profile_options.get("sl651_options"))  # type: ignore[arg-type]
     pictures = _PictureWriter(options.picture_out)
     failed = False
     for line in lines:
@@ -80,7 +91,8 @@ def decode(argv: Sequence[str], stdin: Iterable[str] | None = None) -> int:
         except ValueError:
             results = [{"ok": False, "error": f"not hexadecimal: {text[:40]!r}", "protocol": None}]
         else:
-            results = [describe_frame(data, received_at), pictures.save(collector.feed(data, received_at), collector)]
+            described = describe_frame(data, received_at, **profile_options)  # type: ignore[arg-type]
+            results = [described, pictures.save(collector.feed(data, received_at), collector)]
         for result in filter(None, results):
             failed = _print(result) or failed
     for result in collector.incomplete():
@@ -120,6 +132,21 @@ class _PictureWriter:
             target = target.with_name(f"{target.stem}-{self.count}{target.suffix}")
         target.write_bytes(picture)
         return {**result, "picture_out": str(target)}
+
+
+def _profile_options(name: str) -> dict[str, object]:
+    """Return ``describe_frame``'s options keyword for the profile called ``name``; LookupError if none.
+
+    Only ``--profile`` needs the database: Django is set up here and nowhere else in ``changji decode``.
+    """
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "changji.settings")
+    import django  # deferred: `changji decode` without --profile runs without Django
+
+    django.setup()
+    from changji.water.profiles.service import profile_options  # deferred: needs the app registry set up above
+
+    protocol, codec = profile_options(name)
+    return {f"{protocol}_options": codec}
 
 
 if __name__ == "__main__":  # pragma: no cover

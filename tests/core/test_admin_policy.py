@@ -58,7 +58,7 @@ def test_a_terminal_cannot_move_to_a_well_of_another_county(client, county_admin
     own, foreign = _terminal("6523230001", "652323"), _terminal("6523240001", "652324")
     client.force_login(county_admin)
     data = {"protocol": "szy206", "address": own.address, "region": "652323", "well": foreign.well_id,
-            "report_interval_s": "300", "variant": own.variant, "batch": own.batch}
+            "report_interval_s": "300", "variant": own.variant, "batch": own.batch_id or ""}
     response = client.post(f"/admin/water/terminal/{own.pk}/change/", data)
     assert response.status_code == 200
     assert Terminal.objects.get(pk=own.pk).well_id == own.well_id

@@ -32,7 +32,8 @@ def test_minutely_jobs_run_each_minute_daily_ones_after_local_midnight_and_month
 
     minutely = ["water.alarms.evaluate", "water.quotas.sweep", "water.kpi.dashboard"]
     daily = ["water.groundwater.sweep", "water.coefficients.estimate", "water.registry.calibrations",
-             "water.registry.overdue", "water.licences.expiry", "water.licences.unlicensed"]
+             "water.registry.overdue", "water.licences.expiry", "water.licences.unlicensed",
+             "water.profiles.detect"]
     monthly = ["water.usage.seal_month", "water.reports.scheduled"]
     added = ["water.pictures.schedule"]  # minutely, registered after the others (issue 15)
     first = round_at(local(2026, 6, 30, 23, 58, 30))  # a new installation: each job's current period

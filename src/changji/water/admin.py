@@ -133,11 +133,13 @@ class WellAdmin(RegistryAdmin):
 
 @admin.register(Terminal)
 class TerminalAdmin(RegistryAdmin):
-    list_display = ["address", "protocol", "well", "region", "report_interval_s", "last_seen_at", "batch"]
-    list_filter = ["protocol", "region", "batch"]
+    list_display = ["address", "protocol", "well", "region", "report_interval_s", "last_seen_at", "batch",
+                    "profile_override"]
+    list_filter = ["protocol", "region", "batch", "profile_override"]
     search_fields = ["address", "well__code", "well__name"]
     raw_id_fields = ["well"]
-    readonly_fields = ["last_seen_at", "last_peer"]
+    #: The per-terminal profile is set only by a confirmed 规约不符 switch (``water.profiles.service``).
+    readonly_fields = ["last_seen_at", "last_peer", "profile_override"]
 
 
 @admin.register(Meter)

@@ -17,6 +17,8 @@ from changji.water.norms.demo import seed_norms
 from changji.water.orders.demo import seed_work_orders
 from changji.water.pictures.demo import seed_pictures
 from changji.water.plans.demo import seed_plans
+from changji.water.profiles.demo import seed_profile_frames
+from changji.water.profiles.service import detect
 from changji.water.quotas.demo import seed_quota_policies
 from changji.water.sim.demo import seed_fleet
 from changji.water.sim.history import generate_history, history_window
@@ -45,6 +47,7 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
         first, last = history_window(days=history_days)
         lines.append(f"history {first}..{last}: {generate_history(first, last, fleet).summary()}")
     lines.append(f"{licence_late_wells()} well(s) licensed late (无证取水 judged first)")
+    lines.append(f"{seed_profile_frames(fleet)} raw frames of the device batches; profile check {detect()}")
     lines.append(seed_plans(year))
     norms, crop_plans = seed_norms(year)
     lines.append(f"{norms} 用水定额 rows and {crop_plans} crop plan lines added")

@@ -3,8 +3,9 @@
 Every minute: alarm rules over every terminal's recent readings, the quota sweep (warnings and automatic
 stops) and the dashboard figures that are more than five minutes old. Every day after local midnight: the
 groundwater fusion sweep, the 以电折水 coefficient estimates, meter calibrations coming due and overdue
-work orders. Every month from its 1st: the rollup of the month that just closed and the reports due (月报,
-and 季报 and 年报 when a quarter or year ends).
+work orders, and the protocol-profile check of every terminal's recent raw frames. Every month from its
+1st: the rollup of the month that just closed and the reports due (月报, and 季报 and 年报 when a quarter or
+year ends).
 
 Idempotent, run twice for one period:
 
@@ -23,6 +24,7 @@ Idempotent, run twice for one period:
   after 1).
 * ``water.pictures.schedule`` locks each picture policy and remembers the daily time it queued
   (``last_slot_at``); a terminal whose picture query is still open gets no second one.
+* ``water.profiles.detect`` updates a terminal's open 规约不符 suggestion instead of adding another.
 * ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
@@ -38,6 +40,7 @@ from changji.water.groundwater.fusion import sweep_groundwater
 from changji.water.kpi.dashboard import refresh_due
 from changji.water.licences.expiry import sweep_unlicensed, warn_and_expire
 from changji.water.pictures.service import queue_scheduled
+from changji.water.profiles.service import detect as detect_profiles
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.registry.work_orders import schedule_calibrations, warn_overdue
 from changji.water.reports import scheduled_reports
@@ -105,6 +108,12 @@ def licence_expiry(at: datetime) -> dict[str, int]:
 def unlicensed(at: datetime) -> dict[str, int]:
     """Judge 无证取水 on yesterday's use: water taken by a well no valid licence covered that day."""
     return sweep_unlicensed(_yesterday(at), now=at)
+
+
+@job("water.profiles.detect", Period.DAILY, look_back=1)
+def profile_check(at: datetime) -> dict[str, int]:
+    """Score each terminal's recent raw frames under its protocol profile; flag those another profile fits."""
+    return detect_profiles(now=at)
 
 
 @job("water.usage.seal_month", Period.MONTHLY)

@@ -17,6 +17,7 @@ from changji.water.web import (
     wells,
     work_orders,
 )
+from changji.water.web import profiles as profiles_web
 from changji.water.web.pictures import picture_detail, picture_image, picture_list, picture_policies
 
 app_name = "water"
@@ -92,4 +93,12 @@ urlpatterns: list = [
     path("work-orders/<id:order_id>/photos/", work_orders.order_photo, name="work_order_photo"),
     path("my-orders/", work_orders.my_orders, name="my_orders"),
     path("my-orders/<id:order_id>/", work_orders.my_order, name="my_order"),
+    path("profiles/", profiles_web.profile_list, name="profiles"),
+    path("profiles/new/", profiles_web.profile_new, name="profile_new"),
+    path("profiles/import/", profiles_web.profiles_import, name="profiles_import"),
+    path("profiles/<id:profile_id>/", profiles_web.profile_detail, name="profile"),
+    path("profiles/batches/", profiles_web.batch_list, name="batches"),
+    path("profiles/batches/<id:batch_id>/", profiles_web.batch_edit, name="batch"),
+    path("profiles/suggestions/", profiles_web.suggestions, name="profile_suggestions"),
+    path("profiles/suggestions/<id:suggestion_id>/", profiles_web.suggestion_confirm, name="profile_suggestion"),
 ]

@@ -226,10 +226,16 @@ def test_a_frame_the_database_refuses_is_not_acked_and_fails_no_batch(run, termi
 
     answers, canaries, server = run(under_attack(attack))
     assert_canaries_kept_their_acks(canaries)
-    assert answers == [None] * 10 and server.metrics.not_storable == 10
+    # Until the sink's terminal reload (the profile stamp, every 2 s) drops the deleted terminal, its frames
+    # break the foreign key one by one; after it, they are quarantined. Either way none is acknowledged.
+    assert answers == [None] * 10
+    assert server.metrics.not_storable >= 1
+    assert server.metrics.not_storable + server.metrics.quarantined == 10
     refused = Frame.objects.filter(address=ATTACKER)
-    assert refused.count() == 10 and set(refused.values_list("outcome", "terminal")) == {("rejected", None)}
-    assert all(error.startswith("not storable:") for error in refused.values_list("error", flat=True))
+    assert refused.count() == 10
+    assert set(refused.values_list("outcome", "terminal")) <= {("rejected", None), ("quarantined", None)}
+    assert all(error.startswith("not storable:") for error in refused.filter(outcome="rejected").values_list(
+        "error", flat=True))
 
 
 def test_an_error_after_decoding_is_archived_and_the_connection_lives_on(run, terminals):

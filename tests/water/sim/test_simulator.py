@@ -65,11 +65,13 @@ def test_remote_stop_keeps_the_pump_off():
 def test_reports_decode_to_the_model_state():
     model = WellModel(_extraction(), frozenset({"tamper"}), 1)
     model.pump_on, model.flow_m3h, model.door_open = True, 48.25, True
-    flow_frame, energy_frame = (szy206.decode_szy206(f) for f in model.szy206_report(JULY_NOON, 10))
-    reading = szy206.to_reading(flow_frame, JULY_NOON, szy206.Szy206Options())
+    # Each terminal speaks its device batch's protocol profile (sim.profiles): decode with the same options.
+    flow_frame, energy_frame = (szy206.decode_szy206(f, model.options) for f in model.szy206_report(JULY_NOON, 10))
+    reading = szy206.to_reading(flow_frame, JULY_NOON, model.options)
     assert reading.flow_m3h == 48.25 and reading.volume_m3 == int(model.volume_m3)
     assert reading.pump_on is True and reading.door_open is True
-    assert szy206.decode_szy206(szy206.encode_szy206(energy_frame)).values["energy_kwh"] == [model.energy_kwh]
+    again = szy206.decode_szy206(szy206.encode_szy206(energy_frame, model.options), model.options)
+    assert again.values["energy_kwh"] == [model.energy_kwh]
 
 
 def test_monitoring_well_reports_depth_in_sl651():

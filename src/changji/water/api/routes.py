@@ -36,6 +36,7 @@ from changji.water.api.licences import router as licences_router
 from changji.water.api.norms import router as norms_router
 from changji.water.api.pictures import router as pictures_router
 from changji.water.api.plans import router as plans_router
+from changji.water.api.profiles import router as profiles_router
 from changji.water.api.quota_controls import router as quota_controls_router
 from changji.water.api.schemas import (
     AlarmOut,
@@ -358,3 +359,4 @@ router.add_router("", licences_router)  # 取水许可 (water.api.licences)
 router.add_router("", pictures_router)  # 现场图片 and 抓拍策略 (water.api.pictures)
 router.add_router("", groundwater_router)  # 管控水位 and 超采区 (water.api.groundwater)
 router.add_router("", work_orders_router)  # 运维工单 (water.api.work_orders)
+router.add_router("", profiles_router)  # 规约配置, 设备批次, 规约不符 (water.api.profiles)

@@ -58,6 +58,11 @@ class TerminalOut(Schema):
     batch: str
     last_seen_at: UtcDatetime | None
 
+    @staticmethod
+    def resolve_batch(obj: Any) -> str:
+        """The device batch's name ("" without one)."""
+        return obj.batch.name if obj.batch_id else ""
+
 
 class ReadingOut(Schema):
     """One observation of a terminal, in platform units."""

@@ -52,6 +52,8 @@ class DatabaseSink(Sink):
         self._terminals: dict[tuple[str, str], TerminalInfo] = {}
         self._unknown: dict[tuple[str, str], float] = {}
         self._commands: dict[int, list[PendingCommand]] = {}
+        self._stamp: tuple[Any, ...] = ()
+        self.generation = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self.batches = 0
@@ -63,6 +65,7 @@ class DatabaseSink(Sink):
 
     async def start(self) -> None:
         self._wakeup = asyncio.Event()
+        self._stamp = await self._db(storage.profile_stamp)
         self._terminals = await self._db(storage.load_terminals)
         await self._refresh_commands()
         self._tasks = [
@@ -183,9 +186,21 @@ class DatabaseSink(Sink):
             await asyncio.sleep(self.command_refresh_s)
             try:
                 await self._refresh_commands()
+                await self._refresh_profiles()
             except Exception as exc:  # keep serving frames while the database is away
-                log.warning("could not refresh the command queue: %s", exc)
+                log.warning("could not refresh the command queue or the profiles: %s", exc)
                 await self._db(_close_connection)
+
+    async def _refresh_profiles(self) -> None:
+        """Reload the terminals with their profiles when the profile stamp changed (no restart needed)."""
+        stamp = await self._db(storage.profile_stamp)
+        if stamp == self._stamp:
+            return
+        self._terminals = await self._db(storage.load_terminals)
+        self._unknown.clear()
+        self._stamp = stamp
+        self.generation += 1
+        log.info("protocol profiles or their assignments changed: %d terminal(s) reloaded", len(self._terminals))
 
 
 def _close_connection() -> None:

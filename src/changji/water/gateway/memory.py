@@ -49,6 +49,11 @@ class MemorySink(Sink):
                     row[name] = value
         return StoreResult(len(self.frames), stored)
 
+    def set_terminal(self, info: TerminalInfo) -> None:
+        """Register or replace a terminal (e.g. a new profile); sessions pick it up at their next frame."""
+        self.terminals[(info.protocol, info.address)] = info
+        self.generation += 1
+
     async def terminal(self, protocol: str, address: str) -> TerminalInfo | None:
         return self.terminals.get((protocol, address))
 

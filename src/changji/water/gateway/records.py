@@ -46,13 +46,19 @@ FRAME_OUTCOME_LABELS: dict[FrameOutcome, str] = {
 
 @dataclass(frozen=True, slots=True)
 class TerminalInfo:
-    """What a session needs to know of a registered terminal."""
+    """What a session needs to know of a registered terminal.
+
+    ``options`` are the codec options of its effective protocol profile (``Sl651Options`` or
+    ``Szy206Options``), None for the deployment default (``GatewayConfig``); ``profile`` names it.
+    """
 
     id: int
     protocol: str
     address: str
     password: int = 0
     report_interval_s: int = 300
+    options: Any = None
+    profile: str = ""
 
 
 @dataclass(slots=True)

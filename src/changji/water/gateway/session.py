@@ -14,7 +14,11 @@ The rules of a session (issues 3 and 12):
 * frames of unregistered terminals are archived as quarantined and never acknowledged;
 * after each uplink, the terminal's oldest open command is delivered (dial-in terminals listen
   right after they report), and a matching answer confirms or fails it; not while a multi-packet
-  message (a picture) is still arriving, which a picture query's resend would interrupt.
+  message (a picture) is still arriving, which a picture query's resend would interrupt;
+* each terminal is decoded and answered with the options of its own protocol profile (``TerminalInfo.options``,
+  else the deployment's): an SZY206 frame's address is read before decoding (it does not depend on the options),
+  an SL651 frame decodes without options; a profile changed in the database reaches the connection at its
+  next frame (the sink's ``generation``).
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ class TerminalSession(UplinkHandling):
         self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         self.framer = Framer(config.max_frame_bytes)
         self.terminal: TerminalInfo | None = None
+        self.generation = 0  # the sink's generation when ``terminal`` was looked up (profiles reloaded since?)
         self.centre = 0
         self.multipacket = False  # set once a multi-packet frame arrives: only then is there any to expire
         self.last_activity = asyncio.get_running_loop().time()
@@ -218,15 +223,29 @@ class TerminalSession(UplinkHandling):
         if not task.cancelled() and task.exception() is not None:
             log.warning("%s: background database work failed: %s", self.peer, task.exception())
 
+    def _cached(self, protocol: str, address: str) -> TerminalInfo | None:
+        """Return the connection's terminal when it is this one and its profile is still current."""
+        terminal = self.terminal
+        if (terminal is not None and terminal.address == address and terminal.protocol == protocol
+                and self.generation == self.sink.generation):
+            return terminal
+        return None
+
+    async def _lookup(self, protocol: str, address: str) -> TerminalInfo | None:
+        """Return the registered terminal (never registers it): the connection's own one without a lookup."""
+        return self._cached(protocol, address) or await self.sink.terminal(protocol, address)
+
     async def _identify(self, protocol: str, address: str) -> TerminalInfo | None:
-        if self.terminal is not None and self.terminal.address == address and self.terminal.protocol == protocol:
-            return self.terminal
+        cached = self._cached(protocol, address)
+        if cached is not None:
+            return cached
+        generation = self.sink.generation
         info = await self.sink.terminal(protocol, address)
         if info is None and self.config.auto_register:
             info = await self.sink.register(protocol, address, self.peer)
             log.info("%s: registered %s terminal %s on first contact", self.peer, protocol, address)
         if info is not None:
-            self.terminal = info
+            self.terminal, self.generation = info, generation
         return info
 
     # -- commands ----------------------------------------------------------------------------------

@@ -22,7 +22,13 @@ class SinkUnavailable(Exception):
 
 
 class Sink:
-    """What a gateway session needs from storage. Subclasses implement every method."""
+    """What a gateway session needs from storage. Subclasses implement every method.
+
+    ``generation`` changes whenever the sink reloaded terminals' profiles: a session re-reads its cached
+    ``TerminalInfo`` when the generation it identified its terminal at is not the current one.
+    """
+
+    generation: int = 0
 
     async def start(self) -> None:
         """Prepare the sink (open connections, load caches)."""

@@ -41,10 +41,12 @@ from changji.water.models import (
     Frame,
     FrameOutcome,
     PictureTrigger,
+    ProtocolProfile,
     QuarantinedTerminal,
     Snapshot,
     Terminal,
 )
+from changji.water.profiles.options import ProfileOptionsError, parse_options
 from changji.water.protocols.reading import CANONICAL_FIELDS
 from changji.water.registry.service import region_for_address
 
@@ -56,18 +58,59 @@ _READING_COLUMNS = (
 )
 
 
+_TERMINAL_COLUMNS = ("id", "protocol", "address", "password", "report_interval_s", "profile_override_id",
+                     "batch__profile_id")
+
+
 def load_terminals() -> dict[tuple[str, str], TerminalInfo]:
-    """Return every registered terminal keyed by (protocol, address)."""
-    rows = Terminal.objects.values_list("id", "protocol", "address", "password", "report_interval_s")
-    return {(p, a): TerminalInfo(i, p, a, pw, interval) for i, p, a, pw, interval in rows.iterator()}
+    """Return every registered terminal keyed by (protocol, address), with its profile's options."""
+    profiles = load_profiles()
+    rows = Terminal.objects.values_list(*_TERMINAL_COLUMNS)
+    return {(row[1], row[2]): _info(row, profiles) for row in rows.iterator(chunk_size=5000)}
 
 
 def find_terminal(protocol: str, address: str) -> TerminalInfo | None:
     """Return one registered terminal, or None."""
-    row = Terminal.objects.filter(protocol=protocol, address=address).values_list(
-        "id", "protocol", "address", "password", "report_interval_s"
-    ).first()
-    return TerminalInfo(*row) if row else None
+    row = Terminal.objects.filter(protocol=protocol, address=address).values_list(*_TERMINAL_COLUMNS).first()
+    return _info(row, load_profiles()) if row else None
+
+
+def _info(row: tuple[Any, ...], profiles: dict[int, tuple[str, str, Any]]) -> TerminalInfo:
+    """A terminal's record with its effective profile: the override, else its batch's, else the default."""
+    tid, protocol, address, password, interval, override, batch_profile = row
+    profile = profiles.get(override or batch_profile or 0)
+    if profile is None or profile[0] != protocol:
+        return TerminalInfo(tid, protocol, address, password, interval)
+    return TerminalInfo(tid, protocol, address, password, interval, options=profile[2], profile=profile[1])
+
+
+def load_profiles() -> dict[int, tuple[str, str, Any]]:
+    """Return every protocol profile as (protocol, "name vN", codec options); an invalid one is skipped, logged."""
+    profiles = {}
+    for pid, protocol, name, version, stored in ProtocolProfile.objects.values_list(
+        "id", "protocol", "name", "version", "options"
+    ):
+        try:
+            profiles[pid] = (protocol, f"{name} v{version}", parse_options(protocol, stored))
+        except ProfileOptionsError as exc:
+            log.error("protocol profile %s is not valid, its terminals get the defaults: %s", name, exc)
+    return profiles
+
+
+def profile_stamp() -> tuple[Any, ...]:
+    """Return a cheap stamp that changes when any profile, batch or terminal's profile assignment changes.
+
+    Profiles and batches carry ``updated_at``; a terminal's assignment is summed as id × batch and
+    id × override, so moving terminals between batches changes the sum (two terminals swapping batches too).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT MAX(updated_at) FROM water_protocolprofile), (SELECT COUNT(*) FROM water_protocolprofile),"
+            " (SELECT MAX(updated_at) FROM water_devicebatch), (SELECT COUNT(*) FROM water_devicebatch),"
+            " COUNT(*), SUM(id * COALESCE(batch_id, 0)), SUM(id * COALESCE(profile_override_id, 0))"
+            " FROM water_terminal"
+        )
+        return tuple(cursor.fetchone())
 
 
 def register_terminal(protocol: str, address: str, peer: str) -> TerminalInfo:
@@ -82,12 +125,14 @@ def register_terminal(protocol: str, address: str, peer: str) -> TerminalInfo:
         address, peer = storable_text(address, 10), storable_text(peer, 64)
         terminal, created = Terminal.objects.get_or_create(
             protocol=protocol, address=address,
-            defaults={"region": region, "last_peer": peer, "batch": "auto-registered"},
+            defaults={"region": region, "last_peer": peer, "batch": None},
         )
         QuarantinedTerminal.objects.filter(protocol=protocol, address=address).delete()
         if created:
             audit.record("water.terminal.auto_register", actor="gateway", target=terminal, peer=peer)
-    return TerminalInfo(terminal.id, protocol, address, terminal.password, terminal.report_interval_s)
+    return find_terminal(protocol, address) or TerminalInfo(
+        terminal.id, protocol, address, terminal.password, terminal.report_interval_s
+    )
 
 
 def commit_frames(items: list[InboundFrame]) -> list[StoreResult | None]:
@@ -409,3 +454,20 @@ def finish_command(command_id: str, state: str, at: datetime, answer: dict[str, 
 def sent_copy(command: PendingCommand, at: datetime) -> PendingCommand:
     """Return the cached command as it is after one more delivery."""
     return replace(command, attempts=command.attempts + 1, last_sent_at=at)
+
+
+def upsert_readings(rows: Iterable[dict[str, Any]]) -> None:
+    """Upsert merged reading rows (as ``_merge_readings`` builds them): a re-decode writes through the gateway's SQL."""
+    with connection.cursor() as cursor:
+        _upsert_readings(cursor, rows, connection.vendor == "sqlite")
+
+
+def update_frame_outcomes(changes: Iterable[tuple[int, str, str, datetime | None]]) -> None:
+    """Set (outcome, error, observed_at) of archived frames by id in one statement (a re-decode's verdicts)."""
+    sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE water_frame SET outcome = %s, error = %s, observed_at = %s WHERE id = %s",
+            [(outcome, storable_text(error, 255), _db_time(observed, sqlite), fid)
+             for fid, outcome, error, observed in changes],
+        )

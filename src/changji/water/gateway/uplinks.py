@@ -65,6 +65,9 @@ class UplinkHandling:
     async def _identify(self, protocol: str, address: str) -> TerminalInfo | None:
         raise NotImplementedError("the session must implement _identify()")
 
+    async def _lookup(self, protocol: str, address: str) -> TerminalInfo | None:
+        raise NotImplementedError("the session must implement _lookup()")
+
     def _archive(self, inbound: InboundFrame) -> None:
         raise NotImplementedError("the session must implement _archive()")
 
@@ -135,7 +138,7 @@ class UplinkHandling:
     # -- SL651 -------------------------------------------------------------------------------------
 
     async def _handle_sl651(self, inbound: InboundFrame) -> bytes | None:
-        options, received_at = self.config.sl651, inbound.received_at
+        received_at = inbound.received_at
         try:
             frame = sl651.decode_sl651(inbound.raw)
         except ProtocolError as exc:
@@ -151,10 +154,11 @@ class UplinkHandling:
             await self._quarantine(inbound)
             return None
         inbound.terminal_id = terminal.id
+        options = terminal.options or self.config.sl651
         self.centre = frame.centre
         self._check_answers(SL651, frame, received_at)
         if frame.packet_total is not None:
-            return await self._sl651_packet(frame, inbound)
+            return await self._sl651_packet(frame, inbound, options)
         reading = sl651.to_reading(frame, options)
         if reading is None:
             if frame.function == 0x2F:  # link keep-alive: M1, never answered
@@ -165,7 +169,7 @@ class UplinkHandling:
         ack = sl651.build_ack(frame, received_at, options)
         return ack if await self._store(inbound) else None
 
-    async def _sl651_packet(self, frame: Any, inbound: InboundFrame) -> bytes | None:
+    async def _sl651_packet(self, frame: Any, inbound: InboundFrame, options: sl651.Sl651Options) -> bytes | None:
         """Collect an M3 packet; the completing one carries the message's reading or picture."""
         tag, self.multipacket = Archived(), True
         try:
@@ -175,7 +179,7 @@ class UplinkHandling:
                 return None
         finally:
             tag.settle(None)
-        received_at, options = inbound.received_at, self.config.sl651
+        received_at = inbound.received_at
         first = message.first
         if message.picture:
             observed = first.observed_at or first.sent_at or received_at
@@ -192,7 +196,9 @@ class UplinkHandling:
     # -- SZY206 ------------------------------------------------------------------------------------
 
     async def _handle_szy206(self, inbound: InboundFrame) -> bytes | None:
-        options, received_at = self.config.szy206, inbound.received_at
+        received_at = inbound.received_at
+        known = await self._lookup("szy206", szy206_address(inbound.raw))
+        options = known.options if known is not None and known.options is not None else self.config.szy206
         try:
             frame = szy206.decode_szy206(inbound.raw, options)
         except ProtocolError as exc:
@@ -214,7 +220,7 @@ class UplinkHandling:
             return ack
         self._check_answers("szy206", frame, received_at)
         if frame.afn in _SZY206_IMAGE_AFNS:
-            return await self._szy206_picture(frame, inbound)
+            return await self._szy206_picture(frame, inbound, options)
         reading = szy206.to_reading(frame, received_at, options)
         if reading is not None:
             self._as_reading(inbound, reading, reading.observed_at or received_at)
@@ -228,10 +234,10 @@ class UplinkHandling:
         ack = szy206.build_ack(frame, received_at, options)
         return ack if await self._store(inbound) else None
 
-    async def _szy206_picture(self, frame: Any, inbound: InboundFrame) -> bytes | None:
+    async def _szy206_picture(self, frame: Any, inbound: InboundFrame, options: szy206.Szy206Options) -> bytes | None:
         """Collect a picture frame (each one is confirmed); the completing one stores the picture."""
         received_at, tag, self.multipacket = inbound.received_at, Archived(), True
-        ack = szy206.build_ack(frame, received_at, self.config.szy206)
+        ack = szy206.build_ack(frame, received_at, options)
         try:
             message = self.szy206_parts.feed(frame, asyncio.get_running_loop().time(), tag)
             if message is None:
@@ -292,3 +298,13 @@ class UplinkHandling:
         if observed_at - inbound.received_at > timedelta(seconds=self.config.future_tolerance_s):
             inbound.future_dated = True
             inbound.error = "observation time is ahead of the receipt time"
+
+
+def szy206_address(raw: bytes) -> str:
+    """Return the address A of an SZY206 frame without decoding it ("" when the frame is too short).
+
+    A sits after C (and DIVS when C's DIV bit is set) whatever the profile, so the session finds the
+    terminal, and with it the options to decode the frame with, before decoding.
+    """
+    start = 5 if len(raw) > 3 and raw[3] & szy206.C_DIV_SPLIT else 4
+    return raw[start : start + 5].hex().upper() if len(raw) >= start + 5 else ""

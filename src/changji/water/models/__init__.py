@@ -8,6 +8,14 @@ from changji.water.models.groundwater import ControlLevel, OverdraftZone
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
 from changji.water.models.pictures import PicturePolicy
+from changji.water.models.profiles import (
+    DeviceBatch,
+    LinkMode,
+    ProfileSuggestion,
+    ProtocolProfile,
+    ProtocolProfileVersion,
+    SuggestionState,
+)
 from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
 from changji.water.models.readings import Reading
 from changji.water.models.registry import (
@@ -105,4 +113,10 @@ __all__ = [
     "MeterOwner",
     "WorkOrderEvent",
     "WorkOrderPhoto",
+    "DeviceBatch",
+    "LinkMode",
+    "ProfileSuggestion",
+    "ProtocolProfile",
+    "ProtocolProfileVersion",
+    "SuggestionState",
 ]

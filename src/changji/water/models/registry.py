@@ -106,7 +106,15 @@ class Terminal(models.Model):
         help_text=_("与机井相同；未装井的终端按登记区划管辖。"),
     )
     installed_on = models.DateField(_("安装日期"), null=True, blank=True)
-    batch = models.CharField(_("批次"), max_length=32, blank=True)
+    batch = models.ForeignKey(
+        "water.DeviceBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="terminals",
+        verbose_name=_("设备批次"),
+    )
+    #: Set only by a confirmed switch (``profiles.service.confirm_switch``); else the batch's profile applies.
+    profile_override = models.ForeignKey(
+        "water.ProtocolProfile", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("单独规约配置"),
+    )
     last_seen_at = models.DateTimeField(_("最后通信时间"), null=True, blank=True)
     last_peer = models.CharField(_("最后来源地址"), max_length=64, blank=True)
 

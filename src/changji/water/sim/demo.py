@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.db import transaction
 
 from changji.water.models import Terminal, WaterUser, WaterUserKind, Well
+from changji.water.profiles.demo import seed_demo_batches
 from changji.water.sim.fleet import FleetWell, build_fleet
+from changji.water.sim.profiles import registered_batch
 
 WELLS_PER_COOPERATIVE = 8
 
@@ -43,10 +45,11 @@ def seed_fleet(count: int, seed: int = 2026) -> list[FleetWell]:
     ]
     Well.objects.bulk_create(wells, ignore_conflicts=True, batch_size=1000)
     well_ids = dict(Well.objects.filter(code__in=[w.code for w in fleet]).values_list("code", "id"))
+    batches = seed_demo_batches()
     Terminal.objects.bulk_create(
         [
             Terminal(protocol=w.protocol, address=w.address, well_id=well_ids[w.code], region_id=w.county_code,
-                     variant="2016" if w.protocol == "szy206" else "hex", batch="demo")
+                     variant="2016" if w.protocol == "szy206" else "hex", batch_id=batches[registered_batch(w)])
             for w in fleet
         ],
         ignore_conflicts=True, batch_size=1000,

@@ -55,6 +55,7 @@ from changji.water.models import (
 from changji.water.sim import incidents as incident_module
 from changji.water.sim import pumping
 from changji.water.sim.fleet import FleetWell, build_fleet
+from changji.water.sim.profiles import BATCHES
 from changji.water.sim.stories import CLOCK_AHEAD, RECEIVE_DELAY, Burst, WellStory, started_at
 from changji.water.usage import monthly, reference, registers
 from changji.water.usage.derive import CURSOR
@@ -91,7 +92,7 @@ def history_exists() -> bool:
 
 def fleet_of_registry(seed: int = 2026) -> list[FleetWell]:
     """The fleet wells registered by ``seed_fleet`` (the first N of the deterministic fleet)."""
-    count = Terminal.objects.filter(batch="demo").count()
+    count = Terminal.objects.filter(batch__name__in=list(BATCHES)).count()
     registered = set(Well.objects.values_list("code", flat=True))
     return [well for well in build_fleet(count, seed) if well.code in registered]
 

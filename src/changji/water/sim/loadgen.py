@@ -13,6 +13,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from changji.water.protocols import sl651, szy206
 from changji.water.protocols.bcd import CST
@@ -20,8 +21,11 @@ from changji.water.protocols.bcd import CST
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
 
-def report_frame(address: str, observed_at: datetime) -> bytes:
-    """Return the report a fleet terminal sends for ``observed_at`` (label delay 0: no time check)."""
+def report_frame(address: str, observed_at: datetime, options: Any = None) -> bytes:
+    """Return the report a fleet terminal sends for ``observed_at`` (label delay 0: no time check).
+
+    ``options`` are the codec options of the terminal's profile (``sim.profiles``); None = the defaults.
+    """
     if address[6] == "8":
         tt = observed_at.astimezone(CST).replace(second=0, microsecond=0)
         return sl651.encode_sl651(sl651.Sl651Frame(
@@ -30,9 +34,10 @@ def report_frame(address: str, observed_at: datetime) -> bytes:
             observed_at=tt, elements=(sl651.Element("H", 12.34, 0x1A, tt), sl651.Element("VT", 12.9, 0x12, tt)),
             payload=b"",
         ))
-    label = szy206.TimeLabel.from_datetime(observed_at, 0)
+    options = options or szy206.Szy206Options()
+    label = szy206.TimeLabel.from_datetime(observed_at, 0, options.time_label_length or 5)
     values = {"flow": [42.5], "flow_unit": ["m3/h"], "volume_m3": [int(observed_at.timestamp()) % 10**8]}
-    return szy206.encode_self_report(address, 0x3, values, label, status_word=0x20)
+    return szy206.encode_self_report(address, 0x3, values, label, status_word=0x20, options=options)
 
 
 @dataclass
@@ -47,8 +52,11 @@ class LoadResult:
 class ReportLoad:
     """A fleet of terminal connections to one gateway port."""
 
-    def __init__(self, addresses: list[str], port: int, host: str = "127.0.0.1", ack_timeout_s: float = 30.0) -> None:
+    def __init__(self, addresses: list[str], port: int, host: str = "127.0.0.1", ack_timeout_s: float = 30.0,
+                 options: dict[str, Any] | None = None) -> None:
         self.addresses = addresses
+        #: Each terminal's codec options by address (its profile); a missing one encodes with the defaults.
+        self.options = options or {}
         self.host = host
         self.port = port
         self.ack_timeout_s = ack_timeout_s
@@ -86,7 +94,7 @@ class ReportLoad:
                      stop: asyncio.Event | None = None) -> bool:
         """Send one report until acked (or ``deadline`` on the loop clock passes, or ``stop`` is set); return acked."""
         address = self.addresses[index]
-        frame = report_frame(address, observed_at)
+        frame = report_frame(address, observed_at, self.options.get(address))
         loop = asyncio.get_running_loop()
         first = True
         while (deadline is None or loop.time() < deadline) and not (stop is not None and stop.is_set()):

@@ -34,8 +34,9 @@ from changji.water.protocols import sl651, szy206
 from changji.water.protocols.bcd import CST
 from changji.water.protocols.errors import ProtocolError
 from changji.water.protocols.framing import Framer, RawFrame
-from changji.water.protocols.szy206 import TimeLabel
+from changji.water.protocols.szy206.time import TP_SL427_LENGTH, TimeLabel
 from changji.water.sim.fleet import FleetWell
+from changji.water.sim.profiles import options_of
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
@@ -162,6 +163,8 @@ class WellModel:
         self.reversed = False
         self.depth_m = well.base_depth_m or 0.0
         self.battery_v = round(rng.uniform(12.2, 13.4), 2)
+        #: The codec options of the device batch this terminal really is (``sim.profiles``).
+        self.options: Any = options_of(well)
 
     def day_plan(self, local: datetime) -> tuple[float, float] | None:
         """Return today's pumping window (start hour, end hour) or None for a day off."""
@@ -229,12 +232,15 @@ class WellModel:
         if "flowmeter_fault" in self.faults:
             alarm |= ALARM_FLOWMETER_FAULT
             flow = None
-        address = self.well.address
+        address, options = self.well.address, self.options
+        if options.time_label_length == TP_SL427_LENGTH:
+            label = TimeLabel.from_datetime(observed_at, delay_minutes, TP_SL427_LENGTH)
         flow_values = {"flow": [flow], "flow_unit": ["m3/h"], "volume_m3": [int(self.volume_m3)]}
         return [
-            szy206.encode_self_report(address, 0x3, flow_values, label, alarm_word=alarm, status_word=status),
+            szy206.encode_self_report(address, 0x3, flow_values, label, alarm_word=alarm, status_word=status,
+                                      options=options),
             szy206.encode_self_report(address, 0x8, {"energy_kwh": [self.energy_kwh]}, label,
-                                      alarm_word=alarm, status_word=status),
+                                      alarm_word=alarm, status_word=status, options=options),
         ]
 
     def sl651_report(self, observed_at: datetime, sent_at: datetime, serial: int) -> list[bytes]:
