@@ -18,8 +18,9 @@ JULY_1 = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)  # 2026-07-01 00:00 in Changji
 def _reports(terminal, count, start=JULY_1, future=()):
     frame = Frame.objects.create(received_at=start, peer="t", protocol="szy206", raw=b"\x68", outcome="stored")
     Reading.objects.bulk_create([
-        Reading(terminal=terminal, observed_at=start + timedelta(minutes=5 * i), received_at=start,
-                volume_m3=float(i), future_dated=i in future, frame=frame)
+        Reading(terminal=terminal, observed_at=start + timedelta(minutes=5 * i),
+                received_at=start + timedelta(minutes=5 * i), volume_m3=float(i), future_dated=i in future,
+                frame=frame)
         for i in range(count)
     ])
 
@@ -30,7 +31,10 @@ def test_terminal_days_count_reports_and_valid_readings(make_terminal):
     refresh_terminal_days(terminal, [date(2026, 7, 1), date(2026, 7, 2)])
     day1, day2 = TerminalDay.objects.order_by("day")
     assert (day1.expected_reports, day1.received_reports, day1.readings_valid, day1.faulty) == (288, 144, 142, False)
-    assert (day2.received_reports, day2.faulty) == (0, True)  # silent all day: not intact
+    # silent all day after healthy last words: a communication loss, not a broken device
+    assert (day2.received_reports, day2.faulty, day2.condition, day2.condition_cause) == (
+        0, False, "comm_loss", "heartbeat_lost")
+    assert day1.invalid_by_reason == {"future_dated": 2}
 
 
 def test_kpis_per_county_and_prefecture(make_terminal):

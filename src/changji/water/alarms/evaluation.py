@@ -55,6 +55,7 @@ def reading_view(reading: Reading, protocol: str) -> rules.ReadingView:
         battery_v=reading.battery_v, pump_on=reading.pump_on, door_open=reading.door_open,
         ac_power_lost=reading.ac_power_lost, future_dated=reading.future_dated, flowmeter_fault=flowmeter,
         level_meter_fault=level_meter, parameter_changes=_parameter_changes(native, protocol),
+        late=native.get("late") is True,
     )
 
 

@@ -4,6 +4,7 @@ from changji.water.models.alarms import Alarm, AlarmEvent, AlarmRuleState, WorkO
 from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
 from changji.water.models.frames import Frame, FrameOutcome, QuarantinedTerminal, Snapshot
+from changji.water.models.kpi import DeploymentPlan, KpiMetric, KpiTarget
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
 from changji.water.models.quotas import Allocation, AllocationChange, QuotaPolicy
@@ -83,4 +84,7 @@ __all__ = [
     "OverdraftLevel",
     "TaxZone",
     "WaterTaxRate",
+    "DeploymentPlan",
+    "KpiMetric",
+    "KpiTarget",
 ]
