@@ -21,6 +21,7 @@ Idempotent, run twice for one period:
 * ``water.licences.expiry`` remembers warnings in ``expiry_warned_days``; an expired licence is not valid any
   more, so it is not expired twice. ``water.licences.unlicensed`` joins an open 无证取水 alarm (raise and clear
   after 1).
+* ``water.kpi.silent_days`` writes only the rows still missing.
 * ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
@@ -34,6 +35,7 @@ from changji.water.alarms.evaluation import evaluate_all
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.groundwater.fusion import sweep_groundwater
 from changji.water.kpi.dashboard import refresh_due
+from changji.water.kpi.terminal_days import fill_silent_days
 from changji.water.licences.expiry import sweep_unlicensed, warn_and_expire
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.registry.work_orders import schedule_calibrations, warn_overdue
@@ -115,3 +117,9 @@ def seal_month(at: datetime) -> dict[str, int]:
 def reports(at: datetime) -> dict[str, int]:
     """Generate the reports due on the 1st: last month's, and last quarter's and year's when they end."""
     return {"reports": len(scheduled_reports(localtime.local_day(at)))}
+
+
+@job("water.kpi.silent_days", Period.DAILY, look_back=1)
+def silent_days(at: datetime) -> dict[str, int]:
+    """Write yesterday's terminal-day of every installed terminal silent all day (上线率, 完好率, 通信中断)."""
+    return {"terminal_days": fill_silent_days(_yesterday(at))}

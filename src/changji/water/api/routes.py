@@ -329,7 +329,7 @@ def kpis(request: HttpRequest, region: Text | None = None, first: date | None = 
     return {"region": scope.code, "first": first, "last": last, "terminals": figures.terminals,
             "intact_rate": figures.intact_rate, "online_rate": figures.online_rate,
             "arrival_rate": figures.arrival_rate, "accuracy_rate": figures.accuracy_rate,
-            "agreement_rate": figures.agreement_rate}
+            "agreement_rate": figures.agreement_rate, "comm_loss_rate": figures.comm_loss_rate}
 
 
 @router.get("/reports", response={200: None}, openapi_extra={"responses": {200: {

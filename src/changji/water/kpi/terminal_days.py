@@ -94,8 +94,8 @@ def _judged_readings(terminal: Terminal, start: datetime, end: datetime
 
 def _late_frames(terminal: Terminal, start: datetime, end: datetime, stored: set[datetime]) -> dict[date, int]:
     """Frames the gateway refused as late (``FrameOutcome.LATE``), one per observation time, per local day."""
-    times = set(Frame.objects.filter(terminal=terminal, outcome=FrameOutcome.LATE, observed_at__gte=start,
-                                     observed_at__lt=end).values_list("observed_at", flat=True))
+    times = {at for at in Frame.objects.filter(terminal=terminal, outcome=FrameOutcome.LATE, observed_at__gte=start,
+                                               observed_at__lt=end).values_list("observed_at", flat=True) if at}
     out: dict[date, int] = defaultdict(int)
     for observed_at in times - stored:
         out[localtime.local_day(observed_at)] += 1
@@ -273,3 +273,32 @@ def rebuild_terminal_days(since: date | None = None, terminals: Iterable[Termina
         day, end = localtime.local_day(first), localtime.local_day(last)
         written += refresh_terminal_days(terminal, [day + timedelta(days=n) for n in range((end - day).days + 1)])
     return written
+
+
+@dataclass(frozen=True, slots=True)
+class WellsCondition:
+    """设备完好率 and 通信中断率 of a set of wells over a span of days (terminal-days of their terminals)."""
+
+    terminal_days: int
+    device_fault_days: int
+    comm_loss_days: int
+    intact_rate: float | None  #: 设备完好率 = days not a device fault / terminal-days
+    comm_loss_rate: float | None  #: 通信中断率 = communication-loss days / terminal-days
+
+
+def wells_condition(well_ids: Iterable[int], first: date, last: date) -> WellsCondition:
+    """The device condition of the terminals of ``well_ids`` over local days first..last (stable API).
+
+    The caller scopes ``well_ids``; the figures follow ``kpi.validity.day_condition`` and are the same
+    ratio of sums as ``kpi_figures`` (e.g. the O&M contractors' 完好率 of their wells).
+    """
+    counts = TerminalDay.objects.filter(terminal__well_id__in=list(well_ids), day__gte=first, day__lte=last).aggregate(
+        n=Count("id"), fault=Count("id", filter=Q(condition=validity.Condition.DEVICE_FAULT)),
+        comm=Count("id", filter=Q(condition=validity.Condition.COMM_LOSS)))
+    n, fault, comm = counts["n"], counts["fault"], counts["comm"]
+    return WellsCondition(n, fault, comm, (n - fault) / n if n else None, comm / n if n else None)
+
+
+def intact_rate_of_wells(well_ids: Iterable[int], first: date, last: date) -> float | None:
+    """设备完好率 of the wells ``well_ids`` over local days first..last; None when they have no terminal-days."""
+    return wells_condition(well_ids, first, last).intact_rate
