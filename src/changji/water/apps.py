@@ -23,6 +23,7 @@ class WaterConfig(AppConfig):
         ("年度计划", "water:plans", "water.allocation.read"),
         ("用水定额", "water:norms", "water.allocation.read"),
         ("总量控制策略", "water:quota_policies", "water.allocation.read"),
+        ("设备建设与考核", "water:kpi_deployment", "water.monitor.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from changji.water.web import alarms, dashboard, licences, map, norms, plans, quotas, reports, tax, terminals, wells
+from changji.water.web import kpi as kpi_pages
 
 app_name = "water"
 urlpatterns: list = [
@@ -58,4 +59,9 @@ urlpatterns: list = [
     path("quotas/", quotas.quota_list, name="quotas"),
     path("quotas/<id:allocation_id>/", quotas.quota_detail, name="quota"),
     path("quotas/<id:allocation_id>/start/", quotas.quota_start, name="quota_start"),
+    path("kpi/deployment/", kpi_pages.deployment_page, name="kpi_deployment"),
+    path("kpi/plans/", kpi_pages.plans_page, name="kpi_plans"),
+    path("kpi/plans/import/", kpi_pages.plans_import, name="kpi_plans_import"),
+    path("kpi/targets/", kpi_pages.targets_page, name="kpi_targets"),
+    path("kpi/targets/<id:target_id>/delete/", kpi_pages.target_delete, name="kpi_target_delete"),
 ]

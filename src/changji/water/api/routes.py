@@ -31,6 +31,7 @@ from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
+from changji.water.api.kpi_targets import router as kpi_targets_router
 from changji.water.api.licences import router as licences_router
 from changji.water.api.norms import router as norms_router
 from changji.water.api.plans import router as plans_router
@@ -352,3 +353,4 @@ def report(request: HttpRequest, period: Literal["month", "quarter", "year"] = "
 router.add_router("", plans_router)  # annual plans and county targets (water.api.plans)
 router.add_router("", norms_router)  # 用水定额 and 种植计划 (water.api.norms)
 router.add_router("", licences_router)  # 取水许可 (water.api.licences)
+router.add_router("", kpi_targets_router)  # 设备建设计划 and 考核目标 (water.api.kpi_targets)

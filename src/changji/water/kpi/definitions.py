@@ -137,3 +137,10 @@ def sum_days(days: Sequence[TerminalDay], agreement_tolerance: float = AGREEMENT
 def compute_kpis(days: Sequence[TerminalDay], agreement_tolerance: float = AGREEMENT_TOLERANCE) -> KpiFigures:
     """Compute the KPIs of a set of terminal-days (see the module docstring for the definitions)."""
     return rates(sum_days(days, agreement_tolerance))
+
+
+def meets_target(value: float | None, target_pct: float | None) -> bool | None:
+    """Whether a rate (0..1) reaches the bureau's target in percent; None when either is unknown."""
+    if value is None or target_pct is None:
+        return None
+    return round(value * 100, 6) >= target_pct
