@@ -159,7 +159,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
                                     unit="m³/亩")
     notice = Notification.objects.create(event="water.quota.stop", channel="in_app", title="已关泵", body="矩阵",
                                          user=accounts[Role.COUNTY_OPERATOR], region_id="652323", state="sent")
-    from tests.urlwalk import seed_tax
+    from tests.urlwalk import seed_kpi_targets, seed_tax
 
     tax = {name: values[0] for name, values in seed_tax(well, date.today()).items()}
     return {**tax,
@@ -172,6 +172,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "water_user_id": water_user.pk, "norm_id": norm.pk,
         "licence_id": licence.pk,
         "notification_id": notice.pk,
+        **{name: values[0] for name, values in seed_kpi_targets(well, date.today()).items()},
     }
 
 

@@ -407,6 +407,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key], **tax_ids,
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),
+        **seed_kpi_targets(well, today),
     }, hints
 
 
@@ -425,3 +426,12 @@ def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:
     area = OverdraftArea.objects.create(region_id=well.region_id, level="overdraft", designated_on=today,
                                         document="walk")
     return {"water_user_code": [user.code], "rate_id": [str(rate.pk)], "area_id": [str(area.pk)]}
+
+
+def seed_kpi_targets(well: Any, today: Any) -> dict[str, list[str]]:
+    """A KPI target and a deployment plan of the well's county (the 考核 pages' path values, issue 15)."""
+    from changji.water.models import DeploymentPlan, KpiTarget
+
+    DeploymentPlan.objects.create(region_id=well.region_id, year=today.year, planned_sets=10)
+    target = KpiTarget.objects.create(region_id=well.region_id, year=today.year, metric="online_rate", target_pct=95)
+    return {"target_id": [str(target.pk)]}

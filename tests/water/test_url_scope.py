@@ -59,7 +59,8 @@ def world(make_user, make_terminal):
     change = AllocationChange.objects.create(allocation=allocation, amount_m3=5, reason="测试", by_name="x")
     foreign_ids = {"well_id": foreign.well_id, "terminal_id": foreign.pk, "alarm_id": alarm.pk,
                    "command_id": command.pk, "quarantined_id": quarantined.pk, "allocation_id": allocation.pk,
-                   "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well)}
+                   "change_id": change.pk, **foreign_tax(foreign.well), **foreign_bureau_entries(foreign.well),
+                   **foreign_kpi_targets(foreign.well)}
     return operator, own, foreign, foreign_ids
 
 
@@ -68,6 +69,13 @@ def foreign_tax(well) -> dict:
     from tests.urlwalk import seed_tax
 
     return {name: values[0] for name, values in seed_tax(well, timezone.localdate()).items()}
+
+
+def foreign_kpi_targets(well) -> dict:
+    """玛纳斯县's KPI target and deployment plan (issue 15)."""
+    from tests.urlwalk import seed_kpi_targets
+
+    return {name: values[0] for name, values in seed_kpi_targets(well, timezone.localdate()).items()}
 
 
 def foreign_bureau_entries(well) -> dict:
