@@ -8,6 +8,7 @@ quota sweep enforces are derived from the plans. Each seeding function lives bes
 from __future__ import annotations
 
 from changji.core.localtime import today
+from changji.water.kpi.demo import seed_deployment
 from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
 from changji.water.plans.demo import seed_plans
@@ -38,4 +39,5 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(f"{len(seed_quota_policies())} quota policies")
     rates, areas = seed_tax_rates()
     lines.append(f"{rates} tax rates, {areas} 超采区")
+    lines.append(seed_deployment(year))
     return "; ".join(lines)
