@@ -149,7 +149,7 @@ def deployment_view(region: Region, year: int, today: date) -> DeploymentView:
         row = rows.get(_county_of(path)) if region.level < RegionLevel.COUNTY else rows[region.code]
         if row is None:
             continue
-        new = installed_on.year == year
+        new = installed_on is not None and installed_on.year == year
         row.installed += 1
         row.installed_year += new
         row.online += pk in online

@@ -21,6 +21,7 @@ from changji.core.access import P, allows
 from changji.core.guards import route
 from changji.core.models import Region
 from changji.core.scope import scope_queryset
+from changji.core.web_forms import field_of
 from changji.water.kpi import deployment
 from changji.water.models import DeploymentPlan, KpiMetric, KpiTarget
 from changji.water.web.common import counties, import_page, user_region
@@ -95,7 +96,7 @@ def _plans_context(request: HttpRequest, year: int, form: PlanForm | None = None
     if editor and form is None:
         form = PlanForm(initial={"year": year})
     if form is not None:
-        form.fields["region"].choices = _region_choices(request, False)  # type: ignore[attr-defined]
+        field_of(form, "region", forms.ChoiceField).choices = _region_choices(request, False)
     plans = scope_queryset(DeploymentPlan.objects.select_related("region"), request.user)
     return {"plans": plans.order_by("year", "region__code"), "year": year, "form": form if editor else None,
             "total": sum(p.planned_sets for p in plans), "may_edit": editor}
@@ -111,7 +112,7 @@ def plans_page(request: HttpRequest) -> HttpResponse:
             return _xlsx(deployment.export_plans(plans), "deployment-plans.xlsx")
         return render(request, "water/kpi_plans.html", _plans_context(request, year))
     form = PlanForm(request.POST)
-    form.fields["region"].choices = _region_choices(request, False)  # type: ignore[attr-defined]
+    field_of(form, "region", forms.ChoiceField).choices = _region_choices(request, False)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -138,7 +139,7 @@ def _targets_context(request: HttpRequest, year: int, form: TargetForm | None = 
     if editor and form is None:
         form = TargetForm(initial={"year": year})
     if form is not None:
-        form.fields["region"].choices = _region_choices(request, True)  # type: ignore[attr-defined]
+        field_of(form, "region", forms.ChoiceField).choices = _region_choices(request, True)
     targets = scope_queryset(KpiTarget.objects.select_related("region"), request.user).filter(year=year)
     region = user_region(request)
     applying = [(metric.label, deployment.target_of(list(KpiTarget.objects.filter(year=year).select_related(
@@ -154,7 +155,7 @@ def targets_page(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, "water/kpi_targets.html", _targets_context(request, year))
     form = TargetForm(request.POST)
-    form.fields["region"].choices = _region_choices(request, True)  # type: ignore[attr-defined]
+    field_of(form, "region", forms.ChoiceField).choices = _region_choices(request, True)
     if form.is_valid():
         data = form.cleaned_data
         try:
