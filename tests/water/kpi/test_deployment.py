@@ -150,3 +150,20 @@ def test_the_api(editor, small_fleet):
     plans = editor.get("/api/water/deployment-plans?year=2026").json()
     assert {row["region"] for row in plans} == {"652323", "652324", "652325"}
     assert len(editor.get("/api/water/kpi-targets?year=2026").json()) == 3
+
+
+def test_the_demo_plans_10401_sets_and_dates_the_fleet(make_terminal):
+    from changji.water.kpi.demo import seed_deployment
+    from changji.water.models import Terminal
+
+    for n in range(13):
+        make_terminal(f"65232300{n:02d}", county="652323")
+    seed_deployment(2026)
+    assert sum(DeploymentPlan.objects.values_list("planned_sets", flat=True)) == 10_401  # over both years
+    assert set(DeploymentPlan.objects.values_list("region__code", flat=True)) == {
+        "652301", "652302", "652323", "652324", "652325", "652327", "652328"}
+    assert not Terminal.objects.filter(installed_on__isnull=True).exists()
+    accepted = Terminal.objects.filter(accepted_on__isnull=False).count()
+    assert 10 <= accepted < 13  # most installed sets accepted
+    assert KpiTarget.objects.get(region_id="652300", year=2026, metric="new_online_rate").target_pct == 95.0
+    assert seed_deployment(2026).startswith("0 设备建设计划, 0 考核目标, 0 terminal")  # idempotent
