@@ -72,6 +72,10 @@ def _fault_flags(native: Mapping[str, Any], protocol: str) -> tuple[bool | None,
     return bool(word >> SL651_ZT_5_FLOWMETER_FAULT & 1), bool(word >> SL651_ZT_6_LEVEL_METER_FAULT & 1)
 
 
+#: The meter-fault flags of a reading's ``native`` words (the KPI derivation reads them from plain rows).
+fault_flags = _fault_flags
+
+
 def _parameter_changes(native: Mapping[str, Any], protocol: str) -> int | None:
     """Return the SL651 ERC2 counter when the reading carries the event record, else None."""
     events = native.get("events")
