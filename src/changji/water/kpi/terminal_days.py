@@ -109,8 +109,11 @@ def _judged_readings(terminal: Terminal, start: datetime, end: datetime
 
 def _late_frames(terminal: Terminal, start: datetime, end: datetime, stored: set[datetime]) -> dict[date, int]:
     """Frames the gateway refused as late (``FrameOutcome.LATE``), one per observation time, per local day."""
-    times = {at for at in Frame.objects.filter(terminal=terminal, outcome=FrameOutcome.LATE, observed_at__gte=start,
-                                               observed_at__lt=end).values_list("observed_at", flat=True) if at}
+    # a received_at bound keeps to the (terminal, -received_at) index: a frame arrives after its observation
+    # (or, a clock ahead, at most a day before it)
+    frames = Frame.objects.filter(terminal=terminal, received_at__gte=start - timedelta(days=1),
+                                  outcome=FrameOutcome.LATE, observed_at__gte=start, observed_at__lt=end)
+    times = {at for at in frames.values_list("observed_at", flat=True) if at}
     out: dict[date, int] = defaultdict(int)
     for observed_at in times - stored:
         out[localtime.local_day(observed_at)] += 1
