@@ -1,6 +1,6 @@
 """The README's worked example of 数据准确率 and 设备完好率 (section "KPI definitions"), computed end to end.
 
-Seven terminals in three counties over two local days (2026-07-01 and 07-02), reporting every 6 hours (4 expected
+Eight terminals in three counties over two local days (2026-07-01 and 07-02), reporting every 6 hours (4 expected
 a day), with readings chosen to hit every rule. The figures asserted here are the ones written in the README.
 """
 
