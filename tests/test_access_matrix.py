@@ -159,7 +159,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
                                     unit="m³/亩")
     notice = Notification.objects.create(event="water.quota.stop", channel="in_app", title="已关泵", body="矩阵",
                                          user=accounts[Role.COUNTY_OPERATOR], region_id="652323", state="sent")
-    from tests.urlwalk import _picture, seed_tax
+    from tests.urlwalk import _picture, seed_kpi_targets, seed_tax
 
     tax = {name: values[0] for name, values in seed_tax(well, date.today()).items()}
     from tests.urlwalk import seed_groundwater, seed_profiles
@@ -178,6 +178,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "notification_id": notice.pk,
         "picture_id": _picture(terminal, now).pk, "region_code": "652323",
         "order_id": WorkOrder.objects.create(kind="repair", well=well, due_on=date.today()).pk,
+        **{name: values[0] for name, values in seed_kpi_targets(well, date.today()).items()},
     }
 
 

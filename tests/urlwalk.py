@@ -413,6 +413,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         **seed_groundwater(well),
         "order_id": order_ids,
         **seed_profiles(terminal),
+        **seed_kpi_targets(well, today),
     }, hints
 
 
@@ -492,3 +493,10 @@ def seed_profiles(terminal: Any) -> dict[str, list[str]]:
     suggestion = ProfileSuggestion.objects.create(terminal=terminal, current_profile=profile, suggested_profile=other,
                                                   current_score=0.4, score=1.0, created_at=timezone.now())
     return {"profile_id": [str(profile.pk)], "batch_id": [str(batch.pk)], "suggestion_id": [str(suggestion.pk)]}
+def seed_kpi_targets(well: Any, today: Any) -> dict[str, list[str]]:
+    """A KPI target and a deployment plan of the well's county (the 考核 pages' path values, issue 15)."""
+    from changji.water.models import DeploymentPlan, KpiTarget
+
+    DeploymentPlan.objects.create(region_id=well.region_id, year=today.year, planned_sets=10)
+    target = KpiTarget.objects.create(region_id=well.region_id, year=today.year, metric="online_rate", target_pct=95)
+    return {"target_id": [str(target.pk)]}

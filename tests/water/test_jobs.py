@@ -36,13 +36,14 @@ def test_minutely_jobs_run_each_minute_daily_ones_after_local_midnight_and_month
              "water.profiles.detect"]
     monthly = ["water.usage.seal_month", "water.reports.scheduled"]
     added = ["water.pictures.schedule"]  # minutely, registered after the others (issue 15)
+    daily_after = ["water.kpi.silent_days"]  # registered after the monthly ones (water/jobs.py order)
     first = round_at(local(2026, 6, 30, 23, 58, 30))  # a new installation: each job's current period
-    assert [name for name, _ in first] == minutely + daily + monthly + added
+    assert [name for name, _ in first] == minutely + daily + monthly + added + daily_after
     minutely = minutely + added
     assert round_at(local(2026, 6, 30, 23, 58, 50)) == []  # the same minute: done
     assert round_at(local(2026, 6, 30, 23, 59, 5)) == [(name, "30 23:59") for name in minutely]
     assert sorted(round_at(local(2026, 7, 1, 0, 0, 5))) == sorted(
-        [(name, "01 00:00") for name in minutely + daily + monthly])
+        [(name, "01 00:00") for name in minutely + daily + monthly + daily_after])
     assert round_at(local(2026, 7, 1, 0, 1, 5)) == [(name, "01 00:01") for name in minutely]
 
 

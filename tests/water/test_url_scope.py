@@ -63,7 +63,8 @@ def world(make_user, make_terminal):
                    "picture_id": foreign_picture(foreign).pk, "region_code": "652324",
                    **foreign_groundwater(foreign.well),
                    "order_id": foreign_work_order(foreign.well),
-                   **foreign_profiles(foreign)}
+                   **foreign_profiles(foreign),
+                   **foreign_kpi_targets(foreign.well)}
     return operator, own, foreign, foreign_ids
 
 
@@ -79,6 +80,11 @@ def foreign_groundwater(well) -> dict:
     from tests.urlwalk import seed_groundwater
 
     return {name: values[0] for name, values in seed_groundwater(well).items()}
+def foreign_kpi_targets(well) -> dict:
+    """玛纳斯县's KPI target and deployment plan (issue 15)."""
+    from tests.urlwalk import seed_kpi_targets
+
+    return {name: values[0] for name, values in seed_kpi_targets(well, timezone.localdate()).items()}
 
 
 def foreign_bureau_entries(well) -> dict:

@@ -12,6 +12,7 @@ import os
 from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT
 from changji.core.localtime import today
 from changji.water.groundwater.demo import seed_groundwater
+from changji.water.kpi.demo import seed_deployment
 from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
 from changji.water.orders.demo import seed_work_orders
@@ -58,4 +59,5 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(f"{pictures['pictures']} pictures ({pictures['alarm_pictures']} for a tamper alarm), "
                  f"{pictures['policies']} picture policy")
     lines.append(seed_work_orders(demo_password()))
+    lines.append(seed_deployment(year))
     return "; ".join(lines)

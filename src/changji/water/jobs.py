@@ -25,6 +25,7 @@ Idempotent, run twice for one period:
 * ``water.pictures.schedule`` locks each picture policy and remembers the daily time it queued
   (``last_slot_at``); a terminal whose picture query is still open gets no second one.
 * ``water.profiles.detect`` updates a terminal's open 规约不符 suggestion instead of adding another.
+* ``water.kpi.silent_days`` writes only the rows still missing.
 * ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
@@ -38,6 +39,7 @@ from changji.water.alarms.evaluation import evaluate_all
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.groundwater.fusion import sweep_groundwater
 from changji.water.kpi.dashboard import refresh_due
+from changji.water.kpi.terminal_days import fill_silent_days
 from changji.water.licences.expiry import sweep_unlicensed, warn_and_expire
 from changji.water.pictures.service import queue_scheduled
 from changji.water.profiles.service import detect as detect_profiles
@@ -133,3 +135,7 @@ def reports(at: datetime) -> dict[str, int]:
 def pictures(at: datetime) -> dict[str, int]:
     """Queue the picture queries of each picture policy's daily time that has come (定时抓拍)."""
     return queue_scheduled(at)
+@job("water.kpi.silent_days", Period.DAILY, look_back=1)
+def silent_days(at: datetime) -> dict[str, int]:
+    """Write yesterday's terminal-day of every installed terminal silent all day (上线率, 完好率, 通信中断)."""
+    return {"terminal_days": fill_silent_days(_yesterday(at))}

@@ -38,7 +38,7 @@ ZONE_COLUMNS = ["超采区", "超采程度", "所属区划", "机井数", "认�
                 "用电量(kWh)"]
 SUMMARY_COLUMNS = ["县市", "区划代码", "机井数", "认定用水量(m³)", "计量水量(m³)", "以电折水(m³)", "用电量(kWh)",
                    "年度指标(m³)", "指标使用率", "设备完好率", "数据上线率", "到报率", "数据准确率", "告警数",
-                   "未关闭告警"]
+                   "未关闭告警", "通信中断率"]
 
 
 def period_bounds(period: str, at: date) -> tuple[date, date]:
@@ -203,7 +203,7 @@ def _summary_row(county: Region, rows: list[list[Any]], figures: dict[str, Any])
             round(allocation, 1) if allocation else "", _rate(used_year / allocation if allocation else None),
             _rate(kpis.intact_rate), _rate(kpis.online_rate), _rate(kpis.arrival_rate),
             _rate(kpis.accuracy_rate), int(figures["raised"].get(county.code, 0)),
-            int(figures["open"].get(county.code, 0))]
+            int(figures["open"].get(county.code, 0)), _rate(kpis.comm_loss_rate)]
 
 
 def to_xlsx(data: ReportData) -> bytes:

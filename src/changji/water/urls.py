@@ -17,6 +17,7 @@ from changji.water.web import (
     wells,
     work_orders,
 )
+from changji.water.web import kpi as kpi_pages
 from changji.water.web import profiles as profiles_web
 from changji.water.web.pictures import picture_detail, picture_image, picture_list, picture_policies
 
@@ -101,4 +102,9 @@ urlpatterns: list = [
     path("profiles/batches/<id:batch_id>/", profiles_web.batch_edit, name="batch"),
     path("profiles/suggestions/", profiles_web.suggestions, name="profile_suggestions"),
     path("profiles/suggestions/<id:suggestion_id>/", profiles_web.suggestion_confirm, name="profile_suggestion"),
+    path("kpi/deployment/", kpi_pages.deployment_page, name="kpi_deployment"),
+    path("kpi/plans/", kpi_pages.plans_page, name="kpi_plans"),
+    path("kpi/plans/import/", kpi_pages.plans_import, name="kpi_plans_import"),
+    path("kpi/targets/", kpi_pages.targets_page, name="kpi_targets"),
+    path("kpi/targets/<id:target_id>/delete/", kpi_pages.target_delete, name="kpi_target_delete"),
 ]

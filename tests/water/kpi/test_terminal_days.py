@@ -18,8 +18,9 @@ JULY_1 = datetime(2026, 6, 30, 16, 0, tzinfo=UTC)  # 2026-07-01 00:00 in Changji
 def _reports(terminal, count, start=JULY_1, future=()):
     frame = Frame.objects.create(received_at=start, peer="t", protocol="szy206", raw=b"\x68", outcome="stored")
     Reading.objects.bulk_create([
-        Reading(terminal=terminal, observed_at=start + timedelta(minutes=5 * i), received_at=start,
-                volume_m3=float(i), future_dated=i in future, frame=frame)
+        Reading(terminal=terminal, observed_at=start + timedelta(minutes=5 * i),
+                received_at=start + timedelta(minutes=5 * i), volume_m3=float(i), future_dated=i in future,
+                frame=frame)
         for i in range(count)
     ])
 
@@ -30,7 +31,10 @@ def test_terminal_days_count_reports_and_valid_readings(make_terminal):
     refresh_terminal_days(terminal, [date(2026, 7, 1), date(2026, 7, 2)])
     day1, day2 = TerminalDay.objects.order_by("day")
     assert (day1.expected_reports, day1.received_reports, day1.readings_valid, day1.faulty) == (288, 144, 142, False)
-    assert (day2.received_reports, day2.faulty) == (0, True)  # silent all day: not intact
+    # silent all day after healthy last words: a communication loss, not a broken device
+    assert (day2.received_reports, day2.faulty, day2.condition, day2.condition_cause) == (
+        0, False, "comm_loss", "heartbeat_lost")
+    assert day1.invalid_by_reason == {"future_dated": 2}
 
 
 def test_kpis_per_county_and_prefecture(make_terminal):
@@ -96,3 +100,34 @@ def test_one_day_is_counted_in_the_database_with_the_same_rules(make_terminal):
     assert (row.received_reports, row.readings_valid) == (20, 18)
     refresh_terminal_days(terminal, [date(2026, 7, 1), date(2026, 7, 2)])
     assert TerminalDay.objects.get(terminal=terminal, day=date(2026, 7, 1)).readings_valid == 18
+
+
+def test_a_fault_alarm_is_a_device_fault_and_an_offline_alarm_is_not(make_terminal):
+    """A meter-fault alarm open over a silent day makes it a device fault; an open OFFLINE alarm does not."""
+    broken, cut_off = make_terminal("6523230001"), make_terminal("6523230002")
+    for terminal in (broken, cut_off):
+        _reports(terminal, 288)
+    Alarm.objects.create(terminal=broken, well=broken.well, kind="meter_fault", severity="major", state="open",
+                         raised_at=JULY_1 + timedelta(hours=23))
+    Alarm.objects.create(terminal=cut_off, well=cut_off.well, kind="offline", severity="major", state="open",
+                         raised_at=JULY_1 + timedelta(hours=23))
+    for terminal in (broken, cut_off):
+        refresh_terminal_days(terminal, [date(2026, 7, 1), date(2026, 7, 2)])
+    rows = {(row.terminal_id, row.day.day): (row.condition, row.condition_cause) for row in TerminalDay.objects.all()}
+    assert rows == {(broken.pk, 1): ("device_fault", "fault_alarm"), (broken.pk, 2): ("device_fault", "fault_alarm"),
+                    (cut_off.pk, 1): ("intact", ""), (cut_off.pk, 2): ("comm_loss", "heartbeat_lost")}
+
+
+def test_the_daily_job_writes_the_rows_of_silent_terminals(make_terminal):
+    from changji.water.kpi.terminal_days import fill_silent_days
+
+    talking = make_terminal("6523230001", installed_on=date(2026, 6, 1))
+    silent = make_terminal("6523230002", installed_on=date(2026, 6, 1))
+    make_terminal("6523230003", installed_on=date(2026, 7, 5))  # not installed yet
+    make_terminal("6523240004", county="652324")  # no installation date: not part of the fleet yet
+    _reports(talking, 10)
+    refresh_terminal_days(talking, [date(2026, 7, 1)])
+    assert fill_silent_days(date(2026, 7, 1)) == 1
+    row = TerminalDay.objects.get(terminal=silent)
+    assert (row.received_reports, row.condition, row.condition_cause) == (0, "device_fault", "never_heard")
+    assert fill_silent_days(date(2026, 7, 1)) == 0  # idempotent

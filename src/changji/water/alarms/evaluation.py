@@ -56,6 +56,7 @@ def reading_view(reading: Reading, protocol: str) -> rules.ReadingView:
         battery_v=reading.battery_v, pump_on=reading.pump_on, door_open=reading.door_open,
         ac_power_lost=reading.ac_power_lost, future_dated=reading.future_dated, flowmeter_fault=flowmeter,
         level_meter_fault=level_meter, parameter_changes=_parameter_changes(native, protocol),
+        late=native.get("late") is True,
     )
 
 
@@ -70,6 +71,10 @@ def _fault_flags(native: Mapping[str, Any], protocol: str) -> tuple[bool | None,
     if protocol != Terminal.Protocol.SL651 or isinstance(word, bool) or not isinstance(word, int):
         return None, None
     return bool(word >> SL651_ZT_5_FLOWMETER_FAULT & 1), bool(word >> SL651_ZT_6_LEVEL_METER_FAULT & 1)
+
+
+#: The meter-fault flags of a reading's ``native`` words (the KPI derivation reads them from plain rows).
+fault_flags = _fault_flags
 
 
 def _parameter_changes(native: Mapping[str, Any], protocol: str) -> int | None:

@@ -171,6 +171,7 @@ class ReadingView:
     flowmeter_fault: bool | None = None
     level_meter_fault: bool | None = None
     parameter_changes: int | None = None
+    late: bool = False  #: the time label is older than the allowed delay (KPI validity; no alarm rule)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
 from changji.water.api.groundwater import router as groundwater_router
+from changji.water.api.kpi_targets import router as kpi_targets_router
 from changji.water.api.licences import router as licences_router
 from changji.water.api.norms import router as norms_router
 from changji.water.api.pictures import router as pictures_router
@@ -333,7 +334,7 @@ def kpis(request: HttpRequest, region: Text | None = None, first: date | None = 
     return {"region": scope.code, "first": first, "last": last, "terminals": figures.terminals,
             "intact_rate": figures.intact_rate, "online_rate": figures.online_rate,
             "arrival_rate": figures.arrival_rate, "accuracy_rate": figures.accuracy_rate,
-            "agreement_rate": figures.agreement_rate}
+            "agreement_rate": figures.agreement_rate, "comm_loss_rate": figures.comm_loss_rate}
 
 
 @router.get("/reports", response={200: None}, openapi_extra={"responses": {200: {
@@ -360,3 +361,4 @@ router.add_router("", pictures_router)  # 现场图片 and 抓拍策略 (water.a
 router.add_router("", groundwater_router)  # 管控水位 and 超采区 (water.api.groundwater)
 router.add_router("", work_orders_router)  # 运维工单 (water.api.work_orders)
 router.add_router("", profiles_router)  # 规约配置, 设备批次, 规约不符 (water.api.profiles)
+router.add_router("", kpi_targets_router)  # 设备建设计划 and 考核目标 (water.api.kpi_targets)

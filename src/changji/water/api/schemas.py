@@ -233,3 +233,4 @@ class KpiOut(Schema):
     arrival_rate: float | None
     accuracy_rate: float | None
     agreement_rate: float | None
+    comm_loss_rate: float | None  #: 通信中断率: silent because of the network, counted intact

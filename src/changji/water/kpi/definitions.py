@@ -10,16 +10,21 @@ Definitions (each rate is ``None`` when its denominator is 0):
 
 * **terminals**: the number of distinct ``terminal_id`` in the set.
 * **设备完好率 intact_rate** = terminal-days with ``faulty`` false / all terminal-days. A terminal-day
-  is faulty when a device-fault alarm was open that day (meter fault, AC power lost all day,
-  offline all day, ...); the caller decides from the alarm log.
+  is faulty when the device shows it is broken (``kpi.validity.day_condition``: a meter-fault or
+  low-battery alarm open, a fault status or implausible register in its readings, talking without a
+  valid measurement, silent after unhealthy last words or never heard). A day silent because of the
+  network (``comm_lost``) is not faulty: it counts as intact.
+* **通信中断率 comm_loss_rate** = terminal-days with ``comm_lost`` / all terminal-days, shown beside
+  完好率 so a network outage is seen without being blamed on the devices.
 * **数据上线率 online_rate** = terminal-days with at least one report received / terminal-days on
   which at least one report was expected. Days with nothing expected (terminal commissioned later,
   seasonal shutdown) count neither way.
 * **到报率 arrival_rate** = Σ min(received_reports, expected_reports) / Σ expected_reports. The
   ``min`` stops retransmissions and extra reports on one day from hiding gaps on another.
-* **数据准确率 accuracy_rate** (validation part) = Σ readings_valid / Σ readings_total, where a valid
-  reading passed validation: no register reversal, no impossible jump, not future-dated, no
-  meter-fault flag.
+* **数据准确率 accuracy_rate** (validation part) = Σ readings_valid / Σ readings_total, where
+  readings_total counts every reading received (stored readings and frames refused as late) and a valid
+  reading is one no rule marks invalid (``kpi.validity.invalid_reasons``: register reversal, impossible
+  jump, meter fault, clock drift, future-dated, late beyond the allowed delay).
 * **水电一致率 agreement_rate** = among terminal-days where both the metered volume and the volume
   estimated from electricity (以电折水) are known and at least 1 m³, the share whose relative
   difference ``|metered − estimated| / metered`` is at most ``tolerance`` (default 0.2). The meter is
@@ -52,6 +57,7 @@ class TerminalDay:
     readings_valid: int
     metered_m3: float | None
     estimated_m3: float | None
+    comm_lost: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +68,7 @@ class KpiFigures:
     arrival_rate: float | None  #: 到报率
     accuracy_rate: float | None  #: 数据准确率 (validation part)
     agreement_rate: float | None  #: 水电一致率 (以电折水 check)
+    comm_loss_rate: float | None = None  #: 通信中断率 (silent because of the network, not a device fault)
 
 
 def _rate(numerator: float, denominator: float) -> float | None:
@@ -91,6 +98,7 @@ class KpiSums:
     readings: int
     agreement_judged: int
     agreement_ok: int
+    comm_lost_days: int = 0
 
 
 def rates(sums: KpiSums) -> KpiFigures:
@@ -102,6 +110,7 @@ def rates(sums: KpiSums) -> KpiFigures:
         arrival_rate=_rate(sums.arrived_reports, sums.expected_reports),
         accuracy_rate=_rate(sums.valid_readings, sums.readings),
         agreement_rate=_rate(sums.agreement_ok, sums.agreement_judged),
+        comm_loss_rate=_rate(sums.comm_lost_days, sums.terminal_days),
     )
 
 
@@ -121,9 +130,17 @@ def sum_days(days: Sequence[TerminalDay], agreement_tolerance: float = AGREEMENT
         readings=sum(d.readings_total for d in days),
         agreement_judged=len(judged),
         agreement_ok=sum(judged),
+        comm_lost_days=sum(d.comm_lost for d in days),
     )
 
 
 def compute_kpis(days: Sequence[TerminalDay], agreement_tolerance: float = AGREEMENT_TOLERANCE) -> KpiFigures:
     """Compute the KPIs of a set of terminal-days (see the module docstring for the definitions)."""
     return rates(sum_days(days, agreement_tolerance))
+
+
+def meets_target(value: float | None, target_pct: float | None) -> bool | None:
+    """Whether a rate (0..1) reaches the bureau's target in percent; None when either is unknown."""
+    if value is None or target_pct is None:
+        return None
+    return round(value * 100, 6) >= target_pct

@@ -7,23 +7,31 @@ figures for any region and span of days, so a month is a ratio of sums, never a 
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Count, Exists, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Least
 
 from changji.core import localtime
 from changji.core.models import Region
+from changji.water.alarms import rules
+from changji.water.alarms.evaluation import fault_flags
 from changji.water.kpi import definitions as kpi
-from changji.water.models import Alarm, DailyUsage, Reading, Terminal, TerminalDay
+from changji.water.kpi import validity
+from changji.water.models import Alarm, DailyUsage, Frame, FrameOutcome, Reading, Terminal, TerminalDay
 from changji.water.usage import monthly
 
-#: Alarm kinds that mean the device is not intact (设备完好率 counts terminals without them).
-DEVICE_FAULT_KINDS = ("meter_fault", "ac_power_lost", "low_battery", "offline")
+#: Alarm kinds that mean the device is broken (设备完好率). OFFLINE is not one of them: silence is judged
+#: from the readings (``validity.day_condition``), which tells a network outage from a dead device; nor is
+#: AC_POWER_LOST, the grid's fault, not the device's.
+DEVICE_FAULT_KINDS = ("meter_fault", "low_battery")
+_READING_FIELDS = ("id", "observed_at", "received_at", "flow_m3h", "volume_m3", "energy_kwh", "battery_v",
+                   "future_dated", "native")
 
 
 def _faulty_days(terminal_id: int, first: date, last: date) -> set[date]:
@@ -47,48 +55,156 @@ def _fault_open(terminal_id: Any, start: datetime, end: datetime) -> Q:
     )
 
 
-def _refresh_one_day(terminal: Terminal, day: date, expected: int) -> None:
-    """The live case: count the day in the database in one query, then upsert its row in another."""
+def validity_context(terminal: Terminal) -> validity.ValidityContext:
+    """What the reading judgement knows of the terminal's well: the pump's rated flow and power."""
+    well = terminal.well
+    return validity.ValidityContext(rated_flow_m3h=well.pump_rated_flow_m3h if well else None,
+                                    rated_power_kw=well.pump_rated_power_kw if well else None)
+
+
+@dataclass
+class _Day:
+    """The counts of one terminal-day while the readings are walked."""
+
+    received: int = 0
+    live: int = 0
+    valid: int = 0
+    valid_measurements: int = 0
+    device_readings: int = 0
+    rejected_late: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
+
+
+def _views(terminal: Terminal, rows: Iterable[tuple[Any, ...]]) -> list[rules.ReadingView]:
+    """Map ``_READING_FIELDS`` rows to what the rules read (as ``alarms.evaluation.reading_view``, without models)."""
+    views = []
+    for pk, observed_at, received_at, flow, volume, energy, battery, future_dated, native in rows:
+        native = native if isinstance(native, dict) else {}
+        flowmeter, level_meter = fault_flags(native, terminal.protocol)
+        views.append(rules.ReadingView(
+            reading_id=pk, observed_at=observed_at, received_at=received_at, flow_m3h=flow, volume_m3=volume,
+            energy_kwh=energy, battery_v=battery, future_dated=future_dated, flowmeter_fault=flowmeter,
+            level_meter_fault=level_meter, late=native.get("late") is True))
+    return views
+
+
+def _judged_readings(terminal: Terminal, start: datetime, end: datetime
+                     ) -> list[tuple[rules.ReadingView, frozenset[validity.InvalidReason]]]:
+    """The terminal's readings observed in [start, end) and the one before, each with its invalid reasons.
+
+    Plain rows, not models: the derivation walks a day's 288 readings for every new one (about a millisecond).
+    """
+    readings = Reading.objects.filter(terminal=terminal)
+    before = readings.filter(observed_at__lt=start).order_by("-observed_at").values_list(*_READING_FIELDS)[:1]
+    rows = [*before, *readings.filter(observed_at__gte=start, observed_at__lt=end).order_by("observed_at")
+            .values_list(*_READING_FIELDS)]
+    context = validity_context(terminal)
+    judged = []
+    previous: rules.ReadingView | None = None
+    for view in _views(terminal, rows):
+        judged.append((view, validity.invalid_reasons(view, previous, context)))
+        previous = view
+    return judged
+
+
+def _late_frames(terminal: Terminal, start: datetime, end: datetime, stored: set[datetime]) -> dict[date, int]:
+    """Frames the gateway refused as late (``FrameOutcome.LATE``), one per observation time, per local day."""
+    # a received_at bound keeps to the (terminal, -received_at) index: a frame arrives after its observation
+    # (or, a clock ahead, at most a day before it)
+    frames = Frame.objects.filter(terminal=terminal, received_at__gte=start - timedelta(days=1),
+                                  outcome=FrameOutcome.LATE, observed_at__gte=start, observed_at__lt=end)
+    times = {at for at in frames.values_list("observed_at", flat=True) if at}
+    out: dict[date, int] = defaultdict(int)
+    for observed_at in times - stored:
+        out[localtime.local_day(observed_at)] += 1
+    return out
+
+
+def _area_silent(terminal: Terminal, day: date) -> bool:
+    """Whether most terminals of the terminal's region were silent (no live reading) on ``day``."""
     start, end = localtime.day_bounds(day)
-    readings = Reading.objects.filter(terminal=terminal, observed_at__gte=start, observed_at__lt=end)
-    counts = readings.aggregate(
-        n=Count("id"), bad=Count("id", filter=Q(future_dated=True) | Q(native__late=True)),
-        faulty=Count("id", filter=Exists(Alarm.objects.filter(_fault_open(terminal.pk, start, end)))),
-    )
-    received = counts["n"]
-    figures = {"expected_reports": expected, "received_reports": received, "readings_valid": received - counts["bad"],
-               "faulty": bool(counts["faulty"]) or not received}
-    TerminalDay.objects.bulk_create([TerminalDay(terminal=terminal, day=day, **figures)], update_conflicts=True,
-                                    unique_fields=["terminal", "day"], update_fields=list(figures))
+    peers = Terminal.objects.filter(region_id=terminal.region_id).filter(
+        Q(installed_on__isnull=True) | Q(installed_on__lte=day))
+    heard = Reading.objects.filter(
+        terminal__in=peers, observed_at__gte=start, observed_at__lt=end,
+        received_at__lte=F("observed_at") + timedelta(seconds=validity.BUFFERED_AFTER_S),
+    ).values("terminal_id").distinct().count()
+    total = peers.count()
+    return validity.area_silent(total - heard, total)
+
+
+def _count_days(terminal: Terminal, days: list[date]) -> tuple[dict[date, _Day], dict[date, bool | None]]:
+    """Walk the readings of ``days``: per day its counts, and whether the last words before it were healthy."""
+    start, _ = localtime.day_bounds(days[0])
+    _, end = localtime.day_bounds(days[-1])
+    judged = _judged_readings(terminal, start, end)
+    counts: dict[date, _Day] = {day: _Day() for day in days}
+    last_words: dict[date, bool | None] = {}
+    previous: tuple[rules.ReadingView, frozenset[validity.InvalidReason]] | None = None
+    for view, reasons in judged:
+        day = localtime.local_day(view.observed_at)
+        if day not in last_words and day in counts:
+            last_words[day] = None if previous is None else validity.healthy_last_words(*previous)
+        previous = (view, reasons)
+        if day not in counts:
+            continue
+        count = counts[day]
+        count.received += 1
+        count.live += not validity.is_buffered(view)
+        count.valid += not reasons
+        count.valid_measurements += not reasons and validity.is_measurement(view)
+        count.device_readings += bool(reasons & validity.DEVICE_REASONS)
+        count.reasons.update(str(reason) for reason in reasons)
+    for day, late in _late_frames(terminal, start, end, {view.observed_at for view, _ in judged}).items():
+        if day in counts:
+            counts[day].rejected_late += late
+            counts[day].reasons[validity.InvalidReason.LATE] += late
+    for day in days:  # silent days: the last words are those of the newest reading before the day
+        if day not in last_words:
+            day_start, _ = localtime.day_bounds(day)
+            earlier = [item for item in judged if item[0].observed_at < day_start]
+            last_words[day] = validity.healthy_last_words(*earlier[-1]) if earlier else None
+    return counts, last_words
 
 
 @transaction.atomic
 def refresh_terminal_days(terminal: Terminal, days: Iterable[date]) -> int:
-    """Recount the terminal's reports and valid readings for ``days``; return rows written."""
+    """Recount the terminal's readings and judge its condition for ``days``; return rows written."""
     days = sorted(set(days))
     if not days:
         return 0
     expected = max(1, 86_400 // max(terminal.report_interval_s, 1))
-    if len(days) == 1:
-        _refresh_one_day(terminal, days[0], expected)
-        return 1
-    start, _ = localtime.day_bounds(days[0])
-    _, end = localtime.day_bounds(days[-1])
-    received: dict[date, int] = defaultdict(int)
-    valid: dict[date, int] = defaultdict(int)
-    rows = Reading.objects.filter(terminal=terminal, observed_at__gte=start, observed_at__lt=end)
-    for observed_at, future_dated, native in rows.values_list("observed_at", "future_dated", "native").iterator():
-        day = localtime.local_day(observed_at)
-        received[day] += 1
-        valid[day] += not future_dated and not (native or {}).get("late")
-    faulty = _faulty_days(terminal.pk, days[0], days[-1])
+    counts, last_words = _count_days(terminal, days)
+    fault_alarm = _faulty_days(terminal.pk, days[0], days[-1])
+    rows = []
+    for day in days:
+        count = counts[day]
+        facts = validity.DayFacts(
+            received=count.received, live=count.live, valid_measurements=count.valid_measurements,
+            device_readings=count.device_readings, fault_alarm=day in fault_alarm,
+            last_words_healthy=last_words[day],
+            area_silent=not count.received and _area_silent(terminal, day))
+        condition, cause = validity.day_condition(facts)
+        rows.append(TerminalDay(
+            terminal=terminal, day=day, expected_reports=expected, received_reports=count.received,
+            readings_valid=count.valid, readings_rejected_late=count.rejected_late,
+            invalid_by_reason=dict(sorted(count.reasons.items())), condition=condition,
+            condition_cause=cause or "", faulty=condition == validity.Condition.DEVICE_FAULT))
     TerminalDay.objects.filter(terminal=terminal, day__in=days).delete()
-    TerminalDay.objects.bulk_create([
-        TerminalDay(terminal=terminal, day=day, expected_reports=expected, received_reports=received[day],
-                    readings_valid=valid[day], faulty=day in faulty or not received[day])
-        for day in days
-    ])
-    return len(days)
+    TerminalDay.objects.bulk_create(rows)
+    return len(rows)
+
+
+def fill_silent_days(day: date) -> int:
+    """Write ``day``'s row for every installed terminal that has none (silent all day); return rows written.
+
+    The derivation writes a day when a reading of it arrives, so a terminal silent all day would have no
+    row and drop out of 上线率 and 完好率; the daily job calls this for yesterday.
+    """
+    written = TerminalDay.objects.filter(day=day).values("terminal_id")
+    silent = Terminal.objects.select_related("well").filter(installed_on__isnull=False, installed_on__lte=day).exclude(
+        pk__in=written)
+    return sum(refresh_terminal_days(terminal, [day]) for terminal in silent)
 
 
 def kpi_sums_by_region(root: Region, first: date, last: date, agreement_tolerance: float = kpi.AGREEMENT_TOLERANCE
@@ -109,7 +225,8 @@ def kpi_sums_by_region(root: Region, first: date, last: date, agreement_toleranc
         due_days=Count("id", filter=due), online_days=Count("id", filter=due & Q(received_reports__gt=0)),
         arrived_reports=Sum(Least("received_reports", "expected_reports"), filter=due),
         expected_reports=Sum("expected_reports", filter=due), valid_readings=Sum("readings_valid"),
-        readings=Sum("received_reports"),
+        readings=Sum(F("received_reports") + F("readings_rejected_late")),
+        comm_lost_days=Count("id", filter=Q(condition=validity.Condition.COMM_LOSS)),
     )
     # The rows are aggregate figures (ints, floats from the rollups, None for an empty Sum) keyed by name.
     agreement: Iterable[dict[str, Any]]
@@ -174,3 +291,32 @@ def rebuild_terminal_days(since: date | None = None, terminals: Iterable[Termina
         day, end = localtime.local_day(first), localtime.local_day(last)
         written += refresh_terminal_days(terminal, [day + timedelta(days=n) for n in range((end - day).days + 1)])
     return written
+
+
+@dataclass(frozen=True, slots=True)
+class WellsCondition:
+    """设备完好率 and 通信中断率 of a set of wells over a span of days (terminal-days of their terminals)."""
+
+    terminal_days: int
+    device_fault_days: int
+    comm_loss_days: int
+    intact_rate: float | None  #: 设备完好率 = days not a device fault / terminal-days
+    comm_loss_rate: float | None  #: 通信中断率 = communication-loss days / terminal-days
+
+
+def wells_condition(well_ids: Iterable[int], first: date, last: date) -> WellsCondition:
+    """The device condition of the terminals of ``well_ids`` over local days first..last (stable API).
+
+    The caller scopes ``well_ids``; the figures follow ``kpi.validity.day_condition`` and are the same
+    ratio of sums as ``kpi_figures`` (e.g. the O&M contractors' 完好率 of their wells).
+    """
+    counts = TerminalDay.objects.filter(terminal__well_id__in=list(well_ids), day__gte=first, day__lte=last).aggregate(
+        n=Count("id"), fault=Count("id", filter=Q(condition=validity.Condition.DEVICE_FAULT)),
+        comm=Count("id", filter=Q(condition=validity.Condition.COMM_LOSS)))
+    n, fault, comm = counts["n"], counts["fault"], counts["comm"]
+    return WellsCondition(n, fault, comm, (n - fault) / n if n else None, comm / n if n else None)
+
+
+def intact_rate_of_wells(well_ids: Iterable[int], first: date, last: date) -> float | None:
+    """设备完好率 of the wells ``well_ids`` over local days first..last; None when they have no terminal-days."""
+    return wells_condition(well_ids, first, last).intact_rate

@@ -5,6 +5,7 @@ from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
 from changji.water.models.frames import Frame, FrameOutcome, PictureTrigger, QuarantinedTerminal, Snapshot
 from changji.water.models.groundwater import ControlLevel, OverdraftZone
+from changji.water.models.kpi import DeploymentPlan, KpiMetric, KpiTarget
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
 from changji.water.models.pictures import PicturePolicy
@@ -119,4 +120,7 @@ __all__ = [
     "ProtocolProfile",
     "ProtocolProfileVersion",
     "SuggestionState",
+    "DeploymentPlan",
+    "KpiMetric",
+    "KpiTarget",
 ]

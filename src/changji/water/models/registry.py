@@ -117,6 +117,7 @@ class Terminal(models.Model):
     )
     last_seen_at = models.DateTimeField(_("最后通信时间"), null=True, blank=True)
     last_peer = models.CharField(_("最后来源地址"), max_length=64, blank=True)
+    accepted_on = models.DateField(_("验收日期"), null=True, blank=True)
 
     REGION_SCOPE = "region"
 

@@ -73,9 +73,10 @@ class DerivationCursor(models.Model):
 class TerminalDay(models.Model):
     """One terminal's reporting on one local day (终端日统计), the input of the bureau's KPIs.
 
-    Derived from readings and alarms; rebuildable. ``readings_valid`` counts readings that pass
-    validation (not future-dated, not flagged late); ``faulty`` says a device-fault alarm was open
-    that day (meter fault, AC power lost, low battery, or silent the whole day).
+    Derived from readings, refused late frames and alarms; rebuildable (``changji water rebuild``).
+    ``readings_valid`` counts readings no rule marks invalid (``kpi.validity.invalid_reasons``),
+    ``invalid_by_reason`` the invalid ones per reason; ``condition`` is the day's device condition
+    (``kpi.validity.day_condition``: 完好, 设备故障 or 通信中断) and ``faulty`` is condition = 设备故障.
     """
 
     terminal = models.ForeignKey("water.Terminal", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -84,6 +85,12 @@ class TerminalDay(models.Model):
     received_reports = models.PositiveIntegerField(_("实报数"))
     readings_valid = models.PositiveIntegerField(_("有效数据数"))
     faulty = models.BooleanField(_("设备故障"), default=False)
+    condition = models.CharField(_("设备状况"), max_length=16, default="intact",
+                                 choices=[("intact", _("完好")), ("device_fault", _("设备故障")),
+                                          ("comm_loss", _("通信中断"))])
+    condition_cause = models.CharField(_("状况原因"), max_length=32, blank=True)
+    readings_rejected_late = models.PositiveIntegerField(_("超时延拒收数"), default=0)
+    invalid_by_reason = models.JSONField(_("无效数据按原因"), default=dict, blank=True)
 
     REGION_SCOPE = "terminal__region"
 

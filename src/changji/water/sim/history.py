@@ -458,8 +458,11 @@ def _terminal_days(fleet: Sequence[FleetWell], registry: dict[str, Well], termin
             if story.silent is not None:
                 silent = max(timedelta(), min(end, story.silent[1]) - max(start, story.silent[0]))
                 received = round(REPORTS_PER_DAY * (1 - silent / (end - start)))
+            # a terminal of the history falls silent after healthy last words: a communication loss
+            condition, cause = ("comm_loss", "heartbeat_lost") if received == 0 else ("intact", "")
             rows.append(TerminalDay(terminal_id=terminal.pk, day=day, expected_reports=REPORTS_PER_DAY,
-                                    received_reports=received, readings_valid=received, faulty=received == 0))
+                                    received_reports=received, readings_valid=received, faulty=False,
+                                    condition=condition, condition_cause=cause))
             day += timedelta(days=1)
     TerminalDay.objects.filter(terminal_id__in=ids, day__gte=first_day, day__lte=last_day).delete()
     TerminalDay.objects.bulk_create(rows, batch_size=5000)
@@ -470,7 +473,8 @@ def _mark_faulty_days(terminals: list[Terminal], first_day: date, last_day: date
     for alarm in Alarm.objects.filter(terminal__in=terminals, kind__in=DEVICE_FAULT_KINDS):
         until = min(t for t in (alarm.cleared_at, alarm.closed_at, localtime.day_bounds(last_day)[1]) if t is not None)
         TerminalDay.objects.filter(terminal_id=alarm.terminal_id, day__gte=max(first_day, localtime.local_day(
-            alarm.raised_at)), day__lte=min(last_day, localtime.local_day(until))).update(faulty=True)
+            alarm.raised_at)), day__lte=min(last_day, localtime.local_day(until))).update(
+            faulty=True, condition="device_fault", condition_cause="fault_alarm")
 
 
 def history_window(today: date | None = None, days: int = 365) -> tuple[date, date]:
