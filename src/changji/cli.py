@@ -141,8 +141,10 @@ def _profile_options(name: str) -> dict[str, object]:
     """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "changji.settings")
     import django  # deferred: `changji decode` without --profile runs without Django
+    from django.apps import apps  # deferred: as above
 
-    django.setup()
+    if not apps.ready:  # called inside a running platform (tests, a shell): its logging stays as configured
+        django.setup()
     from changji.water.profiles.service import profile_options  # deferred: needs the app registry set up above
 
     protocol, codec = profile_options(name)
