@@ -23,6 +23,7 @@ def live_terminal(transactional_db):
     from changji.water.gateway.database_sink import DatabaseSink
     from changji.water.gateway.server import GatewayServer
     from changji.water.models import Terminal, Well
+    from changji.water.profiles.demo import true_batch_id
     from changji.water.sim.fleet import build_fleet
     from changji.water.sim.simulator import SimulatorConfig, run_fleet
 
@@ -32,7 +33,7 @@ def live_terminal(transactional_db):
                                pump_rated_power_kw=fleet_well.pump_rated_power_kw,
                                pump_rated_flow_m3h=fleet_well.pump_rated_flow_m3h)
     terminal = Terminal.objects.create(protocol="szy206", address=fleet_well.address, well=well,
-                                       region_id=well.region_id)
+                                       region_id=well.region_id, batch_id=true_batch_id(fleet_well))
     loop = asyncio.new_event_loop()
     stop: asyncio.Event | None = None
     ready = threading.Event()

@@ -22,6 +22,7 @@ from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.server import GatewayServer
 from changji.water.models import Alarm, Allocation, Command, DailyUsage, QuotaPolicy, Terminal, Well
+from changji.water.profiles.demo import true_batch_id
 from changji.water.protocols.bcd import CST
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.sim.fleet import build_fleet
@@ -50,7 +51,8 @@ def _register(wells):
             longitude=fleet_well.longitude, pump_rated_power_kw=fleet_well.pump_rated_power_kw,
             pump_rated_flow_m3h=fleet_well.pump_rated_flow_m3h,
         )
-        Terminal.objects.create(protocol="szy206", address=fleet_well.address, well=well, region_id=well.region_id)
+        Terminal.objects.create(protocol="szy206", address=fleet_well.address, well=well, region_id=well.region_id,
+                                batch_id=true_batch_id(fleet_well))  # the profile its simulator speaks
 
 
 def retry_while_locked(step, attempts: int = 50):

@@ -50,6 +50,15 @@ def seed_demo_batches() -> dict[str, int]:
     return ids
 
 
+def true_batch_id(well: FleetWell) -> int:
+    """Return the id of the demo batch ``well``'s simulated terminal really is (seeding the batches once).
+
+    A simulated terminal speaks its batch's profile (``sim.profiles``); registering it in that batch lets the
+    gateway decode it (the demo registers one well, ``MISFIT_CODE``, in another batch on purpose).
+    """
+    return seed_demo_batches()[true_batch(well)]
+
+
 def seed_profile_frames(fleet: list[FleetWell], per_batch: int = 2, hours: int = 6) -> int:
     """Archive ``hours`` of real reports for a few terminals per batch and the misfit; return frames added."""
     if Frame.objects.filter(peer=PEER).exists():

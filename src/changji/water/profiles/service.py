@@ -217,7 +217,7 @@ class Redecoded:
 def confirm_switch(suggestion: ProfileSuggestion, by: Any) -> Redecoded:
     """Switch the terminal to the suggested profile, re-decode its archive, rebuild its derived figures."""
     with transaction.atomic():
-        suggestion = ProfileSuggestion.objects.select_for_update().select_related(
+        suggestion = ProfileSuggestion.objects.select_for_update(of=("self",)).select_related(
             "terminal__batch", "suggested_profile").get(pk=suggestion.pk)
         access.check_actor(by, P.WATER_REGISTRY_EDIT, suggestion.terminal.region)
         if suggestion.state != SuggestionState.OPEN:
