@@ -184,3 +184,32 @@ def test_contractor_figures_on_a_worked_example(client, orders_world):
     assert rows[0][0] == "运维单位" and rows[1][:8] == ("天山运维", "呼图壁县", "2026-11", 3, 4.0, 12.0, 7.5, 10.0)
     assert client.get("/water/work-orders/review/?month=2026-13").status_code == 400
     assert timezone.now()  # the patched clock is gone
+
+
+def test_photo_upload_checks_size_first_and_stores_under_the_format_it_is(client, orders_world):
+    """An oversized upload is refused before it is read; the stored name follows the picture, not the uploader."""
+    from PIL import Image
+
+    from changji.water.orders.photos import MAX_PHOTO_BYTES
+
+    w = orders_world
+    order = assigned(w)
+    url = f"/water/work-orders/{order.pk}/photos/"
+    client.force_login(w.worker)
+
+    def post(data: bytes, name: str):
+        upload = io.BytesIO(data)
+        upload.name = name
+        return client.post(url, {"client_id": str(uuid.uuid4()), "photo": upload}, HTTP_ACCEPT="application/json")
+
+    too_big = post(jpeg() + b"\0" * MAX_PHOTO_BYTES, "big.jpg")
+    assert too_big.status_code == 400 and "文件过大" in too_big.json()["detail"]
+    gif = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(gif, "GIF")
+    assert post(gif.getvalue(), "x.gif").status_code == 400  # not a phone photo format
+    assert post(jpeg(), "page.html").status_code == 201
+    stored = WorkOrderPhoto.objects.get(order=order)
+    assert stored.image.name.endswith(".jpg")
+    api = client.post(f"/api/water/work-orders/{order.pk}/photos",
+                      {"client_id": str(uuid.uuid4()), "photo": io.BytesIO(jpeg() + b"\0" * MAX_PHOTO_BYTES)})
+    assert api.status_code == 400 and "文件过大" in str(api.json()["detail"])

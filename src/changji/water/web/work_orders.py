@@ -271,6 +271,7 @@ def order_photo(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
         if upload is None:
             raise ValidationError({"photo": "请选择照片"})
+        photos.check_photo_size(upload.size)
         client_id = uuid.UUID(values["client_id"]) if values["client_id"] else uuid.uuid4()
         taken_at = (datetime.fromtimestamp(values["taken_at_ms"] / 1000, tz=UTC)
                     if values["taken_at_ms"] is not None else None)
