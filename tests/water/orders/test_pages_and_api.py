@@ -213,3 +213,37 @@ def test_photo_upload_checks_size_first_and_stores_under_the_format_it_is(client
     api = client.post(f"/api/water/work-orders/{order.pk}/photos",
                       {"client_id": str(uuid.uuid4()), "photo": io.BytesIO(jpeg() + b"\0" * MAX_PHOTO_BYTES)})
     assert api.status_code == 400 and "文件过大" in str(api.json()["detail"])
+
+
+def test_the_detail_page_links_photos_and_pictures_through_scoped_views(client, orders_world):
+    """Media files are not served: the order's photos and attached pictures open through permissioned views."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from changji.water.models import Snapshot
+
+    w = orders_world
+    order = assigned(w)
+    client.force_login(w.worker)
+    upload = io.BytesIO(jpeg())
+    upload.name = "a.jpg"
+    assert client.post(f"/water/work-orders/{order.pk}/photos/", {"client_id": str(uuid.uuid4()), "photo": upload},
+                       HTTP_ACCEPT="application/json").status_code == 201
+    photo = WorkOrderPhoto.objects.get(order=order)
+    now = timezone.now()
+    picture = Snapshot(terminal=w.terminal, observed_at=now, received_at=now, size_bytes=3,
+                       sha256=hashlib.sha256(b"jpg").hexdigest(), work_order=order)
+    picture.image.save("p.jpg", ContentFile(jpeg()), save=True)
+    client.force_login(w.operator)
+    page = client.get(f"/water/work-orders/{order.pk}/").content.decode()
+    photo_url = f"/water/work-orders/{order.pk}/photos/{photo.pk}/"
+    assert photo_url in page and "/media/" not in page
+    assert f"/water/pictures/{picture.pk}/" in page
+    response = client.get(photo_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content) == jpeg()
+    other = assigned(w)
+    assert client.get(f"/water/work-orders/{other.pk}/photos/{photo.pk}/").status_code == 404  # not its order
+    client.force_login(w.foreign_worker)
+    assert client.get(photo_url).status_code == 404
