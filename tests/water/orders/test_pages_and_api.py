@@ -18,7 +18,7 @@ from changji.water.models import (
     WorkOrder,
     WorkOrderPhoto,
 )
-from changji.water.orders import contractors, figures, service
+from changji.water.orders import contractors, figures, service, states
 from changji.water.orders.states import State
 from tests.water.orders.conftest import jpeg
 
@@ -130,6 +130,9 @@ def test_my_orders_sorts_due_today_first_then_by_distance(client, orders_world, 
     order = [page.index(f'data-order="{o.pk}"') for o in (near_today, far_today, later)]
     assert order == sorted(order)
     assert "https://uri.amap.com/marker?position=86.901,44.301" in page and "geo:44.301,86.901" in page
+    far_km = states.haversine_m(44.3, 86.9, 44.5, 87.3) / 1000  # about 38 km: shown in 公里, not bare metres
+    assert f"{far_km:.1f} 公里" in page and f"{far_km * 1000:.1f}" not in page
+    assert f"{today:%Y}年" in page  # the day's header carries its year
     unsorted = client.get("/water/my-orders/").content.decode()
     assert unsorted.index(f'data-order="{far_today.pk}"') < unsorted.index(f'data-order="{later.pk}"')
     assert client.get("/water/my-orders/?lat=999&lon=1").status_code == 400

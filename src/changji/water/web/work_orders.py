@@ -353,6 +353,7 @@ def my_open_orders(user: Any, position: tuple[float, float] | None, today: date)
         distance = (states.haversine_m(position[0], position[1], order.well.latitude, order.well.longitude)
                     if position else None)
         rows.append({"order": order, "distance_m": distance, "later": order.later,
+                     "distance_km": None if distance is None else distance / 1000,
                      "overdue": order.due_on < today, "label": states.kind_label(order.kind),
                      "state_label": states.state_label(order.state)})
     rows.sort(key=lambda row: (row["later"], row["distance_m"] if position else 0, row["order"].due_on,
