@@ -250,3 +250,28 @@ def test_the_detail_page_links_photos_and_pictures_through_scoped_views(client, 
     assert client.get(f"/water/work-orders/{other.pk}/photos/{photo.pk}/").status_code == 404  # not its order
     client.force_login(w.foreign_worker)
     assert client.get(photo_url).status_code == 404
+
+
+def test_contractor_intact_rate_is_the_kpi_modules_rate_of_the_countys_wells(orders_world, make_terminal):
+    """完好率 comes from ``kpi.terminal_days.intact_rate_of_wells``: device faults only, terminals on wells only.
+
+    The well's terminal has 4 terminal-days in November: 2 intact, 1 communication loss (counts as intact), 1
+    device fault → 3/4. A spare terminal of the county on no well, faulty all month, is not a well of the contract.
+    """
+    from changji.water.models import Terminal, TerminalDay
+
+    w = orders_world
+    contractor = MaintenanceContractor.objects.create(name="天山运维")
+    contract = MaintenanceContract.objects.create(contractor=contractor, county_id="652323",
+                                                  starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    spare = make_terminal("6523230099", county="652323")
+    Terminal.objects.filter(pk=spare.pk).update(well=None)
+    common = {"expected_reports": 24, "received_reports": 24, "readings_valid": 24}
+    for n, condition in enumerate(["intact", "intact", "comm_loss", "device_fault"], 1):
+        TerminalDay.objects.create(terminal=w.terminal, day=date(2026, 11, n), condition=condition,
+                                   faulty=condition == "device_fault", **common)
+    for n in range(1, 5):
+        TerminalDay.objects.create(terminal=spare, day=date(2026, 11, n), condition="device_fault", faulty=True,
+                                   **common)
+    row = contractors.contract_figures(contract, date(2026, 11, 1), today=date(2026, 12, 1))
+    assert row.intact_rate == 0.75
