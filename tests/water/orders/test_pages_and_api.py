@@ -275,3 +275,16 @@ def test_contractor_intact_rate_is_the_kpi_modules_rate_of_the_countys_wells(ord
                                    **common)
     row = contractors.contract_figures(contract, date(2026, 11, 1), today=date(2026, 12, 1))
     assert row.intact_rate == 0.75
+
+
+def test_api_photo_time_without_offset_is_read_as_beijing_time(client, orders_world):
+    """``taken_at`` sent without an offset is the phone's wall clock (Asia/Shanghai), stored as UTC."""
+    w = orders_world
+    order = assigned(w)
+    client.force_login(w.worker)
+    upload = io.BytesIO(jpeg())
+    upload.name = "a.jpg"
+    response = client.post(f"/api/water/work-orders/{order.pk}/photos",
+                           {"client_id": str(uuid.uuid4()), "photo": upload, "taken_at": "2026-07-01T10:30:00"})
+    assert response.status_code == 201, response.content
+    assert WorkOrderPhoto.objects.get(order=order).taken_at == datetime(2026, 7, 1, 2, 30, tzinfo=UTC)

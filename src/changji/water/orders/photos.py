@@ -105,6 +105,8 @@ def add_photo(order: WorkOrder, by: Any, *, client_id: uuid.UUID, data: bytes, n
     if order.state not in PHOTO_STATES:
         raise ValidationError({"state": f"工单{order.get_state_display()}，不能再上传照片"})
     suffix = _check_image(data)
+    if taken_at is not None and taken_at.tzinfo is None:  # a phone's wall-clock time without offset: Beijing time
+        taken_at = taken_at.replace(tzinfo=SHANGHAI)
     exif_at, exif_lat, exif_lon = read_exif(data)
     source = "exif" if exif_lat is not None else ("browser" if latitude is not None and longitude is not None else "")
     if exif_lat is not None:
