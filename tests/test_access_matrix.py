@@ -151,7 +151,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.east, name="矩阵单位", registered_on=date.today())
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
-    from changji.water.models import QuotaNorm, WaterUser, WorkOrder
+    from changji.water.models import QuotaNorm, WaterUser
 
     water_user = WaterUser.objects.create(code="652323-U00001", name="矩阵合作社", kind="cooperative",
                                           region_id="652323")
@@ -177,9 +177,18 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "licence_id": licence.pk,
         "notification_id": notice.pk,
         "picture_id": _picture(terminal, now).pk, "region_code": "652323",
-        "order_id": WorkOrder.objects.create(kind="repair", well=well, due_on=date.today()).pk,
+        **_order_and_photo(well),
         **{name: values[0] for name, values in seed_kpi_targets(well, date.today()).items()},
     }
+
+
+def _order_and_photo(well) -> dict:
+    """A work order and a photo of it (the work-order pages' path values, issue 15)."""
+    from changji.water.models import WorkOrder
+    from tests.urlwalk import seed_work_order_photo
+
+    order = WorkOrder.objects.create(kind="repair", well=well, due_on=date.today())
+    return {"order_id": order.pk, "order_photo_id": seed_work_order_photo(str(order.pk))}
 
 
 def _send(client, method: str, url: str, api: bool):

@@ -412,6 +412,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "picture_id": ids(picture), "region_code": ["652328"],
         **seed_groundwater(well),
         "order_id": order_ids,
+        "order_photo_id": [seed_work_order_photo(order_ids[1])],
         **seed_profiles(terminal),
         **seed_kpi_targets(well, today),
     }, hints
@@ -445,6 +446,24 @@ def seed_work_orders(well: Any, make_user: Any) -> list[str]:
     done = WorkOrder.objects.create(kind="repair", well=well, due_on=today, state="done", assignee=worker,
                                     result="walk", done_at=timezone.now())
     return [str(pending.pk), str(assigned.pk), str(done.pk)]
+
+
+def seed_work_order_photo(order_id: str) -> str:
+    """A photo of the order ``order_id`` (the work-order photo route's path value)."""
+    import io
+    import uuid
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from changji.water.models import WorkOrderPhoto
+
+    data = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(data, "JPEG")
+    photo = WorkOrderPhoto(order_id=int(order_id), client_id=uuid.uuid4(), size_bytes=len(data.getvalue()),
+                           sha256="0" * 64)
+    photo.image.save(f"walk-{photo.client_id}.jpg", ContentFile(data.getvalue()), save=True)
+    return str(photo.pk)
 
 
 def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:

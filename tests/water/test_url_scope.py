@@ -63,6 +63,7 @@ def world(make_user, make_terminal):
                    "picture_id": foreign_picture(foreign).pk, "region_code": "652324",
                    **foreign_groundwater(foreign.well),
                    "order_id": foreign_work_order(foreign.well),
+                   **foreign_work_order_photo(),
                    **foreign_profiles(foreign),
                    **foreign_kpi_targets(foreign.well)}
     return operator, own, foreign, foreign_ids
@@ -117,6 +118,15 @@ def foreign_work_order(well) -> int:
                                       region=Region.objects.get(code=well.region_id))
     return WorkOrder.objects.create(kind="repair", well=well, due_on=timezone.localdate(), state="assigned",
                                     assignee=worker).pk
+def foreign_work_order_photo() -> dict:
+    """A photo of 玛纳斯县's work order (issue 15)."""
+    from changji.water.models import WorkOrder
+    from tests.urlwalk import seed_work_order_photo
+
+    order = WorkOrder.objects.get(assignee__username="mns-walk-worker")
+    return {"order_photo_id": seed_work_order_photo(str(order.pk))}
+
+
 def foreign_profiles(terminal) -> dict:
     """A profile and batch (prefecture-wide, ``UNSCOPED``) and 玛纳斯县's terminal's 规约不符 suggestion."""
     from tests.urlwalk import seed_profiles

@@ -92,6 +92,8 @@ urlpatterns: list = [
     path("work-orders/<id:order_id>/", work_orders.order_detail, name="work_order"),
     path("work-orders/<id:order_id>/work/", work_orders.order_work, name="work_order_work"),
     path("work-orders/<id:order_id>/photos/", work_orders.order_photo, name="work_order_photo"),
+    path("work-orders/<id:order_id>/photos/<uuid:order_photo_id>/", work_orders.order_photo_image,
+         name="work_order_photo_image"),
     path("my-orders/", work_orders.my_orders, name="my_orders"),
     path("my-orders/<id:order_id>/", work_orders.my_order, name="my_order"),
     path("profiles/", profiles_web.profile_list, name="profiles"),

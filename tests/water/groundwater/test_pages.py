@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from changji.core import localtime
 from changji.core.models import AuditEntry
+from changji.core.uploads import MAX_UPLOAD_BYTES
 from changji.water.models import ControlLevel, DailyUsage, OverdraftZone, Well
 
 pytestmark = pytest.mark.django_db
@@ -116,6 +117,14 @@ def test_zone_import_names_each_bad_feature_and_applies_nothing(client, operator
     assert [w.code for w, _ in detail.context["rows"]] == ["652323-00001"]
     geo = client.get("/water/map/zones.geojson").json()
     assert [f["properties"]["name"] for f in geo["features"]] == ["东滩超采区"]
+
+
+def test_zone_import_refuses_an_oversized_file_before_reading_it(client, operator, wells):
+    client.force_login(operator)
+    big = _collection(_feature()) + b" " * MAX_UPLOAD_BYTES  # valid JSON, over the upload cap
+    response = client.post("/water/groundwater/zones/", {"file": SimpleUploadedFile("z.geojson", big)})
+    assert response.status_code == 400 and not OverdraftZone.objects.exists()
+    assert "文件过大" in response.content.decode()
 
 
 def test_api_red_lines_and_zones_are_scoped(client, operator, wells):

@@ -18,7 +18,7 @@ from changji.water.models import (
     WorkOrder,
     WorkOrderPhoto,
 )
-from changji.water.orders import contractors, figures, service
+from changji.water.orders import contractors, figures, service, states
 from changji.water.orders.states import State
 from tests.water.orders.conftest import jpeg
 
@@ -130,6 +130,9 @@ def test_my_orders_sorts_due_today_first_then_by_distance(client, orders_world, 
     order = [page.index(f'data-order="{o.pk}"') for o in (near_today, far_today, later)]
     assert order == sorted(order)
     assert "https://uri.amap.com/marker?position=86.901,44.301" in page and "geo:44.301,86.901" in page
+    far_km = states.haversine_m(44.3, 86.9, 44.5, 87.3) / 1000  # about 38 km: shown in 公里, not bare metres
+    assert f"{far_km:.1f} 公里" in page and f"{far_km * 1000:.1f}" not in page
+    assert f"{today:%Y}年" in page  # the day's header carries its year
     unsorted = client.get("/water/my-orders/").content.decode()
     assert unsorted.index(f'data-order="{far_today.pk}"') < unsorted.index(f'data-order="{later.pk}"')
     assert client.get("/water/my-orders/?lat=999&lon=1").status_code == 400
@@ -184,3 +187,104 @@ def test_contractor_figures_on_a_worked_example(client, orders_world):
     assert rows[0][0] == "运维单位" and rows[1][:8] == ("天山运维", "呼图壁县", "2026-11", 3, 4.0, 12.0, 7.5, 10.0)
     assert client.get("/water/work-orders/review/?month=2026-13").status_code == 400
     assert timezone.now()  # the patched clock is gone
+
+
+def test_photo_upload_checks_size_first_and_stores_under_the_format_it_is(client, orders_world):
+    """An oversized upload is refused before it is read; the stored name follows the picture, not the uploader."""
+    from PIL import Image
+
+    from changji.water.orders.photos import MAX_PHOTO_BYTES
+
+    w = orders_world
+    order = assigned(w)
+    url = f"/water/work-orders/{order.pk}/photos/"
+    client.force_login(w.worker)
+
+    def post(data: bytes, name: str):
+        upload = io.BytesIO(data)
+        upload.name = name
+        return client.post(url, {"client_id": str(uuid.uuid4()), "photo": upload}, HTTP_ACCEPT="application/json")
+
+    too_big = post(jpeg() + b"\0" * MAX_PHOTO_BYTES, "big.jpg")
+    assert too_big.status_code == 400 and "文件过大" in too_big.json()["detail"]
+    gif = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(gif, "GIF")
+    assert post(gif.getvalue(), "x.gif").status_code == 400  # not a phone photo format
+    assert post(jpeg(), "page.html").status_code == 201
+    stored = WorkOrderPhoto.objects.get(order=order)
+    assert stored.image.name.endswith(".jpg")
+    api = client.post(f"/api/water/work-orders/{order.pk}/photos",
+                      {"client_id": str(uuid.uuid4()), "photo": io.BytesIO(jpeg() + b"\0" * MAX_PHOTO_BYTES)})
+    assert api.status_code == 400 and "文件过大" in str(api.json()["detail"])
+
+
+def test_the_detail_page_links_photos_and_pictures_through_scoped_views(client, orders_world):
+    """Media files are not served: the order's photos and attached pictures open through permissioned views."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from changji.water.models import Snapshot
+
+    w = orders_world
+    order = assigned(w)
+    client.force_login(w.worker)
+    upload = io.BytesIO(jpeg())
+    upload.name = "a.jpg"
+    assert client.post(f"/water/work-orders/{order.pk}/photos/", {"client_id": str(uuid.uuid4()), "photo": upload},
+                       HTTP_ACCEPT="application/json").status_code == 201
+    photo = WorkOrderPhoto.objects.get(order=order)
+    now = timezone.now()
+    picture = Snapshot(terminal=w.terminal, observed_at=now, received_at=now, size_bytes=3,
+                       sha256=hashlib.sha256(b"jpg").hexdigest(), work_order=order)
+    picture.image.save("p.jpg", ContentFile(jpeg()), save=True)
+    client.force_login(w.operator)
+    page = client.get(f"/water/work-orders/{order.pk}/").content.decode()
+    photo_url = f"/water/work-orders/{order.pk}/photos/{photo.pk}/"
+    assert photo_url in page and "/media/" not in page
+    assert f"/water/pictures/{picture.pk}/" in page
+    response = client.get(photo_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content) == jpeg()
+    other = assigned(w)
+    assert client.get(f"/water/work-orders/{other.pk}/photos/{photo.pk}/").status_code == 404  # not its order
+    client.force_login(w.foreign_worker)
+    assert client.get(photo_url).status_code == 404
+
+
+def test_contractor_intact_rate_is_the_kpi_modules_rate_of_the_countys_wells(orders_world, make_terminal):
+    """完好率 comes from ``kpi.terminal_days.intact_rate_of_wells``: device faults only, terminals on wells only.
+
+    The well's terminal has 4 terminal-days in November: 2 intact, 1 communication loss (counts as intact), 1
+    device fault → 3/4. A spare terminal of the county on no well, faulty all month, is not a well of the contract.
+    """
+    from changji.water.models import Terminal, TerminalDay
+
+    w = orders_world
+    contractor = MaintenanceContractor.objects.create(name="天山运维")
+    contract = MaintenanceContract.objects.create(contractor=contractor, county_id="652323",
+                                                  starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    spare = make_terminal("6523230099", county="652323")
+    Terminal.objects.filter(pk=spare.pk).update(well=None)
+    common = {"expected_reports": 24, "received_reports": 24, "readings_valid": 24}
+    for n, condition in enumerate(["intact", "intact", "comm_loss", "device_fault"], 1):
+        TerminalDay.objects.create(terminal=w.terminal, day=date(2026, 11, n), condition=condition,
+                                   faulty=condition == "device_fault", **common)
+    for n in range(1, 5):
+        TerminalDay.objects.create(terminal=spare, day=date(2026, 11, n), condition="device_fault", faulty=True,
+                                   **common)
+    row = contractors.contract_figures(contract, date(2026, 11, 1), today=date(2026, 12, 1))
+    assert row.intact_rate == 0.75
+
+
+def test_api_photo_time_without_offset_is_read_as_beijing_time(client, orders_world):
+    """``taken_at`` sent without an offset is the phone's wall clock (Asia/Shanghai), stored as UTC."""
+    w = orders_world
+    order = assigned(w)
+    client.force_login(w.worker)
+    upload = io.BytesIO(jpeg())
+    upload.name = "a.jpg"
+    response = client.post(f"/api/water/work-orders/{order.pk}/photos",
+                           {"client_id": str(uuid.uuid4()), "photo": upload, "taken_at": "2026-07-01T10:30:00"})
+    assert response.status_code == 201, response.content
+    assert WorkOrderPhoto.objects.get(order=order).taken_at == datetime(2026, 7, 1, 2, 30, tzinfo=UTC)

@@ -158,3 +158,16 @@ def test_the_alarm_flow_issues_and_completes_its_site_check(orders_world):
     resolve(alarm, w.worker, "门锁已修复", "uploads/door.jpg")
     order.refresh_from_db()
     assert (order.state, order.result) == (State.DONE, "门锁已修复") and order.on_site_at and order.done_at
+
+
+def test_a_calibration_order_is_not_opened_on_a_power_company_meter(orders_world):
+    """The power company calibrates its meters: a calibration order naming one is refused on ``meter``."""
+    w = orders_world
+    owned = Meter.objects.create(well=w.well, kind="ultrasonic", serial="US-P2", owner="power",
+                                 installed_at=w.flow.installed_at)
+    for meter in (w.power, owned):
+        with pytest.raises(ValidationError) as refused:
+            service.create(well=w.well, kind="calibration", by=w.operator, due_on=date(2026, 12, 1), meter=meter)
+        assert "meter" in refused.value.message_dict
+    repair = service.create(well=w.well, kind="repair", by=w.operator, due_on=date(2026, 12, 1), meter=w.power)
+    assert repair.meter == w.power  # other kinds may still name it

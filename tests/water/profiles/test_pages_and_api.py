@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from openpyxl import load_workbook
 
@@ -166,3 +167,23 @@ def test_decode_with_a_named_profile(world, capsys):
     assert plain["status_bits"] == [5] and big["status_bits"] == [13]  # the same word, read in the other order
     assert decode(["--profile", "无此配置", raw.hex()]) == 1
     assert "没有名为“无此配置”的规约配置" in capsys.readouterr().out
+
+
+def test_a_county_bound_administrator_may_not_change_prefecture_wide_profiles(world, make_user):
+    """Profiles and batches decide how every county's terminals are decoded: only a prefecture-wide editor."""
+    admin, county, plain, jxjs, batch, _ = world
+    county_admin = make_user("hutubi-admin", "652323", role="prefecture_admin")
+    api = _token(county_admin)
+    before = dict(plain.options)
+    assert api.put(f"{API}/profiles/{plain.pk}", {"name": "通用", **VALUES, "options": {"flow_first": False}},
+                   content_type="application/json").status_code == 403
+    assert api.post(f"{API}/profiles", {"name": "私改", **VALUES}, content_type="application/json").status_code == 403
+    assert api.put(f"{API}/batches/{batch.pk}", {"name": "2019-A", "profile": "JXJS"},
+                   content_type="application/json").status_code == 403
+    plain.refresh_from_db()
+    batch.refresh_from_db()
+    assert (plain.version, plain.options, batch.profile_id) == (1, before, plain.pk)
+    assert not ProtocolProfile.objects.filter(name="私改").exists()
+    with pytest.raises(PermissionDenied):
+        service.save_batch(batch, {"name": "2019-A", "profile": jxjs}, county_admin)
+    service.save_batch(batch, {"name": "2019-A", "profile": jxjs}, "system")  # a command or the demo may

@@ -308,6 +308,7 @@ def upload_photo(request: HttpRequest, order_id: Id, client_id: Form[UUID | None
     order = _order(request, order_id)
     if client_id is None or photo is None:
         raise ValidationError({"client_id" if client_id is None else "photo": "请提供照片及其客户端编号（UUID）"})
+    photos.check_photo_size(photo.size)
     stored, created = photos.add_photo(order, request.user, client_id=client_id, data=photo.read(),
                                        name=photo.name or "photo.jpg", taken_at=taken_at, latitude=latitude,
                                        longitude=longitude)

@@ -4,7 +4,8 @@ An order counts for a contractor in a county and month when it is on a well of t
 that month (Asia/Shanghai) and is (or was last) assigned to one of the contractor's workers (``ContractorWorker``).
 响应时间 is dispatch → on site, 修复时间 dispatch → done (hours; median and p90, ``figures``); 逾期 the orders
 finished after their due day or still open past it; 完好率 is the county's 设备完好率 over the month as the
-KPI module defines it (``kpi.terminal_days.kpi_figures``), the wells a county contract covers being the county's.
+KPI module defines it (``kpi.terminal_days.intact_rate_of_wells``), the wells a county contract covers being the
+county's.
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from typing import Any
 from changji.core import localtime
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
 from changji.core.models import Region
-from changji.water.kpi.terminal_days import kpi_figures
-from changji.water.models import MaintenanceContract, WorkOrder, WorkOrderState
+from changji.water.kpi.terminal_days import intact_rate_of_wells
+from changji.water.models import MaintenanceContract, Well, WorkOrder, WorkOrderState
 from changji.water.orders import figures
 from changji.water.orders.states import OPEN_STATES
 
@@ -67,12 +68,13 @@ def contract_figures(contract: MaintenanceContract, month: date, today: date | N
                 if h is not None]
     repair = [h for h in (figures.hours_between(o.assigned_at or o.created_at, o.done_at) for o in orders)
               if h is not None]
-    kpis = kpi_figures(county, first, min(last, today))
+    wells = Well.objects.filter(region__path__startswith=county.path).values_list("pk", flat=True)
+    intact = intact_rate_of_wells(wells, first, min(last, today))
     return ContractFigures(
         contractor=contract.contractor.name, county=county.code, county_name=county.name, month=first,
         orders=len(orders), response_median_h=figures.median(response), response_p90_h=figures.percentile(response),
         repair_median_h=figures.median(repair), repair_p90_h=figures.percentile(repair),
-        intact_rate=kpis.intact_rate, overdue=sum(_late(order, today) for order in orders),
+        intact_rate=intact, overdue=sum(_late(order, today) for order in orders),
     )
 
 

@@ -23,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 from changji.core import access, audit
 from changji.core.access import P
 from changji.core.localtime import SHANGHAI
+from changji.core.uploads import UploadError, check_size
 from changji.water.models import WorkOrder, WorkOrderPhoto, WorkOrderState
 
 MAX_PHOTO_BYTES = 12 * 1024 * 1024
@@ -59,14 +60,30 @@ def read_exif(data: bytes) -> tuple[datetime | None, float | None, float | None]
     return taken_at, latitude, longitude
 
 
-def _check_image(data: bytes) -> None:
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValidationError({"photo": f"照片不能超过 {MAX_PHOTO_BYTES // (1024 * 1024)} MB"})
+#: The picture formats accepted from phones, with the suffix the stored file gets (never the uploader's own).
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic", "MPO": "jpg"}
+
+
+def check_photo_size(size: int | None) -> None:
+    """Refuse an upload over :data:`MAX_PHOTO_BYTES` before it is read (``core.uploads.check_size``)."""
+    try:
+        check_size(size or 0, MAX_PHOTO_BYTES)
+    except UploadError as error:
+        raise ValidationError({"photo": str(error)}) from error
+
+
+def _check_image(data: bytes) -> str:
+    """Refuse anything but a picture of an accepted format; return the suffix to store it under."""
+    check_photo_size(len(data))
     try:
         with Image.open(io.BytesIO(data)) as image:
+            image_format = image.format or ""
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise ValidationError({"photo": "上传的文件不是可识别的图片"}) from error
+    if image_format not in PHOTO_FORMATS:
+        raise ValidationError({"photo": "照片应为 JPEG、PNG、WebP 或 HEIC 格式"})
+    return PHOTO_FORMATS[image_format]
 
 
 def _check_worker(order: WorkOrder, by: Any) -> None:
@@ -87,7 +104,9 @@ def add_photo(order: WorkOrder, by: Any, *, client_id: uuid.UUID, data: bytes, n
         return existing, False
     if order.state not in PHOTO_STATES:
         raise ValidationError({"state": f"工单{order.get_state_display()}，不能再上传照片"})
-    _check_image(data)
+    suffix = _check_image(data)
+    if taken_at is not None and taken_at.tzinfo is None:  # a phone's wall-clock time without offset: Beijing time
+        taken_at = taken_at.replace(tzinfo=SHANGHAI)
     exif_at, exif_lat, exif_lon = read_exif(data)
     source = "exif" if exif_lat is not None else ("browser" if latitude is not None and longitude is not None else "")
     if exif_lat is not None:
@@ -96,8 +115,7 @@ def add_photo(order: WorkOrder, by: Any, *, client_id: uuid.UUID, data: bytes, n
                            sha256=hashlib.sha256(data).hexdigest(), taken_at=exif_at or taken_at,
                            latitude=latitude if source else None, longitude=longitude if source else None,
                            position_source=source, uploaded_by=by if hasattr(by, "is_authenticated") else None)
-    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else "jpg"
-    photo.image.save(f"{client_id}.{suffix[:5]}", ContentFile(data), save=False)
+    photo.image.save(f"{client_id}.{suffix}", ContentFile(data), save=False)
     try:
         with transaction.atomic():
             photo.save()

@@ -163,7 +163,7 @@ def _record_results(order: WorkOrder, by: Any) -> str:
     day = localtime.local_day(order.done_at or timezone.now())
     notes = []
     meter = order.meter or Meter.objects.filter(well=order.well, removed_at__isnull=True).exclude(
-        kind=MeterKind.ELECTRICITY).first()
+        kind=MeterKind.ELECTRICITY).exclude(owner="power").order_by("pk").first()  # the bureau's own flowmeter
     if meter is not None and order.certificate_number:
         MeterCalibration.objects.create(meter=meter, calibrated_on=day, certificate_number=order.certificate_number,
                                         error_pct=order.error_pct or 0.0, work_order=order)
@@ -187,6 +187,8 @@ def create(*, well: Well, kind: str, by: Any, due_on: date, description: str = "
         raise ValidationError({"kind": f"未知的工单类型：{kind}"})
     if meter is not None and meter.well_id != well.pk:
         raise ValidationError({"meter": "计量表不属于该机井"})
+    if meter is not None and kind == WorkOrderKind.CALIBRATION and meter.owned_by_power_company:
+        raise ValidationError({"meter": "该电表属供电公司，由供电公司检定，不派检定校准工单"})
     is_user = hasattr(by, "is_authenticated")
     order = WorkOrder.objects.create(kind=kind, well=well, meter=meter, due_on=due_on, description=description,
                                      created_by=by if is_user else None)

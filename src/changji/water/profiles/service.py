@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -28,6 +29,7 @@ from django.utils import timezone
 from changji.core import access, audit, localtime
 from changji.core.access import P
 from changji.core.errors import Refusal
+from changji.core.scope import covers_instance
 from changji.water.gateway import storage
 from changji.water.gateway.records import FrameOutcome
 from changji.water.gateway.storable import storable_number, storable_text
@@ -68,10 +70,21 @@ def _options_or_refusal(protocol: str, stored: Any) -> dict[str, Any]:
         raise Refusal("options", "；".join(exc.problems)) from exc
 
 
+def check_profile_editor(actor: Any) -> None:
+    """Refuse an account that may not change profiles or batches: ``water.profile.edit`` over the whole instance.
+
+    Profiles and batches are prefecture-wide (they decide how every county's terminals are decoded and answered),
+    so a county-bound administrator may not change them; the system (a command, the demo) may.
+    """
+    access.check_actor(actor, P.WATER_PROFILE_EDIT)
+    if hasattr(actor, "is_authenticated") and not covers_instance(actor):
+        raise PermissionDenied("规约配置与设备批次适用于全州，仅全州范围的管理员可以修改")
+
+
 @transaction.atomic
 def save_profile(profile: ProtocolProfile | None, values: dict[str, Any], by: Any) -> ProtocolProfile:
     """Create or change a profile; a change bumps the version and keeps the new one as a history row."""
-    access.check_actor(by, P.WATER_PROFILE_EDIT)
+    check_profile_editor(by)
     values = {**values, "options": _options_or_refusal(values["protocol"], values.get("options"))}
     others = ProtocolProfile.objects.filter(name=values["name"])
     if (others.exclude(pk=profile.pk) if profile is not None else others).exists():
@@ -108,7 +121,7 @@ def _users(profile: ProtocolProfile) -> QuerySet[Terminal]:
 @transaction.atomic
 def save_batch(batch: DeviceBatch | None, values: dict[str, Any], by: Any) -> DeviceBatch:
     """Create or change a device batch; its profile must be of its terminals' protocol."""
-    access.check_actor(by, P.WATER_PROFILE_EDIT)
+    check_profile_editor(by)
     profile: ProtocolProfile = values["profile"]
     others = DeviceBatch.objects.filter(name=values["name"])
     if (others.exclude(pk=batch.pk) if batch is not None else others).exists():

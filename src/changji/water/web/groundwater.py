@@ -24,7 +24,7 @@ from changji.core.access import P, allows
 from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
-from changji.core.uploads import ImportOutcome
+from changji.core.uploads import ImportOutcome, UploadError, check_size
 from changji.water.groundwater import baseline
 from changji.water.groundwater.control import import_control_levels, import_zones, save_control_level, zone_index
 from changji.water.groundwater.fusion import RADIUS_KM, judged_series
@@ -43,6 +43,15 @@ class ControlLevelForm(forms.Form):
 
 class ZoneUploadForm(forms.Form):
     file = forms.FileField(label="超采区 GeoJSON（FeatureCollection）")
+
+    def clean_file(self) -> Any:
+        """Refuse an upload over the size cap before it is read into memory (``core.uploads.check_size``)."""
+        upload = self.cleaned_data["file"]
+        try:
+            check_size(upload.size)
+        except UploadError as error:
+            raise forms.ValidationError(str(error)) from error
+        return upload
 
 
 def _monitoring(request: HttpRequest) -> Any:

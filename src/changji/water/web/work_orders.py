@@ -8,6 +8,7 @@ up within the user's scope (``core.scope``), so another county's order is a 404.
 
 from __future__ import annotations
 
+import mimetypes
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -27,7 +28,7 @@ from changji.core.access import P, allows
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import field_of, refuse, run_action
-from changji.water.models import MaintenanceContract, Meter, Well, WorkOrder, WorkOrderEvent
+from changji.water.models import MaintenanceContract, Meter, Well, WorkOrder, WorkOrderEvent, WorkOrderPhoto
 from changji.water.orders import contractors, photos, service, states
 from changji.water.orders.states import KIND_LABELS, OPEN_STATES, STATE_LABELS, State
 from changji.water.web.common import counties
@@ -271,6 +272,7 @@ def order_photo(request: HttpRequest, order_id: int) -> HttpResponse:
     try:
         if upload is None:
             raise ValidationError({"photo": "请选择照片"})
+        photos.check_photo_size(upload.size)
         client_id = uuid.UUID(values["client_id"]) if values["client_id"] else uuid.uuid4()
         taken_at = (datetime.fromtimestamp(values["taken_at_ms"] / 1000, tz=UTC)
                     if values["taken_at_ms"] is not None else None)
@@ -287,6 +289,24 @@ def order_photo(request: HttpRequest, order_id: int) -> HttpResponse:
                             status=201 if created else 200)
     messages.success(request, "照片已上传" if created else "照片已上传过")
     return HttpResponseRedirect(values["next"] or reverse("water:work_order", args=[order.pk]))
+
+
+@route(get=P.WATER_WORK_ORDER_READ)
+def order_photo_image(request: HttpRequest, order_id: int, order_photo_id: uuid.UUID) -> FileResponse:
+    """One photo of an order in the user's scope (media files are not served directly; 404 otherwise)."""
+    order = get_object_or_404(_scoped(request), pk=order_id)
+    photo = get_object_or_404(scope_queryset(WorkOrderPhoto.objects.filter(order=order), request.user),
+                              pk=order_photo_id)
+    try:
+        handle = photo.image.open("rb")
+    except (FileNotFoundError, ValueError) as error:
+        raise Http404("照片文件不存在") from error
+    content_type = mimetypes.guess_type(photo.image.name or "")[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=content_type if content_type.startswith("image/") else
+                            "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @route(get=P.WATER_WORK_ORDER_MANAGE, post=P.WATER_WORK_ORDER_MANAGE)
@@ -333,6 +353,7 @@ def my_open_orders(user: Any, position: tuple[float, float] | None, today: date)
         distance = (states.haversine_m(position[0], position[1], order.well.latitude, order.well.longitude)
                     if position else None)
         rows.append({"order": order, "distance_m": distance, "later": order.later,
+                     "distance_km": None if distance is None else distance / 1000,
                      "overdue": order.due_on < today, "label": states.kind_label(order.kind),
                      "state_label": states.state_label(order.state)})
     rows.sort(key=lambda row: (row["later"], row["distance_m"] if position else 0, row["order"].due_on,
