@@ -16,7 +16,7 @@ from changji.water.kpi.demo import seed_deployment
 from changji.water.licences.demo import licence_late_wells, seed_licences
 from changji.water.norms.demo import seed_norms
 from changji.water.orders.demo import seed_work_orders
-from changji.water.pictures.demo import seed_pictures
+from changji.water.pictures.demo import attach_demo_pictures, seed_pictures
 from changji.water.plans.demo import seed_plans
 from changji.water.profiles.demo import seed_profile_frames
 from changji.water.profiles.service import detect
@@ -59,5 +59,6 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(f"{pictures['pictures']} pictures ({pictures['alarm_pictures']} for a tamper alarm), "
                  f"{pictures['policies']} picture policy")
     lines.append(seed_work_orders(demo_password()))
+    lines.append(f"{attach_demo_pictures()} flagged picture(s) attached to a work order of their well")
     lines.append(seed_deployment(year))
     return "; ".join(lines)

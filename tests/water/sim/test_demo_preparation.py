@@ -20,6 +20,7 @@ from changji.water.models import (
     QuotaNorm,
     QuotaPolicy,
     Reading,
+    Snapshot,
     WaterTaxRate,
     Well,
     WellKind,
@@ -51,6 +52,7 @@ def test_the_water_apps_demo_preparation_makes_a_history_with_every_alarm_kind(p
               QuotaPolicy.objects.count(), WaterTaxRate.objects.count())
     decline = Alarm.objects.get(kind="groundwater_decline")  # judged against the demo's earlier years
     assert decline.evidence["basis"] == "seasonal_baseline" and "往年同期" in decline.evidence["reason"]
+    assert Snapshot.objects.filter(flagged=True, work_order__isnull=False).exists()
     again = apps.get_app_config("water").prepare_demo()
     assert "already present" in again and "; 0 licence(s) issued" in again
     assert "0 earlier depth reading(s), 0 red line(s), 0 超采区 polygon(s)" in again

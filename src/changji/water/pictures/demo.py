@@ -15,7 +15,7 @@ from changji.water.alarms.evaluation import record_step
 from changji.water.alarms.workflow import AlarmState
 from changji.water.gateway.records import SnapshotRecord
 from changji.water.gateway.storage import store_snapshot
-from changji.water.models import Alarm, PicturePolicy, PictureTrigger, Snapshot, Terminal
+from changji.water.models import Alarm, PicturePolicy, PictureTrigger, Snapshot, Terminal, WorkOrder
 from changji.water.pictures import schedule
 from changji.water.sim.simulator import camera_picture
 
@@ -77,3 +77,25 @@ def _tamper_alarm_picture(terminal: Terminal, morning: datetime) -> int:
     Snapshot.objects.filter(terminal_id=alarm.terminal_id, observed_at=taken).update(
         trigger=PictureTrigger.ALARM, alarm=alarm, flagged=True, flag_reason="无人值守异常", flagged_at=taken)
     return 1
+
+
+@transaction.atomic
+def attach_demo_pictures() -> int:
+    """Attach each flagged picture to an open work order of its well, where the well has one (as a reviewer does).
+
+    Run after the work orders are seeded; a picture already attached is left as it is. Returns how many were
+    attached this time.
+    """
+    attached = 0
+    flagged = Snapshot.objects.filter(flagged=True, work_order__isnull=True, terminal__well__isnull=False)
+    for picture in flagged.select_related("terminal"):
+        well_id = picture.terminal.well_id
+        if well_id is None:  # the filter leaves none out; for the type checker
+            continue
+        order = (WorkOrder.objects.filter(well_id=well_id)
+                 .exclude(state__in=("reviewed", "cancelled")).order_by("created_at").first())
+        if order is not None:
+            picture.work_order = order
+            picture.save(update_fields=["work_order"])
+            attached += 1
+    return attached
