@@ -6,6 +6,7 @@ scope (``kpi.deployment.check_editor``). Every successful POST redirects; a refu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,6 +92,24 @@ def _refuse(form: forms.Form, error: Exception) -> None:
         form.add_error(None, message)
 
 
+def _save_year_entry(request: HttpRequest, form: forms.Form, save: Callable[[dict[str, Any]], None], done: str,
+                     page: str) -> HttpResponse | None:
+    """Save a valid plan or target form and redirect to its year's list (post/redirect/get); None to re-render.
+
+    A refusal of the service (``ValidationError``) is shown on the form's fields.
+    """
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        save(data)
+    except ValidationError as error:
+        _refuse(form, error)
+        return None
+    messages.success(request, done)
+    return redirect(f"{reverse(page)}?{urlencode({'year': data['year']})}")
+
+
 def _plans_context(request: HttpRequest, year: int, form: PlanForm | None = None) -> dict[str, Any]:
     editor = allows(request.user, P.WATER_KPI_TARGET_EDIT)
     if editor and form is None:
@@ -113,17 +132,13 @@ def plans_page(request: HttpRequest) -> HttpResponse:
         return render(request, "water/kpi_plans.html", _plans_context(request, year))
     form = PlanForm(request.POST)
     field_of(form, "region", forms.ChoiceField).choices = _region_choices(request, False)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            deployment.save_plan(_scoped_region(request, data["region"]), data["year"], data["planned_sets"],
-                                 data["note"], request.user)
-        except ValidationError as error:
-            _refuse(form, error)
-        else:
-            messages.success(request, "已保存设备建设计划")
-            return redirect(f"{reverse('water:kpi_plans')}?{urlencode({'year': data['year']})}")
-    return render(request, "water/kpi_plans.html", _plans_context(request, year, form), status=400)
+
+    def save(data: dict[str, Any]) -> None:
+        deployment.save_plan(_scoped_region(request, data["region"]), data["year"], data["planned_sets"],
+                             data["note"], request.user)
+
+    return _save_year_entry(request, form, save, "已保存设备建设计划", "water:kpi_plans") or render(
+        request, "water/kpi_plans.html", _plans_context(request, year, form), status=400)
 
 
 @route(get=P.WATER_KPI_TARGET_EDIT, post=P.WATER_KPI_TARGET_EDIT)
@@ -156,17 +171,13 @@ def targets_page(request: HttpRequest) -> HttpResponse:
         return render(request, "water/kpi_targets.html", _targets_context(request, year))
     form = TargetForm(request.POST)
     field_of(form, "region", forms.ChoiceField).choices = _region_choices(request, True)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            deployment.save_target(_scoped_region(request, data["region"]), data["year"], data["metric"],
-                                   data["target_pct"], request.user)
-        except ValidationError as error:
-            _refuse(form, error)
-        else:
-            messages.success(request, "已保存考核目标")
-            return redirect(f"{reverse('water:kpi_targets')}?{urlencode({'year': data['year']})}")
-    return render(request, "water/kpi_targets.html", _targets_context(request, year, form), status=400)
+
+    def save(data: dict[str, Any]) -> None:
+        deployment.save_target(_scoped_region(request, data["region"]), data["year"], data["metric"],
+                               data["target_pct"], request.user)
+
+    return _save_year_entry(request, form, save, "已保存考核目标", "water:kpi_targets") or render(
+        request, "water/kpi_targets.html", _targets_context(request, year, form), status=400)
 
 
 @route(post=P.WATER_KPI_TARGET_EDIT)
