@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 
 from changji.core.localtime import today
 from changji.core.models import Region
 from changji.core.regions import root
 from changji.water.alarms.rules import AlarmKind
+from changji.water.demo import demo_password
 from changji.water.management.commands.simulate import latest_registers
 from changji.water.models import (
     Alarm,
@@ -53,6 +57,8 @@ def test_the_water_apps_demo_preparation_makes_a_history_with_every_alarm_kind(p
     decline = Alarm.objects.get(kind="groundwater_decline")  # judged against the demo's earlier years
     assert decline.evidence["basis"] == "seasonal_baseline" and "往年同期" in decline.evidence["reason"]
     assert Snapshot.objects.filter(flagged=True, work_order__isnull=False).exists()
+    worker = re.search(r"我的工单: (yunwei-\d+)", prepared).group(1)  # the announced account signs in
+    assert get_user_model().objects.get(username=worker).check_password(demo_password())
     again = apps.get_app_config("water").prepare_demo()
     assert "already present" in again and "; 0 licence(s) issued" in again
     assert "0 earlier depth reading(s), 0 red line(s), 0 超采区 polygon(s)" in again

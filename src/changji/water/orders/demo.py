@@ -43,7 +43,7 @@ def _worker(county: Region, contractor: MaintenanceContractor, password: str) ->
     user, created = User.objects.get_or_create(
         username=f"yunwei-{county.code}",
         defaults={"role": Role.MAINTENANCE_WORKER, "region": county, "last_name": f"{county.name}运维员"})
-    if created:
+    if created or not user.has_usable_password():  # the history's incidents make the same account, without one
         user.set_password(password)
         user.save(update_fields=["password"])
     ContractorWorker.objects.get_or_create(user=user, defaults={"contractor": contractor})
