@@ -61,6 +61,8 @@ class Permission(StrEnum):
     WATER_PICTURE_REVIEW = "water.picture.review"
     WATER_GROUNDWATER_EDIT = "water.groundwater.edit"
     WATER_KPI_TARGET_EDIT = "water.kpi_target.edit"
+    WATER_EXCHANGE_READ = "water.exchange.read"
+    WATER_EXCHANGE_MANAGE = "water.exchange.manage"
     # services (一件事一次办)
     SERVICES_CASE_INTAKE = "services.case.intake"
     SERVICES_CERTIFICATE_PRINT = "services.certificate.print"
@@ -105,6 +107,8 @@ LABELS: Mapping[Permission, str] = {
     P.WATER_PICTURE_REVIEW: "审阅现场图片（标记、关联告警与工单），设置定时抓拍策略",
     P.WATER_GROUNDWATER_EDIT: "维护监测井管控水位与超采区",
     P.WATER_KPI_TARGET_EDIT: "设置考核目标与设备建设计划",
+    P.WATER_EXCHANGE_READ: "查看上下级数据交换状态（下级平台上报进度、积压、缺号、拒收）",
+    P.WATER_EXCHANGE_MANAGE: "签发与吊销下级平台凭据，配置上级平台连接，召测原始数据，开关开放数据接口",
     P.SERVICES_CASE_INTAKE: "窗口受理、补正、出件", P.SERVICES_CERTIFICATE_PRINT: "打印办结凭证",
     P.SERVICES_MATERIAL_READ: "查看申请材料", P.SERVICES_SUB_CASE_REVIEW: "部门审批分办件",
     P.SERVICES_STATISTICS_READ: "查看办件统计",
@@ -138,10 +142,11 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     # 州级管理员: the administrator of their region (prefecture, or a county when bound to one).
     Role.PREFECTURE_ADMIN: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
         P.USER_MANAGE, P.AUDIT_READ, P.JOB_READ, P.SERVICES_STATISTICS_READ,
-        P.WATER_TAX_RATE_EDIT, P.WATER_PROFILE_EDIT, P.WATER_KPI_TARGET_EDIT, P.NOTIFICATION_OUTBOX_READ} | _EVERYONE,
+        P.WATER_TAX_RATE_EDIT, P.WATER_PROFILE_EDIT, P.WATER_KPI_TARGET_EDIT, P.NOTIFICATION_OUTBOX_READ,
+        P.WATER_EXCHANGE_READ, P.WATER_EXCHANGE_MANAGE} | _EVERYONE,
     # 县级操作员: runs the county's wells (commands, alarms, registry) and oversees its services and communities.
     Role.COUNTY_OPERATOR: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
-        P.AUDIT_READ, P.SERVICES_STATISTICS_READ, P.NOTIFICATION_OUTBOX_READ} | _EVERYONE,
+        P.AUDIT_READ, P.SERVICES_STATISTICS_READ, P.NOTIFICATION_OUTBOX_READ, P.WATER_EXCHANGE_READ} | _EVERYONE,
     # 乡镇查看员: looks at water and community figures of the township, changes nothing.
     Role.TOWNSHIP_VIEWER: _WATER_READ | _COMMUNITY_READ | _EVERYONE,
     # 运维人员: field crews see the wells and their alarms and record what they found on site.
