@@ -26,6 +26,7 @@ urlpatterns = [
     path("services/", include("changji.services.urls")),
     path("community/", include("changji.community.urls")),
     path("open311/v2/", include("changji.community.open311")),
+    path("sta/v1.1/", include("changji.water.sharing.sensorthings.urls")),
     path("", include("changji.core.urls")),
 ]
 

@@ -8,6 +8,7 @@ from changji.water.models.groundwater import ControlLevel, OverdraftZone
 from changji.water.models.kpi import DeploymentPlan, KpiMetric, KpiTarget
 from changji.water.models.licences import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.models.norms import CropPlan, IrrigationMethod, NormKind, QuotaNorm
+from changji.water.models.open_data import OpenDataSetting
 from changji.water.models.pictures import PicturePolicy
 from changji.water.models.profiles import (
     DeviceBatch,
@@ -91,6 +92,7 @@ __all__ = [
     "MeterReplacement",
     "MonthlyUsage",
     "NormKind",
+    "OpenDataSetting",
     "OutboxEntry",
     "OverdraftArea",
     "OverdraftLevel",
