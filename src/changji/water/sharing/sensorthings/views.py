@@ -13,6 +13,7 @@ import logging
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldError
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -212,7 +213,7 @@ def service(request: HttpRequest, path: str = "") -> HttpResponse:
             raise
         log.info("sta refused %s: %d %s", request.get_full_path()[:200], error.status, error.message)
         return _json(error.body(), status=error.status)
-    except DatabaseError as error:  # a filter the database cannot evaluate (a type mismatch, an overflow)
+    except (DatabaseError, FieldError) as error:  # a filter the database cannot evaluate (a type mismatch, an overflow)
         log.warning("sta query failed %s: %s", request.get_full_path()[:200], error)
         return _json(StaError(BAD_REQUEST, f"the query cannot be evaluated ({type(error).__name__})").body(),
                      status=BAD_REQUEST)
