@@ -139,6 +139,11 @@ class PartFilter(AstToDjangoQVisitor):
     def djangofunc_substringof(self, substr: ast._Node, field: ast._Node) -> Any:
         return self._substr_function(field, substr, lookups.Contains)
 
+    def djangofunc_geo__distance(self, *args: Any) -> Any:
+        raise StaError(BAD_REQUEST, "$filter: the geospatial functions are not offered")
+
+    djangofunc_geo__length = djangofunc_geo__intersects = djangofunc_geo__distance
+
     def visit_CollectionLambda(self, node: ast.CollectionLambda) -> Q:
         raise StaError(BAD_REQUEST, "$filter: any()/all() over a collection is not offered")
 
@@ -151,7 +156,7 @@ def q_for(part: Part, tree: ast._Node) -> Q:
         raise
     except odata_errors.ODataException as error:
         raise StaError(BAD_REQUEST, f"$filter: {error}") from error
-    except (TypeError, ValueError, AttributeError, NotImplementedError) as error:
+    except (TypeError, ValueError, AttributeError, NotImplementedError, ImportError) as error:
         raise StaError(BAD_REQUEST, f"$filter: cannot apply ({type(error).__name__}: {str(error)[:80]})") from error
 
 

@@ -84,7 +84,7 @@ def read(entity: EntityType, found: Restriction, options: Options, anchor: int) 
         rows = list(union[options.skip:options.skip + need]) if need > 0 else []
     else:
         rows = _concatenated(chosen, options, need)
-    return Page(rows[:options.top], len(rows) > options.top, count)
+    return Page(rows[:options.top], 0 < options.top < len(rows), count)
 
 
 def _concatenated(chosen: list[tuple[Part, Any]], options: Options, need: int) -> list[dict[str, Any]]:
