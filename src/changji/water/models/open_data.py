@@ -1,4 +1,4 @@
-"""The switch of the open-data interface (开放数据接口): SensorThings at ``/sta/v1.1/``, on unless the bureau turns it off."""
+"""The switch of the open-data interface (开放数据接口): SensorThings at ``/sta/v1.1/``, on unless turned off."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -10,7 +10,7 @@ from changji.core.localtime import SHANGHAI
 from changji.water.sharing.sensorthings import intervals
 from changji.water.sharing.sensorthings.errors import StaError
 from changji.water.sharing.sensorthings.model import ENTITY_TYPES, format_id, parse_id, quote_id
-from changji.water.sharing.sensorthings.options import MAX_TOP, Segment, parse_options, parse_path
+from changji.water.sharing.sensorthings.options import MAX_TOP, Segment, parse_options, parse_path, to_params
 
 
 def test_a_path_is_split_into_sets_keys_and_properties():
@@ -76,7 +76,7 @@ def _days(condition, around=date(2026, 5, 1)):
 
 
 @pytest.mark.parametrize("moment", [datetime(2026, 5, 1, tzinfo=SHANGHAI), datetime(2026, 5, 1, 9, 30, tzinfo=SHANGHAI),
-                                    datetime(2026, 4, 30, 16, tzinfo=timezone.utc)])
+                                    datetime(2026, 4, 30, 16, tzinfo=UTC)])
 @pytest.mark.parametrize("op", ["lt", "le", "gt", "ge", "eq", "ne"])
 def test_interval_comparisons_agree_with_their_definition(op, moment):
     """Each rule of ``intervals`` equals the comparison of the day's bounds with the instant, day by day."""
@@ -97,3 +97,10 @@ def test_result_time_is_the_end_of_the_day(op):
     expected = [d for d in (date(2026, 5, 1) + timedelta(days=k) for k in range(-3, 4))
                 if ends(intervals.midnight(d + timedelta(days=1)))]
     assert _days(intervals.result_time_condition(op, moment)) == expected
+
+
+def test_options_written_back_read_the_same():
+    params = {"$filter": "name eq 'a;b(c)'", "$select": "id,name", "$orderby": "name desc,id", "$count": "true",
+              "$top": "7", "$skip": "3", "$expand": "Datastreams($filter=name ne 'x';$expand=Observations($top=2))"}
+    options = parse_options(params)
+    assert parse_options(to_params(options)) == options

@@ -21,7 +21,8 @@ def test_open_by_default_and_closed_by_the_prefecture_admin(client, sta_data, ma
     assert response.status_code == 302 and response["Location"] == "/water/open-data/"
     assert OpenDataSetting.objects.get().enabled is False
     entry = AuditEntry.objects.get(action="water.open_data.switch")
-    assert entry.actor == admin and entry.detail == {"before": True, "after": False} and entry.reason == "数据核查期间暂停"
+    assert entry.actor == admin and entry.detail == {"before": True, "after": False}
+    assert entry.reason == "数据核查期间暂停"
     client.logout()
     for path in ("", "Things", "Observations('652323-00001:water:2026-05-01')"):
         closed = client.get("/sta/v1.1/" + path)

@@ -122,7 +122,8 @@ class PartFilter(AstToDjangoQVisitor):
         if self.part.day == "date":
             if condition.op == "ne":
                 return ~Q(day=condition.value)
-            return Q(**{"day__" + {"le": "lte", "ge": "gte", "eq": "exact"}.get(condition.op, condition.op): condition.value})
+            lookup = {"le": "lte", "ge": "gte", "eq": "exact"}.get(condition.op, condition.op)
+            return Q(**{"day__" + lookup: condition.value})
         if condition.op == "ne":
             return ~self.day_q(intervals.DayCondition("eq", condition.value))
         since, until = intervals.reading_bounds(condition)

@@ -165,8 +165,10 @@ def quote_id(value: str) -> str:
 
 
 def passed(nav: Nav, found: Restriction) -> Restriction:
-    """The restriction a link from the entity ``found`` hands to its target (a Datastream's sensor follows its
-    property)."""
+    """The restriction a link from the entity ``found`` hands to its target.
+
+    A Datastream's sensor follows its property.
+    """
     out = {k: found[k] for k in nav.passes if k in found}
     if "prop" in out:
         out["sensor"] = OBSERVED_PROPERTIES[out["prop"]].sensor

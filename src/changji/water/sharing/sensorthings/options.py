@@ -184,3 +184,28 @@ def parse_options(params: Mapping[str, str], depth: int = 0) -> Options:
     if params.get("$resultFormat", "default") != "default":
         raise StaError(BAD_REQUEST, "$resultFormat: only the default format is offered")
     return options
+
+
+def to_params(options: Options) -> dict[str, str]:
+    """The query options as parameters again (for a next link that keeps the filter, order and expansions)."""
+    params: dict[str, str] = {}
+    if options.filter is not None:
+        params["$filter"] = options.filter
+    if options.select is not None:
+        params["$select"] = ",".join(options.select)
+    if options.orderby:
+        params["$orderby"] = ",".join(k.path + (" desc" if k.descending else "") for k in options.orderby)
+    if options.count:
+        params["$count"] = "true"
+    if options.expand:
+        params["$expand"] = ",".join(_expand_text(item) for item in options.expand)
+    if options.top_given:
+        params["$top"] = str(options.top)
+    if options.skip:
+        params["$skip"] = str(options.skip)
+    return params
+
+
+def _expand_text(item: Expand) -> str:
+    inner = ";".join(f"{k}={v}" for k, v in to_params(item.options).items())
+    return f"{item.nav}({inner})" if inner else item.nav

@@ -106,6 +106,23 @@ def _concatenated(chosen: list[tuple[Part, Any]], options: Options, need: int) -
     return rows
 
 
+def read_by_well(entity: EntityType, wells: list[str], options: Options, anchor: int) -> dict[str, list[Any]]:
+    """The rows of ``entity`` for each of ``wells`` in one query per part (an ``$expand`` of a page's links).
+
+    For targets with a handful of rows per well (its place, its Datastreams), read with the options' filter and
+    order but without ``$top``/``$skip``; the caller pages within each well.
+    """
+    grouped: dict[str, list[Any]] = {well: [] for well in wells}
+    for part, qs in prepared(entity, {}, options, anchor):
+        if part.well is None:
+            continue
+        constants = {f"o_k{i}" for i, k in enumerate(options.orderby)
+                     if isinstance(filters.expression_for(part, k.path), Value)}
+        for row in qs.filter(**{part.well + "__in": wells}).order_by(*_ordering(options, constants), *part.order):
+            grouped[row["o_code"]].append(row)
+    return grouped
+
+
 def exists(entity: EntityType, found: Restriction, anchor: int) -> bool:
     """Whether the entity ``found`` pins down exists."""
     return bool(read(entity, found, Options(top=1), anchor).rows)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.db.models import Avg, Case, CharField, DateField, F, FloatField, Q, QuerySet, Value, When
@@ -27,8 +28,8 @@ from django.db.models.functions import Cast, Concat, Substr, TruncDate
 from changji.core.localtime import SHANGHAI
 from changji.water.models import DailyUsage, OpenDataSetting, Reading, Well, WellKind, WellUse
 from changji.water.sharing.sensorthings import model
-from changji.water.sharing.sensorthings.render import GEOJSON, PLACE_DESCRIPTION, SENSOR_ENCODING
 from changji.water.sharing.sensorthings.model import ENTITY_TYPES, OBSERVED_PROPERTIES, SENSORS, EntityType
+from changji.water.sharing.sensorthings.render import GEOJSON, PLACE_DESCRIPTION, SENSOR_ENCODING
 
 Fields = dict[str, Any]
 
@@ -139,6 +140,11 @@ def _anchor(anchor_pk: int) -> Callable[[], QuerySet[Any]]:
     return lambda: OpenDataSetting.objects.filter(pk=anchor_pk)
 
 
+def _constant_part(entity: EntityType, anchor_pk: int, dim: str, key: str, fields: Callable[[], Fields]) -> Part:
+    """One constant entity (a sensor, an observed property) as a one-row part over the setting row."""
+    return Part(entity, _anchor(anchor_pk), fields, lambda: {"o_key": _text(key)}, consts={dim: key})
+
+
 def _usage_part(key: str, column: str) -> Part:
     p = OBSERVED_PROPERTIES[key]
 
@@ -203,11 +209,9 @@ def parts(entity: EntityType, anchor_pk: int) -> list[Part]:
             "id": F("code"), "time": Value(None, output_field=DateField()),
             **_prefixed("Thing/", thing_fields(""))})]
     if name == "Sensor":
-        return [Part(entity, _anchor(anchor_pk), lambda k=k: sensor_fields(k),  # type: ignore[misc]
-                     lambda k=k: {"o_key": _text(k)}, consts={"sensor": k}) for k in SENSORS]
+        return [_constant_part(entity, anchor_pk, "sensor", k, partial(sensor_fields, k)) for k in SENSORS]
     if name == "ObservedProperty":
-        return [Part(entity, _anchor(anchor_pk), lambda k=k: property_fields(k),  # type: ignore[misc]
-                     lambda k=k: {"o_key": _text(k)}, consts={"prop": k}) for k in OBSERVED_PROPERTIES]
+        return [_constant_part(entity, anchor_pk, "prop", k, partial(property_fields, k)) for k in OBSERVED_PROPERTIES]
     if name == "Datastream":
         return [_datastream_part(k) for k in OBSERVED_PROPERTIES]
     return [_usage_part("water", "usage_m3"), _usage_part("energy", "energy_kwh"), _depth_part()]

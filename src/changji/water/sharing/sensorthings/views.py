@@ -22,8 +22,23 @@ from changji.core.guards import declare_public
 from changji.core.models import Region, RegionLevel
 from changji.water.sharing.sensorthings import query, render
 from changji.water.sharing.sensorthings.errors import BAD_REQUEST, FORBIDDEN, NOT_FOUND, StaError
-from changji.water.sharing.sensorthings.model import BY_SET, ENTITY_TYPES, EntityType, Restriction, parse_id, passed
-from changji.water.sharing.sensorthings.options import Expand, Options, Segment, parse_options, parse_path
+from changji.water.sharing.sensorthings.model import (
+    BY_SET,
+    ENTITY_TYPES,
+    EntityType,
+    Nav,
+    Restriction,
+    parse_id,
+    passed,
+)
+from changji.water.sharing.sensorthings.options import (
+    Expand,
+    Options,
+    Segment,
+    parse_options,
+    parse_path,
+    to_params,
+)
 from changji.water.sharing.sensorthings.switch import setting
 
 log = logging.getLogger("changji.water.sensorthings")
@@ -63,20 +78,54 @@ class Request:
         """A collection page with its expansions and next link."""
         render.check_select(entity, options.select)
         page = query.read(entity, found, options, self.anchor)
-        values = [self.entity(entity, row, options) for row in page.rows]
+        values = self.rendered(entity, page.rows, options)
         following = self.next_link(link, options) if page.more else None
         return render.collection(values, page.count, following)
 
     def entity(self, entity: EntityType, row: dict[str, Any], options: Options) -> dict[str, Any]:
-        out = render.entity_json(entity, row, self.base, options.select, self.counties)
-        for item in options.expand:
-            self.expand(entity, row, item, out)
-        return out
+        return self.rendered(entity, [row], options)[0]
 
-    def expand(self, entity: EntityType, row: dict[str, Any], item: Expand, out: dict[str, Any]) -> None:
-        nav = entity.nav(item.nav)
-        if nav is None:
-            raise StaError(BAD_REQUEST, f"$expand: {entity.name} has no navigation property '{item.nav[:40]}'")
+    def rendered(self, entity: EntityType, rows: list[dict[str, Any]], options: Options) -> list[dict[str, Any]]:
+        """The entities of ``rows`` with their expansions.
+
+        A link that passes on only the well (a Thing's Locations or Datastreams, a Datastream's Thing) is read
+        for the whole page in one query per part and paged per entity here; other links are read per entity.
+        """
+        outs = [render.entity_json(entity, row, self.base, options.select, self.counties) for row in rows]
+        for item in options.expand:
+            nav = entity.nav(item.nav)
+            if nav is None:
+                raise StaError(BAD_REQUEST, f"$expand: {entity.name} has no navigation property '{item.nav[:40]}'")
+            if nav.passes == ("well",) and nav.target != "Observation" and rows:
+                self.expand_by_well(entity, rows, outs, nav, item)
+            else:
+                for row, out in zip(rows, outs, strict=True):
+                    self.expand(entity, row, nav, item, out)
+        return outs
+
+    def expand_by_well(self, entity: EntityType, rows: list[dict[str, Any]], outs: list[dict[str, Any]], nav: Nav,
+                       item: Expand) -> None:
+        target, options = ENTITY_TYPES[nav.target], item.options
+        render.check_select(target, options.select)
+        grouped = query.read_by_well(target, sorted({row["o_code"] for row in rows}), options, self.anchor)
+        pages = [grouped[row["o_code"]][options.skip:options.skip + options.top] if nav.many
+                 else grouped[row["o_code"]][:1] for row in rows]
+        children = iter(self.rendered(target, [child for page in pages for child in page], options))
+        for row, out, page in zip(rows, outs, pages, strict=True):
+            values = [next(children) for _ in page]
+            if not nav.many:
+                if values:
+                    out[nav.name] = values[0]
+                continue
+            out[nav.name] = values
+            total = len(grouped[row["o_code"]])
+            if options.count:
+                out[f"{nav.name}@iot.count"] = total
+            if 0 < options.top and options.skip + options.top < total:
+                link = f"{render.self_link(self.base, entity, render.identity(entity, row))}/{nav.name}"
+                out[f"{nav.name}@iot.nextLink"] = self.next_link(link, options)
+
+    def expand(self, entity: EntityType, row: dict[str, Any], nav: Nav, item: Expand, out: dict[str, Any]) -> None:
         target = ENTITY_TYPES[nav.target]
         found = passed(nav, render.identity(entity, row))
         link = f"{render.self_link(self.base, entity, render.identity(entity, row))}/{nav.name}"
@@ -94,9 +143,7 @@ class Request:
             out[nav.name] = self.entity(target, page.rows[0], item.options)
 
     def next_link(self, link: str, options: Options) -> str:
-        params = {k: v for k, v in self.http.GET.items() if k not in ("$skip", "$top")} if link.startswith(
-            self.current_link()) else {}
-        params.update({"$top": str(options.top), "$skip": str(options.skip + options.top)})
+        params = {**to_params(options), "$top": str(options.top), "$skip": str(options.skip + options.top)}
         return f"{link}?{urlencode(params)}"
 
     def current_link(self) -> str:
@@ -153,7 +200,7 @@ def _walk(ctx: Request, segments: list[Segment]) -> tuple[EntityType, Restrictio
 
 def _answer(ctx: Request, path: str) -> HttpResponse:
     segments = parse_path(path)
-    options = parse_options({k: v for k, v in ctx.http.GET.items()})
+    options = parse_options({k: ctx.http.GET[k] for k in ctx.http.GET})
     if not segments:
         return _json(_root(ctx))
     entity, found, single, rest = _walk(ctx, segments)
