@@ -172,7 +172,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "bundle_id": bundle.pk, "case_id": case.pk,
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
-        "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",
+        "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing", "path": "Things",
         "water_user_id": water_user.pk, "norm_id": norm.pk,
         "licence_id": licence.pk,
         "notification_id": notice.pk,

@@ -405,7 +405,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "issue_id": ids(reported, negotiated), "wish_id": ids(posted, published, claimed),
         "activity_id": ids(activity), "photo_id": ids(photo), "unit_id": ids(unit), "pk": ids(room),
         "service_code": [category.code], "service_request_id": [reported.request_id], "fmt": ["json"],
-        "rest": ["nothing"], "uidb64": ["MQ"], "token": ["set-password"], "object_id": ["1"],
+        "rest": ["nothing"], "path": ["Things"], "uidb64": ["MQ"], "token": ["set-password"], "object_id": ["1"],
         "content_type_id": ["1"], "url": ["x"], "id": ids(root), "api_key": [api_key], **tax_ids,
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),

@@ -105,13 +105,12 @@ class PartFilter(AstToDjangoQVisitor):
             left, right, op = right, left, intervals.FLIPPED[op]
         name = path_of(left)
         if op and name in _TIME_PROPERTIES and isinstance(right, ast.Date | ast.DateTime):
-            try:
-                moment = intervals.as_instant(right.py_val)
-            except ValueError as error:
-                raise StaError(BAD_REQUEST, f"$filter: not a date-time: {right.val[:40]}") from error
             self.resolve(name)  # an entity type without the property says so
             rule = intervals.phenomenon_condition if name == "phenomenonTime" else intervals.result_time_condition
-            return self.day_q(rule(op, moment))
+            try:
+                return self.day_q(rule(op, intervals.as_instant(right.py_val)))
+            except (ValueError, OverflowError) as error:  # 9999-12-31T23:59Z has no next local day
+                raise StaError(BAD_REQUEST, f"$filter: date-time out of range: {right.val[:40]}") from error
         return super().visit_Compare(node)
 
     def day_q(self, condition: intervals.DayCondition) -> Q:

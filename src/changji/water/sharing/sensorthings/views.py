@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.exceptions import FieldError
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -254,13 +254,16 @@ def service(request: HttpRequest, path: str = "") -> HttpResponse:
         current = setting()
         if not current.enabled:
             raise StaError(FORBIDDEN, CLOSED)
-        return _answer(Request(request, current.pk), path)
+        # One transaction per request: the count and the page read one snapshot, and a query the database
+        # refuses rolls back to here (PostgreSQL would refuse every later query of an aborted transaction).
+        with transaction.atomic():
+            return _answer(Request(request, current.pk), path)
     except StaError as error:
         if error.status >= 500:
             raise
         log.info("sta refused %s: %d %s", request.get_full_path()[:200], error.status, error.message)
         return _json(error.body(), status=error.status)
-    except (DatabaseError, FieldError) as error:  # a filter the database cannot evaluate (a type mismatch, an overflow)
+    except (DatabaseError, FieldError, OverflowError) as error:  # a filter the database cannot evaluate
         log.warning("sta query failed %s: %s", request.get_full_path()[:200], error)
         return _json(StaError(BAD_REQUEST, f"the query cannot be evaluated ({type(error).__name__})").body(),
                      status=BAD_REQUEST)
