@@ -10,7 +10,8 @@ table gives the median and the 95th percentile in ms.
 The fleet is the demo's (``sim.demo.seed_fleet``); DailyUsage rows are generated straight into the database
 for ``--days`` days; monitoring wells get one depth reading every ``--reading-hours`` hours.
 
-Run: .venv/bin/python benchmarks/sta.py [--wells 10401] [--days 365] [--repeat 20]
+Run: .venv/bin/python benchmarks/sta.py [--wells 10401] [--days 365] [--repeat 20] [--data-dir DIR]
+(``--data-dir`` keeps the database; a second run with it measures without seeding again.)
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import report  # noqa: E402
 
 
-def setup(wells: int) -> None:
-    data_dir = tempfile.mkdtemp(prefix="changji-sta-")
+def setup(wells: int, data_dir: str | None) -> None:
+    data_dir = data_dir or tempfile.mkdtemp(prefix="changji-sta-")
+    print(f"database in {data_dir}")
     os.environ["CHANGJI_DATA_DIR"] = data_dir
     os.environ.pop("DATABASE_URL", None)
     os.environ["DJANGO_SETTINGS_MODULE"] = "changji.settings"
@@ -52,6 +54,8 @@ def fill(days: int, reading_hours: int, first: date) -> tuple[int, int]:
     from changji.water.models import DailyUsage, Frame, Reading, Terminal, Well
 
     rng = random.Random(16)
+    if DailyUsage.objects.exists():  # --data-dir of an earlier run: measure what is there
+        return DailyUsage.objects.count(), Reading.objects.count()
     extraction = list(Well.objects.filter(kind="extraction").values_list("pk", flat=True))
     rows = 0
     batch: list[DailyUsage] = []
@@ -84,10 +88,11 @@ def fill(days: int, reading_hours: int, first: date) -> tuple[int, int]:
 def measure(repeat: int, first: date) -> list[dict[str, object]]:
     from django.test import Client
 
-    from changji.water.models import Well
-
     client = Client()
-    well = Well.objects.filter(kind="extraction").order_by("code").values_list("code", flat=True)[5000]
+    from changji.water.models import DailyUsage
+
+    middle = DailyUsage.objects.order_by("-pk").values_list("pk", flat=True).first() // 2
+    well = DailyUsage.objects.filter(pk__gte=middle).values_list("well__code", flat=True).first()
     month = first + timedelta(days=120)
     start, end = month.replace(day=1), (month.replace(day=1) + timedelta(days=32)).replace(day=1)
     window = (f"phenomenonTime ge {start.isoformat()}T00:00:00+08:00 and "
@@ -126,8 +131,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--reading-hours", type=int, default=6)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--data-dir", help="reuse the database of an earlier run in this directory")
     args = parser.parse_args()
-    setup(args.wells)
+    setup(args.wells, args.data_dir)
     first = date(2025, 1, 1)
     began = time.perf_counter()
     usage, readings = fill(args.days, args.reading_hours, first)
