@@ -100,6 +100,7 @@ def _months(cursor, table: str, key: str) -> list[date]:
 def _swap(cursor, table: str, *, partition_by: str | None) -> None:
     """Rebuild ``table`` as a partitioned table (``partition_by`` its key) or, when None, as a plain one."""
     staging = f"{table}__swap"
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no table is altered with deferred checks pending
     cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
     indexes, constraints = _catalogue(cursor, table)
     _drop_references(cursor, table)
