@@ -2,10 +2,10 @@
 
 Every minute: alarm rules over every terminal's recent readings, the quota sweep (warnings and automatic
 stops) and the dashboard figures that are more than five minutes old. Every day after local midnight: the
-groundwater fusion sweep, the monthly partitions ahead (PostgreSQL), the 以电折水 coefficient estimates, meter
-calibrations coming due and overdue work orders, and the protocol-profile check of every terminal's recent raw frames. Every month from its
-1st: the rollup of the month that just closed and the reports due (月报, and 季报 and 年报 when a quarter or
-year ends).
+groundwater fusion sweep, the monthly partitions ahead (PostgreSQL), the 以电折水 coefficient estimates,
+meter calibrations coming due and overdue work orders, and the protocol-profile check of every terminal's
+recent raw frames. Every month from its 1st: the rollup of the month that just closed and the reports due
+(月报, and 季报 and 年报 when a quarter or year ends).
 
 Idempotent, run twice for one period:
 

@@ -104,7 +104,8 @@ def list_partitions() -> list[Partition]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid), i.inhparent IS NOT NULL"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_inherits i ON i.inhrelid = c.oid"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " LEFT JOIN pg_inherits i ON i.inhrelid = c.oid"
             " WHERE n.nspname = current_schema() AND c.relkind = 'r'"
             " AND c.relname ~ '^water_(reading|frame)_([0-9]{4}_[0-9]{2}|default)$'"
         )
@@ -177,7 +178,7 @@ def ensure(months_ahead: int = MONTHS_AHEAD, today: date | None = None, actor: A
                 counts["moved"] += create_month(table, month)
                 counts["created"] += 1
     if counts["created"]:
-        audit.record("water.partitions.ensure", actor=actor, months_ahead=months_ahead, **counts)
+        audit.record("water.partitions.ensure", actor=actor, months_ahead=months_ahead, counts=counts)
     return counts
 
 
@@ -232,7 +233,7 @@ def detach(month: date, actor: Any = None, today: date | None = None) -> dict[st
             cursor.execute("SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [name])
             for (constraint,) in cursor.fetchall():
                 cursor.execute(f'ALTER TABLE {name} DROP CONSTRAINT "{constraint}"')
-        audit.record("water.partitions.detach", actor=actor, month=f"{month:%Y-%m}", **result)
+        audit.record("water.partitions.detach", actor=actor, month=f"{month:%Y-%m}", counts=result)
     return result
 
 
@@ -261,5 +262,5 @@ def attach(month: date, actor: Any = None) -> dict[str, int]:
             )
             result[f"{table}_moved"] = max(cursor.rowcount, 0)
             cursor.execute(f"ALTER TABLE {table} ATTACH PARTITION {name} FOR VALUES FROM ('{lower}') TO ('{upper}')")
-        audit.record("water.partitions.attach", actor=actor, month=f"{month:%Y-%m}", **result)
+        audit.record("water.partitions.attach", actor=actor, month=f"{month:%Y-%m}", counts=result)
     return result

@@ -23,10 +23,10 @@ from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.regions import root
 from changji.core.uploads import UploadError, check_size
+from changji.water import partitions
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.kpi.terminal_days import rebuild_terminal_days
 from changji.water.licences.xlsx import import_licences
-from changji.water import partitions
 from changji.water.models import Terminal, Well
 from changji.water.plans.xlsx import import_plans
 from changji.water.reports import generate_report
