@@ -140,13 +140,17 @@ def create_month(table: str, month: date) -> int:
     """Create ``table``'s partition of ``month``, moving the default partition's rows of it; return rows moved.
 
     The rows are moved and the table attached in one transaction, with the default partition locked so no
-    insert of that month lands there in between (ATTACH would refuse the whole month then).
+    insert of that month lands there in between (ATTACH would refuse the whole month then); the lock also
+    serialises two ``ensure`` runs, the second of which finds the table made and moves nothing.
     """
     key, name = TABLES[table], partition_name(table, month)
     lower, upper = _bound(month), _bound(add_months(month, 1))
     with transaction.atomic(), connection.cursor() as cursor:
         _settle(cursor)
         cursor.execute(f"LOCK TABLE {table}_default IN ACCESS EXCLUSIVE MODE")
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [name])
+        if cursor.fetchone()[0]:  # made meanwhile by another ensure (the job and the page's button)
+            return 0
         cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE)")
         cursor.execute(
             f"WITH moved AS (DELETE FROM {table}_default WHERE {key} >= %s AND {key} < %s RETURNING *)"
