@@ -33,7 +33,7 @@ def test_minutely_jobs_run_each_minute_daily_ones_after_local_midnight_and_month
     minutely = ["water.alarms.evaluate", "water.quotas.sweep", "water.kpi.dashboard"]
     daily = ["water.groundwater.sweep", "water.coefficients.estimate", "water.registry.calibrations",
              "water.registry.overdue", "water.licences.expiry", "water.licences.unlicensed",
-             "water.profiles.detect"]
+             "water.profiles.detect", "water.partitions.ensure"]
     monthly = ["water.usage.seal_month", "water.reports.scheduled"]
     added = ["water.pictures.schedule"]  # minutely, registered after the others (issue 15)
     daily_after = ["water.kpi.silent_days"]  # registered after the monthly ones (water/jobs.py order)

@@ -63,6 +63,7 @@ class Permission(StrEnum):
     WATER_KPI_TARGET_EDIT = "water.kpi_target.edit"
     WATER_EXCHANGE_READ = "water.exchange.read"
     WATER_EXCHANGE_MANAGE = "water.exchange.manage"
+    WATER_ARCHIVE_MANAGE = "water.archive.manage"
     # services (一件事一次办)
     SERVICES_CASE_INTAKE = "services.case.intake"
     SERVICES_CERTIFICATE_PRINT = "services.certificate.print"
@@ -109,6 +110,7 @@ LABELS: Mapping[Permission, str] = {
     P.WATER_KPI_TARGET_EDIT: "设置考核目标与设备建设计划",
     P.WATER_EXCHANGE_READ: "查看上下级数据交换状态（下级平台上报进度、积压、缺号、拒收）",
     P.WATER_EXCHANGE_MANAGE: "签发与吊销下级平台凭据，配置上级平台连接，召测原始数据，开关开放数据接口",
+    P.WATER_ARCHIVE_MANAGE: "查看与归档历史分区（原始报文、读数）",
     P.SERVICES_CASE_INTAKE: "窗口受理、补正、出件", P.SERVICES_CERTIFICATE_PRINT: "打印办结凭证",
     P.SERVICES_MATERIAL_READ: "查看申请材料", P.SERVICES_SUB_CASE_REVIEW: "部门审批分办件",
     P.SERVICES_STATISTICS_READ: "查看办件统计",
@@ -143,7 +145,7 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
     Role.PREFECTURE_ADMIN: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
         P.USER_MANAGE, P.AUDIT_READ, P.JOB_READ, P.SERVICES_STATISTICS_READ,
         P.WATER_TAX_RATE_EDIT, P.WATER_PROFILE_EDIT, P.WATER_KPI_TARGET_EDIT, P.NOTIFICATION_OUTBOX_READ,
-        P.WATER_EXCHANGE_READ, P.WATER_EXCHANGE_MANAGE} | _EVERYONE,
+        P.WATER_EXCHANGE_READ, P.WATER_EXCHANGE_MANAGE, P.WATER_ARCHIVE_MANAGE} | _EVERYONE,
     # 县级操作员: runs the county's wells (commands, alarms, registry) and oversees its services and communities.
     Role.COUNTY_OPERATOR: _WATER_OPERATE | _COMMUNITY_WORK | _COMMUNITY_REGISTERS | {
         P.AUDIT_READ, P.SERVICES_STATISTICS_READ, P.NOTIFICATION_OUTBOX_READ, P.WATER_EXCHANGE_READ} | _EVERYONE,

@@ -30,6 +30,7 @@ class WaterConfig(AppConfig):
         ("规约配置", "water:profiles", "water.registry.read"),
         ("设备建设与考核", "water:kpi_deployment", "water.monitor.read"),
         ("开放数据接口", "water:open_data", "water.exchange.manage"),
+        ("历史分区", "water:partitions", "water.archive.manage"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.

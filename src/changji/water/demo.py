@@ -11,6 +11,7 @@ import os
 
 from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT
 from changji.core.localtime import today
+from changji.water import partitions
 from changji.water.groundwater.demo import seed_groundwater
 from changji.water.kpi.demo import seed_deployment
 from changji.water.licences.demo import licence_late_wells, seed_licences
@@ -61,4 +62,6 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(seed_work_orders(demo_password()))
     lines.append(f"{attach_demo_pictures()} flagged picture(s) attached to a work order of their well")
     lines.append(seed_deployment(year))
+    if partitions.supported():  # the seeded months get their partitions (their rows leave the default partition)
+        lines.append(f"monthly partitions {partitions.ensure(actor='demo')}")
     return "; ".join(lines)

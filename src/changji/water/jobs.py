@@ -2,10 +2,10 @@
 
 Every minute: alarm rules over every terminal's recent readings, the quota sweep (warnings and automatic
 stops) and the dashboard figures that are more than five minutes old. Every day after local midnight: the
-groundwater fusion sweep, the 以电折水 coefficient estimates, meter calibrations coming due and overdue
-work orders, and the protocol-profile check of every terminal's recent raw frames. Every month from its
-1st: the rollup of the month that just closed and the reports due (月报, and 季报 and 年报 when a quarter or
-year ends).
+groundwater fusion sweep, the monthly partitions ahead (PostgreSQL), the 以电折水 coefficient estimates,
+meter calibrations coming due and overdue work orders, and the protocol-profile check of every terminal's
+recent raw frames. Every month from its 1st: the rollup of the month that just closed and the reports due
+(月报, and 季报 and 年报 when a quarter or year ends).
 
 Idempotent, run twice for one period:
 
@@ -26,6 +26,7 @@ Idempotent, run twice for one period:
   (``last_slot_at``); a terminal whose picture query is still open gets no second one.
 * ``water.profiles.detect`` updates a terminal's open 规约不符 suggestion instead of adding another.
 * ``water.kpi.silent_days`` writes only the rows still missing.
+* ``water.partitions.ensure`` creates only the monthly partitions still missing (PostgreSQL; nothing on SQLite).
 * ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
@@ -41,6 +42,7 @@ from changji.water.groundwater.fusion import sweep_groundwater
 from changji.water.kpi.dashboard import refresh_due
 from changji.water.kpi.terminal_days import fill_silent_days
 from changji.water.licences.expiry import sweep_unlicensed, warn_and_expire
+from changji.water.partitions import ensure as ensure_partitions
 from changji.water.pictures.service import queue_scheduled
 from changji.water.profiles.service import detect as detect_profiles
 from changji.water.quotas.sweep import sweep_quotas
@@ -116,6 +118,12 @@ def unlicensed(at: datetime) -> dict[str, int]:
 def profile_check(at: datetime) -> dict[str, int]:
     """Score each terminal's recent raw frames under its protocol profile; flag those another profile fits."""
     return detect_profiles(now=at)
+
+
+@job("water.partitions.ensure", Period.DAILY, look_back=1)
+def partitions(at: datetime) -> dict[str, int]:
+    """Create the monthly partitions of readings and raw frames for the coming months (PostgreSQL)."""
+    return ensure_partitions(today=localtime.local_day(at))
 
 
 @job("water.usage.seal_month", Period.MONTHLY)

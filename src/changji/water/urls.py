@@ -19,6 +19,7 @@ from changji.water.web import (
     work_orders,
 )
 from changji.water.web import kpi as kpi_pages
+from changji.water.web import partitions as partitions_web
 from changji.water.web import profiles as profiles_web
 from changji.water.web.pictures import picture_detail, picture_image, picture_list, picture_policies
 
@@ -99,6 +100,8 @@ urlpatterns: list = [
     path("my-orders/", work_orders.my_orders, name="my_orders"),
     path("my-orders/<id:order_id>/", work_orders.my_order, name="my_order"),
     path("profiles/", profiles_web.profile_list, name="profiles"),
+    path("partitions/", partitions_web.partition_list, name="partitions"),
+    path("partitions/detach/", partitions_web.partition_detach, name="partition_detach"),
     path("profiles/new/", profiles_web.profile_new, name="profile_new"),
     path("profiles/import/", profiles_web.profiles_import, name="profiles_import"),
     path("profiles/<id:profile_id>/", profiles_web.profile_detail, name="profile"),

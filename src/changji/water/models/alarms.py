@@ -29,7 +29,9 @@ class Alarm(models.Model):
     state = models.CharField(_("状态"), max_length=16, choices=[(s.value, STATE_LABELS[s]) for s in AlarmState])
     raised_at = models.DateTimeField(_("产生时间"))
     cleared_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
-    reading = models.ForeignKey("water.Reading", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    #: No database constraint: readings are partitioned by month on PostgreSQL (water/0027, water.partitions).
+    reading = models.ForeignKey("water.Reading", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                db_constraint=False)
     evidence = models.JSONField(_("依据"), default=dict)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",

@@ -34,8 +34,11 @@ class Reading(models.Model):
     ac_power_lost = models.BooleanField(_("交流失电"), null=True, blank=True)
     future_dated = models.BooleanField(_("观测时间超前"), default=False)
     native = models.JSONField(_("规约原值"), default=dict, blank=True)
+    #: No database constraint: on PostgreSQL frames are partitioned by month and their id alone is not unique
+    #: to the database (water/0027). PROTECT is still Django's; frames leave only with their archived month.
     frame = models.ForeignKey(
-        "water.Frame", on_delete=models.PROTECT, related_name="+", verbose_name=_("原始报文"), db_index=False
+        "water.Frame", on_delete=models.PROTECT, related_name="+", verbose_name=_("原始报文"), db_index=False,
+        db_constraint=False,
     )
 
     REGION_SCOPE = "terminal__region"

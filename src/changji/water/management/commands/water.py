@@ -4,7 +4,9 @@
 and its sums), idempotently: running it twice gives the same rows. ``changji water derive [--once]``
 follows new and late readings (the recurring jobs are ``changji jobs``). ``changji water import-licences
 FILE.xlsx`` imports 取水许可证 as the system actor "cli" (the whole instance in scope): it prints the summary, or
-the row problems and exits 1 with nothing changed.
+the row problems and exits 1 with nothing changed. ``changji water partitions [--ensure] [--list] [--detach
+YYYY-MM] [--attach YYYY-MM]`` keeps the monthly partitions of readings and raw frames (PostgreSQL,
+``water.partitions``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from changji.core.localtime import local_day
 from changji.core.models import Region
 from changji.core.regions import root
 from changji.core.uploads import UploadError, check_size
+from changji.water import partitions
 from changji.water.coefficients.calibration import estimate_all
 from changji.water.kpi.terminal_days import rebuild_terminal_days
 from changji.water.licences.xlsx import import_licences
@@ -54,6 +57,12 @@ class Command(BaseCommand):
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
         plans = tasks.add_parser("import-plans", help="import annual plans (年度取水计划) from an XLSX workbook")
         plans.add_argument("file", help="XLSX file with the sheet 年度取水计划")
+        parts = tasks.add_parser("partitions", help="monthly partitions of readings and raw frames (PostgreSQL)")
+        parts.add_argument("--ensure", action="store_true", help="create the coming months' partitions")
+        parts.add_argument("--months-ahead", type=int, default=partitions.MONTHS_AHEAD)
+        parts.add_argument("--list", action="store_true", help="list the partitions and archive tables")
+        parts.add_argument("--detach", metavar="YYYY-MM", help="detach a closed, sealed month for archive")
+        parts.add_argument("--attach", metavar="YYYY-MM", help="attach an archived month's tables again")
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
@@ -81,6 +90,28 @@ class Command(BaseCommand):
             follow(options["interval"], once=options["once"])
         elif options["task"] == "import-plans":
             self._import(import_plans, options["file"])
+        elif options["task"] == "partitions":
+            self._partitions(options)
+
+    def _partitions(self, options: dict[str, Any]) -> None:
+        """Ensure, detach or attach as asked, then list when asked (or when nothing else was)."""
+        if not partitions.supported():
+            raise CommandError("分区是 PostgreSQL 的功能；当前数据库未分区")
+        try:
+            if options["ensure"]:
+                self.stdout.write(f"ensure: {partitions.ensure(options['months_ahead'], actor='cli')}")
+            if options["detach"]:
+                self.stdout.write(f"detached: {partitions.detach(partitions.parse_month(options['detach']), 'cli')}")
+            if options["attach"]:
+                self.stdout.write(f"attached: {partitions.attach(partitions.parse_month(options['attach']), 'cli')}")
+        except partitions.PartitionError as error:
+            raise CommandError(error.message) from error
+        if options["list"] or not (options["ensure"] or options["detach"] or options["attach"]):
+            for part in partitions.list_partitions():
+                month = f"{part.month:%Y-%m}" if part.month else "default"
+                state = "attached" if part.attached else "DETACHED"
+                self.stdout.write(f"{part.name:28} {month:8} {state:9} ~{part.rows_estimate:>12} rows"
+                                  f" {part.size_bytes / 1e6:10.1f} MB")
 
     def _import(self, importer: Callable[[bytes, str], Any], name: str) -> None:
         """Import a workbook as the system actor "cli": all rows or none; row problems on stderr and exit status 1."""
