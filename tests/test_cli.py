@@ -9,6 +9,10 @@ import pytest
 
 CHANGJI = str(Path(sys.executable).with_name("changji"))
 
+#: Each `changji` process here runs on a SQLite file of its own (or only reads its settings), whatever the suite's
+#: database: the PostgreSQL pass of `.ci/run` leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 
 def _run(*args, env=None, **kwargs):
     return subprocess.run(
