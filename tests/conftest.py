@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import os
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +24,27 @@ def fast_password_hashing(django_test_environment):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """Return ``put(data_dir)``: a migrated SQLite database (WAL mode, as production runs it) for `changji` processes.
+
+    `changji migrate` runs once a session, into a fresh directory, and each call copies its file into
+    ``data_dir`` (to be passed as ``CHANGJI_DATA_DIR``): a fresh migrate costs a minute on a busy machine.
+    """
+    template = tmp_path_factory.mktemp("migrated-sqlite")
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    subprocess.run([str(Path(sys.executable).with_name("changji")), "migrate", "-v0"],
+                   env={**env, "CHANGJI_DATA_DIR": str(template)}, check=True, timeout=300)
+
+    def put(data_dir: Path) -> Path:
+        for path in template.glob("changji.sqlite3*"):  # the database and any WAL file next to it
+            shutil.copyfile(path, data_dir / path.name)
+        return data_dir / "changji.sqlite3"
+
+    put.template = template  # type: ignore[attr-defined]
+    return put
 
 
 @pytest.fixture

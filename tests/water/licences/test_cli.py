@@ -51,8 +51,8 @@ def test_an_unreadable_file_exits_1(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.database_independent
-def test_exit_0_then_1_on_a_fresh_database(tmp_path):
-    assert _changji("migrate", "-v0", data_dir=tmp_path).returncode == 0
+def test_exit_0_then_1_on_a_fresh_database(migrated_sqlite, tmp_path):
+    migrated_sqlite(tmp_path)  # a freshly migrated database (`changji migrate` once a session, tests/conftest.py)
     empty = tmp_path / "empty.xlsx"
     empty.write_bytes(book())
     done = _changji("water", "import-licences", str(empty), data_dir=tmp_path)
