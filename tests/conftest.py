@@ -165,6 +165,7 @@ def _file_mentions_a_database(path: str) -> bool:
     return bool(DATABASE_HINTS.search(Path(path).read_text(encoding="utf-8")))
 
 
+@functools.cache
 def _fixture_mentions_a_database(function) -> bool:
     """A fixture of a conftest.py by its own code; one of a test module (or imported into it) by its whole file."""
     path = inspect.getsourcefile(function) or ""
@@ -207,8 +208,9 @@ def _test_code(item: pytest.Item) -> set[str]:
 def pytest_collection_modifyitems(config, items):
     if not config.getoption("--database-tests-only"):
         return
-    kept = [item for item in items if reaches_the_database(item)]
-    deselected = [item for item in items if not reaches_the_database(item)]
+    reaching = {item: reaches_the_database(item) for item in items}
+    kept = [item for item in items if reaching[item]]
+    deselected = [item for item in items if not reaching[item]]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = kept
