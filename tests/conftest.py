@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +24,27 @@ def fast_password_hashing(django_test_environment):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory):
+    """Return ``put(data_dir)``: a migrated SQLite database (WAL mode, as production runs it) for `changji` processes.
+
+    `changji migrate` runs once a session, into a fresh directory, and each call copies its file into
+    ``data_dir`` (to be passed as ``CHANGJI_DATA_DIR``): a fresh migrate costs a minute on a busy machine.
+    """
+    template = tmp_path_factory.mktemp("migrated-sqlite")
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    subprocess.run([str(Path(sys.executable).with_name("changji")), "migrate", "-v0"],
+                   env={**env, "CHANGJI_DATA_DIR": str(template)}, check=True, timeout=300)
+
+    def put(data_dir: Path) -> Path:
+        for path in template.glob("changji.sqlite3*"):  # the database and any WAL file next to it
+            shutil.copyfile(path, data_dir / path.name)
+        return data_dir / "changji.sqlite3"
+
+    put.template = template  # type: ignore[attr-defined]
+    return put
 
 
 @pytest.fixture
@@ -100,3 +129,88 @@ def community_world(db, make_user):
             street=make_user("street-officer", town.code, role=Role.STREET_OFFICER),
         ),
     )
+
+
+# --- `--database-tests-only`: the PostgreSQL pass of `.ci/run` ----------------------------------------------
+# `.ci/run` runs the whole suite on SQLite and, at the same time, the database tests on PostgreSQL: a test that
+# cannot reach the suite's database (a codec, a pure rule, lint) gives the same answer on both, so it runs once.
+
+#: Fixtures that reach the test database; a fixture built on them brings them into the test's closure too.
+#: (``django_db_blocker`` is in every closure, for pytest-django's autouse fixtures: its use is found in the
+#: code by DATABASE_HINTS instead.)
+DATABASE_FIXTURES = frozenset({
+    "db", "transactional_db", "django_db_setup", "live_server", "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+})
+
+#: Words in a test's module (or a module defining one of its fixtures) that may reach a database without
+#: pytest-django's fixtures: a child process inherits DATABASE_URL, a direct driver connection, settings read.
+DATABASE_HINTS = re.compile(r"DATABASE_URL|DATABASES|subprocess|Popen|multiprocessing|os\.system|psycopg|django\.db"
+                            r"|sqlite3|connection\.vendor|django_db_blocker")
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only", action="store_true",
+        help="deselect the tests that cannot reach the suite's database (codecs, pure rules, lint): `.ci/run` "
+        "runs them in its SQLite pass and passes this to its PostgreSQL pass; every database test runs on both",
+    )
+
+
+@functools.cache
+def _file_mentions_a_database(path: str) -> bool:
+    return bool(DATABASE_HINTS.search(Path(path).read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _fixture_mentions_a_database(function) -> bool:
+    """A fixture of a conftest.py by its own code; one of a test module (or imported into it) by its whole file."""
+    path = inspect.getsourcefile(function) or ""
+    if "/_pytest/" in path or "/pytest_django/" in path:
+        return False  # pytest's and pytest-django's own: the database ones are DATABASE_FIXTURES
+    if Path(path).name == "conftest.py":
+        return bool(DATABASE_HINTS.search(inspect.getsource(function)))
+    return _file_mentions_a_database(path)
+
+
+def reaches_the_database(item: pytest.Item) -> bool:
+    """Whether a test may use the suite's database: it asks for it, or its code (or its fixtures' code) could.
+
+    Conservative: a test wrongly taken for database-bound just runs on both databases. A test whose code
+    looks database-bound but is not (it runs ruff, or a `changji` process on a SQLite file of its own) says so
+    with the ``database_independent`` marker.
+    """
+    if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    if item.get_closest_marker("database_independent"):
+        return False
+    if any(_file_mentions_a_database(path) for path in _test_code(item)):
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = [d for ds in (info.name2fixturedefs.values() if info else ()) for d in ds]
+    return any(_fixture_mentions_a_database(definition.func) for definition in definitions)
+
+
+def _test_code(item: pytest.Item) -> set[str]:
+    """The test's module and the modules of this suite it takes names from (helpers in tests/…)."""
+    paths = {str(item.path)}
+    module = getattr(item, "module", None)
+    for value in vars(module).values() if module else ():
+        source = getattr(value, "__file__", None) or getattr(inspect.getmodule(value), "__file__", None)
+        if source and Path(source).is_relative_to(TESTS) and source.endswith(".py"):
+            paths.add(source)
+    return paths
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    reaching = {item: reaches_the_database(item) for item in items}
+    kept = [item for item in items if reaching[item]]
+    deselected = [item for item in items if not reaching[item]]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept

@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+#: Subprocesses of a bare Python on the source tree: no database is involved (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "changji"
 APPS = ("water", "services", "community")

@@ -9,6 +9,10 @@ import pytest
 
 CHANGJI = str(Path(sys.executable).with_name("changji"))
 
+#: Each `changji` process here runs on a SQLite file of its own (or only reads its settings), whatever the suite's
+#: database: the PostgreSQL pass of `.ci/run` leaves them out (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 
 def _run(*args, env=None, **kwargs):
     return subprocess.run(
@@ -25,11 +29,12 @@ def test_runs_django_management_commands(tmp_path):
 
 
 @pytest.mark.slow
-def test_migrate_then_showmigrations_on_a_fresh_sqlite_file(tmp_path):
+def test_migrate_then_showmigrations_on_a_fresh_sqlite_file(migrated_sqlite, tmp_path):
+    # The session's `changji migrate` ran on a fresh directory (tests/conftest.py); this is its file.
+    assert (migrated_sqlite.template / "changji.sqlite3").exists()
+    migrated_sqlite(tmp_path)
     env = {"CHANGJI_DATA_DIR": str(tmp_path)}
     env_clean = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    subprocess.run([CHANGJI, "migrate", "-v0"], check=True, env={**env_clean, **env}, timeout=120)
-    assert (tmp_path / "changji.sqlite3").exists()
     listed = subprocess.run([CHANGJI, "showmigrations", "core"], capture_output=True, text=True,
                             env={**env_clean, **env}, timeout=120)
     assert "[X] 0002_seed_regions" in listed.stdout

@@ -55,11 +55,12 @@ def keep_serialized_rollback(serialized_contents, transactional_db):
             connections[alias].creation.deserialize_db_from_string(contents)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser(serialized_contents):
-    """One chromium per test module; Playwright (and the event loop it runs in this thread) stops after it.
+    """One chromium for tests/browser, each test in its own context; Playwright stops after the package.
 
-    So later tests that call asyncio.run are not inside a running loop.
+    So later tests that call asyncio.run are not inside a running loop (Playwright runs one in this thread).
+    Launching chromium per module cost a second or two of CPU twenty times a pass (.ci/run).
     """
     from playwright.sync_api import sync_playwright
 

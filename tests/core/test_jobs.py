@@ -361,11 +361,10 @@ def test_the_old_loops_say_where_the_jobs_went(command):
 
 
 @pytest.fixture(scope="module")
-def sqlite_file(tmp_path_factory):
+def sqlite_file(tmp_path_factory, migrated_sqlite):
     """A migrated SQLite file in WAL mode, as production runs it, for processes of their own."""
     data = tmp_path_factory.mktemp("jobs-db")
-    env = {**os.environ, "CHANGJI_DATA_DIR": str(data), "DATABASE_URL": ""}
-    subprocess.run([CHANGJI, "migrate", "-v0"], env=env, check=True, timeout=300)
+    migrated_sqlite(data)
     return {"CHANGJI_DATA_DIR": str(data), "DATABASE_URL": ""}
 
 

@@ -28,6 +28,11 @@ from changji.services.certificate import (
 )
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+#: The certificate is rendered in the test process and read by pdftotext: no database is involved, so the
+#: PostgreSQL pass of `.ci/run` leaves these out (tests/conftest.py).
+pytestmark = pytest.mark.database_independent
+
 USCC = "91652302MA78ABCDEJ"  # valid GB 32100 check character
 PERSON_ID = "11010519491231002X"  # the GB 11643 specimen number
 ITEMS = (

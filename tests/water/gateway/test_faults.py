@@ -125,6 +125,7 @@ def test_kill_9_while_1000_terminals_send_loses_no_acknowledged_frame(tmp_path):
     assert acked - _stored(env) == set()
 
 
+@pytest.mark.postgresql_restart
 @pytest.mark.skipif(
     SUITE_ON_POSTGRESQL,
     reason="restarting PostgreSQL would cut the suite's own connection; the SQLite pass runs this test "
