@@ -55,11 +55,11 @@ def stream_config() -> dict[str, Any]:
     }
 
 
-def consumer_config() -> dict[str, Any]:
+def consumer_config(ack_wait_s: float = ACK_WAIT_S) -> dict[str, Any]:
     """Return the writers' durable pull consumer's configuration (``nats.js.api.ConsumerConfig`` fields)."""
     return {
         "durable_name": CONSUMER, "name": CONSUMER, "ack_policy": "explicit", "deliver_policy": "all",
-        "ack_wait": ACK_WAIT_S, "max_ack_pending": MAX_ACK_PENDING, "filter_subject": SUBJECTS,
+        "ack_wait": ack_wait_s, "max_ack_pending": MAX_ACK_PENDING, "filter_subject": SUBJECTS,
     }
 
 

@@ -62,14 +62,14 @@ def _stream_config() -> js_api.StreamConfig:
     return js_api.StreamConfig(**config)
 
 
-def _consumer_config() -> js_api.ConsumerConfig:
-    config: dict[str, Any] = stream.consumer_config()
+def _consumer_config(ack_wait_s: float) -> js_api.ConsumerConfig:
+    config: dict[str, Any] = stream.consumer_config(ack_wait_s)
     config["ack_policy"] = js_api.AckPolicy(config["ack_policy"])
     config["deliver_policy"] = js_api.DeliverPolicy(config["deliver_policy"])
     return js_api.ConsumerConfig(**config)
 
 
-async def set_up(js: JetStreamContext, consumer: bool = True) -> None:
+async def set_up(js: JetStreamContext, consumer: bool = True, ack_wait_s: float = stream.ACK_WAIT_S) -> None:
     """Create or update the stream (and the writers' consumer); running it again changes nothing."""
     config = _stream_config()
     try:
@@ -80,4 +80,4 @@ async def set_up(js: JetStreamContext, consumer: bool = True) -> None:
     else:
         await js.update_stream(config)
     if consumer:
-        await js.add_consumer(stream.STREAM, _consumer_config())  # creates, or updates to the same config
+        await js.add_consumer(stream.STREAM, _consumer_config(ack_wait_s))  # creates, or updates to the same config

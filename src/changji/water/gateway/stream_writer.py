@@ -50,8 +50,10 @@ class WriterCounters:
 class StreamWriter:
     """One writer process: fetch, store, acknowledge; until ``stop`` is set."""
 
-    def __init__(self, servers: str = stream.DEFAULT_SERVERS, batch: int = 500, fetch_timeout_s: float = 1.0) -> None:
+    def __init__(self, servers: str = stream.DEFAULT_SERVERS, batch: int = 500, fetch_timeout_s: float = 1.0,
+                 ack_wait_s: float = stream.ACK_WAIT_S) -> None:
         self.servers = servers
+        self.ack_wait_s = ack_wait_s
         self.batch = batch
         self.fetch_timeout_s = fetch_timeout_s
         self.counters = WriterCounters()
@@ -66,7 +68,7 @@ class StreamWriter:
         js = nc.jetstream(timeout=5.0)
         while not stop.is_set():
             try:
-                await stream_client.set_up(js)
+                await stream_client.set_up(js, ack_wait_s=self.ack_wait_s)
                 subscription = await js.pull_subscribe_bind(durable=stream.CONSUMER, stream=stream.STREAM)
                 break
             except Exception as exc:
@@ -88,9 +90,10 @@ class StreamWriter:
                     continue
                 await self._process(messages)
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(nc.drain(), 5)
-            await self._db(connection.close)
+            with contextlib.suppress(Exception):  # the acks sent last go out before the connection closes
+                await nc.flush(timeout=2)
+            await nc.close()
+            await self._db(_close_connection)
             self._executor.shutdown(wait=True)
 
     async def _process(self, messages: list[Msg]) -> None:
@@ -117,7 +120,7 @@ class StreamWriter:
         except Exception as exc:  # database down, or another writer stored a redelivered frame meanwhile
             self.counters.failures += 1
             log.error("storing %d frame(s) failed, none acknowledged: %s", len(frames), exc)
-            await self._db(connection.close)
+            await self._db(_close_connection)
             for message, _ in frames:
                 await message.nak(delay=1.0)
             await asyncio.sleep(0.5)
@@ -138,13 +141,17 @@ class StreamWriter:
             found = await self._db(stream_storage.mark_abandoned, abandoned)
         except Exception as exc:
             log.error("could not mark an abandoned message: %s", exc)
-            await self._db(connection.close)
+            await self._db(_close_connection)
             await message.nak(delay=1.0)
             return
         if found < len(abandoned.stream_seqs) and message.metadata.num_delivered < ABANDON_RETRIES:
             await message.nak(delay=1.0)  # some packets are still with another writer
         else:
             await message.ack()
+
+
+def _close_connection() -> None:
+    connection.close()  # on the database thread: ``connection`` is per thread
 
 
 def _seq(message: Msg) -> int:
@@ -171,13 +178,13 @@ def sqlite_writer_lock(database_path: str, stop: asyncio.Event | None = None) ->
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
-def run_writer(servers: str, batch: int) -> None:
+def run_writer(servers: str, batch: int, ack_wait_s: float = stream.ACK_WAIT_S) -> None:
     """Run one writer until SIGINT or SIGTERM (on SQLite, once it holds the writer lock)."""
     import signal  # deferred: only the writer process installs signal handlers
 
     from changji.water.gateway.server import run_event_loop  # deferred: uvloop loads in the serving process
 
-    writer = StreamWriter(servers, batch)
+    writer = StreamWriter(servers, batch, ack_wait_s=ack_wait_s)
 
     async def main() -> None:
         stop = asyncio.Event()
