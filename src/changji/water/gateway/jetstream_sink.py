@@ -59,10 +59,14 @@ class JetStreamSink(Sink):
         self.published = 0
         self.failures = 0
 
-    @property  # type: ignore[override]
+    @property
     def generation(self) -> int:
         """The database sink's generation: it reloads the terminals' profiles."""
         return self.database.generation
+
+    @generation.setter
+    def generation(self, value: int) -> None:
+        self.database.generation = value
 
     async def start(self) -> None:
         await self.database.start()

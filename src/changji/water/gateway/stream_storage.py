@@ -55,7 +55,7 @@ def _already_stored(entries: list[tuple[int, InboundFrame]]) -> set[tuple[int, d
     """Return the (stream sequence, receipt time) pairs of these entries that are archived already."""
     seqs = [seq for seq, _ in entries]
     rows = Frame.objects.filter(stream_seq__in=seqs).values_list("stream_seq", "received_at")
-    return set(rows)
+    return {(seq, received_at) for seq, received_at in rows if seq is not None}
 
 
 def _stamp(stamps: list[tuple[int, int]]) -> None:
