@@ -64,7 +64,15 @@ class StreamWriter:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve until ``stop`` is set."""
-        nc = await stream_client.connect_when_up(self.servers, "changji-writer")
+        connecting = asyncio.ensure_future(stream_client.connect_when_up(self.servers, "changji-writer"))
+        stopped = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([connecting, stopped], return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if not connecting.done():  # stopped before NATS ever answered
+            connecting.cancel()
+            await asyncio.gather(connecting, return_exceptions=True)
+            return
+        nc = connecting.result()
         js = nc.jetstream(timeout=5.0)
         while not stop.is_set():
             try:
