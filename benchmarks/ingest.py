@@ -331,19 +331,19 @@ class Faults:
         self.nats, self.store, self.port = nats, store, port
         self.log: list[str] = []
 
-    async def run(self, writer_at_s: float = 2.0, nats_at_s: float = 5.0, nats_down_s: float = 2.0) -> None:
-        import asyncio
+    def run(self, writer_at_s: float = 2.0, nats_at_s: float = 5.0, nats_down_s: float = 2.0) -> None:
+        """Inject the faults on the clock (in a thread: the fleet's busy event loop would delay them)."""
         import signal
 
-        await asyncio.sleep(writer_at_s)
+        time.sleep(writer_at_s)
         self.writers[0].send_signal(signal.SIGKILL)
         self.writers[0].wait()
         self.writers[0] = start_writer(self.env, self.nats_url, 0)
         self.log.append(f"writer 0 killed -9 at +{writer_at_s:g} s and restarted")
-        await asyncio.sleep(max(0.0, nats_at_s - writer_at_s))
+        time.sleep(max(0.0, nats_at_s - writer_at_s))
         self.nats[0].send_signal(signal.SIGKILL)
         self.nats[0].wait()
-        await asyncio.sleep(nats_down_s)
+        time.sleep(nats_down_s)
         self.nats[0] = start_nats(self.store, self.port)
         self.log.append(f"nats-server killed -9 at +{nats_at_s:g} s, restarted {nats_down_s:g} s later")
 
@@ -367,7 +367,7 @@ async def run_jetstream_fleet(addresses: list[str], port: int, reports_each: int
     await load.steady(35.0, steady_s, base)
     steady_latencies, load.result.latencies_s = load.result.latencies_s, []
     before_faults = len(load.result.acked)
-    fault_task = asyncio.ensure_future(faults.run())
+    fault_task = asyncio.get_running_loop().run_in_executor(None, faults.run)
     fault_elapsed = await load.saturate(max(2, reports_each), base)
     await fault_task
     load.close()
