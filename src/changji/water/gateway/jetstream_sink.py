@@ -93,7 +93,8 @@ class JetStreamSink(Sink):
             self._setup.cancel()
             await asyncio.gather(self._setup, return_exceptions=True)
         if self._nc is not None:
-            await self._nc.close()  # every publish was awaited: nothing is left to flush
+            with contextlib.suppress(Exception):  # every publish was awaited: nothing is left to flush
+                await asyncio.wait_for(self._nc.close(), 5)
         await self.database.close()
 
     async def store(self, inbound: InboundFrame) -> StoreResult:

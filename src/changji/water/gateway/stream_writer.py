@@ -100,7 +100,8 @@ class StreamWriter:
         finally:
             with contextlib.suppress(Exception):  # the acks sent last go out before the connection closes
                 await nc.flush(timeout=2)
-            await nc.close()
+            with contextlib.suppress(Exception):  # NATS gone: closing must not wait for it
+                await asyncio.wait_for(nc.close(), 5)
             await self._db(_close_connection)
             self._executor.shutdown(wait=True)
 
