@@ -13,6 +13,15 @@ straight into the same database in 1,000-row transactions: the raw rate.
 
 Run: .venv/bin/python benchmarks/ingest.py [--database sqlite|postgresql] [--pg-name changji_bench] [--wells 10401]
 (``--pg-name`` names the PostgreSQL database it drops and creates, so parallel runs need not collide.)
+
+``--via jetstream`` (issue 16): the gateways (``--workers``, default 2) publish to a NATS JetStream server this
+script starts on a free port (file storage in a temporary directory) and 2 ``changji writer`` processes
+store; the terminal is acknowledged once the stream holds its frame. Phases: saturate (acked frames/s, and the
+writers' store rate until the database holds every acked report), the live rate (p99 ack latency), then a
+fault phase: the fleet saturates again while one writer is killed with SIGKILL (and restarted) and the NATS
+server is killed and restarted on its store. Lost counts every acked report missing from the database after
+the writers caught up. The direct path (``--via database``) runs the same phases without faults on a fresh
+database first and is printed beside it.
 """
 
 from __future__ import annotations
@@ -185,7 +194,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=9300)
     parser.add_argument("--workers", type=int, default=2, help="gateway processes (one per core)")
     parser.add_argument("--profile", help="write a cProfile of the gateway's event loop to this file")
+    parser.add_argument("--via", choices=["database", "jetstream"], default="database",
+                        help="jetstream: gateways publish to NATS JetStream, writers store (beside the direct path)")
     args = parser.parse_args()
+    if args.via == "jetstream":
+        return main_jetstream(args)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))
 
@@ -236,6 +249,228 @@ def main() -> None:
         "median_saturated_ms": statistics.median(sat) * 1e3 if sat else None,
     })
     shutil.rmtree(env["CHANGJI_DATA_DIR"], ignore_errors=True)
+
+
+
+# -- --via jetstream (issue 16) -----------------------------------------------------------------------------------
+
+NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_nats(store: Path, port: int) -> subprocess.Popen[bytes]:
+    """Start a JetStream server of this run's own (never the machine's shared one) and wait for it."""
+    import socket
+
+    log = open(store.parent / "nats.log", "ab")
+    server = subprocess.Popen([NATS_SERVER, "-js", "-sd", str(store), "-a", "127.0.0.1", "-p", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return server
+        time.sleep(0.05)
+    raise SystemExit(f"nats-server did not listen on {port}")
+
+
+def start_writer(env: dict[str, str], nats_url: str, n: int) -> subprocess.Popen[bytes]:
+    log = open(Path(env["CHANGJI_DATA_DIR"]) / f"writer-{n}.log", "ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "changji.cli", "writer", "--nats", nats_url, "--batch", "1000", "--ack-wait", "10"],
+        env={**env, "CHANGJI_LOG_LEVEL": "WARNING"}, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def start_jetstream_gateways(env: dict[str, str], port: int, nats_url: str, workers: int) -> subprocess.Popen[bytes]:
+    log = open(Path(env["CHANGJI_DATA_DIR"]) / "gateway.log", "wb")
+    return subprocess.Popen(
+        [sys.executable, "-m", "changji.cli", "gateway", "--host", "127.0.0.1", "--port", str(port),
+         "--max-connections", "20000", "--workers", str(workers), "--via", "jetstream", "--nats", nats_url],
+        env={**env, "CHANGJI_LOG_LEVEL": "WARNING"}, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def stored_count(env: dict[str, str]) -> int:
+    """Return the readings stored so far (plain SQL: this process sets Django up only at the end)."""
+    sql = "SELECT COUNT(*) FROM water_reading"
+    if "DATABASE_URL" in env:
+        import psycopg
+
+        with psycopg.connect(env["DATABASE_URL"].replace("postgres://", "postgresql://")) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    import sqlite3
+
+    with sqlite3.connect(Path(env["CHANGJI_DATA_DIR"]) / "changji.sqlite3", timeout=30) as conn:
+        return int(conn.execute(sql).fetchone()[0])
+
+
+def wait_stored(env: dict[str, str], acked: int, timeout_s: float = 600.0) -> float:
+    """Wait until the database holds ``acked`` readings (the writers caught up); return when (monotonic)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if stored_count(env) >= acked:
+            return time.monotonic()
+        time.sleep(0.2)
+    return float("nan")
+
+
+class Faults:
+    """Kill -9 a writer (and start it again), then kill -9 the NATS server and restart it on its store."""
+
+    def __init__(self, env: dict[str, str], writers: list[subprocess.Popen[bytes]], nats_url: str,
+                 nats: list[subprocess.Popen[bytes]], store: Path, port: int) -> None:
+        self.env, self.writers, self.nats_url = env, writers, nats_url
+        self.nats, self.store, self.port = nats, store, port
+        self.log: list[str] = []
+
+    def run(self, writer_at_s: float = 2.0, nats_at_s: float = 5.0, nats_down_s: float = 2.0) -> None:
+        """Inject the faults on the clock (in a thread: the fleet's busy event loop would delay them)."""
+        import signal
+
+        time.sleep(writer_at_s)
+        self.writers[0].send_signal(signal.SIGKILL)
+        self.writers[0].wait()
+        self.writers[0] = start_writer(self.env, self.nats_url, 0)
+        self.log.append(f"writer 0 killed -9 at +{writer_at_s:g} s and restarted")
+        time.sleep(max(0.0, nats_at_s - writer_at_s))
+        self.nats[0].send_signal(signal.SIGKILL)
+        self.nats[0].wait()
+        time.sleep(nats_down_s)
+        self.nats[0] = start_nats(self.store, self.port)
+        self.log.append(f"nats-server killed -9 at +{nats_at_s:g} s, restarted {nats_down_s:g} s later")
+
+
+async def run_jetstream_fleet(addresses: list[str], port: int, reports_each: int, steady_s: float, options: dict,
+                              env: dict[str, str], faults: Faults) -> dict:
+    """Saturate, wait for the writers, run at the live rate, then saturate again through the faults."""
+    import asyncio
+
+    from changji.water.sim.loadgen import ReportLoad
+
+    load = ReportLoad(addresses, port, options=options, ack_timeout_s=5.0)
+    await load.connect_all()
+    held = await load.held()
+    base = datetime.now(UTC).replace(second=0, microsecond=0)
+    started = time.monotonic()
+    elapsed = await load.saturate(reports_each, base)
+    saturated = len(load.result.acked)
+    caught_up = await asyncio.get_running_loop().run_in_executor(None, wait_stored, env, saturated)
+    sat_latencies, load.result.latencies_s = load.result.latencies_s, []
+    await load.steady(35.0, steady_s, base)
+    steady_latencies, load.result.latencies_s = load.result.latencies_s, []
+    before_faults = len(load.result.acked)
+    fault_task = asyncio.get_running_loop().run_in_executor(None, faults.run)
+    fault_elapsed = await load.saturate(max(2, reports_each), base)
+    await fault_task
+    load.close()
+    return {
+        "held": held, "acked_saturate": saturated, "saturate_s": elapsed,
+        "writers_rate": saturated / (caught_up - started), "sat_latencies": sat_latencies,
+        "steady_latencies": steady_latencies, "acked": load.result.acked,
+        "fault_rate": (len(load.result.acked) - before_faults) / fault_elapsed,
+        "unacked": load.result.retransmissions,
+    }
+
+
+def measure_jetstream(args: argparse.Namespace, addresses: list[str], options: dict) -> dict:
+    """Run the JetStream path on a fresh database; return its figures."""
+    import signal
+
+    import uvloop
+
+    env = prepare_database(args.database, args.wells, args.pg_name)
+    store = Path(env["CHANGJI_DATA_DIR"]) / "jetstream"
+    nats_port = free_port()
+    nats_url = f"nats://127.0.0.1:{nats_port}"
+    nats = [start_nats(store, nats_port)]
+    writers = [start_writer(env, nats_url, n) for n in range(2)]
+    gateway = start_jetstream_gateways(env, args.port, nats_url, args.workers)
+    faults = Faults(env, writers, nats_url, nats, store, nats_port)
+    try:
+        wait_listening(args.port, gateway)
+        result = uvloop.run(run_jetstream_fleet(addresses, args.port, args.reports, args.steady_seconds, options,
+                                                env, faults))
+        acked_keys = set(result["acked"])
+        wait_stored(env, len(acked_keys))
+    finally:
+        for process in (gateway, *writers, *nats):
+            process.send_signal(signal.SIGTERM)
+        for process in (gateway, *writers, *nats):
+            process.wait(timeout=60)
+    result["stored"], result["lost"] = count_lost(env, list(acked_keys))
+    result["faults"] = faults.log
+    shutil.rmtree(env["CHANGJI_DATA_DIR"], ignore_errors=True)
+    return result
+
+
+def measure_direct(args: argparse.Namespace, addresses: list[str], options: dict) -> dict:
+    """Run the direct path (``--via database``) on a fresh database: the same phases, without faults."""
+    import signal
+
+    import uvloop
+
+    env = prepare_database(args.database, args.wells, args.pg_name)
+    gateway = start_gateway(env, args.port, None, args.workers)
+    try:
+        wait_listening(args.port, gateway)
+        result = uvloop.run(run_fleet(addresses, args.port, args.reports, args.steady_seconds, gateway.pid, options))
+    finally:
+        gateway.send_signal(signal.SIGINT)
+        gateway.wait(timeout=60)
+    acked = {(address, observed) for address, observed in result["acked"]}
+    stored = stored_count(env)
+    result["lost"] = f"{max(0, len(acked) - stored)} (by count)"
+    shutil.rmtree(env["CHANGJI_DATA_DIR"], ignore_errors=True)
+    return result
+
+
+def main_jetstream(args: argparse.Namespace) -> None:
+    """``--via jetstream``: the JetStream path beside the direct path, in one table."""
+    from changji.water.sim.fleet import build_fleet
+    from changji.water.sim.profiles import options_of
+
+    if not os.access(NATS_SERVER, os.X_OK):
+        raise SystemExit(f"{NATS_SERVER} is not installed (apt install nats-server)")
+    fleet = build_fleet(args.wells)
+    addresses = [w.address for w in fleet]
+    options = {w.address: options_of(w, registered=True) for w in fleet}
+    direct = measure_direct(args, addresses, options)
+    via = measure_jetstream(args, addresses, options)
+
+    def ms(values: list[float]) -> str:
+        return f"{percentile(values, .5) * 1e3:.1f} / {percentile(values, .99) * 1e3:.1f}"
+
+    writers = "2" + (" (SQLite: 1 stores, 1 stands by)" if args.database == "sqlite" else "")
+    rows = [
+        {"figure": "connections held", "direct": f"{direct['held']:,}", "jetstream": f"{via['held']:,}"},
+        {"figure": "gateway processes / writers", "direct": f"{args.workers} / -",
+         "jetstream": f"{args.workers} / {writers}"},
+        {"figure": "acked frames/s (saturated)", "direct": round(direct["acked_saturate"] / direct["saturate_s"]),
+         "jetstream": round(via["acked_saturate"] / via["saturate_s"])},
+        {"figure": "stored frames/s (until the writers caught up)", "direct": "= acked",
+         "jetstream": round(via["writers_rate"])},
+        {"figure": "ack latency p50 / p99 saturated (ms)", "direct": ms(direct["sat_latencies"]),
+         "jetstream": ms(via["sat_latencies"])},
+        {"figure": "ack latency p50 / p99 at 35 frames/s (ms)", "direct": ms(direct["steady_latencies"]),
+         "jetstream": ms(via["steady_latencies"])},
+        {"figure": "acked frames/s through a writer kill -9 and a NATS restart", "direct": "-",
+         "jetstream": round(via["fault_rate"])},
+        {"figure": "acked / stored readings", "direct": f"{len(direct['acked']):,}",
+         "jetstream": f"{len(set(via['acked'])):,} / {via['stored']:,}"},
+        {"figure": "lost (acked, not stored)", "direct": direct["lost"], "jetstream": via["lost"]},
+    ]
+    report(f"ingest-jetstream-{args.database}", rows, {
+        "wells": args.wells, "reports_each": args.reports, "faults": via["faults"],
+        "unacked_jetstream": via["unacked"], "unacked_direct": direct["unacked"],
+    })
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ class Frame(models.Model):
     raw = models.BinaryField(_("原始字节"))
     outcome = models.CharField(_("处理结果"), max_length=16, choices=FrameOutcome.choices())
     error = models.CharField(_("错误说明"), max_length=255, blank=True)
+    #: The JetStream sequence the frame was stored under (``changji gateway --via jetstream``), None on the
+    #: direct path: a message redelivered after a writer crashed between commit and ack is recognised by it.
+    stream_seq = models.BigIntegerField(_("消息流序号"), null=True, blank=True)
 
     REGION_SCOPE = "terminal__region"
 
@@ -33,6 +36,10 @@ class Frame(models.Model):
         verbose_name_plural = _("原始报文")
         ordering = ["-received_at"]
         indexes = [models.Index(fields=["terminal", "-received_at"])]
+        constraints = [
+            # With received_at, because a partitioned table needs its partition key in every unique key.
+            models.UniqueConstraint(fields=["stream_seq", "received_at"], name="water_frame_stream_seq_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.protocol} {self.address} {self.function} {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -10,7 +10,9 @@ from django.core.management.base import BaseCommand
 
 from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.database_sink import DatabaseSink
+from changji.water.gateway.jetstream_sink import JetStreamSink
 from changji.water.gateway.server import GatewayServer, run_event_loop
+from changji.water.gateway.stream import DEFAULT_SERVERS
 
 
 class Command(BaseCommand):
@@ -29,6 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--time-label-delay", choices=["reject", "flag", "ignore"],
                             default=GatewayConfig.time_label_delay,
                             help="what to do with SZY206 frames older than their allowed delay")
+        parser.add_argument("--via", choices=["database", "jetstream"], default="database",
+                            help="store frames in the database (default) or publish them to NATS JetStream "
+                                 "for `changji writer` processes")
+        parser.add_argument("--nats", default=DEFAULT_SERVERS, help="NATS server URL(s), comma-separated")
 
     def handle(self, *args, **options):
         if options["workers"] > 1:
@@ -39,6 +45,8 @@ class Command(BaseCommand):
             time_label_delay=options["time_label_delay"], reuse_port=options["reuse_port"],
         )
         sink = DatabaseSink(batch_max=config.batch_max, batch_linger_s=config.batch_linger_s)
+        if options["via"] == "jetstream":
+            sink = JetStreamSink(options["nats"], database=sink)
         run_event_loop(GatewayServer(sink, config).serve_until_signalled())
 
     def _run_workers(self, options):
@@ -48,6 +56,7 @@ class Command(BaseCommand):
             "--port", str(options["port"]), "--max-connections", str(options["max_connections"]),
             "--idle-timeout", str(options["idle_timeout"]), "--time-label-delay", options["time_label_delay"],
             *(["--auto-register"] if options["auto_register"] else []),
+            "--via", options["via"], "--nats", options["nats"],
         ]
         workers = [subprocess.Popen(argv) for _ in range(options["workers"])]
 
