@@ -177,10 +177,11 @@ def _write_lock(sqlite: bool) -> Iterator[None]:
     timeout, as before. On PostgreSQL, gateways write concurrently: no lock (nor for an in-memory database,
     which no other process sees).
     """
-    if not sqlite or connection.is_in_memory_db():
+    name = str(connection.settings_dict["NAME"])
+    if not sqlite or name == ":memory:" or "mode=memory" in name:
         yield
         return
-    path = f"{connection.settings_dict['NAME']}-gateway.lock"
+    path = f"{name}-gateway.lock"
     lock = _lock_files.get(path)
     if lock is None:
         lock = _lock_files[path] = open(path, "ab")  # noqa: SIM115 (kept open for the process's life)
