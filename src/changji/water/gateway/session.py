@@ -204,6 +204,13 @@ class TerminalSession(UplinkHandling):
         return True
 
     async def _drain(self) -> None:
+        """Wait (at most the write timeout) until the peer has taken what was written.
+
+        An ack usually leaves at once (the transport's buffer is empty): then there is nothing to wait
+        for, and no timeout task is made per frame.
+        """
+        if not self.writer.transport.get_write_buffer_size():
+            return
         try:
             await asyncio.wait_for(self.writer.drain(), self.config.write_timeout_s)
         except TimeoutError:

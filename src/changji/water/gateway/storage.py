@@ -15,10 +15,12 @@ rejected with the reason (its terminal is not acknowledged; the others are).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import logging
+import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -138,16 +140,19 @@ def register_terminal(protocol: str, address: str, peer: str) -> TerminalInfo:
 def commit_frames(items: list[InboundFrame]) -> list[StoreResult | None]:
     """Archive ``items`` and store their readings in one transaction; return one result per item.
 
-    When the batch fails while the database still answers, the items are stored one by one
-    (``_commit_one_by_one``): a result then says ``rejected`` for a frame archived as not
-    storable, or is None for one that could not even be archived. When the database does not
-    answer, the exception propagates and nothing is acknowledged.
+    The rows are built before the transaction, so the database's write lock is held only while they
+    are written and committed (``_write_lock``). When the batch fails while the database still answers,
+    the items are stored one by one (``_commit_one_by_one``): a result then says ``rejected`` for a frame
+    archived as not storable, or is None for one that could not even be archived. When the database does
+    not answer, the exception propagates and nothing is acknowledged.
     """
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
+        sqlite = connection.vendor == "sqlite"
+        rows = _BatchRows(items, sqlite)
+        with _write_lock(sqlite), transaction.atomic(), connection.cursor() as cursor:
             frame_ids = _reserve_frame_ids(cursor, len(items))
-            _insert(cursor, items, frame_ids)
-            _touch_terminals(cursor, items, connection.vendor == "sqlite")
+            rows.write(cursor, frame_ids)
+            _touch_terminals(cursor, items, sqlite)
     except Exception as exc:
         if not _database_answers():
             raise
@@ -157,20 +162,122 @@ def commit_frames(items: list[InboundFrame]) -> list[StoreResult | None]:
     return [_result(item, fid) for item, fid in zip(items, frame_ids, strict=True)]
 
 
+_lock_files: dict[str, Any] = {}
+
+
+@contextlib.contextmanager
+def _write_lock(sqlite: bool) -> Iterator[None]:
+    """On SQLite, hold an exclusive lock beside the database file while writing a batch.
+
+    Several gateway processes (``--workers``) write one SQLite file. Without this lock the process that
+    finds the database locked sleeps in SQLite's busy handler (1, 2, 5 … 100 ms steps) and the one that
+    just committed takes the lock again first, so one process writes and the others wait: the gateway
+    used one of the two cores. ``flock`` wakes the waiting process the moment the lock is released, so
+    the processes take turns. Other writers (the web, the jobs) still meet SQLite's own lock and busy
+    timeout, as before. On PostgreSQL, gateways write concurrently: no lock (nor for an in-memory database,
+    which no other process sees).
+    """
+    name = str(connection.settings_dict["NAME"])
+    if not sqlite or name == ":memory:" or "mode=memory" in name:
+        yield
+        return
+    path = f"{name}-gateway.lock"
+    lock = _lock_files.get(path)
+    if lock is None:
+        lock = _lock_files[path] = open(path, "ab")  # noqa: SIM115 (kept open for the process's life)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _result(item: InboundFrame, frame_id: int) -> StoreResult:
     return StoreResult(frame_id, item.reading is not None and item.outcome == FrameOutcome.STORED)
 
 
 def _insert(cursor: Any, items: list[InboundFrame], frame_ids: list[int]) -> None:
     """Archive the frames, upsert their (merged) readings and the quarantine list."""
-    sqlite = connection.vendor == "sqlite"
-    cursor.executemany(
-        _FRAME_INSERT, [_frame_row(item, fid, sqlite) for item, fid in zip(items, frame_ids, strict=True)]
-    )
-    readings = _merge_readings(items, frame_ids)
-    if readings:
-        _upsert_readings(cursor, readings.values(), sqlite)
-    _upsert_quarantine(items)
+    _BatchRows(items, connection.vendor == "sqlite").write(cursor, frame_ids)
+
+
+class _BatchRows:
+    """A batch's frame rows and merged reading rows, built before its transaction; ids are filled in then.
+
+    Each frame's times are converted once (``_db_time``) and shared by its frame row and its reading.
+    """
+
+    __slots__ = ("frames", "items", "readings", "sqlite")
+
+    def __init__(self, items: list[InboundFrame], sqlite: bool) -> None:
+        self.items, self.sqlite = items, sqlite
+        self.frames: list[tuple[Any, ...]] = []
+        self.readings: dict[tuple[int, datetime], list[Any]] = {}
+        for index, item in enumerate(items):
+            received = _db_time(item.received_at, sqlite)
+            observed = _db_time(item.observed_at, sqlite)
+            self.frames.append((
+                received, storable_text(item.peer, 64), storable_text(item.protocol, 8),
+                storable_text(item.address, 10), item.terminal_id, storable_text(item.function, 4),
+                observed, bytes(item.raw), storable_text(item.outcome, 16), storable_text(item.error, 255),
+            ))
+            if item.reading is not None and item.outcome == FrameOutcome.STORED and item.terminal_id is not None:
+                self._merge(item, index, received, observed)
+
+    def _merge(self, item: InboundFrame, index: int, received: Any, observed: Any) -> None:
+        """Merge a reading into its (terminal, observed_at) row: later non-empty values win."""
+        reading = item.reading
+        assert reading is not None and item.terminal_id is not None
+        key = (item.terminal_id, item.observed_at or item.received_at)
+        row = self.readings.get(key)
+        if row is None:  # the columns of _READING_COLUMNS; native is a dict until written
+            row = self.readings[key] = [
+                item.terminal_id, observed if item.observed_at is not None else received, received,
+                *_NO_VALUES, False, {}, index,
+            ]
+        for position, name in _CANONICAL_POSITIONS:
+            value = getattr(reading, name)
+            if value is not None and (type(value) is not float or not math.isfinite(value)):
+                value = storable_number(value)
+            if value is not None:
+                row[position] = value
+        row[-3] = row[-3] or item.future_dated
+        if reading.native:
+            row[-2].update(reading.native)
+        row[-1] = index
+
+    def write(self, cursor: Any, frame_ids: list[int]) -> None:
+        """Insert the frames under ``frame_ids``, upsert the readings and the quarantine list.
+
+        SQLite runs each statement once per row (``executemany`` on one prepared statement). On PostgreSQL
+        that would be one parsed statement per row (Django binds parameters on the client), so the frames
+        go in by ``COPY``, and the readings by ``COPY`` into a temporary table that one statement empties
+        into ``water_reading`` with the same merge rule.
+        """
+        frames = [(fid, *row) for fid, row in zip(frame_ids, self.frames, strict=True)]
+        readings = [
+            [*row[:-2], storable_json_text(row[-2]) if row[-2] else "{}", frame_ids[row[-1]]]
+            for row in self.readings.values()
+        ]
+        if self.sqlite:
+            cursor.executemany(_FRAME_INSERT, frames)
+            if readings:
+                cursor.executemany(_upsert_sql(), readings)
+        else:
+            with cursor.cursor.copy(_FRAME_COPY) as copy:
+                for frame in frames:
+                    copy.write_row(frame)
+            if readings:
+                cursor.execute(_READING_STAGE)
+                with cursor.cursor.copy(_READING_COPY) as copy:
+                    for reading in readings:
+                        copy.write_row(reading)
+                cursor.execute(_upsert_staged_sql())
+        _upsert_quarantine(self.items)
+
+
+_NO_VALUES = (None,) * len(CANONICAL_FIELDS)
+_CANONICAL_POSITIONS = tuple(enumerate(CANONICAL_FIELDS, start=3))
 
 
 def _database_answers() -> bool:
@@ -191,7 +298,7 @@ def _commit_one_by_one(items: list[InboundFrame]) -> list[StoreResult | None]:
     """
     sqlite = connection.vendor == "sqlite"
     results: list[StoreResult | None] = []
-    with transaction.atomic(), connection.cursor() as cursor:
+    with _write_lock(sqlite), transaction.atomic(), connection.cursor() as cursor:
         if not sqlite:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         frame_ids = _reserve_frame_ids(cursor, len(items))
@@ -231,6 +338,12 @@ _FRAME_INSERT = (
 )
 
 
+_FRAME_COPY = (
+    "COPY water_frame (id, received_at, peer, protocol, address, terminal_id, function, observed_at, raw, outcome,"
+    " error) FROM STDIN"
+)
+
+
 def _reserve_frame_ids(cursor: Any, count: int) -> list[int]:
     """Reserve ``count`` frame ids so readings can point at frames inserted in the same batch.
 
@@ -255,48 +368,37 @@ def _db_time(moment: datetime | None, sqlite: bool) -> Any:
     """
     if moment is None or not sqlite:
         return moment
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
+    if moment.tzinfo is UTC:  # the usual case: str() of an aware UTC time ends in "+00:00"
+        return str(moment)[:-6]
+    moment = moment.astimezone(UTC)
     return moment.replace(tzinfo=None).isoformat(" ")
 
 
-def _frame_row(item: InboundFrame, frame_id: int, sqlite: bool) -> tuple[Any, ...]:
+def _upsert_sql() -> str:
+    columns = ", ".join(_READING_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(_READING_COLUMNS))
+    return f"INSERT INTO water_reading ({columns}) VALUES ({placeholders}) {_upsert_conflict()}"
+
+
+_READING_STAGE = (
+    f"CREATE TEMP TABLE IF NOT EXISTS gateway_reading_batch ON COMMIT DELETE ROWS AS"
+    f" SELECT {', '.join(_READING_COLUMNS)} FROM water_reading WITH NO DATA"
+)
+_READING_COPY = f"COPY gateway_reading_batch ({', '.join(_READING_COLUMNS)}) FROM STDIN"
+
+
+def _upsert_staged_sql() -> str:
+    """PostgreSQL: move the staged readings into ``water_reading`` in one statement (the stage is left empty)."""
+    columns = ", ".join(_READING_COLUMNS)
     return (
-        frame_id, _db_time(item.received_at, sqlite), storable_text(item.peer, 64), storable_text(item.protocol, 8),
-        storable_text(item.address, 10), item.terminal_id, storable_text(item.function, 4),
-        _db_time(item.observed_at, sqlite), bytes(item.raw), storable_text(item.outcome, 16),
-        storable_text(item.error, 255),
+        f"WITH batch AS (DELETE FROM gateway_reading_batch RETURNING {columns})"
+        f" INSERT INTO water_reading ({columns}) SELECT {columns} FROM batch {_upsert_conflict()}"
     )
 
 
-def _merge_readings(items: list[InboundFrame], frame_ids: list[int]) -> dict[tuple[int, datetime], dict[str, Any]]:
-    """Merge the batch's readings per (terminal, observed_at): later non-empty values win."""
-    merged: dict[tuple[int, datetime], dict[str, Any]] = {}
-    for item, frame_id in zip(items, frame_ids, strict=True):
-        reading = item.reading
-        if reading is None or item.outcome != FrameOutcome.STORED or item.terminal_id is None:
-            continue
-        key = (item.terminal_id, item.observed_at or item.received_at)
-        row = merged.get(key)
-        if row is None:
-            row = merged[key] = {
-                "terminal_id": key[0], "observed_at": key[1], "received_at": item.received_at,
-                **dict.fromkeys(CANONICAL_FIELDS), "future_dated": False, "native": {},
-            }
-        for name in CANONICAL_FIELDS:
-            value = storable_number(getattr(reading, name))
-            if value is not None:
-                row[name] = value
-        row["future_dated"] = row["future_dated"] or item.future_dated
-        row["native"].update(reading.native)
-        row["frame_id"] = frame_id
-    return merged
-
-
-def _upsert_sql() -> str:
+def _upsert_conflict() -> str:
+    """The readings' merge rule: a value the new row leaves empty keeps the stored one."""
     table = "water_reading"
-    columns = ", ".join(_READING_COLUMNS)
-    placeholders = ", ".join(["%s"] * len(_READING_COLUMNS))
     updates = [f"{name} = COALESCE(excluded.{name}, {table}.{name})" for name in CANONICAL_FIELDS]
     updates.append(
         f"future_dated = CASE WHEN excluded.future_dated THEN excluded.future_dated ELSE {table}.future_dated END"
@@ -306,10 +408,7 @@ def _upsert_sql() -> str:
     else:
         updates.append(f"native = json_patch({table}.native, excluded.native)")
     updates.append("frame_id = excluded.frame_id")
-    return (
-        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) "
-        f"ON CONFLICT (terminal_id, observed_at) DO UPDATE SET {', '.join(updates)}"
-    )
+    return f"ON CONFLICT (terminal_id, observed_at) DO UPDATE SET {', '.join(updates)}"
 
 
 def _upsert_readings(cursor: Any, rows: Iterable[dict[str, Any]], sqlite: bool) -> None:
@@ -336,10 +435,17 @@ def _touch_terminals(cursor: Any, items: list[InboundFrame], sqlite: bool) -> No
             seen[tid] = (item.received_at, storable_text(item.peer, 64))
     if not seen:
         return
-    cursor.executemany(
-        "UPDATE water_terminal SET last_seen_at = %s, last_peer = %s WHERE id = %s",
-        [(_db_time(at, sqlite), peer, tid) for tid, (at, peer) in seen.items()],
-    )
+    if sqlite:
+        cursor.executemany(
+            "UPDATE water_terminal SET last_seen_at = %s, last_peer = %s WHERE id = %s",
+            [(_db_time(at, sqlite), peer, tid) for tid, (at, peer) in seen.items()],
+        )
+    else:
+        cursor.execute(
+            "UPDATE water_terminal AS t SET last_seen_at = v.at, last_peer = v.peer"
+            " FROM unnest(%s::timestamptz[], %s::text[], %s::bigint[]) AS v(at, peer, id) WHERE t.id = v.id",
+            [[at for at, _ in seen.values()], [peer for _, peer in seen.values()], list(seen)],
+        )
     transaction.on_commit(lambda: _touched.update({tid: at for tid, (at, _) in seen.items()}))
 
 
@@ -457,7 +563,7 @@ def sent_copy(command: PendingCommand, at: datetime) -> PendingCommand:
 
 
 def upsert_readings(rows: Iterable[dict[str, Any]]) -> None:
-    """Upsert merged reading rows (as ``_merge_readings`` builds them): a re-decode writes through the gateway's SQL."""
+    """Upsert reading rows (dicts of ``_READING_COLUMNS``): a re-decode writes through the gateway's SQL."""
     with connection.cursor() as cursor:
         _upsert_readings(cursor, rows, connection.vendor == "sqlite")
 
