@@ -30,6 +30,14 @@ from changji.water.models.registry import (
     WellKind,
     WellUse,
 )
+from changji.water.models.exchange import (
+    ExchangeNonce,
+    OutboundBatch,
+    PeerStream,
+    RawReadingRequest,
+    RefusedRow,
+    StreamDelivery,
+)
 from changji.water.models.sharing import DownstreamPeer, OutboxEntry, UpstreamLink
 from changji.water.models.tax import OverdraftArea, OverdraftLevel, TaxZone, WaterTaxRate
 from changji.water.models.usage import (
@@ -92,6 +100,12 @@ __all__ = [
     "MonthlyUsage",
     "NormKind",
     "OutboxEntry",
+    "OutboundBatch",
+    "PeerStream",
+    "RawReadingRequest",
+    "RefusedRow",
+    "StreamDelivery",
+    "ExchangeNonce",
     "OverdraftArea",
     "OverdraftLevel",
     "OverdraftZone",
