@@ -141,7 +141,10 @@ def _next_batch(state: StreamDelivery, size: int) -> OutboundBatch | None:
     found = OutboundBatch.objects.filter(stream=state.stream, seq=state.next_seq).first()
     if found is None and state.next_seq <= state.formed_seq:
         raise LookupError(f"批次 {state.stream} #{state.next_seq} 已被清理，无法重发")
-    return found or form_batch(state.stream, size)
+    if found is None:
+        found = form_batch(state.stream, size)
+        state.formed_seq = found.seq if found is not None else state.formed_seq
+    return found
 
 
 def align(stream: str, expected_seq: int) -> None:
