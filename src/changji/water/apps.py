@@ -29,6 +29,7 @@ class WaterConfig(AppConfig):
         ("我的工单", "water:my_orders", "water.work_order.work"),
         ("规约配置", "water:profiles", "water.registry.read"),
         ("设备建设与考核", "water:kpi_deployment", "water.monitor.read"),
+        ("上下级数据交换", "water:exchange_health", "water.exchange.read"),
     )
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.

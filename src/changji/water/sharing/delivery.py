@@ -111,6 +111,11 @@ def _state(stream: str, lock: bool = False) -> StreamDelivery:
     return rows.get(stream=stream)
 
 
+def unbatched(stream: str) -> int:
+    """Entries of ``stream`` not yet put in a batch."""
+    return OutboxEntry.objects.filter(stream=stream, batch_seq__isnull=True).count()
+
+
 def backlog(stream: str) -> int:
     """Entries of ``stream`` not yet acknowledged by the upstream (unbatched, or in an unacknowledged batch)."""
     state = _state(stream)
