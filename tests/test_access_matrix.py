@@ -318,9 +318,6 @@ def test_every_admin_page_meets_the_policy(client, accounts):
                 assert response.status_code < 500, where
                 if want == "login":
                     assert response.status_code == 302 and "login" in response["Location"], where
-                elif want == "unsigned":
-                    assert response.status_code == 401, where
-                    assert AuditEntry.objects.count() == before, f"{where} wrote to the audit log"
                 elif want == "refused":
                     assert response.status_code == 403, where
                 else:

@@ -1,5 +1,8 @@
-"""Delivery to a real upstream over HTTP (the live server): fixed batches, at least once, back-off, rewind,
-resumption after either side lost state, pruning, and the pull of requests and targets."""
+"""Delivery to a real upstream over HTTP (the live server).
+
+Fixed batches, at least once, back-off, rewind, resumption after either side lost state, pruning, and the pull
+of requests and targets.
+"""
 
 from __future__ import annotations
 

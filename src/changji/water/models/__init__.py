@@ -3,6 +3,14 @@
 from changji.water.models.alarms import Alarm, AlarmEvent, AlarmRuleState, WorkOrder, WorkOrderKind, WorkOrderState
 from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
+from changji.water.models.exchange import (
+    ExchangeNonce,
+    OutboundBatch,
+    PeerStream,
+    RawReadingRequest,
+    RefusedRow,
+    StreamDelivery,
+)
 from changji.water.models.frames import Frame, FrameOutcome, PictureTrigger, QuarantinedTerminal, Snapshot
 from changji.water.models.groundwater import ControlLevel, OverdraftZone
 from changji.water.models.kpi import DeploymentPlan, KpiMetric, KpiTarget
@@ -29,14 +37,6 @@ from changji.water.models.registry import (
     Well,
     WellKind,
     WellUse,
-)
-from changji.water.models.exchange import (
-    ExchangeNonce,
-    OutboundBatch,
-    PeerStream,
-    RawReadingRequest,
-    RefusedRow,
-    StreamDelivery,
 )
 from changji.water.models.sharing import DownstreamPeer, OutboxEntry, UpstreamLink
 from changji.water.models.tax import OverdraftArea, OverdraftLevel, TaxZone, WaterTaxRate

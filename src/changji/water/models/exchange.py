@@ -1,5 +1,7 @@
-"""State of the exchange at either end: batches sent and their delivery (downstream), streams received,
-refused rows, nonces and raw-reading requests (upstream).
+"""State of the exchange at either end (four-level sharing, ``water.sharing``).
+
+Batches sent and their delivery (downstream); streams received, refused rows, nonces and raw-reading requests
+(upstream).
 
 Everything a restart must survive is here, so either side resumes where it stopped: the downstream's
 batches are fixed once formed (``OutboundBatch``: the entries carry its ``seq``) and re-sent unchanged; the

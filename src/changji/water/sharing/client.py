@@ -8,7 +8,6 @@ answer is returned as (status, JSON body) for 2xx and 4xx; a connection failure,
 from __future__ import annotations
 
 import json
-import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -58,7 +57,7 @@ class Upstream:
             if answer.code >= 500:
                 raise TransportError(f"上级平台返回 {answer.code}") from None
             return answer.code, _decode(answer.read())
-        except (urllib.error.URLError, TimeoutError, socket.timeout, ConnectionError, OSError) as error:
+        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise TransportError(f"无法连接上级平台：{reason}") from None
 

@@ -1,5 +1,6 @@
-"""Credentials between levels: the upstream issues, rotates and revokes a downstream's; the downstream stores
-the link to its upstream.
+"""Credentials between levels.
+
+The upstream issues, rotates and revokes a downstream's; the downstream stores the link to its upstream.
 
 A secret is generated here (``signing.new_secret``), returned once to be shown to the administrator who
 issued or rotated it, and never again: pages and the API show key ids only, and the link form's secret field
@@ -76,7 +77,8 @@ def save_link(*, name: str, base_url: str, key_id: str, secret: str, batch_size:
         link = UpstreamLink.objects.filter(active=True).order_by("pk").first() or UpstreamLink(active=True)
         if not secret and not link.secret:
             raise Refusal("secret", "首次配置须填写签名密钥")
-        link.name, link.base_url, link.key_id, link.batch_size = name.strip() or "上级平台", base_url, key_id, batch_size
+        link.name, link.base_url, link.key_id = name.strip() or "上级平台", base_url, key_id
+        link.batch_size = batch_size
         if secret:
             link.secret = secret
         link.save()

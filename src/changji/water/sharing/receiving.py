@@ -1,5 +1,6 @@
-"""The upstream's side of the exchange: apply a numbered batch once, and serve a peer's status, raw-reading
-requests and 总量控制 targets.
+"""The upstream's side of the exchange.
+
+Apply a numbered batch once, and serve a peer's status, raw-reading requests and 总量控制 targets.
 
 A batch ``{stream, seq, entries, backlog?}`` from a peer is compared with the next sequence number the
 upstream expects of that peer and stream (``PeerStream.expected_seq``, starting at 1):
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -164,10 +165,13 @@ def status(peer: DownstreamPeer) -> dict[str, Any]:
     """The peer's status: the next sequence number expected of each stream."""
     known = {s.stream: s for s in PeerStream.objects.filter(peer=peer)}
     names = sorted({s.name for s in streams.all_streams()} | set(known))
-    return {"key_id": peer.key_id, "name": peer.name, "region_code": peer.region_id,
-            "streams": [{"stream": name, "expected_seq": known[name].expected_seq if name in known else 1,
-                         "last_batch_at": known[name].last_batch_at.isoformat()
-                         if name in known and known[name].last_batch_at else None} for name in names]}
+    rows = []
+    for name in names:
+        state = known.get(name)
+        at = state.last_batch_at if state is not None else None
+        rows.append({"stream": name, "expected_seq": state.expected_seq if state is not None else 1,
+                     "last_batch_at": at.isoformat() if at is not None else None})
+    return {"key_id": peer.key_id, "name": peer.name, "region_code": peer.region_id, "streams": rows}
 
 
 def pending_requests(peer: DownstreamPeer, now: datetime | None = None) -> list[dict[str, Any]]:
@@ -179,7 +183,7 @@ def pending_requests(peer: DownstreamPeer, now: datetime | None = None) -> list[
             for r in rows]
 
 
-def finish_requests(peer: DownstreamPeer, ids: Sequence[Any], now: datetime | None = None) -> int:
+def finish_requests(peer: DownstreamPeer, ids: Any, now: datetime | None = None) -> int:
     """Mark the peer's requests ``ids`` done (the readings were queued downstream); return how many."""
     if not isinstance(ids, list) or len(ids) > 1000 or not all(isinstance(i, int) and not isinstance(i, bool)
                                                                 for i in ids):

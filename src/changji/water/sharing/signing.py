@@ -1,7 +1,7 @@
-"""Request signing of the exchange API: HMAC-SHA256 over the request, a replay window and a nonce.
+r"""Request signing of the exchange API: HMAC-SHA256 over the request, a replay window and a nonce.
 
 A downstream instance signs every request to its upstream with the secret the upstream issued it
-(``DownstreamPeer``). The signed string is five lines, joined by ``\\n``::
+(``DownstreamPeer``). The signed string is five lines, joined by ``\n``::
 
     METHOD            upper case, e.g. POST
     PATH              with its query string, exactly as sent (e.g. /api/exchange/v1/targets?year=2026)

@@ -1,5 +1,7 @@
-"""上下级数据交换 pages: credentials issued to downstream instances, their health, raw-reading requests (upstream),
-and this instance's link to its upstream with its push state (downstream).
+"""上下级数据交换 pages.
+
+Upstream: credentials issued to downstream instances, their health, raw-reading requests. Downstream: this
+instance's link to its upstream with its push state.
 
 Reading needs ``water.exchange.read``, every change ``water.exchange.manage``; peers are scoped by their region
 (``core.scope``), so a county's operator sees the county's peers only. A new or rotated secret is shown once,
