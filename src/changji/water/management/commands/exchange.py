@@ -28,6 +28,7 @@ class Command(BaseCommand):
         push = tasks.add_parser("push", help="deliver the outbox to the upstream instance")
         push.add_argument("--loop", action="store_true", help="keep pushing until interrupted")
         push.add_argument("--interval", type=float, default=5.0, help="seconds between runs with --loop when idle")
+        push.add_argument("--now", action="store_true", help="clear the back-off first (「立即上报」)")
         issue = tasks.add_parser("issue", help="issue a downstream instance's credential (secret printed once)")
         issue.add_argument("--name", required=True)
         issue.add_argument("--region", required=True, help="GB/T 2260 code of the downstream's root region")
@@ -46,6 +47,8 @@ class Command(BaseCommand):
             raise CommandError(error.message) from None
 
     def _push(self, options):
+        if options["now"]:
+            delivery.retry_now()
         while True:
             result = delivery.push()
             self.stdout.write(json.dumps(result.summary()))
