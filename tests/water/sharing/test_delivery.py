@@ -160,7 +160,9 @@ def test_pull_answers_requests_and_stores_targets(link, issued, monkeypatch):
     CountyWaterTarget.objects.create(region_id="652301", year=date.today().year, target_m3=123.0)
     pulled = delivery.pull(delivery.upstream_of(link), date.today())
     assert pulled == {"requests": 1, "targets": 1}
-    assert queued == [("652301-00007", date(2026, 3, 1), date(2026, 3, 2))]
+    from changji.core.localtime import days_bounds
+
+    assert queued == [("652301-00007", *days_bounds(date(2026, 3, 1), date(2026, 3, 2)))]
     assert stored[0]["target_m3"] == 123.0
     assert RawReadingRequest.objects.get(pk=request.pk).done_at is not None
 

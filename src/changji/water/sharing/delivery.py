@@ -260,7 +260,9 @@ def pull(upstream: Upstream, today: date) -> dict[str, Any]:
         if status == 200 and queue is not None:
             ids = []
             for item in answer.get("requests", []):
-                queue(item["well_code"], date.fromisoformat(item["since"]), date.fromisoformat(item["until"]))
+                since, until = localtime.days_bounds(date.fromisoformat(item["since"]),
+                                                     date.fromisoformat(item["until"]))
+                queue(item["well_code"], since, until)
                 ids.append(item["id"])
             if ids:
                 upstream.call("POST", "requests/done", {"ids": ids})
