@@ -190,6 +190,7 @@ def _collect_frames(county: Instance, wells: int) -> None:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(timeout=60)
     county.changji("water", "rebuild")
+    county.changji("exchange", "snapshot", "--stream", "registry")  # the fleet was registered in bulk
     county.changji("jobs", "--once", "--job", "water.alarms.evaluate", "--job", "water.kpi.silent_days")
 
 
@@ -200,8 +201,8 @@ def _listening(port: int) -> bool:
 
 def test_readings_at_the_county_reach_the_prefecture_and_the_region_once(levels):
     county, prefecture, region = levels
-    county.link_to(prefecture, prefecture.issue("昌吉市平台", "652301"), batch_size=20)
-    prefecture.link_to(region, region.issue("昌吉州平台", "652300"), batch_size=50)
+    county.link_to(prefecture, prefecture.issue("昌吉市平台", "652301"), batch_size=2)
+    prefecture.link_to(region, region.issue("昌吉州平台", "652300"), batch_size=7)
     prefecture.start()
     region.start()
     _collect_frames(county, wells=28)
