@@ -189,8 +189,9 @@ def _check_within_parent(region: Region, year: int, target_m3: float) -> None:
         return
     others, _ = children_sum(region.parent, year, leave_out=region)  # type: ignore[arg-type]
     if others + target_m3 > parent.target_m3 + 1e-6:
+        left = max(parent.target_m3 - others, 0)
         raise Refusal("target_m3", f"下级指标合计 {others + target_m3:,.0f} m³ 将超过上级 {region.parent} 的指标 "
-                                   f"{parent.target_m3:,.0f} m³（可再分配 {max(parent.target_m3 - others, 0):,.0f} m³）")
+                                   f"{parent.target_m3:,.0f} m³（可再分配 {left:,.0f} m³）")
 
 
 @dataclass(frozen=True, slots=True)
