@@ -8,7 +8,8 @@ fallback region of unbounded accounts start from the root, never from a code wri
 ``SEED_REGIONS`` is the part of GB/T 2260 the platform knows out of the box: the nation and its
 provincial-level divisions, Xinjiang's prefecture-level divisions and Changji's counties and cities. An
 instance seeds only its own tree from it (:func:`seed_tree`): the root's ancestors, the root, and every
-known region below it (an instance of 650000 knows Changji's counties too). Townships, villages and grids come with the registry data of each app (well
+known region below it (an instance of 650000 knows Changji's counties). Townships, villages and grids
+come with the registry data of each app (well
 registry imports, grids). Seeding runs in the core's data migration and after every ``migrate``
 (``post_migrate``), so an instance whose root setting changes gets its new tree on the next migrate.
 """

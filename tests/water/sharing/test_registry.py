@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from changji.core.models import Region
-from changji.water.models import AnnualPlan, Licence, Meter, OutboxEntry, Terminal, WaterUser, Well
+from changji.water.models import Allocation, AnnualPlan, Licence, Meter, OutboxEntry, Terminal, WaterUser, Well
 from changji.water.sharing import capture, registry_apply
 from changji.water.sharing.streams import Row, get
 
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 def _forget_county(terminal: Terminal) -> None:
     """Remove the county's rows as if this database were the upstream that never saw them."""
     with capture.quiet():
+        Allocation.objects.all().delete()
         AnnualPlan.objects.all().delete()
         Licence.objects.all().delete()
         Meter.objects.all().delete()
@@ -78,6 +79,7 @@ def test_applying_twice_equals_applying_once_and_marks_the_rows_reported(county_
     second = get("registry").apply(rows, PEER)
     assert second.refused == [] and _state() == once
     assert set(Well.objects.values_list("reported_by", flat=True)) == {PEER}
+    assert Allocation.objects.get(well__code="652323-00001", year=2026).allocation_m3 == 80000  # as below
 
 
 def test_parents_are_applied_first_whatever_the_order(county_registry, sent):

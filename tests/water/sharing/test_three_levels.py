@@ -11,8 +11,8 @@ figure is checked at each level by asking each instance's own database: nothing 
 the region's usage equals the sum of its prefecture's (here one prefecture, with one reporting county).
 
 Operators' tools only: ``changji migrate``, ``changji exchange issue`` at the upstream, ``changji exchange
-link`` at the downstream, ``changji gateway``, ``changji simulate``, ``changji water rebuild``, ``changji
-jobs``, ``changji exchange push``, ``changji runserver``.
+link`` and ``changji water share-snapshot`` at the downstream, ``changji gateway``, ``changji simulate``,
+``changji water rebuild``, ``changji jobs``, ``changji exchange push``, ``changji runserver``.
 """
 
 from __future__ import annotations
@@ -190,7 +190,7 @@ def _collect_frames(county: Instance, wells: int) -> None:
         gateway.send_signal(signal.SIGTERM)
         gateway.wait(timeout=60)
     county.changji("water", "rebuild")
-    county.changji("exchange", "snapshot", "--stream", "registry")  # the fleet was registered in bulk
+    county.changji("water", "share-snapshot", "--from", "2000-01-01")  # the fleet was registered in bulk
     county.changji("jobs", "--once", "--job", "water.alarms.evaluate", "--job", "water.kpi.silent_days")
 
 

@@ -1,9 +1,15 @@
-"""The exchange's part of the demo: the instance as the prefecture (昌吉州), with one issued downstream.
+"""The demo's outbox: what a county instance queues for the prefecture when it is first connected.
 
-One credential issued to the 昌吉市 county instance, the batches it has "sent" (a health row: applied
-batches, a gap seen, a reported backlog) and two refused rows (a row of another county), and a raw-reading
-request. No upstream link: the demo stands alone (the link form is empty on the upstream page). No extra
-process is started. Idempotent: a second run adds nothing.
+The demo fleet and its history are written in bulk (no change is recorded), so the demo queues the snapshot a
+bureau would queue on connecting to its upstream (``changji water share-snapshot``): the registry and the last
+week's usage, alarms and terminal-days. Once only: a second preparation finds the wells queued already (the
+licences and plans seeded before record themselves on save, so the test is the wells). The live derivation and
+the jobs then add their changes as they happen.
+
+The demo is also shown as the prefecture's end of the exchange (:func:`seed_exchange`): one credential issued
+to the 昌吉市 county instance with the health of its streams — applied batches, a gap seen, a reported backlog —
+two refused rows (another county's) and a raw-reading request. No upstream link (the demo stands alone) and no
+extra process.
 """
 
 from __future__ import annotations
@@ -14,10 +20,21 @@ from django.utils import timezone
 
 from changji.core.localtime import today
 from changji.core.models import Region
-from changji.water.models import DownstreamPeer, PeerStream, RawReadingRequest, RefusedRow, Well
+from changji.water.models import DownstreamPeer, OutboxEntry, PeerStream, RawReadingRequest, RefusedRow, Well
 from changji.water.sharing import signing
+from changji.water.sharing.snapshot import queue_snapshot
 
+DEMO_DAYS = 7
 DEMO_KEY_ID = "652301-demo"
+
+
+def seed_outbox() -> str:
+    """Queue the snapshot unless the wells are queued already; describe what was queued."""
+    if OutboxEntry.objects.filter(stream="registry", key__startswith="well:").exists():
+        return "outbox kept"
+    counts = queue_snapshot(today() - timedelta(days=DEMO_DAYS))
+    return "outbox (上报待发): " + ", ".join(f"{name} {n}" for name, n in counts.items())
+
 
 
 def seed_exchange() -> str:

@@ -22,6 +22,8 @@ upstream can create those it does not know. A terminal's password never leaves t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from changji.core.models import Region
@@ -34,8 +36,32 @@ STREAM = "registry"
 KIND_ORDER = {"user": 0, "well": 1, "terminal": 2, "meter": 3, "licence": 4, "plan": 5}
 
 
+#: Region chains by code while a snapshot serialises thousands of rows of few regions (``snapshot``); else None.
+_CHAINS: dict[str, list[list[Any]]] | None = None
+
+
 def chain(region_code: str) -> list[list[Any]]:
-    """The region chain (``wire.region_chain``) of ``region_code``, read in one query."""
+    """The region chain (``wire.region_chain``) of ``region_code``, read in two queries (or from a snapshot's cache)."""
+    if _CHAINS is not None and region_code in _CHAINS:
+        return _CHAINS[region_code]
+    found = _chain(region_code)
+    if _CHAINS is not None:
+        _CHAINS[region_code] = found
+    return found
+
+
+@contextmanager
+def cached_chains() -> Iterator[None]:
+    """Within the block, each region's chain is read once."""
+    global _CHAINS
+    _CHAINS = {}
+    try:
+        yield
+    finally:
+        _CHAINS = None
+
+
+def _chain(region_code: str) -> list[list[Any]]:
     region = Region.objects.filter(code=region_code).only("path").first()
     if region is None:
         return []

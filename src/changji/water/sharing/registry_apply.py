@@ -17,6 +17,7 @@ from django.db.models import ProtectedError
 
 from changji.core.models import Region
 from changji.water.models import AnnualPlan, Licence, Meter, Terminal, WaterUser, Well
+from changji.water.plans.allocations import derive_allocations
 from changji.water.sharing import wire
 from changji.water.sharing.registry import KIND_ORDER, STREAM
 from changji.water.sharing.streams import ApplyResult, Row, Stream, register
@@ -127,8 +128,11 @@ def apply_plan(p: Mapping[str, Any], source: str) -> None:
     if licence is None:
         raise Refused(f"未知取水许可证 {p['licence_number']}，请先上报许可证")
     _owned(licence, source, f"取水许可证 {licence.number} ")
-    AnnualPlan.objects.update_or_create(licence=licence, year=int(p["year"]), defaults={
+    year = int(p["year"])
+    AnnualPlan.objects.update_or_create(licence=licence, year=year, defaults={
         "volume_m3": float(p["volume_m3"]), "monthly_m3": list(p.get("monthly_m3") or []), "note": p.get("note") or ""})
+    # The allocations the dashboard's 年度指标 shows follow the plan, as below (the quota sweep leaves them alone).
+    derive_allocations(year, licence=licence, by=f"exchange:{source}")
 
 
 def _delete(kind: str, key: str, source: str) -> None:

@@ -1,56 +1,93 @@
-"""The first push of an instance newly linked to its upstream: the registry and daily usage as they stand.
+"""A full snapshot of this instance's rows into the outbox, for an upstream that has not seen them yet.
 
-Changes are captured as they happen (``receivers``, the derivation), but rows that existed before the link,
-or were written in bulk without signals (a registry import, the demo fleet), are not in the outbox. An
-operator runs ``changji exchange snapshot`` once after linking: every water user, well, terminal, meter,
-licence and plan (in that order, so references resolve upstream) and every daily usage row are recorded as
-they now stand. The upstream applies them by natural keys, so a snapshot taken twice changes nothing there.
+The outbox holds changes from the moment they happen; rows written before an instance was connected to its
+upstream (a registry imported in bulk, a fleet seeded, a year of history) were never changes. When a link to an
+upstream is set up, :func:`queue_snapshot` writes the registry as it stands and the derived figures since a day
+(usage, KPI terminal-days, alarms raised since), in the streams' order, so the upstream starts complete. Applying
+is idempotent, so a snapshot of rows the upstream already has changes nothing there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Sequence
+from datetime import date
 
-from changji.water.models import AnnualPlan, DailyUsage, Licence, Meter, Terminal, WaterUser, Well
-from changji.water.sharing import registry, usage
+from django.db import transaction
+
+from changji.core import localtime
+from changji.water.models import (
+    Alarm,
+    AnnualPlan,
+    Licence,
+    Meter,
+    MonthlyUsage,
+    Terminal,
+    TerminalDay,
+    WaterUser,
+    Well,
+)
+from changji.water.sharing import alarms, kpi, registry, usage
 from changji.water.sharing.outbox import Change, record_many
 
-CHUNK = 2000
-
-
-def _registry() -> Iterator[Change | None]:
-    yield from (registry.user_change(u) for u in WaterUser.objects.order_by("pk").iterator())
-    yield from (registry.well_change(w) for w in Well.objects.order_by("pk").iterator())
-    yield from (registry.terminal_change(t) for t in Terminal.objects.order_by("pk").iterator())
-    yield from (registry.meter_change(m) for m in Meter.objects.order_by("pk").iterator())
-    yield from (registry.licence_change(lic) for lic in Licence.objects.order_by("pk").iterator())
-    yield from (registry.plan_change(p) for p in AnnualPlan.objects.order_by("pk").iterator())
-
-
-def _usage() -> Iterator[Change]:
-    wells = usage.well_keys(Well.objects.values_list("pk", flat=True))
-    rows: list[Any] = []
-    for row in DailyUsage.objects.order_by("well_id", "day").iterator(chunk_size=CHUNK):
-        rows.append(row)
-        if len(rows) >= CHUNK:
-            yield from usage.day_changes(rows, wells)
-            rows = []
-    yield from usage.day_changes(rows, wells)
+CHUNK = 500
 
 
 def _record(changes: Iterable[Change | None]) -> int:
-    count, chunk = 0, []
+    batch: list[Change] = []
+    written = 0
     for change in changes:
         if change is not None:
-            chunk.append(change)
-        if len(chunk) >= CHUNK:
-            count += record_many(chunk)
-            chunk = []
-    return count + record_many(chunk)
+            batch.append(change)
+        if len(batch) >= CHUNK:
+            written += record_many(batch)
+            batch = []
+    return written + record_many(batch)
 
 
-def snapshot(streams: Iterable[str] = ("registry", "usage")) -> dict[str, int]:
-    """Record the current registry and/or daily usage in the outbox; return how many entries per stream."""
-    makers = {"registry": _registry, "usage": _usage}
-    return {name: _record(makers[name]()) for name in streams if name in makers}
+def queue_registry() -> int:
+    """Every water user, well, terminal, meter, licence and plan, parents first."""
+    with registry.cached_chains():
+        return (_record(registry.user_change(u) for u in WaterUser.objects.order_by("pk").iterator())
+                + _record(registry.well_change(w) for w in Well.objects.order_by("pk").iterator())
+                + _record(registry.terminal_change(t) for t in Terminal.objects.order_by("pk").iterator())
+                + _record(registry.meter_change(m) for m in Meter.objects.order_by("pk").iterator())
+                + _record(registry.licence_change(lic) for lic in Licence.objects.order_by("pk").iterator())
+                + _record(registry.plan_change(p) for p in AnnualPlan.objects.order_by("pk").iterator()))
+
+
+def queue_usage(since: date) -> int:
+    """Daily usage from ``since`` and the rollups of the months from its month, in chunks of wells."""
+    well_ids = list(Well.objects.order_by("pk").values_list("pk", flat=True))
+    written = 0
+    for offset in range(0, len(well_ids), CHUNK):
+        chunk = well_ids[offset: offset + CHUNK]
+        written += usage.record_day_diff({}, usage.snapshot_days(chunk, since), chunk)
+    wells = usage.well_keys(well_ids)
+    for month in MonthlyUsage.objects.filter(month__gte=localtime.month_of(since)).values_list(
+            "month", flat=True).distinct():
+        written += usage.record_month_diff({}, usage.snapshot_months(month, wells, None), wells)
+    return written
+
+
+def queue_kpi(since: date) -> int:
+    """Terminal-days from ``since``, one statement per terminal."""
+    written = 0
+    for terminal in Terminal.objects.order_by("pk").iterator():
+        rows = list(TerminalDay.objects.filter(terminal=terminal, day__gte=since).order_by("day"))
+        if rows:
+            written += kpi.record_terminal_days(terminal, rows)
+    return written
+
+
+def queue_alarms(since: date) -> int:
+    """Alarms raised from ``since`` on, with their history."""
+    start = localtime.day_bounds(since)[0]
+    return _record(alarms.alarm_change(a) for a in Alarm.objects.filter(raised_at__gte=start).order_by("raised_at"))
+
+
+def queue_snapshot(since: date, streams: Sequence[str] = ("registry", "usage", "alarms", "kpi")) -> dict[str, int]:
+    """Write the snapshot of ``streams`` (figures from ``since``) to the outbox in one transaction; counts."""
+    steps = {"registry": queue_registry, "usage": lambda: queue_usage(since), "alarms": lambda: queue_alarms(since),
+             "kpi": lambda: queue_kpi(since)}
+    with transaction.atomic():
+        return {name: steps[name]() for name in streams if name in steps}

@@ -3,7 +3,8 @@
 ``push [--loop]`` delivers the outbox to the upstream (as the ``water.sharing.push`` job does);
 ``issue --name N --region CODE`` issues a downstream's credential and prints its key id and secret (once);
 ``link --url URL --key-id K --secret-file F`` stores this instance's upstream link; ``status`` prints the
-per-stream push state; ``snapshot`` records the registry and daily usage as they stand (after linking).
+per-stream push state.
+After linking, ``changji water share-snapshot`` queues what existed before (``water.sharing.snapshot``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from changji.core.errors import Refusal
 from changji.core.models import Region
 from changji.water.models import StreamDelivery
 from changji.water.sharing import credentials, delivery
-from changji.water.sharing.snapshot import snapshot
 
 
 class Command(BaseCommand):
@@ -40,8 +40,7 @@ class Command(BaseCommand):
         link.add_argument("--batch-size", type=int, default=500)
         link.add_argument("--name", default="上级平台")
         tasks.add_parser("status", help="print each stream's push state as JSON")
-        snap = tasks.add_parser("snapshot", help="record the registry and daily usage as they stand (first push)")
-        snap.add_argument("--stream", action="append", choices=["registry", "usage"], default=None)
+
 
     def handle(self, *args, **options):
         try:
@@ -72,9 +71,6 @@ class Command(BaseCommand):
         credentials.save_link(name=options["name"], base_url=options["url"], key_id=options["key_id"],
                               secret=secret, batch_size=options["batch_size"], by=None)
         self.stdout.write("upstream link saved")
-
-    def _snapshot(self, options):
-        self.stdout.write(json.dumps(snapshot(options["stream"] or ("registry", "usage"))))
 
     def _status(self, options):
         rows = [{"stream": s.stream, "next_seq": s.next_seq, "formed_seq": s.formed_seq,

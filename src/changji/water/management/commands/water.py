@@ -2,9 +2,10 @@
 
 ``changji water rebuild [--from DATE]`` recomputes everything derived from readings (daily usage
 and its sums), idempotently: running it twice gives the same rows. ``changji water derive [--once]``
-follows new and late readings (the recurring jobs are ``changji jobs``). ``changji water import-licences
-FILE.xlsx`` imports 取水许可证 as the system actor "cli" (the whole instance in scope): it prints the summary, or
-the row problems and exits 1 with nothing changed.
+follows new and late readings (the recurring jobs are ``changji jobs``). ``changji water share-snapshot [--from
+DATE]`` writes the registry and the figures since a day to the exchange outbox, for a newly connected upstream.
+``changji water import-licences FILE.xlsx`` imports 取水许可证 as the system actor "cli" (the whole instance in
+scope): it prints the summary, or the row problems and exits 1 with nothing changed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from changji.water.licences.xlsx import import_licences
 from changji.water.models import Terminal, Well
 from changji.water.plans.xlsx import import_plans
 from changji.water.reports import generate_report
+from changji.water.sharing.snapshot import queue_snapshot
 from changji.water.usage.derive import follow, rebuild_usage
 
 
@@ -54,6 +56,12 @@ class Command(BaseCommand):
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
         plans = tasks.add_parser("import-plans", help="import annual plans (年度取水计划) from an XLSX workbook")
         plans.add_argument("file", help="XLSX file with the sheet 年度取水计划")
+        snapshot = tasks.add_parser("share-snapshot",
+                                    help="write the registry and the figures since a day to the outbox (上报全量)")
+        snapshot.add_argument("--from", dest="since", type=date.fromisoformat, default=None,
+                              help="first local day of usage, alarms and KPIs (default: 30 days ago)")
+        snapshot.add_argument("--stream", action="append", default=[], choices=["registry", "usage", "alarms", "kpi"],
+                              help="stream (repeatable); default: all four")
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
@@ -81,6 +89,10 @@ class Command(BaseCommand):
             follow(options["interval"], once=options["once"])
         elif options["task"] == "import-plans":
             self._import(import_plans, options["file"])
+        elif options["task"] == "share-snapshot":
+            since = options["since"] or local_day(timezone.now()) - timedelta(days=30)
+            counts = queue_snapshot(since, options["stream"] or ("registry", "usage", "alarms", "kpi"))
+            self.stdout.write("outbox: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
 
     def _import(self, importer: Callable[[bytes, str], Any], name: str) -> None:
         """Import a workbook as the system actor "cli": all rows or none; row problems on stderr and exit status 1."""
