@@ -174,3 +174,22 @@ def test_pull_skips_what_the_streams_do_not_provide(link):
 
 def test_no_link_no_push(db):
     assert delivery.push().summary() == {"batches": 0, "rows": 0, "errors": 0}
+
+
+def test_a_later_stream_waits_for_an_earlier_one_to_drain(link, echo_stream):
+    from changji.water.sharing import streams
+
+    later = []
+    streams.register(streams.Stream("echo_later", "后序流", lambda rows, source: later.extend(rows)
+                                    or streams.ApplyResult(applied=len(rows)), order=2))
+    try:
+        _entries(10)
+        record_many([Change("echo_later", "L1", "652301", {})])
+        result = delivery.push(limit=1, pull_too=False)
+        assert result.streams["echo"].sent == 1 and "echo_later" not in result.streams and later == []
+        while delivery.backlog("echo"):
+            delivery.push(limit=1, pull_too=False)
+        delivery.push(limit=1, pull_too=False)
+        assert [row.key for row in later] == ["L1"]
+    finally:
+        streams._STREAMS.pop("echo_later", None)

@@ -12,6 +12,9 @@ Per stream (in ``streams.all_streams`` order, the registry before the rows that 
 * **Backpressure.** At most ``MAX_BATCHES_PER_RUN`` batches per stream per run; a failure (connection
   refused, timeout, 5xx, a refusal) stops the stream for this run and sets ``next_try_at`` with exponential
   back-off (``backoff``), keeping the last error for the page.
+* **In stream order.** A stream is sent only once every earlier stream is drained in the same run (a failing,
+  backing-off or not yet drained registry holds back the usage that refers to its wells), so the upstream
+  never receives a row before the row it refers to.
 * **Resumable.** Everything above is in the database: after either side restarts, the next run continues.
 
 :func:`push` also pulls the upstream's raw-reading requests and this year's 总量控制 targets (``pull``), and
@@ -66,6 +69,8 @@ class StreamRun:
     rows: int = 0
     rewound: int = 0
     error: str = ""
+    drained: bool = False
+    waiting: bool = False
 
 
 @dataclass
@@ -178,12 +183,14 @@ def push_stream(upstream: Upstream, stream: str, size: int, now: datetime,
     """Send ``stream``'s next batches (at most ``limit``); see the module docstring."""
     run, state = StreamRun(), _state(stream)
     if state.next_try_at is not None and state.next_try_at > now:
+        run.waiting = True
         return run
     left = backlog(stream)
     while run.sent < limit:
         try:
             batch = _next_batch(state, size)
             if batch is None:
+                run.drained = True
                 break
             status, answer = upstream.call("POST", "batches", _body(batch, left))
         except (TransportError, LookupError) as error:
@@ -219,7 +226,10 @@ def push(now: datetime | None = None, limit: int = MAX_BATCHES_PER_RUN, pull_too
     names = stream_names()
     _align_all(upstream, names)
     for name in names:
-        result.streams[name] = push_stream(upstream, name, link.batch_size, now, limit)
+        run = push_stream(upstream, name, link.batch_size, now, limit)
+        result.streams[name] = run
+        if not run.drained:  # later streams refer to this one's rows (wells before their usage): wait for it
+            break
     if pull_too:
         result.pulled = pull(upstream, localtime.local_day(now))
     return result
