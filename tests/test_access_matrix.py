@@ -30,7 +30,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from changji.core import access
-from changji.core.guards import PUBLIC, SIGNED_IN, declared
+from changji.core.guards import PUBLIC, SIGNED_IN, SIGNED_REQUEST, declared
 from changji.core.models import AuditEntry, Notification, Role
 from changji.core.navigation import entries_for
 
@@ -159,7 +159,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
                                     unit="m³/亩")
     notice = Notification.objects.create(event="water.quota.stop", channel="in_app", title="已关泵", body="矩阵",
                                          user=accounts[Role.COUNTY_OPERATOR], region_id="652323", state="sent")
-    from tests.urlwalk import _picture, seed_kpi_targets, seed_tax
+    from tests.urlwalk import _picture, seed_exchange, seed_kpi_targets, seed_tax
 
     tax = {name: values[0] for name, values in seed_tax(well, date.today()).items()}
     from tests.urlwalk import seed_groundwater, seed_profiles
@@ -180,6 +180,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "picture_id": _picture(terminal, now).pk, "region_code": "652323",
         **_order_and_photo(well),
         **{name: values[0] for name, values in seed_kpi_targets(well, date.today()).items()},
+        **{name: values[0] for name, values in seed_exchange(well).items()},
     }
 
 
@@ -210,6 +211,8 @@ def expected(requirement, who: str) -> str:
         return "405"
     if requirement is PUBLIC:
         return "allowed"
+    if requirement is SIGNED_REQUEST:  # the exchange API: a request signature, never a session
+        return "unsigned"
     if who == ANONYMOUS:
         return "login"
     if requirement is SIGNED_IN or who == SUPERUSER:
@@ -229,7 +232,7 @@ def test_every_declared_permission_is_in_the_policy():
     used: set[str] = set()
     for _, pattern in platform_routes():
         used |= {str(need) for need in declared(pattern.callback).methods.values()
-                 if need is not PUBLIC and need is not SIGNED_IN}
+                 if need is not PUBLIC and need is not SIGNED_IN and need is not SIGNED_REQUEST}
     for model_admin in admin.site._registry.values():
         used |= {str(p) for p in (model_admin.read_permission, model_admin.edit_permission) if p}
     used.add(access.P.ADMIN_USE)
@@ -239,7 +242,7 @@ def test_every_declared_permission_is_in_the_policy():
 
 @pytest.mark.slow
 def test_every_route_role_and_method_meets_the_policy(client, accounts, objects):
-    outcomes = {"allowed": 0, "refused": 0, "login": 0, "405": 0}
+    outcomes = {"allowed": 0, "refused": 0, "login": 0, "405": 0, "unsigned": 0}
     reached = 0
     anonymous: dict[tuple[str, str], int] = {}
     for route, pattern in platform_routes():
@@ -263,6 +266,9 @@ def test_every_route_role_and_method_meets_the_policy(client, accounts, objects)
                     assert response.status_code == 405, where
                 elif want == "login":
                     assert (response.status_code == 401) if api else _to_login(response), where
+                elif want == "unsigned":
+                    assert response.status_code == 401, where
+                    assert AuditEntry.objects.count() == before, f"{where} wrote to the audit log"
                 elif want == "refused":
                     assert response.status_code == 403, where
                     assert AuditEntry.objects.count() == before, f"{where} wrote to the audit log"

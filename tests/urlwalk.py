@@ -415,6 +415,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "order_photo_id": [seed_work_order_photo(order_ids[1])],
         **seed_profiles(terminal),
         **seed_kpi_targets(well, today),
+        **seed_exchange(well),
     }, hints
 
 
@@ -512,6 +513,15 @@ def seed_profiles(terminal: Any) -> dict[str, list[str]]:
     suggestion = ProfileSuggestion.objects.create(terminal=terminal, current_profile=profile, suggested_profile=other,
                                                   current_score=0.4, score=1.0, created_at=timezone.now())
     return {"profile_id": [str(profile.pk)], "batch_id": [str(batch.pk)], "suggestion_id": [str(suggestion.pk)]}
+def seed_exchange(well: Any) -> dict[str, list[str]]:
+    """A credential issued to a downstream instance of the well's county (the exchange pages' path values)."""
+    from changji.water.models import DownstreamPeer
+
+    peer = DownstreamPeer.objects.create(name=f"走查下级{well.region_id}", region_id=well.region_id,
+                                         key_id=f"{well.region_id}-walk{well.pk}", secret="walk-secret-not-used")
+    return {"peer_id": [str(peer.pk)]}
+
+
 def seed_kpi_targets(well: Any, today: Any) -> dict[str, list[str]]:
     """A KPI target and a deployment plan of the well's county (the 考核 pages' path values, issue 15)."""
     from changji.water.models import DeploymentPlan, KpiTarget

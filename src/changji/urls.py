@@ -21,6 +21,7 @@ urlpatterns = [
                                                  post=SIGNED_IN), name="password_change"),
     path("accounts/password_change/done/", guard_view(auth_views.PasswordChangeDoneView.as_view(), get=SIGNED_IN),
          name="password_change_done"),
+    path("api/exchange/v1/", include("changji.water.sharing.endpoints")),
     path("api/", api_urls()),
     path("water/", include("changji.water.urls")),
     path("services/", include("changji.services.urls")),

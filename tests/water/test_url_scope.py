@@ -65,7 +65,8 @@ def world(make_user, make_terminal):
                    "order_id": foreign_work_order(foreign.well),
                    **foreign_work_order_photo(),
                    **foreign_profiles(foreign),
-                   **foreign_kpi_targets(foreign.well)}
+                   **foreign_kpi_targets(foreign.well),
+                   **foreign_exchange(foreign.well)}
     return operator, own, foreign, foreign_ids
 
 
@@ -81,6 +82,13 @@ def foreign_groundwater(well) -> dict:
     from tests.urlwalk import seed_groundwater
 
     return {name: values[0] for name, values in seed_groundwater(well).items()}
+def foreign_exchange(well) -> dict:
+    """A credential issued to 玛纳斯县's downstream instance."""
+    from tests.urlwalk import seed_exchange
+
+    return {name: values[0] for name, values in seed_exchange(well).items()}
+
+
 def foreign_kpi_targets(well) -> dict:
     """玛纳斯县's KPI target and deployment plan (issue 15)."""
     from tests.urlwalk import seed_kpi_targets

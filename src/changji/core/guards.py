@@ -5,7 +5,10 @@ A page view is wrapped by ``route(get=..., post=...)``; a JSON API operation (dj
 ``tests/test_access_matrix.py`` can find, for every URL pattern of the URL conf, what the policy
 expects of every role and method, and fail for a route that declares nothing. ``PUBLIC`` marks a
 route anyone may use (the public catalogue, the resident's report form, Open311 with its own API keys);
-``SIGNED_IN`` one that every signed-in account may use (its own password).
+``SIGNED_IN`` one that every signed-in account may use (its own password); ``SIGNED_REQUEST`` one that
+authenticates each request by its own signature instead of a session or token (the exchange API between
+instances, ``water.sharing.endpoints``): no session grants it, so a visitor or a signed-in user without the
+signature gets 401.
 
 For a page: a method not declared is 405; an anonymous visitor of a non-public page is sent to the
 login page; a signed-in user without the permission gets 403 (``PermissionDenied``, rendered by the
@@ -35,6 +38,7 @@ class _Marker(str):
 
 PUBLIC = _Marker("public")
 SIGNED_IN = _Marker("signed-in")
+SIGNED_REQUEST = _Marker("signed-request")
 
 Requirement = Permission | _Marker
 
@@ -97,6 +101,12 @@ def declare_public(view: View, methods: tuple[str, ...]) -> View:
     checks its own API keys): the declaration is for the access walk; nothing is wrapped.
     """
     setattr(view, ACCESS_ATTRIBUTE, RouteAccess(dict.fromkeys(methods, PUBLIC)))
+    return view
+
+
+def declare_signed(view: View, methods: tuple[str, ...]) -> View:
+    """Declare a view authenticated by a request signature only (``SIGNED_REQUEST``); the view checks it."""
+    setattr(view, ACCESS_ATTRIBUTE, RouteAccess(dict.fromkeys(methods, SIGNED_REQUEST)))
     return view
 
 

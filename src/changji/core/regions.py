@@ -7,8 +7,9 @@ fallback region of unbounded accounts start from the root, never from a code wri
 
 ``SEED_REGIONS`` is the part of GB/T 2260 the platform knows out of the box: the nation and its
 provincial-level divisions, Xinjiang's prefecture-level divisions and Changji's counties and cities. An
-instance seeds only its own tree from it (:func:`seed_tree`): the root's ancestors, the root, and the
-root's known children. Townships, villages and grids come with the registry data of each app (well
+instance seeds only its own tree from it (:func:`seed_tree`): the root's ancestors, the root, and every
+known region below it (an instance of 650000 knows Changji's counties). Townships, villages and grids
+come with the registry data of each app (well
 registry imports, grids). Seeding runs in the core's data migration and after every ``migrate``
 (``post_migrate``), so an instance whose root setting changes gets its new tree on the next migrate.
 """
@@ -109,7 +110,7 @@ def root_region() -> Region:
 
 
 def seed_tree(code: str) -> list[tuple[str, str, int, str | None]]:
-    """Return the rows an instance rooted at ``code`` seeds: its ancestors, itself and its known children.
+    """Return the rows an instance rooted at ``code`` seeds: its ancestors, itself and its known descendants.
 
     Parents come before children. Raise ``KeyError`` when ``code`` is not in ``SEED_REGIONS``.
     """
@@ -118,8 +119,15 @@ def seed_tree(code: str) -> list[tuple[str, str, int, str | None]]:
     while row is not None:
         lineage.append(row)
         row = _BY_CODE[row[3]] if row[3] else None
-    children = [row for row in SEED_REGIONS if row[3] == code]
-    return [*reversed(lineage), *children]
+    # Every known descendant, parents first (SEED_REGIONS is ordered so): an instance of the region (650000) knows
+    # its prefectures and their counties, so the rows its prefectures push (water.sharing) find their regions.
+    below = {code}
+    descendants = []
+    for row in SEED_REGIONS:
+        if row[3] in below:
+            below.add(row[0])
+            descendants.append(row)
+    return [*reversed(lineage), *descendants]
 
 
 def seed(region_model: Any = Region, code: str | None = None, using: str = "default") -> int:

@@ -31,7 +31,14 @@ class WaterConfig(AppConfig):
         ("设备建设与考核", "water:kpi_deployment", "water.monitor.read"),
         ("开放数据接口", "water:open_data", "water.exchange.manage"),
         ("历史分区", "water:partitions", "water.archive.manage"),
+        ("上下级数据交换", "water:exchange_health", "water.exchange.read"),
     )
+
+    def ready(self) -> None:
+        """Register the exchange streams and connect the outbox receivers (``water.sharing.catalogue``)."""
+        from changji.water.sharing import catalogue  # deferred: the stream modules import models
+
+        catalogue.install()
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
     demo_gateway_port = 9000

@@ -22,6 +22,7 @@ from changji.water.plans.demo import seed_plans
 from changji.water.profiles.demo import seed_profile_frames
 from changji.water.profiles.service import detect
 from changji.water.quotas.demo import seed_quota_policies
+from changji.water.sharing.demo import seed_exchange, seed_outbox
 from changji.water.sim.demo import seed_fleet
 from changji.water.sim.history import generate_history, history_window
 from changji.water.tax.demo import seed_tax_rates
@@ -64,4 +65,6 @@ def prepare_water_demo(wells: int, history_days: int = 365) -> str:
     lines.append(seed_deployment(year))
     if partitions.supported():  # the seeded months get their partitions (their rows leave the default partition)
         lines.append(f"monthly partitions {partitions.ensure(actor='demo')}")
+    lines.append(seed_outbox())
+    lines.append(seed_exchange())
     return "; ".join(lines)

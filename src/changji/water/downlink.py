@@ -35,6 +35,8 @@ def queue_command(terminal: Terminal, kind: str, reason: str, by: Any, params: d
     name of the system job that does (the quota sweep).
     """
     access.check_actor(by, access.P.WATER_COMMAND_SEND, terminal.region)
+    if terminal.reported_by:  # its field connection is the lower level's (water.sharing): never commanded from here
+        raise ValidationError({"terminal": "该终端由下级平台接入并上报，本级平台不能向其下发指令"})
     if kind not in CommandKind.values:
         raise ValidationError({"kind": f"未知指令：{kind}"})
     if kind not in SUPPORTED_KINDS.get(terminal.protocol, frozenset()):

@@ -27,6 +27,8 @@ Idempotent, run twice for one period:
 * ``water.profiles.detect`` updates a terminal's open 规约不符 suggestion instead of adding another.
 * ``water.kpi.silent_days`` writes only the rows still missing.
 * ``water.partitions.ensure`` creates only the monthly partitions still missing (PostgreSQL; nothing on SQLite).
+* ``water.sharing.push`` sends numbered batches the upstream applies once (a re-send changes nothing);
+  ``water.sharing.prune`` deletes only what is delivered and old.
 * ``water.usage.seal_month`` skips sealed months; ``water.reports.scheduled`` skips reports already made.
 """
 
@@ -48,6 +50,8 @@ from changji.water.profiles.service import detect as detect_profiles
 from changji.water.quotas.sweep import sweep_quotas
 from changji.water.registry.work_orders import schedule_calibrations, warn_overdue
 from changji.water.reports import scheduled_reports
+from changji.water.sharing.delivery import prune as prune_exchange
+from changji.water.sharing.delivery import push as push_exchange
 from changji.water.usage.monthly import seal_closed_months
 
 
@@ -147,3 +151,15 @@ def pictures(at: datetime) -> dict[str, int]:
 def silent_days(at: datetime) -> dict[str, int]:
     """Write yesterday's terminal-day of every installed terminal silent all day (上线率, 完好率, 通信中断)."""
     return {"terminal_days": fill_silent_days(_yesterday(at))}
+
+
+@job("water.sharing.push", Period.MINUTELY, look_back=1)
+def exchange_push(at: datetime) -> dict[str, int]:
+    """Deliver the outbox's due batches to the upstream instance, and pull its requests and targets (四级联通)."""
+    return push_exchange().summary()
+
+
+@job("water.sharing.prune", Period.DAILY, look_back=1)
+def exchange_prune(at: datetime) -> dict[str, int]:
+    """Delete outbox entries delivered more than the retention period ago, and stale nonces."""
+    return prune_exchange(at)

@@ -5,6 +5,7 @@ from django.urls import path
 from changji.water.web import (
     alarms,
     dashboard,
+    exchange,
     groundwater,
     licences,
     map,
@@ -114,4 +115,11 @@ urlpatterns: list = [
     path("kpi/plans/import/", kpi_pages.plans_import, name="kpi_plans_import"),
     path("kpi/targets/", kpi_pages.targets_page, name="kpi_targets"),
     path("kpi/targets/<id:target_id>/delete/", kpi_pages.target_delete, name="kpi_target_delete"),
+    path("exchange/peers/", exchange.peers, name="exchange_peers"),
+    path("exchange/peers/<id:peer_id>/rotate/", exchange.peer_rotate, name="exchange_peer_rotate"),
+    path("exchange/peers/<id:peer_id>/revoke/", exchange.peer_revoke, name="exchange_peer_revoke"),
+    path("exchange/health/", exchange.health_page, name="exchange_health"),
+    path("exchange/requests/", exchange.reading_request, name="exchange_reading_request"),
+    path("exchange/upstream/", exchange.upstream, name="exchange_upstream"),
+    path("exchange/upstream/push/", exchange.push_now, name="exchange_push_now"),
 ]

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from changji.core.errors import Refusal
-from changji.core.models import AuditEntry, Region
+from changji.core.models import AuditEntry, Region, RegionLevel
 from changji.water.models import AnnualPlan, CountyWaterTarget
 from changji.water.plans import service
 
@@ -80,8 +80,9 @@ def test_county_target_refusals_and_audit(operator):
     county = Region.objects.get(code="652323")
     with pytest.raises(Refusal):
         service.save_county_target(county, 2026, 100, 200, "", operator)
-    with pytest.raises(Refusal):
-        service.save_county_target(Region.objects.get(code="652300"), 2026, 100, None, "", "cli")
+    township = Region.objects.create(code="652323100", name="呼图壁镇", level=RegionLevel.TOWNSHIP, parent=county)
+    with pytest.raises(Refusal):  # targets go down to the county (water.sharing.targets), not below
+        service.save_county_target(township, 2026, 100, None, "", "cli")
     with pytest.raises(PermissionDenied):
         service.save_county_target(Region.objects.get(code="652301"), 2026, 100, None, "", operator)
     service.save_county_target(county, 2026, 1000, None, "", operator)

@@ -21,6 +21,7 @@ from changji.water.models import (
     CountyWaterTarget,
     DailyUsage,
     Licence,
+    OutboxEntry,
     QuotaNorm,
     QuotaPolicy,
     Reading,
@@ -80,6 +81,10 @@ def test_every_demo_well_has_a_valid_licence_a_plan_and_a_filled_dashboard(prepa
     assert CountyWaterTarget.objects.filter(year=day.year).count() == 7
     assert Alarm.objects.filter(kind="unlicensed").exists()  # judged before the late licence was issued
     assert WaterTaxRate.objects.exists() and QuotaNorm.objects.exists() and QuotaPolicy.objects.exists()
+    # The outbox a county queues on connecting to its upstream (water.sharing.demo): every well, recent usage.
+    queued = set(OutboxEntry.objects.filter(stream="registry", key__startswith="well:").values_list("key", flat=True))
+    assert queued == {f"well:{code}" for code in Well.objects.values_list("code", flat=True)}
+    assert OutboxEntry.objects.filter(stream="usage", key__startswith="day:").exists()
 
 
 def test_the_live_fleet_continues_the_stored_registers(prepared):

@@ -152,7 +152,9 @@ def evaluate_all(now: datetime, window: timedelta = DEFAULT_WINDOW,
     """
     shares = quota_shares or {}
     counts = {"terminals": 0, "raised": 0, "cleared": 0}
-    terminals = Terminal.objects.filter(well__isnull=False).select_related("well", "region").order_by("pk")
+    # Terminals reported from below (water.sharing) are judged by the level whose gateway they dial in to.
+    terminals = (Terminal.objects.filter(well__isnull=False, reported_by="").select_related("well", "region")
+                 .order_by("pk"))
     last_pk = 0
     while chunk := list(terminals.filter(pk__gt=last_pk)[:CHUNK_SIZE]):
         last_pk = chunk[-1].pk

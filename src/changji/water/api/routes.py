@@ -31,6 +31,7 @@ from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.regions import root_region
 from changji.core.scope import scope_queryset, user_can_access_region
 from changji.water.alarms.service import transition_alarm
+from changji.water.api.exchange import router as exchange_router
 from changji.water.api.groundwater import router as groundwater_router
 from changji.water.api.kpi_targets import router as kpi_targets_router
 from changji.water.api.licences import router as licences_router
@@ -362,3 +363,4 @@ router.add_router("", groundwater_router)  # 管控水位 and 超采区 (water.a
 router.add_router("", work_orders_router)  # 运维工单 (water.api.work_orders)
 router.add_router("", profiles_router)  # 规约配置, 设备批次, 规约不符 (water.api.profiles)
 router.add_router("", kpi_targets_router)  # 设备建设计划 and 考核目标 (water.api.kpi_targets)
+router.add_router("", exchange_router)  # 上下级数据交换 administration (water.api.exchange)

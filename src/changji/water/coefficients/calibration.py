@@ -75,7 +75,7 @@ def estimate_well_coefficient(well: Well, until: date, window_days: int = DEFAUL
 
 def estimate_all(until: date, window_days: int = DEFAULT_WINDOW_DAYS) -> int:
     """Estimate every extraction well's coefficient; return how many wells got one."""
-    wells = Well.objects.filter(kind="extraction", terminals__isnull=False).distinct()
+    wells = Well.objects.filter(kind="extraction", terminals__isnull=False, reported_by="").distinct()  # not from below
     return sum(estimate_well_coefficient(well, until, window_days) is not None for well in wells)
 
 

@@ -99,7 +99,8 @@ def sweep_groundwater(last: date, window_days: int = 30, now: datetime | None = 
     rule = rules.RULES[rules.AlarmKind.GROUNDWATER_DECLINE]
     red_lines = dict(ControlLevel.objects.values_list("well_id", "control_depth_m"))
     warned = []
-    wells = Well.objects.filter(kind=WellKind.MONITORING).select_related("region").prefetch_related("terminals")
+    wells = (Well.objects.filter(kind=WellKind.MONITORING, reported_by="")  # not wells reported from below
+             .select_related("region").prefetch_related("terminals"))
     for well in wells:
         fusion = fuse(well, last, window_days, index, fall_m_per_30d=rule.thresholds["fall_m_per_30d"],
                       extraction_m3=rule.thresholds["extraction_m3"])

@@ -24,6 +24,7 @@ from changji.water.alarms.evaluation import fault_flags
 from changji.water.kpi import definitions as kpi
 from changji.water.kpi import validity
 from changji.water.models import Alarm, DailyUsage, Frame, FrameOutcome, Reading, Terminal, TerminalDay
+from changji.water.sharing import kpi as shared_kpi
 from changji.water.usage import monthly
 
 #: Alarm kinds that mean the device is broken (设备完好率). OFFLINE is not one of them: silence is judged
@@ -171,7 +172,7 @@ def _count_days(terminal: Terminal, days: list[date]) -> tuple[dict[date, _Day],
 def refresh_terminal_days(terminal: Terminal, days: Iterable[date]) -> int:
     """Recount the terminal's readings and judge its condition for ``days``; return rows written."""
     days = sorted(set(days))
-    if not days:
+    if not days or terminal.reported_by:  # a terminal reported from below keeps the days received for it
         return 0
     expected = max(1, 86_400 // max(terminal.report_interval_s, 1))
     counts, last_words = _count_days(terminal, days)
@@ -192,6 +193,7 @@ def refresh_terminal_days(terminal: Terminal, days: Iterable[date]) -> int:
             condition_cause=cause or "", faulty=condition == validity.Condition.DEVICE_FAULT))
     TerminalDay.objects.filter(terminal=terminal, day__in=days).delete()
     TerminalDay.objects.bulk_create(rows)
+    shared_kpi.record_terminal_days(terminal, rows)  # the outbox (water.sharing): one insert
     return len(rows)
 
 
@@ -202,8 +204,8 @@ def fill_silent_days(day: date) -> int:
     row and drop out of 上线率 and 完好率; the daily job calls this for yesterday.
     """
     written = TerminalDay.objects.filter(day=day).values("terminal_id")
-    silent = Terminal.objects.select_related("well").filter(installed_on__isnull=False, installed_on__lte=day).exclude(
-        pk__in=written)
+    silent = Terminal.objects.select_related("well").filter(
+        installed_on__isnull=False, installed_on__lte=day, reported_by="").exclude(pk__in=written)
     return sum(refresh_terminal_days(terminal, [day]) for terminal in silent)
 
 
@@ -280,7 +282,7 @@ def kpi_figures(region: Region, first: date, last: date,
 def rebuild_terminal_days(since: date | None = None, terminals: Iterable[Terminal] | None = None) -> int:
     """Recount every terminal's days from ``since`` (default: its first reading) to its last."""
     written = 0
-    for terminal in terminals if terminals is not None else Terminal.objects.all():
+    for terminal in terminals if terminals is not None else Terminal.objects.filter(reported_by=""):
         readings = Reading.objects.filter(terminal=terminal)
         if since is not None:
             readings = readings.filter(observed_at__gte=localtime.day_bounds(since)[0])

@@ -39,11 +39,11 @@ def warn_and_expire(day: date) -> dict[str, int]:
     """Warn the licences coming due and expire the lapsed ones, as of the local ``day``; return the counts."""
     warned = 0
     horizon = date.fromordinal(day.toordinal() + max(WARNING_DAYS))
-    for licence in Licence.objects.filter(state=State.VALID, valid_to__gte=day, valid_to__lte=horizon):
+    for licence in Licence.objects.filter(state=State.VALID, valid_to__gte=day, valid_to__lte=horizon, reported_by=""):
         if _warn(licence, day):
             warned += 1
     expired = 0
-    for licence in Licence.objects.filter(state__in=LIVING_STATES, valid_to__lt=day).order_by("pk"):
+    for licence in Licence.objects.filter(state__in=LIVING_STATES, valid_to__lt=day, reported_by="").order_by("pk"):
         transition_licence(licence, State.EXPIRED, SYSTEM, f"有效期已于 {licence.valid_to.isoformat()} 届满", on=day)
         expired += 1
     return {"warned": warned, "expired": expired}
@@ -85,8 +85,9 @@ def sweep_unlicensed(day: date, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     day_end = localtime.day_bounds(day)[1]
     covered = _covered_wells(day)
-    used = {well_id: usage or 0.0 for well_id, usage in DailyUsage.objects.filter(
-        day=day, usage_m3__gt=0, well__kind=WellKind.EXTRACTION).values_list("well_id", "usage_m3")}
+    used = {well_id: usage or 0.0 for well_id, usage in DailyUsage.objects.filter(  # not wells reported from below
+        day=day, usage_m3__gt=0, well__kind=WellKind.EXTRACTION, well__reported_by="")
+        .values_list("well_id", "usage_m3")}
     raised_terminals = set(AlarmRuleState.objects.filter(kind=rules.AlarmKind.UNLICENSED, raised=True)
                            .values_list("terminal_id", flat=True))
     candidates = {well_id for well_id in used if well_id not in covered}

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('water', '0022_exchange_outbox'),
+        ('water', '0024_exchange_streams'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

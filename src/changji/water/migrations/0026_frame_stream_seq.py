@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('water', '0022_exchange_outbox'),
+        ('water', '0025_open_data'),
     ]
 
     operations = [

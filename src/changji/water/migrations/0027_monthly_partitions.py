@@ -156,7 +156,7 @@ def merge(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('water', '0022_exchange_outbox'),
+        ('water', '0026_frame_stream_seq'),
     ]
 
     operations = [

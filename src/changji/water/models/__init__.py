@@ -3,6 +3,14 @@
 from changji.water.models.alarms import Alarm, AlarmEvent, AlarmRuleState, WorkOrder, WorkOrderKind, WorkOrderState
 from changji.water.models.coefficients import CoefficientMethod, WellCoefficient
 from changji.water.models.commands import Command, CommandKind, CommandState
+from changji.water.models.exchange import (
+    ExchangeNonce,
+    OutboundBatch,
+    PeerStream,
+    RawReadingRequest,
+    RefusedRow,
+    StreamDelivery,
+)
 from changji.water.models.frames import Frame, FrameOutcome, PictureTrigger, QuarantinedTerminal, Snapshot
 from changji.water.models.groundwater import ControlLevel, OverdraftZone
 from changji.water.models.kpi import DeploymentPlan, KpiMetric, KpiTarget
@@ -94,6 +102,12 @@ __all__ = [
     "NormKind",
     "OpenDataSetting",
     "OutboxEntry",
+    "OutboundBatch",
+    "PeerStream",
+    "RawReadingRequest",
+    "RefusedRow",
+    "StreamDelivery",
+    "ExchangeNonce",
     "OverdraftArea",
     "OverdraftLevel",
     "OverdraftZone",

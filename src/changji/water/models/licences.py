@@ -53,6 +53,9 @@ class Licence(models.Model):
                                verbose_name=_("所属区划"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    #: The downstream peer (``DownstreamPeer.key_id``) this row was received from (上报自下级); blank: kept here.
+    #: Received rows are the lower level's: the jobs of this instance never act on them on their own.
+    reported_by = models.CharField(_("上报来源"), max_length=40, blank=True, default="", editable=False)
 
     REGION_SCOPE = "region"
 
@@ -114,19 +117,29 @@ class AnnualPlan(models.Model):
 
 
 class CountyWaterTarget(models.Model):
-    """A county's 总量 control target for one year (县级用水总量控制指标); its plans are checked against it."""
+    """A region's 总量 control target for one year (用水总量控制指标), at any level: region, prefecture, county.
 
-    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("县（市）"))
+    The name is historical: targets began at the county. The level above sets a region's target and the region
+    allocates it further to its children (自治区 → 州 → 县); the children's targets of a year should not add up to
+    more than their parent's (``water.sharing.targets.allocation``), and a county's plans are checked against its
+    own target (``water.plans.service.county_balance``). A target received from the upstream instance
+    (``from_upstream``) is read-only here: only the level that set it changes it.
+    """
+
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
     year = models.PositiveSmallIntegerField(_("年度"))
     target_m3 = models.FloatField(_("用水总量控制指标（立方米）"))
     groundwater_target_m3 = models.FloatField(_("其中地下水（立方米）"), null=True, blank=True)
     note = models.CharField(_("依据"), max_length=255, blank=True)
+    #: Set by the level above and received through the exchange (上级下达); read-only at this level.
+    from_upstream = models.BooleanField(_("上级下达"), default=False, editable=False)
+    received_at = models.DateTimeField(_("接收时间"), null=True, blank=True, editable=False)
 
     REGION_SCOPE = "region"
 
     class Meta:
-        verbose_name = _("县级总量控制指标")
-        verbose_name_plural = _("县级总量控制指标")
+        verbose_name = _("用水总量控制指标")
+        verbose_name_plural = _("用水总量控制指标")
         ordering = ["-year", "region"]
         constraints = [models.UniqueConstraint(fields=["region", "year"], name="county_target_region_year")]
 

@@ -24,6 +24,9 @@ class WaterUser(models.Model):
     licence_number = models.CharField(_("取水许可证号"), max_length=64, blank=True)
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区划"))
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    #: The downstream peer (``DownstreamPeer.key_id``) this row was received from (上报自下级); blank: kept here.
+    #: Received rows are the lower level's: the jobs of this instance never act on them on their own.
+    reported_by = models.CharField(_("上报来源"), max_length=40, blank=True, default="", editable=False)
 
     REGION_SCOPE = "region"
 
@@ -71,6 +74,9 @@ class Well(models.Model):
         WaterUser, on_delete=models.PROTECT, null=True, blank=True, related_name="wells",
         verbose_name=_("取水户"),
     )
+    #: The downstream peer (``DownstreamPeer.key_id``) this row was received from (上报自下级); blank: kept here.
+    #: Received rows are the lower level's: the jobs of this instance never act on them on their own.
+    reported_by = models.CharField(_("上报来源"), max_length=40, blank=True, default="", editable=False)
 
     REGION_SCOPE = "region"
 
@@ -118,6 +124,9 @@ class Terminal(models.Model):
     last_seen_at = models.DateTimeField(_("最后通信时间"), null=True, blank=True)
     last_peer = models.CharField(_("最后来源地址"), max_length=64, blank=True)
     accepted_on = models.DateField(_("验收日期"), null=True, blank=True)
+    #: The downstream peer (``DownstreamPeer.key_id``) this row was received from (上报自下级); blank: kept here.
+    #: Received rows are the lower level's: the jobs of this instance never act on them on their own.
+    reported_by = models.CharField(_("上报来源"), max_length=40, blank=True, default="", editable=False)
 
     REGION_SCOPE = "region"
 

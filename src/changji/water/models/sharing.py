@@ -29,11 +29,14 @@ class OutboxEntry(models.Model):
     payload = models.JSONField(_("内容"))
     deleted = models.BooleanField(_("删除"), default=False)
     created_at = models.DateTimeField(_("写入时间"), auto_now_add=True)
+    #: The numbered batch (``OutboundBatch.seq`` of this stream) the entry was put in; null until batched.
+    batch_seq = models.PositiveBigIntegerField(_("批次号"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("上报待发记录")
         verbose_name_plural = _("上报待发记录")
-        indexes = [models.Index(fields=["stream", "id"], name="outbox_stream_id")]
+        indexes = [models.Index(fields=["stream", "id"], name="outbox_stream_id"),
+                   models.Index(fields=["stream", "batch_seq", "id"], name="outbox_stream_batch")]
 
     def __str__(self) -> str:
         return f"{self.stream} {self.key}"

@@ -123,7 +123,8 @@ def delete_policy(policy: PicturePolicy, by: Any) -> None:
 
 
 def _camera_terminals() -> QuerySet[Terminal]:
-    return Terminal.objects.filter(well__isnull=False, protocol__in=PICTURE_PROTOCOLS)
+    # Terminals reported from below (water.sharing) take pictures for the level they dial in to.
+    return Terminal.objects.filter(well__isnull=False, protocol__in=PICTURE_PROTOCOLS, reported_by="")
 
 
 def _governed_terminals(policy: PicturePolicy, policies: list[PicturePolicy]) -> QuerySet[Terminal]:

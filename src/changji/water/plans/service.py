@@ -27,6 +27,7 @@ from changji.core.scope import user_can_access_region
 from changji.water.models import AnnualPlan, CountyWaterTarget, Licence, LicenceState, WaterSource
 from changji.water.plans import breakdown
 from changji.water.plans.allocations import Derivation, derive_allocations, derive_county
+from changji.water.sharing.targets import children_sum
 
 __all__ = [
     "Balance",
@@ -143,14 +144,18 @@ def save_plan(licence: Licence, year: int, volume_m3: float, monthly_m3: Sequenc
 
 def save_county_target(county: Region, year: int, target_m3: float, groundwater_target_m3: float | None,
                        note: str, by: Any) -> CountyWaterTarget:
-    """Set a county's 总量 control target for ``year`` and derive its county allocation.
+    """Set a region's 总量 control target for ``year`` (a county's derives its county allocation).
+
+    Any level down to the county; refused (``Refusal``): a target received from the level above (read-only here),
+    or one that takes its parent's children past the parent's own target.
 
     Audited ``water.target.update`` with the old and new figures.
     """
     authorise(by, county)
-    if county.level != RegionLevel.COUNTY:
-        raise Refusal("region", f"{county.name} 不是县级区划，总量控制指标按县（市）下达")
+    if county.level > RegionLevel.COUNTY:
+        raise Refusal("region", f"{county.name} 低于县级，总量控制指标按自治区、州（市）、县（市）下达")
     target = breakdown.check_volume(target_m3, field="target_m3")
+    _check_within_parent(county, year, target)
     groundwater = None
     if groundwater_target_m3 is not None:
         groundwater = breakdown.check_volume(groundwater_target_m3, field="groundwater_target_m3")
@@ -161,6 +166,8 @@ def save_county_target(county: Region, year: int, target_m3: float, groundwater_
         row = CountyWaterTarget.objects.select_for_update().filter(region=county, year=year).first()
         old = None if row is None else {"target_m3": row.target_m3, "groundwater_target_m3": row.groundwater_target_m3,
                                         "note": row.note}
+        if row is not None and row.from_upstream:
+            raise Refusal("region", f"{county.name} {year} 年度指标由上级平台下达，本级只读")
         row = row or CountyWaterTarget(region=county, year=year)
         row.target_m3, row.groundwater_target_m3, row.note = target, groundwater, note
         row.save()
@@ -168,8 +175,23 @@ def save_county_target(county: Region, year: int, target_m3: float, groundwater_
         if old != new:
             audit.record("water.target.update", actor=by, target=row, region=county,
                          reason=f"{year} 年度 {county.name} 用水总量控制指标", year=year, old=old, new=new)
-            derive_county(year, county, by)
+            if county.level == RegionLevel.COUNTY:
+                derive_county(year, county, by)
     return row
+
+
+def _check_within_parent(region: Region, year: int, target_m3: float) -> None:
+    """Refuse a target that takes the children of ``region``'s parent past the parent's own target."""
+    if region.parent_id is None:
+        return
+    parent = CountyWaterTarget.objects.filter(region_id=region.parent_id, year=year).first()
+    if parent is None:
+        return
+    others, _ = children_sum(region.parent, year, leave_out=region)  # type: ignore[arg-type]
+    if others + target_m3 > parent.target_m3 + 1e-6:
+        left = max(parent.target_m3 - others, 0)
+        raise Refusal("target_m3", f"下级指标合计 {others + target_m3:,.0f} m³ 将超过上级 {region.parent} 的指标 "
+                                   f"{parent.target_m3:,.0f} m³（可再分配 {left:,.0f} m³）")
 
 
 @dataclass(frozen=True, slots=True)

@@ -182,7 +182,8 @@ def detect(terminals: Iterable[Terminal] | None = None, now: datetime | None = N
             if profile.protocol == protocol:
                 candidates[protocol][pk] = options_of(profile, protocol)
     if terminals is None:
-        terminals = Terminal.objects.filter(frames__isnull=False).distinct().select_related("batch")
+        # Not the terminals reported from below (water.sharing): their frames are the lower level's.
+        terminals = Terminal.objects.filter(frames__isnull=False, reported_by="").distinct().select_related("batch")
     scored = flagged = 0
     for terminal in terminals:
         frames = recent_frames(terminal)

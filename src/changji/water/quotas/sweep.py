@@ -209,7 +209,9 @@ def _screen(today: date, now: datetime, policies: dict[PolicyKey, quota.StopPoli
     locked, exact ``_sweep_one``, so a minutely sweep of 10,401 wells touches the few near a threshold or a
     due time. Water users' and regions' allocations (a handful) are always looked at.
     """
-    rows = list(Allocation.objects.filter(year=today.year).order_by("pk").values_list(
+    # Wells reported from below (water.sharing) are the lower level's to warn and stop.
+    rows = list(Allocation.objects.filter(Q(well__isnull=True) | Q(well__reported_by=""), year=today.year)
+                .order_by("pk").values_list(
         "pk", "well_id", "allocation_m3", "allocation_kwh", "level_reached", "stopped_by_quota", "override_until",
         "stop_due_at", "scope_region_id", "well__use"))
     start, end = _year_span(today.year, today)
@@ -329,6 +331,8 @@ def _warn(allocation: Allocation, status: quota.QuotaStatus, thresholds: Thresho
 def _pump_terminals(allocation: Allocation, kind: str) -> list[Terminal]:
     """Return the well's terminals whose protocol can carry ``kind`` (SUPPORTED_KINDS); none without a well."""
     if allocation.well is None:  # a water user's or a region's allocation has no pump (sweep() acts on wells only)
+        return []
+    if allocation.well.reported_by:  # its pump is the lower level's (water.sharing): never stopped from here
         return []
     return [t for t in allocation.well.terminals.all() if kind in SUPPORTED_KINDS.get(t.protocol, frozenset())]
 

@@ -32,7 +32,8 @@ def schedule_calibrations(today: date, interval: timedelta = CALIBRATION_INTERVA
                           notice: timedelta = CALIBRATION_NOTICE) -> list[WorkOrder]:
     """Open a calibration work order for each installed meter due within ``notice``; return them."""
     horizon = today + notice - interval
-    due_meters = Meter.objects.filter(removed_at__isnull=True, last_calibrated_on__lte=horizon).exclude(
+    due_meters = Meter.objects.filter(removed_at__isnull=True, last_calibrated_on__lte=horizon,
+                                      well__reported_by="").exclude(  # not wells reported from below
         pk__in=WorkOrder.objects.filter(kind=WorkOrderKind.CALIBRATION, state__in=UNFINISHED_STATES)
         .values("meter_id")
     ).exclude(POWER_COMPANY).select_related("well")

@@ -22,6 +22,7 @@ from django.db.models import Max, OuterRef, Subquery
 
 from changji.core import localtime
 from changji.water.models import DailyUsage, MeterReplacement, MonthlyUsage, Reading, Terminal, Well, WellCoefficient
+from changji.water.sharing import usage as shared_usage
 from changji.water.usage import arrays, monthly, registers
 from changji.water.usage.reference import coefficient_on, count_usage, rebuild_well, register_specs
 
@@ -80,7 +81,9 @@ def load_arrays(terminal_ids: list[int], start: datetime | None) -> dict[int, np
 
 def rebuild_usage_batch(since: date | None = None, wells: list[Well] | None = None) -> int:
     """Rebuild DailyUsage of ``wells`` (default: all) from ``since`` (default: the beginning); return rows."""
-    wells = list(wells if wells is not None else Well.objects.order_by("pk"))
+    # Wells reported from below (water.sharing) keep the rows received for them: they have no readings here.
+    wells = [w for w in (wells if wells is not None else Well.objects.filter(reported_by="").order_by("pk"))
+             if not w.reported_by]
     written = 0
     for offset in range(0, len(wells), CHUNK_WELLS):
         written += _rebuild_chunk(wells[offset: offset + CHUNK_WELLS], since)
@@ -177,6 +180,7 @@ def _write_chunk(rows_by_well: dict[int, dict[date, DailyUsage]], since: date | 
     if not rows_by_well:
         return 0
     existing = DailyUsage.objects.filter(well_id__in=list(rows_by_well))
+    before_rows = shared_usage.snapshot_days(list(rows_by_well), since)  # the outbox records only what differs
     base: dict[int, tuple[float, float]] = {}
     if since is not None:
         latest_before = DailyUsage.objects.filter(well_id=OuterRef("well_id"), day__lt=since).order_by("-day")
@@ -200,6 +204,9 @@ def _write_chunk(rows_by_well: dict[int, dict[date, DailyUsage]], since: date | 
             row.water_sum_m3, row.energy_sum_kwh = round(water_sum, 6), round(energy_sum, 6)
             new_rows.append(row)
     DailyUsage.objects.bulk_create(new_rows, batch_size=2000)
+    after_rows = {shared_usage.day_key(row.well.code, row.day): shared_usage.day_payload(row.__dict__, row.well.code,
+                                                                                         row.day) for row in new_rows}
+    shared_usage.record_day_diff(before_rows, after_rows, list(rows_by_well))
     _drop_rollups(list(rows_by_well), since)
     if new_rows:
         monthly.refresh(list(rows_by_well), min(row.day for row in new_rows), max(row.day for row in new_rows))
@@ -209,7 +216,9 @@ def _write_chunk(rows_by_well: dict[int, dict[date, DailyUsage]], since: date | 
 def _clear(well: Well, since: date | None) -> int:
     """A well without terminals has no readings, so nothing derived: remove what a rebuild would not make."""
     rows = DailyUsage.objects.filter(well=well)
+    before_rows = shared_usage.snapshot_days([well.pk], since)
     (rows.filter(day__gte=since) if since is not None else rows).delete()
+    shared_usage.record_day_diff(before_rows, {}, [well.pk])
     _drop_rollups([well.pk], since)
     return 0
 

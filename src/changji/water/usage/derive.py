@@ -52,7 +52,7 @@ def update_for_readings(terminal: Terminal | int, observed: Iterable[datetime]) 
         return None
     if not isinstance(terminal, Terminal):
         terminal = Terminal.objects.select_related("well").get(pk=terminal)
-    if terminal.well is None:
+    if terminal.well is None or terminal.well.reported_by:  # a well reported from below keeps its received rows
         return None
     appended = append_readings(terminal.well, terminal.report_interval_s, times[0])
     if appended is not None:

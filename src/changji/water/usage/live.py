@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from changji.core import localtime
 from changji.water.models import DailyUsage, MeterReplacement, Reading, Well, WellCoefficient
+from changji.water.sharing import usage as shared_usage
 from changji.water.usage import monthly, registers
 from changji.water.usage.reference import SUSPECT_KINDS, coefficient_on, count_usage, register_specs
 
@@ -110,6 +111,7 @@ def _fold(well: Well, latest: WithAnnotations[DailyUsage, _LatestAnnotations],
     days = sorted(set(water) | set(energy) | set(last_by_day))
     rows: dict[date, DailyUsage] = {latest.day: latest}  # the latest row is the last one: every other day is new
     previous: DailyUsage = latest
+    saved: list[DailyUsage] = []
     for day in days:
         row = rows.get(day)
         if row is None:  # a new day: the latest row brought the coefficient of ``coefficient_day``
@@ -124,7 +126,9 @@ def _fold(well: Well, latest: WithAnnotations[DailyUsage, _LatestAnnotations],
         kinds = {kind for kind in row.water_reason.split(",") if kind}
         count_usage(row, suspect=bool(kinds & {str(kind) for kind in SUSPECT_KINDS}))
         row.save()
+        saved.append(row)
         previous = row
+    shared_usage.record_days(saved, well)  # the outbox (water.sharing): one insert for the rows just saved
     if days[0] < monthly.open_month():  # a closed month took usage (a backlog, or the midnight ending it)
         monthly.refresh([well.pk], days[0], days[-1])
     return days[0], days[-1]

@@ -27,7 +27,8 @@ from django.utils import timezone
 
 from changji.core import localtime
 from changji.water.kpi import definitions as kpi
-from changji.water.models import DailyUsage, MonthlyUsage, SealedMonth, UsageSource
+from changji.water.models import DailyUsage, MonthlyUsage, SealedMonth, UsageSource, Well
+from changji.water.sharing import usage as shared_usage
 
 
 def agreement_filters(tolerance: float = kpi.AGREEMENT_TOLERANCE) -> tuple[Q, Q]:
@@ -104,17 +105,27 @@ def refresh(well_ids: Iterable[int] | None, first: date, last: date, today: date
     current = open_month(today)
     ids = None if well_ids is None else list(well_ids)
     written = 0
-    for month in (m for m in months_between(first, last) if m < current):
+    months = [m for m in months_between(first, last) if m < current]
+    # Wells reported from below (water.sharing) keep the rollups received for them.
+    wells = shared_usage.well_keys(ids if ids is not None else
+                                   Well.objects.filter(reported_by="").values_list("pk", flat=True)) if months else {}
+    for month in months:
         days = DailyUsage.objects.filter(day__gte=month, day__lt=_next_month(month))
         rollups = MonthlyUsage.objects.filter(month=month)
         if ids is not None:
             days, rollups = days.filter(well_id__in=ids), rollups.filter(well_id__in=ids)
+        else:
+            days, rollups = days.filter(well__reported_by=""), rollups.filter(well__reported_by="")
+        before = shared_usage.snapshot_months(month, wells, ids)
         rollups.delete()
         # The plugin cannot see the keys that annotate(**DAILY_AGGREGATES) adds, so the rows are read as plain dicts.
         sums = cast("Iterable[dict[str, Any]]", days.values("well_id").annotate(**DAILY_AGGREGATES))
         rows = [MonthlyUsage(month=month, well_id=row["well_id"], **{name: row[f"sum_{name}"] for name in FIGURES})
                 for row in sums]
         MonthlyUsage.objects.bulk_create(rows, batch_size=2000)
+        after = {shared_usage.month_key(wells[r.well_id][0], month):
+                 shared_usage.month_payload(r.__dict__, wells[r.well_id][0], month) for r in rows if r.well_id in wells}
+        shared_usage.record_month_diff(before, after, wells)  # the outbox: one insert per month
         written += len(rows)
     return written
 

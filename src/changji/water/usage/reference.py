@@ -20,6 +20,7 @@ from django.db.models import Max
 
 from changji.core import localtime
 from changji.water.models import DailyUsage, Reading, Terminal, UsageSource, Well, WellCoefficient
+from changji.water.sharing import usage as shared_usage
 from changji.water.usage import monthly, registers
 
 #: Rated figures are nameplate values; allow pumps some headroom before a rise counts as impossible.
@@ -144,6 +145,7 @@ def _replacements(well: Well, register: str) -> list[registers.Replacement]:
 @transaction.atomic
 def write_days(well: Well, rows: dict[date, DailyUsage], first: date, last: date) -> None:
     """Replace the well's rows for days first..last with ``rows`` and keep every later sum consistent."""
+    before_rows = shared_usage.snapshot_days([well.pk], first)  # the outbox records what this changes
     before = DailyUsage.objects.filter(well=well, day__lt=first).order_by("-day").first()
     water_sum = before.water_sum_m3 if before else 0.0
     energy_sum = before.energy_sum_kwh if before else 0.0
@@ -167,6 +169,7 @@ def write_days(well: Well, rows: dict[date, DailyUsage], first: date, last: date
             row.water_sum_m3 += water_delta
             row.energy_sum_kwh += energy_delta
         DailyUsage.objects.bulk_update(later, ["water_sum_m3", "energy_sum_kwh"], batch_size=1000)
+    shared_usage.record_day_diff(before_rows, shared_usage.snapshot_days([well.pk], first), [well.pk])
 
 
 def _terminals_by_well(wells: Iterable[Well]) -> dict[int, list[int]]:

@@ -21,7 +21,7 @@ from changji.core import localtime, params
 from changji.core.access import P, allows
 from changji.core.errors import Refusal
 from changji.core.guards import route
-from changji.core.models import Region
+from changji.core.models import Region, RegionLevel
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import field_of, refuse
 from changji.water.models import AnnualPlan, CountyWaterTarget, Licence, LicenceState
@@ -29,6 +29,7 @@ from changji.water.plans import breakdown
 from changji.water.plans.against_use import plan_against_use
 from changji.water.plans.service import carry_forward, county_balances, save_county_target, save_plan
 from changji.water.plans.xlsx import export_plans, import_plans
+from changji.water.sharing import targets as shared_targets
 from changji.water.web.common import counties, import_page, user_region
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,7 +132,7 @@ def plan_edit(request: HttpRequest) -> HttpResponse:
 
 
 class TargetForm(forms.Form):
-    region = forms.ChoiceField(label="县（市）")
+    region = forms.ChoiceField(label="区划")
     year = params.YearField(label="年度")
     target_m3 = forms.FloatField(label="用水总量控制指标（m³）", min_value=0, max_value=MAX_M3)
     groundwater_target_m3 = forms.FloatField(label="其中地下水（m³）", min_value=0, max_value=MAX_M3, required=False)
@@ -142,7 +143,11 @@ class TargetForm(forms.Form):
 def targets(request: HttpRequest) -> HttpResponse:
     """The counties' 总量 control targets of a year with their balance; the form sets one."""
     year = _year(request)
-    in_scope = counties(request)
+    region = user_region(request)
+    # Targets are set at every level down to the county (water.sharing.targets): the user's region and below.
+    above = [r for r in Region.objects.within(region).filter(level__lt=RegionLevel.COUNTY).order_by("code")
+             if r.level >= region.level]
+    in_scope = above + counties(request)
     form = TargetForm(request.POST if request.method == "POST" else None, initial={"year": year})
     field_of(form, "region", forms.ChoiceField).choices = [(c.code, c.name) for c in in_scope]
     status = 200
@@ -159,10 +164,12 @@ def targets(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已保存 {county.name} {form.cleaned_data['year']} 年度用水总量控制指标")
                 return redirect(f"{reverse('water:plan_targets')}?year={form.cleaned_data['year']}")
-    region = user_region(request)
     return render(request, "water/plan_targets.html", {
         "year": year, "form": form, "balances": county_balances(region, year),
         "targets": {t.region_id: t for t in CountyWaterTarget.objects.filter(year=year, region__in=in_scope)},
+        "allocations": shared_targets.allocations(above, year),
+        "received": CountyWaterTarget.objects.filter(year=year, region__in=in_scope, from_upstream=True)
+        .select_related("region").order_by("region__code"),
         "may_edit": allows(request.user, P.WATER_ALLOCATION_EDIT),
     }, status=status)
 

@@ -2,11 +2,12 @@
 
 ``changji water rebuild [--from DATE]`` recomputes everything derived from readings (daily usage
 and its sums), idempotently: running it twice gives the same rows. ``changji water derive [--once]``
-follows new and late readings (the recurring jobs are ``changji jobs``). ``changji water import-licences
-FILE.xlsx`` imports 取水许可证 as the system actor "cli" (the whole instance in scope): it prints the summary, or
-the row problems and exits 1 with nothing changed. ``changji water partitions [--ensure] [--list] [--detach
-YYYY-MM] [--attach YYYY-MM]`` keeps the monthly partitions of readings and raw frames (PostgreSQL,
-``water.partitions``).
+follows new and late readings (the recurring jobs are ``changji jobs``). ``changji water share-snapshot [--from
+DATE]`` writes the registry and the figures since a day to the exchange outbox, for a newly connected upstream.
+``changji water import-licences FILE.xlsx`` imports 取水许可证 as the system actor "cli" (the whole instance in
+scope): it prints the summary, or the row problems and exits 1 with nothing changed. ``changji water partitions
+[--ensure] [--list] [--detach YYYY-MM] [--attach YYYY-MM]`` keeps the monthly partitions of readings and raw frames
+(PostgreSQL, ``water.partitions``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from changji.water.licences.xlsx import import_licences
 from changji.water.models import Terminal, Well
 from changji.water.plans.xlsx import import_plans
 from changji.water.reports import generate_report
+from changji.water.sharing.snapshot import queue_snapshot
 from changji.water.usage.derive import follow, rebuild_usage
 
 
@@ -63,6 +65,12 @@ class Command(BaseCommand):
         parts.add_argument("--list", action="store_true", help="list the partitions and archive tables")
         parts.add_argument("--detach", metavar="YYYY-MM", help="detach a closed, sealed month for archive")
         parts.add_argument("--attach", metavar="YYYY-MM", help="attach an archived month's tables again")
+        snapshot = tasks.add_parser("share-snapshot",
+                                    help="write the registry and the figures since a day to the outbox (上报全量)")
+        snapshot.add_argument("--from", dest="since", type=date.fromisoformat, default=None,
+                              help="first local day of usage, alarms and KPIs (default: 30 days ago)")
+        snapshot.add_argument("--stream", action="append", default=[], choices=["registry", "usage", "alarms", "kpi"],
+                              help="stream (repeatable); default: all four")
 
     def handle(self, *args, **options):
         if options["task"] == "rebuild":
@@ -92,6 +100,10 @@ class Command(BaseCommand):
             self._import(import_plans, options["file"])
         elif options["task"] == "partitions":
             self._partitions(options)
+        elif options["task"] == "share-snapshot":
+            since = options["since"] or local_day(timezone.now()) - timedelta(days=30)
+            counts = queue_snapshot(since, options["stream"] or ("registry", "usage", "alarms", "kpi"))
+            self.stdout.write("outbox: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
 
     def _partitions(self, options: dict[str, Any]) -> None:
         """Ensure, detach or attach as asked, then list when asked (or when nothing else was)."""

@@ -1,0 +1,66 @@
+"""Rows reported from below are the lower level's: no job of this instance acts on them on its own."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from changji.water.alarms.service import evaluate_all
+from changji.water.downlink import queue_command
+from changji.water.kpi.terminal_days import fill_silent_days, refresh_terminal_days
+from changji.water.models import Alarm, Allocation, DailyUsage, TerminalDay, Well
+from changji.water.pictures.service import _camera_terminals
+from changji.water.quotas.sweep import _pump_terminals
+from changji.water.sharing import capture
+from changji.water.usage.derive import rebuild_usage, update_for_readings
+
+from .conftest import PEER
+
+pytestmark = pytest.mark.django_db
+T0 = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def received(county_registry):
+    """The county's terminal and well as the upstream holds them: reported by the peer."""
+    with capture.quiet():
+        Well.objects.update(reported_by=PEER)
+        county_registry.reported_by = PEER
+        county_registry.save()
+    county_registry.refresh_from_db()
+    return county_registry
+
+
+def test_no_offline_alarm_for_a_terminal_whose_readings_live_below(received, make_terminal):
+    make_terminal(address="6523230002")  # a terminal of this level's own, as silent
+    counts = evaluate_all(T0)
+    assert counts["terminals"] == 1
+    assert list(Alarm.objects.values_list("terminal__address", flat=True)) == ["6523230002"]
+
+
+def test_derivation_and_rebuild_keep_received_usage(received):
+    DailyUsage.objects.create(well=received.well, day=date(2026, 6, 1), water_m3=12.0, usage_m3=12.0)
+    rebuild_usage()
+    rebuild_usage(since=date(2026, 6, 1), wells=[received.well])
+    assert update_for_readings(received, [T0]) is None
+    assert DailyUsage.objects.get().water_m3 == 12.0
+
+
+def test_silent_days_and_refreshes_leave_received_terminal_days_alone(received):
+    assert fill_silent_days(date(2026, 6, 1)) == 0
+    assert refresh_terminal_days(received, [date(2026, 6, 1)]) == 0
+    assert not TerminalDay.objects.exists()
+
+
+def test_the_quota_sweep_never_stops_a_received_well(received):
+    allocation = Allocation.objects.create(year=2026, well=received.well, allocation_m3=1.0)
+    assert _pump_terminals(allocation, "pump_stop") == []
+    with pytest.raises(ValidationError, match="下级平台"):
+        queue_command(received, "pump_stop", "超量", "water.quota.stop")
+
+
+def test_picture_schedules_skip_received_terminals(received, make_terminal):
+    own = make_terminal(address="6523230003")
+    assert list(_camera_terminals()) == [own]
