@@ -64,3 +64,29 @@ def test_the_quota_sweep_never_stops_a_received_well(received):
 def test_picture_schedules_skip_received_terminals(received, make_terminal):
     own = make_terminal(address="6523230003")
     assert list(_camera_terminals()) == [own]
+
+
+def test_an_alarm_reported_from_below_is_handled_there_not_here(received, make_terminal, make_user, client):
+    """The prefecture sees a county's alarm and its history but cannot acknowledge, assign or dismiss it."""
+    from changji.core.models import Role
+    from changji.water.alarms.service import acknowledge, dismiss
+
+    alarm = Alarm.objects.create(terminal=received, well=received.well, kind="offline", severity="warning",
+                                 state="open", raised_at=T0)
+    own = Alarm.objects.create(terminal=make_terminal(address="6523230004"), kind="offline", severity="warning",
+                               state="open", raised_at=T0)
+    admin = make_user("zhou-admin", "652300", role=Role.PREFECTURE_ADMIN)
+    for act in (lambda a: acknowledge(a, admin), lambda a: dismiss(a, admin, "误报")):
+        with pytest.raises(ValidationError, match="下级平台"):
+            act(alarm)
+    alarm.refresh_from_db()
+    assert alarm.state == "open"
+    client.force_login(admin)
+    page = client.get(f"/water/alarms/{alarm.pk}/").content.decode()
+    assert 'id="reported-from-below"' in page and 'id="form-acknowledge"' not in page
+    assert 'id="form-acknowledge"' in client.get(f"/water/alarms/{own.pk}/").content.decode()
+    refused = client.post(f"/water/alarms/{alarm.pk}/", {"action": "acknowledge"})
+    assert refused.status_code in (302, 400, 403)
+    alarm.refresh_from_db()
+    assert alarm.state == "open"
+    acknowledge(own, admin)

@@ -63,6 +63,8 @@ def transition_alarm(alarm: Alarm, to: AlarmState | str, by: Any, **fields: Any)
     """
     alarm = Alarm.objects.select_for_update().select_related("terminal__region").get(pk=alarm.pk)
     access.check_actor(by, access.P.WATER_ALARM_TRANSITION, alarm.terminal.region)
+    if alarm.terminal.reported_by:  # raised and handled at the lower level (water.sharing); shown here as reported
+        raise ValidationError({"state": "该告警由下级平台产生并处置，本级平台只查看其状态"})
     current, target = AlarmState(alarm.state), _state(to)
     try:
         check_transition(TABLE, current, target, fields)

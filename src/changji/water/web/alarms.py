@@ -59,8 +59,11 @@ class NoteForm(forms.Form):
 
 def _forms(request: HttpRequest, alarm: Alarm, data: Any = None, files: Any = None, action: str = ""
            ) -> dict[str, forms.Form]:
-    """The action forms offered to the user: none unless the policy lets them handle alarms."""
-    if not allows(request.user, P.WATER_ALARM_TRANSITION):
+    """The action forms offered to the user: none unless the policy lets them handle alarms here.
+
+    An alarm reported from a lower-level instance (``water.sharing``) is handled there: no forms.
+    """
+    if not allows(request.user, P.WATER_ALARM_TRANSITION) or alarm.terminal.reported_by:
         return {}
 
     def bound(name: str) -> tuple[Any, Any]:
