@@ -370,9 +370,9 @@ def main() -> None:
     parser.add_argument("--wells", type=int, default=10_401)
     parser.add_argument("--rebuild-wells", type=int, default=200)
     parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--only", choices=["all", "tax", "plans"], default="all",
+    parser.add_argument("--only", choices=["all", "tax", "plans", "derive"], default="all",
                         help="tax: only the month's figures and the tax statement (no readings, rebuild or report); "
-                             "plans: only the plan-vs-use page")
+                             "plans: only the plan-vs-use page; derive: only the rebuild and the live derivation")
     args = parser.parse_args()
     setup(args.wells)
     if args.only == "plans":
@@ -406,6 +406,14 @@ def main() -> None:
     same_day, new_day = measure_incremental(terminals, end - timedelta(minutes=5))
     _, full_day_end = day_bounds(first + timedelta(days=max(args.days - 2, 0)))
     full_day = measure_full_day(terminals, full_day_end - timedelta(minutes=5))
+    if args.only == "derive":  # the derivation figures alone (the exchange outbox's cost on the live path)
+        report("analytics-derive", [
+            {"figure": f"full rebuild ({readings:,} readings, {len(terminals)} wells)",
+             "value": f"{rate:,.0f} readings/s"},
+            {"figure": "one new reading → derived figures, median / p95", "value": _ms(same_day)},
+            {"figure": "first reading of a new day, median / p95", "value": _ms(new_day)},
+            {"figure": "last reading of a full day (288 in the day), median / p95", "value": _ms(full_day)}])
+        return
     report_month = (open_month() - timedelta(days=1)).replace(day=1)
     fill_month(report_month, (open_month() - report_month).days)
     seal_s = measure_seal(report_month)

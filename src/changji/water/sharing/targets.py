@@ -52,18 +52,17 @@ def apply_received_targets(rows: Iterable[Mapping[str, Any]]) -> int:
                 continue
             year = int(row["year"])
             target = CountyWaterTarget.objects.select_for_update().filter(region=region, year=year).first()
-            groundwater = row.get("groundwater_target_m3")
-            new_target_m3 = float(row["target_m3"])
-            new_groundwater_m3 = None if groundwater is None else float(groundwater)
-            new_note = str(row.get("note") or "")[:255]
-            new = {"target_m3": new_target_m3, "groundwater_target_m3": new_groundwater_m3, "note": new_note}
+            ground = row.get("groundwater_target_m3")
+            target_m3, ground_m3 = float(row["target_m3"]), None if ground is None else float(ground)
+            note = str(row.get("note") or "")[:255]
+            new: dict[str, Any] = {"target_m3": target_m3, "groundwater_target_m3": ground_m3, "note": note}
             old = None if target is None else {"target_m3": target.target_m3,
                                                "groundwater_target_m3": target.groundwater_target_m3,
                                                "note": target.note}
             if old == new and target is not None and target.from_upstream:
                 continue
             target = target or CountyWaterTarget(region=region, year=year)
-            target.target_m3, target.groundwater_target_m3, target.note = new_target_m3, new_groundwater_m3, new_note
+            target.target_m3, target.groundwater_target_m3, target.note = target_m3, ground_m3, note
             target.from_upstream, target.received_at = True, timezone.now()
             target.save()
             audit.record("water.target.receive", actor=ACTOR, target=target, region=region,
