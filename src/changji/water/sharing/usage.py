@@ -168,27 +168,23 @@ def apply(rows: Sequence[Row], source: str) -> ApplyResult:
 
 
 def _write(days: Mapping[int, Mapping[date, Row]], months: Mapping[int, Mapping[date, Row]]) -> int:
-    """Delete the keys present, insert the rows not deleted; two statements per well and table."""
-    written = 0
-    new_days, new_months = [], []
+    """Upsert the rows present (one statement per 1,000 rows) and delete the keys sent as removed."""
+    new_days = [DailyUsage(well_id=well_id, day=on, last_observed_at=wire.parse_instant(row.payload.get(
+                    "last_observed_at")), **{name: row.payload[name] for name in DAY_FIELDS})
+                for well_id, by_day in days.items() for on, row in by_day.items() if not row.deleted]
+    new_months = [MonthlyUsage(well_id=well_id, month=on, **{name: row.payload[name] for name in MONTH_FIELDS})
+                  for well_id, by_month in months.items() for on, row in by_month.items() if not row.deleted]
     for well_id, by_day in days.items():
-        DailyUsage.objects.filter(well_id=well_id, day__in=list(by_day)).delete()
-        for on, row in by_day.items():
-            written += 1
-            if not row.deleted:
-                p = row.payload
-                new_days.append(DailyUsage(well_id=well_id, day=on, last_observed_at=wire.parse_instant(
-                    p.get("last_observed_at")), **{name: p[name] for name in DAY_FIELDS}))
+        if gone := [on for on, row in by_day.items() if row.deleted]:
+            DailyUsage.objects.filter(well_id=well_id, day__in=gone).delete()
     for well_id, by_month in months.items():
-        MonthlyUsage.objects.filter(well_id=well_id, month__in=list(by_month)).delete()
-        for on, row in by_month.items():
-            written += 1
-            if not row.deleted:
-                new_months.append(MonthlyUsage(well_id=well_id, month=on,
-                                               **{name: row.payload[name] for name in MONTH_FIELDS}))
-    DailyUsage.objects.bulk_create(new_days, batch_size=2000)
-    MonthlyUsage.objects.bulk_create(new_months, batch_size=2000)
-    return written
+        if gone := [on for on, row in by_month.items() if row.deleted]:
+            MonthlyUsage.objects.filter(well_id=well_id, month__in=gone).delete()
+    DailyUsage.objects.bulk_create(new_days, batch_size=1000, update_conflicts=True, unique_fields=["well", "day"],
+                                   update_fields=[*DAY_FIELDS, "last_observed_at"])
+    MonthlyUsage.objects.bulk_create(new_months, batch_size=1000, update_conflicts=True,
+                                     unique_fields=["well", "month"], update_fields=list(MONTH_FIELDS))
+    return sum(len(by_day) for by_day in days.values()) + sum(len(by_month) for by_month in months.values())
 
 
 STREAM_DEF = Stream(STREAM, "日用水量与月汇总", apply, order=20)
