@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.polling import wait_for_expression
+
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
@@ -41,7 +43,7 @@ def test_community_worker_sees_their_grids_on_the_map(sign_in, page, community_w
 
     # Colour by open issues instead (none yet): the fills follow the choice.
     page.select_option("select[name=metric]", "open_issues")
-    page.wait_for_function("document.getElementById('grid-map').dataset.metric === 'open_issues'")
+    wait_for_expression(page, "document.getElementById('grid-map').dataset.metric === 'open_issues'")
     fills = polygons.evaluate_all("paths => paths.map(p => p.getAttribute('fill'))")
     assert fills == ["#eef2f7", "#eef2f7"]
 

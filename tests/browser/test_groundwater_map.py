@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.polling import wait_for_expression
+
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ZONE = {"type": "MultiPolygon", "coordinates": [
@@ -51,7 +53,7 @@ def test_outlines_layers_and_county_zoom(page, login, groundwater_world, shot):
     before = int(page.get_attribute("#well-map", "data-zoom"))
     page.select_option("select[name=county]", "652325")
     page.wait_for_selector("#well-map[data-zoomed-county='652325']")
-    page.wait_for_function(f"() => Number(document.getElementById('well-map').dataset.zoom) !== {before}")
+    wait_for_expression(page, f"Number(document.getElementById('well-map').dataset.zoom) !== {before}")
     box = page.locator("#well-map").bounding_box()
     label = page.locator(".county-label", has_text="奇台县").bounding_box()
     assert box["x"] <= label["x"] + label["width"] / 2 <= box["x"] + box["width"]

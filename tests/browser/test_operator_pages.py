@@ -6,6 +6,8 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from tests.browser.polling import wait_for_expression
+
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 FLEET = 300
@@ -52,8 +54,8 @@ def test_map_renders_every_well(page, login, prefecture_fleet, shot):
     shot(page, "map")
     hutubi = sum(1 for well in fleet if well.county_code == "652323")
     page.select_option("select[name=county]", "652323")
-    page.wait_for_function(
-        f"document.getElementById('well-map').dataset.wellsRendered === '{hutubi}'")
+    wait_for_expression(
+        page, f"document.getElementById('well-map').dataset.wellsRendered === '{hutubi}'")
     monitoring = sum(1 for well in fleet if well.kind == "monitoring")
     page.select_option("select[name=county]", "")
     page.select_option("select[name=use]", "domestic")

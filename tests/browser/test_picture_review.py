@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.browser.polling import wait_for_expression
+
 pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True), pytest.mark.slow]
 
 
@@ -41,7 +43,7 @@ def test_an_operator_flags_a_picture_and_it_comes_first(page, login, pictures, s
     login(page, "county-op", "652323", "county_operator", next_url="/water/pictures/")
     cards = page.locator("#picture-grid figure")
     assert cards.count() == 2 and cards.nth(0).get_attribute("data-picture") == str(newest.pk)
-    page.wait_for_function("[...document.querySelectorAll('#picture-grid img')].every(i => i.complete)")
+    wait_for_expression(page, "[...document.querySelectorAll('#picture-grid img')].every(i => i.complete)")
     widths = page.eval_on_selector_all("#picture-grid img", "imgs => imgs.map(i => i.naturalWidth)")
     assert widths == [320, 320]  # the JPEG decoded in the browser
     card = page.locator(f"figure[data-picture='{older.pk}']")

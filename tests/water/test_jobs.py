@@ -37,9 +37,11 @@ def test_minutely_jobs_run_each_minute_daily_ones_after_local_midnight_and_month
     monthly = ["water.usage.seal_month", "water.reports.scheduled"]
     added = ["water.pictures.schedule"]  # minutely, registered after the others (issue 15)
     daily_after = ["water.kpi.silent_days"]  # registered after the monthly ones (water/jobs.py order)
+    sharing = ["water.sharing.push", "water.sharing.prune"]  # minutely and daily (issue 16)
     first = round_at(local(2026, 6, 30, 23, 58, 30))  # a new installation: each job's current period
-    assert [name for name, _ in first] == minutely + daily + monthly + added + daily_after
-    minutely = minutely + added
+    assert [name for name, _ in first] == minutely + daily + monthly + added + daily_after + sharing
+    minutely = minutely + added + sharing[:1]
+    daily_after = daily_after + sharing[1:]
     assert round_at(local(2026, 6, 30, 23, 58, 50)) == []  # the same minute: done
     assert round_at(local(2026, 6, 30, 23, 59, 5)) == [(name, "30 23:59") for name in minutely]
     assert sorted(round_at(local(2026, 7, 1, 0, 0, 5))) == sorted(

@@ -63,7 +63,7 @@ def test_the_message_id_is_the_frame_itself():
     assert stream.frame_msg_id(first) != stream.frame_msg_id(_inbound(1, "6523230001", 2))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_redelivered_batch_is_stored_once(make_terminal):
     terminal = make_terminal()
     entries = [(100 + m, _inbound(terminal.id, terminal.address, m)) for m in range(5)]
@@ -75,7 +75,7 @@ def test_a_redelivered_batch_is_stored_once(make_terminal):
     assert sorted(Frame.objects.values_list("stream_seq", flat=True)) == list(range(100, 106))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_same_sequence_from_a_recreated_stream_is_a_new_frame(make_terminal):
     terminal = make_terminal()
     stream_storage.store_stream_frames([(1, _inbound(terminal.id, terminal.address, 1))])
@@ -84,7 +84,7 @@ def test_the_same_sequence_from_a_recreated_stream_is_a_new_frame(make_terminal)
     assert Frame.objects.count() == 2
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_abandoned_message_marks_its_packets_by_stream_sequence(make_terminal):
     terminal = make_terminal()
     stream_storage.store_stream_frames([(s, _inbound(terminal.id, terminal.address, s)) for s in (1, 2)])
@@ -104,7 +104,7 @@ def nats_server(tmp_path):
 
 @requires_nats_server.mark
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sink_acknowledges_after_the_stream_stored_and_a_writer_stores_it(make_terminal, run, nats_server):
     terminal = make_terminal()
     sink = JetStreamSink(nats_server.url, database=DatabaseSink(), publish_timeout_s=2.0)
@@ -136,7 +136,7 @@ def test_sink_acknowledges_after_the_stream_stored_and_a_writer_stores_it(make_t
 
 @requires_nats_server.mark
 @pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sink_refuses_while_nats_is_down_and_recovers_on_its_own(make_terminal, run, nats_server):
     terminal = make_terminal()
     sink = JetStreamSink(nats_server.url, database=DatabaseSink(), publish_timeout_s=0.5)

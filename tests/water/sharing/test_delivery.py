@@ -18,7 +18,7 @@ from changji.water.models import OutboundBatch, OutboxEntry, PeerStream, StreamD
 from changji.water.sharing import credentials, delivery
 from changji.water.sharing.outbox import Change, record_many
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _entries(n: int, start: int = 0, region: str = "652301"):
