@@ -18,7 +18,7 @@ from django.db import transaction
 from changji.water.models import Frame, FrameOutcome, Reading, Terminal, Well
 from changji.water.sharing import capture, wire
 from changji.water.sharing.outbox import Change, record_many
-from changji.water.sharing.streams import ApplyResult, Row, Stream, register
+from changji.water.sharing.streams import ApplyResult, Row, Stream, apply_each, register
 
 STREAM = "readings"
 VALUES = ("flow_m3h", "volume_m3", "energy_kwh", "level_m", "depth_m", "battery_v", "pump_on", "door_open",
@@ -77,20 +77,8 @@ def _apply_one(row: Row, source: str, terminals: dict[str, Terminal | None]) -> 
 
 def apply(rows: Sequence[Row], source: str) -> ApplyResult:
     """Store readings of terminals the sender reported, with their frames; idempotent by observation."""
-    result = ApplyResult()
     terminals: dict[str, Terminal | None] = {}
-    for row in wire.latest_per_key(rows):
-        try:
-            with transaction.atomic():
-                _apply_one(row, source, terminals)
-        except LookupError as error:
-            result.refused.append((row.key, str(error)))
-        except (KeyError, ValueError, TypeError) as error:
-            result.refused.append((row.key, f"内容不完整或格式错误：{error}"))
-        else:
-            result.applied += 1
-    return result
-
+    return apply_each(wire.latest_per_key(rows), lambda row: _apply_one(row, source, terminals))
 
 STREAM_DEF = Stream(STREAM, "原始监测数据（按需）", apply, order=60)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from changji.core.models import Region
@@ -20,7 +19,7 @@ from changji.water.models import AnnualPlan, Licence, Meter, Terminal, WaterUser
 from changji.water.plans.allocations import derive_allocations
 from changji.water.sharing import wire
 from changji.water.sharing.registry import KIND_ORDER, STREAM
-from changji.water.sharing.streams import ApplyResult, Row, Stream, register
+from changji.water.sharing.streams import ApplyResult, Row, Stream, apply_each, register
 
 
 class Refused(Exception):
@@ -168,28 +167,18 @@ APPLY: dict[str, Callable[[Mapping[str, Any], str], None]] = {
 
 def apply(rows: Sequence[Row], source: str) -> ApplyResult:
     """Apply a batch of registry rows (idempotent upserts by natural key), parents first."""
-    result = ApplyResult()
-    latest = wire.latest_per_key(rows)
-    ordered = sorted(latest, key=lambda r: KIND_ORDER.get(r.key.partition(":")[0], 99))
-    for row in ordered:
-        kind = row.key.partition(":")[0]
-        if kind not in APPLY:
-            result.refused.append((row.key, f"未知的档案类型 {kind}"))
-            continue
-        try:
-            with transaction.atomic():
-                if row.deleted:
-                    _delete(kind, row.key, source)
-                else:
-                    APPLY[kind](row.payload, source)
-        except Refused as refusal:
-            result.refused.append((row.key, str(refusal)))
-        except (KeyError, ValueError, TypeError, IntegrityError) as error:
-            result.refused.append((row.key, f"内容不完整或格式错误：{error}"))
-        else:
-            result.applied += 1
-    return result
+    ordered = sorted(wire.latest_per_key(rows), key=lambda r: KIND_ORDER.get(r.key.partition(":")[0], 99))
+    return apply_each(ordered, lambda row: _apply_row(row, source), refusals=(Refused,))
 
+
+def _apply_row(row: Row, source: str) -> None:
+    kind = row.key.partition(":")[0]
+    if kind not in APPLY:
+        raise Refused(f"未知的档案类型 {kind}")
+    if row.deleted:
+        _delete(kind, row.key, source)
+    else:
+        APPLY[kind](row.payload, source)
 
 STREAM_DEF = Stream(STREAM, "档案（取水户、机井、终端、计量表、许可证、年度计划）", apply, order=10)
 

@@ -14,13 +14,12 @@ import hashlib
 from collections.abc import Sequence
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 
 from changji.core.models import Region
 from changji.water.models import Report
 from changji.water.sharing import capture, wire
 from changji.water.sharing.outbox import Change
-from changji.water.sharing.streams import ApplyResult, Row, Stream, register
+from changji.water.sharing.streams import ApplyResult, Row, Stream, apply_each, register
 
 STREAM = "reports"
 MAX_INLINE_BYTES = 16 * 1024 * 1024
@@ -75,19 +74,7 @@ def _apply_one(row: Row, source: str) -> None:
 
 def apply(rows: Sequence[Row], source: str) -> ApplyResult:
     """Store each report as issued below (the latest issue per key); re-pushed upward by the receiver."""
-    result = ApplyResult()
-    for row in wire.latest_per_key(rows):
-        try:
-            with transaction.atomic():
-                _apply_one(row, source)
-        except LookupError as error:
-            result.refused.append((row.key, str(error)))
-        except (KeyError, ValueError, TypeError) as error:
-            result.refused.append((row.key, f"内容不完整或格式错误：{error}"))
-        else:
-            result.applied += 1
-    return result
-
+    return apply_each(wire.latest_per_key(rows), lambda row: _apply_one(row, source))
 
 STREAM_DEF = Stream(STREAM, "统计报表（月报、季报、年报）", apply, order=50)
 

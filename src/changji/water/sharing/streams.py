@@ -6,9 +6,11 @@ is idempotent by natural keys: applying the same rows twice leaves the same stat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from django.db import IntegrityError, transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +63,23 @@ def get(name: str) -> Stream | None:
 def all_streams() -> list[Stream]:
     """Every registered stream, in delivery order (registry before the rows that refer to it)."""
     return sorted(_STREAMS.values(), key=lambda s: (s.order, s.name))
+
+
+def apply_each(rows: Iterable[Row], apply_one: Callable[[Row], None],
+               refusals: tuple[type[Exception], ...] = (LookupError,)) -> ApplyResult:
+    """Apply each row in a savepoint of its own; return what was applied and what refused.
+
+    A refusal (its message is the reason) or malformed content refuses that row only; the others are applied.
+    """
+    result = ApplyResult()
+    for row in rows:
+        try:
+            with transaction.atomic():
+                apply_one(row)
+        except refusals as error:
+            result.refused.append((row.key, str(error)))
+        except (KeyError, ValueError, TypeError, IntegrityError) as error:
+            result.refused.append((row.key, f"内容不完整或格式错误：{error}"))
+        else:
+            result.applied += 1
+    return result
