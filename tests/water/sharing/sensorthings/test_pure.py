@@ -39,7 +39,8 @@ def test_an_expand_path_expands_each_level():
     assert item.nav == "Datastreams" and item.options.expand[0].nav == "Observations"
 
 
-@pytest.mark.parametrize("params", [{"$top": "-1"}, {"$skip": "x"}, {"$count": "yes"}, {"$orderby": "name up"},
+@pytest.mark.parametrize("params", [{"$top": "-1"}, {"$top": "²"}, {"$skip": "٣"}, {"$skip": "x"}, {"$count": "yes"},
+                                    {"$orderby": "name up"},
                                     {"$expand": "Datastreams($top=1"}, {"$select": ""}, {"$bogus": "1"},
                                     {"$filter": " "}, {"$resultFormat": "dataArray"}])
 def test_an_unreadable_option_is_a_400(params):

@@ -102,7 +102,7 @@ def split_top(text: str, separator: str) -> list[str]:
 
 
 def _integer(name: str, value: str, maximum: int | None = None) -> int:
-    if not value.isdigit() or len(value) > 12:
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:  # "²".isdigit() is True
         raise StaError(BAD_REQUEST, f"{name} must be a non-negative integer, not '{value[:20]}'")
     number = int(value)
     return min(number, maximum) if maximum is not None else number
