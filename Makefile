@@ -42,8 +42,11 @@ $(ASSETS): package.json package-lock.json scripts/vendor_assets.py scripts/vendo
 	touch $(ASSETS)
 
 # The browser tests drive Debian's chromium through Playwright (no browser download); the CJK font
-# makes the Chinese pages legible in the screenshots the tests save; pdftotext reads the certificate.
+# makes the Chinese pages legible in the screenshots the tests save; pdftotext reads the certificate; the
+# JetStream tests start their own nats-server from Debian's package.
 $(BROWSER):
-	(command -v chromium >/dev/null && test -d /usr/share/fonts/opentype/noto && command -v pdftotext >/dev/null) || \
-	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk poppler-utils)
+	(command -v chromium >/dev/null && test -d /usr/share/fonts/opentype/noto && command -v pdftotext >/dev/null \
+	  && test -x /usr/sbin/nats-server) || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk poppler-utils \
+	  nats-server)
 	touch $(BROWSER)
