@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,53 +21,17 @@ import pytest
 
 from changji.water.sim.fleet import build_fleet
 from changji.water.sim.loadgen import ReportLoad
-from tests.waiting import eventually, wait_until
+from tests.waiting import eventually
+from tests.water.gateway.processes import fleet_database, free_port, start_gateway
 
-CHANGJI = str(Path(sys.executable).with_name("changji"))
 #: The PostgreSQL cluster these tests use and restart (``pg_ctlcluster VERSION CLUSTER``) and its port: the
 #: machine's main cluster unless pointed at a throwaway one, so a restart disturbs no one else using it.
 PG_CLUSTER = os.environ.get("CHANGJI_FAULTS_PG_CLUSTER", "main")
 PG_PORT = os.environ.get("CHANGJI_FAULTS_PG_PORT", "5432")
-PG_ADMIN = f"postgresql://postgres@127.0.0.1:{PG_PORT}/postgres"
+PG_URL = f"postgres://postgres@127.0.0.1:{PG_PORT}/changji_faults"
 SUITE_ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database(tmp_path: Path, postgresql: bool, wells: int) -> dict[str, str]:
-    env = {**os.environ, "CHANGJI_DATA_DIR": str(tmp_path), "CHANGJI_LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    if postgresql:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS changji_faults WITH (FORCE)")
-            conn.execute("CREATE DATABASE changji_faults")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:{PG_PORT}/changji_faults"
-    subprocess.run([CHANGJI, "migrate", "-v0"], env=env, check=True, timeout=300)
-    seed = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({wells})"
-    subprocess.run([sys.executable, "-c", seed], env={**env, "DJANGO_SETTINGS_MODULE": "changji.settings"},
-                   check=True, timeout=300)
-    return env
-
-
-def _start_gateway(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([CHANGJI, "gateway", "--host", "127.0.0.1", "--port", str(port)], env=env)
-
-    def listening() -> bool:
-        with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", port)) == 0
-
-    try:
-        wait_until(listening, timeout=60, every=0.1, what=f"the gateway to listen on port {port}")
-    except AssertionError:
-        process.kill()
-        raise
-    return process
 
 
 def _stored(env: dict[str, str]) -> set[tuple[str, datetime]]:
@@ -110,9 +72,9 @@ async def _report_through(load: ReportLoad, fault, resumes: bool) -> int:
 
 
 def test_kill_9_while_1000_terminals_send_loses_no_acknowledged_frame(tmp_path):
-    env = _database(tmp_path, SUITE_ON_POSTGRESQL, 1000)
-    port = _free_port()
-    gateway = _start_gateway(env, port)
+    env = fleet_database(tmp_path, 1000, PG_URL if SUITE_ON_POSTGRESQL else None)
+    port = free_port()
+    gateway = start_gateway(env, port)
     addresses = [w.address for w in build_fleet(1000)]
     load = ReportLoad(addresses, port, ack_timeout_s=1.0)
     try:
@@ -132,9 +94,9 @@ def test_kill_9_while_1000_terminals_send_loses_no_acknowledged_frame(tmp_path):
     "(against PostgreSQL) instead",
 )
 def test_postgresql_restart_mid_stream_stops_acks_then_resumes_with_nothing_lost(tmp_path):
-    env = _database(tmp_path, True, 1000)
-    port = _free_port()
-    gateway = _start_gateway(env, port)
+    env = fleet_database(tmp_path, 1000, PG_URL)
+    port = free_port()
+    gateway = start_gateway(env, port)
     addresses = [w.address for w in build_fleet(1000)]
     load = ReportLoad(addresses, port, ack_timeout_s=1.0)
     version = sorted(os.listdir("/etc/postgresql"))[-1]

@@ -15,10 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -32,51 +30,13 @@ from changji.water.sim.loadgen import ReportLoad
 from changji.water.sim.profiles import options_of
 from tests.waiting import eventually, wait_until
 from tests.water.gateway.nats_server import NatsServer, requires_nats_server
+from tests.water.gateway.processes import CHANGJI, fleet_database, free_port, start_gateway
 
-CHANGJI = str(Path(sys.executable).with_name("changji"))
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_NAME = "changji_jetstream_faults"
+PG_URL = "postgres://postgres@127.0.0.1:5432/changji_jetstream_faults"
 SUITE_ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith("postgres")
 WELLS = 300
 
 pytestmark = [pytest.mark.fault, pytest.mark.slow, requires_nats_server.mark]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _database(tmp_path: Path) -> dict[str, str]:
-    env = {**os.environ, "CHANGJI_DATA_DIR": str(tmp_path), "CHANGJI_LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    if SUITE_ON_POSTGRESQL:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_NAME}")
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_NAME}"
-    subprocess.run([CHANGJI, "migrate", "-v0"], env=env, check=True, timeout=300)
-    seed = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({WELLS})"
-    subprocess.run([sys.executable, "-c", seed], env={**env, "DJANGO_SETTINGS_MODULE": "changji.settings"},
-                   check=True, timeout=300)
-    return env
-
-
-def _gateway(env: dict[str, str], port: int, nats_url: str) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([CHANGJI, "gateway", "--via", "jetstream", "--nats", nats_url,
-                                "--host", "127.0.0.1", "--port", str(port)], env=env)
-
-    def listening() -> bool:
-        with socket.socket() as probe:
-            return probe.connect_ex(("127.0.0.1", port)) == 0
-
-    try:
-        wait_until(listening, timeout=60, every=0.1, what=f"the gateway to listen on port {port}")
-    except AssertionError:
-        process.kill()
-        raise
-    return process
 
 
 def _writer(env: dict[str, str], nats_url: str) -> subprocess.Popen[bytes]:
@@ -147,11 +107,11 @@ def _all_stored_once(env: dict[str, str], load: ReportLoad) -> None:
 
 
 def test_writer_killed_mid_stream_loses_and_duplicates_nothing(tmp_path):
-    env = _database(tmp_path)
+    env = fleet_database(tmp_path, WELLS, PG_URL if SUITE_ON_POSTGRESQL else None)
     nats = NatsServer(tmp_path / "jetstream")
     nats.start()
-    port = _free_port()
-    gateway = _gateway(env, port, nats.url)
+    port = free_port()
+    gateway = start_gateway(env, port, "--via", "jetstream", "--nats", nats.url)
     writers = [_writer(env, nats.url), _writer(env, nats.url)]
     load = _load(port)
 
@@ -174,11 +134,11 @@ def test_writer_killed_mid_stream_loses_and_duplicates_nothing(tmp_path):
 
 
 def test_nats_killed_and_restarted_stops_acks_and_loses_nothing(tmp_path):
-    env = _database(tmp_path)
+    env = fleet_database(tmp_path, WELLS, PG_URL if SUITE_ON_POSTGRESQL else None)
     nats = NatsServer(tmp_path / "jetstream")
     nats.start()
-    port = _free_port()
-    gateway = _gateway(env, port, nats.url)
+    port = free_port()
+    gateway = start_gateway(env, port, "--via", "jetstream", "--nats", nats.url)
     writer = _writer(env, nats.url)
     load = _load(port)
 
