@@ -9,7 +9,7 @@ import pytest
 from changji.core.models import AuditEntry
 from changji.services import cases
 from changji.services.cases import Applicant, CaseError
-from changji.services.catalogue import BUNDLE_MOVES, new_version, publish, retire
+from changji.services.catalogue import BUNDLE_MOVES, CatalogueError, new_version, publish, withdraw
 from changji.services.models import Bundle, BundleStatus, SubCase
 from tests.services.test_cases import ANSWERS, MATERIALS, MONDAY, USCC
 
@@ -24,22 +24,22 @@ def test_a_new_version_is_a_draft_copy_and_publishing_retires_the_old(restaurant
     assert (draft.version, draft.status) == (2, BundleStatus.DRAFT)
     assert list(draft.bundle_items.values_list("item__code", "condition")) == list(
         restaurant.bundle_items.values_list("item__code", "condition"))
-    with pytest.raises(CaseError):
+    with pytest.raises(CatalogueError):
         new_version(restaurant, "admin")  # one draft at a time
     with pytest.raises(CaseError):
         cases.submit(draft, Applicant("enterprise", "某公司", USCC), "window", ANSWERS, MATERIALS, by=clerk)
     publish(draft, "admin")
     restaurant.refresh_from_db()
-    assert restaurant.status == BundleStatus.RETIRED
+    assert restaurant.status == BundleStatus.WITHDRAWN
     running.refresh_from_db()
     assert running.bundle_id == restaurant.pk  # the running case keeps its version
     subs = cases.accept(running, clerk, now=MONDAY)
     assert len(subs) == 3
-    retire(draft, "admin")
-    with pytest.raises(CaseError):
+    withdraw(draft, "admin")
+    with pytest.raises(CatalogueError):
         publish(draft, "admin")
     assert AuditEntry.objects.filter(action__startswith="services.bundle.").count() == 4
-    assert BUNDLE_MOVES[BundleStatus.RETIRED] == frozenset()
+    assert BUNDLE_MOVES[BundleStatus.WITHDRAWN] == frozenset()
     assert Bundle.objects.filter(code="YJS-CY").count() == 2
 
 

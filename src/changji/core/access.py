@@ -70,6 +70,12 @@ class Permission(StrEnum):
     SERVICES_MATERIAL_READ = "services.material.read"
     SERVICES_SUB_CASE_REVIEW = "services.sub_case.review"
     SERVICES_STATISTICS_READ = "services.statistics.read"
+    SERVICES_CATALOGUE_MANAGE = "services.catalogue.manage"
+    SERVICES_CENTRE_MANAGE = "services.centre.manage"
+    SERVICES_QUEUE_CALL = "services.queue.call"
+    SERVICES_CONSULTATION_RECORD = "services.consultation.record"
+    SERVICES_INSTANT_DECIDE = "services.instant.decide"
+    SERVICES_INSPECTION_RECORD = "services.inspection.record"
     # community (网格化)
     COMMUNITY_READ = "community.read"
     COMMUNITY_RESIDENT_READ = "community.resident.read"
@@ -114,6 +120,10 @@ LABELS: Mapping[Permission, str] = {
     P.SERVICES_CASE_INTAKE: "窗口受理、补正、出件", P.SERVICES_CERTIFICATE_PRINT: "打印办结凭证",
     P.SERVICES_MATERIAL_READ: "查看申请材料", P.SERVICES_SUB_CASE_REVIEW: "部门审批分办件",
     P.SERVICES_STATISTICS_READ: "查看办件统计",
+    P.SERVICES_CATALOGUE_MANAGE: "维护事项目录（部门与审批人员、材料、事项、一件事的版本与发布，含导入导出）",
+    P.SERVICES_CENTRE_MANAGE: "管理服务大厅（窗口、叫号、窗口即办授权）",
+    P.SERVICES_QUEUE_CALL: "窗口叫号", P.SERVICES_CONSULTATION_RECORD: "登记与查看咨询导办",
+    P.SERVICES_INSTANT_DECIDE: "窗口即办审批（须经部门授权）", P.SERVICES_INSPECTION_RECORD: "记录现场勘察",
     P.COMMUNITY_READ: "查看网格治理", P.COMMUNITY_RESIDENT_READ: "查看居民（脱敏）与导出",
     P.COMMUNITY_ISSUE_REPORT: "代居民登记诉求", P.COMMUNITY_ISSUE_HANDLE: "办理居民诉求",
     P.COMMUNITY_WISH_HANDLE: "办理微心愿", P.COMMUNITY_ACTIVITY_RECORD: "记录微行动",
@@ -157,9 +167,15 @@ ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {
                                         P.WATER_WORK_ORDER_WORK}) | _EVERYONE,
     # 窗口受理员: the service centre's front desk.
     Role.WINDOW_CLERK: frozenset({P.SERVICES_CASE_INTAKE, P.SERVICES_CERTIFICATE_PRINT, P.SERVICES_MATERIAL_READ,
-                                  P.SERVICES_STATISTICS_READ}) | _EVERYONE,
+                                  P.SERVICES_STATISTICS_READ, P.SERVICES_QUEUE_CALL, P.SERVICES_CONSULTATION_RECORD,
+                                  P.SERVICES_INSTANT_DECIDE, P.SERVICES_INSPECTION_RECORD}) | _EVERYONE,
     # 部门审批员: reviews the sub-cases of the departments that list them (services.cases.for_reviewer).
-    Role.DEPARTMENT_REVIEWER: frozenset({P.SERVICES_SUB_CASE_REVIEW, P.SERVICES_MATERIAL_READ}) | _EVERYONE,
+    Role.DEPARTMENT_REVIEWER: frozenset({P.SERVICES_SUB_CASE_REVIEW, P.SERVICES_MATERIAL_READ,
+                                         P.SERVICES_INSPECTION_RECORD}) | _EVERYONE,
+    # 政务服务中心管理员: keeps the catalogue, the hall (windows, queue, 即办 delegations) and reads the figures.
+    Role.SERVICE_CENTRE_ADMIN: frozenset({P.SERVICES_CATALOGUE_MANAGE, P.SERVICES_CENTRE_MANAGE,
+                                          P.SERVICES_STATISTICS_READ, P.SERVICES_CONSULTATION_RECORD,
+                                          P.AUDIT_READ, P.NOTIFICATION_OUTBOX_READ}) | _EVERYONE,
     # 网格员: works the grid: issues, wishes, activities; the community-level steps are refused by the services.
     Role.GRID_WORKER: _COMMUNITY_WORK | _EVERYONE,
     # 社区工作者 and 街道（乡镇）干部: the same work at their rung, and the community registers in the admin.

@@ -5,7 +5,16 @@ The applicant fills one form whose fields are the union of the items' fields wit
 (a field asked by two items is asked once; it is required if any item requires it), and brings one
 set of materials (a material needed by two items is uploaded once and linked to both). Conditions
 on the bundle's items decide, from the applicant's answers, which items apply (e.g. the outdoor
-sign permit only when the shop will hang a sign). Plain functions over plain data, no Django.
+sign permit only when the shop will hang a sign); a condition on one field or one material decides
+whether it is asked (the lease contract only when the premises are rented). The bundle's *questions*
+(是否设置户外招牌…) are asked first; conditions name a question or a field of the bundle.
+
+One definition drives the form, the material list and what is missing: a ``Definition`` (the
+bundle's questions and its items with their fields and materials) is what a published bundle
+version freezes (``Bundle.definition``, ``definition_to_json`` / ``definition_from_json``), so a
+case filed on it keeps the form and materials it was filed with whatever the catalogue later says.
+``check_definition`` refuses a definition whose conditions name nothing it asks. Plain functions
+over plain data, no Django.
 """
 
 from __future__ import annotations
@@ -17,13 +26,18 @@ from typing import Any
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
 
+#: The kinds of a form field; a ``bool`` answer is True or False, a ``choice`` one of ``choices``.
+FIELD_KINDS = ("text", "number", "date", "bool", "choice")
+
+
 @dataclass(frozen=True, slots=True)
 class FormField:
     name: str
     label: str
-    kind: str = "text"  #: text | number | date | bool | choice
+    kind: str = "text"  #: one of FIELD_KINDS
     required: bool = True
     choices: tuple[str, ...] = ()
+    condition: Mapping[str, Any] | None = None  #: asked only when it holds (``applies``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +45,8 @@ class MaterialSpec:
     code: str
     name: str
     required: bool = True
+    condition: Mapping[str, Any] | None = None  #: needed only when it holds (``applies``)
+    original: bool = False  #: the original must be seen at the window (核验原件)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +55,25 @@ class ItemSpec:
     fields: tuple[FormField, ...] = ()
     materials: tuple[MaterialSpec, ...] = ()
     condition: Mapping[str, Any] | None = None  #: {"field": name, "equals": v} or {"field": name, "in": [..]}
+    name: str = ""
+    department: str = ""  #: the department's code
+    instant: bool = False  #: 即办: decidable at the window in the same visit
+    inspection: bool = False  #: a site inspection (现场勘察) comes before the decision
+    inspection_limit_days: int = 0
+    promised_limit_days: int = 0
+    statutory_limit_days: int = 0
+    commitment_allowed: bool = False
+    result_type: str = ""
+    result_name: str = ""
+    fee_yuan: str = "0"
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A bundle as the applicant meets it: the questions asked first, then its items (in order)."""
+
+    questions: tuple[FormField, ...] = ()
+    items: tuple[ItemSpec, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +101,38 @@ def applicable_items(items: Sequence[ItemSpec], answers: Mapping[str, Any]) -> l
     return [item for item in items if applies(item.condition, answers)]
 
 
-def merged_fields(items: Iterable[ItemSpec]) -> list[FormField]:
-    """The one form: every field once, in first-asked order, required if any item requires it."""
+def merged_fields(items: Iterable[ItemSpec], answers: Mapping[str, Any] | None = None) -> list[FormField]:
+    """The one form: every field once, in first-asked order, required if any item requires it.
+
+    With ``answers``, only the fields whose own condition holds (the form the applicant must complete);
+    without, every field (the form as shown, each field carrying its condition for the page to hide it).
+    A field asked by two items keeps the first one's condition unless the second asks it always.
+    """
     merged: dict[str, FormField] = {}
     for item in items:
         for f in item.fields:
+            if answers is not None and not applies(f.condition, answers):
+                continue
             known = merged.get(f.name)
-            merged[f.name] = f if known is None else FormField(known.name, known.label, known.kind,
-                                                                 known.required or f.required, known.choices)
+            if known is None:
+                merged[f.name] = f
+            else:
+                condition = None if known.condition is None or f.condition is None else known.condition
+                merged[f.name] = FormField(known.name, known.label, known.kind, known.required or f.required,
+                                           known.choices, condition)
     return list(merged.values())
 
 
-def merged_materials(items: Iterable[ItemSpec]) -> list[MergedMaterial]:
-    """The one set of materials: each once, linked to every item that needs it."""
+def merged_materials(items: Iterable[ItemSpec], answers: Mapping[str, Any] | None = None) -> list[MergedMaterial]:
+    """The one set of materials: each once, linked to every item that needs it.
+
+    With ``answers``, only the materials whose own condition holds (what the applicant must bring).
+    """
     merged: dict[str, MergedMaterial] = {}
     for item in items:
         for m in item.materials:
+            if answers is not None and not applies(m.condition, answers):
+                continue
             known = merged.get(m.code)
             if known is None:
                 merged[m.code] = MergedMaterial(m.code, m.name, m.required, (item.code,))
@@ -91,6 +142,22 @@ def merged_materials(items: Iterable[ItemSpec]) -> list[MergedMaterial]:
     return list(merged.values())
 
 
+def required_form(definition: Definition, answers: Mapping[str, Any]) -> list[FormField]:
+    """The questions, then the fields of the items that apply whose conditions hold: what must be answered."""
+    return [q for q in definition.questions if applies(q.condition, answers)] + merged_fields(
+        applicable_items(definition.items, answers), answers)
+
+
+def required_materials(definition: Definition, answers: Mapping[str, Any]) -> list[MergedMaterial]:
+    """The materials of the items that apply, each only when its own condition holds: what must be brought."""
+    return merged_materials(applicable_items(definition.items, answers), answers)
+
+
+def missing_from(definition: Definition, answers: Mapping[str, Any], supplied: Iterable[str]) -> list[str]:
+    """``missing`` for a whole definition: the one list told to the applicant, and nothing else (补正)."""
+    return missing(required_form(definition, answers), required_materials(definition, answers), answers, supplied)
+
+
 def missing(fields: Iterable[FormField], materials: Iterable[MergedMaterial], answers: Mapping[str, Any],
             supplied: Iterable[str]) -> list[str]:
     """The one complete list of what is missing (补齐补正一次告知): unanswered fields, materials not supplied."""
@@ -98,3 +165,107 @@ def missing(fields: Iterable[FormField], materials: Iterable[MergedMaterial], an
     out = [f"表单：{f.label}" for f in fields if f.required and answers.get(f.name) in (None, "")]
     out += [f"材料：{m.name}" for m in materials if m.required and m.code not in have]
     return out
+
+
+def condition_names(definition: Definition) -> set[str]:
+    """The names a condition may refer to: the questions and every item's fields."""
+    return {q.name for q in definition.questions} | {f.name for item in definition.items for f in item.fields}
+
+
+def _condition_errors(where: str, condition: Mapping[str, Any] | None, names: set[str]) -> list[str]:
+    if not condition:
+        return []
+    if not isinstance(condition, Mapping) or "field" not in condition:
+        return [f"{where}：条件格式应为 {{\"field\": 名称, \"equals\": 值}} 或 {{\"field\": 名称, \"in\": [值…]}}"]
+    errors = []
+    if condition["field"] not in names:
+        errors.append(f"{where}：条件引用了不存在的问题或字段“{condition['field']}”")
+    if ("equals" in condition) == ("in" in condition):
+        errors.append(f"{where}：条件须有 equals 或 in 之一")
+    elif "in" in condition and not isinstance(condition["in"], list | tuple):
+        errors.append(f"{where}：in 须为取值列表")
+    return errors
+
+
+def check_definition(definition: Definition) -> list[str]:
+    """Every reason the definition cannot be published (Chinese); an empty list when it can.
+
+    Conditions must name a question or a field of the bundle; a name asked twice must keep its kind; a choice
+    field needs its choices; a bundle needs at least one item.
+    """
+    names = condition_names(definition)
+    errors = [] if definition.items else ["一件事至少包含一个事项"]
+    kinds: dict[str, str] = {}
+    for q in definition.questions:
+        errors += _condition_errors(f"问题“{q.label}”", q.condition, names)
+        kinds[q.name] = q.kind
+    for item in definition.items:
+        label = item.name or item.code
+        errors += _condition_errors(f"事项“{label}”", item.condition, names)
+        for f in item.fields:
+            if f.kind not in FIELD_KINDS:
+                errors.append(f"事项“{label}”字段“{f.label}”：未知类型 {f.kind}")
+            if f.kind == "choice" and not f.choices:
+                errors.append(f"事项“{label}”字段“{f.label}”：选择题须列出选项")
+            if kinds.setdefault(f.name, f.kind) != f.kind:
+                errors.append(f"字段“{f.name}”在不同事项中类型不一致")
+            errors += _condition_errors(f"事项“{label}”字段“{f.label}”", f.condition, names)
+        for m in item.materials:
+            errors += _condition_errors(f"事项“{label}”材料“{m.name}”", m.condition, names)
+    return errors
+
+
+def _field_json(f: FormField) -> dict[str, Any]:
+    out: dict[str, Any] = {"name": f.name, "label": f.label, "kind": f.kind, "required": f.required}
+    if f.choices:
+        out["choices"] = list(f.choices)
+    if f.condition:
+        out["condition"] = dict(f.condition)
+    return out
+
+
+def field_from_json(data: Mapping[str, Any]) -> FormField:
+    """A form field from its stored form (``Item.form_fields`` entries, ``Bundle.questions``)."""
+    return FormField(data["name"], data["label"], data.get("kind", "text"), bool(data.get("required", True)),
+                     tuple(data.get("choices", ())), data.get("condition") or None)
+
+
+def material_from_json(data: Mapping[str, Any]) -> MaterialSpec:
+    """A material from its stored form (``Item.materials`` entries)."""
+    return MaterialSpec(data["code"], data["name"], bool(data.get("required", True)), data.get("condition") or None,
+                        bool(data.get("original", False)))
+
+
+def _material_json(m: MaterialSpec) -> dict[str, Any]:
+    out: dict[str, Any] = {"code": m.code, "name": m.name, "required": m.required}
+    if m.condition:
+        out["condition"] = dict(m.condition)
+    if m.original:
+        out["original"] = True
+    return out
+
+
+_ITEM_SCALARS = ("name", "department", "instant", "inspection", "inspection_limit_days", "promised_limit_days",
+                 "statutory_limit_days", "commitment_allowed", "result_type", "result_name", "fee_yuan")
+
+
+def definition_to_json(definition: Definition) -> dict[str, Any]:
+    """The definition as JSON (what ``Bundle.definition`` stores when a version is published)."""
+    return {
+        "questions": [_field_json(q) for q in definition.questions],
+        "items": [{"code": item.code, **{name: getattr(item, name) for name in _ITEM_SCALARS},
+                   "condition": dict(item.condition) if item.condition else None,
+                   "fields": [_field_json(f) for f in item.fields],
+                   "materials": [_material_json(m) for m in item.materials]} for item in definition.items],
+    }
+
+
+def definition_from_json(data: Mapping[str, Any]) -> Definition:
+    """The inverse of ``definition_to_json``."""
+    items = tuple(ItemSpec(
+        code=item["code"], condition=item.get("condition") or None,
+        fields=tuple(field_from_json(f) for f in item.get("fields", ())),
+        materials=tuple(material_from_json(m) for m in item.get("materials", ())),
+        **{name: item[name] for name in _ITEM_SCALARS if name in item},
+    ) for item in data.get("items", ()))
+    return Definition(questions=tuple(field_from_json(q) for q in data.get("questions", ())), items=items)

@@ -25,8 +25,18 @@ from changji.core.errors import Refusal
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 from changji.core.scope import scope_queryset
 from changji.core.transitions import TransitionError, check_transition
-from changji.services import bundles, notify, workdays
-from changji.services.models import ApplicantKind, Bundle, BundleStatus, Case, CaseEvent, Material, SubCase
+from changji.services import bundles, catalogue, definitions, notify, workdays
+from changji.services.models import (
+    ApplicantKind,
+    Bundle,
+    Case,
+    CaseEvent,
+    Channel,
+    Department,
+    Item,
+    Material,
+    SubCase,
+)
 from changji.services.workflow import (
     CASE_LABELS,
     CASE_TABLE,
@@ -63,18 +73,8 @@ def _actor(by: Any) -> str:
 
 
 def item_specs(bundle: Bundle) -> list[bundles.ItemSpec]:
-    """The bundle's items as plain specs for ``bundles`` (form fields, materials, conditions)."""
-    specs = []
-    for link in bundle.bundle_items.select_related("item").order_by("position"):
-        item = link.item
-        specs.append(bundles.ItemSpec(
-            code=item.code, condition=link.condition,
-            fields=tuple(bundles.FormField(f["name"], f["label"], f.get("kind", "text"), f.get("required", True),
-                                           tuple(f.get("choices", ()))) for f in item.form_fields),
-            materials=tuple(bundles.MaterialSpec(m["code"], m["name"], m.get("required", True))
-                            for m in item.materials),
-        ))
-    return specs
+    """The bundle's items as plain specs for ``bundles`` (``definitions.definition_of``: frozen once published)."""
+    return list(definitions.definition_of(bundle).items)
 
 
 def _validate_applicant(applicant: Applicant) -> str:
@@ -129,13 +129,15 @@ def _move_sub_case(sub: SubCase, target: SubCaseState, by: Any, note: str = "", 
 def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str, Any],
            materials: dict[str, tuple[str, bytes]], by: Any, now: datetime | None = None) -> Case:
     """File an application: one form, one set of materials (``{code: (file name, bytes)}``)."""
-    if bundle.status != BundleStatus.PUBLISHED:
-        raise CaseError("bundle", "该一件事未发布，不能申请")
+    if not catalogue.current_bundles(_local_today(now)).filter(pk=bundle.pk).exists():
+        raise CaseError("bundle", "该一件事未发布或未生效，不能申请")
+    if channel == Channel.ONLINE and not bundle.online_allowed:
+        raise CaseError("bundle", "该一件事须到窗口申请")
     identifier = _validate_applicant(applicant)
     if not applicant.name.strip():
         raise CaseError("applicant_name", "请填写申请人名称")
-    specs = bundles.applicable_items(item_specs(bundle), answers)
-    merged = {m.code: m for m in bundles.merged_materials(specs)}
+    definition = definitions.definition_of(bundle)
+    merged = {m.code: m for m in bundles.required_materials(definition, answers)}
     unknown = sorted(set(materials) - set(merged))
     if unknown:
         raise CaseError("materials", f"不需要的材料：{'、'.join(unknown)}")
@@ -173,9 +175,8 @@ def _store_materials(case: Case, materials: dict[str, tuple[str, bytes]],
 
 def missing_for(case: Case) -> list[str]:
     """What the application still lacks, as one complete list."""
-    specs = bundles.applicable_items(item_specs(case.bundle), case.form_data)
     supplied = case.materials.values_list("code", flat=True)
-    return bundles.missing(bundles.merged_fields(specs), bundles.merged_materials(specs), case.form_data, supplied)
+    return bundles.missing_from(definitions.definition_of(case.bundle), case.form_data, supplied)
 
 
 @transaction.atomic
@@ -199,8 +200,8 @@ def resubmit(case: Case, answers: dict[str, Any], materials: dict[str, tuple[str
     if case.state != CaseState.CORRECTION:
         raise CaseError("state", "该办件不在补正状态")
     case.form_data = {**case.form_data, **answers}
-    specs = bundles.applicable_items(item_specs(case.bundle), case.form_data)
-    _store_materials(case, materials, {m.code: m for m in bundles.merged_materials(specs)})
+    definition = definitions.definition_of(case.bundle)
+    _store_materials(case, materials, {m.code: m for m in bundles.required_materials(definition, case.form_data)})
     # request_correction (above) sets the start with the CORRECTION state, and only resubmit clears it
     assert case.correction_started_on is not None
     case.suspended_days += workdays.working_days_between(case.correction_started_on, _local_today(now))
@@ -232,17 +233,19 @@ def accept(case: Case, by: Any, now: datetime | None = None) -> list[SubCase]:
     _move_case(case, CaseState.ACCEPTED, by, "受理并分发")
     case.accepted_on = today
     case.save(update_fields=["accepted_on"])
-    codes = [spec.code for spec in bundles.applicable_items(item_specs(case.bundle), case.form_data)]
-    items = {link.item.code: link.item for link in case.bundle.bundle_items.select_related("item")}
+    specs = bundles.applicable_items(item_specs(case.bundle), case.form_data)  # the limits of the filed version
+    items = {item.code: item for item in Item.objects.filter(code__in=[spec.code for spec in specs])}
+    departments = {d.code: d for d in Department.objects.filter(code__in=[spec.department for spec in specs])}
     subs = []
-    for code in codes:
-        item = items[code]
+    for spec in specs:
+        item = items[spec.code]
+        department = departments.get(spec.department) or item.department
         sub = SubCase.objects.create(
-            case=case, item=item, department_id=item.department_id,
-            due_on=workdays.add_working_days(today, item.promised_limit_days),
-            legal_due_on=workdays.add_working_days(today, item.statutory_limit_days),
+            case=case, item=item, department=department,
+            due_on=workdays.add_working_days(today, spec.promised_limit_days),
+            legal_due_on=workdays.add_working_days(today, spec.statutory_limit_days),
         )
-        _event(case, "", SubCaseState.PENDING, by, f"分发至{item.department.name}", sub_case=sub)
+        _event(case, "", SubCaseState.PENDING, by, f"分发至{department.name}", sub_case=sub)
         subs.append(sub)
     notify.send(case, f"您的申请 {case.receipt_number} 已受理，已同步分发 {len(subs)} 个部门办理。")
     return subs

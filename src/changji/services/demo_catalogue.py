@@ -6,14 +6,19 @@ are plausible examples, not the official catalogue. ``seed_demo_catalogue`` is i
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TypedDict
 
 from django.db import transaction
+from django.utils import timezone
 
 from changji.core.models import Role, User
+from changji.services import definitions
 from changji.services.models import Bundle, BundleCategory, BundleItem, BundleStatus, Department, Item
 
 REGION = "652302"  # 阜康市
+#: The demo catalogue is effective from the start of the demo's history (cases of past years are filed on it).
+DEMO_EFFECTIVE_ON = date(2024, 1, 1)
 
 DEPARTMENTS = {
     "SCJG": "市场监督管理局", "CGJ": "城市管理局", "JTJ": "交通运输局", "WSJ": "卫生健康委员会",
@@ -99,6 +104,12 @@ def seed_demo_catalogue() -> list[Bundle]:
         if created:
             BundleItem.objects.bulk_create([BundleItem(bundle=bundle, item=items[item], position=n, condition=cond)
                                             for n, (item, cond) in enumerate(members)])
+            used = {cond["field"] for _, cond in members if cond}
+            bundle.questions = [dict(q) for q in QUESTIONS if q["name"] in used]
+            errors = definitions.snapshot(bundle)
+            assert not errors, errors  # the demo's own definitions are consistent
+            bundle.effective_on, bundle.published_at = DEMO_EFFECTIVE_ON, timezone.now()
+            bundle.save()
         out.append(bundle)
     return out
 

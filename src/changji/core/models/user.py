@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     MAINTENANCE_WORKER = "maintenance_worker", _("运维人员")
     WINDOW_CLERK = "window_clerk", _("窗口受理员")
     DEPARTMENT_REVIEWER = "department_reviewer", _("部门审批员")
+    SERVICE_CENTRE_ADMIN = "service_centre_admin", _("政务服务中心管理员")
     GRID_WORKER = "grid_worker", _("网格员")
     COMMUNITY_WORKER = "community_worker", _("社区工作者")
     STREET_OFFICER = "street_officer", _("街道（乡镇）干部")

@@ -27,7 +27,8 @@ from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset
 from changji.services import cases, workdays
 from changji.services.api.schemas import BundleOut, CaseDetailOut, CaseOut, StatisticsOut, SubCaseOut
-from changji.services.models import Bundle, BundleCategory, BundleItem, BundleStatus, Case, SubCase
+from changji.services.catalogue import current_bundles
+from changji.services.models import Bundle, BundleCategory, BundleItem, Case, SubCase
 from changji.services.statistics import case_statistics
 from changji.services.workflow import CaseState, SubCaseState
 
@@ -45,7 +46,7 @@ else:
 
 def _published() -> QuerySet[Bundle]:
     links = BundleItem.objects.select_related("item__department").order_by("position")
-    return (Bundle.objects.filter(status=BundleStatus.PUBLISHED).select_related("lead_department")
+    return (current_bundles().select_related("lead_department")
             .prefetch_related(Prefetch("bundle_items", queryset=links)))
 
 

@@ -1,9 +1,34 @@
 """Services app models, one aggregate per module, re-exported here."""
 
-from changji.services.models.cases import ApplicantKind, Case, CaseEvent, Channel, Material, Notification, SubCase
-from changji.services.models.catalogue import Bundle, BundleCategory, BundleItem, BundleStatus, Department, Item
+from changji.services.models.cases import (
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    Channel,
+    DeliveryMethod,
+    DepartmentRating,
+    ELicence,
+    ELicenceStatus,
+    Inspection,
+    InspectionResult,
+    Material,
+    Notification,
+    SubCase,
+)
+from changji.services.models.catalogue import (
+    Bundle,
+    BundleCategory,
+    BundleItem,
+    BundleStatus,
+    CatalogueMaterial,
+    Department,
+    Item,
+    ResultType,
+)
+from changji.services.models.centre import CONSULTATION, Consultation, QueueTicket, ServiceWindow, TicketState
 
 __all__ = [
+    "CONSULTATION",
     "ApplicantKind",
     "Bundle",
     "BundleCategory",
@@ -11,10 +36,22 @@ __all__ = [
     "BundleStatus",
     "Case",
     "CaseEvent",
+    "CatalogueMaterial",
     "Channel",
+    "Consultation",
+    "DeliveryMethod",
     "Department",
+    "DepartmentRating",
+    "ELicence",
+    "ELicenceStatus",
+    "Inspection",
+    "InspectionResult",
     "Item",
     "Material",
     "Notification",
+    "QueueTicket",
+    "ResultType",
+    "ServiceWindow",
     "SubCase",
+    "TicketState",
 ]

@@ -19,6 +19,14 @@ class Channel(models.TextChoices):
     ONLINE = "online", _("网上")
 
 
+class DeliveryMethod(models.TextChoices):
+    """How the applicant receives the results (结果送达方式), chosen when filing."""
+
+    WINDOW = "window", _("窗口领取")
+    POSTAL = "postal", _("邮寄送达")
+    E_LICENCE = "e_licence", _("电子证照")
+
+
 class Case(models.Model):
     """The main case (主件) of one application for one bundle version: one form, one set of materials."""
 
@@ -46,6 +54,18 @@ class Case(models.Model):
     handed_to = models.CharField(_("领取人"), max_length=64, blank=True)
     rating = models.PositiveSmallIntegerField(_("评价（1–5）"), null=True, blank=True)
     rating_comment = models.TextField(_("评价意见"), blank=True)
+    #: The reasons ticked with the rating (services.ratings.REASONS codes).
+    rating_reasons = models.JSONField(_("评价理由"), default=list, blank=True)
+    window = models.ForeignKey("services.ServiceWindow", on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", verbose_name=_("受理窗口"))
+    identity_checked_at = models.DateTimeField(_("身份核验时间"), null=True, blank=True)
+    #: Times the applicant came to the centre for this case (filing, correction, pickup): the goal is one.
+    visits = models.PositiveSmallIntegerField(_("到场次数"), default=0)
+    delivery_method = models.CharField(_("送达方式"), max_length=16, choices=DeliveryMethod.choices,
+                                       default=DeliveryMethod.WINDOW)
+    postal_address = models.CharField(_("邮寄地址"), max_length=200, blank=True)
+    postal_recipient = models.CharField(_("收件人"), max_length=64, blank=True)
+    postal_tracking_number = models.CharField(_("快递单号"), max_length=40, blank=True)
 
     REGION_SCOPE = "region"
 
@@ -78,6 +98,8 @@ class SubCase(models.Model):
     licence_number = models.CharField(_("证照编号"), max_length=64, blank=True)
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     verification_due_on = models.DateField(_("核查期限"), null=True, blank=True)
+    #: Decided at the window in the applicant's visit (即办) by an authorised clerk.
+    decided_at_window = models.BooleanField(_("窗口即办"), default=False)
 
     REGION_SCOPE = "case__region"
 
@@ -97,8 +119,11 @@ class Material(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
     code = models.CharField(_("材料编码"), max_length=32)
     name = models.CharField(_("材料名称"), max_length=128)
-    file = models.FileField(_("文件"), upload_to="services/materials/%Y/%m/")
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file = models.FileField(_("文件"), upload_to="services/materials/%Y/%m/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    #: The clerk saw the original at the window (核验原件) instead of, or as well as, a scan.
+    seen_in_original = models.BooleanField(_("已核验原件"), default=False)
+    checked_by_name = models.CharField(_("核验人"), max_length=150, blank=True)
     item_codes = models.JSONField(_("关联事项"), default=list)
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
 
@@ -120,6 +145,8 @@ class CaseEvent(models.Model):
     to_state = models.CharField(_("新状态"), max_length=16)
     by_name = models.CharField(_("操作人"), max_length=150)
     note = models.TextField(_("说明"), blank=True)
+    #: The applicant was at the centre for this step (filing, correction or pickup at the window).
+    in_person = models.BooleanField(_("现场办理"), default=False)
 
     REGION_SCOPE = "case__region"
 
@@ -143,3 +170,78 @@ class Notification(models.Model):
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
+
+
+class InspectionResult(models.TextChoices):
+    PASSED = "passed", _("符合条件")
+    FAILED = "failed", _("不符合条件")
+
+
+class Inspection(models.Model):
+    """The site inspection (现场勘察) of a sub-case whose item requires one: its own limit, inspector and result."""
+
+    sub_case = models.OneToOneField(SubCase, on_delete=models.CASCADE, related_name="inspection")
+    started_at = models.DateTimeField(_("派出时间"))
+    due_on = models.DateField(_("勘察时限"))
+    inspectors = models.CharField(_("勘察人员"), max_length=128, blank=True)
+    inspected_at = models.DateTimeField(_("勘察时间"), null=True, blank=True)
+    result = models.CharField(_("勘察结论"), max_length=8, choices=InspectionResult.choices, blank=True)
+    findings = models.TextField(_("勘察记录"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+
+    REGION_SCOPE = "sub_case__case__region"
+
+    class Meta:
+        verbose_name = _("现场勘察")
+        verbose_name_plural = _("现场勘察")
+
+
+class ELicenceStatus(models.TextChoices):
+    VALID = "valid", _("有效")
+    REVOKED = "revoked", _("已撤销")
+
+
+class ELicence(models.Model):
+    """An electronic licence record (电子证照) of a granted sub-case: number, issuing department, validity.
+
+    The number is the one the department issued (also under 承诺即准入); the public verify page shows it.
+    """
+
+    sub_case = models.OneToOneField(SubCase, on_delete=models.CASCADE, related_name="e_licence")
+    number = models.CharField(_("证照编号"), max_length=64)
+    name = models.CharField(_("证照名称"), max_length=128)
+    department = models.ForeignKey("services.Department", on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("发证部门"))
+    holder_name = models.CharField(_("持证主体"), max_length=128)
+    issued_on = models.DateField(_("发证日期"))
+    valid_until = models.DateField(_("有效期至"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=8, choices=ELicenceStatus.choices, default=ELicenceStatus.VALID)
+
+    REGION_SCOPE = "sub_case__case__region"
+
+    class Meta:
+        verbose_name = _("电子证照")
+        verbose_name_plural = _("电子证照")
+        constraints = [models.UniqueConstraint(fields=["department", "number"], name="e_licence_number_once")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DepartmentRating(models.Model):
+    """好差评 of one department's part of a case, with the reasons ticked (services.ratings.REASONS)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="department_ratings")
+    department = models.ForeignKey("services.Department", on_delete=models.PROTECT, related_name="ratings")
+    score = models.PositiveSmallIntegerField(_("评分（1–5）"))
+    reasons = models.JSONField(_("评价理由"), default=list, blank=True)
+    comment = models.TextField(_("评价意见"), blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), auto_now_add=True)
+
+    REGION_SCOPE = "case__region"
+
+    class Meta:
+        verbose_name = _("部门评价")
+        verbose_name_plural = _("部门评价")
+        constraints = [models.UniqueConstraint(fields=["case", "department"], name="department_rating_once")]

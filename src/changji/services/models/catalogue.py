@@ -1,4 +1,10 @@
-"""The service catalogue (事项目录): departments, items, and bundles (一件事) of items, versioned."""
+"""The service catalogue (事项目录): departments, materials, items, and bundles (一件事) of items, versioned.
+
+Kept by the service centre's catalogue administrator (``services.catalogue.manage``) on its pages, its API and
+its XLSX workbook. A bundle version is frozen when published: ``Bundle.definition`` holds its questions and
+its items' fields, materials and limits as they were (``services.bundles.definition_to_json``), so cases filed
+on it never change when the catalogue is edited later.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,9 @@ class Department(models.Model):
     #: The accounts that review this department's sub-cases (the inbox and decisions are theirs alone).
     reviewers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="service_departments", blank=True,
                                        verbose_name=_("审批人员"))
+    #: Window clerks this department authorises to decide its 即办 items at the window (窗口即办授权).
+    window_delegates = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="service_delegations",
+                                              blank=True, verbose_name=_("窗口即办授权人员"))
 
     REGION_SCOPE = "region"
 
@@ -25,6 +34,43 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CatalogueMaterial(models.Model):
+    """A material of the catalogue (材料目录): its name, how to fill it, a blank template and a filled example.
+
+    Items name materials by ``code`` (``Item.materials``); the public catalogue links the template and example.
+    """
+
+    code = models.CharField(_("材料编码"), max_length=32, unique=True)
+    name = models.CharField(_("材料名称"), max_length=128)
+    region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区划"))
+    description = models.TextField(_("填写说明"), blank=True)
+    source = models.CharField(_("来源"), max_length=32, blank=True, help_text=_("申请人自备、部门核发、共享获取等"))
+    original_required = models.BooleanField(_("需核验原件"), default=False)
+    template = models.FileField(_("空白模板"), upload_to="services/templates/", blank=True)
+    example = models.FileField(_("填写示例"), upload_to="services/examples/", blank=True)
+    demo = models.BooleanField(_("演示数据"), default=False)
+
+    REGION_SCOPE = "region"
+
+    class Meta:
+        verbose_name = _("材料目录")
+        verbose_name_plural = _("材料目录")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResultType(models.TextChoices):
+    """What an item issues (办理结果类型)."""
+
+    LICENCE = "licence", _("证照")
+    FILING = "filing", _("备案凭证")
+    APPROVAL = "approval", _("批准文书")
+    CERTIFICATE = "certificate", _("证明")
+    NOTICE = "notice", _("办结通知")
 
 
 class Item(models.Model):
@@ -39,10 +85,18 @@ class Item(models.Model):
     fee_yuan = models.DecimalField(_("收费（元）"), max_digits=10, decimal_places=2, default=0)
     commitment_allowed = models.BooleanField(_("适用告知承诺"), default=False)
     verification_days = models.PositiveSmallIntegerField(_("承诺核查时限（工作日）"), default=20)
-    #: [{"name", "label", "kind", "required", "choices"}], see services.bundles.FormField
+    #: 即办件: decidable at the window in the same visit by a clerk the department authorises.
+    instant = models.BooleanField(_("窗口即办"), default=False)
+    #: A site inspection (现场勘察) with its own limit comes before the decision.
+    inspection_required = models.BooleanField(_("需现场勘察"), default=False)
+    inspection_limit_days = models.PositiveSmallIntegerField(_("勘察时限（工作日）"), default=5)
+    result_type = models.CharField(_("结果类型"), max_length=16, choices=ResultType.choices, default=ResultType.LICENCE)
+    result_name = models.CharField(_("结果名称"), max_length=128, blank=True, help_text=_("如：机动车维修经营备案证明"))
+    #: [{"name", "label", "kind", "required", "choices", "condition"}], see services.bundles.FormField
     form_fields = models.JSONField(_("表单字段"), default=list, blank=True)
-    #: [{"code", "name", "required"}], see services.bundles.MaterialSpec
+    #: [{"code", "name", "required", "condition", "original"}], see services.bundles.MaterialSpec
     materials = models.JSONField(_("申请材料"), default=list, blank=True)
+    demo = models.BooleanField(_("演示数据"), default=False)
 
     REGION_SCOPE = "department__region"
 
@@ -63,9 +117,11 @@ class BundleCategory(models.TextChoices):
 
 
 class BundleStatus(models.TextChoices):
+    """A version's status; the allowed moves are ``services.catalogue.BUNDLE_TABLE``."""
+
     DRAFT = "draft", _("草稿")
     PUBLISHED = "published", _("已发布")
-    RETIRED = "retired", _("已停用")
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 class Bundle(models.Model):
@@ -80,7 +136,15 @@ class Bundle(models.Model):
                                         verbose_name=_("牵头部门"))
     status = models.CharField(_("状态"), max_length=16, choices=BundleStatus.choices, default=BundleStatus.DRAFT)
     refusal_fails_case = models.BooleanField(_("任一事项不予许可则整件不予办理"), default=False)
+    online_allowed = models.BooleanField(_("可网上申请"), default=True)
     description = models.TextField(_("说明"), blank=True)
+    #: The questions asked first, whose answers decide items, fields and materials (bundles.FormField as JSON).
+    questions = models.JSONField(_("前置问题"), default=list, blank=True)
+    #: Applications open on this local day (a published version not yet effective waits; the older one serves).
+    effective_on = models.DateField(_("生效日期"), null=True, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    #: Frozen at publish (bundles.definition_to_json): what cases filed on this version are judged against.
+    definition = models.JSONField(_("发布时的定义"), default=dict, blank=True)
     demo = models.BooleanField(_("演示数据"), default=False)
 
     REGION_SCOPE = "region"
@@ -89,6 +153,7 @@ class Bundle(models.Model):
         verbose_name = _("一件事")
         verbose_name_plural = _("一件事")
         constraints = [models.UniqueConstraint(fields=["code", "version"], name="bundle_code_version")]
+        indexes = [models.Index(fields=["status", "category"], name="bundle_status_category")]
 
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"

@@ -13,9 +13,9 @@ from changji.core import params
 from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
 from changji.core.web_forms import refuse
-from changji.services import bundles, cases
-from changji.services.demo_catalogue import QUESTIONS
-from changji.services.models import ApplicantKind, Bundle, BundleCategory, BundleStatus, Case, Channel
+from changji.services import bundles, cases, definitions
+from changji.services.catalogue import current_bundles
+from changji.services.models import ApplicantKind, Bundle, BundleCategory, Case, Channel
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: The session key remembering the case this browser just filed, for the page after the redirect.
@@ -24,12 +24,12 @@ APPLICANT_FIELDS = ("applicant_kind", "applicant_name", "applicant_identifier", 
 
 
 def _published() -> Any:
-    return Bundle.objects.filter(status=BundleStatus.PUBLISHED).select_related("lead_department")
+    return current_bundles().select_related("lead_department")
 
 
 def _entry(bundle: Bundle) -> dict[str, Any]:
     links = list(bundle.bundle_items.select_related("item", "item__department").order_by("position"))
-    fields = {q["name"]: q["label"] for q in QUESTIONS}
+    fields = definitions.question_labels(bundle)
     return {
         "bundle": bundle,
         "items": [{"item": link.item, "condition": link.condition,
@@ -64,11 +64,6 @@ def _form_field(spec: bundles.FormField, required: bool) -> forms.Field:
     return forms.CharField(label=label, required=required, max_length=200)
 
 
-def questions() -> list[bundles.FormField]:
-    return [bundles.FormField(q["name"], q["label"], q.get("kind", "text"), q.get("required", False))
-            for q in QUESTIONS]
-
-
 class ApplicationForm(forms.Form):
     """The one form: the applicant, the bundle's questions, every item's fields once, one upload per material.
 
@@ -84,15 +79,15 @@ class ApplicationForm(forms.Form):
     def __init__(self, bundle: Bundle, *args: Any, correction: bool = False, **kwargs: Any) -> None:
         """``correction``: the applicant's answer to 补正 (no applicant fields, no questions; blanks keep answers)."""
         super().__init__(*args, **kwargs)
-        specs = cases.item_specs(bundle)
-        used = set() if correction else {c["field"] for link in bundle.bundle_items.all() if (c := link.condition)}
+        definition = definitions.definition_of(bundle)
+        specs = list(definition.items)
         if correction:
             for name in APPLICANT_FIELDS:
                 del self.fields[name]
-        self.question_names = [q.name for q in questions() if q.name in used]
-        for q in questions():
-            if q.name in used:
-                self.fields[q.name] = _form_field(q, False)
+        asked = () if correction else definition.questions
+        self.question_names = [q.name for q in asked]
+        for q in asked:
+            self.fields[q.name] = _form_field(q, False)
         self.answer_names = list(self.question_names)
         for spec in bundles.merged_fields(specs):
             if spec.name not in self.fields:

@@ -20,8 +20,7 @@ from changji.core.guards import route
 from changji.core.models import User
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
-from changji.services import cases, workdays
-from changji.services.demo_catalogue import QUESTIONS
+from changji.services import cases, definitions, workdays
 from changji.services.models import Department, SubCase
 from changji.services.workflow import SUB_CASE_LABELS, SubCaseState
 
@@ -136,9 +135,7 @@ def sub_case(request: HttpRequest, sub_case_id: int) -> HttpResponse:
     if status is None:
         return redirect("services:inbox_sub_case", sub_case_id=sub.pk)
     case = sub.case
-    labels = {q["name"]: q["label"] for q in QUESTIONS}
-    for spec in cases.item_specs(case.bundle):
-        labels.update({f.name: f.label for f in spec.fields})
+    labels = definitions.question_labels(case.bundle)
     return render(request, "services/sub_case.html", {
         "sub": sub, "case": case, "state_label": SUB_CASE_LABELS[SubCaseState(sub.state)], "forms": available,
         "actions": ACTIONS, "clock": clock(sub, workdays.today_in_shanghai()),

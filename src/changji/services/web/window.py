@@ -18,8 +18,7 @@ from changji.core.access import P
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
-from changji.services import cases, certificate, materials
-from changji.services.demo_catalogue import QUESTIONS
+from changji.services import cases, certificate, definitions, materials
 from changji.services.models import Case
 from changji.services.web.common import ISSUED_STATES, certificate_data
 from changji.services.workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
@@ -104,9 +103,7 @@ def window_case(request: HttpRequest, case_id: int) -> HttpResponse:
     status = run_action(request, available, action, lambda form: _apply(request, case, action, form))
     if status is None:
         return redirect("services:window_case", case_id=case.pk)
-    specs = cases.item_specs(case.bundle)
-    labels = {f.name: f.label for f in cases.bundles.merged_fields(specs)}
-    labels.update({q["name"]: q["label"] for q in QUESTIONS})
+    labels = definitions.question_labels(case.bundle)
     return render(request, "services/window_case.html", {
         "case": case, "state_label": CASE_LABELS[CaseState(case.state)], "forms": available, "actions": ACTIONS,
         "missing": cases.missing_for(case) if case.state in (CaseState.SUBMITTED, CaseState.CORRECTION) else [],
