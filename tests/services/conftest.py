@@ -26,3 +26,24 @@ def staff(make_user, restaurant):
         reviewers[code] = make_user(f"reviewer-{code}", "652302", role="department_reviewer")
         Department.objects.get(code=f"652302-{code}").reviewers.add(reviewers[code])
     return clerk, reviewers
+
+
+@pytest.fixture
+def repair_shop(db):
+    """开办机动车维修店一件事 (YJS-WX): every item 即办, the 备案 item inspected (tests/services/repair_shop)."""
+    from tests.services.repair_shop import repair_bundle
+
+    return repair_bundle()
+
+
+@pytest.fixture
+def window_clerk(make_user, repair_shop):
+    """A window clerk of 阜康市 at 3号窗口, a window delegate of the repair bundle's departments."""
+    from changji.services.models import ServiceWindow
+    from tests.services.repair_shop import delegate
+
+    clerk = make_user("wx-clerk", "652302", role="window_clerk")
+    window = ServiceWindow.objects.create(region_id="652302", number=3, name="综合受理", service_types=["transport"])
+    window.clerks.add(clerk)
+    delegate(clerk, repair_shop)
+    return clerk

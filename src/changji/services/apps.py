@@ -9,6 +9,7 @@ class ServicesConfig(AppConfig):
     #: Header entries (label, URL name, permission of core.access); core.navigation shows those the user may open.
     menu = (
         ("综合窗口", "services:window", "services.case.intake"),
+        ("窗口受理", "services:intake", "services.case.intake"),
         ("部门收件箱", "services:inbox", "services.sub_case.review"),
         ("办件统计", "services:statistics", "services.statistics.read"),
     )

@@ -158,6 +158,15 @@ def missing_from(definition: Definition, answers: Mapping[str, Any], supplied: I
     return missing(required_form(definition, answers), required_materials(definition, answers), answers, supplied)
 
 
+def missing_parts(definition: Definition, answers: Mapping[str, Any],
+                  supplied: Iterable[str]) -> tuple[list[FormField], list[MergedMaterial]]:
+    """The fields and materials behind ``missing_from``'s list: what a correction form asks again, and only that."""
+    have = set(supplied)
+    fields = [f for f in required_form(definition, answers) if f.required and answers.get(f.name) in (None, "")]
+    materials = [m for m in required_materials(definition, answers) if m.required and m.code not in have]
+    return fields, materials
+
+
 def missing(fields: Iterable[FormField], materials: Iterable[MergedMaterial], answers: Mapping[str, Any],
             supplied: Iterable[str]) -> list[str]:
     """The one complete list of what is missing (补齐补正一次告知): unanswered fields, materials not supplied."""

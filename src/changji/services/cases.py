@@ -25,13 +25,14 @@ from changji.core.errors import Refusal
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 from changji.core.scope import scope_queryset
 from changji.core.transitions import TransitionError, check_transition
-from changji.services import bundles, catalogue, definitions, notify, workdays
+from changji.services import bundles, catalogue, definitions, inspection, notify, workdays
 from changji.services.models import (
     ApplicantKind,
     Bundle,
     Case,
     CaseEvent,
     Channel,
+    DeliveryMethod,
     Department,
     Item,
     Material,
@@ -95,23 +96,39 @@ def _receipt_number(case_region: str, today: date) -> str:
 
 
 def _event(case: Case, from_state: str, to_state: str, by: Any, note: str = "", sub_case: SubCase | None = None,
-           action: str | None = None, **detail: Any) -> None:
+           action: str | None = None, in_person: bool = False, **detail: Any) -> None:
     CaseEvent.objects.create(case=case, sub_case=sub_case, from_state=from_state, to_state=to_state,
-                             by_name=_actor(by), note=note)
+                             by_name=_actor(by), note=note, in_person=in_person)
     action = action or (f"services.sub_case.{to_state}" if sub_case else f"services.case.{to_state}")
     audit.record(action, actor=by, target=sub_case or case, region=case.region, reason=note,
                  receipt_number=case.receipt_number, **detail)
 
 
-def _move_case(case: Case, target: CaseState, by: Any, note: str = "", **fields: Any) -> None:
+def _move_case(case: Case, target: CaseState, by: Any, note: str = "", in_person: bool = False,
+               **fields: Any) -> None:
+    """Move ``case`` along the case table; ``in_person``: the applicant is at the centre (a visit, ``_visit``)."""
     current = CaseState(case.state)
     try:
         check_transition(CASE_TABLE, current, target, fields)
     except TransitionError as error:
         raise CaseError(error.field, error.message) from error
+    if in_person:
+        _visit(case)
     case.state = target
     case.save()
-    _event(case, current, target, by, note)
+    _event(case, current, target, by, note, in_person=in_person)
+
+
+def _visit(case: Case, now: datetime | None = None) -> None:
+    """Count the applicant's visit to the centre (``Case.visits``), unless already counted this local day.
+
+    Filing, a correction at the window and picking up results in one stay at the hall are one visit (the
+    seed's half hour); coming back another day is another one. Saved by the caller.
+    """
+    today = _local_today(now)
+    earlier = case.events.filter(in_person=True).values_list("at", flat=True)
+    if not any(timezone.localdate(at) == today for at in earlier):
+        case.visits += 1
 
 
 def _move_sub_case(sub: SubCase, target: SubCaseState, by: Any, note: str = "", **fields: Any) -> None:
@@ -127,8 +144,12 @@ def _move_sub_case(sub: SubCase, target: SubCaseState, by: Any, note: str = "", 
 
 @transaction.atomic
 def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str, Any],
-           materials: dict[str, tuple[str, bytes]], by: Any, now: datetime | None = None) -> Case:
-    """File an application: one form, one set of materials (``{code: (file name, bytes)}``)."""
+           materials: dict[str, tuple[str, bytes]], by: Any, now: datetime | None = None,
+           in_person: bool = False) -> Case:
+    """File an application: one form, one set of materials (``{code: (file name, bytes)}``).
+
+    ``in_person``: filed at the window with the applicant there (``services.intake``): the first visit.
+    """
     if not catalogue.current_bundles(_local_today(now)).filter(pk=bundle.pk).exists():
         raise CaseError("bundle", "该一件事未发布或未生效，不能申请")
     if channel == Channel.ONLINE and not bundle.online_allowed:
@@ -158,7 +179,10 @@ def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str
     else:
         raise CaseError("receipt_number", "受理编号冲突，请重试")
     _store_materials(case, materials, merged)
-    _event(case, "", CaseState.SUBMITTED, by, "提交申请")
+    if in_person:
+        case.visits = 1
+        case.save(update_fields=["visits"])
+    _event(case, "", CaseState.SUBMITTED, by, "窗口受理申请" if in_person else "提交申请", in_person=in_person)
     notify.send(case, f"您的申请已提交，受理编号 {case.receipt_number}，查询码 {case.query_code}。")
     return case
 
@@ -179,6 +203,12 @@ def missing_for(case: Case) -> list[str]:
     return bundles.missing_from(definitions.definition_of(case.bundle), case.form_data, supplied)
 
 
+def missing_parts_for(case: Case) -> tuple[list[bundles.FormField], list[bundles.MergedMaterial]]:
+    """The fields and materials ``missing_for`` lists (a correction form shows these and nothing else)."""
+    supplied = case.materials.values_list("code", flat=True)
+    return bundles.missing_parts(definitions.definition_of(case.bundle), case.form_data, supplied)
+
+
 @transaction.atomic
 def request_correction(case: Case, by: Any, missing: list[str], now: datetime | None = None) -> Case:
     """补齐补正: tell the applicant everything missing at once; the clock stops until they answer."""
@@ -194,8 +224,11 @@ def request_correction(case: Case, by: Any, missing: list[str], now: datetime | 
 
 @transaction.atomic
 def resubmit(case: Case, answers: dict[str, Any], materials: dict[str, tuple[str, bytes]], by: Any,
-             now: datetime | None = None) -> Case:
-    """The applicant answers a correction request; the working days it took are added to the suspension."""
+             now: datetime | None = None, in_person: bool = False) -> Case:
+    """The applicant answers a correction request; the working days it took are added to the suspension.
+
+    ``in_person``: at the window, the applicant there (a visit unless already counted today, ``_visit``).
+    """
     case = Case.objects.select_for_update().get(pk=case.pk)
     if case.state != CaseState.CORRECTION:
         raise CaseError("state", "该办件不在补正状态")
@@ -207,7 +240,7 @@ def resubmit(case: Case, answers: dict[str, Any], materials: dict[str, tuple[str
     case.suspended_days += workdays.working_days_between(case.correction_started_on, _local_today(now))
     case.correction_started_on = None
     case.save()
-    _move_case(case, CaseState.SUBMITTED, by, "已补正")
+    _move_case(case, CaseState.SUBMITTED, by, "已补正（窗口现场）" if in_person else "已补正", in_person=in_person)
     return case
 
 
@@ -246,6 +279,8 @@ def accept(case: Case, by: Any, now: datetime | None = None) -> list[SubCase]:
             legal_due_on=workdays.add_working_days(today, spec.statutory_limit_days),
         )
         _event(case, "", SubCaseState.PENDING, by, f"分发至{department.name}", sub_case=sub)
+        if spec.inspection:
+            inspection.open_inspection(sub, spec.inspection_limit_days, now)
         subs.append(sub)
     notify.send(case, f"您的申请 {case.receipt_number} 已受理，已同步分发 {len(subs)} 个部门办理。")
     return subs
@@ -303,6 +338,10 @@ def decide(sub: SubCase, by: Any, approve: bool, opinion: str, licence_number: s
         raise CaseError("sub_case", "请先认领该分办件")
     if approve and not licence_number.strip():
         raise CaseError("licence_number", "准予许可须填写证照编号")
+    try:
+        inspection.check_may_decide(sub, approve)  # 现场勘察 first, and only a refusal after a failed one
+    except inspection.InspectionError as error:
+        raise CaseError(error.field, error.message) from error
     target = SubCaseState.APPROVED if approve else SubCaseState.REFUSED
     _move_sub_case(sub, target, by, opinion, opinion=opinion)
     sub.opinion, sub.licence_number, sub.valid_until = opinion, licence_number.strip(), valid_until
@@ -401,7 +440,8 @@ def issue(case: Case, by: Any, handed_to: str, now: datetime | None = None) -> C
     _clerk_may_act(case, by)
     if not handed_to.strip():
         raise CaseError("handed_to", "请填写领取人")
-    _move_case(case, CaseState.ISSUED, by, f"出件，领取人：{handed_to.strip()}")
+    at_window = case.delivery_method == DeliveryMethod.WINDOW  # picked up at the window: the applicant came
+    _move_case(case, CaseState.ISSUED, by, f"出件，领取人：{handed_to.strip()}", in_person=at_window)
     case.issued_at, case.handed_to = now or timezone.now(), handed_to.strip()
     case.save(update_fields=["issued_at", "handed_to"])
     notify.send(case, f"您的申请 {case.receipt_number} 已出件，欢迎对本次服务进行评价。")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.services.web import catalogue, inbox, statistics, track, window
+from changji.services.web import catalogue, inbox, intake, statistics, track, window
 
 app_name = "services"
 urlpatterns: list = [
@@ -13,6 +13,11 @@ urlpatterns: list = [
     path("verify/", track.verify, name="verify"),
     path("window/", window.window, name="window"),
     path("window/<id:case_id>/", window.window_case, name="window_case"),
+    path("window/intake/", intake.intake_list, name="intake"),
+    path("window/intake/<id:bundle_id>/", intake.intake_form, name="intake_form"),
+    path("window/<id:case_id>/receipt.pdf", intake.receipt_pdf, name="receipt"),
+    path("window/instant/<id:sub_case_id>/", intake.instant_decide, name="instant"),
+    path("inspections/<id:sub_case_id>/", intake.inspection_record, name="inspection"),
     path("cases/<id:case_id>/certificate.pdf", window.certificate_pdf, name="certificate"),
     path("materials/<id:material_id>/", window.material, name="material"),
     path("inbox/", inbox.inbox, name="inbox"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -76,8 +77,12 @@ class ApplicationForm(forms.Form):
     applicant_identifier = forms.CharField(label="统一社会信用代码/身份证号码", max_length=18)
     applicant_phone = forms.CharField(label="联系电话", max_length=20, required=False)
 
-    def __init__(self, bundle: Bundle, *args: Any, correction: bool = False, **kwargs: Any) -> None:
-        """``correction``: the applicant's answer to 补正 (no applicant fields, no questions; blanks keep answers)."""
+    def __init__(self, bundle: Bundle, *args: Any, correction: bool = False, case: Case | None = None,
+                 **kwargs: Any) -> None:
+        """``correction``: the applicant's answer to 补正 (no applicant fields, no questions; blanks keep answers).
+
+        With the ``case`` being corrected, only what it lacks is asked (``correction_fields``), nothing else.
+        """
         super().__init__(*args, **kwargs)
         definition = definitions.definition_of(bundle)
         specs = list(definition.items)
@@ -86,17 +91,24 @@ class ApplicationForm(forms.Form):
                 del self.fields[name]
         asked = () if correction else definition.questions
         self.question_names = [q.name for q in asked]
+        shown = show_when(definition)
         for q in asked:
             self.fields[q.name] = _form_field(q, False)
         self.answer_names = list(self.question_names)
-        for spec in bundles.merged_fields(specs):
+        fields, self.materials = bundles.merged_fields(specs), bundles.merged_materials(specs)
+        if correction and case is not None:
+            fields, self.materials = correction_fields(case, fields, self.materials)
+        for spec in fields:
             if spec.name not in self.fields:
                 self.fields[spec.name] = _form_field(spec, False)
                 self.answer_names.append(spec.name)
-        self.materials = bundles.merged_materials(specs)
         for m in self.materials:
             self.fields[f"material_{m.code}"] = forms.FileField(  # no "clear" box: there is never an initial file
                 label=m.name + ("（必需）" if m.required else ""), required=False, widget=forms.FileInput)
+        if not correction:  # the page hides what does not apply (static/services/conditions.js)
+            for name, alternatives in shown.items():
+                if name in self.fields:
+                    self.fields[name].widget.attrs["data-show-when"] = json.dumps(alternatives, ensure_ascii=False)
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -127,6 +139,49 @@ class ApplicationForm(forms.Form):
 
     def material_fields(self) -> list[forms.BoundField]:
         return [self[f"material_{m.code}"] for m in self.materials]
+
+
+def _conjunction(*conditions: Any) -> list[dict[str, Any]]:
+    return [dict(c) for c in conditions if c]
+
+
+def show_when(definition: bundles.Definition) -> dict[str, list[list[dict[str, Any]]]]:
+    """When each conditional question, field and material (``material_<code>``) is asked, for the page's script.
+
+    An element is shown when any of its alternatives holds, an alternative being all of its conditions (the
+    item's and the element's own); an element asked unconditionally somewhere is always shown (not listed).
+    """
+    alternatives: dict[str, list[list[dict[str, Any]]]] = {}
+    always: set[str] = set()
+
+    def add(name: str, conditions: list[dict[str, Any]]) -> None:
+        if not conditions:
+            always.add(name)
+        else:
+            alternatives.setdefault(name, []).append(conditions)
+
+    for q in definition.questions:
+        add(q.name, _conjunction(q.condition))
+    for item in definition.items:
+        for f in item.fields:
+            add(f.name, _conjunction(item.condition, f.condition))
+        for m in item.materials:
+            add(f"material_{m.code}", _conjunction(item.condition, m.condition))
+    return {name: conditions for name, conditions in alternatives.items() if name not in always}
+
+
+def correction_fields(case: Case, fields: list[bundles.FormField], materials: list[bundles.MergedMaterial],
+                      ) -> tuple[list[bundles.FormField], list[bundles.MergedMaterial]]:
+    """Of the form's fields and materials, those the case lacks (``cases.missing_parts_for``) or the clerk listed.
+
+    The clerk's list (``Case.correction_list``) names them as ``missing`` does (表单：label, 材料：name), so a
+    material the clerk found unreadable is asked again although a file was stored.
+    """
+    lacking_fields, lacking_materials = cases.missing_parts_for(case)
+    listed = set(case.correction_list)
+    names = {f.name for f in lacking_fields} | {f.name for f in fields if f"表单：{f.label}" in listed}
+    codes = {m.code for m in lacking_materials} | {m.code for m in materials if f"材料：{m.name}" in listed}
+    return [f for f in fields if f.name in names], [m for m in materials if m.code in codes]
 
 
 def _json(value: Any) -> Any:

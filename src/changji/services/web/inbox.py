@@ -22,6 +22,7 @@ from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
 from changji.services import cases, definitions, workdays
 from changji.services.models import Department, SubCase
+from changji.services.web import intake
 from changji.services.workflow import SUB_CASE_LABELS, SubCaseState
 
 OPEN_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED, SubCaseState.COMMITTED, SubCaseState.RECTIFY)
@@ -141,5 +142,5 @@ def sub_case(request: HttpRequest, sub_case_id: int) -> HttpResponse:
         "actions": ACTIONS, "clock": clock(sub, workdays.today_in_shanghai()),
         "answers": [(labels.get(k, k), v) for k, v in case.form_data.items()],
         "materials": [m for m in case.materials.order_by("code") if sub.item.code in m.item_codes],
-        "warning_labels": WARNING_LABELS,
+        "warning_labels": WARNING_LABELS, "inspection": intake.inspection_context(sub, request.user),
     }, status=status)

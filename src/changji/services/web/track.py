@@ -61,7 +61,8 @@ def _context(case: Case, lookup: LookupForm, **forms_: Any) -> dict[str, Any]:
     context: dict[str, Any] = {"case": case, "lookup": lookup, "progress": cases.progress(case),
                                "commitable": _commitable(case)}
     if case.state == CaseState.CORRECTION:
-        context["correction"] = forms_.get("correction") or ApplicationForm(case.bundle, correction=True, prefix="fix")
+        context["correction"] = (forms_.get("correction")
+                                 or ApplicationForm(case.bundle, correction=True, case=case, prefix="fix"))
     if case.state == CaseState.ISSUED:
         context["rating"] = forms_.get("rating") or RatingForm()
     context["commitment"] = forms_.get("commitment") or CommitmentForm()
@@ -81,7 +82,8 @@ def _act(request: HttpRequest, case: Case, action: str) -> tuple[dict[str, Any],
                 add_case_error(form, error)
         return {"rating": form}, True
     if action == "resubmit":
-        correction = ApplicationForm(case.bundle, request.POST, request.FILES, correction=True, prefix="fix")
+        correction = ApplicationForm(case.bundle, request.POST, request.FILES, correction=True, case=case,
+                                     prefix="fix")
         if correction.is_valid():
             try:
                 cases.resubmit(case, correction.answers(), correction.uploads(), by="applicant")

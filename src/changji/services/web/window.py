@@ -20,11 +20,13 @@ from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
 from changji.services import cases, certificate, definitions, materials
 from changji.services.models import Case
+from changji.services.web import intake
+from changji.services.web.catalogue import ApplicationForm
 from changji.services.web.common import ISSUED_STATES, certificate_data
 from changji.services.workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
 
 QUEUE_STATES = (CaseState.SUBMITTED, CaseState.CORRECTION, CaseState.RESULTS_READY)
-ACTIONS = {"accept": "受理", "correction": "告知补正", "refuse": "不予受理", "issue": "出件"}
+ACTIONS = {"accept": "受理", "correction": "告知补正", "refuse": "不予受理", "issue": "出件", "resubmit": "现场补正"}
 
 
 class CorrectionForm(forms.Form):
@@ -61,7 +63,7 @@ def window(request: HttpRequest) -> HttpResponse:
         "queue": QUEUE_STATES})
 
 
-def _forms(case: Case, data: Any, action: str) -> dict[str, forms.Form]:
+def _forms(case: Case, data: Any, action: str, files: Any = None) -> dict[str, forms.Form]:
     def bound(name: str) -> Any:
         return data if action == name else None
 
@@ -70,6 +72,9 @@ def _forms(case: Case, data: Any, action: str) -> dict[str, forms.Form]:
         available["accept"] = AcceptForm(bound("accept"), prefix="accept")
         available["correction"] = CorrectionForm(bound("correction"), prefix="correction",
                                                  initial={"missing": "\n".join(cases.missing_for(case))})
+    if case.state == CaseState.CORRECTION:  # the applicant corrects in person: only what is missing is asked
+        available["resubmit"] = ApplicationForm(case.bundle, bound("resubmit"), files if action == "resubmit" else None,
+                                                correction=True, case=case, prefix="fix")
     if case.state in (CaseState.SUBMITTED, CaseState.CORRECTION):
         available["refuse"] = RefuseForm(bound("refuse"), prefix="refuse")
     if case.state == CaseState.RESULTS_READY:
@@ -86,6 +91,10 @@ def _apply(request: HttpRequest, case: Case, action: str, form: forms.Form) -> N
         assert isinstance(form, CorrectionForm)  # _forms binds a CorrectionForm under "correction"
         cases.request_correction(case, user, form.items())
         messages.success(request, "已一次性告知补正内容。")
+    elif action == "resubmit":
+        assert isinstance(form, ApplicationForm)  # _forms binds the correction form under "resubmit"
+        cases.resubmit(case, form.answers(), form.uploads(), user, in_person=True)
+        messages.success(request, "申请人已现场补正，请重新预审。")
     elif action == "refuse":
         cases.refuse(case, user, form.cleaned_data["reason"])
         messages.success(request, "已不予受理。")
@@ -99,13 +108,15 @@ def window_case(request: HttpRequest, case_id: int) -> HttpResponse:
     """The case with its materials, form and what is missing; POST action=accept|correction|refuse|issue."""
     case = get_object_or_404(_scoped(request), pk=case_id)
     action = request.POST.get("action", "")
-    available = _forms(case, request.POST or None, action)
+    available = _forms(case, request.POST or None, action, request.FILES or None)
     status = run_action(request, available, action, lambda form: _apply(request, case, action, form))
     if status is None:
         return redirect("services:window_case", case_id=case.pk)
     labels = definitions.question_labels(case.bundle)
     return render(request, "services/window_case.html", {
-        "case": case, "state_label": CASE_LABELS[CaseState(case.state)], "forms": available, "actions": ACTIONS,
+        "case": case, "state_label": CASE_LABELS[CaseState(case.state)], "actions": ACTIONS,
+        "forms": {k: f for k, f in available.items() if k != "resubmit"}, "resubmit": available.get("resubmit"),
+        "sub_rows": intake.window_sub_cases(case, request.user),
         "missing": cases.missing_for(case) if case.state in (CaseState.SUBMITTED, CaseState.CORRECTION) else [],
         "answers": [(labels.get(k, k), v) for k, v in case.form_data.items()],
         "materials": case.materials.order_by("code"),
@@ -139,5 +150,6 @@ def material(request: HttpRequest, material_id: int) -> FileResponse:
     """An uploaded material, for the window clerk of its region and the reviewers of its items (services.materials)."""
     item = materials.readable_material(request.user, material_id)
     name = item.file.name
-    assert name is not None  # Material.file is required: every stored material has its file
+    if not name:  # an original seen at the window (Material.seen_in_original): there is no file
+        raise Http404("该材料为现场核验原件，无电子文件")
     return FileResponse(item.file.open("rb"), as_attachment=True, filename=name.rsplit("/", 1)[-1])
