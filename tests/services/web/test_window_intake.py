@@ -1,4 +1,4 @@
-"""The window's pages: walk-in intake, receipt PDF, 即办 decisions, 现场勘察, and correction forms asking only what is missing."""
+"""The window's pages: walk-in intake, receipt PDF, 即办, 现场勘察, and corrections asking only what is missing."""
 
 from __future__ import annotations
 

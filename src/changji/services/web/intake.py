@@ -6,6 +6,7 @@ Everything goes through ``scope_queryset`` (the clerk's region): another region'
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -53,6 +54,9 @@ class IntakeForm(ApplicationForm):
             self.fields[f"seen_{m.code}"].widget.attrs["data-show-group"] = f"material_{m.code}"
         for name in ("delivery_method", "postal_address", "postal_recipient", "accept_now"):
             self.fields[name] = self.fields.pop(name)  # after the materials
+        postal = json.dumps([[{"field": "delivery_method", "equals": DeliveryMethod.POSTAL.value}]])
+        for name in ("postal_address", "postal_recipient"):  # asked only for postal delivery (conditions.js)
+            self.fields[name].widget.attrs["data-show-when"] = postal
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
