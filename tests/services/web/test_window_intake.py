@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -205,3 +206,13 @@ def test_the_window_correction_in_person_asks_only_what_is_missing(client, windo
     case.refresh_from_db()
     assert case.state == "submitted" and case.visits == 1  # the same day: still one visit
     assert case.events.filter(in_person=True).count() == 2 and not cases.missing_for(case)
+
+
+def test_the_online_form_hides_conditional_parts_too(client, restaurant):
+    html = client.get(reverse("services:apply", args=[restaurant.pk])).content.decode()
+    assert "services/conditions.js" in html and 'id="apply-form" data-conditional' in html
+    sign = "[[{&quot;field&quot;: &quot;outdoor_sign&quot;, &quot;equals&quot;: true}]]"
+    for name in ("sign_size", "material_sign_design"):
+        tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert f'data-show-when="{sign}"' in tag, tag
+    assert "data-show-when" not in re.search(r'<input[^>]*name="business_name"[^>]*>', html).group(0)
