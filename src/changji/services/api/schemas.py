@@ -231,6 +231,17 @@ class FiguresOut(Schema):
     handling_days_avg: float | None
     promised_days_avg: float | None
     statutory_days_avg: float | None
+    on_time: int
+    instant: int
+    finished: int
+    within: int
+    instant_cases: int
+    visits_sum: int
+    on_time_share: float | None
+    instant_share: float | None
+    within_share: float | None
+    instant_case_share: float | None
+    visits_avg: float | None
 
 
 class NamedFiguresOut(FiguresOut):
@@ -246,8 +257,36 @@ class MonthFiguresOut(FiguresOut):
     month: str
 
 
+class ChannelFiguresOut(FiguresOut):
+    """A channel's row: ``window`` (窗口) or ``online`` (网上)."""
+
+    channel: str
+    label: str
+
+
+class ReasonCountOut(Schema):
+    """A rating reason (``services.ratings.REASONS`` code, its label or the code) and how often it was ticked."""
+
+    code: str
+    label: str
+    count: int
+
+
+class DepartmentRatingOut(Schema):
+    """好差评 of one department: ratings, mean score (1–5), share of 4 and 5, and the reasons counted."""
+
+    code: str
+    name: str
+    ratings: int
+    score_sum: int
+    good: int
+    score_avg: float
+    good_share: float
+    reasons: list[ReasonCountOut]
+
+
 class StatisticsOut(Schema):
-    """Cases by bundle, department and month of a region over local days first..last (both included)."""
+    """Cases by bundle, channel, department and month of a region over local days first..last (both included)."""
 
     region: str
     first: date
@@ -255,5 +294,8 @@ class StatisticsOut(Schema):
     today: date
     total: FiguresOut
     bundles: list[NamedFiguresOut]
+    channels: list[ChannelFiguresOut]
     departments: list[NamedFiguresOut]
     months: list[MonthFiguresOut]
+    department_ratings: list[DepartmentRatingOut]
+    rating_reasons: list[ReasonCountOut]
