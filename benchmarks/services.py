@@ -3,18 +3,22 @@
 Target: p95 under 200 ms for each figure (server time).
 
 Setup: a fresh SQLite database (temporary CHANGJI_DATA_DIR, ``changji migrate``) with the demo catalogue of 阜康市
-(652302) and 100,000 historical cases of the last 365 days with their sub-cases, bulk-inserted (no events, audit
+(652302), topped up to ``--bundles`` current bundles (default 89) with synthetic ones (drafts of the catalogue's
+items in every category, published through ``catalogue.publish``) when it has fewer, and 100,000 historical
+cases of the last 365 days with their sub-cases, bulk-inserted (no events, audit
 entries or materials for them): most issued and rated, some refused at the window, results waiting, and the last
 weeks' cases still open (pending or claimed, some past their due day). Then:
 
 * dispatch — ``cases.accept`` of a freshly submitted case (submitted through ``cases.submit``, materials and all;
   only the accept call is timed);
 * pages through Django's test client in-process (the whole stack but the socket): the department inbox as a
-  reviewer of the market regulator (市场监督管理局, the department with the most sub-cases), the window queue and a
-  case page as a window clerk. A page whose URL does not resolve yet is reported as "page not available";
+  reviewer of the market regulator (市场监督管理局, the department with the most sub-cases), the window queue, a
+  case page, the walk-in intake page and one bundle's intake form as a window clerk; the public catalogue
+  ``/services/`` (and a search ``?q=``) anonymously. A page whose URL does not resolve yet is reported as "page not
+  available";
 * ``statistics.case_statistics`` for the whole region over the year, and ``to_xlsx`` of its result.
 
-Run: .venv/bin/python benchmarks/services.py [--cases 100000] [--requests 30]
+Run: .venv/bin/python benchmarks/services.py [--cases 100000] [--bundles 89] [--requests 30]
 """
 
 from __future__ import annotations
@@ -142,12 +146,44 @@ def fill(count: int, today: date, reviewer_id: int) -> None:
     SubCase.objects.bulk_create(sub_rows, batch_size=2000)
 
 
-def time_page(client, name: str, args: list | None, count: int) -> list[float] | str:
-    """Timings of ``count`` GETs of the named URL, or why it could not be measured."""
+def top_up_bundles(target: int, by) -> int:
+    """Publish synthetic bundles until ``target`` are current; return how many were added.
+
+    Each is a draft (``demo=True``) of two to four of the catalogue's items in turn, in the five categories, with
+    the demo questions its conditions need, published through ``catalogue.publish``: the definition is frozen as
+    for a real one.
+    """
+    from changji.services.catalogue import current_bundles, publish
+    from changji.services.demo_catalogue import QUESTIONS
+    from changji.services.models import Bundle, BundleCategory, BundleItem, BundleStatus, Department, Item
+
+    have = current_bundles().count()
+    items = list(Item.objects.order_by("code"))
+    lead = Department.objects.filter(code__startswith=REGION).order_by("code").first()
+    categories = BundleCategory.values
+    added = 0
+    for n in range(max(0, target - have)):
+        chosen = [items[(n + k) % len(items)] for k in range(2 + n % 3)]
+        chosen = list(dict.fromkeys(chosen))
+        draft = Bundle.objects.create(code=f"YJS-B{n:03d}", name=f"基准测试一件事{n:03d}", category=categories[n % 5],
+                                      region_id=REGION, lead_department=lead, status=BundleStatus.DRAFT,
+                                      online_allowed=n % 4 != 0, demo=True, description="基准测试数据",
+                                      questions=[dict(q) for q in QUESTIONS if q["name"] == "outdoor_sign"])
+        BundleItem.objects.bulk_create([BundleItem(
+            bundle=draft, item=item, position=p,
+            condition={"field": "outdoor_sign", "equals": True} if p == len(chosen) - 1 and p > 1 else None)
+            for p, item in enumerate(chosen)])
+        publish(draft, by)
+        added += 1
+    return added
+
+
+def time_page(client, name: str, args: list | None, count: int, query: str = "") -> list[float] | str:
+    """Timings of ``count`` GETs of the named URL (with ``query``), or why it could not be measured."""
     from django.urls import NoReverseMatch, reverse
 
     try:
-        url = reverse(name, args=args)
+        url = reverse(name, args=args) + (f"?{query}" if query else "")
     except NoReverseMatch:
         return "page not available"
     timings = []
@@ -167,6 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=30)
+    parser.add_argument("--bundles", type=int, default=89, help="current bundles to have (synthetic ones added)")
     args = parser.parse_args()
     prepare_database()
     from django.test import Client
@@ -187,6 +224,10 @@ def main() -> None:
                                         role=Role.DEPARTMENT_REVIEWER, region=region)
     Department.objects.get(code=f"{REGION}-SCJG").reviewers.add(reviewer)
     today = workdays.today_in_shanghai()
+    added_bundles = top_up_bundles(args.bundles, clerk)
+    from changji.services.catalogue import current_bundles
+
+    current = current_bundles().count()
 
     started = time.perf_counter()
     fill(args.cases, today, reviewer.pk)
@@ -225,6 +266,15 @@ def main() -> None:
             break
         case_pages += result
     pages["case page /services/window/<id>/ (clerk; 20 historical, 10 just accepted)"] = case_pages
+    pages["window intake /services/window/intake/ (clerk)"] = time_page(clerk_client, "services:intake", None,
+                                                                         args.requests)
+    pages["intake form /services/window/intake/<id>/ (clerk, 开办餐馆一件事)"] = time_page(
+        clerk_client, "services:intake_form", [restaurant.pk], args.requests)
+    public = Client()
+    pages[f"public catalogue /services/ ({current} current bundles, anonymous)"] = time_page(
+        public, "services:catalogue", None, args.requests)
+    pages["public catalogue search /services/?q=餐馆 (anonymous)"] = time_page(
+        public, "services:catalogue", None, args.requests, query="q=餐馆")
 
     first = today - timedelta(days=365)
     stats_ms, stats = [], None
@@ -236,7 +286,8 @@ def main() -> None:
     workbook = case_stats.to_xlsx(stats)
     xlsx_ms = (time.perf_counter() - started) * 1e3
 
-    size = f"{args.cases:,} cases / {sub_cases:,} sub-cases, sqlite"
+    size = (f"{args.cases:,} cases / {sub_cases:,} sub-cases / {current} current bundles ({added_bundles} synthetic),"
+            " sqlite")
     rows = [{"figure": f"dispatch cases.accept (3 items), {size}, p50 / p95",
              "value": f"{statistics.median(dispatch):.0f} / {percentile(dispatch, 0.95):.0f} ms",
              "target": "p95 < 200 ms"}]
@@ -249,7 +300,8 @@ def main() -> None:
     rows.append({"figure": f"to_xlsx of it ({len(workbook):,} bytes)", "value": f"{xlsx_ms:.0f} ms", "target": "—"})
     total = stats["total"]
     report("services", rows, {
-        "fill_s": fill_s, "cases": args.cases, "sub_cases": sub_cases, "dispatch_ms": dispatch, "pages_ms": pages,
+        "fill_s": fill_s, "cases": args.cases, "bundles": current, "synthetic_bundles": added_bundles,
+        "sub_cases": sub_cases, "dispatch_ms": dispatch, "pages_ms": pages,
         "statistics_ms": stats_ms, "xlsx_ms": xlsx_ms, "now": timezone.now().isoformat(),
         "statistics_total": {k: v for k, v in total.items() if not isinstance(v, date)},
     })

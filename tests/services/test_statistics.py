@@ -18,6 +18,14 @@ C  online, submitted & accepted Mon 16 Mar
 E  window, submitted 1 Apr 00:30 Shanghai (31 Mar UTC), not accepted: April
 D  submitted 28 Feb 23:30 Shanghai: outside the period
 
+Keeping the promise: finished cases (a decided sub-case, none open) are A and F; F is within the limit, A is not
+(A1 late). Decided sub-cases on time: A2 A3 F1 F2 of A1 A2 A3 B1 F1 F2 (4 of 6).
+即办 and visits (set on the rows): F's two sub-cases were decided at the window, so F is an instant case (1 of the
+2 finished) and 2 of the 6 decided sub-cases are instant. Visits: A 0 and C 0 (online), B 2 (came back for the
+correction), F 1, E 1: 4 visits for 5 cases.
+Ratings: A's case reasons fast + one_visit, F's fast. Department ratings: A SCJG 5 (fast, polite), A CGJ 2 (slow),
+F SCJG 3 (fast); D SCJG 1 (slow) is outside the period.
+
 Today is Fri 20 Mar; the period 1 Mar - 30 Apr.
 """
 
@@ -33,8 +41,8 @@ from openpyxl import load_workbook
 from changji.core.models import Region
 from changji.services import cases, workdays
 from changji.services.cases import Applicant
-from changji.services.models import SubCase
-from changji.services.statistics import _working_days, case_statistics, to_xlsx
+from changji.services.models import Case, Department, DepartmentRating, SubCase
+from changji.services.statistics import _working_days, case_statistics, reason_labels, to_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +108,18 @@ def history(restaurant, staff):
     cases.accept(c, clerk, now=at(16))
     cases.claim(_sub(c, "SCJG-001"), scjg, now=at(16))
 
-    _submit(restaurant, "window", at(1, hour=0, month=4))
-    _submit(restaurant, "online", datetime(2026, 2, 28, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai
+    e = _submit(restaurant, "window", at(1, hour=0, month=4))
+    d = _submit(restaurant, "online", datetime(2026, 2, 28, 15, 30, tzinfo=UTC))  # 23:30 in Shanghai
+
+    SubCase.objects.filter(case=f).update(decided_at_window=True)
+    for case, visits in ((a, 0), (b, 2), (f, 1), (c, 0), (e, 1)):
+        Case.objects.filter(pk=case.pk).update(visits=visits)
+    Case.objects.filter(pk=a.pk).update(rating_reasons=["fast", "one_visit"])
+    Case.objects.filter(pk=f.pk).update(rating_reasons=["fast"])
+    for case, code, score, reasons in ((a, "SCJG", 5, ["fast", "polite"]), (a, "CGJ", 2, ["slow"]),
+                                       (f, "SCJG", 3, ["fast"]), (d, "SCJG", 1, ["slow"])):
+        DepartmentRating.objects.create(case=case, department=Department.objects.get(code=f"652302-{code}"),
+                                        score=score, reasons=reasons)
     return {"a": a, "b": b, "c": c, "f": f}
 
 
@@ -182,7 +200,7 @@ def test_the_region_filter_takes_the_region_and_below(history):
 def test_the_workbook(history):
     stats = case_statistics(Region.objects.get(code="652302"), date(2026, 3, 1), date(2026, 4, 30), today=TODAY)
     book = load_workbook(io.BytesIO(to_xlsx(stats)))
-    assert book.sheetnames == ["按一件事", "按部门", "按月份"]
+    assert book.sheetnames == ["按一件事", "按渠道", "按部门", "按月份", "部门评价", "评价理由"]
     rows = list(book["按一件事"].iter_rows(values_only=True))
     header = rows[0]
     assert header[:4] == ("一件事编码", "一件事名称", "办件数（件）", "网上办件占比（%）")
@@ -198,6 +216,19 @@ def test_the_workbook(history):
     months = list(book["按月份"].iter_rows(values_only=True))
     assert [r[0] for r in months[1:]] == ["2026-03", "2026-04", "合计"]
     assert months[2][1] == 1 and months[2][months[0].index("平均办理时长（工作日）")] is None
+    assert restaurant_row["按期办结率（%，整件）"] == 0.5 and restaurant_row["平均到场次数（次，目标 1）"] == 0.8
+    assert restaurant_row["整件即办占比（%）"] == 0.5
+    assert restaurant_row["分办件按期办结率（%）"] == pytest.approx(4 / 6)
+    channels = list(book["按渠道"].iter_rows(values_only=True))
+    assert [r[0] for r in channels[1:]] == ["窗口", "网上", "合计"] and channels[1][1] == 3
+    ratings = list(book["部门评价"].iter_rows(values_only=True))
+    assert ratings[0][:5] == ("部门编码", "部门名称", "评价数（件）", "平均评分（分，1–5）", "好评率（%，4分及以上）")
+    assert ratings[2][:5] == ("652302-SCJG", "市场监督管理局", 2, 4, 0.5)
+    labels = reason_labels()
+    assert ratings[2][5] == f"{labels.get('fast', 'fast')} 2；{labels.get('polite', 'polite')} 1"
+    reasons = list(book["评价理由"].iter_rows(values_only=True))
+    assert reasons[1:] == [("fast", labels.get("fast", "fast"), 2),
+                           ("one_visit", labels.get("one_visit", "one_visit"), 1)]
 
 
 def test_the_working_day_table_counts_as_working_days_between():
@@ -211,8 +242,6 @@ def test_the_working_day_table_counts_as_working_days_between():
 @pytest.mark.parametrize("name", ['=HYPERLINK("http://x","y")', "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"])
 def test_hostile_bundle_and_department_names_are_text_in_the_workbook(restaurant, staff, name):
     """Bundle and department names are typed by administrators: each is written as text, never as a formula."""
-    from changji.services.models import Department
-
     clerk, _ = staff
     restaurant.name = name
     restaurant.save()
@@ -225,3 +254,85 @@ def test_hostile_bundle_and_department_names_are_text_in_the_workbook(restaurant
     for cell in (bundle, department):
         assert (cell.value, cell.data_type, cell.quotePrefix) == (name.replace("\r", "\n"), "s", True)
     assert (book["按一件事"]["C2"].value, book["按一件事"]["C2"].data_type) == (1, "n")
+
+
+def test_keeping_the_promise_instant_items_and_visits(history):
+    total = case_statistics(Region.objects.get(code="652302"), date(2026, 3, 1), date(2026, 4, 30),
+                            today=TODAY)["total"]
+    assert (total["finished"], total["within"], total["within_share"]) == (2, 1, 0.5)  # A late, F within
+    assert (total["on_time"], total["on_time_share"]) == (4, pytest.approx(4 / 6))
+    assert (total["instant"], total["instant_share"]) == (2, pytest.approx(2 / 6))  # F1, F2
+    assert (total["instant_cases"], total["instant_case_share"]) == (1, 0.5)  # F
+    assert (total["visits_sum"], total["visits_avg"]) == (4, 0.8)
+
+
+def test_the_channel_table(history):
+    stats = case_statistics(Region.objects.get(code="652302"), date(2026, 3, 1), date(2026, 4, 30), today=TODAY)
+    window, online = stats["channels"]
+    assert (window["channel"], window["label"], online["channel"], online["label"]) == \
+        ("window", "窗口", "online", "网上")
+    # window: B, F, E; sub-cases B1 B2 F1 F2, decided B1 (late) F1 F2
+    assert (window["cases"], window["online"], window["sub_cases"], window["decided"]) == (3, 0, 4, 3)
+    assert (window["finished"], window["within_share"], window["instant_case_share"]) == (1, 1.0, 1.0)
+    assert window["on_time_share"] == pytest.approx(2 / 3) and window["instant_share"] == pytest.approx(2 / 3)
+    assert window["visits_avg"] == pytest.approx(4 / 3)
+    assert window["handling_days_avg"] == pytest.approx(5 / 3)  # B1 3, F1 1, F2 1
+    assert window["statutory_days_avg"] == pytest.approx(50 / 3)  # 15 + 15 + 20
+    assert (window["rated"], window["rating_avg"]) == (1, 3.0)
+    # online: A, C; decided A1 (late) A2 A3
+    assert (online["cases"], online["online"], online["sub_cases"], online["decided"], online["open"]) == \
+        (2, 2, 5, 3, 2)
+    assert (online["finished"], online["within_share"], online["instant"], online["instant_case_share"]) == \
+        (1, 0.0, 0, 0.0)
+    assert online["on_time_share"] == pytest.approx(2 / 3) and online["visits_avg"] == 0
+    assert online["handling_days_avg"] == pytest.approx(9 / 3)  # 3 + 2 + 4
+    for name in ("cases", "sub_cases", "decided", "finished", "within", "instant", "visits_sum", "handling_sum"):
+        assert window[name] + online[name] == stats["total"][name], name
+    empty = case_statistics(Region.objects.get(code="652301"), date(2026, 3, 1), date(2026, 4, 30), today=TODAY)
+    assert [(row["channel"], row["cases"], row["within_share"], row["visits_avg"]) for row in empty["channels"]] == \
+        [("window", 0, None, None), ("online", 0, None, None)]
+
+
+def test_the_bundle_and_month_rows_carry_the_new_figures(history):
+    stats = case_statistics(Region.objects.get(code="652302"), date(2026, 3, 1), date(2026, 4, 30), today=TODAY)
+    [bundle] = stats["bundles"]
+    assert (bundle["within_share"], bundle["instant_case_share"], bundle["visits_avg"]) == (0.5, 0.5, 0.8)
+    march, april = stats["months"]
+    assert (march["finished"], march["visits_sum"], april["visits_sum"], april["within_share"]) == (2, 3, 1, None)
+    scjg = stats["departments"][1]
+    assert (scjg["code"], scjg["on_time"], scjg["instant"]) == ("652302-SCJG", 3, 2)  # A2 F1 F2 on time
+    assert (scjg["within_share"], scjg["instant_case_share"], scjg["visits_avg"]) == (None, None, None)
+
+
+def test_ratings_per_department_and_reasons(history):
+    stats = case_statistics(Region.objects.get(code="652302"), date(2026, 3, 1), date(2026, 4, 30), today=TODAY)
+    labels = reason_labels()
+    cgj, scjg = stats["department_ratings"]
+    assert (scjg["code"], scjg["name"], scjg["ratings"], scjg["score_avg"], scjg["good_share"]) == \
+        ("652302-SCJG", "市场监督管理局", 2, 4.0, 0.5)  # D's rating of 28 Feb is outside the period
+    assert [(r["code"], r["count"]) for r in scjg["reasons"]] == [("fast", 2), ("polite", 1)]
+    assert (cgj["ratings"], cgj["score_avg"], cgj["good_share"]) == (1, 2.0, 0.0)
+    assert cgj["reasons"] == [{"code": "slow", "label": labels.get("slow", "slow"), "count": 1}]
+    assert [(r["code"], r["count"]) for r in stats["rating_reasons"]] == [("fast", 2), ("one_visit", 1)]
+    assert stats["rating_reasons"][0]["label"] == labels.get("fast", "fast")
+    other = case_statistics(Region.objects.get(code="652301"), date(2026, 3, 1), date(2026, 4, 30), today=TODAY)
+    assert other["department_ratings"] == [] and other["rating_reasons"] == []
+
+
+def test_the_statistics_take_a_constant_number_of_queries(history, django_assert_num_queries):
+    region = Region.objects.get(code="652302")
+    with django_assert_num_queries(5):
+        case_statistics(region, date(2026, 1, 1), date(2026, 12, 31), today=TODAY)
+
+
+def test_the_page_shows_channels_bundles_and_department_ratings(history, client, staff):
+    import re
+
+    clerk, _ = staff
+    client.force_login(clerk)
+    page = client.get("/services/statistics/?first=2026-03-01&last=2026-04-30").content.decode()
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    assert "按渠道 渠道 办件数" in text and "窗口 3 100.0% 66.7%" in text and "网上 2 0.0% 66.7%" in text
+    assert "开办餐馆一件事 5 50.0% 66.7% 2.3 17.5 33.3% 50.0% 0.80 / 1.0" in text
+    labels = reason_labels()
+    assert f"市场监督管理局 2 4.00 50.0% {labels.get('fast', 'fast')} 2" in text

@@ -26,5 +26,8 @@ class ServicesConfig(AppConfig):
 
         bundles = seed_demo_catalogue()
         staff = seed_demo_staff(os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT))
+        from changji.services.demo_cases import seed_demo_cases  # deferred: the app registry is ready only in ready()
+
+        demo_cases = seed_demo_cases()
         return (f"services: {len(bundles)} demo bundles published; window and reviewers: {', '.join(staff)}"
-                " (the administrator's password)")
+                f" (the administrator's password); {demo_cases} demo cases of the past six months")

@@ -238,7 +238,8 @@ def test_statistics_page_and_xlsx_for_the_window(client, make_user):
     response = client.get("/services/statistics/?first=2026-01-01&last=2026-12-31")
     assert response.status_code == 200 and "办件统计" in response.content.decode()
     download = client.get("/services/statistics/?first=2026-01-01&last=2026-12-31&format=xlsx")
-    assert load_workbook(io.BytesIO(download.content)).sheetnames == ["按一件事", "按部门", "按月份"]
+    assert load_workbook(io.BytesIO(download.content)).sheetnames == ["按一件事", "按渠道", "按部门", "按月份",
+                                                                      "部门评价", "评价理由"]
     assert client.get("/services/statistics/?first=2026-12-31&last=2026-01-01").status_code == 400
     assert client.get("/services/statistics/?first=yesterday").status_code == 400
     reviewer = make_user("stats-reviewer", "652302", role="department_reviewer")

@@ -9,15 +9,16 @@ inbox's steps stay on their pages, which run them through ``services.cases``.
 """
 
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
+from pydantic import StringConstraints
 
 from changji.core.access import P
 from changji.core.api_schemas import Id, Pagination, Text
@@ -25,14 +26,17 @@ from changji.core.guards import PUBLIC, operation
 from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset
-from changji.services import cases, workdays
+from changji.services import cases, public_catalogue, workdays
 from changji.services.api.schemas import BundleOut, CaseDetailOut, CaseOut, StatisticsOut, SubCaseOut
 from changji.services.catalogue import current_bundles
-from changji.services.models import Bundle, BundleCategory, BundleItem, Case, SubCase
+from changji.services.models import Bundle, BundleCategory, Case, SubCase
 from changji.services.statistics import case_statistics
 from changji.services.workflow import CaseState, SubCaseState
 
 router = Router(tags=["services"])
+
+#: The catalogue search (``q``): at most 50 characters, as on the page.
+SearchText = Annotated[Text, StringConstraints(max_length=50)]
 
 #: The sub-cases still waiting for a department (the inbox's default ``state=open``).
 OPEN_SUB_CASE_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED, SubCaseState.COMMITTED, SubCaseState.RECTIFY)
@@ -42,12 +46,6 @@ if TYPE_CHECKING:
     SubCaseFilter = str
 else:
     SubCaseFilter = Literal[("open", "all", *(state.value for state in SubCaseState))]
-
-
-def _published() -> QuerySet[Bundle]:
-    links = BundleItem.objects.select_related("item__department").order_by("position")
-    return (current_bundles().select_related("lead_department")
-            .prefetch_related(Prefetch("bundle_items", queryset=links)))
 
 
 def _sub_cases(request: HttpRequest) -> QuerySet[SubCase]:
@@ -63,19 +61,25 @@ def _in_range(name: str, value: date | None) -> None:
 @router.get("/bundles", response=list[BundleOut], auth=None)
 @paginate(Pagination)
 @operation(PUBLIC)
-def list_bundles(request: HttpRequest, category: BundleCategory | None = None) -> QuerySet[Bundle]:
-    """The published bundles (一件事) with their items and the one set of materials, by code and newest version."""
-    bundles = _published()
-    if category:
-        bundles = bundles.filter(category=category)
-    return bundles.order_by("code", "-version")
+def list_bundles(request: HttpRequest, category: BundleCategory | None = None,
+                 q: SearchText | None = None) -> list[Bundle]:
+    """The current bundles (一件事) as the public catalogue shows them, by category and code.
+
+    ``q`` searches names, codes, item names and department names (every word); ``category`` keeps one category.
+    Each bundle carries what to bring (必需 / 视情况 with the condition), how long, which departments, the fee.
+    """
+    found = []
+    for entry in public_catalogue.entries(q, category):
+        entry.bundle.public_entry = entry  # type: ignore[attr-defined]  # read by BundleOut
+        found.append(entry.bundle)
+    return found
 
 
 @router.get("/bundles/{bundle_id}", response=BundleOut, auth=None)
 @operation(PUBLIC)
 def get_bundle(request: HttpRequest, bundle_id: Id) -> Bundle:
-    """One published bundle; a draft or retired one is a 404, as on the catalogue page."""
-    return get_object_or_404(_published(), pk=bundle_id)
+    """One current bundle; a draft or retired one is a 404, as on the catalogue page."""
+    return get_object_or_404(current_bundles().select_related("lead_department"), pk=bundle_id)
 
 
 @router.get("/cases", response=list[CaseOut])

@@ -11,7 +11,7 @@ from typing import Any
 
 from ninja import Schema
 
-from changji.services import bundles, cases, workdays
+from changji.services import cases, public_catalogue, workdays
 from changji.services.models import Bundle, BundleCategory, Case, SubCase
 from changji.services.workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
 
@@ -25,24 +25,35 @@ class BundleItemOut(Schema):
     code: str
     name: str
     department: str
+    department_code: str
     statutory_limit_days: int
     promised_limit_days: int
+    instant: bool
     fee_yuan: float
     commitment_allowed: bool
     condition: dict[str, Any] | None
+    condition_text: str
 
 
 class MaterialOut(Schema):
-    """A material asked once for the whole bundle (一套材料), with the items that need it."""
+    """A material asked once for the whole bundle (一套材料): 必需 (``required``) or 视情况 with its condition."""
 
     code: str
     name: str
     required: bool
+    condition: str
     items: list[str]
+    template_url: str
+    example_url: str
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
 
 
 class BundleOut(Schema):
-    """A published bundle (一件事) of the catalogue, one version."""
+    """A current bundle (一件事) of the public catalogue, one version, from its frozen definition."""
 
     id: int
     code: str
@@ -54,6 +65,12 @@ class BundleOut(Schema):
     lead_department: str
     description: str
     refusal_fails_case: bool
+    effective_on: date | None
+    online_allowed: bool
+    promised_limit_days: int
+    instant: bool
+    fee_yuan: float
+    departments: list[DepartmentOut]
     items: list[BundleItemOut]
     materials: list[MaterialOut]
 
@@ -66,17 +83,43 @@ class BundleOut(Schema):
         return bundle.lead_department.name
 
     @staticmethod
+    def resolve_promised_limit_days(bundle: Bundle) -> int:
+        return _public(bundle).promised_limit_days
+
+    @staticmethod
+    def resolve_instant(bundle: Bundle) -> bool:
+        return _public(bundle).instant
+
+    @staticmethod
+    def resolve_fee_yuan(bundle: Bundle) -> float:
+        return float(_public(bundle).fee_yuan)
+
+    @staticmethod
+    def resolve_departments(bundle: Bundle) -> list[dict[str, str]]:
+        return [{"code": code, "name": name} for code, name in _public(bundle).departments]
+
+    @staticmethod
     def resolve_items(bundle: Bundle) -> list[dict[str, Any]]:
-        return [{"code": link.item.code, "name": link.item.name, "department": link.item.department.name,
-                 "statutory_limit_days": link.item.statutory_limit_days,
-                 "promised_limit_days": link.item.promised_limit_days, "fee_yuan": float(link.item.fee_yuan),
-                 "commitment_allowed": link.item.commitment_allowed, "condition": link.condition}
-                for link in bundle.bundle_items.all()]
+        return [{"code": i.code, "name": i.name, "department": i.department_name, "department_code": i.department,
+                 "statutory_limit_days": i.statutory_limit_days, "promised_limit_days": i.promised_limit_days,
+                 "instant": i.instant, "fee_yuan": float(i.fee_yuan), "commitment_allowed": i.commitment_allowed,
+                 "condition": dict(i.rule) if i.rule else None, "condition_text": i.condition}
+                for i in _public(bundle).items]
 
     @staticmethod
     def resolve_materials(bundle: Bundle) -> list[dict[str, Any]]:
-        return [{"code": m.code, "name": m.name, "required": m.required, "items": list(m.items)}
-                for m in bundles.merged_materials(cases.item_specs(bundle))]
+        return [{"code": m.code, "name": m.name, "required": m.required, "condition": m.condition,
+                 "items": m.items, "template_url": m.template_url, "example_url": m.example_url}
+                for m in _public(bundle).materials]
+
+
+def _public(bundle: Bundle) -> public_catalogue.Entry:
+    """The bundle's public entry: attached by the list (built for all at once), else built for this one."""
+    entry = getattr(bundle, "public_entry", None)
+    if entry is None:
+        entry = public_catalogue.entry_of(bundle)
+        bundle.public_entry = entry  # type: ignore[attr-defined]
+    return entry
 
 
 class SubCaseOut(Schema):
@@ -231,6 +274,17 @@ class FiguresOut(Schema):
     handling_days_avg: float | None
     promised_days_avg: float | None
     statutory_days_avg: float | None
+    on_time: int
+    instant: int
+    finished: int
+    within: int
+    instant_cases: int
+    visits_sum: int
+    on_time_share: float | None
+    instant_share: float | None
+    within_share: float | None
+    instant_case_share: float | None
+    visits_avg: float | None
 
 
 class NamedFiguresOut(FiguresOut):
@@ -246,8 +300,36 @@ class MonthFiguresOut(FiguresOut):
     month: str
 
 
+class ChannelFiguresOut(FiguresOut):
+    """A channel's row: ``window`` (窗口) or ``online`` (网上)."""
+
+    channel: str
+    label: str
+
+
+class ReasonCountOut(Schema):
+    """A rating reason (``services.ratings.REASONS`` code, its label or the code) and how often it was ticked."""
+
+    code: str
+    label: str
+    count: int
+
+
+class DepartmentRatingOut(Schema):
+    """好差评 of one department: ratings, mean score (1–5), share of 4 and 5, and the reasons counted."""
+
+    code: str
+    name: str
+    ratings: int
+    score_sum: int
+    good: int
+    score_avg: float
+    good_share: float
+    reasons: list[ReasonCountOut]
+
+
 class StatisticsOut(Schema):
-    """Cases by bundle, department and month of a region over local days first..last (both included)."""
+    """Cases by bundle, channel, department and month of a region over local days first..last (both included)."""
 
     region: str
     first: date
@@ -255,5 +337,8 @@ class StatisticsOut(Schema):
     today: date
     total: FiguresOut
     bundles: list[NamedFiguresOut]
+    channels: list[ChannelFiguresOut]
     departments: list[NamedFiguresOut]
     months: list[MonthFiguresOut]
+    department_ratings: list[DepartmentRatingOut]
+    rating_reasons: list[ReasonCountOut]

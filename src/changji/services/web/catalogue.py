@@ -14,7 +14,7 @@ from changji.core import params
 from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
 from changji.core.web_forms import refuse
-from changji.services import bundles, cases, definitions
+from changji.services import bundles, cases, definitions, public_catalogue
 from changji.services.catalogue import current_bundles
 from changji.services.models import ApplicantKind, Bundle, BundleCategory, Case, Channel
 
@@ -28,27 +28,23 @@ def _published() -> Any:
     return current_bundles().select_related("lead_department")
 
 
-def _entry(bundle: Bundle) -> dict[str, Any]:
-    links = list(bundle.bundle_items.select_related("item", "item__department").order_by("position"))
-    fields = definitions.question_labels(bundle)
-    return {
-        "bundle": bundle,
-        "items": [{"item": link.item, "condition": link.condition,
-                   "condition_label": fields.get(link.condition["field"], link.condition["field"])
-                   if link.condition else ""} for link in links],
-        "materials": bundles.merged_materials(cases.item_specs(bundle)),
-    }
-
-
 @route(get=PUBLIC)
 def catalogue(request: HttpRequest) -> HttpResponse:
-    """Published bundles by category, with items, departments, limits, fees and the merged materials."""
+    """The current bundles by category, searchable (``q``, ``category``): what to bring, how long, who, the fee.
+
+    Built from each bundle's frozen definition (``services.public_catalogue``): three queries whatever the size.
+    """
+    chosen = params.parse(request.GET, {"q": params.Text(max_length=50),
+                                        "category": params.Choice(BundleCategory.values)})
+    found = public_catalogue.entries(chosen["q"], chosen["category"])
     by_category = []
     for value, label in BundleCategory.choices:
-        entries = [_entry(b) for b in _published().filter(category=value).order_by("code", "-version")]
-        if entries:
-            by_category.append({"label": label, "entries": entries})
-    return render(request, "services/catalogue.html", {"categories": by_category})
+        listed = [e for e in found if e.bundle.category == value]
+        if listed:
+            by_category.append({"value": value, "label": label, "entries": listed})
+    return render(request, "services/catalogue.html", {
+        "categories": by_category, "q": chosen["q"] or "", "category": chosen["category"] or "",
+        "all_categories": BundleCategory.choices, "found": len(found)})
 
 
 def _form_field(spec: bundles.FormField, required: bool) -> forms.Field:
