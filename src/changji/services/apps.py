@@ -11,19 +11,26 @@ class ServicesConfig(AppConfig):
         ("综合窗口", "services:window", "services.case.intake"),
         ("部门收件箱", "services:inbox", "services.sub_case.review"),
         ("办件统计", "services:statistics", "services.statistics.read"),
+        ("叫号", "services:queue_console", "services.queue.call"),
+        ("咨询导办", "services:consultations", "services.consultation.record"),
+        ("窗口管理", "services:admin_windows", "services.centre.manage"),
     )
 
     def prepare_demo(self) -> str:
         """Seed the demo catalogue (marked as demo data) and the service centre's demo accounts."""
         import os  # deferred: the app registry is ready only in ready()
 
+        from changji.core import localtime  # deferred: the app registry is ready only in ready()
         from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT  # deferred: the app registry is ready only in ready()
         from changji.services.demo_catalogue import (  # deferred: the app registry is ready only in ready()
             seed_demo_catalogue,
             seed_demo_staff,
         )
+        from changji.services.demo_hall import seed_demo_hall  # deferred: the app registry is ready only in ready()
 
         bundles = seed_demo_catalogue()
         staff = seed_demo_staff(os.environ.get("CHANGJI_ADMIN_PASSWORD", DEMO_ADMIN_PASSWORD_DEFAULT))
+        hall = seed_demo_hall(localtime.today())
         return (f"services: {len(bundles)} demo bundles published; window and reviewers: {', '.join(staff)}"
-                " (the administrator's password)")
+                f" (the administrator's password); hall: {hall['windows']} windows, {hall['tickets']} queue numbers,"
+                f" {hall['consultations']} consultations")
