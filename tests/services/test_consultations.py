@@ -92,8 +92,8 @@ def test_the_list_filters_pages_masks_and_exports(client, desk, fukang, make_use
     other = make_user("desk-clerk-2", "652302", role="window_clerk")
     now = datetime.now(UTC)
     for index in range(55):
-        consultations.record(fukang, clerk if index % 5 else other, ConsultationIn(**{
-            **ASKED.__dict__, "topic": "维修备案" if index % 2 else "餐馆开办流程"}), now=now - timedelta(minutes=index))
+        asked = ConsultationIn(**{**ASKED.__dict__, "topic": "维修备案" if index % 2 else "餐馆开办流程"})
+        consultations.record(fukang, clerk if index % 5 else other, asked, now=now - timedelta(minutes=index))
     consultations.record(fukang, clerk, ASKED, now=now - timedelta(days=40))
     client.force_login(clerk)
     page = client.get("/services/consultations/").content.decode()

@@ -180,3 +180,25 @@ def test_the_waiting_figures_page_and_its_xlsx(client, window, clerk, make_user,
     assert rows[0][:4] == ["批发零售类", 1, 1, 0] and rows[-1][0] == "合计"
     assert ticket.number == "A001"
     assert client.get("/services/queue/statistics/?first=2026-03-02&last=2026-03-01").status_code == 400
+
+
+def test_staff_of_another_county_neither_see_nor_act_on_the_hall(client, window, clerk, make_user):
+    from changji.services import consultations
+
+    ticket = queue.take(window.region, "wholesale_retail")
+    consultation = consultations.record(window.region, clerk, consultations.ConsultationIn(
+        topic="阜康的咨询", question="q", guidance="g", visitor_phone="13912345678"))
+    outsider = make_user("changji-clerk", "652301", role="window_clerk")
+    admin = make_user("changji-admin", "652301", role="service_centre_admin")
+    client.force_login(outsider)
+    assert client.post(f"/api/services/queue/windows/{window.pk}/call-next").status_code == 404
+    assert client.get(f"/services/consultations/{consultation.pk}/").status_code == 404
+    assert "阜康的咨询" not in client.get("/services/consultations/").content.decode()
+    assert client.get("/api/services/consultations").json()["count"] == 0
+    assert client.get("/api/services/queue/statistics").json()["total"]["tickets"] == 0
+    assert client.post("/services/queue/console/", {"action": "call", "window": window.pk}).status_code == 404
+    client.force_login(admin)
+    assert client.get(f"/services/admin/windows/{window.pk}/").status_code == 404
+    assert "综合一窗" not in client.get("/services/admin/windows/").content.decode()
+    ticket.refresh_from_db()
+    assert ticket.state == TicketState.WAITING
