@@ -416,6 +416,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         **seed_profiles(terminal),
         **seed_kpi_targets(well, today),
         **seed_exchange(well),
+        **seed_hall("652328"),
     }, hints
 
 
@@ -465,6 +466,32 @@ def seed_work_order_photo(order_id: str) -> str:
                            sha256="0" * 64)
     photo.image.save(f"walk-{photo.client_id}.jpg", ContentFile(data.getvalue()), save=True)
     return str(photo.pk)
+
+
+def seed_hall(region_code: str) -> dict[str, list[str]]:
+    """A window of the region's hall, a ticket waiting and one called, a consultation (the hall's path values)."""
+    from changji.services import consultations, queue
+    from changji.services.models import ServiceWindow
+
+    window = ServiceWindow.objects.create(region_id=region_code, number=1, name="综合窗口",
+                                          service_types=["wholesale_retail", "consultation"])
+    called = queue.take(window.region, "wholesale_retail")
+    waiting = queue.take(window.region, "consultation")
+    queue.call_next(window, _hall_caller(window))
+    consultation = consultations.record(window.region, None, consultations.ConsultationIn(
+        topic="咨询", question="问题", guidance="答复"), window=window)
+    return {"window_id": [str(window.pk)], "ticket_id": [str(called.pk), str(waiting.pk)],
+            "consultation_id": [str(consultation.pk)]}
+
+
+def _hall_caller(window: Any) -> Any:
+    """A clerk sitting at ``window`` (the walk's own accounts stay as they are)."""
+    from changji.core.models import User
+
+    clerk = User.objects.create_user(username=f"hall-walk-{window.pk}", password="x-Secret-2026",
+                                     role="window_clerk", region=window.region)
+    window.clerks.add(clerk)
+    return clerk
 
 
 def seed_tax(well: Any, today: Any) -> dict[str, list[str]]:

@@ -84,7 +84,7 @@ def test_every_app_registers_its_jobs_in_its_jobs_module():
         "water.alarms.evaluate", "water.quotas.sweep", "water.kpi.dashboard", "water.groundwater.sweep",
         "water.coefficients.estimate", "water.registry.calibrations", "water.registry.overdue",
         "water.usage.seal_month", "water.reports.scheduled",
-        "services.claims.release", "services.deadlines.warn",
+        "services.claims.release", "services.deadlines.warn", "services.queue.close_day",
         "community.wishes.unlock", "community.issues.deadlines",
     } <= set(found)
     assert found["water.alarms.evaluate"].period == Period.MINUTELY

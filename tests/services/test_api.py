@@ -121,6 +121,8 @@ def test_every_services_api_route_refuses_another_regions_objects(client, make_u
     for route, name in routes(prefixes=("api/services/",)):
         if "bundle" in route:  # the public catalogue: every region's published bundles
             continue
+        if "queue/" in route:  # the hall's numbers: tests/services/web/test_queue_pages.py (POST calls, public takes)
+            continue
         for user in outsiders:
             headers = _bearer(user)
             if "<" in route:

@@ -2,9 +2,11 @@
 
 Registered with ``core.jobs`` and run by ``changji jobs``: ``services.claims.release`` every minute (claims
 left for ``SERVICES_CLAIM_TIMEOUT_HOURS``, default 24, go back to the inbox), ``services.deadlines.warn``
-every day (the yellow and red sub-cases are logged and counted in the run). Both read the present state,
-so they look back one period only, and both are idempotent: a released claim is pending and not released
-again, and the warnings write nothing. The functions take ``now`` / ``today`` so the tests decide the clock.
+every day (the yellow and red sub-cases are logged and counted in the run), ``services.queue.close_day``
+every day (the hall's tickets of past days still waiting or called become missed, ``queue.close_past_days``).
+They read the present state, so they look back one period only, and they are idempotent: a released claim is
+pending and not released again, the warnings write nothing, a closed ticket is not open any more. The functions
+take ``now`` / ``today`` so the tests decide the clock.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from django.conf import settings
 
 from changji.core import localtime
 from changji.core.jobs import Period, job
-from changji.services import cases, workdays
+from changji.services import cases, queue, workdays
 from changji.services.cases import CaseError
 from changji.services.models import SubCase
 from changji.services.workflow import SubCaseState
 
-__all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "overdue_warnings", "release_claims", "release_stale_claims",
-           "warn_deadlines"]
+__all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "close_queue_day", "overdue_warnings", "release_claims",
+           "release_stale_claims", "warn_deadlines"]
 
 STALE_CLAIM_NOTE = "超时未办理，退回部门待认领"
 
@@ -102,3 +104,9 @@ def warn_deadlines(at: datetime) -> dict[str, int]:
                     warning.sub_case.case.receipt_number, warning.level, warning.due_on, warning.remaining_days)
     levels = [warning.level for warning in warnings]
     return {"yellow": levels.count("yellow"), "red": levels.count("red")}
+
+
+@job("services.queue.close_day", Period.DAILY, look_back=1)
+def close_queue_day(at: datetime) -> dict[str, int]:
+    """Close the hall's tickets of past days still waiting or called as missed (过号)."""
+    return {"closed": queue.close_past_days(localtime.local_day(at))}

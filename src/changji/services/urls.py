@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.services.web import catalogue, inbox, intake, statistics, track, window
+from changji.services.web import catalogue, hall, inbox, intake, queue, statistics, track, window
 
 app_name = "services"
 urlpatterns: list = [
@@ -23,4 +23,17 @@ urlpatterns: list = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<id:sub_case_id>/", inbox.sub_case, name="inbox_sub_case"),
     path("statistics/", statistics.statistics, name="statistics"),
+    # the hall: queue numbers, the called-number display, the clerk's console, windows, 咨询导办 (services.web.queue,
+    # services.web.hall)
+    path("queue/take/", queue.queue_take, name="queue_take"),
+    path("queue/tickets/<id:ticket_id>/", queue.queue_ticket, name="queue_ticket"),
+    path("queue/display/", queue.queue_display, name="queue_display"),
+    path("queue/display.json", queue.queue_display_json, name="queue_display_json"),
+    path("queue/console/", queue.queue_console, name="queue_console"),
+    path("queue/statistics/", queue.queue_statistics_page, name="queue_statistics"),
+    path("admin/windows/", hall.admin_windows, name="admin_windows"),
+    path("admin/windows/<id:window_id>/", hall.admin_window, name="admin_window"),
+    path("consultations/", hall.consultation_list, name="consultations"),
+    path("consultations/new/", hall.consultation_record, name="consultation_record"),
+    path("consultations/<id:consultation_id>/", hall.consultation_detail, name="consultation"),
 ]

@@ -27,6 +27,7 @@ from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset
 from changji.services import cases, public_catalogue, workdays
+from changji.services.api.queue import router as queue_router
 from changji.services.api.schemas import BundleOut, CaseDetailOut, CaseOut, StatisticsOut, SubCaseOut
 from changji.services.catalogue import current_bundles
 from changji.services.models import Bundle, BundleCategory, Case, SubCase
@@ -144,3 +145,6 @@ def statistics(request: HttpRequest, first: date | None = None, last: date | Non
     region = (getattr(request.user, "region", None)
               or Region.objects.get(code=getattr(settings, "CHANGJI_ROOT_REGION", "652300")))
     return case_statistics(region, first, last, today)
+
+
+router.add_router("", queue_router)  # the hall: queue numbers, the display, calls, 咨询导办, waiting figures
