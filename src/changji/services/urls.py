@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.services.web import catalogue, inbox, statistics, track, window
+from changji.services.web import catalogue, catalogue_transfer, inbox, statistics, track, window
 
 app_name = "services"
 urlpatterns: list = [
@@ -18,4 +18,6 @@ urlpatterns: list = [
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<id:sub_case_id>/", inbox.sub_case, name="inbox_sub_case"),
     path("statistics/", statistics.statistics, name="statistics"),
+    path("admin/catalogue/transfer/", catalogue_transfer.transfer, name="catalogue_transfer"),
+    path("admin/catalogue/export.xlsx", catalogue_transfer.export, name="catalogue_export"),
 ]

@@ -26,6 +26,7 @@ from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset
 from changji.services import cases, workdays
+from changji.services.api.catalogue_transfer import router as catalogue_transfer_router
 from changji.services.api.schemas import BundleOut, CaseDetailOut, CaseOut, StatisticsOut, SubCaseOut
 from changji.services.catalogue import current_bundles
 from changji.services.models import Bundle, BundleCategory, BundleItem, Case, SubCase
@@ -140,3 +141,6 @@ def statistics(request: HttpRequest, first: date | None = None, last: date | Non
     region = (getattr(request.user, "region", None)
               or Region.objects.get(code=getattr(settings, "CHANGJI_ROOT_REGION", "652300")))
     return case_statistics(region, first, last, today)
+
+
+router.add_router("", catalogue_transfer_router)  # the catalogue as a workbook (services.api.catalogue_transfer)
