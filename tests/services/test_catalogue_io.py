@@ -156,7 +156,8 @@ def test_the_repair_shop_bundle_is_made_of_instant_items_only(restaurant):
     assert [item.code for item in definition.items] == ["SCJG-003", "JTJ-003"]
     assert all(item.instant for item in definition.items)
     filing = Item.objects.get(code="JTJ-003")
-    assert (filing.department.name, filing.result_type, filing.result_name) == ("交通运输局", "filing", "机动车维修经营备案证明")
+    assert (filing.department.name, filing.result_type, filing.result_name) == ("交通运输局", "filing",
+                                                                                "机动车维修经营备案证明")
     assert (filing.inspection_required, filing.inspection_limit_days) == (True, 1)
 
 
@@ -226,7 +227,8 @@ def test_a_dry_run_counts_and_saves_nothing(db):
 def test_every_row_error_is_reported_with_its_place_and_nothing_changes(restaurant):
     rows = _small()
     rows[DEPARTMENTS].append(["652302-TEST", "重复局", "652302"])  # row 3: a code twice
-    rows[ITEMS].append(["T-002", "未知部门的事项", "652302-NONE", "", "二十", 5, 0, "否", 20, "否", "否", 5, "证照", "", "是"])
+    rows[ITEMS].append(["T-002", "未知部门的事项", "652302-NONE", "", "二十", 5, 0, "否", 20, "否", "否", 5, "证照", "",
+                        "是"])
     rows[FIELDS].append(["T-002", "size", "面积", "面积类型", "是", "", ""])
     rows[BUNDLES].append(["YJS-EMPTY", 1, "空的一件事", "居民服务类", "652302", "652302-TEST", "是", "否", "", "已发布",
                           "", "是"])
@@ -295,7 +297,8 @@ def test_the_command_exports_and_imports_a_real_file(restaurant, tmp_path, capsy
     path.write_bytes(_save(book))
     with pytest.raises(CommandError, match="导入失败"):
         call_command("services", "import-catalogue", str(path))
-    assert "「事项」第" in capsys.readouterr().err and Item.objects.get(code="SCJG-001").department.code == "652302-SCJG"
+    assert "「事项」第" in capsys.readouterr().err
+    assert Item.objects.get(code="SCJG-001").department.code == "652302-SCJG"
     with pytest.raises(CommandError, match="无法读取"):
         call_command("services", "import-catalogue", str(tmp_path / "missing.xlsx"))
     with pytest.raises(CommandError, match="replaced by `changji jobs`"):

@@ -452,7 +452,8 @@ class Checker:
             self._department_known(row, "department")
             statutory, promised = row["statutory_limit_days"], row["promised_limit_days"]
             if statutory is not None and promised is not None and promised > statutory:
-                self.problems.add(row, "promised_limit_days", f"承诺时限 {promised} 个工作日不能超过法定时限 {statutory} 个工作日")
+                self.problems.add(row, "promised_limit_days",
+                                  f"承诺时限 {promised} 个工作日不能超过法定时限 {statutory} 个工作日")
             if row["inspection_required"] and not row["inspection_limit_days"]:
                 self.problems.add(row, "inspection_limit_days", "需现场勘察的事项须填写勘察时限（至少 1 个工作日）")
 
@@ -532,7 +533,8 @@ class Checker:
         for row in self.plan.links.get(code, []) + self.plan.questions.get(code, []):
             condition = row["condition"]
             if condition and condition["field"] not in names:
-                self.problems.add(row, "condition", f"条件引用了一件事「{code}」中不存在的问题或字段「{condition['field']}」")
+                self.problems.add(row, "condition",
+                                  f"条件引用了一件事「{code}」中不存在的问题或字段「{condition['field']}」")
                 targeted = True
         if not targeted:
             for message in bundles.check_definition(definition):

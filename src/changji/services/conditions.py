@@ -1,4 +1,4 @@
-"""Conditions written as people read them, for the catalogue workbook: ``outdoor_sign = 是``, ``food_category ∈ 热食类|冷食类``.
+"""Conditions as people read them, for the catalogue workbook: ``outdoor_sign = 是``, ``food_category ∈ 热食类|冷食类``.
 
 A condition (``bundles.applies``) is stored as ``{"field": name, "equals": value}`` or ``{"field": name, "in":
 [values]}``; in the workbook (``services.catalogue_io``) it is one cell:
@@ -68,7 +68,9 @@ def parse_value(token: str) -> Any:
 
 def _split_values(text: str) -> list[str]:
     """``a|"b|c"|d`` → ``['a', '"b|c"', 'd']``: bars inside quotes do not split."""
-    parts, current, quoted, escaped = [], [], False, False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
     for char in text:
         if quoted and escaped:
             escaped = False

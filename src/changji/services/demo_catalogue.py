@@ -48,45 +48,82 @@ DEPARTMENT_NAMES = {
 
 #: 材料目录: code → (name, source, the original is checked at the window).
 MATERIAL_CATALOGUE: dict[str, tuple[str, str, bool]] = {
-    "id": ("法定代表人身份证明", "申请人自备", False), "lease": ("经营场所使用证明", "申请人自备", False),
-    "articles": ("公司章程", "申请人自备", False), "layout": ("经营场所平面布局图", "申请人自备", False),
-    "food_safety": ("食品安全管理制度", "申请人自备", False), "sign_design": ("招牌设计效果图", "申请人自备", False),
-    "vehicle_list": ("车辆清单及行驶证", "申请人自备", True), "drivers": ("驾驶员从业资格证", "部门核发", True),
-    "qualification_cert": ("资质证书", "部门核发", True), "health_certs": ("从业人员健康合格证明", "部门核发", False),
-    "operator_id": ("经营者身份证", "申请人自备", True), "property_cert": ("房屋产权证明", "共享获取", False),
-    "pharmacist": ("执业药师注册证", "部门核发", True), "drug_rules": ("药品质量管理制度", "申请人自备", False),
-    "device_rules": ("医疗器械经营质量管理制度", "申请人自备", False), "equipment_list": ("设备设施清单", "申请人自备", False),
-    "production_flow": ("生产工艺流程图", "申请人自备", False), "product_std": ("产品执行标准", "申请人自备", False),
-    "cold_chain": ("冷链贮存运输设施说明", "申请人自备", False), "lab_report": ("检验能力证明", "申请人自备", False),
+    "id": ("法定代表人身份证明", "申请人自备", False),
+    "lease": ("经营场所使用证明", "申请人自备", False),
+    "articles": ("公司章程", "申请人自备", False),
+    "layout": ("经营场所平面布局图", "申请人自备", False),
+    "food_safety": ("食品安全管理制度", "申请人自备", False),
+    "sign_design": ("招牌设计效果图", "申请人自备", False),
+    "vehicle_list": ("车辆清单及行驶证", "申请人自备", True),
+    "drivers": ("驾驶员从业资格证", "部门核发", True),
+    "qualification_cert": ("资质证书", "部门核发", True),
+    "health_certs": ("从业人员健康合格证明", "部门核发", False),
+    "operator_id": ("经营者身份证", "申请人自备", True),
+    "property_cert": ("房屋产权证明", "共享获取", False),
+    "pharmacist": ("执业药师注册证", "部门核发", True),
+    "drug_rules": ("药品质量管理制度", "申请人自备", False),
+    "device_rules": ("医疗器械经营质量管理制度", "申请人自备", False),
+    "equipment_list": ("设备设施清单", "申请人自备", False),
+    "production_flow": ("生产工艺流程图", "申请人自备", False),
+    "product_std": ("产品执行标准", "申请人自备", False),
+    "cold_chain": ("冷链贮存运输设施说明", "申请人自备", False),
+    "lab_report": ("检验能力证明", "申请人自备", False),
     "fire_plan": ("消防安全制度及灭火和应急疏散预案", "申请人自备", False),
-    "fire_check": ("消防设施检测报告", "第三方出具", False), "eia_form": ("建设项目环境影响登记表", "申请人自备", False),
-    "eia_report": ("建设项目环境影响报告表", "第三方出具", False), "emission": ("污染防治设施说明", "申请人自备", False),
-    "sewage_plan": ("排水设施及预处理说明", "申请人自备", False), "staff_list": ("从业人员名单", "申请人自备", False),
-    "safety_rules": ("安全生产管理制度", "申请人自备", False), "repair_staff": ("维修技术人员资格证明", "申请人自备", True),
-    "repair_equipment": ("维修设备设施清单", "申请人自备", False), "parking_proof": ("停车场地使用证明", "申请人自备", False),
-    "coaches": ("教练员名册及资格证明", "申请人自备", True), "training_ground": ("教练场地使用证明", "申请人自备", False),
-    "training_vehicles": ("教学车辆行驶证", "申请人自备", True), "tank_cert": ("罐体检验合格证明", "第三方出具", True),
-    "dg_rules": ("危险货物运输安全管理制度", "申请人自备", False), "taxi_rights": ("出租汽车经营权证明", "部门核发", True),
-    "gps": ("卫星定位装置安装证明", "第三方出具", False), "platform_cert": ("网络平台技术条件说明", "申请人自备", False),
-    "station_plan": ("客运站站场平面图", "申请人自备", False), "route_plan": ("客运线路及班次方案", "申请人自备", False),
-    "waste_contract": ("建筑垃圾消纳场所协议", "申请人自备", False), "covered_vehicles": ("密闭运输车辆清单", "申请人自备", True),
+    "fire_check": ("消防设施检测报告", "第三方出具", False),
+    "eia_form": ("建设项目环境影响登记表", "申请人自备", False),
+    "eia_report": ("建设项目环境影响报告表", "第三方出具", False),
+    "emission": ("污染防治设施说明", "申请人自备", False),
+    "sewage_plan": ("排水设施及预处理说明", "申请人自备", False),
+    "staff_list": ("从业人员名单", "申请人自备", False),
+    "safety_rules": ("安全生产管理制度", "申请人自备", False),
+    "repair_staff": ("维修技术人员资格证明", "申请人自备", True),
+    "repair_equipment": ("维修设备设施清单", "申请人自备", False),
+    "parking_proof": ("停车场地使用证明", "申请人自备", False),
+    "coaches": ("教练员名册及资格证明", "申请人自备", True),
+    "training_ground": ("教练场地使用证明", "申请人自备", False),
+    "training_vehicles": ("教学车辆行驶证", "申请人自备", True),
+    "tank_cert": ("罐体检验合格证明", "第三方出具", True),
+    "dg_rules": ("危险货物运输安全管理制度", "申请人自备", False),
+    "taxi_rights": ("出租汽车经营权证明", "部门核发", True),
+    "gps": ("卫星定位装置安装证明", "第三方出具", False),
+    "platform_cert": ("网络平台技术条件说明", "申请人自备", False),
+    "station_plan": ("客运站站场平面图", "申请人自备", False),
+    "route_plan": ("客运线路及班次方案", "申请人自备", False),
+    "waste_contract": ("建筑垃圾消纳场所协议", "申请人自备", False),
+    "covered_vehicles": ("密闭运输车辆清单", "申请人自备", True),
     "tobacco_distance": ("经营场所与周边零售点距离说明", "申请人自备", False),
-    "publication_source": ("出版物进货渠道说明", "申请人自备", False), "hazchem_rules": ("危险化学品安全管理制度", "申请人自备", False),
-    "hazchem_staff": ("危险化学品安全培训合格证明", "部门核发", True), "firework_store": ("烟花爆竹专用储存柜说明", "申请人自备", False),
-    "gas_source": ("气源供应协议", "申请人自备", False), "vet_cert": ("执业兽医资格证书", "部门核发", True),
-    "drug_store": ("兽药贮存设施说明", "申请人自备", False), "pesticide_staff": ("农药专业技术人员证明", "申请人自备", False),
-    "metal_rules": ("收购登记制度", "申请人自备", False), "prepaid_rules": ("预付卡资金管理制度", "申请人自备", False),
-    "car_source": ("车辆来源及交易合同示范文本", "申请人自备", False), "recycle_site": ("拆解场地及设备说明", "申请人自备", False),
-    "bank_account": ("银行账户信息", "申请人自备", False), "labour_contract": ("劳动合同样本", "申请人自备", False),
-    "service_rules": ("服务规范及收费标准", "申请人自备", False), "agents": ("房地产经纪人员职业资格证书", "部门核发", True),
-    "crane_cert": ("起重机械产品合格证及制造许可证明", "第三方出具", True), "road_plan": ("停放点设置方案及示意图", "申请人自备", False),
-    "water_report": ("水质检验报告", "第三方出具", False), "sterilize": ("消毒设施设备说明", "申请人自备", False),
-    "school_plan": ("办学章程及培训计划", "申请人自备", False), "teachers": ("教师资格证明", "部门核发", True),
-    "care_staff": ("养老护理人员名册", "申请人自备", False), "guard_staff": ("保安员证", "部门核发", True),
-    "guide_list": ("导游及管理人员名册", "申请人自备", False), "deposit": ("质量保证金存单", "申请人自备", True),
-    "clinic_doctor": ("医师执业证书", "部门核发", True), "pool_staff": ("救生员及社会体育指导员证书", "部门核发", True),
-    "venue_sound": ("噪声污染防治措施说明", "申请人自备", False), "network_security": ("网络安全技术措施说明", "申请人自备", False),
-    "invoice_info": ("发票领用信息表", "申请人自备", False), "insurance_form": ("社会保险登记表", "申请人自备", False),
+    "publication_source": ("出版物进货渠道说明", "申请人自备", False),
+    "hazchem_rules": ("危险化学品安全管理制度", "申请人自备", False),
+    "hazchem_staff": ("危险化学品安全培训合格证明", "部门核发", True),
+    "firework_store": ("烟花爆竹专用储存柜说明", "申请人自备", False),
+    "gas_source": ("气源供应协议", "申请人自备", False),
+    "vet_cert": ("执业兽医资格证书", "部门核发", True),
+    "drug_store": ("兽药贮存设施说明", "申请人自备", False),
+    "pesticide_staff": ("农药专业技术人员证明", "申请人自备", False),
+    "metal_rules": ("收购登记制度", "申请人自备", False),
+    "prepaid_rules": ("预付卡资金管理制度", "申请人自备", False),
+    "car_source": ("车辆来源及交易合同示范文本", "申请人自备", False),
+    "recycle_site": ("拆解场地及设备说明", "申请人自备", False),
+    "bank_account": ("银行账户信息", "申请人自备", False),
+    "labour_contract": ("劳动合同样本", "申请人自备", False),
+    "service_rules": ("服务规范及收费标准", "申请人自备", False),
+    "agents": ("房地产经纪人员职业资格证书", "部门核发", True),
+    "crane_cert": ("起重机械产品合格证及制造许可证明", "第三方出具", True),
+    "road_plan": ("停放点设置方案及示意图", "申请人自备", False),
+    "water_report": ("水质检验报告", "第三方出具", False),
+    "sterilize": ("消毒设施设备说明", "申请人自备", False),
+    "school_plan": ("办学章程及培训计划", "申请人自备", False),
+    "teachers": ("教师资格证明", "部门核发", True),
+    "care_staff": ("养老护理人员名册", "申请人自备", False),
+    "guard_staff": ("保安员证", "部门核发", True),
+    "guide_list": ("导游及管理人员名册", "申请人自备", False),
+    "deposit": ("质量保证金存单", "申请人自备", True),
+    "clinic_doctor": ("医师执业证书", "部门核发", True),
+    "pool_staff": ("救生员及社会体育指导员证书", "部门核发", True),
+    "venue_sound": ("噪声污染防治措施说明", "申请人自备", False),
+    "network_security": ("网络安全技术措施说明", "申请人自备", False),
+    "invoice_info": ("发票领用信息表", "申请人自备", False),
+    "insurance_form": ("社会保险登记表", "申请人自备", False),
 }
 
 #: Form fields by name: (label, kind, choices).
@@ -98,7 +135,8 @@ FIELD_CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "operator_name": ("经营者姓名", "text", ()), "business_scope": ("经营范围", "text", ()),
     "premises_rented": ("经营场所是否租赁", "bool", ()), "area_m2": ("经营面积（平方米）", "number", ()),
     "pharmacist_name": ("执业药师姓名", "text", ()),
-    "product_category": ("生产食品类别", "choice", ("糕点", "速冻食品", "调味品", "饮料", "粮食加工品", "肉制品", "乳制品")),
+    "product_category": ("生产食品类别", "choice", ("糕点", "速冻食品", "调味品", "饮料", "粮食加工品", "肉制品",
+                                                    "乳制品")),
     "repair_category": ("维修类别", "choice", ("汽车维修", "摩托车维修", "其他机动车维修")),
     "staff_count": ("从业人员数", "number", ()), "rooms": ("客房数", "number", ()), "seats": ("座位数", "number", ()),
     "terminals": ("上网终端数", "number", ()), "tobacco_area": ("卷烟柜台位置", "text", ()),
@@ -106,7 +144,8 @@ FIELD_CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "hazchem_kinds": ("经营危险化学品品种", "text", ()), "routes": ("经营线路", "text", ()),
     "cargo_class": ("危险货物类别", "choice", ("第2类气体", "第3类易燃液体", "第8类腐蚀性物质")),
     "training_types": ("培训车型", "choice", ("C1", "C2", "A2", "B2")), "invoice_kind": ("发票种类", "choice",
-                                                                                        ("增值税普通发票", "增值税专用发票")),
+                                                                                        ("增值税普通发票",
+                                                                                         "增值税专用发票")),
 }
 
 #: Items: code, name, department, legal basis, statutory and promised limits (working days), fee (yuan), flags
@@ -126,18 +165,22 @@ ITEM_ROWS: list[tuple[Any, ...]] = [
      "公路养护作业单位备案证明", ["business_name", "qualification"], ["qualification_cert"]),
     ("WSJ-001", "公共场所卫生许可", "WSJ", "《公共场所卫生管理条例》第八条", 20, 7, 0, "C", 0, "licence",
      "公共场所卫生许可证", ["business_name", "address"], ["health_certs", "lease"]),
-    ("SCJG-003", "营业执照（个体工商户登记）", "SCJG", "《促进个体工商户发展条例》第八条；《中华人民共和国市场主体登记管理条例》第二十一条",
+    ("SCJG-003", "营业执照（个体工商户登记）", "SCJG",
+     "《促进个体工商户发展条例》第八条；《中华人民共和国市场主体登记管理条例》第二十一条",
      15, 1, 0, "I", 0, "licence", "营业执照（个体工商户）",
      ["business_name", "address", "operator_name", "business_scope", "premises_rented"],
      ["operator_id!", "lease?premises_rented = 是", "property_cert?premises_rented = 否"]),
-    ("SCJG-004", "药品经营许可（零售）", "SCJG", "《中华人民共和国药品管理法》第五十二条", 30, 15, 0, "X", 10, "licence",
+    ("SCJG-004", "药品经营许可（零售）", "SCJG", "《中华人民共和国药品管理法》第五十二条", 30, 15, 0, "X", 10,
+     "licence",
      "药品经营许可证", ["business_name", "address", "pharmacist_name", "area_m2"],
      ["id", "lease", "layout", "pharmacist!", "drug_rules"]),
-    ("SCJG-005", "食品生产许可", "SCJG", "《中华人民共和国食品安全法》第三十五条；《食品生产许可管理办法》第十条", 20, 10,
+    ("SCJG-005", "食品生产许可", "SCJG", "《中华人民共和国食品安全法》第三十五条；《食品生产许可管理办法》第十条", 20,
+     10,
      0, "X", 10, "licence", "食品生产许可证", ["business_name", "address", "product_category"],
      ["id", "lease", "layout", "production_flow", "equipment_list", "food_safety", "product_std",
       "cold_chain?product_category ∈ 速冻食品|肉制品|乳制品"]),
-    ("SCJG-006", "食品小作坊登记", "SCJG", "《新疆维吾尔自治区食品小作坊小餐饮店小食杂店和食品摊贩管理条例》第十条", 15, 5,
+    ("SCJG-006", "食品小作坊登记", "SCJG", "《新疆维吾尔自治区食品小作坊小餐饮店小食杂店和食品摊贩管理条例》第十条", 15,
+     5,
      0, "X", 5, "certificate", "食品小作坊登记证", ["business_name", "address", "product_category"],
      ["operator_id!", "layout", "health_certs"]),
     ("SCJG-007", "第二类医疗器械经营备案", "SCJG", "《医疗器械监督管理条例》第四十一条", 5, 1, 0, "I", 0, "filing",
@@ -146,14 +189,16 @@ ITEM_ROWS: list[tuple[Any, ...]] = [
      "certificate", "特种设备使用登记证", ["business_name", "address"], ["equipment_list", "safety_rules"]),
     ("SCJG-010", "仅销售预包装食品备案", "SCJG", "《中华人民共和国食品安全法》第三十五条第一款", 5, 1, 0, "I", 0,
      "filing", "仅销售预包装食品备案信息采集表", ["business_name", "address"], ["id"]),
-    ("SCJG-011", "小餐饮店登记", "SCJG", "《新疆维吾尔自治区食品小作坊小餐饮店小食杂店和食品摊贩管理条例》第二十条", 5, 1, 0,
+    ("SCJG-011", "小餐饮店登记", "SCJG", "《新疆维吾尔自治区食品小作坊小餐饮店小食杂店和食品摊贩管理条例》第二十条", 5,
+     1, 0,
      "I", 0, "certificate", "小餐饮店登记证", ["business_name", "address", "seats"],
      ["operator_id!", "health_certs"]),
     ("CGJ-002", "城市建筑垃圾处置（运输）核准", "CGJ", "《城市建筑垃圾管理规定》第七条", 20, 10, 0, "", 0, "approval",
      "建筑垃圾运输核准证", ["business_name", "vehicles"], ["covered_vehicles!", "waste_contract"]),
     ("CGJ-004", "临时占用城市道路许可", "CGJ", "《城市道路管理条例》第三十一条", 20, 10, 0, "", 0, "approval",
      "临时占用城市道路许可证", ["business_name", "address"], ["road_plan"]),
-    ("JTJ-003", "机动车维修经营备案", "JTJ", "《中华人民共和国道路运输条例》第四十二条；《机动车维修管理规定》第八条", 5, 1,
+    ("JTJ-003", "机动车维修经营备案", "JTJ", "《中华人民共和国道路运输条例》第四十二条；《机动车维修管理规定》第八条",
+     5, 1,
      0, "IX", 1, "filing", "机动车维修经营备案证明", ["business_name", "address", "repair_category"],
      ["repair_staff!", "repair_equipment", "parking_proof"]),
     ("JTJ-004", "巡游出租汽车经营许可", "JTJ", "《巡游出租汽车经营服务管理规定》第八条", 20, 10, 0, "", 0, "licence",
@@ -175,7 +220,8 @@ ITEM_ROWS: list[tuple[Any, ...]] = [
     ("JTJ-011", "道路旅客运输经营许可", "JTJ", "《中华人民共和国道路运输条例》第十条", 20, 15, 0, "", 0, "licence",
      "道路运输经营许可证（客运）", ["business_name", "vehicles", "routes"],
      ["vehicle_list", "drivers", "route_plan", "safety_rules"]),
-    ("WSJ-002", "诊所备案", "WSJ", "《医疗机构管理条例》第十五条；《诊所备案管理暂行办法》第五条", 15, 5, 0, "X", 5, "filing",
+    ("WSJ-002", "诊所备案", "WSJ", "《医疗机构管理条例》第十五条；《诊所备案管理暂行办法》第五条", 15, 5, 0, "X", 5,
+     "filing",
      "诊所备案凭证", ["business_name", "address", "beds"], ["clinic_doctor!", "layout", "sterilize"]),
     ("WSJ-003", "生活饮用水供水单位卫生许可", "WSJ", "《生活饮用水卫生监督管理办法》第二十一条", 20, 10, 0, "X", 5,
      "licence", "卫生许可证（供水单位）", ["business_name", "address"], ["water_report", "health_certs", "sterilize"]),
@@ -227,8 +273,10 @@ ITEM_ROWS: list[tuple[Any, ...]] = [
      "再生资源回收经营者备案证明", ["business_name", "address"], ["lease", "metal_rules"]),
     ("SWJ-003", "二手车经营主体备案", "SWJ", "《二手车流通管理办法》第十一条", 5, 1, 0, "I", 0, "filing",
      "二手车经营主体备案证明", ["business_name", "address"], ["car_source"]),
-    ("SWJ-004", "报废机动车回收拆解企业资质认定", "SWJ", "《报废机动车回收管理办法》第七条", 30, 20, 0, "X", 10, "approval",
-     "报废机动车回收拆解企业资质认定书", ["business_name", "address"], ["recycle_site", "equipment_list", "safety_rules"]),
+    ("SWJ-004", "报废机动车回收拆解企业资质认定", "SWJ", "《报废机动车回收管理办法》第七条", 30, 20, 0, "X", 10,
+     "approval",
+     "报废机动车回收拆解企业资质认定书", ["business_name", "address"], ["recycle_site", "equipment_list",
+                                                                        "safety_rules"]),
     ("SWU-001", "新办纳税人涉税事项（发票领用）", "SWU", "《中华人民共和国税收征收管理法》第十五条", 1, 1, 0, "I", 0,
      "notice", "发票领用通知", ["business_name", "invoice_kind"], ["invoice_info"]),
     ("YJGL-001", "危险化学品经营许可", "YJGL", "《危险化学品安全管理条例》第三十五条", 30, 15, 0, "X", 5, "licence",
@@ -241,13 +289,15 @@ ITEM_ROWS: list[tuple[Any, ...]] = [
      ["business_name", "address"], ["vet_cert!", "drug_store"]),
     ("NYNC-002", "农药经营许可", "NYNC", "《农药管理条例》第二十四条", 20, 10, 0, "", 0, "licence", "农药经营许可证",
      ["business_name", "address"], ["pesticide_staff", "lease"]),
-    ("NYNC-003", "动物防疫条件合格证核发", "NYNC", "《中华人民共和国动物防疫法》第二十五条", 20, 10, 0, "X", 5, "certificate",
+    ("NYNC-003", "动物防疫条件合格证核发", "NYNC", "《中华人民共和国动物防疫法》第二十五条", 20, 10, 0, "X", 5,
+     "certificate",
      "动物防疫条件合格证", ["business_name", "address"], ["layout", "sterilize"]),
     ("NYNC-004", "动物诊疗许可", "NYNC", "《动物诊疗机构管理办法》第七条", 20, 10, 0, "X", 5, "licence",
      "动物诊疗许可证", ["business_name", "address"], ["vet_cert!", "layout", "sterilize"]),
     ("MZJ-001", "养老机构备案", "MZJ", "《养老机构管理办法》第九条", 5, 1, 0, "I", 0, "filing", "养老机构备案回执",
      ["business_name", "address", "beds"], ["care_staff", "fire_plan"]),
-    ("JYJ-001", "民办培训机构办学许可", "JYJ", "《中华人民共和国民办教育促进法》第十二条", 30, 20, 0, "X", 10, "licence",
+    ("JYJ-001", "民办培训机构办学许可", "JYJ", "《中华人民共和国民办教育促进法》第十二条", 30, 20, 0, "X", 10,
+     "licence",
      "民办学校办学许可证", ["business_name", "address"], ["school_plan", "teachers!", "lease"]),
 ]
 
@@ -255,10 +305,12 @@ ITEM_ROWS: list[tuple[Any, ...]] = [
 QUESTION_CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "outdoor_sign": ("是否设置户外招牌", "bool", ()), "sells_food": ("是否销售食品", "bool", ()),
     "has_trucks": ("是否自有货运车辆", "bool", ()), "sells_tobacco": ("是否销售卷烟", "bool", ()),
-    "hires_staff": ("是否招用员工（办理社会保险登记）", "bool", ()), "prepaid_cards": ("是否发行单用途预付卡", "bool", ()),
+    "hires_staff": ("是否招用员工（办理社会保险登记）", "bool", ()), "prepaid_cards": ("是否发行单用途预付卡", "bool",
+                                                                                       ()),
     "large_venue": ("营业面积是否在 300 平方米以上（公众聚集场所）", "bool", ()),
     "discharges_sewage": ("是否向市政管网排放经营性污水", "bool", ()),
-    "sells_hazchem": ("是否经营油漆、稀释剂等危险化学品", "bool", ()), "has_elevator": ("是否使用电梯等特种设备", "bool", ()),
+    "sells_hazchem": ("是否经营油漆、稀释剂等危险化学品", "bool", ()), "has_elevator": ("是否使用电梯等特种设备",
+                                                                                        "bool", ()),
     "needs_invoice": ("是否需要申领发票", "bool", ()), "sells_devices": ("是否经营第二类医疗器械", "bool", ()),
     "buys_metal": ("是否收购生产性废旧金属", "bool", ()), "spray_painting": ("是否从事喷漆作业", "bool", ()),
     "provides_meals": ("是否提供餐饮服务", "bool", ()),
@@ -267,7 +319,8 @@ QUESTION_CATALOGUE: dict[str, tuple[str, str, tuple[str, ...]]] = {
 QUESTIONS = [{"name": name, "label": QUESTION_CATALOGUE[name][0], "kind": "bool", "required": False}
              for name in ("outdoor_sign", "sells_food", "has_trucks")]
 
-SIGN, STAFF, INVOICE, PREPAID = "CGJ-001?outdoor_sign", "RSJ-003?hires_staff", "SWU-001?needs_invoice", "SWJ-001?prepaid_cards"
+SIGN, STAFF, INVOICE = "CGJ-001?outdoor_sign", "RSJ-003?hires_staff", "SWU-001?needs_invoice"
+PREPAID = "SWJ-001?prepaid_cards"
 FIRE, SEWAGE, HAZCHEM = "XFJY-001?large_venue", "ZJ-001?discharges_sewage", "YJGL-001?sells_hazchem"
 #: Bundles by category: (code, name, lead department, refusal fails the case, online, items as "CODE?question").
 #: ``CODE?q`` applies when question q is answered 是.
@@ -305,7 +358,8 @@ BUNDLE_ROWS: dict[str, list[tuple[str, str, str, bool, bool, list[str]]]] = {
         ("YJS-JM05", "开办足浴店一件事", "SCJG", False, True, ["SCJG-003", "WSJ-001", PREPAID, FIRE]),
         ("YJS-JM06", "开办健身房一件事", "WTLJ", False, True, ["SCJG-001", FIRE, PREPAID, STAFF]),
         ("YJS-JM07", "开办游泳馆一件事", "WTLJ", True, True, ["SCJG-001", "WTLJ-004", "WSJ-001", "XFJY-001"]),
-        ("YJS-JM08", "开办歌舞娱乐场所一件事", "WTLJ", True, True, ["SCJG-001", "WTLJ-001", "XFJY-001", "STHJ-001", SIGN]),
+        ("YJS-JM08", "开办歌舞娱乐场所一件事", "WTLJ", True, True, ["SCJG-001", "WTLJ-001", "XFJY-001", "STHJ-001",
+                                                                    SIGN]),
         ("YJS-JM09", "开办网吧一件事", "WTLJ", True, True, ["SCJG-001", "WTLJ-002", "XFJY-001"]),
         ("YJS-JM10", "开办诊所一件事", "WSJ", True, True, ["SCJG-001", "WSJ-002", "STHJ-001", SEWAGE]),
         ("YJS-JM11", "开办养老院一件事", "MZJ", False, True, ["MZJ-001", "XFJY-001", "SCJG-002?provides_meals"]),
@@ -331,7 +385,8 @@ BUNDLE_ROWS: dict[str, list[tuple[str, str, str, bool, bool, list[str]]]] = {
         ("YJS-ZN08", "开办仓储设施租赁公司一件事", "SCJG", False, True, ["SCJG-001", FIRE, HAZCHEM]),
         ("YJS-ZN09", "开办农业机械租赁公司一件事", "SCJG", False, True, ["SCJG-001", INVOICE, STAFF]),
         ("YJS-ZN10", "开办脚手架租赁公司一件事", "SCJG", False, True, ["SCJG-001", INVOICE]),
-        ("YJS-ZN11", "开办集贸市场（摊位租赁）一件事", "SCJG", False, True, ["SCJG-001", "XFJY-001", "SCJG-010?sells_food"]),
+        ("YJS-ZN11", "开办集贸市场（摊位租赁）一件事", "SCJG", False, True, ["SCJG-001", "XFJY-001",
+                                                                             "SCJG-010?sells_food"]),
     ],
     "food_processing": [
         ("YJS-CY", "开办餐馆一件事", "SCJG", False, True, ["SCJG-001", "SCJG-002", SIGN]),
@@ -346,7 +401,8 @@ BUNDLE_ROWS: dict[str, list[tuple[str, str, str, bool, bool, list[str]]]] = {
         ("YJS-SP09", "开办调味品加工厂一件事", "SCJG", True, True, ["SCJG-001", "SCJG-005", "STHJ-001"]),
         ("YJS-SP10", "开办肉制品加工厂一件事", "SCJG", True, True, ["SCJG-001", "SCJG-005", "NYNC-003", "STHJ-003"]),
         ("YJS-SP11", "开办乳制品加工厂一件事", "SCJG", True, True, ["SCJG-001", "SCJG-005", "NYNC-003", "STHJ-003"]),
-        ("YJS-SP12", "开办粮油加工厂一件事", "SCJG", True, True, ["SCJG-001", "SCJG-005", "STHJ-001", "SCJG-008?has_elevator"]),
+        ("YJS-SP12", "开办粮油加工厂一件事", "SCJG", True, True, ["SCJG-001", "SCJG-005", "STHJ-001",
+                                                                  "SCJG-008?has_elevator"]),
         ("YJS-SP13", "开办速冻食品厂一件事", "SCJG", True, True, ["SCJG-001", "SCJG-005", "STHJ-002"]),
         ("YJS-SP14", "开办中央厨房一件事", "SCJG", True, True, ["SCJG-001", "SCJG-002", "ZJ-001", "STHJ-001"]),
         ("YJS-SP15", "开办集体用餐配送单位一件事", "SCJG", True, True, ["SCJG-001", "SCJG-002", SEWAGE, STAFF]),
@@ -386,7 +442,8 @@ def _dept(short: str) -> str:
     return f"{REGION}-{short}"
 
 
-def _field_row(owner: str, name: str, catalogue: dict[str, tuple[str, str, tuple[str, ...]]], required: bool) -> list[Any]:
+def _field_row(owner: str, name: str, catalogue: dict[str, tuple[str, str, tuple[str, ...]]],
+               required: bool) -> list[Any]:
     label, kind, choices = catalogue[name]
     return [owner, name, label, catalogue_io.KIND_LABELS[kind], _yes(required), "|".join(choices), ""]
 
@@ -428,7 +485,8 @@ def demo_rows() -> dict[str, list[list[Any]]]:
     """The demo catalogue as the workbook's sheets (headers first)."""
     out: dict[str, list[list[Any]]] = {name: [[c.header for c in columns]] for name, columns in SHEETS.items()}
     out[DEPARTMENTS] += [[_dept(short), name, REGION] for short, name in DEPARTMENT_NAMES.items()]
-    out[MATERIALS] += [[code, name, REGION, f"{DEMO}：{name}（示例说明，请以窗口告知为准）", source, _yes(original), "是"]
+    out[MATERIALS] += [[code, name, REGION, f"{DEMO}：{name}（示例说明，请以窗口告知为准）", source, _yes(original),
+                        "是"]
                        for code, (name, source, original) in MATERIAL_CATALOGUE.items()]
     _item_rows(out)
     _bundle_rows(out)
@@ -461,8 +519,8 @@ class Account(TypedDict):
 def seed_demo_staff(password: str) -> list[str]:
     """Demo accounts of the 阜康市 service centre: the centre's administrator, a window clerk, one reviewer each.
 
-    The clerk is a window delegate (窗口即办授权) of 交通运输局 and 市场监督管理局, so the 即办 items of 开办机动车维修店
-    are decided at the window. Existing accounts keep their passwords. Returns the usernames.
+    The clerk is a window delegate (窗口即办授权) of 交通运输局 and 市场监督管理局, so the 即办 items of
+    开办机动车维修店 are decided at the window. Existing accounts keep their passwords. Returns the usernames.
     """
     accounts: dict[str, Account] = {
         "fukang-centre": {"role": Role.SERVICE_CENTRE_ADMIN, "reviews": [], "delegate_of": []},

@@ -62,8 +62,8 @@ class Command(BaseCommand):
             raise CommandError(f"无法读取 {path}：{error.strerror or error}") from error
         result = catalogue_io.import_catalogue(content, None, dry_run=dry_run)
         if result.errors:
-            for error in catalogue_io.shown_errors(result.errors):
-                self.stderr.write(str(error))
+            for problem in catalogue_io.shown_errors(result.errors):
+                self.stderr.write(str(problem))
             raise CommandError(f"{result.summary()} / {result.english()}")
         self.stdout.write(result.summary())
         self.stdout.write(result.english())
