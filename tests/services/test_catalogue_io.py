@@ -129,7 +129,8 @@ def test_the_export_of_the_demo_catalogue_imports_again_as_no_change(restaurant)
     assert "目录无变化" in result.summary()
     assert result.counts["bundles"] == {"unchanged": 89} and result.counts["items"]["unchanged"] == Item.objects.count()
     assert set(Bundle.objects.values_list("pk", "version", "status")) == versions
-    entry = AuditEntry.objects.filter(action="services.catalogue.imported").latest("pk")
+    seeded, entry = AuditEntry.objects.filter(action="services.catalogue.imported").order_by("at")
+    assert seeded.detail["changed"] is True and seeded.actor_name == "demo"
     assert entry.detail["changed"] is False and entry.detail["counts"]["bundles"] == {"unchanged": 89}
 
 
@@ -367,3 +368,29 @@ def test_the_demo_preparation_publishes_89_bundles_and_the_centre_accounts(clien
     clerk = User.objects.get(username="fukang-clerk")
     assert set(clerk.service_delegations.values_list("name", flat=True)) == {"交通运输局", "市场监督管理局"}
     assert User.objects.get(username="fukang-centre").role == "service_centre_admin"
+
+
+def test_a_condition_value_the_question_cannot_take_is_refused(db):
+    rows = _small()
+    rows[BUNDLE_ITEMS][1][3] = "has_sign = 有"
+    rows[ITEM_MATERIALS][2][4] = "scale ∈ 大|中"
+    result = catalogue_io.import_rows(catalogue_io.sheet_rows(rows), None)
+    assert [(e.sheet, e.row, e.column) for e in result.errors] == [("一件事事项", 2, "条件"),
+                                                                   ("事项材料", 3, "条件")]
+    assert "应为“是”或“否”" in result.errors[0].message and "「中」不是「规模」的选项" in result.errors[1].message
+
+
+def test_an_importer_cannot_change_another_regions_rows(make_user, restaurant):
+    admin = make_user("centre-changji-2", "652301", role="service_centre_admin")
+    rows = {name: [[c.header for c in columns]] for name, columns in SHEETS.items()}
+    rows[DEPARTMENTS].append(["652301-OWN", "昌吉市测试局", "652301"])
+    limits = ["", 15, 1, 0, "否", 20, "否", "否", 5, "证照", "", "否"]
+    rows[ITEMS].append(["SCJG-001", "改名", "652301-OWN", *limits])
+    rows[ITEMS].append(["X-002", "借用他区部门", "652302-SCJG", *limits])
+    result = catalogue_io.import_rows(catalogue_io.sheet_rows(rows), admin)
+    assert [(e.sheet, e.row, e.column) for e in result.errors] == [("事项", 2, "事项编码"), ("事项", 3, "部门编码")]
+    assert Item.objects.get(code="SCJG-001").name == "营业执照（设立登记）"
+    assert "652301-OWN" not in str(catalogue_io.export_catalogue(admin)) and not Department.objects.filter(
+        code="652301-OWN").exists()
+    exported = _book(catalogue_io.export_catalogue(admin))
+    assert exported[BUNDLES].max_row == 1 and exported[DEPARTMENTS].max_row == 1  # nothing of 阜康市

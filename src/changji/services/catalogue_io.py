@@ -336,7 +336,9 @@ class Problems:
             self.errors.append(RowError("", 0, "", message))
             return
         header = next((c.header for c in SHEETS[row.sheet] if c.key == column_key), column_key)
-        self.errors.append(RowError(row.sheet, row.number, header, message))
+        error = RowError(row.sheet, row.number, header, message)
+        if error not in self.errors:  # an item's row is checked once per bundle that has the item
+            self.errors.append(error)
 
 
 def rows_of(sheets: Mapping[str, Sequence[SheetRow]], problems: Problems) -> dict[str, list[Row]]:
@@ -431,6 +433,8 @@ class Checker:
         for row in self.rows[DEPARTMENTS] + self.rows[MATERIALS] + self.rows[BUNDLES]:
             self._region(row)
         self._check_items()
+        if _is_actor(self.by):
+            self._check_scope()
         self._children(FIELDS, "item", set(self.plan.items), self.plan.fields, "name", "事项编码不在「事项」表中")
         self._children(ITEM_MATERIALS, "item", set(self.plan.items), self.plan.item_materials, "code",
                        "事项编码不在「事项」表中")
@@ -441,6 +445,28 @@ class Checker:
                        "一件事编码不在「一件事」表中")
         self._check_bundles()
         return self.plan
+
+    def _outside(self, region: Region | None) -> bool:
+        return region is not None and not user_can_access_region(self.by, region)
+
+    def _check_scope(self) -> None:
+        """An account changes only what lies in its region: rows it updates, and departments it names."""
+        owners = {
+            DEPARTMENTS: {d.code: d.region for d in Department.objects.select_related("region")},
+            MATERIALS: {m.code: m.region for m in CatalogueMaterial.objects.select_related("region")},
+            ITEMS: {i.code: i.department.region for i in Item.objects.select_related("department__region")},
+            BUNDLES: {b.code: b.region for b in Bundle.objects.select_related("region")},
+        }
+        for sheet, existing in owners.items():
+            for row in self.rows[sheet]:
+                if self._outside(existing.get(row["code"])):
+                    self.problems.add(row, "code", f"编码「{row['code']}」属于本账号管辖范围以外的区划，不能修改")
+        named = {**owners[DEPARTMENTS], **{code: self.regions.get(row["region"])
+                                            for code, row in self.plan.departments.items()}}
+        for row, key in [(r, "department") for r in self.rows[ITEMS]] + [(r, "lead_department")
+                                                                         for r in self.rows[BUNDLES]]:
+            if self._outside(named.get(row[key])):
+                self.problems.add(row, key, f"部门「{row[key]}」不在本账号的管辖范围内")
 
     def _department_known(self, row: Row, key: str) -> None:
         code = row[key]
@@ -528,17 +554,39 @@ class Checker:
 
     def _check_definition(self, code: str) -> None:
         definition = self.definition(code)
-        names = bundles.condition_names(definition)
+        asked = {f.name: f for item in definition.items for f in item.fields}
+        asked.update({q.name: q for q in definition.questions})
         targeted = False
-        for row in self.plan.links.get(code, []) + self.plan.questions.get(code, []):
+        items = [r["item"] for r in self.plan.links.get(code, [])]
+        rows = self.plan.links.get(code, []) + self.plan.questions.get(code, []) + [
+            row for item in items for row in self.plan.fields.get(item, []) + self.plan.item_materials.get(item, [])]
+        for row in rows:
             condition = row["condition"]
-            if condition and condition["field"] not in names:
+            if not condition:
+                continue
+            known = asked.get(condition["field"])
+            if known is None:
                 self.problems.add(row, "condition",
                                   f"条件引用了一件事「{code}」中不存在的问题或字段「{condition['field']}」")
+                targeted = True
+            elif problem := value_problem(known, condition):
+                self.problems.add(row, "condition", problem)
                 targeted = True
         if not targeted:
             for message in bundles.check_definition(definition):
                 self.problems.add(self.plan.bundles[code], "code", message)
+
+
+def value_problem(asked: bundles.FormField, condition: Mapping[str, Any]) -> str | None:
+    """Why ``condition`` can never hold for answers to ``asked`` (a yes-or-no, or a choice not offered); or None."""
+    values = condition["in"] if "in" in condition else [condition.get("equals")]
+    if asked.kind == "bool" and any(not isinstance(v, bool) for v in values):
+        return f"「{asked.label}」是是否题，条件取值应为“是”或“否”"
+    if asked.kind == "choice":
+        strange = [str(v) for v in values if v not in asked.choices]
+        if strange:
+            return f"条件取值「{'、'.join(strange)}」不是「{asked.label}」的选项（{'|'.join(asked.choices)}）"
+    return None
 
 
 def field_of(row: Row) -> bundles.FormField:
