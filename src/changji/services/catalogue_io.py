@@ -16,9 +16,11 @@ questions, its items with their conditions, fields, materials and limits) differ
 new draft version (``catalogue.new_version``; a draft is edited in place; a new code starts at version 1) and, when
 its row says 已发布, is published from its effective date (``catalogue.publish``; a date already past means today,
 except for a code's first version). Published versions are never edited in place; an identical bundle is left
-as it is, so importing the same workbook twice changes nothing, and says so. Every import is one audit entry
-(``services.catalogue.imported``, with the counts). An export is a workbook of the same shape (the latest version
-of each code), which imports again as "no change".
+as it is, so importing the same workbook twice changes nothing, and says so. A row whose status is 已撤回 withdraws
+the published latest version (its content unchanged); the 版本 column is informational (the export writes the
+latest version's number). An account imports and exports only what lies in its region (the command: everything).
+Every import is one audit entry (``services.catalogue.imported``, with the counts). An export is a workbook of the
+same shape (the latest version of each code), which imports again as "no change".
 """
 
 from __future__ import annotations
