@@ -15,6 +15,7 @@ class ServicesConfig(AppConfig):
         ("叫号", "services:queue_console", "services.queue.call"),
         ("咨询导办", "services:consultations", "services.consultation.record"),
         ("窗口管理", "services:admin_windows", "services.centre.manage"),
+        ("目录导入导出", "services:catalogue_transfer", "services.catalogue.manage"),
     )
 
     def prepare_demo(self) -> str:

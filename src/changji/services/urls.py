@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from changji.services.web import catalogue, hall, inbox, intake, queue, statistics, track, window
+from changji.services.web import catalogue, catalogue_transfer, hall, inbox, intake, queue, statistics, track, window
 
 app_name = "services"
 urlpatterns: list = [
@@ -36,4 +36,6 @@ urlpatterns: list = [
     path("consultations/", hall.consultation_list, name="consultations"),
     path("consultations/new/", hall.consultation_record, name="consultation_record"),
     path("consultations/<id:consultation_id>/", hall.consultation_detail, name="consultation"),
+    path("admin/catalogue/transfer/", catalogue_transfer.transfer, name="catalogue_transfer"),
+    path("admin/catalogue/export.xlsx", catalogue_transfer.export, name="catalogue_export"),
 ]

@@ -27,6 +27,7 @@ from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset
 from changji.services import cases, public_catalogue, workdays
+from changji.services.api.catalogue_transfer import router as catalogue_transfer_router
 from changji.services.api.queue import router as queue_router
 from changji.services.api.schemas import BundleOut, CaseDetailOut, CaseOut, StatisticsOut, SubCaseOut
 from changji.services.catalogue import current_bundles
@@ -148,3 +149,4 @@ def statistics(request: HttpRequest, first: date | None = None, last: date | Non
 
 
 router.add_router("", queue_router)  # the hall: queue numbers, the display, calls, 咨询导办, waiting figures
+router.add_router("", catalogue_transfer_router)  # the catalogue as a workbook (services.api.catalogue_transfer)
