@@ -75,6 +75,7 @@ def history(restaurant, staff):
     cases.claim(_sub(a, "SCJG-001"), scjg, now=at(2))
     cases.decide(_sub(a, "SCJG-001"), scjg, True, "符合条件", "L-1", now=at(5))
     cases.commit(_sub(a, "SCJG-002"), "applicant", "本人承诺", now=at(4))
+    cases.record_licence(_sub(a, "SCJG-002"), scjg, "JY-1", now=at(4))  # the department's number, after commitment
     cases.claim(_sub(a, "CGJ-001"), cgj, now=at(2))
     cases.decide(_sub(a, "CGJ-001"), cgj, True, "同意设置", "S-1", now=at(6))
     cases.issue(a, clerk, "王某", now=at(9))
