@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from changji.core.models import AuditEntry
-from changji.services import cases
+from changji.core.models import AuditEntry, Notification
+from changji.services import cases, ratings
 from changji.services.cases import Applicant, CaseError
-from changji.core.models import Notification
 from changji.services.models import Bundle, CaseEvent, Department, SubCase
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +59,7 @@ def test_a_restaurant_case_from_application_to_rating(restaurant, staff):
     case.refresh_from_db()
     assert case.state == "results_ready" and case.outcome == "granted"
     cases.issue(case, clerk, handed_to="王某")
-    cases.rate(case, "applicant", 5, "一次办好")
+    ratings.rate(case, "applicant", 5, "一次办好")
     case.refresh_from_db()
     assert (case.state, case.rating) == ("rated", 5)
     food.refresh_from_db()

@@ -10,7 +10,7 @@ import pytest
 from django.db import transaction
 
 from changji.core.models import AuditEntry, Notification
-from changji.services import cases, delivery
+from changji.services import cases, delivery, ratings
 from changji.services.cases import Applicant
 from changji.services.models import Case, SubCase
 
@@ -66,7 +66,7 @@ def test_a_full_case_tells_the_applicant_each_milestone_and_never_the_query_code
     case.refresh_from_db()
     cases.issue(case, clerk, tracking_number="SF1234567890")
     case.refresh_from_db()
-    cases.rate(case, "applicant", 5, "一次办好", ["one_visit"])
+    ratings.rate(case, "applicant", 5, "一次办好", ["one_visit"])
 
     sms = list(Notification.objects.filter(channel="sms").order_by("pk"))
     assert [n.event for n in sms] == [

@@ -62,8 +62,8 @@ def test_the_case_and_each_department_are_rated_with_reasons(issued):
     assert entry.detail["departments"] == {"652302-SCJG": 5, "652302-CGJ": 2}
 
 
-def test_cases_rate_is_a_thin_call(issued):
-    cases.rate(issued, "applicant", 5)
+def test_a_rating_without_departments_or_reasons(issued):
+    ratings.rate(issued, "applicant", 5)
     issued.refresh_from_db()
     assert (issued.state, issued.rating, issued.rating_reasons) == ("rated", 5, [])
     assert not DepartmentRating.objects.exists()

@@ -460,14 +460,6 @@ def issue(case: Case, by: Any, handed_to: str = "", now: datetime | None = None,
     return case
 
 
-def rate(case: Case, by: Any, rating: int, comment: str = "", reasons: list[str] | None = None,
-         department_ratings: dict[int, tuple[int, list[str], str]] | None = None) -> Case:
-    """好差评 after issue (``services.ratings.rate``, with the reasons and one rating per department)."""
-    from changji.services import ratings  # deferred: ratings moves the case through this module
-
-    return ratings.rate(case, by, rating, comment, reasons or [], department_ratings or {})
-
-
 def progress(case: Case) -> dict[str, Any]:
     """The applicant's view: ordered history with dates, and the expected end per item and overall."""
     subs = list(case.sub_cases.select_related("item", "department"))

@@ -4,7 +4,8 @@ The reasons are a fixed list (``REASONS``: code, label, good or bad), so that th
 score (``LOW_SCORE`` or less) needs at least one reason, so that a 差评 says what went wrong. ``rate`` stores the
 case's score, comment and reasons (``Case.rating``, ``rating_comment``, ``rating_reasons``) and one
 ``DepartmentRating`` per department rated, moves the case to rated (``services.case.rated``) and audits the
-department scores (``services.rating.recorded``). Nothing is stored when any part is refused.
+department scores (``services.rating.recorded``). Nothing is stored when any part is refused. (It replaces
+``cases.rate``: call ``ratings.rate(case, by, rating, comment)`` where that was called.)
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def rate(case: Case, by: Any, rating: int, comment: str = "", reasons: Iterable[
         rated.append((handled[department_id],
                       _checked(f"department_{department_id}", dept_score, dept_reasons, dept_comment)))
     case.rating, case.rating_comment, case.rating_reasons = score, comment, chosen
-    cases._move_case(case, CaseState.RATED, by, comment, rating=score)  # the case's own move (cases.rate calls here)
+    cases._move_case(case, CaseState.RATED, by, comment, rating=score)  # the case's move, as every other's
     DepartmentRating.objects.bulk_create([
         DepartmentRating(case=case, department=department, score=checked[0], reasons=checked[1], comment=checked[2])
         for department, checked in rated])
