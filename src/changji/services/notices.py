@@ -173,10 +173,15 @@ def render_issued(entry: AuditEntry) -> Message | None:
                     how=how)
 
 
-def _spec(action: str, label: str, render: Callable[[AuditEntry], Message | None], **kwargs: Any) -> EventSpec:
-    permission = P.SERVICES_SUB_CASE_REVIEW if action.startswith("services.sub_case.") else P.SERVICES_CASE_INTAKE
-    options: dict[str, Any] = {"notify_staff": False, **kwargs}
-    return register(EventSpec(action, label, permission, render, applicant, **options))
+def _spec(action: str, label: str, render: Callable[[AuditEntry], Message | None],
+          permission: str = P.SERVICES_CENTRE_MANAGE, notify_staff: bool = False) -> EventSpec:
+    """Register a notice to the applicant; staff only when ``notify_staff`` (those who may take ``permission``).
+
+    A notice only the applicant receives is listed, in the channel preferences, to the centre's administrator
+    alone (``services.centre.manage``), who answers for what applicants are told; the window and the
+    departments are not offered choices for notices they never receive.
+    """
+    return register(EventSpec(action, label, permission, render, applicant, notify_staff=notify_staff))
 
 
 _spec("services.case.submitted", "一件事申请已提交（告知申请人）", render_submitted)
@@ -191,5 +196,5 @@ _spec("services.sub_case.rectify", "承诺核查：责令整改（告知申请�
 _spec("services.sub_case.revoked", "承诺核查：撤销许可（告知申请人）", render_sub_case)
 #: The window is told too (in-app), so that results waiting to be issued are not forgotten.
 _spec("services.case.results_ready", "一件事已办结待出件（告知申请人与综合窗口）", render_results_ready,
-      notify_staff=True)
+      permission=P.SERVICES_CASE_INTAKE, notify_staff=True)
 _spec("services.case.issued", "一件事已出件（告知申请人）", render_issued)
