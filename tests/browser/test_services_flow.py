@@ -1,7 +1,8 @@
 """一件事一次办 in real browsers: the restaurant bundle (YJS-CY) from online application to rating.
 
-The case goes through correction, acceptance, a 告知承诺 commitment, parallel approval by two departments,
-issue, certificate and rating.
+The case goes through correction, acceptance, a 告知承诺 commitment (the department then records the licence
+number it issued), parallel approval by two departments, issue, certificate, the e-licence lookup and a rating
+per case and per department.
 
 The applicant, the window clerk and the two reviewers each use their own browser context (own cookies).
 """
@@ -111,6 +112,18 @@ def test_restaurant_bundle_from_application_to_rating(contexts, login, restauran
         page.wait_for_selector("#sub-state:has-text('准予许可')")
         shot(page, f"services-inbox-{dept.lower()}")
 
+    # 承诺即准入: the market regulator records the food licence it issued; only then are the results ready.
+    clerk_page.reload()
+    assert "审批中" in clerk_page.inner_text("#case-state")
+    scjg_page.goto("/services/inbox/")
+    scjg_page.click("#inbox-table tr:has-text('食品经营许可') a")
+    assert "待本部门登记" in scjg_page.inner_text("#licence-pending")
+    scjg_page.fill("input[name=licence-number]", "JY16523020001234")
+    scjg_page.fill("input[name=licence-valid_until]", "2031-12-31")
+    scjg_page.click("#form-licence button[type=submit]")
+    scjg_page.wait_for_selector("#licence-number:has-text('JY16523020001234')")
+    shot(scjg_page, "services-inbox-licence-recorded")
+
     # The window issues all results together and prints the certificate.
     clerk_page.reload()
     clerk_page.wait_for_selector("#case-state:has-text('待出件')")
@@ -128,14 +141,30 @@ def test_restaurant_bundle_from_application_to_rating(contexts, login, restauran
     case.refresh_from_db()
     applicant.goto(f"/services/verify/?receipt={receipt}&digest={case_fingerprint(case)}")
     assert "凭证有效" in applicant.inner_text("#verify-result")
+    assert "JY16523020001234" in applicant.inner_text("#verify-result")  # the department's number, none made up
     shot(applicant, "services-verify")
+    applicant.fill("#licence-form input[name=number]", "JY16523020001234")
+    applicant.click("#licence-form button[type=submit]")
+    licence = applicant.inner_text("#licence-result")
+    assert "食品经营许可" in licence and "市场监督管理局" in licence and "有效" in licence
+    assert "阜康市老王餐饮有限公司" not in licence and "阜康*****有限公司" in licence
+    shot(applicant, "services-verify-licence")
 
     # The applicant rates the service.
     _track(applicant, receipt, code)
     applicant.select_option("select[name=rating]", "5")
+    applicant.check("input[name=reasons][value=one_visit]")
     applicant.fill("textarea[name=comment]", "一次办好")
+    scjg, cgj = (Department.objects.get(code=f"652302-{code}") for code in ("SCJG", "CGJ"))
+    applicant.select_option(f"select[name=department_{scjg.pk}]", "5")
+    applicant.select_option(f"select[name=department_{cgj.pk}]", "2")
+    applicant.click("#rating-form button[type=submit]")  # a 差评 without a reason is refused on its field
+    applicant.wait_for_selector(f"[data-error-for=department_{cgj.pk}_reasons]")
+    applicant.check(f"input[name=department_{cgj.pk}_reasons][value=long_wait]")
     applicant.click("#rating-form button[type=submit]")
     applicant.wait_for_selector("#case-state:has-text('已评价')")
     shot(applicant, "services-rated")
     case.refresh_from_db()
-    assert (case.state, case.rating, case.outcome) == ("rated", 5, "granted")
+    assert (case.state, case.rating, case.outcome, case.rating_reasons) == ("rated", 5, "granted", ["one_visit"])
+    assert dict(case.department_ratings.values_list("department__code", "score")) == {
+        "652302-SCJG": 5, "652302-CGJ": 2}

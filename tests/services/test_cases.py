@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from changji.core.models import AuditEntry
-from changji.services import cases
+from changji.core.models import AuditEntry, Notification
+from changji.services import cases, ratings
 from changji.services.cases import Applicant, CaseError
 from changji.services.demo_catalogue import DEPARTMENT_NAMES
-from changji.services.models import Bundle, CaseEvent, Department, Notification, SubCase
+from changji.services.models import Bundle, CaseEvent, Department, SubCase
 
 pytestmark = pytest.mark.django_db
 
@@ -54,9 +54,13 @@ def test_a_restaurant_case_from_application_to_rating(restaurant, staff):
     cases.claim(sign, reviewers["CGJ"])
     cases.decide(sign, reviewers["CGJ"], True, "同意设置", "CGJ-2026-001")
     case.refresh_from_db()
+    assert case.state == "accepted"  # the food licence granted on commitment waits for its licence number
+    cases.record_licence(food, reviewers["SCJG"], "JY16523020001234", date(2031, 3, 3),
+                         now=datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    case.refresh_from_db()
     assert case.state == "results_ready" and case.outcome == "granted"
     cases.issue(case, clerk, handed_to="王某")
-    cases.rate(case, "applicant", 5, "一次办好")
+    ratings.rate(case, "applicant", 5, "一次办好")
     case.refresh_from_db()
     assert (case.state, case.rating) == ("rated", 5)
     food.refresh_from_db()
@@ -65,9 +69,10 @@ def test_a_restaurant_case_from_application_to_rating(restaurant, staff):
     view = cases.progress(case)
     assert [step["state"] for step in view["history"]][:4] == ["待预审", "待补正", "待预审", "审批中"]
     assert view["expected_end"] == date(2026, 3, 11)  # the sign permit: 5 working days from Mar 4
-    assert Notification.objects.filter(case=case).count() == 0  # sent after the commit (tests/services/test_notify.py)
+    assert food.licence_number == "JY16523020001234"  # the department's number, none made up
+    assert Notification.objects.filter(event__startswith="services.", channel="sms").count() == 9
     assert AuditEntry.objects.filter(action__startswith="services.case.").count() == 7  # one per case move
-    assert CaseEvent.objects.filter(case=case).count() == 16  # 7 case moves, 9 sub-case moves
+    assert CaseEvent.objects.filter(case=case).count() == 17  # 7 case moves, 9 sub-case moves, 1 licence recorded
 
 
 def test_one_refusal_fails_the_whole_case_when_the_bundle_says_so(restaurant, staff):

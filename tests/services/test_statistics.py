@@ -39,7 +39,7 @@ import pytest
 from openpyxl import load_workbook
 
 from changji.core.models import Region
-from changji.services import cases, workdays
+from changji.services import cases, ratings, workdays
 from changji.services.cases import Applicant
 from changji.services.models import Case, Department, DepartmentRating, SubCase
 from changji.services.statistics import _working_days, case_statistics, reason_labels, to_xlsx
@@ -83,10 +83,11 @@ def history(restaurant, staff):
     cases.claim(_sub(a, "SCJG-001"), scjg, now=at(2))
     cases.decide(_sub(a, "SCJG-001"), scjg, True, "符合条件", "L-1", now=at(5))
     cases.commit(_sub(a, "SCJG-002"), "applicant", "本人承诺", now=at(4))
+    cases.record_licence(_sub(a, "SCJG-002"), scjg, "JY-1", now=at(4))  # the department's number, after commitment
     cases.claim(_sub(a, "CGJ-001"), cgj, now=at(2))
     cases.decide(_sub(a, "CGJ-001"), cgj, True, "同意设置", "S-1", now=at(6))
     cases.issue(a, clerk, "王某", now=at(9))
-    cases.rate(a, "applicant", 5)
+    ratings.rate(a, "applicant", 5)
 
     b = _submit(restaurant, "window", at(2), materials={k: v for k, v in MATERIALS.items() if k != "layout"})
     cases.request_correction(b, clerk, cases.missing_for(b), now=at(2))
@@ -102,7 +103,7 @@ def history(restaurant, staff):
     cases.claim(_sub(f, "SCJG-002"), scjg, now=at(4))
     cases.decide(_sub(f, "SCJG-002"), scjg, False, "场所不符合要求", now=at(4))
     cases.issue(f, clerk, "李某", now=at(5))
-    cases.rate(f, "applicant", 3)
+    ratings.rate(f, "applicant", 3)
 
     c = _submit(restaurant, "online", at(16))
     cases.accept(c, clerk, now=at(16))

@@ -24,11 +24,11 @@ class ServicesConfig(AppConfig):
 
         from changji.core import localtime  # deferred: the app registry is ready only in ready()
         from changji.core.demo import DEMO_ADMIN_PASSWORD_DEFAULT  # deferred: the app registry is ready only in ready()
+        from changji.services.demo_cases import seed_demo_cases  # deferred: the app registry is ready only in ready()
         from changji.services.demo_catalogue import (  # deferred: the app registry is ready only in ready()
             seed_demo_catalogue,
             seed_demo_staff,
         )
-        from changji.services.demo_cases import seed_demo_cases  # deferred: the app registry is ready only in ready()
         from changji.services.demo_hall import seed_demo_hall  # deferred: the app registry is ready only in ready()
 
         bundles = seed_demo_catalogue()

@@ -2,10 +2,11 @@
 
 一次受理、后台分发、同步审批、按时反馈、办结出件. Every move is checked against ``workflow``'s tables,
 appends a ``CaseEvent`` (the applicant's progress view), writes the audit entry
-``services.case.<state>`` or ``services.sub_case.<state>``, and notifies the applicant at the
-milestones (``notify``). Deadlines are in working days (``workdays``) and run from acceptance
-(受理), as the 行政许可法 counts them; the working days an application waited for the applicant's
-补齐补正 before acceptance are kept (``suspended_days``) so handling statistics leave them out.
+``services.case.<state>`` or ``services.sub_case.<state>``; the applicant is told at the
+milestones by the notices registered for those audit actions (``services.notices``, the outbox).
+Deadlines are in working days (``workdays``) and run from acceptance (受理), as the 行政许可法 counts
+them; the working days an application waited for the applicant's 补齐补正 before acceptance are kept
+(``suspended_days``) so handling statistics leave them out.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ from changji.core.errors import Refusal
 from changji.core.identity import IdentifierError, validate_resident_id, validate_uscc
 from changji.core.scope import scope_queryset
 from changji.core.transitions import TransitionError, check_transition
-from changji.services import bundles, catalogue, definitions, inspection, notify, workdays
+from changji.services import bundles, catalogue, definitions, delivery, inspection, workdays
 from changji.services.models import (
     ApplicantKind,
     Bundle,
     Case,
     CaseEvent,
     Channel,
-    DeliveryMethod,
     Department,
     Item,
     Material,
@@ -145,10 +145,11 @@ def _move_sub_case(sub: SubCase, target: SubCaseState, by: Any, note: str = "", 
 @transaction.atomic
 def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str, Any],
            materials: dict[str, tuple[str, bytes]], by: Any, now: datetime | None = None,
-           in_person: bool = False) -> Case:
+           in_person: bool = False, delivery_choice: delivery.Choice = delivery.WINDOW_PICKUP) -> Case:
     """File an application: one form, one set of materials (``{code: (file name, bytes)}``).
 
     ``in_person``: filed at the window with the applicant there (``services.intake``): the first visit.
+    ``delivery_choice`` is how the applicant wants the results (``delivery.choose`` checks it).
     """
     if not catalogue.current_bundles(_local_today(now)).filter(pk=bundle.pk).exists():
         raise CaseError("bundle", "该一件事未发布或未生效，不能申请")
@@ -171,7 +172,8 @@ def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str
                     query_code=f"{secrets.randbelow(10**6):06d}", bundle=bundle, region=bundle.region,
                     applicant_kind=applicant.kind, applicant_name=applicant.name.strip(),
                     applicant_identifier=identifier, applicant_phone=applicant.phone, channel=channel,
-                    form_data=answers, submitted_at=now,
+                    form_data=answers, submitted_at=now, delivery_method=delivery_choice.method,
+                    postal_address=delivery_choice.postal_address, postal_recipient=delivery_choice.postal_recipient,
                 )
             break
         except IntegrityError:
@@ -183,7 +185,6 @@ def submit(bundle: Bundle, applicant: Applicant, channel: str, answers: dict[str
         case.visits = 1
         case.save(update_fields=["visits"])
     _event(case, "", CaseState.SUBMITTED, by, "窗口受理申请" if in_person else "提交申请", in_person=in_person)
-    notify.send(case, f"您的申请已提交，受理编号 {case.receipt_number}，查询码 {case.query_code}。")
     return case
 
 
@@ -218,7 +219,6 @@ def request_correction(case: Case, by: Any, missing: list[str], now: datetime | 
     case.correction_list = missing
     case.correction_started_on = _local_today(now)
     case.save(update_fields=["correction_list", "correction_started_on"])
-    notify.send(case, f"您的申请 {case.receipt_number} 需要补正：{'；'.join(missing)}。")
     return case
 
 
@@ -250,7 +250,6 @@ def refuse(case: Case, by: Any, reason: str) -> Case:
     case = Case.objects.select_for_update().get(pk=case.pk)
     _clerk_may_act(case, by)
     _move_case(case, CaseState.REFUSED, by, reason, reason=reason)
-    notify.send(case, f"您的申请 {case.receipt_number} 不予受理：{reason}")
     return case
 
 
@@ -263,9 +262,8 @@ def accept(case: Case, by: Any, now: datetime | None = None) -> list[SubCase]:
     if lacking:
         raise CaseError("materials", f"材料或表单不全，请先告知补正：{'；'.join(lacking)}")
     today = _local_today(now)
+    case.accepted_on = today  # saved with the move, so that its notice (services.notices) tells the date
     _move_case(case, CaseState.ACCEPTED, by, "受理并分发")
-    case.accepted_on = today
-    case.save(update_fields=["accepted_on"])
     specs = bundles.applicable_items(item_specs(case.bundle), case.form_data)  # the limits of the filed version
     items = {item.code: item for item in Item.objects.filter(code__in=[spec.code for spec in specs])}
     departments = {d.code: d for d in Department.objects.filter(code__in=[spec.department for spec in specs])}
@@ -282,7 +280,6 @@ def accept(case: Case, by: Any, now: datetime | None = None) -> list[SubCase]:
         if spec.inspection:
             inspection.open_inspection(sub, spec.inspection_limit_days, now)
         subs.append(sub)
-    notify.send(case, f"您的申请 {case.receipt_number} 已受理，已同步分发 {len(subs)} 个部门办理。")
     return subs
 
 
@@ -336,19 +333,32 @@ def decide(sub: SubCase, by: Any, approve: bool, opinion: str, licence_number: s
     sub = SubCase.objects.select_for_update().select_related("case").get(pk=sub.pk)
     if sub.assignee_id != getattr(by, "pk", None):
         raise CaseError("sub_case", "请先认领该分办件")
-    if approve and not licence_number.strip():
-        raise CaseError("licence_number", "准予许可须填写证照编号")
+    if approve:
+        licence_number = _checked_licence_number(sub, licence_number)
     try:
         inspection.check_may_decide(sub, approve)  # 现场勘察 first, and only a refusal after a failed one
     except inspection.InspectionError as error:
         raise CaseError(error.field, error.message) from error
     target = SubCaseState.APPROVED if approve else SubCaseState.REFUSED
-    _move_sub_case(sub, target, by, opinion, opinion=opinion)
-    sub.opinion, sub.licence_number, sub.valid_until = opinion, licence_number.strip(), valid_until
+    # the decision is on the sub-case before its move is audited: the notice of the move reads it
+    sub.opinion, sub.licence_number = opinion, licence_number.strip() if approve else ""
+    sub.valid_until = valid_until if approve else None
     sub.decided_at = now or timezone.now()
-    sub.save()
+    _move_sub_case(sub, target, by, opinion, opinion=opinion)
     _join(sub.case, by)
     return sub
+
+
+def _checked_licence_number(sub: SubCase, number: str) -> str:
+    """The licence number the department issued, stripped; refused when blank, too long or already on record."""
+    number = number.strip()
+    if not number:
+        raise CaseError("licence_number", "准予许可须填写证照编号")
+    if len(number) > 64 or any(ch in number for ch in "\r\n\t"):
+        raise CaseError("licence_number", "证照编号不能超过 64 个字符")
+    if delivery.number_taken(sub.department_id, number, sub):
+        raise CaseError("licence_number", f"证照编号 {number} 已在本部门的电子证照中登记，请核对")
+    return number
 
 
 @transaction.atomic
@@ -371,14 +381,16 @@ def extend(sub: SubCase, by: Any, days: int, reason: str) -> SubCase:
     sub.save(update_fields=["due_on", "legal_due_on"])
     _event(sub.case, sub.state, sub.state, by, f"延期 {days} 个工作日：{reason.strip()}", sub_case=sub,
            action="services.sub_case.extended", days=days)
-    new_end = f"{sub.due_on:%Y年%m月%d日}"
-    notify.send(sub.case, f"{sub.case.receipt_number} 的{sub.item.name}延期至 {new_end}：{reason.strip()}")
     return sub
 
 
 @transaction.atomic
 def commit(sub: SubCase, by: Any, commitment: str, now: datetime | None = None) -> SubCase:
-    """承诺即准入: the applicant's signed commitment approves the item at once; a verification is due."""
+    """承诺即准入: the applicant's signed commitment approves the item at once; a verification is due.
+
+    The licence number is the one the department issues (``record_licence``), never one made up here: until the
+    department's reviewer records it, the sub-case is not ended for the join (the results are not ready).
+    """
     sub = SubCase.objects.select_for_update().select_related("case", "item").get(pk=sub.pk)
     if not sub.item.commitment_allowed:
         raise CaseError("commitment", f"{sub.item.name}不适用告知承诺")
@@ -387,10 +399,30 @@ def commit(sub: SubCase, by: Any, commitment: str, now: datetime | None = None) 
     _move_sub_case(sub, SubCaseState.COMMITTED, by, "申请人已签署承诺书")
     today = _local_today(now)
     sub.opinion = commitment.strip()
-    sub.licence_number = f"CN-{sub.case.receipt_number}-{sub.item.code}"
     sub.decided_at = now or timezone.now()
     sub.verification_due_on = workdays.add_working_days(today, sub.item.verification_days)
     sub.save()
+    _join(sub.case, by)
+    return sub
+
+
+@transaction.atomic
+def record_licence(sub: SubCase, by: Any, number: str, valid_until: date | None = None,
+                   now: datetime | None = None) -> SubCase:
+    """The department's reviewer records the licence it issued for an item granted on commitment (承诺即准入)."""
+    sub = SubCase.objects.select_for_update().select_related("case", "item").get(pk=sub.pk)
+    _reviewer_may_act(sub, by)
+    if not delivery.granted_without_licence(sub):
+        raise CaseError("state", "只有承诺即准入且尚未登记证照编号的分办件可以登记证照编号")
+    number = _checked_licence_number(sub, number)
+    if valid_until is not None and valid_until <= _local_today(now):
+        raise CaseError("valid_until", "有效期须晚于今天")
+    sub.licence_number, sub.valid_until = number, valid_until
+    sub.save(update_fields=["licence_number", "valid_until"])
+    until = f"，有效期至 {valid_until:%Y-%m-%d}" if valid_until else ""
+    _event(sub.case, sub.state, sub.state, by, f"登记证照编号 {number}{until}", sub_case=sub,
+           action="services.sub_case.licence_recorded", licence_number=number,
+           valid_until=valid_until.isoformat() if valid_until else None)
     _join(sub.case, by)
     return sub
 
@@ -408,7 +440,9 @@ def verify(sub: SubCase, by: Any, outcome: str, opinion: str) -> SubCase:
     if outcome == "revoked":
         audit.record("services.applicant.revoked", actor=by, target=sub, region=sub.case.region, reason=opinion,
                      applicant_identifier=sub.case.applicant_identifier)
-    notify.send(sub.case, f"{sub.case.receipt_number} 承诺事项核查结论：{SUB_CASE_LABELS[targets[outcome]]}。")
+        if delivery.revoke_e_licence(sub):
+            audit.record("services.e_licence.revoked", actor=by, target=sub, region=sub.case.region, reason=opinion,
+                         licence_number=sub.licence_number)
     return sub
 
 
@@ -424,39 +458,37 @@ def _join(case: Case, by: Any) -> None:
             if sub.state in (SubCaseState.PENDING, SubCaseState.CLAIMED):
                 _move_sub_case(sub, SubCaseState.WITHDRAWN, "system", "其他事项不予许可，整件终止")
         states = [SubCaseState(s.state) for s in case.sub_cases.all()]
+    else:  # granted on commitment, the department's licence number still to come: not ended yet
+        states = [SubCaseState.PENDING if delivery.granted_without_licence(s) else state
+                  for s, state in zip(subs, states, strict=True)]
     outcome = join_outcome(states, case.bundle.refusal_fails_case)
     if outcome is None:
         return
     case.outcome = outcome
     case.save(update_fields=["outcome"])
     _move_case(case, CaseState.RESULTS_READY, by, f"各事项均已办结（{outcome}）")
-    notify.send(case, f"您的申请 {case.receipt_number} 已全部办结，请到综合窗口领取结果。")
 
 
 @transaction.atomic
-def issue(case: Case, by: Any, handed_to: str, now: datetime | None = None) -> Case:
-    """综合窗口出件: all results handed over together, with who received them."""
+def issue(case: Case, by: Any, handed_to: str = "", now: datetime | None = None, tracking_number: str = "") -> Case:
+    """出件: all results together, the way the applicant chose (``delivery``); e-licences for every granted item.
+
+    Window pickup records who took the results (an in-person step, one more visit); postal delivery needs the
+    parcel's tracking number; an e-licence needs nothing more. Whatever the method, every granted sub-case's
+    licence gets its ``ELicence`` record.
+    """
     case = Case.objects.select_for_update().get(pk=case.pk)
     _clerk_may_act(case, by)
-    if not handed_to.strip():
-        raise CaseError("handed_to", "请填写领取人")
-    at_window = case.delivery_method == DeliveryMethod.WINDOW  # picked up at the window: the applicant came
-    _move_case(case, CaseState.ISSUED, by, f"出件，领取人：{handed_to.strip()}", in_person=at_window)
-    case.issued_at, case.handed_to = now or timezone.now(), handed_to.strip()
-    case.save(update_fields=["issued_at", "handed_to"])
-    notify.send(case, f"您的申请 {case.receipt_number} 已出件，欢迎对本次服务进行评价。")
-    return case
-
-
-@transaction.atomic
-def rate(case: Case, by: Any, rating: int, comment: str = "") -> Case:
-    """好差评 after issue: 1 (很不满意) to 5 (非常满意)."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise CaseError("rating", "评价须为 1 至 5 分")
-    _move_case(case, CaseState.RATED, by, comment, rating=rating)
-    case.rating, case.rating_comment = rating, comment.strip()
-    case.save(update_fields=["rating", "rating_comment"])
+    if case.state != CaseState.RESULTS_READY:
+        raise CaseError("state", "该办件不在待出件状态")
+    now = now or timezone.now()
+    try:
+        handing = delivery.hand_over(case, handed_to, tracking_number)
+        delivery.issue_e_licences(case, _local_today(now))
+    except delivery.DeliveryError as error:
+        raise CaseError(error.field, error.message) from error
+    case.issued_at, case.handed_to = now, handing.handed_to
+    _move_case(case, CaseState.ISSUED, by, handing.note, in_person=handing.in_person)
     return case
 
 

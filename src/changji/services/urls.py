@@ -11,6 +11,7 @@ urlpatterns: list = [
     path("applied/", catalogue.applied, name="applied"),
     path("track/", track.track, name="track"),
     path("verify/", track.verify, name="verify"),
+    path("verify/licence/", track.verify_licence, name="verify_licence"),
     path("window/", window.window, name="window"),
     path("window/<id:case_id>/", window.window_case, name="window_case"),
     path("window/intake/", intake.intake_list, name="intake"),

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from changji.core import audit
-from changji.core.models import Notification, NotificationPreference
+from changji.core.models import Notification, NotificationPreference, Role
 
 PASSWORD = "x-Secret-2026"
 
@@ -64,11 +64,14 @@ def test_odd_posts_are_a_chinese_400(client, world, stop, data):
     assert answer.status_code == 400 and "参数" in answer.content.decode()
 
 
-def test_preferences_list_the_events_the_role_may_receive(client, world):
+def test_preferences_list_the_events_the_role_may_receive(client, world, make_user):
     crew = signed_in(client, world.crew).get(reverse("core:notification_preferences")).content.decode()
     assert "紧急告警" in crew and "现场核查派单" in crew and "关泵预告" not in crew  # no allocation read
     clerk = signed_in(client, world.clerk).get(reverse("core:notification_preferences")).content.decode()
-    assert "当前角色没有可接收的事件通知" in clerk
+    assert "一件事已办结待出件" in clerk and "关泵预告" not in clerk
+    assert "（告知申请人）" not in clerk  # the notices only the applicant receives are not the window's to choose
+    grid = signed_in(client, make_user("grid", "652323", Role.GRID_WORKER))
+    assert "当前角色没有可接收的事件通知" in grid.get(reverse("core:notification_preferences")).content.decode()
 
 
 def test_preferences_are_saved_and_used(client, world):

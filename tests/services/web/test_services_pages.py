@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from changji.services import bundles, cases
 from changji.services.catalogue import current_bundles
-from changji.services.models import Case, Material, SubCase
+from changji.services.models import Case, Department, Material, SubCase
 
 pytestmark = pytest.mark.django_db
 
@@ -220,10 +220,23 @@ def test_issue_certificate_verify_and_rating(client, clerk, issued):
     assert client.post(reverse("services:track"), {**base, "action": "rate", "rating": "9"}).status_code == 400
     issued.refresh_from_db()
     assert issued.rating is None
-    ok = client.post(reverse("services:track"), {**base, "action": "rate", "rating": "5", "comment": "一次办好"})
+    scjg, cgj = (Department.objects.get(code=f"652302-{code}") for code in ("SCJG", "CGJ"))
+    form = client.post(reverse("services:track"), base, follow=True).content.decode()
+    assert f'name="department_{scjg.pk}"' in form and f'name="department_{cgj.pk}_reasons"' in form
+    assert "多次跑动" in form and "一次办成" in form
+    low = client.post(reverse("services:track"), {**base, "action": "rate", "rating": "5", "comment": "一次办好",
+                                                  f"department_{scjg.pk}": "5", f"department_{cgj.pk}": "2"})
+    assert low.status_code == 400 and f'data-error-for="department_{cgj.pk}_reasons"' in low.content.decode()
+    ok = client.post(reverse("services:track"), {
+        **base, "action": "rate", "rating": "5", "comment": "一次办好", "reasons": ["one_visit", "fast"],
+        f"department_{scjg.pk}": "5", f"department_{cgj.pk}": "2", f"department_{cgj.pk}_reasons": "long_wait",
+        f"department_{cgj.pk}_comment": "招牌审批等了两天"})
     assert ok.status_code == 302
     issued.refresh_from_db()
     assert (issued.state, issued.rating, issued.rating_comment) == ("rated", 5, "一次办好")
+    assert issued.rating_reasons == ["one_visit", "fast"]
+    assert sorted(issued.department_ratings.values_list("department__code", "score", "reasons", "comment")) == [
+        ("652302-CGJ", 2, ["long_wait"], "招牌审批等了两天"), ("652302-SCJG", 5, [], "")]
 
 
 def test_the_certificate_of_a_case_not_issued_is_404(client, clerk, submitted, make_user):

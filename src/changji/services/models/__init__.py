@@ -12,7 +12,6 @@ from changji.services.models.cases import (
     Inspection,
     InspectionResult,
     Material,
-    Notification,
     SubCase,
 )
 from changji.services.models.catalogue import (
@@ -48,7 +47,6 @@ __all__ = [
     "InspectionResult",
     "Item",
     "Material",
-    "Notification",
     "QueueTicket",
     "ResultType",
     "ServiceWindow",

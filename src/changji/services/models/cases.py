@@ -156,22 +156,6 @@ class CaseEvent(models.Model):
         ordering = ["at", "pk"]
 
 
-class Notification(models.Model):
-    """A message to the applicant at a milestone (SMS interface + in-app); the default backend stores it."""
-
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
-    channel = models.CharField(_("渠道"), max_length=16)
-    recipient = models.CharField(_("接收人"), max_length=64)
-    text = models.TextField(_("内容"))
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
-
-    REGION_SCOPE = "case__region"
-
-    class Meta:
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
-
-
 class InspectionResult(models.TextChoices):
     PASSED = "passed", _("符合条件")
     FAILED = "failed", _("不符合条件")

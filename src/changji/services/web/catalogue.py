@@ -14,14 +14,15 @@ from changji.core import params
 from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
 from changji.core.web_forms import refuse
-from changji.services import bundles, cases, definitions, public_catalogue
+from changji.services import bundles, cases, definitions, delivery, public_catalogue
 from changji.services.catalogue import current_bundles
-from changji.services.models import ApplicantKind, Bundle, BundleCategory, Case, Channel
+from changji.services.models import ApplicantKind, Bundle, BundleCategory, Case, Channel, DeliveryMethod
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: The session key remembering the case this browser just filed, for the page after the redirect.
 APPLIED_SESSION_KEY = "services.applied_case"
 APPLICANT_FIELDS = ("applicant_kind", "applicant_name", "applicant_identifier", "applicant_phone")
+DELIVERY_FIELDS = ("delivery_method", "postal_address", "postal_recipient")
 
 
 def _published() -> Any:
@@ -61,7 +62,40 @@ def _form_field(spec: bundles.FormField, required: bool) -> forms.Field:
     return forms.CharField(label=label, required=required, max_length=200)
 
 
-class ApplicationForm(forms.Form):
+class DeliveryFields(forms.Form):
+    """How the applicant wants the results (结果送达方式): the online form and the window's walk-in form share it.
+
+    Postal delivery needs an address and a recipient (``delivery.choose``, whose refusals land on their fields);
+    ``delivery_choice()`` is what ``cases.submit`` takes.
+    """
+
+    delivery_method = forms.ChoiceField(label="结果送达方式", choices=DeliveryMethod.choices, required=False,
+                                        initial=DeliveryMethod.WINDOW, widget=forms.RadioSelect)
+    postal_address = forms.CharField(label="邮寄地址（邮寄送达时填写）", max_length=200, required=False)
+    postal_recipient = forms.CharField(label="收件人（邮寄送达时填写）", max_length=60, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        self._delivery = delivery.WINDOW_PICKUP
+        if "delivery_method" in self.fields:  # none chosen: window pickup, as before the choice existed
+            try:
+                method = data.get("delivery_method") or DeliveryMethod.WINDOW
+                self._delivery = delivery.choose(method, data.get("postal_address", ""),
+                                                 data.get("postal_recipient", ""))
+            except delivery.DeliveryError as error:
+                refuse(self, error)
+        return data
+
+    def delivery_choice(self) -> delivery.Choice:
+        """The checked choice (after ``is_valid``)."""
+        return getattr(self, "_delivery", delivery.WINDOW_PICKUP)
+
+    def delivery_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in DELIVERY_FIELDS if name in self.fields]
+
+
+class ApplicationForm(DeliveryFields):
     """The one form: the applicant, the bundle's questions, every item's fields once, one upload per material.
 
     Item fields and materials are optional here: which items apply depends on the answers, and what is
@@ -83,7 +117,7 @@ class ApplicationForm(forms.Form):
         definition = definitions.definition_of(bundle)
         specs = list(definition.items)
         if correction:
-            for name in APPLICANT_FIELDS:
+            for name in (*APPLICANT_FIELDS, *DELIVERY_FIELDS):
                 del self.fields[name]
         asked = () if correction else definition.questions
         self.question_names = [q.name for q in asked]
@@ -209,7 +243,8 @@ def apply(request: HttpRequest, bundle_id: int) -> HttpResponse:
         applicant = cases.Applicant(**{name.removeprefix("applicant_"): form.cleaned_data[name].strip()
                                        for name in APPLICANT_FIELDS})
         try:
-            case = cases.submit(bundle, applicant, Channel.ONLINE, form.answers(), form.uploads(), by="applicant")
+            case = cases.submit(bundle, applicant, Channel.ONLINE, form.answers(), form.uploads(), by="applicant",
+                                delivery_choice=form.delivery_choice())
         except Refusal as error:
             add_case_error(form, error)
         else:

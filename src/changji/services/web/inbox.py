@@ -20,13 +20,14 @@ from changji.core.guards import route
 from changji.core.models import User
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
-from changji.services import cases, definitions, workdays
+from changji.services import cases, definitions, delivery, workdays
 from changji.services.models import Department, SubCase
 from changji.services.web import intake
 from changji.services.workflow import SUB_CASE_LABELS, SubCaseState
 
 OPEN_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED, SubCaseState.COMMITTED, SubCaseState.RECTIFY)
-ACTIONS = {"claim": "认领", "release": "释放", "approve": "准予许可", "refuse": "不予许可", "verify": "承诺核查"}
+ACTIONS = {"claim": "认领", "release": "释放", "approve": "准予许可", "refuse": "不予许可",
+           "licence": "登记证照编号", "verify": "承诺核查"}
 WARNING_LABELS = {"green": "正常", "yellow": "临期", "red": "到期/超期"}
 
 
@@ -42,6 +43,13 @@ class ApproveForm(forms.Form):
 
 class RefuseForm(forms.Form):
     opinion = forms.CharField(label="不予许可理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class LicenceForm(forms.Form):
+    """承诺即准入: the licence the department issued for an item granted on the applicant's commitment."""
+
+    number = forms.CharField(label="证照编号（本部门核发）", max_length=64)
+    valid_until = params.DayField(label="有效期至", required=False)
 
 
 class VerifyForm(forms.Form):
@@ -103,6 +111,8 @@ def _forms(sub: SubCase, user: Any, data: Any, action: str) -> dict[str, forms.F
         if sub.assignee_id == user.pk:
             available["approve"] = ApproveForm(bound("approve"), prefix="approve")
             available["refuse"] = RefuseForm(bound("refuse"), prefix="refuse")
+    if delivery.granted_without_licence(sub):
+        available["licence"] = LicenceForm(bound("licence"), prefix="licence")
     if sub.state in (SubCaseState.COMMITTED, SubCaseState.RECTIFY):
         available["verify"] = VerifyForm(bound("verify"), prefix="verify")
     return available
@@ -117,13 +127,15 @@ def _apply(sub: SubCase, user: Any, action: str, data: dict[str, Any]) -> None:
         cases.decide(sub, user, True, data["opinion"], data["licence_number"], data.get("valid_until"))
     elif action == "refuse":
         cases.decide(sub, user, False, data["opinion"])
+    elif action == "licence":
+        cases.record_licence(sub, user, data["number"], data.get("valid_until"))
     else:
         cases.verify(sub, user, data["outcome"], data["opinion"])
 
 
 @route(get=P.SERVICES_SUB_CASE_REVIEW, post=P.SERVICES_SUB_CASE_REVIEW)
 def sub_case(request: HttpRequest, sub_case_id: int) -> HttpResponse:
-    """One sub-case with the case's form and materials; POST action=claim|release|approve|refuse|verify."""
+    """One sub-case with the case's form and materials; POST action=claim|release|approve|refuse|licence|verify."""
     sub = get_object_or_404(_scoped(request), pk=sub_case_id)
     action = request.POST.get("action", "")
     available = _forms(sub, request.user, request.POST or None, action)

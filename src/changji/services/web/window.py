@@ -19,7 +19,7 @@ from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import run_action
 from changji.services import cases, certificate, definitions, materials
-from changji.services.models import Case
+from changji.services.models import Case, DeliveryMethod
 from changji.services.web import intake
 from changji.services.web.catalogue import ApplicationForm
 from changji.services.web.common import ISSUED_STATES, certificate_data
@@ -41,7 +41,20 @@ class RefuseForm(forms.Form):
 
 
 class IssueForm(forms.Form):
+    """出件: what the applicant's delivery method needs (``delivery.hand_over``).
+
+    Who took the results at the window, the parcel's tracking number, or nothing for an e-licence.
+    """
+
     handed_to = forms.CharField(label="领取人", max_length=64)
+    tracking_number = forms.CharField(label="快递单号", max_length=40)
+
+    def __init__(self, *args: Any, method: str = DeliveryMethod.WINDOW, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        needs: dict[str, set[str]] = {DeliveryMethod.WINDOW: {"handed_to"}, DeliveryMethod.POSTAL: {"tracking_number"}}
+        keep = needs.get(method, set())
+        for name in set(self.fields) - keep:
+            del self.fields[name]
 
 
 class AcceptForm(forms.Form):
@@ -78,7 +91,7 @@ def _forms(case: Case, data: Any, action: str, files: Any = None) -> dict[str, f
     if case.state in (CaseState.SUBMITTED, CaseState.CORRECTION):
         available["refuse"] = RefuseForm(bound("refuse"), prefix="refuse")
     if case.state == CaseState.RESULTS_READY:
-        available["issue"] = IssueForm(bound("issue"), prefix="issue")
+        available["issue"] = IssueForm(bound("issue"), prefix="issue", method=case.delivery_method)
     return available
 
 
@@ -99,7 +112,8 @@ def _apply(request: HttpRequest, case: Case, action: str, form: forms.Form) -> N
         cases.refuse(case, user, form.cleaned_data["reason"])
         messages.success(request, "已不予受理。")
     else:
-        cases.issue(case, user, form.cleaned_data["handed_to"])
+        cases.issue(case, user, form.cleaned_data.get("handed_to", ""),
+                    tracking_number=form.cleaned_data.get("tracking_number", ""))
         messages.success(request, "已出件。")
 
 
