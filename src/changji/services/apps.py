@@ -11,6 +11,7 @@ class ServicesConfig(AppConfig):
         ("综合窗口", "services:window", "services.case.intake"),
         ("部门收件箱", "services:inbox", "services.sub_case.review"),
         ("办件统计", "services:statistics", "services.statistics.read"),
+        ("事项目录", "services:admin_bundles", "services.catalogue.manage"),
     )
 
     def prepare_demo(self) -> str:

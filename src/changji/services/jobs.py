@@ -18,13 +18,13 @@ from django.conf import settings
 
 from changji.core import localtime
 from changji.core.jobs import Period, job
-from changji.services import cases, workdays
+from changji.services import cases, catalogue, workdays
 from changji.services.cases import CaseError
 from changji.services.models import SubCase
 from changji.services.workflow import SubCaseState
 
 __all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "overdue_warnings", "release_claims", "release_stale_claims",
-           "warn_deadlines"]
+           "supersede_bundles", "warn_deadlines"]
 
 STALE_CLAIM_NOTE = "超时未办理，退回部门待认领"
 
@@ -102,3 +102,9 @@ def warn_deadlines(at: datetime) -> dict[str, int]:
                     warning.sub_case.case.receipt_number, warning.level, warning.due_on, warning.remaining_days)
     levels = [warning.level for warning in warnings]
     return {"yellow": levels.count("yellow"), "red": levels.count("red")}
+
+
+@job("services.catalogue.supersede", Period.DAILY, look_back=1)
+def supersede_bundles(at: datetime) -> dict[str, int]:
+    """Withdraw each published bundle version that a newer one, effective from this day, replaces."""
+    return {"withdrawn": catalogue.supersede_due("system", localtime.local_day(at))}

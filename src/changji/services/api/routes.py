@@ -26,6 +26,7 @@ from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset
 from changji.services import cases, workdays
+from changji.services.api.catalogue_admin import router as catalogue_admin_router
 from changji.services.api.schemas import BundleOut, CaseDetailOut, CaseOut, StatisticsOut, SubCaseOut
 from changji.services.catalogue import current_bundles
 from changji.services.models import Bundle, BundleCategory, BundleItem, Case, SubCase
@@ -33,6 +34,7 @@ from changji.services.statistics import case_statistics
 from changji.services.workflow import CaseState, SubCaseState
 
 router = Router(tags=["services"])
+router.add_router("", catalogue_admin_router)  # the catalogue administrator's (services.api.catalogue_admin)
 
 #: The sub-cases still waiting for a department (the inbox's default ``state=open``).
 OPEN_SUB_CASE_STATES = (SubCaseState.PENDING, SubCaseState.CLAIMED, SubCaseState.COMMITTED, SubCaseState.RECTIFY)
