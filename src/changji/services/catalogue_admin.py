@@ -309,8 +309,10 @@ def _item_values(actor: Any, data: Mapping[str, Any]) -> dict[str, Any]:
                                 [bundles.material_from_json(m) for m in materials],
                                 statutory_limit_days=statutory, promised_limit_days=promised)
     if errors:
-        raise CatalogueError("promised_limit_days" if errors[0].startswith("承诺时限") else "form_fields",
-                             "；".join(errors))
+        first = errors[0]
+        field = ("promised_limit_days" if first.startswith("承诺时限") else
+                 "materials" if first.startswith("材料") else "form_fields")
+        raise CatalogueError(field, "；".join(errors))
     return {"name": _text("name", data.get("name"), "事项名称", 128), "department": department,
             "legal_basis": _text("legal_basis", data.get("legal_basis"), "设定依据", 4000, required=False),
             "statutory_limit_days": statutory, "promised_limit_days": promised, "fee_yuan": _fee(data.get("fee_yuan")),

@@ -137,9 +137,9 @@ BundleItemFormSet = forms.formset_factory(BundleItemRowForm, extra=2, can_delete
 
 
 def _rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
-    """The rows kept: filled in and not marked for removal."""
-    return [form.row() for form in formset.forms
-            if form.has_changed() and not form.cleaned_data.get("DELETE") and form.cleaned_data]
+    """The rows kept: the shown ones and the filled-in new ones (a blank new row has no cleaned data), not marked
+    for removal."""
+    return [form.row() for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
 
 
 class DepartmentForm(forms.Form):
