@@ -68,6 +68,11 @@ def scoped(queryset: models.QuerySet[M], actor: Any) -> models.QuerySet[M]:
     return scope_queryset(queryset, actor) if hasattr(actor, "is_authenticated") else queryset
 
 
+def _others(queryset: models.QuerySet[M], own: M | None) -> models.QuerySet[M]:
+    """``queryset`` without ``own`` (a code taken by another object, not by the one being changed)."""
+    return queryset.exclude(pk=own.pk) if own is not None else queryset
+
+
 def _text(field: str, value: Any, label: str, max_length: int, *, required: bool = True) -> str:
     text = str(value or "").strip()
     if "\x00" in text:
@@ -140,7 +145,7 @@ def save_department(actor: Any, department: Department | None, *, code: str, nam
     region = department.region if department is not None else _region(actor, region_code)
     check_actor(actor, P.SERVICES_CATALOGUE_MANAGE, region)
     code, name = _code(code, "部门编码"), _text("name", name, "部门名称", 64)
-    if Department.objects.filter(code=code).exclude(pk=getattr(department, "pk", None)).exists():
+    if _others(Department.objects.filter(code=code), department).exists():
         raise CatalogueError("code", f"部门编码“{code}”已存在")
     reviewer_accounts = _accounts(region, reviewers, Role.DEPARTMENT_REVIEWER, "reviewers", "部门审批人员")
     delegate_accounts = _accounts(region, window_delegates, Role.WINDOW_CLERK, "window_delegates", "窗口人员")
@@ -213,7 +218,7 @@ def save_material(actor: Any, material: CatalogueMaterial | None, *, code: str, 
     region = material.region if material is not None else _region(actor, region_code)
     check_actor(actor, P.SERVICES_CATALOGUE_MANAGE, region)
     code = _code(code, "材料编码")
-    if CatalogueMaterial.objects.filter(code=code).exclude(pk=getattr(material, "pk", None)).exists():
+    if _others(CatalogueMaterial.objects.filter(code=code), material).exists():
         raise CatalogueError("code", f"材料编码“{code}”已存在")
     values = {"code": code, "name": _text("name", name, "材料名称", 128),
               "description": _text("description", description, "填写说明", 2000, required=False),
@@ -301,7 +306,7 @@ def _item_values(actor: Any, data: Mapping[str, Any]) -> dict[str, Any]:
         raise CatalogueError("result_type", "结果类型不正确")
     fields = [_form_field(raw, f"第 {n} 个字段") for n, raw in enumerate(data.get("form_fields") or [], 1)]
     codes = [str(raw.get("code") or "") for raw in data.get("materials") or [] if isinstance(raw, Mapping)]
-    known = {m.code: m for m in scoped(CatalogueMaterial.objects, actor).filter(code__in=codes)}
+    known = {m.code: m for m in scoped(CatalogueMaterial.objects.all(), actor).filter(code__in=codes)}
     materials = [_item_material(raw, known, f"第 {n} 项材料") for n, raw in enumerate(data.get("materials") or [], 1)]
     statutory = _days("statutory_limit_days", data.get("statutory_limit_days"), "法定时限", 1)
     promised = _days("promised_limit_days", data.get("promised_limit_days"), "承诺时限", 1)
@@ -327,14 +332,15 @@ def _item_values(actor: Any, data: Mapping[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def save_item(actor: Any, item: Item | None, data: Mapping[str, Any]) -> Item:
-    """Create or change an item from ``data`` (the model's fields, ``department`` by code, ``form_fields`` and
-    ``materials`` as lists of dicts, each material by its 材料目录 code, conditions as {"field", "equals"|"in"}).
+    """Create or change an item from ``data``: the model's fields, ``department`` by code.
 
-    Published bundle versions keep their frozen copy: the change reaches applicants with the next version published.
+    ``form_fields`` and ``materials`` are lists of dicts, each material by its 材料目录 code, conditions as
+    {"field", "equals"|"in"}. Published bundle versions keep their frozen copy: the change reaches applicants
+    with the next version published.
     """
     check_actor(actor, P.SERVICES_CATALOGUE_MANAGE, item.department.region if item is not None else None)
     code = _code(data.get("code"), "事项编码")
-    if Item.objects.filter(code=code).exclude(pk=getattr(item, "pk", None)).exists():
+    if _others(Item.objects.filter(code=code), item).exists():
         raise CatalogueError("code", f"事项编码“{code}”已存在")
     values = _item_values(actor, data)
     check_actor(actor, P.SERVICES_CATALOGUE_MANAGE, values["department"].region)
@@ -421,8 +427,11 @@ def _write_bundle(bundle: Bundle, values: Mapping[str, Any], links: list[tuple[I
 
 @transaction.atomic
 def create_bundle(actor: Any, data: Mapping[str, Any]) -> Bundle:
-    """A new bundle (一件事) as draft version 1: ``data`` has code, name, category, lead_department (code),
-    online_allowed, refusal_fails_case, description, questions and items ([{"item", "position", "condition"}])."""
+    """A new bundle (一件事) as draft version 1.
+
+    ``data`` has code, name, category, lead_department (code), online_allowed, refusal_fails_case, description,
+    questions and items ([{"item", "position", "condition"}]).
+    """
     check_actor(actor, P.SERVICES_CATALOGUE_MANAGE)
     code = _code(data.get("code"), "一件事编码")
     if Bundle.objects.filter(code=code).exists():

@@ -2,7 +2,9 @@
 
 Registered with ``core.jobs`` and run by ``changji jobs``: ``services.claims.release`` every minute (claims
 left for ``SERVICES_CLAIM_TIMEOUT_HOURS``, default 24, go back to the inbox), ``services.deadlines.warn``
-every day (the yellow and red sub-cases are logged and counted in the run). Both read the present state,
+every day (the yellow and red sub-cases are logged and counted in the run), ``services.catalogue.supersede`` every
+day (a bundle version published with a future effective date replaces the older one on that day:
+``catalogue.supersede_due``, idempotent). The first two read the present state,
 so they look back one period only, and both are idempotent: a released claim is pending and not released
 again, and the warnings write nothing. The functions take ``now`` / ``today`` so the tests decide the clock.
 """

@@ -129,8 +129,9 @@ def _bundle_post(shown: int = 0, **change) -> dict[str, str]:
 
 def test_a_bundle_from_draft_to_published_and_new_version(client, catalogue):
     assert client.post("/services/admin/items/", _item_post(**_formset("fields", FIELDS[:1]))).status_code == 302
-    response = client.post("/services/admin/bundles/", {"new-code": "FK-YJS-WX", "new-name": "开办机动车维修店一件事",
-                                                        "new-category": "transport", "new-lead_department": "652302-JT"})
+    response = client.post("/services/admin/bundles/", {
+        "new-code": "FK-YJS-WX", "new-name": "开办机动车维修店一件事", "new-category": "transport",
+        "new-lead_department": "652302-JT"})
     assert response.status_code == 302
     draft = Bundle.objects.get(code="FK-YJS-WX")
     url = f"/services/admin/bundles/{draft.pk}/"

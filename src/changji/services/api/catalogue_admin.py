@@ -21,7 +21,7 @@ from changji.core.api_schemas import Id, JsonObject, Text
 from changji.core.guards import operation
 from changji.services import catalogue_admin as service
 from changji.services import definitions
-from changji.services.bundles import FIELD_KINDS
+from changji.services.bundles import FIELD_KINDS, definition_to_json
 from changji.services.catalogue import current_bundles
 from changji.services.models import (
     Bundle,
@@ -236,8 +236,6 @@ class BundleAdminOut(Schema):
 
     @staticmethod
     def resolve_definition(obj: Bundle) -> dict[str, Any]:
-        from changji.services.bundles import definition_to_json
-
         return definition_to_json(definitions.definition_of(obj))
 
 
@@ -365,7 +363,7 @@ def create_bundle(request: HttpRequest, body: BundleCreateIn) -> Status:
 @router.put("/catalogue/bundles/{bundle_id}", response=BundleAdminOut)
 @operation(P.SERVICES_CATALOGUE_MANAGE)
 def update_bundle(request: HttpRequest, bundle_id: Id, body: BundleIn) -> Bundle:
-    """Change a draft; a published or withdrawn version is refused (400). Audited ``services.catalogue.bundle.update``."""
+    """Change a draft; a published or withdrawn one is refused (400). Audited ``services.catalogue.bundle.update``."""
     service.update_bundle(request.user, get_object_or_404(_bundles(request), pk=bundle_id), body.dict())
     return get_object_or_404(_bundles(request), pk=bundle_id)
 

@@ -64,7 +64,8 @@ class ConditionMixin(forms.Form):
     cond_values = forms.CharField(label="条件取值", max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns (django-stubs allows a subclass's None)
         try:
             data["condition"] = bundles.parse_condition(data.get("cond_field", ""), data.get("cond_op", ""),
                                                         data.get("cond_values", ""))
@@ -137,8 +138,7 @@ BundleItemFormSet = forms.formset_factory(BundleItemRowForm, extra=2, can_delete
 
 
 def _rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
-    """The rows kept: the shown ones and the filled-in new ones (a blank new row has no cleaned data), not marked
-    for removal."""
+    """The rows kept: the shown ones and the filled-in new ones (a blank new row has no cleaned data), not removed."""
     return [form.row() for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
 
 
@@ -168,7 +168,8 @@ class MaterialForm(forms.Form):
                               widget=forms.FileInput)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns (django-stubs allows a subclass's None)
         for name in ("template", "example"):
             upload = data.get(name)
             if upload is not None and upload.size > service.MAX_TEMPLATE_BYTES:
@@ -202,7 +203,8 @@ class ItemForm(forms.Form):
         self.fields["department"].choices = department_choices  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data  # what BaseForm.clean returns (django-stubs allows a subclass's None)
         statutory, promised = data.get("statutory_limit_days"), data.get("promised_limit_days")
         if statutory is not None and promised is not None and promised > statutory:
             self.add_error("promised_limit_days", "承诺时限不能超过法定时限")
@@ -524,8 +526,11 @@ def _bundle_action(request: HttpRequest, bundle: Bundle, action: str, chosen: An
 
 @route(get=MANAGE, post=MANAGE)
 def bundle(request: HttpRequest, bundle_id: int) -> HttpResponse:
-    """One bundle version: a draft is edited (questions, items, conditions) and published; a published or withdrawn
-    one is read-only and shows its frozen definition; POST action=save|publish|withdraw|new_version."""
+    """One bundle version; POST action=save|publish|withdraw|new_version.
+
+    A draft is edited (questions, items, conditions) and published; a published or withdrawn one is read-only and
+    shows its frozen definition.
+    """
     found = get_object_or_404(_bundles(request), pk=bundle_id)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     available = _bundle_forms(request, found, action)
