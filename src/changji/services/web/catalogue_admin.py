@@ -84,7 +84,7 @@ class FieldRowForm(ConditionMixin):
 
     name = forms.CharField(label="名称（英文）", max_length=64)
     label = forms.CharField(label="标题", max_length=64)
-    kind = forms.ChoiceField(label="类型", choices=list(KIND_LABELS.items()))
+    kind = forms.ChoiceField(label="类型", choices=list(KIND_LABELS.items()), initial="text")  # a blank row: unchanged
     required = forms.BooleanField(label="必填", required=False)
     choices = forms.CharField(label="选项（以、分隔）", max_length=500, required=False)
 
