@@ -259,6 +259,13 @@ def _save(request: HttpRequest, form: forms.Form, apply: Callable[[], Any], done
     return result
 
 
+def _code(code: str) -> str:
+    """A code from the path, or 404 (a code is short ASCII: no NUL, which PostgreSQL refuses, reaches a query)."""
+    if not service.CODE.fullmatch(code):
+        raise Http404("编码不存在")
+    return code
+
+
 def _departments(request: HttpRequest) -> Any:
     return scope_queryset(Department.objects.select_related("region"), request.user)
 
@@ -311,7 +318,7 @@ def departments(request: HttpRequest) -> HttpResponse:
 @route(get=MANAGE, post=MANAGE)
 def department(request: HttpRequest, department_code: str) -> HttpResponse:
     """Edit a department: code, name, reviewers (部门审批人员) and 窗口即办 delegates (窗口人员)."""
-    dept = get_object_or_404(_departments(request), code=department_code)
+    dept = get_object_or_404(_departments(request), code=_code(department_code))
     initial = {"code": dept.code, "name": dept.name,
                "reviewers": list(dept.reviewers.values_list("username", flat=True)),
                "window_delegates": list(dept.window_delegates.values_list("username", flat=True))}
@@ -358,7 +365,7 @@ def materials(request: HttpRequest) -> HttpResponse:
 @route(get=MANAGE, post=MANAGE)
 def material(request: HttpRequest, material_code: str) -> HttpResponse:
     """Edit a material; a template or example uploaded replaces the stored one."""
-    found = get_object_or_404(_materials(request), code=material_code)
+    found = get_object_or_404(_materials(request), code=_code(material_code))
     initial = {name: getattr(found, name) for name in ("code", "name", "description", "source", "original_required")}
     form = MaterialForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
@@ -372,7 +379,7 @@ def material(request: HttpRequest, material_code: str) -> HttpResponse:
 
 
 def _material_file(code: str, which: str) -> FileResponse:
-    found = CatalogueMaterial.objects.filter(code=code).first()
+    found = CatalogueMaterial.objects.filter(code=_code(code)).first()
     stored = getattr(found, which) if found is not None else None
     if not stored:
         raise Http404("该材料没有此文件")
@@ -440,7 +447,7 @@ def items(request: HttpRequest) -> HttpResponse:
 @route(get=MANAGE, post=MANAGE)
 def item(request: HttpRequest, item_code: str) -> HttpResponse:
     """Edit an item; the page lists the published bundles whose frozen copy keeps the item as it was."""
-    found = get_object_or_404(_items(request), code=item_code)
+    found = get_object_or_404(_items(request), code=_code(item_code))
     saved, forms_ = _item_post(request, found)
     if saved is not None:
         return redirect("services:admin_item", item_code=saved.code)
