@@ -132,6 +132,10 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     change = AllocationChange.objects.create(allocation=allocation, amount_m3=100, reason="矩阵", by_name="x")
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
+    from changji.services.models import CatalogueMaterial
+
+    CatalogueMaterial.objects.create(code="MATRIX-M", name="营业执照", region_id="652302",
+                                     template=ContentFile(b"%PDF-1.4 matrix", name="matrix.pdf"))
     from tests.services.web.conftest import ANSWERS, MATERIALS, USCC
 
     materials = {code: (f"{code}.pdf", f"%PDF {code}".encode()) for code in MATERIALS}
@@ -170,6 +174,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "well_id": well.pk, "terminal_id": terminal.pk, "alarm_id": alarm.pk, "command_id": command.pk,
         "quarantined_id": quarantined.pk, "allocation_id": allocation.pk, "change_id": change.pk,
         "bundle_id": bundle.pk, "case_id": case.pk,
+        "department_code": bundle.lead_department.code, "item_code": "SCJG-001", "material_code": "MATRIX-M",
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",

@@ -304,7 +304,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     from changji.core.models import Notification
     from changji.services import cases
     from changji.services.demo_catalogue import seed_demo_catalogue
-    from changji.services.models import Bundle
+    from changji.services.models import Bundle, CatalogueMaterial
     from changji.water.models import (
         Alarm,
         Allocation,
@@ -344,6 +344,8 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
 
     seed_demo_catalogue()
     bundle = Bundle.objects.get(code="YJS-CY")
+    catalogue_material = CatalogueMaterial.objects.create(code="WALK-M", name="营业执照", region_id="652302",
+                                                          template=ContentFile(b"%PDF-1.4 walk", name="walk.pdf"))
     applicant = cases.Applicant("enterprise", "阜康市老王餐饮有限公司", "91350100M000100Y43", "13800000000")
     answers = {"business_name": "老王面馆", "address": "阜康市天池街 1 号", "legal_person": "王某",
                "registered_capital": 10, "food_category": "热食类", "outdoor_sign": True, "sign_size": "3×1"}
@@ -402,6 +404,8 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "change_id": ids(change),
         "bundle_id": ids(bundle), "case_id": ids(submitted, accepted), "material_id": ids(submitted.materials.first()),
         "sub_case_id": ids(*subs[:2]),
+        "department_code": [bundle.lead_department.code], "item_code": ["SCJG-001"],
+        "material_code": [catalogue_material.code],
         "issue_id": ids(reported, negotiated), "wish_id": ids(posted, published, claimed),
         "activity_id": ids(activity), "photo_id": ids(photo), "unit_id": ids(unit), "pk": ids(room),
         "service_code": [category.code], "service_request_id": [reported.request_id], "fmt": ["json"],

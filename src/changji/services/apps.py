@@ -12,6 +12,7 @@ class ServicesConfig(AppConfig):
         ("窗口受理", "services:intake", "services.case.intake"),
         ("部门收件箱", "services:inbox", "services.sub_case.review"),
         ("办件统计", "services:statistics", "services.statistics.read"),
+        ("事项目录", "services:admin_bundles", "services.catalogue.manage"),
         ("叫号", "services:queue_console", "services.queue.call"),
         ("咨询导办", "services:consultations", "services.consultation.record"),
         ("窗口管理", "services:admin_windows", "services.centre.manage"),

@@ -278,3 +278,104 @@ def definition_from_json(data: Mapping[str, Any]) -> Definition:
         **{name: item[name] for name in _ITEM_SCALARS if name in item},
     ) for item in data.get("items", ()))
     return Definition(questions=tuple(field_from_json(q) for q in data.get("questions", ())), items=items)
+
+
+# --- the catalogue administrator's checks (services.catalogue_admin) --------------------------------------------
+
+#: How a condition compares the answer: one value (``equals``) or one of several (``in``).
+CONDITION_OPS = ("equals", "in")
+_TRUE, _FALSE = ("是", "true", "True"), ("否", "false", "False")
+
+
+def condition_value(text: str) -> Any:
+    """A value typed on a page as a condition's value: 是/否 (true/false) are the answers of a yes/no question."""
+    text = text.strip()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return text
+
+
+def parse_condition(field_name: str, op: str, values: str) -> dict[str, Any] | None:
+    """The condition written on a page as a field, an operator and its values (``in``: separated by 、 or ,).
+
+    No field: no condition (always). Raises ValueError (Chinese) for an operator or values that do not fit.
+    """
+    field_name = field_name.strip()
+    if not field_name:
+        return None
+    if op not in CONDITION_OPS:
+        raise ValueError("条件须选择“等于”或“属于”")
+    parts = [p for p in (v.strip() for v in values.replace("，", ",").replace("、", ",").split(",")) if p]
+    if not parts:
+        raise ValueError("条件须填写取值")
+    if op == "equals":
+        if len(parts) > 1:
+            raise ValueError("“等于”只能填写一个取值")
+        return {"field": field_name, "equals": condition_value(parts[0])}
+    return {"field": field_name, "in": [condition_value(p) for p in parts]}
+
+
+def condition_text(condition: Mapping[str, Any] | None) -> tuple[str, str, str]:
+    """The inverse of ``parse_condition``: (field, op, values) to show a stored condition on a page."""
+    if not condition:
+        return "", "", ""
+
+    def shown(value: Any) -> str:
+        return "是" if value is True else "否" if value is False else str(value)
+
+    if "in" in condition:
+        return str(condition.get("field", "")), "in", "、".join(shown(v) for v in condition["in"])
+    return str(condition.get("field", "")), "equals", shown(condition.get("equals", ""))
+
+
+def condition_shape_errors(where: str, condition: Any) -> list[str]:
+    """Why a condition as received (any JSON) is not {"field": 名称, "equals": 值} or {"field": 名称, "in": [值…]}."""
+    if condition is None or condition == {}:
+        return []
+    shape = f"{where}：条件格式应为 {{\"field\": 名称, \"equals\": 值}} 或 {{\"field\": 名称, \"in\": [值…]}}"
+    if not isinstance(condition, Mapping) or not isinstance(condition.get("field"), str) or not condition["field"]:
+        return [shape]
+    if set(condition) - {"field", "equals", "in"} or ("equals" in condition) == ("in" in condition):
+        return [shape]
+    if "in" in condition and (not isinstance(condition["in"], list | tuple) or not condition["in"]):
+        return [f"{where}：in 须为非空的取值列表"]
+    values = condition["in"] if "in" in condition else [condition["equals"]]
+    if any(not isinstance(v, str | int | float | bool) for v in values):
+        return [f"{where}：条件的取值须为文字、数字或是/否"]
+    return []
+
+
+def check_item(fields: Sequence[FormField], materials: Sequence[MaterialSpec], *, statutory_limit_days: int,
+               promised_limit_days: int) -> list[str]:
+    """Every reason an item's fields, materials and limits cannot be saved (Chinese); empty when they can.
+
+    Field names are unique and ASCII (letters, digits, _), kinds known, a choice field lists its choices,
+    material codes unique, conditions well formed (the names they refer to are checked when a bundle using the
+    item is published: they may be the bundle's questions), the promised limit within the statutory one.
+    """
+    errors = []
+    if promised_limit_days > statutory_limit_days:
+        errors.append(f"承诺时限（{promised_limit_days} 个工作日）不能超过法定时限（{statutory_limit_days} 个工作日）")
+    seen: set[str] = set()
+    for f in fields:
+        where = f"字段“{f.label or f.name}”"
+        if not (f.name.isascii() and f.name.replace("_", "").isalnum() and not f.name[:1].isdigit()):
+            errors.append(f"{where}：名称须为英文字母、数字或下划线，且不以数字开头")
+        if f.name in seen:
+            errors.append(f"{where}：名称“{f.name}”重复")
+        seen.add(f.name)
+        if f.kind not in FIELD_KINDS:
+            errors.append(f"{where}：未知类型 {f.kind}")
+        if f.kind == "choice" and not f.choices:
+            errors.append(f"{where}：选择题须列出选项")
+        errors += condition_shape_errors(where, f.condition)
+    codes: set[str] = set()
+    for m in materials:
+        where = f"材料“{m.name or m.code}”"
+        if m.code in codes:
+            errors.append(f"{where}：同一事项中重复")
+        codes.add(m.code)
+        errors += condition_shape_errors(where, m.condition)
+    return errors

@@ -3,10 +3,12 @@
 Registered with ``core.jobs`` and run by ``changji jobs``: ``services.claims.release`` every minute (claims
 left for ``SERVICES_CLAIM_TIMEOUT_HOURS``, default 24, go back to the inbox), ``services.deadlines.warn``
 every day (the yellow and red sub-cases are logged and counted in the run), ``services.queue.close_day``
-every day (the hall's tickets of past days still waiting or called become missed, ``queue.close_past_days``).
-They read the present state, so they look back one period only, and they are idempotent: a released claim is
-pending and not released again, the warnings write nothing, a closed ticket is not open any more. The functions
-take ``now`` / ``today`` so the tests decide the clock.
+every day (the hall's tickets of past days still waiting or called become missed, ``queue.close_past_days``),
+``services.catalogue.supersede`` every day (a bundle version published with a future effective date replaces the
+older one on that day: ``catalogue.supersede_due``). They read the present state, so they look back one period
+only, and they are idempotent: a released claim is pending and not released again, the warnings write nothing, a
+closed ticket is not open any more, a withdrawn version is not withdrawn again. The functions take ``now`` /
+``today`` so the tests decide the clock.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from django.conf import settings
 
 from changji.core import localtime
 from changji.core.jobs import Period, job
-from changji.services import cases, queue, workdays
+from changji.services import cases, catalogue, queue, workdays
 from changji.services.cases import CaseError
 from changji.services.models import SubCase
 from changji.services.workflow import SubCaseState
 
 __all__ = ["STALE_CLAIM_NOTE", "OverdueWarning", "close_queue_day", "overdue_warnings", "release_claims",
-           "release_stale_claims", "warn_deadlines"]
+           "release_stale_claims", "supersede_bundles", "warn_deadlines"]
 
 STALE_CLAIM_NOTE = "超时未办理，退回部门待认领"
 
@@ -110,3 +112,9 @@ def warn_deadlines(at: datetime) -> dict[str, int]:
 def close_queue_day(at: datetime) -> dict[str, int]:
     """Close the hall's tickets of past days still waiting or called as missed (过号)."""
     return {"closed": queue.close_past_days(localtime.local_day(at))}
+
+
+@job("services.catalogue.supersede", Period.DAILY, look_back=1)
+def supersede_bundles(at: datetime) -> dict[str, int]:
+    """Withdraw each published bundle version that a newer one, effective from this day, replaces."""
+    return {"withdrawn": catalogue.supersede_due("system", localtime.local_day(at))}

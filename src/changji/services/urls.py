@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from changji.services.web import catalogue, catalogue_transfer, hall, inbox, intake, queue, statistics, track, window
+from changji.services.web import (
+    catalogue,
+    catalogue_admin,
+    catalogue_transfer,
+    hall,
+    inbox,
+    intake,
+    queue,
+    statistics,
+    track,
+    window,
+)
 
 app_name = "services"
 urlpatterns: list = [
@@ -39,4 +50,15 @@ urlpatterns: list = [
     path("consultations/<id:consultation_id>/", hall.consultation_detail, name="consultation"),
     path("admin/catalogue/transfer/", catalogue_transfer.transfer, name="catalogue_transfer"),
     path("admin/catalogue/export.xlsx", catalogue_transfer.export, name="catalogue_export"),
+    # the catalogue administrator's pages (services.web.catalogue_admin) and the public material files
+    path("admin/departments/", catalogue_admin.departments, name="admin_departments"),
+    path("admin/departments/<str:department_code>/", catalogue_admin.department, name="admin_department"),
+    path("admin/materials/", catalogue_admin.materials, name="admin_materials"),
+    path("admin/materials/<str:material_code>/", catalogue_admin.material, name="admin_material"),
+    path("admin/items/", catalogue_admin.items, name="admin_items"),
+    path("admin/items/<str:item_code>/", catalogue_admin.item, name="admin_item"),
+    path("admin/bundles/", catalogue_admin.bundle_list, name="admin_bundles"),
+    path("admin/bundles/<id:bundle_id>/", catalogue_admin.bundle, name="admin_bundle"),
+    path("materials/<str:material_code>/template/", catalogue_admin.material_template, name="material_template"),
+    path("materials/<str:material_code>/example/", catalogue_admin.material_example, name="material_example"),
 ]

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 
 #: Routes for the public (no account): the catalogue, applying, tracking by code, verifying a certificate.
 PUBLIC = {"services:catalogue", "services:apply", "services:track", "services:verify", "services:queue_take",
-          "services:queue_ticket", "services:queue_display", "services:queue_display_json"}
+          "services:queue_ticket", "services:queue_display", "services:queue_display_json",
+          "services:material_template", "services:material_example"}
 
 
 @pytest.fixture
@@ -35,7 +36,8 @@ def foreign_case(restaurant, clerk, reviewers):
 def test_services_routes_refuse_another_regions_case(client, make_user, foreign_case):
     sub = SubCase.objects.filter(case=foreign_case).first()
     ids = {"case_id": foreign_case.pk, "sub_case_id": sub.pk, "material_id": foreign_case.materials.first().pk,
-           "bundle_id": foreign_case.bundle_id, **{name: values[0] for name, values in seed_hall("652302").items()}}
+           "bundle_id": foreign_case.bundle_id, "department_code": sub.department.code, "item_code": sub.item.code,
+           "material_code": "id", **{name: values[0] for name, values in seed_hall("652302").items()}}
     outsiders = [make_user("changji-clerk", "652301", role="window_clerk"),
                  make_user("changji-reviewer", "652301", role="department_reviewer")]
     Department.objects.create(code="652301-SCJG", name="市场监督管理局", region_id="652301").reviewers.add(outsiders[1])

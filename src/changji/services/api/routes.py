@@ -27,6 +27,7 @@ from changji.core.models import Region
 from changji.core.params import FIRST_YEAR, LAST_YEAR
 from changji.core.scope import scope_queryset
 from changji.services import cases, public_catalogue, workdays
+from changji.services.api.catalogue_admin import router as catalogue_admin_router
 from changji.services.api.catalogue_transfer import router as catalogue_transfer_router
 from changji.services.api.queue import router as queue_router
 from changji.services.api.schemas import BundleOut, CaseDetailOut, CaseOut, StatisticsOut, SubCaseOut
@@ -36,6 +37,7 @@ from changji.services.statistics import case_statistics
 from changji.services.workflow import CaseState, SubCaseState
 
 router = Router(tags=["services"])
+router.add_router("", catalogue_admin_router)  # the catalogue administrator's (services.api.catalogue_admin)
 
 #: The catalogue search (``q``): at most 50 characters, as on the page.
 SearchText = Annotated[Text, StringConstraints(max_length=50)]
