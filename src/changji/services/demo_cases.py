@@ -11,7 +11,6 @@ is added when demo cases exist. Plain rows: no audit entries, materials or notic
 
 from __future__ import annotations
 
-import importlib
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -32,6 +31,7 @@ from changji.services.models import (
     Item,
     SubCase,
 )
+from changji.services.ratings import REASONS
 from changji.services.workflow import CaseState, SubCaseState
 
 __all__ = ["APPLICANTS", "DEMO_NOTE", "seed_demo_cases"]
@@ -45,20 +45,14 @@ APPLICANTS = [f"{name}（演示）" for name in (
     "阜康市通达公路养护有限公司", "阜康市丝路商贸有限公司", "阜康市金泉食品加工厂", "阜康市顺达运输有限公司",
     "阜康市康乐家政服务部", "阜康市甘泉堡汽车维修部", "阜康市北庭小吃店", "阜康市梧桐超市",
 )]
-#: Reasons ticked with a good and with a poor rating (``services.ratings.REASONS`` codes when it has them).
-GOOD_REASONS = ("fast", "one_visit", "polite", "clear_guidance")
-POOR_REASONS = ("slow", "repeat_visits", "unclear_guidance")
+#: Reasons ticked with a good and with a poor rating (``services.ratings.REASONS`` codes).
+GOOD_REASONS = tuple(reason.code for reason in REASONS if reason.good)
+POOR_REASONS = tuple(reason.code for reason in REASONS if not reason.good)
 
 
 def _reason_codes() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The reason codes to tick: ours when the ratings module has them (or is absent), else its own."""
-    try:
-        known = list(importlib.import_module("changji.services.ratings").REASONS)
-    except (ImportError, AttributeError):
-        return GOOD_REASONS, POOR_REASONS
-    good = tuple(c for c in GOOD_REASONS if c in known) or tuple(known[: max(1, len(known) // 2)])
-    poor = tuple(c for c in POOR_REASONS if c in known) or tuple(known[len(known) // 2:] or known)
-    return good, poor
+    """The reason codes to tick with a good and with a poor rating."""
+    return GOOD_REASONS, POOR_REASONS
 
 
 @dataclass

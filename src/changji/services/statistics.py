@@ -41,7 +41,6 @@ row. ``to_xlsx`` writes the tables as a workbook with Chinese headers and units.
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
@@ -56,6 +55,7 @@ from openpyxl.utils import get_column_letter
 from changji.core.exports import FormulaSafeWorkbook, active_worksheet, append_row, workbook_bytes
 from changji.services import workdays
 from changji.services.models import Case, Channel, DepartmentRating, SubCase
+from changji.services.ratings import REASON_LABELS
 from changji.services.workflow import CaseState, SubCaseState
 
 __all__ = ["case_statistics", "to_xlsx"]
@@ -217,11 +217,8 @@ class _Tables:
 
 
 def reason_labels() -> dict[str, str]:
-    """``services.ratings.REASONS`` (code → label) when that module exists, else no labels (codes are shown)."""
-    try:
-        return dict(importlib.import_module("changji.services.ratings").REASONS)
-    except (ImportError, AttributeError):
-        return {}
+    """The labels of the rating reasons (``services.ratings.REASON_LABELS``: code → label)."""
+    return dict(REASON_LABELS)
 
 
 def _reasons(counted: Counter[str]) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from changji.core.models import AuditEntry
 from changji.services import cases, delivery
-from changji.services.models import Case, ELicence
+from changji.services.models import Case, ELicence, SubCase
 
 from .test_services_pages import application
 
@@ -73,7 +73,8 @@ def test_the_public_e_licence_lookup_shows_only_what_it_should(client, clerk, re
     url = reverse("services:verify_licence")
     assert client.get(url).status_code == 200
     page = client.get(url, {"number": "LIC-CGJ-001"}).content.decode()
-    for text in ("LIC-CGJ-001", "户外招牌设置许可", "城市管理局", "阜康*****有限公司", "有效"):
+    sign = SubCase.objects.get(case=submitted, item__code="CGJ-001").item
+    for text in ("LIC-CGJ-001", sign.result_name or sign.name, "城市管理局", "阜康*****有限公司", "有效"):
         assert text in page
     for secret in (submitted.receipt_number, submitted.query_code, submitted.applicant_identifier, "13800000000",
                    "阜康市老王餐饮有限公司"):

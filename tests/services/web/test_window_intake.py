@@ -36,7 +36,8 @@ def walk_in(repair_shop, *, skip=(), **overrides):
     return data
 
 
-def test_the_intake_list_finds_bundles_by_name_code_and_category(client, window_clerk, repair_shop, restaurant):
+def test_the_intake_list_finds_bundles_by_name_code_and_category(client, restaurant, window_clerk, repair_shop):
+    # the demo catalogue first: repair_shop is then its own YJS-WX
     client.force_login(window_clerk)
     url = reverse("services:intake")
     html = client.get(url, {"q": "维修"}).content.decode()
