@@ -217,3 +217,36 @@ def test_the_online_form_hides_conditional_parts_too(client, restaurant):
         tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
         assert f'data-show-when="{sign}"' in tag, tag
     assert "data-show-when" not in re.search(r'<input[^>]*name="business_name"[^>]*>', html).group(0)
+
+
+def test_a_called_number_is_linked_to_the_case_filed_for_it(client, window_clerk, repair_shop):
+    from changji.core.models import Region
+    from changji.services import queue
+    from changji.services.models import QueueTicket, ServiceWindow
+
+    window = ServiceWindow.objects.get(clerks=window_clerk)
+    ticket = queue.take(Region.objects.get(code="652302"), "transport")
+    assert queue.call_next(window, window_clerk) == ticket
+    client.force_login(window_clerk)
+    listed = client.get(reverse("services:intake"), {"ticket": ticket.pk}).content.decode()
+    form_url = f"{reverse('services:intake_form', args=[repair_shop.pk])}?ticket={ticket.pk}"
+    assert form_url in listed
+    assert ticket.number in client.get(form_url).content.decode()
+    assert client.post(form_url, walk_in(repair_shop)).status_code == 302
+    ticket = QueueTicket.objects.get(pk=ticket.pk)
+    assert (ticket.state, ticket.case) == ("serving", Case.objects.get())
+    assert client.get(reverse("services:intake"), {"ticket": "x"}).status_code == 400
+
+
+def test_a_number_of_another_region_is_not_found(client, window_clerk, repair_shop):
+    from changji.core.models import Region
+    from changji.services import queue
+    from changji.services.models import ServiceWindow
+
+    ServiceWindow.objects.create(region_id="652301", number=1, name="综合受理", service_types=["transport"])
+    foreign = queue.take(Region.objects.get(code="652301"), "transport")
+    client.force_login(window_clerk)
+    url = f"{reverse('services:intake_form', args=[repair_shop.pk])}?ticket={foreign.pk}"
+    assert client.get(url).status_code == 404
+    assert client.post(url, walk_in(repair_shop)).status_code == 404
+    assert not Case.objects.exists()

@@ -21,7 +21,7 @@ from changji.core.errors import Refusal
 from changji.core.guards import route
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import refuse
-from changji.services import bundles, cases, definitions, inspection, instant, intake, receipt, workdays
+from changji.services import bundles, cases, definitions, inspection, instant, intake, queue, receipt, workdays
 from changji.services.catalogue import current_bundles
 from changji.services.models import (
     Bundle,
@@ -30,7 +30,9 @@ from changji.services.models import (
     DeliveryMethod,
     Department,
     InspectionResult,
+    QueueTicket,
     SubCase,
+    TicketState,
 )
 from changji.services.web.catalogue import APPLICANT_FIELDS, ApplicationForm, add_case_error
 from changji.services.workflow import CASE_LABELS, SUB_CASE_LABELS, CaseState, SubCaseState
@@ -91,7 +93,8 @@ def _bundles(request: HttpRequest) -> Any:
 def intake_list(request: HttpRequest) -> HttpResponse:
     """The current bundles to file a walk-in application for: by category, searchable by name or code."""
     asked = params.parse(request.GET, {"q": params.Text(64, default=""),
-                                       "category": params.Choice(BundleCategory, default="")})
+                                       "category": params.Choice(BundleCategory, default=""),
+                                       "ticket": params.Id(default=0)})
     rows = _bundles(request).select_related("lead_department")
     if asked["q"]:
         rows = rows.filter(Q(name__icontains=asked["q"]) | Q(code__icontains=asked["q"]))
@@ -99,13 +102,34 @@ def intake_list(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(category=asked["category"])
     return render(request, "services/intake.html", {
         "bundles": rows.order_by("category", "code")[:MAX_BUNDLES_LISTED], "q": asked["q"],
-        "category": asked["category"], "categories": BundleCategory.choices})
+        "category": asked["category"], "categories": BundleCategory.choices, "ticket": asked["ticket"]})
+
+
+def _serving_ticket(request: HttpRequest) -> QueueTicket | None:
+    """The queue number the clerk called for this applicant (``?ticket=``, from the console), in their region."""
+    ticket_id = params.query(request, "ticket", params.Id(default=0))
+    if not ticket_id:
+        return None
+    return get_object_or_404(scope_queryset(QueueTicket.objects.all(), request.user), pk=ticket_id)
+
+
+def _link_ticket(request: HttpRequest, ticket: QueueTicket | None, case: Case) -> None:
+    """Link the called number to the case filed for it (the hall's waiting and service figures follow it)."""
+    if ticket is None:
+        return
+    try:
+        if ticket.state == TicketState.CALLED:
+            queue.start(ticket, request.user)
+        queue.link_case(ticket, case, request.user)
+    except Refusal as error:  # the case is filed; only the link to the number is refused, and said so
+        messages.warning(request, f"办件已受理，但未能关联排队号 {ticket.number}：{error.message}")
 
 
 @route(get=P.SERVICES_CASE_INTAKE, post=P.SERVICES_CASE_INTAKE)
 def intake_form(request: HttpRequest, bundle_id: int) -> HttpResponse:
     """POST: ``intake.file_at_window`` (accepting at once when complete), then the window's case page."""
     bundle = get_object_or_404(_bundles(request), pk=bundle_id)
+    ticket = _serving_ticket(request)
     form = IntakeForm(bundle, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         applicant = cases.Applicant(**{name.removeprefix("applicant_"): form.cleaned_data[name].strip()
@@ -116,12 +140,14 @@ def intake_form(request: HttpRequest, bundle_id: int) -> HttpResponse:
         except Refusal as error:
             add_case_error(form, error)
         else:
+            _link_ticket(request, ticket, case)
             accepted = case.state == CaseState.ACCEPTED
             messages.success(request, f"已受理，受理编号 {case.receipt_number}。" if accepted else
                              f"已登记，受理编号 {case.receipt_number}；材料或表单不全，请一次告知补正。")
             return redirect("services:window_case", case_id=case.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "services/intake_form.html", {"bundle": bundle, "form": form}, status=status)
+    return render(request, "services/intake_form.html", {"bundle": bundle, "form": form, "ticket": ticket},
+                  status=status)
 
 
 def _receipt_data(case: Case) -> receipt.ReceiptData:
