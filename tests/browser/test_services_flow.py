@@ -47,7 +47,7 @@ def test_restaurant_bundle_from_application_to_rating(contexts, login, restauran
     applicant.goto("/services/")
     assert "演示数据" in applicant.inner_text("#bundle-YJS-CY")
     shot(applicant, "services-catalogue")
-    applicant.click("#bundle-YJS-CY >> text=在线申请")
+    applicant.click("#bundle-YJS-CY >> text=网上申请")
     applicant.select_option("select[name=applicant_kind]", "enterprise")
     applicant.fill("input[name=applicant_name]", "阜康市老王餐饮有限公司")
     applicant.fill("input[name=applicant_identifier]", USCC)
