@@ -21,10 +21,15 @@ pytestmark = [pytest.mark.django_db(transaction=True, serialized_rollback=True),
 
 @pytest.fixture
 def repair_shop(settings, tmp_path):
+    """The demo catalogue's own YJS-WX (the 89 bundles as ``changji demo`` loads them), not one made for the test."""
+    from changji.services.demo_catalogue import seed_demo_catalogue
     from tests.services.repair_shop import repair_bundle
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    return repair_bundle()
+    seed_demo_catalogue()
+    bundle = repair_bundle()
+    assert bundle.demo and bundle.status == "published"
+    return bundle
 
 
 def _fill_answers(page, answers) -> None:

@@ -25,5 +25,5 @@ class VendoredSwagger(DocsBase):
     def render_page(self, request: HttpRequest, api: Any, **kwargs: Any) -> HttpResponse:
         """The docs page of ``api``, reading its OpenAPI document from the API's own URL."""
         settings = {"url": self.get_openapi_url(api, kwargs), "layout": "BaseLayout", "deepLinking": True,
-                    "validatorUrl": None, "docExpansion": "list", "defaultModelsExpandDepth": 0}
+                    "validatorUrl": None, "docExpansion": "none", "defaultModelsExpandDepth": 0}
         return render(request, self.template, {"api": api, "swagger_settings": settings})

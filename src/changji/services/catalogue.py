@@ -103,7 +103,8 @@ def publish(bundle: Bundle, by: Any, effective_on: date | None = None) -> Bundle
         raise CatalogueError("items", "；".join(errors))
     bundle.effective_on, bundle.published_at = effective_on, timezone.now()
     _move(bundle, BundleStatus.PUBLISHED, by, f"生效日期 {effective_on:%Y-%m-%d}")
-    supersede_due(by, today, code=bundle.code)
+    if Bundle.objects.filter(code=bundle.code, status=BundleStatus.PUBLISHED).exclude(pk=bundle.pk).exists():
+        supersede_due(by, today, code=bundle.code)  # an older version to withdraw, now if this one is effective
     return bundle
 
 
@@ -119,11 +120,11 @@ def withdraw(bundle: Bundle, by: Any, reason: str = "") -> Bundle:
 def supersede_due(by: Any = "system", today: date | None = None, code: str | None = None) -> int:
     """Withdraw every published version a newer effective version replaces; return how many."""
     today = today or _today()
-    current = current_bundles(today).values("code", "version")
-    latest = {row["code"]: row["version"] for row in current}
+    current = current_bundles(today)
+    if code is not None:  # one bundle's versions (a publish): not the whole catalogue's
+        current = current.filter(code=code)
+    latest = {row["code"]: row["version"] for row in current.values("code", "version")}
     older = Bundle.objects.filter(status=BundleStatus.PUBLISHED, code__in=list(latest))
-    if code is not None:
-        older = older.filter(code=code)
     count = 0
     for bundle in older.select_for_update():
         if bundle.version < latest[bundle.code]:

@@ -32,7 +32,7 @@ from changji.services.models import (
     ResultType,
 )
 
-router = Router(tags=["services"])
+router = Router()  # its operations take the services router's tag
 
 Code = Field(..., min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 #: One of ``bundles.FIELD_KINDS`` (django-ninja validates and documents it; mypy cannot read a computed Literal).

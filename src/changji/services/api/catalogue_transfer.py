@@ -14,7 +14,7 @@ from changji.core.uploads import UploadError, check_size
 from changji.services import catalogue_io
 from changji.services.web.catalogue_transfer import XLSX, export_response
 
-router = Router(tags=["services"])
+router = Router()  # its operations take the services router's tag
 
 
 class RowErrorOut(Schema):

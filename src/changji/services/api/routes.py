@@ -37,7 +37,6 @@ from changji.services.statistics import case_statistics
 from changji.services.workflow import CaseState, SubCaseState
 
 router = Router(tags=["services"])
-router.add_router("", catalogue_admin_router)  # the catalogue administrator's (services.api.catalogue_admin)
 
 #: The catalogue search (``q``): at most 50 characters, as on the page.
 SearchText = Annotated[Text, StringConstraints(max_length=50)]
@@ -152,3 +151,4 @@ def statistics(request: HttpRequest, first: date | None = None, last: date | Non
 
 router.add_router("", queue_router)  # the hall: queue numbers, the display, calls, 咨询导办, waiting figures
 router.add_router("", catalogue_transfer_router)  # the catalogue as a workbook (services.api.catalogue_transfer)
+router.add_router("", catalogue_admin_router)  # the catalogue administrator's (services.api.catalogue_admin)
