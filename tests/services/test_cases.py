@@ -20,6 +20,9 @@ ANSWERS = {"business_name": "老王面馆", "address": "阜康市天池街 1 号
            "registered_capital": 10, "food_category": "热食类", "outdoor_sign": True, "sign_size": "3×1"}
 MATERIALS = {code: (f"{code}.pdf", f"%PDF {code}".encode()) for code in
              ("id", "lease", "articles", "layout", "food_safety", "sign_design")}
+#: The restaurant without an outdoor sign: two items apply (营业执照, 食品经营许可), five materials.
+ANSWERS_NO_SIGN = {**{k: v for k, v in ANSWERS.items() if k != "sign_size"}, "outdoor_sign": False}
+MATERIALS_NO_SIGN = {code: upload for code, upload in MATERIALS.items() if code != "sign_design"}
 
 
 

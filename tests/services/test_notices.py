@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from django.db import transaction
@@ -13,15 +13,12 @@ from changji.core.models import AuditEntry, Notification
 from changji.services import cases, delivery, ratings
 from changji.services.cases import Applicant
 from changji.services.models import Case, SubCase
+from tests.services.test_cases import ANSWERS_NO_SIGN as ANSWERS
+from tests.services.test_cases import MATERIALS_NO_SIGN as MATERIALS
+from tests.services.test_cases import MONDAY, USCC
 
 pytestmark = pytest.mark.django_db
 
-USCC = "91350100M000100Y43"
-MONDAY = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
-ANSWERS = {"business_name": "老王面馆", "address": "阜康市天池街 1 号", "legal_person": "王某",
-           "registered_capital": 10, "food_category": "热食类", "outdoor_sign": False}
-MATERIALS = {code: (f"{code}.pdf", f"%PDF {code}".encode()) for code in
-             ("id", "lease", "articles", "layout", "food_safety")}
 QUERY_CODE = "987654"
 
 
