@@ -14,13 +14,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from changji.core import params
+from changji.core import params, throttle
 from changji.core.access import P
 from changji.core.guards import PUBLIC, route
 from changji.core.models import Region
@@ -57,14 +56,7 @@ def _take_budget_used(address: str) -> bool:
     """Count one ticket for ``address``; True when it is over its budget (the ticket is then refused)."""
     limit = int(getattr(settings, "SERVICES_QUEUE_TAKE_PER_ADDRESS", 60))
     minutes = int(getattr(settings, "SERVICES_QUEUE_TAKE_WINDOW_MINUTES", 15))
-    key = f"queue-take:{address}"
-    cache.add(key, 0, timeout=minutes * 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=minutes * 60)
-        count = 1
-    return count > limit
+    return throttle.count("queue-take", address, timedelta(minutes=minutes)) > limit
 
 
 class TakeForm(forms.Form):
