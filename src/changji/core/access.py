@@ -87,6 +87,9 @@ class Permission(StrEnum):
     COMMUNITY_VENUE_BOOK = "community.venue.book"
     COMMUNITY_REGISTER_READ = "community.register.read"
     COMMUNITY_REGISTER_EDIT = "community.register.edit"
+    COMMUNITY_MEETING_RECORD = "community.meeting.record"
+    COMMUNITY_VISIT_RECORD = "community.visit.record"
+    COMMUNITY_LIAISON_MANAGE = "community.liaison.manage"
 
 
 P = Permission
@@ -130,6 +133,9 @@ LABELS: Mapping[Permission, str] = {
     P.COMMUNITY_MEMBER_MANAGE: "党员报到、岗位、共建单位与积分", P.COMMUNITY_VENUE_BOOK: "预约阵地",
     P.COMMUNITY_REGISTER_READ: "查看社区台账",
     P.COMMUNITY_REGISTER_EDIT: "维护社区台账（小区、楼栋、住户、居民、规则）",
+    P.COMMUNITY_MEETING_RECORD: "记录四方联动会议、居民会议（凉亭会、恳谈会）与议定事项",
+    P.COMMUNITY_VISIT_RECORD: "记录入户走访，维护关爱户",
+    P.COMMUNITY_LIAISON_MANAGE: "维护包联（领导、干部、共建单位）与网格党组织",
 }
 
 _WATER_READ = frozenset({P.WATER_MONITOR_READ, P.WATER_ALARM_READ, P.WATER_COMMAND_READ, P.WATER_REPORT_READ,
@@ -145,9 +151,10 @@ _EVERYONE = frozenset({P.NOTIFICATION_READ})
 _COMMUNITY_READ = frozenset({P.COMMUNITY_READ, P.COMMUNITY_RESIDENT_READ})
 _COMMUNITY_WORK = _COMMUNITY_READ | {
     P.COMMUNITY_ISSUE_REPORT, P.COMMUNITY_ISSUE_HANDLE, P.COMMUNITY_WISH_HANDLE, P.COMMUNITY_ACTIVITY_RECORD,
-    P.COMMUNITY_MEMBER_MANAGE, P.COMMUNITY_VENUE_BOOK,
+    P.COMMUNITY_MEMBER_MANAGE, P.COMMUNITY_VENUE_BOOK, P.COMMUNITY_MEETING_RECORD, P.COMMUNITY_VISIT_RECORD,
 }
-_COMMUNITY_REGISTERS = frozenset({P.ADMIN_USE, P.REGION_READ, P.COMMUNITY_REGISTER_READ, P.COMMUNITY_REGISTER_EDIT})
+_COMMUNITY_REGISTERS = frozenset({P.ADMIN_USE, P.REGION_READ, P.COMMUNITY_REGISTER_READ, P.COMMUNITY_REGISTER_EDIT,
+                                  P.COMMUNITY_LIAISON_MANAGE})
 
 #: The policy: the actions each role may take. Where it may take them is ``core.scope`` (the account's region).
 ROLE_PERMISSIONS: Mapping[str, frozenset[Permission]] = {

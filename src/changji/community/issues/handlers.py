@@ -104,7 +104,7 @@ def allowed_actions(issue: ResidentIssue, user: Any) -> list[str]:
         if state in OPEN_ISSUE_STATES and issue.level in (EscalationLevel.FOUR_PARTY, EscalationLevel.STREET):
             actions.append("meeting")
     if may_act(user, issue, EscalationLevel.FOUR_PARTY) and AgreedAction.objects.filter(
-            meeting__issue=issue, done_on__isnull=True).exists():
+            issue=issue, done_on__isnull=True).exists():
         actions.append("complete_action")
     if state == IssueState.RESOLVED and may_act(user, issue, EscalationLevel.GRID):
         actions.append("feedback")

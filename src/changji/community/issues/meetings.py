@@ -18,7 +18,7 @@ from django.utils import timezone
 from changji.community.issues.changes import IssueError, clean_text, locked, record
 from changji.community.issues.handlers import require
 from changji.community.issues.workflow import OPEN_ISSUE_STATES, EscalationLevel
-from changji.community.models import AgreedAction, CoordinationMeeting, ResidentIssue
+from changji.community.models import AgendaItem, AgreedAction, CoordinationMeeting, ResidentIssue
 
 #: How far back and ahead a meeting may be recorded (a typo such as year 1 or 2206 is refused).
 MEETING_PAST_LIMIT = timedelta(days=365)
@@ -77,11 +77,13 @@ def record_meeting(issue: ResidentIssue, *, held_at: datetime, place: str, commu
             raise IssueError("actions", "议定事项须有完成期限")
         if not plausible_day(spec.due_on):
             raise IssueError("actions", f"完成期限须在 {DAY_YEARS[0]}–{DAY_YEARS[1]} 年之间")
+    people["committee_attendee"] = people.pop("community_attendee")
     meeting = CoordinationMeeting.objects.create(
-        issue=issue, held_at=held_at, place=clean_text(place, "place", "地点", 128),
+        region_id=issue.region_id[:12], recorded_at=now, held_at=held_at, place=clean_text(place, "place", "地点", 128),
         minutes=clean_text(minutes, "minutes", "会议纪要", 5000), recorded_by=actor if actor.is_authenticated else None,
         **people)
-    AgreedAction.objects.bulk_create(AgreedAction(meeting=meeting, description=s.description.strip(),
+    AgendaItem.objects.create(meeting=meeting, issue=issue)
+    AgreedAction.objects.bulk_create(AgreedAction(meeting=meeting, issue=issue, description=s.description.strip(),
                                                   owner=s.owner.strip(), due_on=s.due_on) for s in specs)
     record(issue, actor, now, "meeting", issue.level, issue.level, f"{meeting.place}：{len(specs)} 项议定事项",
             action="meeting", meeting=meeting.pk)
@@ -91,8 +93,10 @@ def record_meeting(issue: ResidentIssue, *, held_at: datetime, place: str, commu
 @transaction.atomic
 def complete_action(action: AgreedAction, on: date, actor: Any, now: datetime) -> AgreedAction:
     """Mark an agreed action done on ``on`` (by the convener or higher, within scope)."""
-    action = AgreedAction.objects.select_for_update().select_related("meeting__issue__region").get(pk=action.pk)
-    issue = action.meeting.issue
+    action = AgreedAction.objects.select_for_update().select_related("issue__region").get(pk=action.pk)
+    issue = action.issue
+    if issue is None:
+        raise IssueError("agreed_action", "该议定事项不涉及具体诉求")
     require(actor, issue, EscalationLevel.FOUR_PARTY)
     if action.done_on is not None:
         raise IssueError("done_on", "该议定事项已完成")

@@ -2,14 +2,27 @@
 
 from changji.community.models.grids import Building, Compound, DepartmentalGrid, Grid, PropertyCompany
 from changji.community.models.issues import (
-    AgreedAction,
-    CoordinationMeeting,
+    STAFF_CHANNELS,
     IssueCategory,
     IssueChannel,
     IssueEvent,
     Open311Client,
     ResidentIssue,
     ResponsibleParty,
+)
+from changji.community.models.meetings import (
+    AgendaItem,
+    AgreedAction,
+    CoordinationMeeting,
+    ResidentsMeeting,
+    ResidentsMeetingKind,
+)
+from changji.community.models.organisations import (
+    GridPartyOrganisation,
+    Liaison,
+    LiaisonDuty,
+    LiaisonKind,
+    PartyOrganisationKind,
 )
 from changji.community.models.people import (
     AgreementEntry,
@@ -28,6 +41,7 @@ from changji.community.models.people import (
 )
 from changji.community.models.points import PeriodRanking, PointEntry, PointPeriod, PointRule
 from changji.community.models.venues import Room, RoomBooking, RoomKind, VenueBaseline
+from changji.community.models.visits import CareHousehold, Visit, VisitKind
 from changji.community.models.wishes import (
     Activity,
     ActivityKind,
@@ -39,10 +53,12 @@ from changji.community.models.wishes import (
 )
 
 __all__ = [
-    "Activity", "ActivityKind", "ActivityParticipant", "ActivityPhoto", "ActivityServed", "AgreedAction",
-    "AgreementEntry", "AgreementList", "Building", "CareTag", "CoBuildingUnit", "Compound", "CoordinationMeeting",
-    "DepartmentalGrid", "Grid", "Household", "IssueCategory", "IssueChannel", "IssueEvent", "MemberKind",
-    "MicroWish", "Open311Client", "PartyMember", "PeriodRanking", "PointEntry", "PointPeriod", "PointRule", "Post",
-    "PostClaim", "PropertyCompany", "Resident", "ResidentIssue", "ResponsibleParty", "Room", "RoomBooking",
-    "RoomKind", "ServicePoint", "UnitAgreement", "VenueBaseline", "VolunteerTeam", "WishEvent",
+    "STAFF_CHANNELS", "Activity", "ActivityKind", "ActivityParticipant", "ActivityPhoto", "ActivityServed",
+    "AgendaItem", "AgreedAction", "AgreementEntry", "AgreementList", "Building", "CareHousehold", "CareTag",
+    "CoBuildingUnit", "Compound", "CoordinationMeeting", "DepartmentalGrid", "Grid", "GridPartyOrganisation",
+    "Household", "IssueCategory", "IssueChannel", "IssueEvent", "Liaison", "LiaisonDuty", "LiaisonKind",
+    "MemberKind", "MicroWish", "Open311Client", "PartyMember", "PartyOrganisationKind", "PeriodRanking",
+    "PointEntry", "PointPeriod", "PointRule", "Post", "PostClaim", "PropertyCompany", "Resident", "ResidentIssue",
+    "ResidentsMeeting", "ResidentsMeetingKind", "ResponsibleParty", "Room", "RoomBooking", "RoomKind",
+    "ServicePoint", "UnitAgreement", "VenueBaseline", "Visit", "VisitKind", "VolunteerTeam", "WishEvent",
 ]

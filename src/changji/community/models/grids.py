@@ -88,7 +88,7 @@ class PropertyCompany(models.Model):
 
 
 class Compound(models.Model):
-    """A residential compound (小区), located by a point; its grid is found by point-in-grid assignment."""
+    """A residential compound (小区), located by a point (and drawn by its outline); its grid is found by the point."""
 
     region = models.ForeignKey("core.Region", on_delete=models.PROTECT, related_name="+",
                                verbose_name=_("所在网格（或社区）"))
@@ -99,6 +99,8 @@ class Compound(models.Model):
                                          related_name="compounds", verbose_name=_("物业企业"))
     owners_committee = models.CharField(_("业主委员会"), max_length=128, blank=True)
     party_branch = models.CharField(_("小区党支部"), max_length=128, blank=True)
+    outline = models.JSONField(_("轮廓（GeoJSON）"), null=True, blank=True,
+                               help_text=_("小区院墙的多边形（WGS 84），地图据此画出小区并标注名称"))
 
     REGION_SCOPE = "region"
 
@@ -121,6 +123,8 @@ class Building(models.Model):
     name = models.CharField(_("楼栋"), max_length=64)
     lon = models.FloatField(_("经度"))
     lat = models.FloatField(_("纬度"))
+    outline = models.JSONField(_("轮廓（GeoJSON）"), null=True, blank=True,
+                               help_text=_("楼栋的多边形（WGS 84），地图据此画出楼栋并标注楼号"))
 
     REGION_SCOPE = "region"
 

@@ -30,6 +30,8 @@ class IssueCategory(models.Model):
     response_hours = models.PositiveSmallIntegerField(_("响应时限（小时）"), default=24)
     resolve_days = models.PositiveSmallIntegerField(_("办结时限（天）"), default=7)
     duplicate_radius_m = models.PositiveIntegerField(_("重复判定半径（米）"), default=100)
+    name_kk = models.CharField(_("类别（哈萨克文）"), max_length=64, blank=True,
+                               help_text=_("居民选择哈萨克文时公开页面显示的类别名称（阿拉伯字母）"))
     active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -42,9 +44,21 @@ class IssueCategory(models.Model):
 
 
 class IssueChannel(models.TextChoices):
+    """How an issue reached the community (受理渠道); statistics count issues by channel."""
+
     WEB = "web", _("网上")
-    GRID_WORKER = "grid_worker", _("网格员代报")
+    GRID_WORKER = "grid_worker", _("网格员巡查")
     OPEN311 = "open311", _("Open311 接口")
+    HOTLINE = "hotline", _("热线电话")
+    WECHAT = "wechat", _("微信群")
+    SPOKEN = "spoken", _("口头反映（大喇叭、当面）")
+    RESIDENTS_MEETING = "meeting", _("居民会议（凉亭会、恳谈会）")
+    VISIT = "visit", _("走访发现")
+
+
+#: The channels a grid worker files on a resident's behalf (the rest are the web, Open311 and meetings).
+STAFF_CHANNELS = (IssueChannel.GRID_WORKER, IssueChannel.HOTLINE, IssueChannel.WECHAT, IssueChannel.SPOKEN,
+                  IssueChannel.VISIT)
 
 
 class ResidentIssue(models.Model):
@@ -81,6 +95,9 @@ class ResidentIssue(models.Model):
     resolution = models.TextField(_("办理结果"), blank=True)
     satisfied = models.BooleanField(_("满意"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    raised_at_meeting = models.ForeignKey("community.ResidentsMeeting", on_delete=models.SET_NULL, null=True,
+                                          blank=True, related_name="issues", verbose_name=_("提出会议"))
+    open311_token = models.CharField(_("Open311 令牌"), max_length=32, unique=True, null=True, blank=True)
     duplicate_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True,
                                      related_name="duplicates", verbose_name=_("重复于"))
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
@@ -93,7 +110,8 @@ class ResidentIssue(models.Model):
         ordering = ["-reported_at"]
         indexes = [models.Index(fields=["region", "state"], name="issue_region_state"),
                    models.Index(fields=["category", "state", "reported_at"], name="issue_category_open"),
-                   models.Index(fields=["state", "due_at"], name="issue_due")]
+                   models.Index(fields=["state", "due_at"], name="issue_due"),
+                   models.Index(fields=["channel", "reported_at"], name="issue_channel")]
 
     def __str__(self) -> str:
         return self.request_id
@@ -113,41 +131,6 @@ class IssueEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-
-
-class CoordinationMeeting(models.Model):
-    """A four-party coordination meeting (四方协商会) on an issue, or a residents' meeting (居民议事会)."""
-
-    issue = models.ForeignKey(ResidentIssue, on_delete=models.CASCADE, related_name="meetings")
-    held_at = models.DateTimeField(_("召开时间"))
-    place = models.CharField(_("地点"), max_length=128)
-    community_attendee = models.CharField(_("社区参会人"), max_length=64)
-    property_attendee = models.CharField(_("物业参会人"), max_length=64, blank=True)
-    owners_committee_attendee = models.CharField(_("业委会参会人"), max_length=64, blank=True)
-    department_attendee = models.CharField(_("部门或派出所参会人"), max_length=64, blank=True)
-    minutes = models.TextField(_("会议纪要"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
-
-    class Meta:
-        verbose_name = _("协商会议")
-        verbose_name_plural = _("协商会议")
-        ordering = ["held_at"]
-
-
-class AgreedAction(models.Model):
-    """An action agreed at a meeting, with its owner and due date."""
-
-    meeting = models.ForeignKey(CoordinationMeeting, on_delete=models.CASCADE, related_name="actions")
-    description = models.CharField(_("事项"), max_length=255)
-    owner = models.CharField(_("责任方"), max_length=64)
-    due_on = models.DateField(_("完成期限"))
-    done_on = models.DateField(_("完成日期"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("议定事项")
-        verbose_name_plural = _("议定事项")
-        ordering = ["due_on", "pk"]
 
 
 class Open311Client(models.Model):

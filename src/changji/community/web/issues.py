@@ -322,7 +322,7 @@ def _action_forms(issue: ResidentIssue, user: Any, data: Any, action: str, now: 
         "meeting": lambda: MeetingForm(bound("meeting"), prefix="meeting"),
         "complete_action": lambda: ActionDoneForm(bound("complete_action"), prefix="complete_action",
                                                   open_actions=list(AgreedAction.objects.filter(
-                                                      meeting__issue=issue, done_on__isnull=True))),
+                                                      issue=issue, done_on__isnull=True))),
         "feedback": lambda: FeedbackForm(bound("feedback"), prefix="feedback"),
     }
     return {name: makers[name]() for name in handlers.allowed_actions(issue, user)}
