@@ -68,7 +68,7 @@ class ResidentLanguageMiddleware:
         if language not in dict(settings.LANGUAGES):
             language = STAFF_LANGUAGE
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]  # as Django's LocaleMiddleware sets it
+        request.LANGUAGE_CODE = language  # as Django's LocaleMiddleware sets it
         response = self.get_response(request)
         if resident:
             patch_vary_headers(response, ("Accept-Language", "Cookie"))

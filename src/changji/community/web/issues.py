@@ -29,8 +29,8 @@ from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_I
 from changji.community.models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
 from changji.community.privacy import mask_name, mask_phone
 from changji.community.templatetags.community_public import localised_category_name
-from changji.community.web.common import scoped_or_404
 from changji.community.web import public_labels
+from changji.community.web.common import scoped_or_404
 from changji.core import audit, params, throttle
 from changji.core.access import P
 from changji.core.errors import Refusal

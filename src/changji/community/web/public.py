@@ -23,6 +23,7 @@ from changji.community.grids import geo
 from changji.community.grids.service import service_circle_m, service_points_for
 from changji.community.models import Compound, MicroWish, Room, RoomKind
 from changji.community.web.public_labels import PUBLIC_WISH_STATES, WISH_STATE_NAMES
+from changji.community.wishes.workflow import WishState
 from changji.core import params
 from changji.core.guards import PUBLIC, route
 from changji.core.languages import resident_page
@@ -69,8 +70,8 @@ def public_wishes(request: HttpRequest) -> HttpResponse:
     page = Paginator(rows.order_by("-published_at", "-pk"), PAGE_SIZE).get_page(
         params.query(request, "page", params.Page()))
     wishes = [{"title": w.title, "grid": w.region.name, "community": w.region.parent.name if w.region.parent else "",
-               "state": WISH_STATE_NAMES[w.state], "published_at": w.published_at, "fulfilled_at": w.fulfilled_at}
-              for w in page.object_list]
+               "state": WISH_STATE_NAMES[WishState(w.state)], "published_at": w.published_at,
+               "fulfilled_at": w.fulfilled_at} for w in page.object_list]
     return render(request, "community/public/wishes.html", {
         "page": page, "wishes": wishes, "communities": _communities(), "community": community, "state": state,
         "states": [(s.value, WISH_STATE_NAMES[s]) for s in PUBLIC_WISH_STATES],
