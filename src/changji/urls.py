@@ -8,6 +8,7 @@ an administrator of the region (``core.user.manage``), and the platform sends no
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from changji.api import urls as api_urls
 from changji.core.guards import PUBLIC, SIGNED_IN, guard_view
@@ -21,6 +22,8 @@ urlpatterns = [
                                                  post=SIGNED_IN), name="password_change"),
     path("accounts/password_change/done/", guard_view(auth_views.PasswordChangeDoneView.as_view(), get=SIGNED_IN),
          name="password_change_done"),
+    # The residents' language switcher (中文 / قازاقشا): sets the LANGUAGE_CODE cookie and returns to ``next``.
+    path("i18n/setlang/", guard_view(set_language, post=PUBLIC), name="set_language"),
     path("api/exchange/v1/", include("changji.water.sharing.endpoints")),
     path("api/", api_urls()),
     path("water/", include("changji.water.urls")),

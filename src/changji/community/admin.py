@@ -156,7 +156,7 @@ class PropertyCompanyAdmin(RuleTableAdmin):
 
 @admin.register(IssueCategory)
 class IssueCategoryAdmin(RuleTableAdmin):
-    list_display = ["code", "name", "responsible", "department", "response_hours", "resolve_days", "active"]
+    list_display = ["code", "name", "name_kk", "responsible", "department", "response_hours", "resolve_days", "active"]
 
 
 @admin.register(PointRule)

@@ -35,8 +35,10 @@ from tests.water.test_url_scope import fill, routes
 
 pytestmark = pytest.mark.django_db
 
-#: Pages for residents without an account: report an issue, follow it by its number.
-PUBLIC = {"community:issue_report_public", "community:issue_status"}
+#: Pages for residents without an account: report an issue, follow it by its number, the published wishes and the
+#: service circle of every community (public by design; tests/community/web/test_public_pages.py).
+PUBLIC = {"community:issue_report_public", "community:issue_status", "community:public_wishes",
+          "community:public_service_circle"}
 MARK = "西城外区标记"
 
 

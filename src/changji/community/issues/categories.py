@@ -50,13 +50,29 @@ DEFAULT_CATEGORIES: tuple[CategorySpec, ...] = (
 )
 
 
+#: The default categories' names in Kazakh (Arabic script), shown on the residents' pages in Kazakh.
+DEFAULT_NAMES_KK: dict[str, str] = {
+    "sanitation": "ورتا تازالىعى", "roads": "جول قۇرىلعىلارى", "property": "مۇلىك باسقارۋ قىزمەتى",
+    "neighbour": "كورشىلەر اراسىنداعى داۋ", "noise": "شۋ مازالاۋ", "utilities": "سۋ جانە جىلۋ بەرۋ",
+    "construction": "زاڭسىز قۇرىلىس", "security": "قوعامدىق قاۋىپسىزدىك قاتەرى", "other": "باسقالار",
+}
+
+
 def seed_categories() -> list[IssueCategory]:
-    """Create the default categories that are missing (idempotent; existing rows and local edits are kept)."""
-    return [IssueCategory.objects.get_or_create(code=spec.code, defaults={
+    """Create the default categories that are missing (idempotent; existing rows and local edits are kept).
+
+    A default category without a Kazakh name gets the default one; a Kazakh name entered locally is kept.
+    """
+    categories = [IssueCategory.objects.get_or_create(code=spec.code, defaults={
         "name": spec.name, "group": spec.group, "responsible": spec.responsible, "department": spec.department,
         "response_hours": spec.response_hours, "resolve_days": spec.resolve_days,
         "duplicate_radius_m": spec.duplicate_radius_m, "description": spec.description})[0]
         for spec in DEFAULT_CATEGORIES]
+    for category in categories:
+        if not category.name_kk and category.code in DEFAULT_NAMES_KK:
+            category.name_kk = DEFAULT_NAMES_KK[category.code]
+            category.save(update_fields=["name_kk"])
+    return categories
 
 
 def responsible_label(category: IssueCategory) -> str:

@@ -21,17 +21,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from changji.community.deadlines import DEADLINE_LABELS, DeadlineColour, deadline_colour
 from changji.community.issues import categories, changes, handlers, handling, intake, limits, meetings, rates
 from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.community.models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
 from changji.community.privacy import mask_name, mask_phone
+from changji.community.templatetags.community_public import localised_category_name
+from changji.community.web import public_labels
 from changji.community.web.common import scoped_or_404
 from changji.core import audit, params, throttle
 from changji.core.access import P
 from changji.core.errors import Refusal
 from changji.core.guards import PUBLIC, route
+from changji.core.languages import resident_page
 from changji.core.models import Region, RegionLevel, Role, User
 from changji.core.scope import scope_queryset
 from changji.core.web_forms import field_of, refuse, run_action
@@ -52,19 +56,30 @@ FormT = TypeVar("FormT", bound=forms.Form)
 # --- Forms ---------------------------------------------------------------------------------------------------
 
 
-class ReportForm(forms.Form):
-    """A resident's issue: category, what, where (a click on the map fills 经度/纬度) and the contact."""
+class CategoryChoiceField(forms.ModelChoiceField):
+    """The category list, named in the active language (Kazakh names where a category has one)."""
 
-    category = forms.ModelChoiceField(label="类别", queryset=IssueCategory.objects.filter(active=True),
-                                      empty_label="请选择")
-    description = forms.CharField(label="诉求内容", max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
-    lon = forms.FloatField(label="经度", required=False, min_value=-180, max_value=180,
+    def label_from_instance(self, obj: Any) -> str:
+        """The category's name in the active language."""
+        return localised_category_name(obj)
+
+
+class ReportForm(forms.Form):
+    """A resident's issue: category, what, where (a click on the map fills 经度/纬度) and the contact.
+
+    Labels and errors are translated (the public page is also in Kazakh); the staff pages are always Chinese.
+    """
+
+    category = CategoryChoiceField(label=_("类别"), queryset=IssueCategory.objects.filter(active=True),
+                                   empty_label=_("请选择"))
+    description = forms.CharField(label=_("诉求内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180,
                            widget=forms.NumberInput(attrs={"step": "any"}))
-    lat = forms.FloatField(label="纬度", required=False, min_value=-90, max_value=90,
+    lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90,
                            widget=forms.NumberInput(attrs={"step": "any"}))
-    address = forms.CharField(label="地址", max_length=255, required=False)
-    reporter_name = forms.CharField(label="诉求人", max_length=64, required=False)
-    reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    reporter_name = forms.CharField(label=_("诉求人"), max_length=64, required=False)
+    reporter_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, location_required: bool = False, **kwargs: Any) -> None:
@@ -78,21 +93,37 @@ class ReportForm(forms.Form):
         if "lon" in self.errors or "lat" in self.errors:
             return data
         if (lon is None) != (lat is None):
-            self.add_error("lat" if lat is None else "lon", "经度和纬度须同时填写")
+            self.add_error("lat" if lat is None else "lon", _("经度和纬度须同时填写"))
         elif lon is None and self.location_required:
-            self.add_error("lon", "请在地图上点选诉求位置，或填写经度和纬度")
+            self.add_error("lon", _("请在地图上点选诉求位置，或填写经度和纬度"))
         return data
 
 
-class PublicReportForm(ReportForm):
-    """The residents' form: location and a phone number are required (the handler calls back)."""
+#: The public form's errors in its own (translated) words: Django's Kazakh catalogue is Cyrillic Kazakh.
+PUBLIC_ERRORS = {
+    "required": _("请填写此项。"), "invalid_choice": _("请从列表中选择。"),
+    "max_value": _("不能大于 %(limit_value)s。"), "min_value": _("不能小于 %(limit_value)s。"),
+    "max_length": _("至多 %(limit_value)d 个字符（现有 %(show_value)d 个）。"),
+}
+PUBLIC_INVALID = {forms.EmailField: _("请填写有效的电子邮箱。"), forms.FloatField: _("请填写数字。")}
 
-    reporter_phone = forms.RegexField(label="联系电话", regex=r"^[0-9+\-\s]{7,20}$",
-                                      error_messages={"invalid": "请填写有效的电话号码"})
-    reporter_email = forms.EmailField(label="电子邮箱（选填）", required=False)
+
+class PublicReportForm(ReportForm):
+    """The residents' form: location and a phone number are required (the handler calls back).
+
+    Shown in Chinese or Kazakh, with its errors in the resident's language (``PUBLIC_ERRORS``).
+    """
+
+    reporter_phone = forms.RegexField(label=_("联系电话"), regex=r"^[0-9+\-\s]{7,20}$",
+                                      error_messages={"invalid": _("请填写有效的电话号码")},
+                                      widget=forms.TextInput(attrs={"type": "tel"}))
+    reporter_email = forms.EmailField(label=_("电子邮箱（选填）"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, location_required=True, **kwargs)
+        for field in self.fields.values():
+            invalid = next((text for kind, text in PUBLIC_INVALID.items() if isinstance(field, kind)), None)
+            field.error_messages.update(PUBLIC_ERRORS, **({"invalid": invalid} if invalid else {}))
 
 
 class NoteForm(forms.Form):
@@ -416,6 +447,7 @@ def issue_detail(request: HttpRequest, issue_id: int) -> HttpResponse:
 # --- Public pages --------------------------------------------------------------------------------------------
 
 
+@resident_page
 @route(get=PUBLIC, post=PUBLIC)
 def issue_report_public(request: HttpRequest) -> HttpResponse:
     """Residents report an issue without an account; filed, it redirects to ``issue_reported``."""
@@ -425,7 +457,7 @@ def issue_report_public(request: HttpRequest) -> HttpResponse:
         return render(request, "community/issue_report_public.html", _report_context(form, grids))
     address = request.META.get("REMOTE_ADDR", "")
     if throttle.locked(PUBLIC_REPORT_KEY, address):
-        form.add_error(None, "提交过于频繁，请 15 分钟后再试，或拨打社区电话。")
+        form.add_error(None, _("提交过于频繁，请 15 分钟后再试，或拨打社区电话。"))
         return render(request, "community/issue_report_public.html", _report_context(form, grids), status=429)
     now = timezone.now()
     if form.is_valid():
@@ -438,6 +470,7 @@ def issue_report_public(request: HttpRequest) -> HttpResponse:
     return render(request, "community/issue_report_public.html", _report_context(form, grids), status=400)
 
 
+@resident_page
 @route(get=PUBLIC)
 def issue_reported(request: HttpRequest) -> HttpResponse:
     """The request id of the issue this browser just reported (post/redirect/get).
@@ -453,6 +486,7 @@ def issue_reported(request: HttpRequest) -> HttpResponse:
     return render(request, "community/issue_reported.html", {"issue": issue})
 
 
+@resident_page
 @route(get=PUBLIC)
 def issue_status(request: HttpRequest) -> HttpResponse:
     """Public: the state and rung of an issue by its request id; nothing about the reporter or the content."""
@@ -461,7 +495,9 @@ def issue_status(request: HttpRequest) -> HttpResponse:
              if request_id else None)
     context: dict[str, Any] = {"request_id": request_id, "issue": issue}
     if issue is not None:
-        context.update(_labels(issue), open=issue.state in OPEN_ISSUE_STATES)
+        context.update(state=public_labels.ISSUE_STATE_NAMES[IssueState(issue.state)],
+                       level=public_labels.LEVEL_NAMES[EscalationLevel(issue.level)],
+                       open=issue.state in OPEN_ISSUE_STATES)
     return render(request, "community/issue_status.html", context, status=404 if request_id and not issue else 200)
 
 
