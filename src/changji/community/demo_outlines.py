@@ -37,7 +37,8 @@ def _to_degrees(polygon: Polygon, origin: tuple[float, float]) -> Polygon:
 
 def _building(x: float, y: float, bearing: float) -> Polygon:
     """A footprint (metres about the compound's point) centred on (x, y), turned ``bearing`` degrees."""
-    block = box(x - BUILDING_LENGTH_M / 2, y - BUILDING_DEPTH_M / 2, x + BUILDING_LENGTH_M / 2, y + BUILDING_DEPTH_M / 2)
+    half_length, half_depth = BUILDING_LENGTH_M / 2, BUILDING_DEPTH_M / 2
+    block = box(x - half_length, y - half_depth, x + half_length, y + half_depth)
     return rotate(block, bearing, origin=Point(x, y))
 
 

@@ -151,7 +151,7 @@ class Number(Param):
 
 
 class BBox(Param):
-    """A map box ``west,south,east,north`` in WGS 84 degrees (Leaflet's ``toBBoxString``), west < east, south < north."""
+    """A map box ``west,south,east,north`` in WGS 84 degrees (as Leaflet's ``toBBoxString``), west < east etc."""
 
     def convert(self, raw: str) -> tuple[float, float, float, float]:
         parts = raw.split(",")

@@ -22,10 +22,12 @@ def polygon(west: float, south: float, east: float, north: float) -> dict:
 def drawn(community_world):
     """幸福小区 (grid A, 东城) and 和谐小区 (grid C, 西城) with walls; 幸福小区's 1号楼 drawn too."""
     result = import_outlines({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": polygon(90.284, 43.834, 90.286, 43.836), "properties": {"compound": "幸福小区"}},
+        {"type": "Feature", "geometry": polygon(90.284, 43.834, 90.286, 43.836),
+         "properties": {"compound": "幸福小区"}},
         {"type": "Feature", "geometry": polygon(90.2845, 43.8348, 90.2851, 43.835),
          "properties": {"compound": "幸福小区", "building": "1号楼"}},
-        {"type": "Feature", "geometry": polygon(90.274, 43.834, 90.276, 43.836), "properties": {"compound": "和谐小区"}},
+        {"type": "Feature", "geometry": polygon(90.274, 43.834, 90.276, 43.836),
+         "properties": {"compound": "和谐小区"}},
     ]})
     assert result.ok, str(result)
     return community_world

@@ -132,7 +132,8 @@ def _find_building(compound: Compound, properties: Mapping[str, Any]) -> Buildin
     else:
         found = Building.objects.filter(name=name, compound=compound).first()
     if found is None:
-        raise geo.GeometryError(f"小区“{compound.name}”中未找到楼栋“{building_id if building_id is not None else name}”")
+        named = building_id if building_id is not None else name
+        raise geo.GeometryError(f"小区“{compound.name}”中未找到楼栋“{named}”")
     return found
 
 
@@ -202,7 +203,7 @@ def import_outlines(data: Any, *, actor: Any = None) -> OutlineImportResult:
 
 
 def export_outlines(compounds: Iterable[Compound] | None = None) -> dict[str, Any]:
-    """The outlines of ``compounds`` (default: all) and their buildings as a FeatureCollection ``import_outlines`` reads."""
+    """The outlines of ``compounds`` (default: all) and their buildings, as a FeatureCollection import_outlines reads."""
     chosen = list(compounds) if compounds is not None else list(Compound.objects.order_by("pk"))
     features: list[dict[str, Any]] = []
     buildings = Building.objects.filter(compound__in=chosen, outline__isnull=False).order_by("compound_id", "pk")
@@ -231,8 +232,9 @@ def _bbox_filter(queryset: Any, bbox: tuple[float, float, float, float] | None, 
 
 def map_outlines(bbox: tuple[float, float, float, float] | None = None, *,
                  compounds: Any = None, buildings: Any = None) -> dict[str, Any]:
-    """Names and shapes only, compact: ``compounds`` [id, name, lon, lat, rings or null], ``buildings``
-    [index into compounds, name, rings]. Nothing about households or residents.
+    """The register's outlines for a map: names and shapes only, nothing about households or residents.
+
+    Compact: ``compounds`` [id, name, lon, lat, rings or null], ``buildings`` [index into compounds, name, rings].
 
     ``compounds`` and ``buildings`` narrow the register (a user's scope); ``bbox`` (west, south, east,
     north) keeps the compounds whose point is in it, with their buildings.

@@ -14,13 +14,14 @@ from typing import Any
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.cache import patch_cache_control
 from django.urls import path
+from django.utils.cache import patch_cache_control
 
 from changji.community.grids import outline_register
 from changji.community.grids import service as grid_service
 from changji.community.issues.workflow import OPEN_ISSUE_STATES
 from changji.community.models import Building, Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
+from changji.community.web.common import paged
 from changji.community.wishes.workflow import WishState
 from changji.core import params
 from changji.core.access import P
@@ -102,10 +103,6 @@ def grid_map_data(request: HttpRequest) -> JsonResponse:
 # --- 十分钟服务圈 --------------------------------------------------------------------------------------------
 
 
-#: The uncovered compounds listed on the page, farthest first (all of them are on the map).
-UNCOVERED_LISTED = 500
-
-
 def _coverage_rows(user: Any) -> list[grid_service.CompoundCoverage]:
     """The compounds of the user's scope, each with the nearest service point serving that scope."""
     region = region_of(user)
@@ -121,14 +118,15 @@ def _distance(value: float | None) -> int | None:
 
 @route(get=P.COMMUNITY_READ)
 def coverage(request: HttpRequest) -> HttpResponse:
-    """十分钟服务圈: service points and their circles, compounds covered or not, the uncovered listed."""
+    """十分钟服务圈: service points and their circles, compounds covered or not, the uncovered listed (paged)."""
     rows = _coverage_rows(request.user)
     uncovered = [row for row in rows if not row.covered]
     uncovered.sort(key=lambda row: (row.distance_m is not None, -(row.distance_m or 0)))
+    page, query = paged(request, uncovered)
     return render(request, "community/coverage.html", {
         "radius_m": round(grid_service.service_circle_m()), "compound_count": len(rows),
         "covered_count": len(rows) - len(uncovered), "uncovered_count": len(uncovered),
-        "uncovered": uncovered[:UNCOVERED_LISTED], "unlisted": max(0, len(uncovered) - UNCOVERED_LISTED),
+        "uncovered": page.object_list, "page": page, "query": query,
         "scope_name": _scope_name(request.user),
     })
 
