@@ -203,7 +203,7 @@ def import_outlines(data: Any, *, actor: Any = None) -> OutlineImportResult:
 
 
 def export_outlines(compounds: Iterable[Compound] | None = None) -> dict[str, Any]:
-    """The outlines of ``compounds`` (default: all) and their buildings, as a FeatureCollection import_outlines reads."""
+    """The outlines of ``compounds`` (default: all) and their buildings, the FeatureCollection import_outlines reads."""
     chosen = list(compounds) if compounds is not None else list(Compound.objects.order_by("pk"))
     features: list[dict[str, Any]] = []
     buildings = Building.objects.filter(compound__in=chosen, outline__isnull=False).order_by("compound_id", "pk")
