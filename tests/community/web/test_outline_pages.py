@@ -47,6 +47,12 @@ def test_the_public_outlines_are_names_and_shapes_without_personal_data(client, 
     assert again.status_code == 304 and again.content == b""
 
 
+def test_the_public_outlines_are_gzipped_and_revalidate_with_the_weak_etag(client, drawn):
+    response = client.get(URL, HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip"
+    assert client.get(URL, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
 def test_bbox_keeps_the_compounds_inside_it(client, drawn):
     data = client.get(URL, {"bbox": "90.27,43.83,90.28,43.84"}).json()
     assert [row[1] for row in data["compounds"]] == ["和谐小区"]

