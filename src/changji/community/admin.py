@@ -14,6 +14,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from changji.community.grids import outline_register
+from changji.community.grids.geo import GeometryError
 from changji.community.models import (
     Building,
     CareTag,
@@ -76,16 +78,62 @@ class GridAdmin(RegisterAdmin):
     addable = False  # grids are drawn by import and consolidation (changji import_grids, grids.consolidate_into)
 
 
+class CompoundForm(forms.ModelForm):
+    """A compound with its outline checked by the register's rules (a valid polygon within the street/town)."""
+
+    class Meta:
+        model = Compound
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if "outline" in cleaned and cleaned.get("region"):
+            self.instance.region = cleaned["region"]
+            try:
+                cleaned["outline"] = outline_register.clean_compound_outline(self.instance, cleaned["outline"])
+            except GeometryError as error:
+                self.add_error("outline", str(error))
+        return cleaned
+
+
+class BuildingForm(forms.ModelForm):
+    """A building with its outline checked: a valid polygon within its compound's outline (or the street/town)."""
+
+    class Meta:
+        model = Building
+        fields = "__all__"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        if "outline" in cleaned and cleaned.get("compound") and cleaned.get("region"):
+            self.instance.compound, self.instance.region = cleaned["compound"], cleaned["region"]
+            try:
+                cleaned["outline"] = outline_register.clean_building_outline(self.instance, cleaned["outline"])
+            except GeometryError as error:
+                self.add_error("outline", str(error))
+        return cleaned
+
+
 @admin.register(Compound)
 class CompoundAdmin(RegisterAdmin):
-    list_display = ["name", "region", "property_company", "owners_committee"]
+    form = CompoundForm
+    list_display = ["name", "region", "property_company", "owners_committee", "has_outline"]
     search_fields = ["name"]
+
+    @admin.display(description="轮廓", boolean=True)
+    def has_outline(self, obj: Compound) -> bool:
+        return bool(obj.outline)
 
 
 @admin.register(Building)
 class BuildingAdmin(RegisterAdmin):
-    list_display = ["name", "compound", "region"]
+    form = BuildingForm
+    list_display = ["name", "compound", "region", "has_outline"]
     search_fields = ["name", "compound__name"]
+
+    @admin.display(description="轮廓", boolean=True)
+    def has_outline(self, obj: Building) -> bool:
+        return bool(obj.outline)
 
 
 @admin.register(Household)

@@ -150,6 +150,19 @@ class Number(Param):
         return value
 
 
+class BBox(Param):
+    """A map box ``west,south,east,north`` in WGS 84 degrees (as Leaflet's ``toBBoxString``), west < east etc."""
+
+    def convert(self, raw: str) -> tuple[float, float, float, float]:
+        parts = raw.split(",")
+        if len(parts) != 4 or not all(_NUMBER.fullmatch(p.strip()) for p in parts):
+            raise ValueError("应为“西,南,东,北”四个经纬度数值，以逗号分隔")
+        west, south, east, north = (float(p) for p in parts)
+        if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+            raise ValueError("的经纬度超出范围，或西不小于东、南不小于北")
+        return west, south, east, north
+
+
 def _check_year(value: date | datetime, first: int, last: int) -> None:
     if not first <= value.year <= last:
         raise ValueError(f"的年份应在 {first}–{last} 之间")

@@ -7,20 +7,26 @@ measure), never a query per grid. The maps get their data from JSON endpoints, n
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
+from django.utils.cache import patch_cache_control
+from django.views.decorators.gzip import gzip_page
 
+from changji.community.grids import outline_register
 from changji.community.grids import service as grid_service
 from changji.community.issues.workflow import OPEN_ISSUE_STATES
-from changji.community.models import Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
+from changji.community.models import Building, Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
+from changji.community.web.common import paged
 from changji.community.wishes.workflow import WishState
 from changji.core import params
 from changji.core.access import P
-from changji.core.guards import route
+from changji.core.guards import PUBLIC, route
 from changji.core.models import Region, RegionLevel
 from changji.core.scope import region_of, scope_queryset, user_can_access_region
 
@@ -81,18 +87,21 @@ def grid_map(request: HttpRequest) -> HttpResponse:
 
 @route(get=P.COMMUNITY_READ)
 def grid_map_data(request: HttpRequest) -> JsonResponse:
-    """The grids of the scope as a GeoJSON FeatureCollection; properties carry the names and counts."""
+    """The grids of the scope as a GeoJSON FeatureCollection; properties carry the names and counts.
+
+    ``compounds`` and ``buildings`` (compact, see ``outline_register.map_outlines``) are the outlines and
+    names of the register within the same scope.
+    """
     features = [{
         "type": "Feature", "geometry": row.pop("boundary"), "properties": row,
     } for row in grid_rows(request.user)]
-    return JsonResponse({"type": "FeatureCollection", "metrics": [list(m) for m in METRICS], "features": features})
+    drawn = outline_register.map_outlines(compounds=scope_queryset(Compound.objects.all(), request.user),
+                                          buildings=scope_queryset(Building.objects.all(), request.user))
+    return JsonResponse({"type": "FeatureCollection", "metrics": [list(m) for m in METRICS], "features": features,
+                         **drawn})
 
 
 # --- 十分钟服务圈 --------------------------------------------------------------------------------------------
-
-
-#: The uncovered compounds listed on the page, farthest first (all of them are on the map).
-UNCOVERED_LISTED = 500
 
 
 def _coverage_rows(user: Any) -> list[grid_service.CompoundCoverage]:
@@ -110,14 +119,15 @@ def _distance(value: float | None) -> int | None:
 
 @route(get=P.COMMUNITY_READ)
 def coverage(request: HttpRequest) -> HttpResponse:
-    """十分钟服务圈: service points and their circles, compounds covered or not, the uncovered listed."""
+    """十分钟服务圈: service points and their circles, compounds covered or not, the uncovered listed (paged)."""
     rows = _coverage_rows(request.user)
     uncovered = [row for row in rows if not row.covered]
     uncovered.sort(key=lambda row: (row.distance_m is not None, -(row.distance_m or 0)))
+    page, query = paged(request, uncovered)
     return render(request, "community/coverage.html", {
         "radius_m": round(grid_service.service_circle_m()), "compound_count": len(rows),
         "covered_count": len(rows) - len(uncovered), "uncovered_count": len(uncovered),
-        "uncovered": uncovered[:UNCOVERED_LISTED], "unlisted": max(0, len(uncovered) - UNCOVERED_LISTED),
+        "uncovered": page.object_list, "page": page, "query": query,
         "scope_name": _scope_name(request.user),
     })
 
@@ -149,6 +159,34 @@ def coverage_data(request: HttpRequest) -> JsonResponse:
         "regions": list(regions), "compounds": compounds,
         "grids": [{"code": g.region_id, "name": g.region.name, "boundary": g.boundary} for g in grids],
     })
+
+
+# --- 群众上报地图的小区与楼栋轮廓（公开）--------------------------------------------------------------------
+
+
+#: How long browsers and proxies may keep the public outlines (seconds): the register changes rarely.
+OUTLINES_MAX_AGE = 600
+
+
+@route(get=PUBLIC)
+@gzip_page
+def report_outlines(request: HttpRequest) -> HttpResponse:
+    """Public: compound and building outlines and names for the report map (``?bbox=west,south,east,north``).
+
+    Names and shapes only (``outline_register.map_outlines``): nothing about households or residents.
+    Cacheable (``Cache-Control: public``) with an ETag, so a browser revalidates with a 304; gzipped (a town
+    of 400 compounds and 4,000 buildings is about 580 kB of JSON, 150 kB gzipped).
+    """
+    bbox = params.query(request, "bbox", params.BBox())
+    body = json.dumps(outline_register.map_outlines(bbox), ensure_ascii=False, separators=(",", ":")).encode()
+    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=OUTLINES_MAX_AGE)
+    return response
 
 
 # --- 网格整合 ------------------------------------------------------------------------------------------------
@@ -217,4 +255,5 @@ urlpatterns = [
     path("coverage/", coverage, name="coverage"),
     path("coverage/data/", coverage_data, name="coverage_data"),
     path("consolidation/", consolidation, name="consolidation"),
+    path("report/outlines.json", report_outlines, name="report_outlines"),
 ]

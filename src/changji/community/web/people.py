@@ -38,7 +38,7 @@ from changji.community.models import (
 )
 from changji.community.people import InputError
 from changji.community.privacy import mask_id_number, mask_phone
-from changji.community.web.common import scoped_or_404
+from changji.community.web.common import paged, scoped_or_404
 from changji.community.web.wishes import may_review
 from changji.core import params
 from changji.core.access import P, allows
@@ -50,6 +50,9 @@ from changji.core.web_forms import field_of, refuse, run_action
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 100
+#: The live rankings show the top of each ranking (labelled so); the points page shows the latest periods.
+RANKING_SHOWN = 50
+PERIODS_SHOWN = 8
 
 
 def _communities(user: Any) -> models.QuerySet[Region]:
@@ -175,11 +178,15 @@ def member_list(request: HttpRequest) -> HttpResponse:
                         refused="不能进行该操作")
     if status is None:
         return redirect("community:members")
-    members = scope_queryset(PartyMember.objects.select_related("region"), request.user).annotate(
-        points_total=models.Sum("point_entries__points")).order_by("region_id", "name")
+    q = params.query(request, "q", params.Text(64, default=""))
+    members = scope_queryset(PartyMember.objects.select_related("region"), request.user)
+    members = members.filter(name__contains=q) if q else members
+    page, query = paged(request, members.annotate(points_total=models.Sum("point_entries__points"))
+                        .order_by("region_id", "name", "pk"))
     return render(request, "community/members.html", {
+        "page": page, "query": query, "q": q,
         "members": [{"member": m, "id_number": mask_id_number(m.id_number), "phone": mask_phone(m.phone)}
-                    for m in members[:500]],
+                    for m in page.object_list],
         "posts": people.post_rows(scope_queryset(Post.objects.all(), request.user)),
         "forms": available, "actions": MEMBER_ACTIONS}, status=status)
 
@@ -219,10 +226,14 @@ def unit_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"{unit.name} 已报到。")
                 return redirect("community:unit_detail", unit_id=unit.pk)
         status = 400
-    units = scope_queryset(CoBuildingUnit.objects.select_related("region"), request.user).annotate(
+    q = params.query(request, "q", params.Text(64, default=""))
+    units = scope_queryset(CoBuildingUnit.objects.select_related("region"), request.user)
+    units = units.filter(name__contains=q) if q else units
+    page, query = paged(request, units.annotate(
         points_total=models.Sum("point_entries__points"), agreement_count=models.Count("agreements", distinct=True)
-    ).order_by("region_id", "name")
-    return render(request, "community/units.html", {"units": units[:500], "form": form}, status=status)
+    ).order_by("region_id", "name", "pk"))
+    return render(request, "community/units.html", {"units": page.object_list, "page": page, "query": query,
+                                                    "q": q, "form": form}, status=status)
 
 
 class AgreementForm(forms.Form):
@@ -273,11 +284,12 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             else:
                 messages.error(request, error.message)
     agreements = unit.agreements.prefetch_related("entries").order_by("-year")
+    page, query = paged(request, points.ledger(unit))
     return render(request, "community/unit_detail.html", {
         "unit": unit, "form": form, "phone": mask_phone(unit.contact_phone),
         "agreements": [{"agreement": a, "lists": [(label, [e for e in a.entries.all() if e.list_kind == kind])
                                                   for kind, label in AgreementList.choices]} for a in agreements],
-        "ledger": points.ledger(unit)[:100]}, status=status)
+        "page": page, "query": query, "ledger": page.object_list}, status=status)
 
 
 # --- points ------------------------------------------------------------------------------------------------------
@@ -309,7 +321,8 @@ def _live(request: HttpRequest) -> tuple[SpanForm, dict[str, list[points.RankRow
     region = getattr(request.user, "region", None)
     if region is None:  # an unbounded superuser: the whole tree
         region = Region.objects.filter(parent__isnull=True).order_by("code").first()
-    live = {kind: points.ranking(region, first, last, kind)[:50] for kind in points.HOLDER_KINDS} if region else {}
+    live = ({kind: points.ranking(region, first, last, kind)[:RANKING_SHOWN] for kind in points.HOLDER_KINDS}
+            if region else {})
     return span, live
 
 
@@ -351,10 +364,12 @@ def points_page(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error.message)
             status = 400
     span, live = _live(request)
-    periods = scope_queryset(PointPeriod.objects.select_related("region"), request.user).order_by("-starts_on")[:8]
+    periods = scope_queryset(PointPeriod.objects.select_related("region"), request.user).order_by(
+        "-starts_on")[:PERIODS_SHOWN]
     return render(request, "community/points.html", {
         "span": span, "live": live, "kinds": points.HOLDER_KINDS, "form": form,
-        "may_close": _may_manage_periods(request.user),
+        "may_close": _may_manage_periods(request.user), "ranking_shown": RANKING_SHOWN,
+        "periods_shown": PERIODS_SHOWN,
         "periods": [{"period": p, "rows": points.period_ranking(p)} for p in periods]}, status=status)
 
 

@@ -35,7 +35,7 @@ from changji.community.models import (
     Room,
 )
 from changji.community.privacy import mask_name, mask_phone
-from changji.community.web.common import scoped_or_404
+from changji.community.web.common import paged, scoped_or_404
 from changji.community.wishes import service as wish_domain
 from changji.community.wishes.workflow import WISH_LABELS, WishState
 from changji.core import params
@@ -51,6 +51,8 @@ WISH_ACTIONS = {"publish": "审核通过并发布", "reject": "不予发布", "c
                 "fulfil": "登记实现", "confirm": "群众确认满意", "send_back": "群众不满意，退回重办"}
 #: How many options a resident picker lists at once; a name search narrows it.
 PICKER_LIMIT = 200
+#: The 待认领 board shows the wishes waiting longest; the list below pages through all of them.
+BOARD_SIZE = 12
 
 
 def may_review(user: Any) -> bool:
@@ -186,16 +188,19 @@ def _wish_row(wish: MicroWish, now: Any) -> dict[str, Any]:
 
 @route(get=P.COMMUNITY_READ)
 def wish_list(request: HttpRequest) -> HttpResponse:
-    """Wishes in scope with a state filter, the 待认领 board and the published / claimed / confirmed counts."""
+    """Wishes in scope, paged, with a state filter; the 待认领 board (the longest waiting) and the counts."""
     wishes = _scoped_wishes(request)
     state = params.query(request, "state", params.Choice(WishState, default=""))
     shown = wishes.filter(state=state) if state else wishes
     now = timezone.now()
+    page, query = paged(request, shown.order_by("-posted_at", "-pk"))
+    waiting = wishes.filter(state=WishState.PUBLISHED)
     return render(request, "community/wish_list.html", {
         "counts": wish_domain.wish_counts(wishes), "state": state,
         "states": [(s.value, label) for s, label in WISH_LABELS.items()],
-        "board": [_wish_row(w, now) for w in wishes.filter(state=WishState.PUBLISHED).order_by("published_at")[:12]],
-        "rows": [_wish_row(w, now) for w in shown.order_by("-posted_at", "-pk")[:300]],
+        "board": [_wish_row(w, now) for w in waiting.order_by("published_at", "pk")[:BOARD_SIZE]],
+        "board_size": BOARD_SIZE, "waiting": waiting.count(),
+        "page": page, "query": query, "rows": [_wish_row(w, now) for w in page.object_list],
         "light_labels": DEADLINE_LABELS,
     })
 
@@ -316,9 +321,10 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     hours = ActivityParticipant.objects.filter(activity=models.OuterRef("pk")).values("activity").annotate(
         h=models.Sum("hours")).values("h")
     rows = shown.annotate(served_count=models.Subquery(served), hours_total=models.Subquery(hours))
+    page, query = paged(request, rows.order_by("-held_on", "-pk"))
     return render(request, "community/activity_list.html", {
         "figures": activity_domain.activity_figures(shown), "kinds": ActivityKind.choices, "kind": kind,
-        "rows": rows.order_by("-held_on", "-pk")[:300]})
+        "page": page, "query": query, "rows": page.object_list})
 
 
 @route(get=P.COMMUNITY_ACTIVITY_RECORD, post=P.COMMUNITY_ACTIVITY_RECORD)

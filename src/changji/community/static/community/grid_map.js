@@ -1,4 +1,5 @@
-/* 网格地图: the grids of the user's scope as Leaflet polygons, coloured by a chosen count, linked to the side table. */
+/* 网格地图: the grids of the user's scope as Leaflet polygons, coloured by a chosen count, linked to the side table;
+   the compounds and buildings of the scope drawn over them (outlines.js). */
 (function () {
   "use strict";
   var PALETTE = ["#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"];
@@ -105,6 +106,9 @@
         }
       }).addTo(map);
       if (data.features.length) { map.fitBounds(layer.getBounds(), {padding: [20, 20]}); }
+      if (window.ChangjiOutlines && data.compounds) {  // the compounds and buildings of the scope, named
+        window.ChangjiOutlines.search(document.getElementById("grid-map-find"), window.ChangjiOutlines.draw(map, data));
+      }
       restyle();
       form.addEventListener("change", restyle);
       document.querySelectorAll("#grid-table a.grid-focus").forEach(function (link) {

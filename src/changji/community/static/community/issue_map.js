@@ -1,4 +1,5 @@
-/* 接诉即办 report forms: the grids on a tile-less Leaflet map; a click fills 经度/纬度 and drops a marker. */
+/* 接诉即办 report forms: the grids on a tile-less Leaflet map; a click fills 经度/纬度 and drops a marker.
+   The compounds and buildings of the register are drawn and named (outlines.js), and 找到我的小区 zooms to one. */
 (function () {
   "use strict";
 
@@ -50,6 +51,12 @@
       place(event.latlng);
       el.setAttribute("data-picked", "1");
     });
+    if (el.dataset.outlinesSrc && window.ChangjiOutlines) {  // the register's compounds and buildings, named
+      fetch(el.dataset.outlinesSrc).then(function (r) { return r.json(); }).then(function (outlines) {
+        window.ChangjiOutlines.search(document.getElementById("issue-map-find"),
+                                      window.ChangjiOutlines.draw(map, outlines));
+      });
+    }
     lonInput.addEventListener("change", fromInputs);
     latInput.addEventListener("change", fromInputs);
     fromInputs();
