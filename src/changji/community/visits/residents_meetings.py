@@ -16,9 +16,8 @@ from typing import Any
 from django.db import transaction
 
 from changji.community.issues import intake
-from changji.community.issues.changes import clean_text
 from changji.community.models import IssueCategory, IssueChannel, ResidentIssue, ResidentsMeeting, ResidentsMeetingKind
-from changji.community.visits.errors import VisitError
+from changji.community.visits.errors import VisitError, clean_text
 from changji.community.visits.service import check_moment
 from changji.core import audit
 from changji.core.models import Region, RegionLevel

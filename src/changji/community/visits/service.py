@@ -15,7 +15,6 @@ from typing import Any
 from django.db import models, transaction
 
 from changji.community.issues import intake
-from changji.community.issues.changes import clean_text
 from changji.community.models import (
     CareHousehold,
     CareTag,
@@ -27,7 +26,7 @@ from changji.community.models import (
     VisitKind,
 )
 from changji.community.visits import care
-from changji.community.visits.errors import VisitError
+from changji.community.visits.errors import VisitError, clean_text
 from changji.core import audit
 from changji.core.localtime import local_day
 from changji.core.models import Region, RegionLevel

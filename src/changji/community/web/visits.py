@@ -38,7 +38,7 @@ PAGE_SIZE = 50
 #: How many households the picker lists at once; the building/door search narrows it.
 PICKER_LIMIT = 200
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-TAG_LABELS = dict(CareTag.choices)
+TAG_LABELS = {value: str(label) for value, label in CareTag.choices}
 
 
 def household_label(household: Household) -> str:
