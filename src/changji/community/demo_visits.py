@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from changji.community.models import CareHousehold, Household, IssueCategory, Resident, Visit, VisitKind
@@ -118,9 +118,10 @@ def _meetings(t: _Town) -> int:
         topic, outcome = rng.choice(MEETING_TOPICS)
         raised = [RaisedIssue(categories[code], text, f"{grid.region.name}{rng.randint(1, 12)}号楼")
                   for code, text in rng.sample(RAISED, rng.randint(0, 3)) if code in categories]
-        record_residents_meeting(grid.region, "pavilion" if n % 3 else "talk", held_at,
-                                 f"{grid.region.name}{'凉亭' if n % 3 else '活动室'}", _name(rng) + "（网格长）",
-                                 rng.randint(8, 60), "居民代表、楼栋长、物业代表", topic, outcome, raised, None, held_at)
+        place = f"{grid.region.name}{'凉亭' if n % 3 else '活动室'}"
+        record_residents_meeting(grid.region, "pavilion" if n % 3 else "talk", held_at, place,
+                                 _name(rng) + "（网格长）", rng.randint(8, 60), "居民代表、楼栋长、物业代表", topic,
+                                 outcome, raised, None, held_at)
     return MEETINGS
 
 

@@ -1,5 +1,7 @@
-"""The visits API (``/api/community/visits/``): record and list visits, care households with overdue days, and
-residents' meetings that file issues; another grid's household is a 404; bad input a 400."""
+"""The visits API (``/api/community/visits/``): visits, care households with overdue days, residents' meetings.
+
+Another grid's household is a 404; bad input a 400; a meeting files its issues.
+"""
 
 from __future__ import annotations
 

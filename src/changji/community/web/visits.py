@@ -41,6 +41,13 @@ MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 TAG_LABELS = {value: str(label) for value, label in CareTag.choices}
 
 
+def place_of(visit: Visit) -> str:
+    """Where a visit went: the household's compound, building and door, or the compound's name."""
+    if visit.household is not None:
+        return household_label(visit.household)
+    return visit.compound.name if visit.compound is not None else ""
+
+
 def household_label(household: Household) -> str:
     """``幸福小区 1号楼 1-101`` for pickers and lists."""
     building = household.building
@@ -135,8 +142,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "community/visits.html", {
         "page": page, "chosen": chosen, "kinds": VisitKind.choices, "query": _query_without_page(request),
         "grids": scope_queryset(Grid.objects.select_related("region"), request.user).order_by("region_id"),
-        "rows": [{"visit": v, "place": household_label(v.household) if v.household else v.compound.name}
-                 for v in page.object_list]})
+        "rows": [{"visit": v, "place": place_of(v)} for v in page.object_list]})
 
 
 @route(get=P.COMMUNITY_READ)
@@ -168,7 +174,8 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             except Refusal as error:
                 refuse(form, error)
             else:
-                messages.success(request, "走访已记录" + (f"，并转为诉求 {visit.issue.request_id}。" if visit.issue else "。"))
+                filed = f"，并转为诉求 {visit.issue.request_id}" if visit.issue else ""
+                messages.success(request, f"走访已记录{filed}。")
                 return redirect("community:visit_detail", visit_id=visit.pk)
         return render(request, "community/visit_form.html", {"form": form, "query": query}, status=400)
     return render(request, "community/visit_form.html", {"form": form, "query": query})
@@ -196,7 +203,7 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     care = CareHousehold.objects.filter(household_id=visit.household_id).first() if visit.household_id else None
     return render(request, "community/visit_detail.html", {
         "visit": visit, "forms": available, "care": care,
-        "place": household_label(visit.household) if visit.household else visit.compound.name}, status=status)
+        "place": place_of(visit)}, status=status)
 
 
 # --- 关爱户 ---------------------------------------------------------------------------------------------------
