@@ -11,16 +11,34 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
-from changji.community.models import CareHousehold, Household, IssueCategory, Resident, Visit, VisitKind
+from changji.community.models import CareHousehold, Grid, Household, IssueCategory, Resident, Visit, VisitKind
 from changji.community.visits import care
 from changji.community.visits.residents_meetings import RaisedIssue, record_residents_meeting
 from changji.core.localtime import local_day
+from changji.core.models import Region
 
-if TYPE_CHECKING:
-    from changji.community.demo import _Housing, _Town
+
+class _Town(Protocol):
+    """What this module reads of ``community.demo._Town`` (declared here: the demo imports this module)."""
+
+    rng: random.Random
+    now: datetime
+    size: Any
+    grids: list[Grid]
+    communities: list[Region]
+
+    @property
+    def today(self) -> date: ...
+
+
+class _Housing(Protocol):
+    """What this module reads of ``community.demo._Housing``."""
+
+    households: list[Household]
+    residents: list[Resident]
 
 #: Share of households taken into care (of those with a resident carrying a care tag).
 CARE_SHARE = 0.05
