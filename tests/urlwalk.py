@@ -421,7 +421,25 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         **seed_kpi_targets(well, today),
         **seed_exchange(well),
         **seed_hall("652328"),
+        **seed_visits(w),
     }, hints
+
+
+def seed_visits(world: Any) -> dict[str, list[str]]:
+    """Visits (one with an open follow-up, one without), a care household and a residents' meeting in grid A."""
+    from changji.community.models import ResidentsMeeting
+    from changji.community.visits import service
+
+    now = timezone.now()
+    open_visit = service.record_visit(None, household=world.household, visited_at=now, topic="walk", now=now,
+                                      visitor_name="walk", follow_up=service.FollowUp("walk", timezone.localdate()))
+    done = service.record_visit(None, compound=world.happy, visited_at=now, topic="walk", now=now,
+                                visitor_name="walk")
+    care = service.tag_for_care(world.household, ["elderly_alone"], None, today=timezone.localdate())
+    meeting = ResidentsMeeting.objects.create(region=world.grid_a.region, kind="pavilion", held_at=now, place="凉亭",
+                                              host="walk", attendee_count=5, topics="walk")
+    return {"visit_id": [str(open_visit.pk), str(done.pk)], "care_id": [str(care.pk)],
+            "residents_meeting_id": [str(meeting.pk)]}
 
 
 def _picture(terminal: Any, now: Any) -> Any:

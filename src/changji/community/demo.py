@@ -25,6 +25,7 @@ from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
+from changji.community import demo_visits
 from changji.community.demo_outlines import draw_outlines
 from changji.community.grids import geo
 from changji.community.grids.service import create_grid, map_departmental
@@ -99,10 +100,11 @@ class TownSize:
     activities: int = 600
     issues: int = 1_000
     service_points: int = 14
+    visits: int = 2_000
 
 
 DEMO_SIZE = TownSize()
-BENCHMARK_SIZE = TownSize(residents=50_000, issues=10_000, activities=4_610)
+BENCHMARK_SIZE = TownSize(residents=50_000, issues=10_000, activities=4_610, visits=20_000)
 
 
 def town_outline() -> Polygon:
@@ -488,7 +490,7 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
             "compounds": len(housing.compounds), "buildings": len(housing.buildings),
             "households": len(housing.households), "residents": len(housing.residents), "members": len(members),
             "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows),
-            "bookings": len(bookings), "outlines": outlines}
+            "bookings": len(bookings), "outlines": outlines, "visits": demo_visits.build_visits(t, housing)}
     if password:
         made["accounts"] = len(seed_accounts(town, t.communities, t.grids, password))
     return made

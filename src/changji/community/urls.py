@@ -1,6 +1,6 @@
 """Pages of the community app (网格化社区治理): each page module owns its own routes."""
 
-from changji.community.web import dashboard, grids, issues, people, public, venues, wishes
+from changji.community.web import dashboard, grids, issues, people, public, residents_meetings, venues, visits, wishes
 
 app_name = "community"
 urlpatterns: list = [
@@ -11,4 +11,6 @@ urlpatterns: list = [
     *people.urlpatterns,
     *venues.urlpatterns,
     *public.urlpatterns,
+    *visits.urlpatterns,
+    *residents_meetings.urlpatterns,
 ]

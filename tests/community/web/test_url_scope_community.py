@@ -65,7 +65,20 @@ def foreign(community_world, settings, tmp_path):
     unit = CoBuildingUnit.objects.create(region=w.west, name=MARK, registered_on=date.today())
     room = Room.objects.create(region=w.west, name=MARK, kind="service", function="多功能厅", area_m2=Decimal(50))
     return {"issue_id": issue.pk, "wish_id": wish.pk, "activity_id": activity.pk, "photo_id": photo.pk,
-            "unit_id": unit.pk, "pk": room.pk}
+            "unit_id": unit.pk, "pk": room.pk, **_foreign_visits(w, household, now)}
+
+
+def _foreign_visits(w, household, now):
+    """A visit, a care household and a residents' meeting of grid C, carrying MARK."""
+    from changji.community.models import ResidentsMeeting
+    from changji.community.visits import service
+
+    visit = service.record_visit(None, household=household, visited_at=now, topic=MARK, now=now,
+                                 visitor_name=MARK, follow_up=service.FollowUp(MARK))
+    care = service.tag_for_care(household, ["disabled"], None, today=timezone.localdate(), note=MARK)
+    meeting = ResidentsMeeting.objects.create(region=w.grid_c.region, kind="pavilion", held_at=now, place=MARK,
+                                              host=MARK, attendee_count=5, topics=MARK)
+    return {"visit_id": visit.pk, "care_id": care.pk, "residents_meeting_id": meeting.pk}
 
 
 def test_community_routes_refuse_another_communitys_objects(client, community_world, foreign):

@@ -17,6 +17,7 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from changji.community.api.schemas import GridOut, IssueDetailOut, IssueOut, WishOut
+from changji.community.api.visits import router as visits_router
 from changji.community.issues import handlers
 from changji.community.issues.workflow import EscalationLevel, IssueState
 from changji.community.models import MicroWish, ResidentIssue
@@ -28,6 +29,7 @@ from changji.core.guards import operation
 from changji.core.scope import scope_queryset
 
 router = Router(tags=["community"])
+router.add_router("/visits/", visits_router)  # visits, care households, residents' meetings (community.api.visits)
 
 
 def _issues(request: HttpRequest) -> QuerySet[ResidentIssue]:
