@@ -468,7 +468,7 @@ def token_lookup(request: HttpRequest, token: str) -> list[dict[str, Any]]:
     """The request a POST's ``token`` stands for (GeoReport v2 "GET service_request_id from a token")."""
     found = ResidentIssue.objects.filter(open311_token=token).values_list("request_id", flat=True).first()
     if found is None:
-        raise Open311Error(404, f"token {token[:32]} not found")
+        raise Open311Error(404, "token: not found (tokens are 32 hex characters from a POST answer)")
     return [{"service_request_id": found, "token": token}]
 
 
