@@ -12,9 +12,9 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from xml.etree import ElementTree
 from datetime import datetime, timedelta
 from io import StringIO
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -2,11 +2,12 @@
 
 GeoReport v2's paths (``discovery.xml``, ``services.json``, ``requests.xml`` …) are a published contract
 that civic-reporting clients already speak, so ``community.open311`` keeps serving them under
-``/open311/v2/``, outside django-ninja. Every resource is described twice, ``.json`` (``application/json``)
+``/open311/v2/``, outside django-ninja. Every resource is described twice: ``.json`` (``application/json``)
 and ``.xml`` (``text/xml``, the same schema with the spec's element names as OpenAPI ``xml`` objects); the
-suffix is case-insensitive and any other one is answered 400. This module describes those paths, their parameters and answers in
-OpenAPI 3 terms; ``changji.api`` adds them to the one document (``/api/openapi.json``), so the docs page and
-the fuzzing test (``tests/test_openapi_schemathesis.py``) cover Open311 like every other API.
+suffix is case-insensitive and any other one is answered 400. This module describes those paths, their
+parameters and answers in OpenAPI 3 terms; ``changji.api`` adds them to the one document
+(``/api/openapi.json``), so the docs page and the fuzzing test (``tests/test_openapi_schemathesis.py``)
+cover Open311 like every other API.
 
 The answers are described by the models below (``extra="forbid"``: a field the view adds and the
 description lacks fails ``tests/community/test_open311_document.py``, which validates real answers with

@@ -1,4 +1,4 @@
-"""The URLs of GeoReport v2 under ``/open311/v2/``: each resource with a format suffix (``.json``/``.xml``, any case)."""
+"""The URLs of GeoReport v2 under ``/open311/v2/``: each resource with a format suffix (``.json``/``.xml``)."""
 
 from __future__ import annotations
 

@@ -213,17 +213,6 @@ def _service(category: IssueCategory) -> dict[str, Any]:
             "group": category.group}
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(SHANGHAI).isoformat(timespec="seconds") if value else None
-
-
-def _service(category: IssueCategory) -> dict[str, Any]:
-    return {"service_code": category.code, "service_name": category.name,
-            "description": category.description or category.name, "metadata": False, "type": "realtime",
-            "keywords": ",".join(filter(None, (category.name, category.group, categories.responsible_label(category)))),
-            "group": category.group}
-
-
 @endpoint(("GET",), "discovery")
 def discovery(request: HttpRequest) -> dict[str, Any]:
     """The GeoReport v2 discovery document of this endpoint (``key_service`` states the privacy rule)."""
