@@ -148,7 +148,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     issue = ResidentIssue.objects.create(
         request_id="SQMATRIX00001", category=category, region=w.grid_a.region, description="矩阵", lon=90.285,
         lat=43.835, channel="web", reported_at=now, response_due_at=now + timedelta(hours=24), level_started_at=now,
-        due_at=now + timedelta(days=3))
+        due_at=now + timedelta(days=3), open311_token="matrix0open311token")
     wish = MicroWish.objects.create(region=w.grid_a.region, resident=w.zhang, title="矩阵心愿", posted_at=now,
                                     state="published", published_at=now)
     activity = Activity.objects.create(region=w.east, kind="market", title="矩阵活动", held_on=date.today())
@@ -178,7 +178,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "material_id": case.materials.first().pk, "sub_case_id": sub.pk, "issue_id": issue.pk, "wish_id": wish.pk,
         "activity_id": activity.pk, "photo_id": photo.pk, "unit_id": unit.pk, "pk": room.pk,
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",
-        "path": "Things",
+        "path": "Things", "token": "matrix0open311token",
         "water_user_id": water_user.pk, "norm_id": norm.pk,
         "licence_id": licence.pk,
         "notification_id": notice.pk,

@@ -102,4 +102,4 @@ def test_every_open311_route_is_in_the_document_with_its_methods():
         assert path in document["paths"], path
         assert set(document["paths"][path]) == methods, path
         described += 1
-    assert described == 5
+    assert described == 6

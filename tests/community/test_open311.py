@@ -2,7 +2,7 @@
 
 Against the live server, step by step as the GeoReport v2 document describes it: discovery, service list,
 service definition, POST a service request with an api_key, GET it back, GET the list with filters, and the
-error format.
+error format; in JSON and, as an XML client does it, in XML (parsed with ElementTree).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import urllib.request
 import uuid
 from datetime import datetime, timedelta
 from io import StringIO
+from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -59,6 +60,10 @@ class Api:
                 status, headers, raw = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
             status, headers, raw = error.code, error.headers, error.read()
+        self.headers = headers
+        if path.lower().endswith(".xml"):
+            assert headers.get("Content-Type") == "text/xml; charset=utf-8", (path, status, raw[:200])
+            return status, ElementTree.fromstring(raw)
         assert headers.get("Content-Type", "").startswith("application/json"), (path, status, raw[:200])
         return status, json.loads(raw.decode())
 
@@ -100,7 +105,7 @@ def test_discovery_services_and_definitions(api):
     status, discovery = api.get("discovery.json")
     assert status == 200
     assert discovery["endpoints"][0]["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert discovery["endpoints"][0]["formats"] == ["application/json"]
+    assert discovery["endpoints"][0]["formats"] == ["text/xml", "application/json"]
 
     status, services = api.get("services.json")
     assert status == 200
@@ -112,8 +117,11 @@ def test_discovery_services_and_definitions(api):
 
     assert api.get("services/noise.json") == (200, {"service_code": "noise", "attributes": []})
     assert_error(api.get("services/no-such-service.json"), 404, "no-such-service")
-    assert_error(api.get("services.xml"), 400, "json")
-    assert_error(api.get("services/noise.xml"), 400, "json")
+    status, root = api.get("services.xml")
+    assert status == 200 and root.tag == "services"
+    assert {s.findtext("service_code") for s in root.findall("service")} == set(by_code)
+    assert api.get("services/noise.xml")[1].findtext("service_code") == "noise"
+    assert_error(api.get("services.html"), 400, "format")
     assert_error(api.get("no-such-thing"), 404)
 
 
@@ -184,24 +192,25 @@ def test_errors_follow_the_spec_and_store_nothing(api, key, community_world):
         (request_params("wrong-key"), 403, ("api_key",)),
         (request_params(key, service_code="no-such"), 400, ("service_code",)),
         (request_params(key, service_code=""), 400, ("service_code",)),
-        (request_params(key, lat="", long=""), 400, ("location", "lat")),  # only an address_string
+        (request_params(key, lat="", long="", address_string=""), 400, ("location", "lat")),  # no location
+        (request_params(key, lat="", long="", address_string="阳光小区"), 400, ("address_string",)),
         (request_params(key, lat="43.8x"), 400, ("lat",)),
         (request_params(key, long="nan"), 400, ("long",)),
         (request_params(key, lat="95"), 400, ("lat",)),
         (request_params(key, lat="43.90"), 400, ("outside",)),  # no grid there
         (request_params(key, email="not-an-email"), 400, ("email",)),
-        (request_params(key, description=""), 400, ("description",)),
+        (request_params(key, description="x" * 4001), 400, ("description",)),
         (request_params(key, media_url="ftp://x"), 400, ("media_url",)),
     ]
     for params, status, words in cases:
         assert_error(api.post("requests.json", **params), status, *words)
     west_key = create_client("西城社区小程序", community_world.west)[1]
     assert_error(api.post("requests.json", **request_params(west_key)), 400, "api_key may report")  # grid A
-    assert_error(api.post("requests.xml", **request_params(key)), 400, "json")
+    assert_error(api.post("requests.htm", **request_params(key)), 400, "format")
     assert ResidentIssue.objects.count() == 0
 
     assert_error(api.get("requests/SQ20990101000001.json"), 404, "SQ20990101000001")
-    assert_error(api.get("requests.xml"), 400, "json")
+    assert_error(api.get("requests.txt"), 400, "format")
     assert_error(api.get("requests.json", status="pending"), 400, "status")
     assert_error(api.get("requests.json", start_date="yesterday"), 400, "start_date")
     assert_error(api.get("requests.json", start_date="2026-02-01T00:00:00Z", end_date="2026-01-01T00:00:00Z"), 400,
@@ -267,4 +276,28 @@ def test_dates_outside_1970_to_2100_are_refused_naming_the_parameter(api):
     for name, value in (("start_date", "0001-01-01"), ("start_date", "1969-12-31T23:00:00Z"),
                         ("end_date", "2101-01-01"), ("end_date", "0001-01-01T00:00:00+08:00")):
         assert_error(api.get("requests.json", **{name: value}), 400, name, "range")
-    assert api.get("requests.json", start_date="1970-01-02", end_date="2100-12-31")[0] == 200
+    assert api.get("requests.json", start_date="1970-01-02", end_date="1970-03-01")[0] == 200
+    assert api.get("requests.json", start_date="2100-10-02", end_date="2100-12-31")[0] == 200
+    assert_error(api.get("requests.json", start_date="1970-01-02", end_date="2100-12-31"), 400, "90")
+
+
+def test_an_xml_client_files_by_address_and_follows_its_token(api, key, community_world):
+    """The flow of a GeoReport v2 client in XML mode (the spec's default), with a browser's Origin on the GETs."""
+    status, root = api.post("requests.xml", api_key=key, service_code="property", address_string="幸福小区 1号楼")
+    assert status == 201 and root.tag == "service_requests" and [r.tag for r in root] == ["request"]
+    assert [e.tag for e in root[0]] == ["service_request_id", "token", "service_notice", "account_id"]
+    assert api.headers.get("Access-Control-Allow-Origin") is None
+    request_id, token = root.findtext("request/service_request_id"), root.findtext("request/token")
+    issue = ResidentIssue.objects.get(request_id=request_id)
+    assert (issue.region_id, issue.description, issue.address) == (community_world.grid_a.region_id, "",
+                                                                   "幸福小区 1号楼")
+
+    status, found = api.get(f"tokens/{token}.xml")
+    assert status == 200 and found.findtext("request/service_request_id") == request_id
+    assert found.findtext("request/token") == token
+    assert api.headers.get("Access-Control-Allow-Origin") == "*"
+    status, rows = api.get(f"requests/{request_id}.Xml", api_key=key)
+    assert status == 200 and rows.findtext("request/address") == "幸福小区 1号楼"
+    assert rows.find("request/description").text is None  # an empty description is an empty element
+    status, errors = api.get("requests/SQ0.xml")
+    assert status == 404 and errors.tag == "errors" and errors.findtext("error/code") == "404"

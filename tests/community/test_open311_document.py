@@ -17,6 +17,7 @@ from changji.community.api.open311 import (
     Open311Request,
     Open311Service,
     Open311ServiceDefinition,
+    Open311Token,
 )
 from changji.community.issues import categories
 from changji.community.open311 import create_client
@@ -46,6 +47,8 @@ def test_every_answer_is_what_the_document_describes(client, key):
         "api_key": key, "service_code": code, "lat": "43.835", "long": "90.285", "description": "路灯不亮",
         "first_name": "三", "last_name": "张", "phone": "13912345678"}), status=201)
     request_id = created[0].service_request_id
+    assert _valid(list[Open311Token], client.get(f"{BASE}tokens/{created[0].token}.json"))[0].service_request_id == (
+        request_id)
     public = _valid(list[Open311Request], client.get(BASE + "requests.json"))
     assert public[0].description is None and public[0].service_request_id == request_id
     full = _valid(list[Open311Request], client.get(BASE + "requests.json", {"api_key": key}))
@@ -59,7 +62,8 @@ def test_every_answer_is_what_the_document_describes(client, key):
     ("get", "requests.json", {"api_key": "wrong"}, 403),
     ("get", "requests.json", {"start_date": "yesterday"}, 400),
     ("post", "requests.json", {"service_code": "x"}, 403),
-    ("get", "services.xml", {}, 400),
+    ("get", "services.html", {}, 400),
+    ("get", "tokens/nothing.json", {}, 404),
     ("post", "services.json", {}, 405),
 ])
 def test_errors_are_the_documented_list(client, key, method, path, data, status):

@@ -150,7 +150,7 @@ def test_open311_keys_query_codes_tokens_and_passwords_never_reach_a_log(client,
     assert client.post("/open311/v2/requests.json", {**report, "api_key": wrong_key}).status_code == 403
     assert client.get(f"/open311/v2/api_key={key}").status_code == 404
     assert client.get(f"/open311/v2/services/token={key}.json").status_code == 404
-    assert client.get(f"/open311/v2/requests.xml?api_key={key}").status_code == 400
+    assert client.get(f"/open311/v2/requests.html?api_key={key}").status_code == 400
     # Services: notices never state the 查询码 (services.notices); the progress page is asked with a right and a wrong
     # code.
     seed_demo_catalogue()

@@ -109,15 +109,17 @@ def _report_region(lon: float | None, lat: float | None, region: Region | None) 
 def report(category: IssueCategory, description: str, *, lon: float | None = None, lat: float | None = None,
            address: str = "", reporter_name: str = "", reporter_phone: str = "", reporter_email: str = "",
            media_url: str = "", channel: str = IssueChannel.WEB, region: Region | None = None,
-           reported_by: Any = None, now: datetime) -> ResidentIssue:
+           reported_by: Any = None, description_required: bool = True, now: datetime) -> ResidentIssue:
     """File a resident's issue at the grid that holds its location (or ``region``, a grid, when none does).
 
     ``reported_by`` is the grid worker filing it for the resident: the grid must lie in their region.
-    Raises ``IssueError`` naming the field at fault; nothing is stored then.
+    ``description_required=False`` lets a category and a location suffice (GeoReport v2 makes ``description``
+    optional); the staff forms keep requiring it. Raises ``IssueError`` naming the field at fault; nothing is
+    stored then.
     """
     if not category.active:
         raise IssueError("category", f"类别「{category.name}」已停用")
-    description = clean_text(description, "description", "诉求内容", 4000)
+    description = clean_text(description, "description", "诉求内容", 4000, description_required)
     if (lon is None) != (lat is None):
         raise IssueError("lat" if lat is None else "lon", "经度和纬度须同时提供")
     if lon is not None:
