@@ -193,7 +193,7 @@ def _build_grids(t: _Town) -> None:
         t.communities.append(community)
         for g_index, cell in enumerate(sorted(cells, key=lambda c: (-c.centroid.y, c.centroid.x))):
             t.grids.append(create_grid(f"{community.code}{g_index + 1:03d}", f"{name}第{g_index + 1}网格", community,
-                                       mapping(cell), party_branch=f"{name}第{g_index + 1}网格党支部"))
+                                       mapping(cell)))
 
 
 def _build_departmental_grids(t: _Town) -> list[DepartmentalGrid]:
