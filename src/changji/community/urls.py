@@ -1,6 +1,6 @@
 """Pages of the community app (网格化社区治理): each page module owns its own routes."""
 
-from changji.community.web import dashboard, grids, issues, people, venues, wishes
+from changji.community.web import dashboard, grids, issues, organisations, people, venues, wishes
 
 app_name = "community"
 urlpatterns: list = [
@@ -10,4 +10,5 @@ urlpatterns: list = [
     *issues.urlpatterns,
     *people.urlpatterns,
     *venues.urlpatterns,
+    *organisations.urlpatterns,
 ]
