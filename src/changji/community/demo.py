@@ -25,6 +25,7 @@ from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
+from changji.community.demo_organisations import build_organisations
 from changji.community.grids import geo
 from changji.community.grids.service import create_grid, map_departmental
 from changji.community.issues.categories import seed_categories
@@ -481,12 +482,13 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
     activities, participants = _build_activities(t, housing.residents, members)
     _award_points(wishes, participants)
     issue_rows = _build_issues(t, index)
+    organisation_rows = build_organisations(t, members, units, housing.compounds)
 
     made = {"grids": len(t.grids), "communities": len(t.communities), "departmental_grids": len(departmental),
             "compounds": len(housing.compounds), "buildings": len(housing.buildings),
             "households": len(housing.households), "residents": len(housing.residents), "members": len(members),
             "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows),
-            "bookings": len(bookings)}
+            "bookings": len(bookings), "organisations_and_liaisons": organisation_rows}
     if password:
         made["accounts"] = len(seed_accounts(town, t.communities, t.grids, password))
     return made

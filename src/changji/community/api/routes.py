@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
+from changji.community.api import organisations
 from changji.community.api.schemas import GridOut, IssueDetailOut, IssueOut, WishOut
 from changji.community.issues import handlers
 from changji.community.issues.workflow import EscalationLevel, IssueState
@@ -28,6 +29,7 @@ from changji.core.guards import operation
 from changji.core.scope import scope_queryset
 
 router = Router(tags=["community"])
+router.add_router("/", organisations.router)
 
 
 def _issues(request: HttpRequest) -> QuerySet[ResidentIssue]:

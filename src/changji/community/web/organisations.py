@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -293,6 +294,7 @@ class OrganisationForm(forms.Form):
         return {key: self.cleaned_data[key] for key in party.EDITABLE}
 
 
+@transaction.atomic  # all of it or, when a grid or member is refused, none
 def _save_organisation(form: OrganisationForm, user: Any,
                        organisation: GridPartyOrganisation | None) -> GridPartyOrganisation:
     data = form.cleaned_data
