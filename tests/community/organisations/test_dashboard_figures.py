@@ -32,8 +32,8 @@ def _rows(w, n: int) -> None:
     for i in range(n):
         meeting = CoordinationMeeting.objects.create(region=w.east, held_at=NOW - timedelta(days=i + 1),
                                                      place="社区会议室", minutes="议定")
-        AgreedAction.objects.create(meeting=meeting, description="修门禁", owner="物业", due_on=TODAY - timedelta(days=1))
-        AgreedAction.objects.create(meeting=meeting, description="清垃圾", owner="物业", due_on=TODAY + timedelta(days=5))
+        for description, due_on in (("修门禁", TODAY - timedelta(days=1)), ("清垃圾", TODAY + timedelta(days=5))):
+            AgreedAction.objects.create(meeting=meeting, description=description, owner="物业", due_on=due_on)
         AgreedAction.objects.create(meeting=meeting, description="已办", owner="社区", due_on=TODAY,
                                     done_on=TODAY)
         household = Household.objects.create(building=w.building, region=w.grid_a.region, door=f"9-{i}")

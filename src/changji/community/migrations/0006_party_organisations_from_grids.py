@@ -18,7 +18,7 @@ def organisations_from_grids(apps, schema_editor):
     """Create one organisation per (community, branch name), covering the grids that named it."""
     grid_model = apps.get_model("community", "Grid")
     organisation_model = apps.get_model("community", "GridPartyOrganisation")
-    named: dict[tuple[str, str], list[str]] = defaultdict(list)
+    named = defaultdict(list)
     for code, branch in grid_model.objects.exclude(party_branch="").values_list("region_id", "party_branch"):
         if branch.strip():
             named[(code[:COMMUNITY_CODE_LENGTH], branch.strip())].append(code)

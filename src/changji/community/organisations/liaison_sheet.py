@@ -110,7 +110,7 @@ def _attachment(cells: dict[str, Any], actor: Any) -> tuple[liaisons.Attachment,
                                              name=cells["姓名或单位"]).first()
         if unit is None:
             raise OrganisationError("姓名或单位", f"「{quoted(cells['姓名或单位'], 20)}」不是该社区报到的共建单位")
-    duties = [(kind_value, text.strip()) for kind_value, header in LIST_COLUMNS.items()
+    duties = [(str(kind_value), text.strip()) for kind_value, header in LIST_COLUMNS.items()
               for text in cells[header].split(DUTY_SEPARATOR) if text.strip()]
     attachment = liaisons.Attachment(
         kind=kind, starts_on=_day(cells["开始日期"], "开始日期", True) or date.min,

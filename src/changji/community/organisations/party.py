@@ -86,7 +86,9 @@ def _clean(fields: dict[str, Any], community: Region) -> dict[str, Any]:
 
 
 def _check_unique_name(community: Region, name: str, exclude: int | None = None) -> None:
-    same = GridPartyOrganisation.objects.filter(region=community, name=name).exclude(pk=exclude)
+    same = GridPartyOrganisation.objects.filter(region=community, name=name)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
     if same.exists():
         raise OrganisationError("name", f"{community.name}已有名为「{name}」的党组织")
 
@@ -159,10 +161,11 @@ def coverage_of(names: dict[str, str], grids: QuerySet[Grid], organisations: Que
                 today: date) -> list[CommunityCoverage]:
     """The coverage figures of the communities ``names`` from already scoped ``grids`` and ``organisations``."""
     figures: dict[str, dict[str, int]] = defaultdict(dict)
-    for row in grids.values("region__parent_id").annotate(
+    for community, grid_count, covered in grids.values("region__parent_id").annotate(
             grids=Count("pk", distinct=True),
-            covered_grids=Count("pk", distinct=True, filter=Q(party_organisations__isnull=False))).order_by():
-        figures[row.pop("region__parent_id")].update(row)
+            covered_grids=Count("pk", distinct=True, filter=Q(party_organisations__isnull=False))).order_by(
+            ).values_list("region__parent_id", "grids", "covered_grids"):
+        figures[str(community)].update(grids=grid_count, covered_grids=covered)
     for organisation in with_member_counts(organisations.order_by()).only(
             "region_id", "secretary_id", "secretary_name", "venue", "rules_posted", "last_activity_on"):
         counts = figures[organisation.region_id]
