@@ -1,10 +1,10 @@
 """The dashboard as an XLSX workbook (网格治理统计表): the figures the county reports upward, in Excel.
 
 Sheets: 概览 (street/town, community and total rows), 网格 (one row per grid), 接诉即办 (issues by state and
-the three rates, per community and grid), 诉求渠道 (the year's issues by intake channel), 党建与包联 (party
-organisation coverage, 包联, 四方联动 meetings and actions, visits and overdue care households per street/town,
-community and grid), 积分排名 (the top 10 units and members) and 阵地指标 (the four venue targets per community,
-and the function rooms with their usage days). Headers are Chinese with
+the three rates, per community and grid), 积分排名 (the top 10 units and members), 阵地指标 (the four venue targets
+per community, and the function rooms with their usage days), 诉求渠道 (the year's issues by intake channel) and
+党建与包联 (party organisation coverage, 包联, 四方联动 meetings and actions, visits and overdue care households per
+street/town, community and grid). Headers are Chinese with
 units, rates are fractions with a percentage number format, the header row is frozen.
 
 Aggregates only: no resident appears by name, identity number or phone; rankings name units and party
@@ -173,10 +173,6 @@ def dashboard_workbook(figures: DashboardFigures) -> bytes:
     issues = book.create_sheet("接诉即办")
     _write(issues, _REGION + _ISSUES, [*_region_rows(figures)[:-1], *figures.grids, figures.total])
 
-    _write(book.create_sheet("诉求渠道"), _CHANNELS, figures.channels)
-    _write(book.create_sheet("党建与包联"), _REGION + _PRACTICE, [*_region_rows(figures)[:-1], *figures.grids,
-                                                                 figures.total])
-
     ranking = book.create_sheet("积分排名")
     _write(ranking, _RANKING, [*(("共建单位", e) for e in figures.top_units),
                                *(("党员", e) for e in figures.top_members)])
@@ -186,6 +182,10 @@ def dashboard_workbook(figures: DashboardFigures) -> bytes:
     _write(venues, _VENUES, targets)
     rooms_at = len(targets) + 3
     _write(venues, _ROOMS, [(v, room) for v in targets for room in v.rooms], start_row=rooms_at)
+
+    _write(book.create_sheet("诉求渠道"), _CHANNELS, figures.channels)
+    _write(book.create_sheet("党建与包联"), _REGION + _PRACTICE, [*_region_rows(figures)[:-1], *figures.grids,
+                                                                 figures.total])
 
     for sheet in book.worksheets:
         sheet.freeze_panes = "A2"

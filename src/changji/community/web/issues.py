@@ -88,7 +88,11 @@ class StaffReportForm(ReportForm):
     """A grid worker's report for a resident: the form of ``ReportForm`` and how the issue reached them (渠道)."""
 
     channel = forms.ChoiceField(label="受理渠道", choices=[(c.value, c.label) for c in STAFF_CHANNELS],
-                                initial=IssueChannel.GRID_WORKER)
+                                initial=IssueChannel.GRID_WORKER, required=False)
+
+    def clean_channel(self) -> str:
+        """The chosen channel; none chosen is the grid worker's own round (网格员巡查), as before the choice."""
+        return self.cleaned_data["channel"] or IssueChannel.GRID_WORKER
 
 
 class PublicReportForm(ReportForm):
