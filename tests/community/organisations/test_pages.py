@@ -92,3 +92,27 @@ def test_the_import_page_lists_problems_and_the_export_downloads(client, communi
     assert bad.status_code == 400 and "XLSX" in bad.content.decode()
     export = client.get(reverse("community:liaisons_export"))
     assert export.status_code == 200 and export.content[:2] == b"PK"
+
+
+def test_the_api_lists_creates_and_refuses(client, community_world):
+    from changji.core.models import ApiToken
+
+    w = community_world
+    _, secret = ApiToken.issue(w.users.east, "test")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    created = client.post("/api/community/liaisons", {
+        "region": w.grid_a.region_id, "kind": "leader", "name": "李副县长", "starts_on": "2026-03-01",
+        "duties": [{"list_kind": "needs", "text": "协调路灯"}]}, content_type="application/json", **headers)
+    assert created.status_code == 201 and created.json()["duties"][0]["text"] == "协调路灯"
+    listed = client.get("/api/community/liaisons", {"community": w.east.code}, **headers).json()
+    assert [item["name"] for item in listed["items"]] == ["李副县长"]
+    assert client.get("/api/community/liaisons", {"community": "²"}, **headers).status_code == 422
+    refused = client.post("/api/community/liaisons", {"region": w.west.code, "kind": "leader", "name": "越权",
+                                                      "starts_on": "2026-03-01"},
+                          content_type="application/json", **headers)
+    assert refused.status_code == 400
+    organisation = client.post("/api/community/party-organisations", {
+        "community": w.east.code, "name": "东城联合党支部", "founded_on": "2025-01-01",
+        "grids": [w.grid_a.region_id, w.grid_c.region_id]}, content_type="application/json", **headers)
+    assert organisation.status_code == 400  # grid C is outside the community worker's scope
+    assert not GridPartyOrganisation.objects.filter(name="东城联合党支部").exists()

@@ -6,7 +6,7 @@ through ``core.scope.scope_queryset`` (outside scope: 404) and every change thro
 """
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -37,6 +37,9 @@ from changji.core.models import Region
 from changji.core.scope import scope_queryset
 
 router = Router()
+
+#: A community's region code (GB 2260 down to the village level: 12 digits).
+CommunityCode = Annotated[str, Field(pattern=r"^[0-9]{12}$", description="社区区划代码（12 位）")]
 
 
 class DutyOut(Schema):
@@ -172,12 +175,12 @@ def _scoped(queryset: QuerySet[Any], request: HttpRequest, field: str, pk: Any) 
 @router.get("/liaisons", response=list[LiaisonOut])
 @paginate(Pagination)
 @operation(P.COMMUNITY_READ)
-def list_liaisons(request: HttpRequest, community: Text | None = None, kind: LiaisonKind | None = None,
+def list_liaisons(request: HttpRequest, community: CommunityCode | None = None, kind: LiaisonKind | None = None,
                   state: Literal["running", "ended"] | None = None) -> list[dict[str, Any]]:
     """包联 of the user's scope, by place; ``community`` narrows to one community (and its grids)."""
     rows = _liaisons(request)
     if community:
-        rows = rows.filter(region_id__startswith=community[:12])
+        rows = rows.filter(region__code__startswith=community)
     if kind:
         rows = rows.filter(kind=kind)
     if state:
@@ -210,7 +213,7 @@ def create_liaison(request: HttpRequest, body: LiaisonIn) -> Status:
 @router.get("/party-organisations", response=list[PartyOrganisationOut])
 @paginate(Pagination)
 @operation(P.COMMUNITY_READ)
-def list_party_organisations(request: HttpRequest, community: Text | None = None) -> list[dict[str, Any]]:
+def list_party_organisations(request: HttpRequest, community: CommunityCode | None = None) -> list[dict[str, Any]]:
     """Grid party organisations of the user's scope with the 全要素 elements each lacks."""
     rows = _organisations(request)
     if community:
