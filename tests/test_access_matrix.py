@@ -155,6 +155,9 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.east, name="矩阵单位", registered_on=date.today())
     room = Room.objects.create(region=w.east, name="矩阵室", kind="service", function="多功能厅", area_m2=Decimal(50))
+    from tests.urlwalk import seed_organisations
+
+    liaison, organisation = seed_organisations(w, unit, accounts[Role.PREFECTURE_ADMIN], date.today())
     from changji.water.models import QuotaNorm, WaterUser
 
     water_user = WaterUser.objects.create(code="652323-U00001", name="矩阵合作社", kind="cooperative",
@@ -180,7 +183,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         "service_code": category.code, "service_request_id": issue.request_id, "fmt": "json", "rest": "nothing",
         "path": "Things", "token": "matrix0open311token",
         "water_user_id": water_user.pk, "norm_id": norm.pk,
-        "licence_id": licence.pk,
+        "licence_id": licence.pk, "liaison_id": liaison.pk, "organisation_id": organisation.pk,
         "notification_id": notice.pk,
         "picture_id": _picture(terminal, now).pk, "region_code": "652323",
         **_order_and_photo(well),

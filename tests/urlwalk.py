@@ -378,6 +378,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
     activity = activities.record_activity(w.east, "market", "便民集市", today, "广场", root)
     photo = activities.add_photo(activity, ContentFile(b"\x89PNG\r\n\x1a\n" + b"0" * 64, name="a.png"), "x", actor=root)
     room = Room.objects.create(region=w.east, name="活动室", kind=RoomKind.SERVICE, function="文化", area_m2=50)
+    liaison, organisation = seed_organisations(w, unit, root, today)
     water_user, norms = _norm_world(well)
     notice = Notification.objects.create(event="water.quota.stop", channel="in_app", user=root, title="已关泵",
                                          body="机井已关泵", region_id="652328", state="sent", sent_at=now)
@@ -414,6 +415,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         "water_user_id": ids(water_user), "norm_id": ids(*norms),
         "notification_id": ids(notice, failed),
         "picture_id": ids(picture), "region_code": ["652328"],
+        "liaison_id": ids(liaison), "organisation_id": ids(organisation),
         **seed_groundwater(well),
         "order_id": order_ids,
         "order_photo_id": [seed_work_order_photo(order_ids[1])],
@@ -578,3 +580,13 @@ def seed_kpi_targets(well: Any, today: Any) -> dict[str, list[str]]:
     DeploymentPlan.objects.create(region_id=well.region_id, year=today.year, planned_sets=10)
     target = KpiTarget.objects.create(region_id=well.region_id, year=today.year, metric="online_rate", target_pct=95)
     return {"target_id": [str(target.pk)]}
+
+
+def seed_organisations(w: Any, unit: Any, actor: Any, today: Any) -> tuple[Any, Any]:
+    """A unit's 包联 to grid A with an open duty, and a party organisation of 东城 (the 包联 pages' path values)."""
+    from changji.community.organisations import liaisons, party
+
+    liaison = liaisons.attach(liaisons.Attachment(kind="unit", starts_on=today, region=w.grid_a.region, unit=unit),
+                              actor, [("needs", "加装路灯")])
+    organisation = party.create_organisation(w.east, actor, name="东城走查党支部", founded_on=today)
+    return liaison, organisation

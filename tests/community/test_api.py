@@ -6,13 +6,13 @@ outside scope is a 404; no reporter's name, phone or e-mail and no resident appe
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
 from changji.community.issues import categories, intake
-from changji.community.models import IssueCategory, MicroWish
+from changji.community.models import GridPartyOrganisation, IssueCategory, Liaison, MicroWish
 from changji.core.models import ApiToken
 from tests.water.test_url_scope import fill, routes
 
@@ -98,10 +98,14 @@ def test_every_community_api_route_refuses_objects_outside_scope(client, communi
     """The grid worker of grid C asks each route for grid A's objects: 404; lists never show them."""
     a, _, wish = filed
     headers = _bearer(community_world.users.grid_c)
+    liaison = Liaison.objects.create(region=community_world.grid_a.region, kind="cadre", name="东城干部",
+                                     starts_on=date(2026, 1, 1))
+    organisation = GridPartyOrganisation.objects.get(name="东城社区第一网格党支部")
     checked = 0
     for route, name in routes(prefixes=("api/community/",)):
         if "<" in route:
-            response = client.get(fill(route, {"issue_id": a.pk, "wish_id": wish.pk}), **headers)
+            response = client.get(fill(route, {"issue_id": a.pk, "wish_id": wish.pk, "liaison_id": liaison.pk,
+                                               "organisation_id": organisation.pk}), **headers)
             assert response.status_code == 404, f"{name}: {response.status_code}"
         else:
             response = client.get("/" + route, **headers)

@@ -227,4 +227,4 @@ def test_the_number_of_queries_does_not_grow_with_the_grids(world, django_assert
         figures = community_figures(world.users.street, YEAR, NOW)
     assert len(figures.grids) == 30 and len(figures.communities) == 3
     assert figures.community("652328100003").counts.residents == 27
-    assert len(many) == len(few) <= 20
+    assert len(many) == len(few) <= 24  # 15 of issue 17, 8 of the organisations, meetings, visits and channels

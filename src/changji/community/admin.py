@@ -72,8 +72,8 @@ class MaskedIdentityAdmin(RegisterAdmin):
 
 @admin.register(Grid)
 class GridAdmin(RegisterAdmin):
-    list_display = ["region", "party_branch", "leader", "area_m2"]
-    fields = ["region", "party_branch", "leader", "area_m2"]
+    list_display = ["region", "leader", "area_m2"]
+    fields = ["region", "leader", "area_m2"]
     readonly_fields = ["region", "area_m2"]
     addable = False  # grids are drawn by import and consolidation (changji import_grids, grids.consolidate_into)
 

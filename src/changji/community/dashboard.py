@@ -12,12 +12,19 @@ What is counted (a year is a calendar year in Asia/Shanghai):
   (``issues.rates``);
 * 积分 — points earned in the year (``PointEntry.earned_on``), summed per unit and per member: the top 10 of the
   scope and of each community;
-* 阵地 — the four venue targets of each community (``venues.figures``).
+* 阵地 — the four venue targets of each community (``venues.figures``);
+* 网格党组织 — grids, grids covered by a party organisation, organisations and the 全要素 ones on the day the
+  dashboard is drawn (``organisations.rules``);
+* 包联 — attachments running at some time in the year (started by its end, not ended before its start);
+* 四方联动 — coordination meetings held in the year, and their agreed actions still open / past their due date now;
+* 走访 — visits made in the year, and active care households whose last visit (or inclusion, if never visited) is
+  older than their visit cycle now;
+* 渠道 — the year's issues by intake channel (``issues.channels``), for the scope as a whole.
 
 Every figure is one grouped query (``values("region_id").annotate(...)``) over the rows in the scope
 (``core.scope``), keyed by the lowest region the row belongs to; rows are then rolled up in Python along the
-region tree: grid → community → street/town → total. The number of queries is fixed (about sixteen)
-whatever the number of grids, residents or issues.
+region tree: grid → community → street/town → total. The number of queries is fixed (about twenty-five)
+whatever the number of grids, residents, issues, meetings or visits.
 """
 
 from __future__ import annotations
@@ -25,23 +32,33 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Subquery, Sum
 
+from changji.community.issues.channels import ChannelCounts, counts_by_channel
 from changji.community.issues.rates import IssueCounts, counts_by_region
 from changji.community.models import (
     Activity,
+    AgreedAction,
+    CareHousehold,
     CoBuildingUnit,
+    CoordinationMeeting,
+    Grid,
+    GridPartyOrganisation,
     Household,
+    Liaison,
     MicroWish,
     PartyMember,
     PointEntry,
     Resident,
     ResidentIssue,
+    Visit,
 )
+from changji.community.organisations.party import facts_of, with_member_counts
+from changji.community.organisations.rules import is_complete
 from changji.community.venues.figures import venue_targets_for
 from changji.community.venues.targets import VenueTargets
 from changji.community.wishes.workflow import WishState
@@ -69,6 +86,16 @@ class Counts:
     residents: int = 0
     households: int = 0
     issues: IssueCounts = IssueCounts()
+    grids: int = 0
+    covered_grids: int = 0
+    organisations: int = 0
+    complete_organisations: int = 0
+    liaisons: int = 0
+    meetings: int = 0
+    actions_open: int = 0
+    actions_overdue: int = 0
+    visits: int = 0
+    care_overdue: int = 0
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(getattr(self, name) + getattr(other, name) for name in _COUNT_FIELDS))
@@ -126,6 +153,8 @@ class DashboardFigures:
     top_members: list[Ranked]
     #: community code → (top units, top members) of that community.
     community_rankings: dict[str, tuple[list[Ranked], list[Ranked]]]
+    #: The year's issues of the whole scope by intake channel.
+    channels: list[ChannelCounts] = field(default_factory=list)
 
     @property
     def venues(self) -> list[VenueTargets]:
@@ -185,7 +214,52 @@ def _own_counts(scope: Any, year: int, now: datetime) -> dict[str, dict[str, Any
     issues = _scoped(ResidentIssue.objects.filter(reported_at__gte=start, reported_at__lt=end), scope)
     for region_id, counts in counts_by_region(issues.order_by(), now).items():
         own[region_id]["issues"] = counts
+    _organisation_counts(scope, year, now, own)
+    _meeting_and_visit_counts(scope, year, now, put)
     return own
+
+
+def _organisation_counts(scope: Any, year: int, now: datetime, own: dict[str, dict[str, Any]]) -> None:
+    """Grids covered by a party organisation, organisations and 全要素 ones, 包联 of the year (three queries)."""
+    today = now.astimezone(SHANGHAI).date()
+    for row in (_scoped(Grid.objects.all(), scope).values("region_id")
+                .annotate(grids=Count("pk", distinct=True),
+                          covered_grids=Count("pk", distinct=True, filter=Q(party_organisations__isnull=False)))
+                .order_by()):
+        own[row.pop("region_id")].update(row)
+    # One row per organisation (its member count annotated): whether it is 全要素 is a rule in Python.
+    for organisation in with_member_counts(_scoped(GridPartyOrganisation.objects.all(), scope).order_by()).only(
+            "region_id", "secretary_id", "secretary_name", "venue", "rules_posted", "last_activity_on"):
+        counts = own[organisation.region_id]
+        counts["organisations"] = counts.get("organisations", 0) + 1
+        counts["complete_organisations"] = (counts.get("complete_organisations", 0)
+                                            + is_complete(facts_of(organisation), today))
+    running = Q(starts_on__lte=date(year, 12, 31)) & (Q(ends_on__isnull=True) | Q(ends_on__gte=date(year, 1, 1)))
+    for row in _scoped(Liaison.objects.filter(running), scope).values("region_id").annotate(
+            liaisons=Count("pk")).order_by():
+        own[row.pop("region_id")].update(row)
+
+
+def _meeting_and_visit_counts(scope: Any, year: int, now: datetime, put: Any) -> None:
+    """Meetings of the year and their open / overdue actions, visits of the year, overdue care (four queries)."""
+    start, end = year_bounds(year)
+    today = now.astimezone(SHANGHAI).date()
+    meetings = _scoped(CoordinationMeeting.objects.filter(held_at__gte=start, held_at__lt=end), scope)
+    put(meetings.values("region_id").annotate(meetings=Count("pk")).order_by())
+    put(AgreedAction.objects.filter(meeting__in=Subquery(meetings.values("pk")), done_on__isnull=True)
+        .values("meeting__region_id").annotate(actions_open=Count("pk"),
+                                               actions_overdue=Count("pk", filter=Q(due_on__lt=today))).order_by(),
+        key="meeting__region_id")
+    put(_scoped(Visit.objects.filter(visited_at__gte=start, visited_at__lt=end), scope).values("region_id")
+        .annotate(visits=Count("pk")).order_by())
+    overdue: dict[str, int] = defaultdict(int)
+    for row in (_scoped(CareHousehold.objects.filter(active=True), scope)
+                .values("pk", "region_id", "visit_every_days", "since")
+                .annotate(last=Max("household__visits__visited_at")).order_by()):
+        last = row["last"].astimezone(SHANGHAI).date() if row["last"] is not None else row["since"]
+        if last + timedelta(days=row["visit_every_days"]) < today:
+            overdue[row["region_id"]] += 1
+    put({"region_id": code, "care_overdue": n} for code, n in overdue.items())
 
 
 def _rankings(scope: Any, year: int, names: dict[str, str]) -> tuple[list[Ranked], list[Ranked],
@@ -264,9 +338,12 @@ def community_figures(scope: Any, year: int, now: datetime) -> DashboardFigures:
              and (row.children or row.counts != Counts())]
     names = {code: r["name"] for code, r in regions.items()}
     top_units, top_members, community_rankings = _rankings(scope, year, names)
+    start, end = year_bounds(year)
+    channels = counts_by_channel(_scoped(ResidentIssue.objects.filter(reported_at__gte=start, reported_at__lt=end),
+                                         scope))
     return DashboardFigures(
         year=year, now=now, today=today, scope_name=_scope_name(scope), towns=towns, communities=communities,
         grids=grids, total=Row("", "合计", None, None, total), top_units=top_units, top_members=top_members,
-        community_rankings=community_rankings,
+        community_rankings=community_rankings, channels=channels,
     )
 

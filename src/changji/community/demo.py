@@ -26,6 +26,7 @@ from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
 from changji.community import demo_visits
+from changji.community.demo_organisations import build_organisations
 from changji.community.demo_outlines import draw_outlines
 from changji.community.grids import geo
 from changji.community.grids.service import create_grid, map_departmental
@@ -196,7 +197,7 @@ def _build_grids(t: _Town) -> None:
         t.communities.append(community)
         for g_index, cell in enumerate(sorted(cells, key=lambda c: (-c.centroid.y, c.centroid.x))):
             t.grids.append(create_grid(f"{community.code}{g_index + 1:03d}", f"{name}第{g_index + 1}网格", community,
-                                       mapping(cell), party_branch=f"{name}第{g_index + 1}网格党支部"))
+                                       mapping(cell)))
 
 
 def _build_departmental_grids(t: _Town) -> list[DepartmentalGrid]:
@@ -485,12 +486,14 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
     _award_points(wishes, participants)
     issue_rows = _build_issues(t, index)
     outlines = draw_outlines(t.rng, t.outline, housing.compounds, housing.buildings)
+    organisation_rows = build_organisations(t, members, units, housing.compounds)
 
     made = {"grids": len(t.grids), "communities": len(t.communities), "departmental_grids": len(departmental),
             "compounds": len(housing.compounds), "buildings": len(housing.buildings),
             "households": len(housing.households), "residents": len(housing.residents), "members": len(members),
             "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows),
-            "bookings": len(bookings), "outlines": outlines, "visits": demo_visits.build_visits(t, housing)}
+            "bookings": len(bookings), "outlines": outlines, "visits": demo_visits.build_visits(t, housing),
+            "organisations_and_liaisons": organisation_rows}
     if password:
         made["accounts"] = len(seed_accounts(town, t.communities, t.grids, password))
     return made

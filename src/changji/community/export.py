@@ -1,8 +1,10 @@
 """The dashboard as an XLSX workbook (网格治理统计表): the figures the county reports upward, in Excel.
 
 Sheets: 概览 (street/town, community and total rows), 网格 (one row per grid), 接诉即办 (issues by state and
-the three rates, per community and grid), 积分排名 (the top 10 units and members) and 阵地指标 (the four
-venue targets per community, and the function rooms with their usage days). Headers are Chinese with
+the three rates, per community and grid), 积分排名 (the top 10 units and members), 阵地指标 (the four venue targets
+per community, and the function rooms with their usage days), 诉求渠道 (the year's issues by intake channel) and
+党建与包联 (party organisation coverage, 包联, 四方联动 meetings and actions, visits and overdue care households per
+street/town, community and grid). Headers are Chinese with
 units, rates are fractions with a percentage number format, the header row is frozen.
 
 Aggregates only: no resident appears by name, identity number or phone; rankings name units and party
@@ -67,6 +69,27 @@ _ISSUES: list[Column] = [
     ("已评价（件）", lambda r: r.issues.rated, INTEGER),
     ("满意（件）", lambda r: r.issues.satisfied, INTEGER),
     ("满意率（%）", lambda r: r.issues.satisfaction_rate, PERCENT),
+]
+_CHANNELS: list[Column] = [
+    ("渠道", lambda c: c.label, TEXT),
+    ("诉求（件）", lambda c: c.issues, INTEGER),
+    ("已关闭（件）", lambda c: c.closed, INTEGER),
+    ("按时办结（件）", lambda c: c.within_limit, INTEGER),
+    ("按时办结率（%）", lambda c: c.within_limit_rate, PERCENT),
+    ("已评价（件）", lambda c: c.rated, INTEGER),
+    ("满意率（%）", lambda c: c.satisfaction_rate, PERCENT),
+]
+_PRACTICE: list[Column] = [
+    ("网格（个）", lambda r: r.counts.grids, INTEGER),
+    ("有党组织的网格（个）", lambda r: r.counts.covered_grids, INTEGER),
+    ("网格党组织（个）", lambda r: r.counts.organisations, INTEGER),
+    ("全要素党组织（个）", lambda r: r.counts.complete_organisations, INTEGER),
+    ("包联（个）", lambda r: r.counts.liaisons, INTEGER),
+    ("四方联动会议（次）", lambda r: r.counts.meetings, INTEGER),
+    ("议定事项未完成（项）", lambda r: r.counts.actions_open, INTEGER),
+    ("议定事项超期（项）", lambda r: r.counts.actions_overdue, INTEGER),
+    ("走访（次）", lambda r: r.counts.visits, INTEGER),
+    ("关爱户超期未走访（户）", lambda r: r.counts.care_overdue, INTEGER),
 ]
 _RANKING: list[Column] = [
     ("类别", lambda e: e[0], TEXT),
@@ -160,13 +183,18 @@ def dashboard_workbook(figures: DashboardFigures) -> bytes:
     rooms_at = len(targets) + 3
     _write(venues, _ROOMS, [(v, room) for v in targets for room in v.rooms], start_row=rooms_at)
 
+    _write(book.create_sheet("诉求渠道"), _CHANNELS, figures.channels)
+    _write(book.create_sheet("党建与包联"), _REGION + _PRACTICE, [*_region_rows(figures)[:-1], *figures.grids,
+                                                                 figures.total])
+
     for sheet in book.worksheets:
         sheet.freeze_panes = "A2"
     title = book.create_sheet("说明")
     notes: list[list[Any]] = [["网格治理统计表"], ["范围", figures.scope_name], ["年度", figures.year],
              ["统计时间", figures.now.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")],
              ["口径", "微心愿按发布时间、诉求按上报时间、微行动与积分按发生日期计入所选年度（北京时间）；"
-                      "党员与共建单位为年末已报到数，居民与户数为当前登记数。"]]
+                      "党员与共建单位为年末已报到数，居民与户数为当前登记数；网格党组织与全要素按统计当日，"
+                      "包联为年内在包的，四方联动会议与走访按召开、走访时间计入，议定事项与关爱户超期按统计当日。"]]
     for row_number, line in enumerate(notes, 1):
         for column, value in enumerate(line, 1):
             put_cell(title, row_number, column, value)

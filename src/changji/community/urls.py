@@ -1,6 +1,17 @@
 """Pages of the community app (网格化社区治理): each page module owns its own routes."""
 
-from changji.community.web import dashboard, grids, issues, people, public, residents_meetings, venues, visits, wishes
+from changji.community.web import (
+    dashboard,
+    grids,
+    issues,
+    organisations,
+    people,
+    public,
+    residents_meetings,
+    venues,
+    visits,
+    wishes,
+)
 
 app_name = "community"
 urlpatterns: list = [
@@ -13,4 +24,5 @@ urlpatterns: list = [
     *public.urlpatterns,
     *visits.urlpatterns,
     *residents_meetings.urlpatterns,
+    *organisations.urlpatterns,
 ]

@@ -19,6 +19,7 @@ The hierarchy (each class is defined in the module named beside it)::
           ├── TransitionError(field, message)  core.transitions  a move a state table forbids
           ├── GeometryError(message)           community.grids.geo
           ├── InputError(field, message)       community.actors
+          ├── OrganisationError(field, message) community.organisations.errors
           ├── IssueError(field, message)       community.issues.changes
           ├── BookingError(field, message)     community.venues.bookings
           ├── Open311Error(status, message)    community.open311  answered in GeoReport v2's shape

@@ -76,7 +76,7 @@ def test_grid_map_counts_per_grid(client, busy_world):
     assert counts[C] == {"residents": 0, "compounds": 1, "open_issues": 1, "published_wishes": 0}
     feature = data["features"][0]
     assert feature["geometry"]["type"] == "Polygon"
-    assert feature["properties"]["party_branch"] == "东城社区第一网格党支部"
+    assert feature["properties"]["party_organisations"] == ["东城社区第一网格党支部"]
     assert feature["properties"]["community"] == "东城社区"
     assert [m[0] for m in data["metrics"]] == ["residents", "compounds", "open_issues", "published_wishes"]
     page = client.get(reverse("community:grid_map"))
@@ -84,10 +84,12 @@ def test_grid_map_counts_per_grid(client, busy_world):
 
 
 def test_grid_map_counts_use_grouped_queries(client, busy_world, django_assert_max_num_queries):
-    """The counts take one query per measure, not one per grid; the outlines two (compounds, buildings)."""
+    """The counts take one query per measure, not one per grid; the outlines two (compounds, buildings), the grids'
+    party organisations one.
+    """
     client_for(client, busy_world.users.street)
     client.get(reverse("community:grid_map_data"))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         client.get(reverse("community:grid_map_data"))
 
 

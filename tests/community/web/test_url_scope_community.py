@@ -21,9 +21,11 @@ from changji.community.models import (
     ActivityPhoto,
     Building,
     CoBuildingUnit,
+    GridPartyOrganisation,
     Household,
     IssueCategory,
     IssueEvent,
+    Liaison,
     MicroWish,
     Resident,
     ResidentIssue,
@@ -64,8 +66,11 @@ def foreign(community_world, settings, tmp_path):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.west, name=MARK, registered_on=date.today())
     room = Room.objects.create(region=w.west, name=MARK, kind="service", function="多功能厅", area_m2=Decimal(50))
+    liaison = Liaison.objects.create(region=w.grid_c.region, kind="cadre", name=MARK, starts_on=date.today())
+    organisation = GridPartyOrganisation.objects.create(region=w.west, name=MARK, founded_on=date.today())
     return {"issue_id": issue.pk, "wish_id": wish.pk, "activity_id": activity.pk, "photo_id": photo.pk,
-            "unit_id": unit.pk, "pk": room.pk, **_foreign_visits(w, household, now)}
+            "unit_id": unit.pk, "pk": room.pk, "liaison_id": liaison.pk, "organisation_id": organisation.pk,
+            **_foreign_visits(w, household, now)}
 
 
 def _foreign_visits(w, household, now):

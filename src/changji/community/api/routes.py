@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
+from changji.community.api import organisations
 from changji.community.api.schemas import GridOut, IssueDetailOut, IssueOut, WishOut
 from changji.community.api.visits import router as visits_router
 from changji.community.issues import handlers
@@ -30,6 +31,7 @@ from changji.core.scope import scope_queryset
 
 router = Router(tags=["community"])
 router.add_router("/visits/", visits_router)  # visits, care households, residents' meetings (community.api.visits)
+router.add_router("/", organisations.router)
 
 
 def _issues(request: HttpRequest) -> QuerySet[ResidentIssue]:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from ninja import Schema
+from ninja import Field, Schema
 
 from changji.community.issues import handlers, limits
 from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, EscalationLevel, IssueState
@@ -34,7 +34,7 @@ class GridOut(Schema):
     name: str
     community: str
     leader: str
-    party_branch: str
+    party_organisations: list[str] = Field(description="覆盖该网格的网格党组织名称")
     area_m2: int
     counts: GridCountsOut
     boundary: dict[str, Any]

@@ -25,12 +25,22 @@ from typing import Any
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from changji.community.grids import geo
-from changji.community.models import Building, Compound, DepartmentalGrid, Grid, Household, Resident, ServicePoint
+from changji.community.models import (
+    Building,
+    Compound,
+    DepartmentalGrid,
+    Grid,
+    GridPartyOrganisation,
+    Household,
+    Resident,
+    ServicePoint,
+)
 from changji.core.audit import record
 from changji.core.models import Region, RegionLevel
 from changji.core.uploads import problem_lines, quoted
@@ -54,6 +64,7 @@ def create_grid(code: str, name: str, community: Region, boundary: dict[str, Any
                 party_branch: str = "", leader: Any = None) -> Grid:
     """Create the grid ``code`` (the community's 12 digits + 3) with its GeoJSON polygon; return it.
 
+    ``party_branch`` names the community's grid party organisation that covers the grid (set up if new).
     Raises ValueError when the code does not extend the community's code by 3 digits, when
     ``community`` is not a community (village level), or when the polygon is empty or invalid.
     """
@@ -66,8 +77,14 @@ def create_grid(code: str, name: str, community: Region, boundary: dict[str, Any
     except geo.GeometryError as error:
         raise ValueError(f"网格 {name} 的边界不是有效的多边形：{error}") from error
     region = Region.objects.create(code=code, name=name, level=RegionLevel.GRID, parent=community)
-    return Grid.objects.create(region=region, boundary=_geojson(polygon), area_m2=geo.area_m2(polygon),
-                               party_branch=party_branch, leader=leader, **_bbox(polygon))
+    grid = Grid.objects.create(region=region, boundary=_geojson(polygon), area_m2=geo.area_m2(polygon),
+                               leader=leader, **_bbox(polygon))
+    if party_branch.strip():
+        # The branch named by the caller: the community's organisation of that name, set up if new.
+        organisation, _ = GridPartyOrganisation.objects.get_or_create(
+            region=community, name=party_branch.strip()[:128], defaults={"founded_on": timezone.localdate()})
+        organisation.grids.add(grid)
+    return grid
 
 
 # --- 1. import ---------------------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The hierarchy is street/town (township region) → community (village region) → grid → compound
 (小区) → building (楼栋). A grid *is* a node of the core region tree (level 网格, a 15-character
 code), so a grid worker's account is scoped by core.scope like any other account; ``Grid`` holds
-what only a grid has: its polygon, leader and party branch.
+what only a grid has: its polygon and leader; its party organisations (``GridPartyOrganisation``, which
+cover one or more grids) are in ``models.organisations``.
 
 Geometry is GeoJSON (WGS 84 longitude/latitude) in a JSON column, with a bounding box in plain
 columns so that "which grid holds this point" is one indexed prefilter before the exact test in
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Grid(models.Model):
-    """A unified grid (网格): one polygon, one leader, its grid workers and a grid party branch."""
+    """A unified grid (网格): one polygon, one leader, its grid workers; ``party_organisations`` cover it."""
 
     region = models.OneToOneField("core.Region", on_delete=models.PROTECT, primary_key=True,
                                   related_name="grid", verbose_name=_("网格区划"))
@@ -30,7 +31,6 @@ class Grid(models.Model):
     area_m2 = models.FloatField(_("面积（平方米）"), default=0)
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                related_name="+", verbose_name=_("网格长"))
-    party_branch = models.CharField(_("网格党支部"), max_length=128, blank=True)
 
     REGION_SCOPE = "region"
 

@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import path
@@ -21,7 +21,16 @@ from django.views.decorators.gzip import gzip_page
 from changji.community.grids import outline_register
 from changji.community.grids import service as grid_service
 from changji.community.issues.workflow import OPEN_ISSUE_STATES
-from changji.community.models import Building, Compound, DepartmentalGrid, Grid, MicroWish, Resident, ResidentIssue
+from changji.community.models import (
+    Building,
+    Compound,
+    DepartmentalGrid,
+    Grid,
+    GridPartyOrganisation,
+    MicroWish,
+    Resident,
+    ResidentIssue,
+)
 from changji.community.web.common import paged
 from changji.community.wishes.workflow import WishState
 from changji.core import params
@@ -51,7 +60,8 @@ def _leader_name(grid: Grid) -> str:
 
 def grid_rows(user: Any) -> list[dict[str, Any]]:
     """The grids in the user's scope, each with its counts per measure (one grouped query per measure)."""
-    grids = list(scope_queryset(Grid.objects.select_related("region__parent", "leader"), user).order_by("region_id"))
+    grids = list(scope_queryset(Grid.objects.select_related("region__parent", "leader"), user).order_by("region_id")
+                 .prefetch_related(Prefetch("party_organisations", GridPartyOrganisation.objects.order_by("name"))))
     counts = {grid.region_id: {key: 0 for key, _ in METRICS} for grid in grids}
     measures = {
         "residents": Resident.objects.all(),
@@ -68,7 +78,8 @@ def grid_rows(user: Any) -> list[dict[str, Any]]:
     return [{
         "code": grid.region_id, "name": grid.region.name,
         "community": grid.region.parent.name if grid.region.parent else "",
-        "leader": _leader_name(grid), "party_branch": grid.party_branch, "area_m2": round(grid.area_m2),
+        "leader": _leader_name(grid), "party_organisations": [o.name for o in grid.party_organisations.all()],
+        "area_m2": round(grid.area_m2),
         "counts": counts[grid.region_id], "boundary": grid.boundary,
     } for grid in grids]
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from changji.community.deadlines import DEADLINE_LABELS, DeadlineColour, deadline_colour
 from changji.community.issues import categories, changes, handlers, handling, intake, limits, meetings, rates
 from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
-from changji.community.models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
+from changji.community.models import STAFF_CHANNELS, AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
 from changji.community.privacy import mask_name, mask_phone
 from changji.community.templatetags.community_public import localised_category_name
 from changji.community.web import public_labels
@@ -97,6 +97,17 @@ class ReportForm(forms.Form):
         elif lon is None and self.location_required:
             self.add_error("lon", _("请在地图上点选诉求位置，或填写经度和纬度"))
         return data
+
+
+class StaffReportForm(ReportForm):
+    """A grid worker's report for a resident: the form of ``ReportForm`` and how the issue reached them (渠道)."""
+
+    channel = forms.ChoiceField(label="受理渠道", choices=[(c.value, c.label) for c in STAFF_CHANNELS],
+                                initial=IssueChannel.GRID_WORKER, required=False)
+
+    def clean_channel(self) -> str:
+        """The chosen channel; none chosen is the grid worker's own round (网格员巡查), as before the choice."""
+        return self.cleaned_data["channel"] or IssueChannel.GRID_WORKER
 
 
 #: The public form's errors in its own (translated) words: Django's Kazakh catalogue is Cyrillic Kazakh.
@@ -268,7 +279,10 @@ def _filtered(request: HttpRequest, rows: Any, now: datetime) -> tuple[Any, dict
         "state": params.Choice(IssueState, default=""),
         "level": params.Choice(EscalationLevel, default=""),
         "category": params.Code(r"[A-Za-z0-9_-]{1,32}", "类别代码", default=""),
+        "channel": params.Choice(IssueChannel, default=""),
         "colour": params.Choice(DeadlineColour, default="")})
+    if chosen["channel"]:
+        rows = rows.filter(channel=chosen["channel"])
     if chosen["state"]:
         rows = rows.filter(state=chosen["state"])
     if chosen["level"]:
@@ -302,7 +316,7 @@ def issue_list(request: HttpRequest) -> HttpResponse:
         "states": [(s.value, ISSUE_LABELS[s]) for s in IssueState],
         "levels": [(s.value, LEVEL_LABELS[s]) for s in EscalationLevel],
         "colours": [(c.value, label) for c, label in DEADLINE_LABELS.items()],
-        "categories": IssueCategory.objects.order_by("code"),
+        "categories": IssueCategory.objects.order_by("code"), "channels": IssueChannel.choices,
         "total": total, "rates": {"response": _rate(total.response_rate), "resolution": _rate(total.resolution_rate),
                                   "satisfaction": _rate(total.satisfaction_rate)},
         "by_region": sorted(({"name": names.get(code, code), "counts": c, "response": _rate(c.response_rate),
@@ -314,20 +328,20 @@ def issue_list(request: HttpRequest) -> HttpResponse:
 
 @route(get=P.COMMUNITY_ISSUE_REPORT, post=P.COMMUNITY_ISSUE_REPORT)
 def issue_new(request: HttpRequest) -> HttpResponse:
-    """A grid worker files an issue for a resident; like open issues nearby are shown before it is saved."""
+    """A grid worker files an issue for a resident with its channel (热线、微信…); like open issues nearby first."""
     user = request.user
     grids = scope_queryset(Grid.objects.all(), user)
-    form = ReportForm(request.POST or None, location_required=not _own_grid(user))
+    form = StaffReportForm(request.POST or None, location_required=not _own_grid(user))
     if request.method != "POST":
         return render(request, "community/issue_form.html", _report_context(form, grids))
     now = timezone.now()
     if form.is_valid():
         suggestions = _suggestions_first(form, now, user)
         if suggestions:
-            form = ReportForm({**request.POST.dict(), "confirm": "1"}, location_required=not _own_grid(user))
+            form = StaffReportForm({**request.POST.dict(), "confirm": "1"}, location_required=not _own_grid(user))
             form.is_valid()
             return render(request, "community/issue_form.html", _report_context(form, grids, suggestions))
-        issue = _file(form, IssueChannel.GRID_WORKER, now, reported_by=user, region=_own_grid(user))
+        issue = _file(form, form.cleaned_data["channel"], now, reported_by=user, region=_own_grid(user))
         if issue is not None:
             messages.success(request, f"诉求已上报，编号 {issue.request_id}。")
             return redirect("community:issue_detail", issue_id=issue.pk)

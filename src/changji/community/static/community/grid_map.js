@@ -32,7 +32,7 @@
     div.appendChild(document.createElement("br"));
     div.appendChild(document.createTextNode(properties.community + " · " + properties.code));
     var facts = document.createElement("dl");
-    var rows = [["网格长", properties.leader || "—"], ["网格党支部", properties.party_branch || "—"]];
+    var rows = [["网格长", properties.leader || "—"], ["网格党组织", (properties.party_organisations || []).join("、") || "—"]];
     metrics.forEach(function (m) { rows.push([m[1], String(properties.counts[m[0]])]); });
     rows.forEach(function (pair) {
       var dt = document.createElement("dt"), dd = document.createElement("dd");
