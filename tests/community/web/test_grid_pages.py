@@ -84,9 +84,7 @@ def test_grid_map_counts_per_grid(client, busy_world):
 
 
 def test_grid_map_counts_use_grouped_queries(client, busy_world, django_assert_max_num_queries):
-    """The counts take one query per measure, not one per grid; the outlines two (compounds, buildings), the grids'
-    party organisations one.
-    """
+    """One query per measure, not per grid: outlines two (compounds, buildings), party organisations one."""
     client_for(client, busy_world.users.street)
     client.get(reverse("community:grid_map_data"))
     with django_assert_max_num_queries(11):
