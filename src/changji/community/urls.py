@@ -1,6 +1,6 @@
 """Pages of the community app (网格化社区治理): each page module owns its own routes."""
 
-from changji.community.web import dashboard, grids, issues, people, venues, wishes
+from changji.community.web import dashboard, grids, issues, meetings, people, venues, wishes
 
 app_name = "community"
 urlpatterns: list = [
@@ -8,6 +8,7 @@ urlpatterns: list = [
     *grids.urlpatterns,
     *wishes.urlpatterns,
     *issues.urlpatterns,
+    *meetings.urlpatterns,
     *people.urlpatterns,
     *venues.urlpatterns,
 ]
