@@ -256,7 +256,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         status = 400
         if community is None:
-            form.add_error(None, "请选择您管辖范围内的社区")
+            messages.error(request, "请选择您管辖范围内的社区")
         elif form.is_valid():
             try:
                 meeting = _record(form, community, user)
