@@ -31,6 +31,7 @@ from changji.community.models import (
     WishEvent,
 )
 from changji.core.models import AuditEntry
+from tests.urlwalk import seed_meeting
 from tests.water.test_url_scope import fill, routes
 
 pytestmark = pytest.mark.django_db
@@ -62,8 +63,10 @@ def foreign(community_world, settings, tmp_path):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.west, name=MARK, registered_on=date.today())
     room = Room.objects.create(region=w.west, name=MARK, kind="service", function="多功能厅", area_m2=Decimal(50))
+    meeting = seed_meeting(w.west, now, place=MARK, issue=issue)
     return {"issue_id": issue.pk, "wish_id": wish.pk, "activity_id": activity.pk, "photo_id": photo.pk,
-            "unit_id": unit.pk, "pk": room.pk}
+            "unit_id": unit.pk, "pk": room.pk, "meeting_id": meeting["meeting_id"][0],
+            "decision_id": meeting["decision_id"][0]}
 
 
 def test_community_routes_refuse_another_communitys_objects(client, community_world, foreign):

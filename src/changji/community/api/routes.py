@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router
 from ninja.pagination import paginate
 
+from changji.community.api.meetings import router as meetings_router
 from changji.community.api.schemas import GridOut, IssueDetailOut, IssueOut, WishOut
 from changji.community.issues import handlers
 from changji.community.issues.workflow import EscalationLevel, IssueState
@@ -87,3 +88,6 @@ def list_wishes(request: HttpRequest, state: WishState | None = None) -> QuerySe
 def get_wish(request: HttpRequest, wish_id: Id) -> MicroWish:
     """One micro-wish."""
     return get_object_or_404(_wishes(request), pk=wish_id)
+
+
+router.add_router("/meetings/", meetings_router)  # 四方联动 meetings and their decisions (community.api.meetings)

@@ -282,7 +282,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
                  if may_record and open_actions else {})
     status = run_action(request, available, "complete" if request.method == "POST" else "",
                         lambda form: _complete(form, user, now), refused="您不能完成该会议的议定事项",
-                        refused_status=403, flash_errors=True)
+                        refused_status=400, flash_errors=True)
     if status is None:
         return redirect("community:meeting_detail", meeting_id=meeting.pk)
     today = timezone.localdate()
