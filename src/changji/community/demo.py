@@ -25,6 +25,7 @@ from shapely import voronoi_polygons
 from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
+from changji.community.demo_meetings import build_meetings
 from changji.community.grids import geo
 from changji.community.grids.service import create_grid, map_departmental
 from changji.community.issues.categories import seed_categories
@@ -98,10 +99,11 @@ class TownSize:
     activities: int = 600
     issues: int = 1_000
     service_points: int = 14
+    meetings: int = 120
 
 
 DEMO_SIZE = TownSize()
-BENCHMARK_SIZE = TownSize(residents=50_000, issues=10_000, activities=4_610)
+BENCHMARK_SIZE = TownSize(residents=50_000, issues=10_000, activities=4_610, meetings=2_000)
 
 
 def town_outline() -> Polygon:
@@ -481,11 +483,12 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
     activities, participants = _build_activities(t, housing.residents, members)
     _award_points(wishes, participants)
     issue_rows = _build_issues(t, index)
+    meetings = build_meetings(t, issue_rows)
 
     made = {"grids": len(t.grids), "communities": len(t.communities), "departmental_grids": len(departmental),
             "compounds": len(housing.compounds), "buildings": len(housing.buildings),
             "households": len(housing.households), "residents": len(housing.residents), "members": len(members),
-            "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows),
+            "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows), "meetings": len(meetings),
             "bookings": len(bookings)}
     if password:
         made["accounts"] = len(seed_accounts(town, t.communities, t.grids, password))
