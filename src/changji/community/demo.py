@@ -488,8 +488,8 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
     made = {"grids": len(t.grids), "communities": len(t.communities), "departmental_grids": len(departmental),
             "compounds": len(housing.compounds), "buildings": len(housing.buildings),
             "households": len(housing.households), "residents": len(housing.residents), "members": len(members),
-            "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows), "meetings": len(meetings),
-            "bookings": len(bookings)}
+            "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows),
+            "bookings": len(bookings), "meetings": len(meetings)}
     if password:
         made["accounts"] = len(seed_accounts(town, t.communities, t.grids, password))
     return made

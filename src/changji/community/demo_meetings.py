@@ -87,8 +87,9 @@ def build_meetings(t: Any, issues: list[ResidentIssue]) -> list[CoordinationMeet
         for issue in agenda:
             outcome = rng.choice(OUTCOMES)
             items.append(AgendaItem(meeting=meeting, issue=issue, outcome=outcome))
-            events.append(IssueEvent(issue=issue, at=meeting.recorded_at, kind="meeting", from_value=issue.level,
-                                     to_value=issue.level, note=f"{meeting.region.name}四方联动会议：{outcome}"))
+            events.append(IssueEvent(issue=issue, at=meeting.held_at + timedelta(hours=3), kind="meeting",
+                                     from_value=issue.level, to_value=issue.level,
+                                     note=f"{meeting.region.name}四方联动会议：{outcome}"))
         for _ in range(rng.randint(1, 3)):
             text, days = rng.choice(DECISIONS)
             due_on = (meeting.held_at + timedelta(days=days)).astimezone(SHANGHAI).date()

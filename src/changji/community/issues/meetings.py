@@ -42,10 +42,10 @@ class ActionSpec:
 
 def community_of(issue: ResidentIssue) -> Region:
     """The community (社区) an issue belongs to: its grid's parent, or its own region; refused above a community."""
-    region = issue.region
+    region: Region | None = issue.region
     while region is not None and region.level > RegionLevel.VILLAGE:
         region = region.parent
-    if region is None or region.level != RegionLevel.VILLAGE:
+    if region is None or region.level != RegionLevel.VILLAGE:  # an issue of the town itself, outside every grid
         raise IssueError("region", f"诉求 {issue.request_id} 不在任何社区，不能召开四方联动会议")
     return region
 

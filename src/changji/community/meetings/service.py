@@ -152,7 +152,8 @@ def record_meeting(community: Region, *, held_at: datetime, place: str, party_at
                                                   owner=d.owner.strip(), due_on=d.due_on) for d in made)
     for issue in issues:
         count = sum(1 for d in made if d.issue is not None and d.issue.pk == issue.pk)
-        note = f"{community.name}四方联动会议（{meeting.place}）：{said.get(issue.pk) or '列入议题'}；{count} 项议定事项"
+        said_here = said.get(issue.pk) or "列入议题"
+        note = f"{community.name}四方联动会议（{meeting.place}）：{said_here}；{count} 项议定事项"
         record(issue, actor, now, "meeting", issue.level, issue.level, note, action="meeting", meeting=meeting.pk)
     audit.record("community.meeting.recorded", actor=actor, target=meeting, region=community,
                  reason=rules.quorum_note(people, reason), agenda=[issue.request_id for issue in issues],

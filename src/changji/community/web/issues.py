@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from changji.community.deadlines import DEADLINE_LABELS, DeadlineColour, deadline_colour
 from changji.community.issues import categories, changes, handlers, handling, intake, limits, meetings, rates
+from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.community.meetings import rules as meeting_rules
 from changji.community.meetings import service as meeting_service
-from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
 from changji.community.models import AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
 from changji.community.privacy import mask_name, mask_phone
 from changji.community.web.common import scoped_or_404

@@ -1,5 +1,4 @@
-"""四方联动 pages: the meetings of the user's region, recording one, a meeting with its decisions, the tracked
-decisions, and the XLSX register.
+"""四方联动 pages: the region's meetings, recording one, one meeting, the tracked decisions, the XLSX register.
 
 GET needs ``community.read``; POST ``community.meeting.record`` (the service refuses grid workers, who
 record residents' meetings instead). Meetings and decisions are reached through ``core.scope`` (outside
