@@ -6,6 +6,7 @@ outside scope is a 404; no reporter's name, phone or e-mail and no resident appe
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 from changji.community.issues import categories, intake
 from changji.community.models import IssueCategory, MicroWish
 from changji.core.models import ApiToken
+from tests.urlwalk import seed_meeting
 from tests.water.test_url_scope import fill, routes
 
 pytestmark = pytest.mark.django_db
@@ -98,10 +100,15 @@ def test_every_community_api_route_refuses_objects_outside_scope(client, communi
     """The grid worker of grid C asks each route for grid A's objects: 404; lists never show them."""
     a, _, wish = filed
     headers = _bearer(community_world.users.grid_c)
+    ids = {"issue_id": a.pk, "wish_id": wish.pk,
+           **{k: v[0] for k, v in seed_meeting(community_world.east, timezone.now(), issue=a).items()}}
     checked = 0
     for route, name in routes(prefixes=("api/community/",)):
         if "<" in route:
-            response = client.get(fill(route, {"issue_id": a.pk, "wish_id": wish.pk}), **headers)
+            response = client.get(fill(route, ids), **headers)
+            if response.status_code == 405:  # an action: POST it (a valid body, so only scope can refuse)
+                body = json.dumps({"done_on": f"{timezone.localdate()}"})
+                response = client.post(fill(route, ids), body, content_type="application/json", **headers)
             assert response.status_code == 404, f"{name}: {response.status_code}"
         else:
             response = client.get("/" + route, **headers)
