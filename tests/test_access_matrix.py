@@ -169,7 +169,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
     from tests.urlwalk import _picture, seed_exchange, seed_kpi_targets, seed_tax
 
     tax = {name: values[0] for name, values in seed_tax(well, date.today()).items()}
-    from tests.urlwalk import seed_groundwater, seed_hall, seed_profiles, seed_visits
+    from tests.urlwalk import seed_groundwater, seed_hall, seed_meeting, seed_profiles, seed_visits
 
     tax.update({name: values[0] for name, values in seed_groundwater(well).items()})
     tax |= {name: values[0] for name, values in seed_profiles(terminal).items()}
@@ -191,6 +191,7 @@ def objects(community_world, make_user, settings, tmp_path, accounts):
         **{name: values[0] for name, values in seed_exchange(well).items()},
         **{name: values[0] for name, values in seed_hall("652302").items()},
         **{name: values[0] for name, values in seed_visits(w).items()},
+        **{name: values[0] for name, values in seed_meeting(w.east, now, issue=issue).items()},
     }
 
 

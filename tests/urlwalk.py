@@ -424,6 +424,7 @@ def build_world(community_world: Any, make_user: Any) -> tuple[dict[str, list[st
         **seed_exchange(well),
         **seed_hall("652328"),
         **seed_visits(w),
+        **seed_meeting(w.east, now, issue=negotiated),
     }, hints
 
 
@@ -590,3 +591,17 @@ def seed_organisations(w: Any, unit: Any, actor: Any, today: Any) -> tuple[Any, 
                               actor, [("needs", "加装路灯")])
     organisation = party.create_organisation(w.east, actor, name="东城走查党支部", founded_on=today)
     return liaison, organisation
+
+
+def seed_meeting(community: Any, now: Any, place: str = "社区会议室", issue: Any = None) -> dict[str, list[str]]:
+    """A 四方联动 meeting of ``community`` held a day before ``now`` with one open decision (the path values)."""
+    from changji.community.models import AgendaItem, AgreedAction, CoordinationMeeting
+
+    meeting = CoordinationMeeting.objects.create(
+        region=community, held_at=now - timedelta(days=1), place=place, party_attendee="王书记",
+        committee_attendee="刘主任", owners_committee_attendee="赵主任", property_attendee="李经理", minutes=place)
+    if issue is not None:
+        AgendaItem.objects.create(meeting=meeting, issue=issue, outcome=place)
+    decision = AgreedAction.objects.create(meeting=meeting, issue=issue, description=place, owner="天山物业",
+                                           due_on=(now + timedelta(days=7)).date())
+    return {"meeting_id": [str(meeting.pk)], "decision_id": [str(decision.pk)]}

@@ -6,6 +6,7 @@ outside scope is a 404; no reporter's name, phone or e-mail and no resident appe
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from django.utils import timezone
 from changji.community.issues import categories, intake
 from changji.community.models import GridPartyOrganisation, IssueCategory, Liaison, MicroWish
 from changji.core.models import ApiToken
+from tests.urlwalk import seed_meeting
 from tests.water.test_url_scope import fill, routes
 
 pytestmark = pytest.mark.django_db
@@ -101,11 +103,15 @@ def test_every_community_api_route_refuses_objects_outside_scope(client, communi
     liaison = Liaison.objects.create(region=community_world.grid_a.region, kind="cadre", name="东城干部",
                                      starts_on=date(2026, 1, 1))
     organisation = GridPartyOrganisation.objects.get(name="东城社区第一网格党支部")
+    ids = {"issue_id": a.pk, "wish_id": wish.pk, "liaison_id": liaison.pk, "organisation_id": organisation.pk,
+           **{k: v[0] for k, v in seed_meeting(community_world.east, timezone.now(), issue=a).items()}}
     checked = 0
     for route, name in routes(prefixes=("api/community/",)):
         if "<" in route:
-            response = client.get(fill(route, {"issue_id": a.pk, "wish_id": wish.pk, "liaison_id": liaison.pk,
-                                               "organisation_id": organisation.pk}), **headers)
+            response = client.get(fill(route, ids), **headers)
+            if response.status_code == 405:  # an action: POST it (a valid body, so only scope can refuse)
+                body = json.dumps({"done_on": f"{timezone.localdate()}"})
+                response = client.post(fill(route, ids), body, content_type="application/json", **headers)
             assert response.status_code == 404, f"{name}: {response.status_code}"
         else:
             response = client.get("/" + route, **headers)

@@ -26,6 +26,7 @@ from shapely.geometry import MultiPoint, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
 from changji.community import demo_visits
+from changji.community.demo_meetings import build_meetings
 from changji.community.demo_organisations import build_organisations
 from changji.community.demo_outlines import draw_outlines
 from changji.community.grids import geo
@@ -102,10 +103,11 @@ class TownSize:
     issues: int = 1_000
     service_points: int = 14
     visits: int = 2_000
+    meetings: int = 120
 
 
 DEMO_SIZE = TownSize()
-BENCHMARK_SIZE = TownSize(residents=50_000, issues=10_000, activities=4_610, visits=20_000)
+BENCHMARK_SIZE = TownSize(residents=50_000, issues=10_000, activities=4_610, visits=20_000, meetings=2_000)
 
 
 def town_outline() -> Polygon:
@@ -487,13 +489,14 @@ def build_town(size: TownSize = DEMO_SIZE, *, now: datetime | None = None, seed:
     issue_rows = _build_issues(t, index)
     outlines = draw_outlines(t.rng, t.outline, housing.compounds, housing.buildings)
     organisation_rows = build_organisations(t, members, units, housing.compounds)
+    meetings = build_meetings(t, issue_rows)
 
     made = {"grids": len(t.grids), "communities": len(t.communities), "departmental_grids": len(departmental),
             "compounds": len(housing.compounds), "buildings": len(housing.buildings),
             "households": len(housing.households), "residents": len(housing.residents), "members": len(members),
             "units": len(units), "wishes": len(wishes), "activities": len(activities), "issues": len(issue_rows),
             "bookings": len(bookings), "outlines": outlines, "visits": demo_visits.build_visits(t, housing),
-            "organisations_and_liaisons": organisation_rows}
+            "organisations_and_liaisons": organisation_rows, "meetings": len(meetings)}
     if password:
         made["accounts"] = len(seed_accounts(town, t.communities, t.grids, password))
     return made

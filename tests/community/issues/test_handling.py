@@ -26,7 +26,8 @@ pytestmark = pytest.mark.django_db
 def test_issue_climbs_to_four_party_coordination_and_the_town_then_closes_after_a_reopen(cats, community_world):
     """Grid → community → four-party meeting → street/town; resolved; reopened → resolved → closed.
 
-    The meeting: community, property, owners' committee, police; two agreed actions done. The resident is not
+    The meeting: the four parties (community party organisation, residents' committee, owners' committee,
+    property) and the police; two agreed actions done. The resident is not
     satisfied the first time.
     """
     world, users = community_world, community_world.users
@@ -46,7 +47,8 @@ def test_issue_climbs_to_four_party_coordination_and_the_town_then_closes_after_
     issue = handling.escalate(issue, users.east, t + timedelta(days=2), "涉及物业和派出所，召开四方协商")
     assert issue.level == EscalationLevel.FOUR_PARTY
     meeting = meetings.record_meeting(
-        issue, held_at=t + timedelta(days=3), place="东城社区党群服务中心", community_attendee="东城社区 王书记",
+        issue, held_at=t + timedelta(days=3), place="东城社区党群服务中心", party_attendee="东城社区党委 王书记",
+        committee_attendee="东城社区居委会 刘主任",
         property_attendee="天山物业 李经理", owners_committee_attendee="幸福小区业主委员会 赵主任",
         department_attendee="木垒镇派出所 马警官", minutes="夜间施工噪音：物业限定施工时段，派出所夜间巡查。",
         actions=[ActionSpec("物业公告限定施工时段 8:00–20:00", "天山物业", date(2026, 3, 6)),
@@ -56,7 +58,7 @@ def test_issue_climbs_to_four_party_coordination_and_the_town_then_closes_after_
     assert [(a.owner, a.due_on) for a in actions] == [("天山物业", date(2026, 3, 6)),
                                                       ("木垒镇派出所", date(2026, 3, 20))]
     for action, on in zip(actions, (date(2026, 3, 6), date(2026, 3, 19)), strict=True):
-        meetings.complete_action(action, on, users.east, t + timedelta(days=4))
+        meetings.complete_action(action, on, users.east, t + timedelta(days=17))
     assert not AgreedAction.objects.filter(meeting=meeting, done_on__isnull=True).exists()
 
     issue = handling.escalate(issue, users.east, t + timedelta(days=18), "施工方拒不整改，提请镇里协调")

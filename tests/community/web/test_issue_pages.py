@@ -120,29 +120,31 @@ def test_actions_on_the_detail_page(client, world, make_user):
     assert client.post(detail(issue), {"action": "escalate", "escalate-reason": "四方协商"}).status_code == 302
     held = timezone.localtime() - timedelta(days=1)
     on = lambda days: f"{held + timedelta(days=days):%Y-%m-%d}"  # noqa: E731
-    one_party = {"action": "meeting", "meeting-held_at": f"{held:%Y-%m-%dT%H:%M}", "meeting-place": "社区",
-                 "meeting-community_attendee": "王书记", "meeting-property_attendee": "李经理",
-                 "meeting-minutes": "纪要"}
-    bad = client.post(detail(issue), {**one_party, "meeting-action_1_description": "修门禁"})
+    three_parties = {"action": "meeting", "meeting-held_at": f"{held:%Y-%m-%dT%H:%M}", "meeting-place": "社区",
+                     "meeting-party_attendee": "王书记", "meeting-committee_attendee": "刘主任",
+                     "meeting-property_attendee": "李经理", "meeting-minutes": "纪要"}
+    bad = client.post(detail(issue), {**three_parties, "meeting-action_1_description": "修门禁"})
     assert bad.status_code == 400 and 'data-error-for="meeting-action_1_owner"' in bad.content.decode()
-    bad = client.post(detail(issue), {**one_party, "meeting-held_at": "yesterday"})
+    bad = client.post(detail(issue), {**three_parties, "meeting-held_at": "yesterday"})
     assert bad.status_code == 400 and 'data-error-for="meeting-held_at"' in bad.content.decode()
-    bad = client.post(detail(issue), one_party)
-    assert bad.status_code == 400 and "至少两方" in bad.content.decode()
-    two_parties = {**one_party, "meeting-department_attendee": "派出所马警官"}
+    bad = client.post(detail(issue), three_parties)  # the owners' committee absent, and no reason given
+    assert bad.status_code == 400 and 'data-error-for="meeting-absence_reason"' in bad.content.decode()
+    assert "业委会未到会" in bad.content.decode()
+    four_parties = {**three_parties, "meeting-owners_committee_attendee": "赵主任"}
     far = timezone.localtime()
     for when in ("0001-01-01T10:00", f"{far - timedelta(days=370):%Y-%m-%dT%H:%M}",
                  f"{far + timedelta(days=40):%Y-%m-%dT%H:%M}"):  # year 1 was a 500
-        bad = client.post(detail(issue), {**two_parties, "meeting-held_at": when})
+        bad = client.post(detail(issue), {**four_parties, "meeting-held_at": when})
         assert bad.status_code == 400 and 'data-error-for="meeting-held_at"' in bad.content.decode(), when
     for due_on in ("0001-01-01", "1999-12-31", "2101-01-01"):
-        bad = client.post(detail(issue), {**two_parties, "meeting-action_1_description": "修门禁",
+        bad = client.post(detail(issue), {**four_parties, "meeting-action_1_description": "修门禁",
                                           "meeting-action_1_owner": "天山物业", "meeting-action_1_due_on": due_on})
         assert bad.status_code == 400 and 'data-error-for="meeting-action_1_due_on"' in bad.content.decode(), due_on
     assert not AgreedAction.objects.exists() and not issue.meetings.exists()
     good = client.post(detail(issue), {
         "action": "meeting", "meeting-held_at": f"{held:%Y-%m-%dT%H:%M}", "meeting-place": "东城社区党群服务中心",
-        "meeting-community_attendee": "王书记", "meeting-property_attendee": "李经理",
+        "meeting-party_attendee": "王书记", "meeting-committee_attendee": "刘主任",
+        "meeting-property_attendee": "李经理", "meeting-absence_reason": "小区业委会尚未成立",
         "meeting-department_attendee": "派出所马警官", "meeting-minutes": "议定两项",
         "meeting-action_1_description": "修门禁", "meeting-action_1_owner": "天山物业",
         "meeting-action_1_due_on": on(3), "meeting-action_2_description": "夜间巡查",
@@ -155,8 +157,8 @@ def test_actions_on_the_detail_page(client, world, make_user):
     assert client.post(detail(issue), {"action": "complete_action", "complete_action-agreed_action": actions[0].pk,
                                        "complete_action-done_on": "0001-01-01"}).status_code == 400
     assert client.post(detail(issue), {"action": "complete_action", "complete_action-agreed_action": actions[0].pk,
-                                       "complete_action-done_on": on(2)}).status_code == 302
-    assert AgreedAction.objects.get(pk=actions[0].pk).done_on == (held + timedelta(days=2)).date()
+                                       "complete_action-done_on": on(1)}).status_code == 302
+    assert AgreedAction.objects.get(pk=actions[0].pk).done_on == (held + timedelta(days=1)).date()
     assert client.post(detail(issue), {"action": "resolve", "resolve-resolution": "门禁已修复"}).status_code == 302
     assert client.post(detail(issue), {"action": "feedback", "feedback-satisfied": "maybe"}).status_code == 400
     assert client.post(detail(issue), {"action": "feedback", "feedback-satisfied": "no",
@@ -164,7 +166,7 @@ def test_actions_on_the_detail_page(client, world, make_user):
     issue.refresh_from_db()
     assert (issue.state, issue.reopen_count) == (IssueState.REOPENED, 1)
     history = client.get(detail(issue)).content.decode()
-    assert "召开协商会议" in history and "重新办理" in history and "修门禁" in history
+    assert "四方联动会议议题" in history and "重新办理" in history and "修门禁" in history
 
 
 def test_reject_as_duplicate_from_the_suggestions(client, world):

@@ -33,6 +33,7 @@ from changji.community.models import (
     WishEvent,
 )
 from changji.core.models import AuditEntry
+from tests.urlwalk import seed_meeting
 from tests.water.test_url_scope import fill, routes
 
 pytestmark = pytest.mark.django_db
@@ -66,11 +67,13 @@ def foreign(community_world, settings, tmp_path):
     photo = ActivityPhoto.objects.create(activity=activity, photo=ContentFile(b"\x89PNG", name="a.png"))
     unit = CoBuildingUnit.objects.create(region=w.west, name=MARK, registered_on=date.today())
     room = Room.objects.create(region=w.west, name=MARK, kind="service", function="多功能厅", area_m2=Decimal(50))
+    meeting = seed_meeting(w.west, now, place=MARK, issue=issue)
     liaison = Liaison.objects.create(region=w.grid_c.region, kind="cadre", name=MARK, starts_on=date.today())
     organisation = GridPartyOrganisation.objects.create(region=w.west, name=MARK, founded_on=date.today())
     return {"issue_id": issue.pk, "wish_id": wish.pk, "activity_id": activity.pk, "photo_id": photo.pk,
             "unit_id": unit.pk, "pk": room.pk, "liaison_id": liaison.pk, "organisation_id": organisation.pk,
-            **_foreign_visits(w, household, now)}
+            **_foreign_visits(w, household, now), "meeting_id": meeting["meeting_id"][0],
+            "decision_id": meeting["decision_id"][0]}
 
 
 def _foreign_visits(w, household, now):

@@ -17,6 +17,7 @@ from ninja import Router
 from ninja.pagination import paginate
 
 from changji.community.api import organisations
+from changji.community.api.meetings import router as meetings_router
 from changji.community.api.schemas import GridOut, IssueDetailOut, IssueOut, WishOut
 from changji.community.api.visits import router as visits_router
 from changji.community.issues import handlers
@@ -91,3 +92,6 @@ def list_wishes(request: HttpRequest, state: WishState | None = None) -> QuerySe
 def get_wish(request: HttpRequest, wish_id: Id) -> MicroWish:
     """One micro-wish."""
     return get_object_or_404(_wishes(request), pk=wish_id)
+
+
+router.add_router("/meetings/", meetings_router)  # 四方联动 meetings and their decisions (community.api.meetings)

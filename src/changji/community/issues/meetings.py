@@ -1,57 +1,65 @@
-"""Four-party coordination (四方协商): meetings on an issue at the four-party or street rung, and agreed actions.
+"""Four-party coordination (四方协商) on one issue: the community's 四方联动 meeting with the issue on its agenda.
 
-The community convenes, with at least two of the property company, the owners' committee and the
-relevant department or police; each agreed action has an owner and a due date and is marked done
-when it is.
+An issue that climbed to the four-party or street rung is taken up at a meeting of its community
+(``community.meetings.service.record_meeting``): the same record as a routine meeting, with this issue on
+the agenda and the decisions tied to it. Quorum is the community's rule: the four parties (community party
+organisation, residents' committee, owners' committee, property company), or a written reason why one was
+absent (``community.meetings.rules.quorum_problem``). Decisions are completed through the same service,
+whether or not they concern an issue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from changji.community.issues.changes import IssueError, clean_text, locked, record
+from changji.community.issues.changes import IssueError, locked
 from changji.community.issues.handlers import require
 from changji.community.issues.workflow import OPEN_ISSUE_STATES, EscalationLevel
-from changji.community.models import AgendaItem, AgreedAction, CoordinationMeeting, ResidentIssue
+from changji.community.meetings import rules, service
+from changji.community.models import AgreedAction, CoordinationMeeting, ResidentIssue
+from changji.core.models import Region, RegionLevel
 
-#: How far back and ahead a meeting may be recorded (a typo such as year 1 or 2206 is refused).
-MEETING_PAST_LIMIT = timedelta(days=365)
-
-MEETING_FUTURE_LIMIT = timedelta(days=30)
-
-#: The years a due or done date of an agreed action may fall in.
-DAY_YEARS = (2000, 2100)
-
-
-def plausible_day(day: date) -> bool:
-    """Whether ``day`` is a believable date for an agreed action (years ``DAY_YEARS``)."""
-    return DAY_YEARS[0] <= day.year <= DAY_YEARS[1]
+#: The meeting date windows and plausible years (``community.meetings.rules``), for the issue page's form.
+MEETING_PAST_LIMIT = rules.MEETING_PAST_LIMIT
+MEETING_FUTURE_LIMIT = rules.MEETING_FUTURE_LIMIT
+DAY_YEARS = rules.DAY_YEARS
+plausible_day = rules.plausible_day
 
 
 @dataclass(frozen=True)
 class ActionSpec:
-    """An action agreed at a meeting: what, by whom, by when."""
+    """An action agreed at a meeting on the issue: what, by whom, by when."""
 
     description: str
     owner: str
     due_on: date
 
 
-@transaction.atomic
-def record_meeting(issue: ResidentIssue, *, held_at: datetime, place: str, community_attendee: str,
-                   property_attendee: str = "", owners_committee_attendee: str = "", department_attendee: str = "",
-                   minutes: str, actions: Sequence[ActionSpec | tuple[str, str, date]] = (), actor: Any,
-                   now: datetime) -> CoordinationMeeting:
-    """Record a four-party coordination meeting (四方协商会) on an issue at the four-party or street rung.
+def community_of(issue: ResidentIssue) -> Region:
+    """The community (社区) an issue belongs to: its grid's parent, or its own region; refused above a community."""
+    region: Region | None = issue.region
+    while region is not None and region.level > RegionLevel.VILLAGE:
+        region = region.parent
+    if region is None or region.level != RegionLevel.VILLAGE:  # an issue of the town itself, outside every grid
+        raise IssueError("region", f"诉求 {issue.request_id} 不在任何社区，不能召开四方联动会议")
+    return region
 
-    The community must attend, and at least two of: the property company, the owners' committee,
-    the relevant department or police. Each agreed action needs a description, an owner and a due date.
+
+@transaction.atomic
+def record_meeting(issue: ResidentIssue, *, held_at: datetime, place: str, party_attendee: str = "",
+                   committee_attendee: str = "", owners_committee_attendee: str = "", property_attendee: str = "",
+                   department_attendee: str = "", absence_reason: str = "", minutes: str,
+                   actions: Sequence[ActionSpec | tuple[str, str, date]] = (), actor: Any,
+                   now: datetime) -> CoordinationMeeting:
+    """Record the community's 四方联动 meeting taking up ``issue`` (at the four-party or street rung).
+
+    The issue is the agenda; each agreed action becomes a decision on it. Quorum, dates and who may
+    record are the community meeting's rules (``community.meetings.service.record_meeting``).
     """
     issue = locked(issue)
     require(actor, issue)
@@ -59,53 +67,15 @@ def record_meeting(issue: ResidentIssue, *, held_at: datetime, place: str, commu
         raise IssueError("level", "只有进入四方协商或街道层级的诉求才召开协商会议")
     if issue.state not in OPEN_ISSUE_STATES:
         raise IssueError("state", "诉求已不在办理中，不能召开协商会议")
-    people = {"community_attendee": clean_text(community_attendee, "community_attendee", "社区参会人", 64),
-              "property_attendee": clean_text(property_attendee, "property_attendee", "物业参会人", 64, False),
-              "owners_committee_attendee": clean_text(owners_committee_attendee, "owners_committee_attendee",
-                                                 "业委会参会人", 64, False),
-              "department_attendee": clean_text(department_attendee, "department_attendee", "部门或派出所参会人", 64,
-                                                False)}
-    if sum(1 for key in ("property_attendee", "owners_committee_attendee", "department_attendee") if people[key]) < 2:
-        raise IssueError("property_attendee", "四方协商须有物业、业委会、职能部门或派出所中至少两方参会")
-    if not isinstance(held_at, datetime) or not (now - MEETING_PAST_LIMIT <= held_at <= now + MEETING_FUTURE_LIMIT):
-        raise IssueError("held_at", "会议时间须在一年以内，且不晚于 30 天之后")
     specs = [a if isinstance(a, ActionSpec) else ActionSpec(*a) for a in actions]
-    for spec in specs:
-        clean_text(spec.description, "actions", "议定事项", 255)
-        clean_text(spec.owner, "actions", "责任方", 64)
-        if not isinstance(spec.due_on, date):
-            raise IssueError("actions", "议定事项须有完成期限")
-        if not plausible_day(spec.due_on):
-            raise IssueError("actions", f"完成期限须在 {DAY_YEARS[0]}–{DAY_YEARS[1]} 年之间")
-    people["committee_attendee"] = people.pop("community_attendee")
-    meeting = CoordinationMeeting.objects.create(
-        region_id=issue.region_id[:12], recorded_at=now, held_at=held_at, place=clean_text(place, "place", "地点", 128),
-        minutes=clean_text(minutes, "minutes", "会议纪要", 5000), recorded_by=actor if actor.is_authenticated else None,
-        **people)
-    AgendaItem.objects.create(meeting=meeting, issue=issue)
-    AgreedAction.objects.bulk_create(AgreedAction(meeting=meeting, issue=issue, description=s.description.strip(),
-                                                  owner=s.owner.strip(), due_on=s.due_on) for s in specs)
-    record(issue, actor, now, "meeting", issue.level, issue.level, f"{meeting.place}：{len(specs)} 项议定事项",
-            action="meeting", meeting=meeting.pk)
-    return meeting
+    return service.record_meeting(
+        community_of(issue), held_at=held_at, place=place, party_attendee=party_attendee,
+        committee_attendee=committee_attendee, owners_committee_attendee=owners_committee_attendee,
+        property_attendee=property_attendee, department_attendee=department_attendee,
+        absence_reason=absence_reason, minutes=minutes, agenda=[issue],
+        decisions=[service.Decision(s.description, s.owner, s.due_on, issue) for s in specs], actor=actor, now=now)
 
 
-@transaction.atomic
-def complete_action(action: AgreedAction, on: date, actor: Any, now: datetime) -> AgreedAction:
-    """Mark an agreed action done on ``on`` (by the convener or higher, within scope)."""
-    action = AgreedAction.objects.select_for_update().select_related("issue__region").get(pk=action.pk)
-    issue = action.issue
-    if issue is None:
-        raise IssueError("agreed_action", "该议定事项不涉及具体诉求")
-    require(actor, issue, EscalationLevel.FOUR_PARTY)
-    if action.done_on is not None:
-        raise IssueError("done_on", "该议定事项已完成")
-    if not isinstance(on, date) or on < timezone.localdate(action.meeting.held_at):
-        raise IssueError("done_on", "完成日期不能早于会议日期")
-    if not plausible_day(on):
-        raise IssueError("done_on", f"完成日期须在 {DAY_YEARS[0]}–{DAY_YEARS[1]} 年之间")
-    action.done_on = on
-    action.save(update_fields=["done_on"])
-    record(issue, actor, now, "action", "", "done", f"{action.description}（{action.owner}）", action="action_done",
-            agreed_action=action.pk)
-    return action
+def complete_action(action: AgreedAction, on: date, actor: Any, now: datetime, note: str = "") -> AgreedAction:
+    """Mark a decision done on ``on``, with or without an issue (``community.meetings.service.complete_action``)."""
+    return service.complete_action(action, on, note, actor=actor, now=now)

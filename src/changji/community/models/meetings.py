@@ -80,6 +80,8 @@ class AgreedAction(models.Model):
     done_on = models.DateField(_("完成日期"), null=True, blank=True)
     done_note = models.CharField(_("完成情况"), max_length=255, blank=True)
 
+    REGION_SCOPE = "meeting__region"
+
     class Meta:
         verbose_name = _("议定事项")
         verbose_name_plural = _("议定事项")

@@ -26,6 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from changji.community.deadlines import DEADLINE_LABELS, DeadlineColour, deadline_colour
 from changji.community.issues import categories, changes, handlers, handling, intake, limits, meetings, rates
 from changji.community.issues.workflow import ISSUE_LABELS, LEVEL_LABELS, OPEN_ISSUE_STATES, EscalationLevel, IssueState
+from changji.community.meetings import rules as meeting_rules
+from changji.community.meetings import service as meeting_service
 from changji.community.models import STAFF_CHANNELS, AgreedAction, Grid, IssueCategory, IssueChannel, ResidentIssue
 from changji.community.privacy import mask_name, mask_phone
 from changji.community.templatetags.community_public import localised_category_name
@@ -160,13 +162,17 @@ class RejectForm(forms.Form):
 
 
 class MeetingForm(forms.Form):
+    """The 四方联动 meeting taking up this issue: the four parties (or why one was absent), agreed actions."""
+
     held_at = params.MomentField(label="召开时间", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
                                  widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     place = forms.CharField(label="地点", max_length=128)
-    community_attendee = forms.CharField(label="社区参会人", max_length=64)
-    property_attendee = forms.CharField(label="物业参会人", max_length=64, required=False)
+    party_attendee = forms.CharField(label="社区党组织参会人", max_length=64, required=False)
+    committee_attendee = forms.CharField(label="居委会参会人", max_length=64, required=False)
     owners_committee_attendee = forms.CharField(label="业委会参会人", max_length=64, required=False)
-    department_attendee = forms.CharField(label="部门或派出所参会人", max_length=64, required=False)
+    property_attendee = forms.CharField(label="物业参会人", max_length=64, required=False)
+    department_attendee = forms.CharField(label="列席部门或派出所", max_length=64, required=False)
+    absence_reason = forms.CharField(label="缺席说明（四方未到齐时必填）", max_length=255, required=False)
     minutes = forms.CharField(label="会议纪要", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -179,9 +185,9 @@ class MeetingForm(forms.Form):
 
     def clean_held_at(self) -> datetime:
         held_at = self.cleaned_data["held_at"]
-        now = timezone.now()
-        if not now - meetings.MEETING_PAST_LIMIT <= held_at <= now + meetings.MEETING_FUTURE_LIMIT:
-            raise forms.ValidationError("会议时间须在一年以内，且不晚于 30 天之后")
+        problem = meeting_rules.held_at_problem(held_at, timezone.now())
+        if problem:
+            raise forms.ValidationError(problem)
         return held_at
 
     def clean(self) -> dict[str, Any]:
@@ -396,12 +402,9 @@ def _apply(issue: ResidentIssue, user: Any, action: str, form: forms.Form, now: 
             raise changes.IssueError("duplicate_of", f"找不到您管辖范围内的诉求 {data['duplicate_of']}")
         handling.reject(issue, user, now, data["reason"], duplicate_of=duplicate)
     elif action == "meeting":
-        meetings.record_meeting(issue, held_at=data["held_at"], place=data["place"],
-                              community_attendee=data["community_attendee"],
-                              property_attendee=data["property_attendee"],
-                              owners_committee_attendee=data["owners_committee_attendee"],
-                              department_attendee=data["department_attendee"], minutes=data["minutes"],
-                              actions=_form_as(form, MeetingForm).actions(), actor=user, now=now)
+        people = {key: data[key] for key in (*meeting_service.ATTENDEE_LABELS, "absence_reason")}
+        meetings.record_meeting(issue, held_at=data["held_at"], place=data["place"], minutes=data["minutes"],
+                                actions=_form_as(form, MeetingForm).actions(), actor=user, now=now, **people)
     elif action == "complete_action":
         open_actions = _form_as(form, ActionDoneForm).open_actions
         meetings.complete_action(open_actions[data["agreed_action"]], data["done_on"], user, now)
@@ -421,7 +424,7 @@ def _history(issue: ResidentIssue) -> list[dict[str, Any]]:
         if event.kind == "escalate":
             what = f"上报：{LEVEL_NAMES.get(event.from_value, '')} → {LEVEL_NAMES.get(event.to_value, '')}"
         elif event.kind == "meeting":
-            what = "召开协商会议"
+            what = "四方联动会议议题"
         elif event.kind == "action":
             what = "议定事项完成"
         else:
