@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -61,6 +61,7 @@ from changji.community.organisations.party import facts_of, with_member_counts
 from changji.community.organisations.rules import is_complete
 from changji.community.venues.figures import venue_targets_for
 from changji.community.venues.targets import VenueTargets
+from changji.community.visits import care
 from changji.community.wishes.workflow import WishState
 from changji.core.localtime import SHANGHAI
 from changji.core.models import Region, RegionLevel
@@ -256,8 +257,8 @@ def _meeting_and_visit_counts(scope: Any, year: int, now: datetime, put: Any) ->
     for row in (_scoped(CareHousehold.objects.filter(active=True), scope)
                 .values("pk", "region_id", "visit_every_days", "since")
                 .annotate(last=Max("household__visits__visited_at")).order_by()):
-        last = row["last"].astimezone(SHANGHAI).date() if row["last"] is not None else row["since"]
-        if last + timedelta(days=row["visit_every_days"]) < today:
+        last = row["last"].astimezone(SHANGHAI).date() if row["last"] is not None else None
+        if care.overdue_days(last, row["since"], row["visit_every_days"], today) > 0:
             overdue[row["region_id"]] += 1
     put({"region_id": code, "care_overdue": n} for code, n in overdue.items())
 

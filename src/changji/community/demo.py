@@ -39,6 +39,7 @@ from changji.community.models import (
     ActivityParticipant,
     ActivityServed,
     Building,
+    CareHousehold,
     CoBuildingUnit,
     Compound,
     DepartmentalGrid,
@@ -518,5 +519,8 @@ def seed_accounts(town: Region, communities: list[Region], grids: list[Grid], pa
         names.append(username)
     first_grid.leader = User.objects.get(username="mulei-grid")
     first_grid.save(update_fields=["leader"])
+    # The grid worker is the responsible worker of their grid's care households (关爱户), so their overdue list
+    # on /community/care/ is theirs.
+    CareHousehold.objects.filter(region=first_grid.region, worker=None).update(worker=first_grid.leader)
     return names
 

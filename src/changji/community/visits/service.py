@@ -250,12 +250,28 @@ class WorkerOverdue:
     rows: list[CareRow] = field(default_factory=list)
 
 
+def overdue_days_of(entries: models.QuerySet[CareHousehold], today: date) -> dict[int, int]:
+    """``{care household id: days overdue}`` of the overdue ones among ``entries``, from four plain columns.
+
+    One aggregate query and no model rows: a street has thousands of care households, and the list page needs
+    only the overdue ones' ids (building each row with its household, building and tags cost 0.2 s for 6,000).
+    """
+    found = {}
+    for row in (with_last_visit(entries).order_by()
+                .values("pk", "since", "visit_every_days", "last_visit_at")):
+        at = row["last_visit_at"]
+        days = care.overdue_days(local_day(at) if at is not None else None, row["since"], row["visit_every_days"],
+                                 today)
+        if days > 0:
+            found[row["pk"]] = days
+    return found
+
+
 def overdue_care(user: Any, today: date) -> list[WorkerOverdue]:
     """The overdue care households of the user's region, grouped by responsible worker, the longest list first."""
+    overdue = overdue_days_of(scope_queryset(CareHousehold.objects.filter(active=True), user), today)
     groups: dict[int | None, WorkerOverdue] = {}
-    for row in care_rows(scoped_care(user), today):
-        if row.overdue_days <= 0:
-            continue
+    for row in care_rows(scoped_care(user).filter(pk__in=list(overdue)), today):
         worker = row.entry.worker
         key = worker.pk if worker is not None else None
         group = groups.setdefault(key, WorkerOverdue(worker, _display_name(worker) or NO_WORKER))

@@ -248,7 +248,8 @@ class StopCareForm(forms.Form):
     reason = forms.CharField(label="停止关爱的原因", max_length=255)
 
 
-def _care(request: HttpRequest) -> tuple[list[service.CareRow], dict[str, Any]]:
+def _care_entries(request: HttpRequest) -> tuple[Any, dict[str, Any]]:
+    """The care households the filters choose (a queryset, or the overdue ones' ids most overdue first)."""
     chosen = params.parse(request.GET, {"worker": params.Id(), "tag": params.Choice(CareTag, default=""),
                                         "overdue": params.Choice(["1"], default="")})
     entries = service.scoped_care(request.user)
@@ -257,10 +258,25 @@ def _care(request: HttpRequest) -> tuple[list[service.CareRow], dict[str, Any]]:
     if chosen["tag"]:
         # JSON "contains" is not portable to SQLite; a tag is a quoted token in the stored list.
         entries = entries.filter(tags__icontains=f'"{chosen["tag"]}"')
-    rows = service.care_rows(entries.order_by("region_id", "household_id"), today())
+    entries = entries.order_by("region_id", "household_id")
     if chosen["overdue"]:
-        rows = sorted((r for r in rows if r.overdue_days > 0), key=lambda r: -r.overdue_days)
-    return rows, chosen
+        days = service.overdue_days_of(entries, today())
+        return sorted(days, key=lambda pk: (-days[pk], pk)), chosen
+    return entries, chosen
+
+
+def _care_rows(request: HttpRequest, entries: Any) -> list[service.CareRow]:
+    """Rows of ``entries``: care households, or ids of them (kept in their order)."""
+    items = list(entries)
+    if items and isinstance(items[0], int):
+        found = {e.pk: e for e in service.scoped_care(request.user).filter(pk__in=items)}
+        items = [found[pk] for pk in items if pk in found]
+    return service.care_rows(items, today())
+
+
+def _care(request: HttpRequest) -> tuple[list[service.CareRow], dict[str, Any]]:
+    entries, chosen = _care_entries(request)
+    return _care_rows(request, entries), chosen
 
 
 def _care_row(row: service.CareRow) -> dict[str, Any]:
@@ -271,10 +287,10 @@ def _care_row(row: service.CareRow) -> dict[str, Any]:
 @route(get=P.COMMUNITY_READ)
 def care_list(request: HttpRequest) -> HttpResponse:
     """Care households of the user's region with last visit, next due day and overdue days; overdue per worker."""
-    rows, chosen = _care(request)
-    page = Paginator(rows, PAGE_SIZE).get_page(params.query(request, "page", params.Page()))
+    entries, chosen = _care_entries(request)
+    page = Paginator(entries, PAGE_SIZE).get_page(params.query(request, "page", params.Page()))
     return render(request, "community/care.html", {
-        "page": page, "chosen": chosen, "rows": [_care_row(r) for r in page.object_list],
+        "page": page, "chosen": chosen, "rows": [_care_row(r) for r in _care_rows(request, page.object_list)],
         "summary": service.overdue_care(request.user, today()), "tags": CareTag.choices,
         "workers": worker_choices(request.user), "query": _query_without_page(request)})
 
