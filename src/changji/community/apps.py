@@ -21,6 +21,7 @@ class CommunityConfig(AppConfig):
             return "community: demo town 木垒镇 already built"
         return (f"community: 木垒镇 with {made['grids']} grids ({made['departmental_grids']} departmental grids "
                 f"mapped), {made['residents']} residents, {made['issues']} issues, "
-                f"{made['meetings']} meetings (四方联动), {made['visits']} visits, {made['organisations_and_liaisons']} party organisations and 包联, "
+                f"{made['meetings']} meetings (四方联动), {made['visits']} visits, "
+                f"{made['organisations_and_liaisons']} party organisations and 包联, "
                 f"{made['outlines']} compound and building outlines; accounts mulei-street, "
                 "mulei-community, mulei-grid (the administrator's password)")
