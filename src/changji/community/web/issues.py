@@ -33,6 +33,7 @@ from changji.community.privacy import mask_name, mask_phone
 from changji.community.templatetags.community_public import localised_category_name
 from changji.community.web import public_labels
 from changji.community.web.common import scoped_or_404
+from changji.community.web.meeting_fields import MeetingPartiesForm
 from changji.core import audit, params, throttle
 from changji.core.access import P
 from changji.core.errors import Refusal
@@ -161,19 +162,9 @@ class RejectForm(forms.Form):
             (i.request_id, f"{i.request_id}（{i.category.name}，相距 {d:.0f} 米）") for i, d in suggestions]
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(MeetingPartiesForm):
     """The 四方联动 meeting taking up this issue: the four parties (or why one was absent), agreed actions."""
 
-    held_at = params.MomentField(label="召开时间", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    place = forms.CharField(label="地点", max_length=128)
-    party_attendee = forms.CharField(label="社区党组织参会人", max_length=64, required=False)
-    committee_attendee = forms.CharField(label="居委会参会人", max_length=64, required=False)
-    owners_committee_attendee = forms.CharField(label="业委会参会人", max_length=64, required=False)
-    property_attendee = forms.CharField(label="物业参会人", max_length=64, required=False)
-    department_attendee = forms.CharField(label="列席部门或派出所", max_length=64, required=False)
-    absence_reason = forms.CharField(label="缺席说明（四方未到齐时必填）", max_length=255, required=False)
-    minutes = forms.CharField(label="会议纪要", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -36,6 +36,7 @@ from changji.community.meetings.queries import (
 from changji.community.meetings.workbook import meetings_workbook
 from changji.community.models import AgreedAction, CoordinationMeeting, ResidentIssue
 from changji.community.web.common import scoped_or_404
+from changji.community.web.meeting_fields import MeetingPartiesForm
 from changji.core import params
 from changji.core.access import P
 from changji.core.errors import Refusal
@@ -86,20 +87,10 @@ def _query(chosen: dict[str, Any]) -> str:
 # --- Forms ---------------------------------------------------------------------------------------------------
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(MeetingPartiesForm):
     """A 四方联动 meeting of one community: who came, the agenda (ticked or by request id), decisions."""
 
     community = forms.ChoiceField(label="社区", widget=forms.HiddenInput)
-    held_at = params.MomentField(label="召开时间", input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-                                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    place = forms.CharField(label="地点", max_length=128)
-    party_attendee = forms.CharField(label="社区党组织参会人", max_length=64, required=False)
-    committee_attendee = forms.CharField(label="居委会参会人", max_length=64, required=False)
-    owners_committee_attendee = forms.CharField(label="业委会参会人", max_length=64, required=False)
-    property_attendee = forms.CharField(label="物业参会人", max_length=64, required=False)
-    department_attendee = forms.CharField(label="列席部门或派出所", max_length=64, required=False)
-    absence_reason = forms.CharField(label="缺席说明（四方未到齐时必填）", max_length=255, required=False)
-    minutes = forms.CharField(label="会议纪要", max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
     agenda = forms.MultipleChoiceField(label="议题（本社区办理中的诉求）", required=False,
                                        widget=forms.CheckboxSelectMultiple)
     agenda_ids = forms.CharField(label="按诉求编号添加议题（每行一个：编号 议定情况）", required=False, max_length=5000,
