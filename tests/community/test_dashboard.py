@@ -32,6 +32,7 @@ from changji.community.models import (
     RoomKind,
     VenueBaseline,
 )
+from changji.community.venues import participation
 from changji.core.models import Region, RegionLevel
 
 NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)  # 12:00 in Shanghai
@@ -74,6 +75,7 @@ def populate(w):
     for activity in (market, clinic):
         ActivityServed.objects.create(activity=activity, resident=w.zhang)
     ActivityServed.objects.create(activity=market, resident=w.li)
+    participation.rebuild()  # served rows written directly, as by a bulk load: the daily job's rebuild
     ActivityParticipant.objects.create(activity=market, member=members[0], hours=Decimal("2.5"))
     ActivityParticipant.objects.create(activity=market, unit=unit, hours=Decimal("4"))
     ActivityParticipant.objects.create(activity=clinic, member=members[1], hours=Decimal("3"))

@@ -86,12 +86,13 @@ def test_every_app_registers_its_jobs_in_its_jobs_module():
         "water.usage.seal_month", "water.reports.scheduled",
         "services.claims.release", "services.deadlines.warn", "services.queue.close_day",
         "services.catalogue.supersede",
-        "community.wishes.unlock", "community.issues.deadlines",
+        "community.wishes.unlock", "community.issues.deadlines", "community.participation.rebuild",
     } <= set(found)
     assert found["water.alarms.evaluate"].period == Period.MINUTELY
     assert found["water.coefficients.estimate"].period == Period.DAILY
     assert found["water.reports.scheduled"].period == Period.MONTHLY
     assert found["community.issues.deadlines"].period == Period.HOURLY
+    assert found["community.participation.rebuild"].period == Period.DAILY
     assert found["services.catalogue.supersede"].period == Period.DAILY
     assert all(job.function.__doc__ for job in found.values())  # the admin shows what each one does
 

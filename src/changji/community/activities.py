@@ -30,6 +30,7 @@ from changji.community.models import (
     Resident,
     Room,
 )
+from changji.community.venues import participation
 from changji.community.wishes.service import check_photo
 from changji.core import audit
 from changji.core.models import Region
@@ -111,6 +112,7 @@ def add_served(activity: Activity, residents: Iterable[Resident], *, actor: Any 
     before = ActivityServed.objects.filter(activity=activity).count()
     ActivityServed.objects.bulk_create([ActivityServed(activity=activity, resident=r) for r in residents],
                                        ignore_conflicts=True)
+    participation.record(activity, residents)
     added = ActivityServed.objects.filter(activity=activity).count() - before
     if added:
         audit.record("community.activity.served", actor=actor, target=activity, region=activity.region, added=added)

@@ -63,6 +63,7 @@ from changji.community.models import (
     VolunteerTeam,
 )
 from changji.community.points import seed_rules
+from changji.community.venues import participation
 from changji.community.wishes.workflow import WishState
 from changji.core.identity import resident_id_check_char
 from changji.core.models import Region, RegionLevel, Role, User
@@ -386,6 +387,7 @@ def _build_activities(t: _Town, residents: list[Resident],
                       for resident in rng.sample(people, min(len(people), rng.randint(5, 30))))
     ActivityParticipant.objects.bulk_create(participants, batch_size=2000)
     ActivityServed.objects.bulk_create(served, batch_size=5000)
+    participation.rebuild()
     return activities, participants
 
 

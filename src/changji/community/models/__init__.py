@@ -49,6 +49,7 @@ from changji.community.models.wishes import (
     ActivityPhoto,
     ActivityServed,
     MicroWish,
+    ResidentParticipation,
     WishEvent,
 )
 
@@ -59,6 +60,6 @@ __all__ = [
     "Household", "IssueCategory", "IssueChannel", "IssueEvent", "Liaison", "LiaisonDuty", "LiaisonKind",
     "MemberKind", "MicroWish", "Open311Client", "PartyMember", "PartyOrganisationKind", "PeriodRanking",
     "PointEntry", "PointPeriod", "PointRule", "Post", "PostClaim", "PropertyCompany", "Resident", "ResidentIssue",
-    "ResidentsMeeting", "ResidentsMeetingKind", "ResponsibleParty", "Room", "RoomBooking", "RoomKind",
-    "ServicePoint", "UnitAgreement", "VenueBaseline", "Visit", "VisitKind", "VolunteerTeam", "WishEvent",
+    "ResidentParticipation", "ResidentsMeeting", "ResidentsMeetingKind", "ResponsibleParty", "Room", "RoomBooking",
+    "RoomKind", "ServicePoint", "UnitAgreement", "VenueBaseline", "Visit", "VisitKind", "VolunteerTeam", "WishEvent",
 ]

@@ -13,9 +13,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q
-from django.db.models.functions import Substr
 
-from changji.community.models import Activity, Resident, Room, RoomKind, VenueBaseline
+from changji.community.models import Resident, Room, RoomKind, VenueBaseline
+from changji.community.venues import participation
 from changji.community.venues.bookings import usage_days
 from changji.community.venues.targets import VenueNumbers, VenueTargets, assess_targets
 from changji.core.models import Region
@@ -39,15 +39,6 @@ def residents_by_community(codes: list[str]) -> dict[str, int]:
     return dict(counts)
 
 
-def participants_by_community(codes: list[str], year: int) -> dict[str, int]:
-    """Distinct residents served in ``year`` by activities of each community (its own or its grids'), one query."""
-    rows = (Activity.objects.filter(_in_communities(codes, "region"), held_on__gte=date(year, 1, 1),
-                                    held_on__lte=date(year, 12, 31))
-            .values(community=Substr("region_id", 1, COMMUNITY_CODE_LENGTH))
-            .annotate(n=Count("served__resident_id", distinct=True)).order_by())
-    return {row["community"]: row["n"] for row in rows if row["n"]}
-
-
 def venue_targets_for(regions: Iterable[Region], year: int, today: date, *,
                       residents: Mapping[str, int] | None = None) -> dict[str, VenueTargets]:
     """``{community code: VenueTargets}`` of the communities ``regions``, in five grouped queries whatever their number.
@@ -65,7 +56,7 @@ def venue_targets_for(regions: Iterable[Region], year: int, today: date, *,
     days = usage_days(Room.objects.filter(region_id__in=codes, kind=RoomKind.SERVICE), year)
     if residents is None:
         residents = residents_by_community(codes)
-    participants = participants_by_community(codes, year)
+    participants = participation.participants_by_community(codes, year)
     by_community: dict[str, list[Mapping[str, Any]]] = defaultdict(list)  # rows of .values() above
     for room in rooms:
         by_community[room["region_id"]].append(room)
