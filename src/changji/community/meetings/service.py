@@ -164,8 +164,9 @@ def record_meeting(community: Region, *, held_at: datetime, place: str, party_at
 @transaction.atomic
 def complete_action(action: AgreedAction, on: date, note: str = "", *, actor: Any, now: datetime) -> AgreedAction:
     """Mark a decision done on ``on`` with what was done; an issue it concerns gets an ``action`` event."""
-    action = AgreedAction.objects.select_for_update().select_related("meeting__region", "issue__region").get(
-        pk=action.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the (optional) issue.
+    action = (AgreedAction.objects.select_for_update(of=("self",))
+              .select_related("meeting__region", "issue__region").get(pk=action.pk))
     _require(actor, action.meeting.region)
     if action.done_on is not None:
         raise MeetingError("done_on", "该议定事项已完成")
