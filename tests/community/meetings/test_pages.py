@@ -102,6 +102,8 @@ def test_the_grid_worker_records_no_meeting_of_the_community(client, community_w
     client.force_login(world.users.grid_a)
     assert client.get(reverse("community:meetings")).status_code == 200
     assert client.get(reverse("community:meeting_detail", args=[meeting.pk])).status_code == 404
+    form = client.get(reverse("community:meeting_new")).content.decode()  # says why, and where to go instead
+    assert 'id="meeting-no-community"' in form and reverse("community:residents_meeting_new") in form
     base = {"community": world.east.code, "held_at": _held(), "place": "社区", "minutes": "例会", **FOUR}
     answer = client.post(reverse("community:meeting_new"), base)
     assert answer.status_code == 400 and "请选择您管辖范围内的社区" in answer.content.decode()
