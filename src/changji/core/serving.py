@@ -174,7 +174,7 @@ def gunicorn_options(addr: str, workers: int | None, threads: int, timeout_s: in
     }
 
 
-class PlatformApplication(BaseApplication):  # type: ignore[misc]  # gunicorn ships no type information
+class PlatformApplication(BaseApplication):  # type: ignore[misc, unused-ignore]  # gunicorn has no type information
     """Gunicorn's custom application: the settings given, the WSGI app imported in each worker."""
 
     def __init__(self, options: Mapping[str, Any]) -> None:
