@@ -38,7 +38,7 @@ DATA_DIR = Path(os.environ.get("CHANGJI_DATA_DIR", Path.cwd() / "var")).resolve(
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 # Published with the code: the demo's only. `changji serve` refuses it (core.serving.refusals).
 DEMO_SECRET_KEY = "changji-demo-only-secret-key-set-DJANGO_SECRET_KEY-in-production"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or DEMO_SECRET_KEY
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEMO_SECRET_KEY)
 # The instance's root region, read through changji.core.regions.root() / root_region().
 CHANGJI_ROOT_REGION = os.environ.get("CHANGJI_ROOT_REGION", "652300")
 

@@ -135,7 +135,7 @@ def child_exit(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess  # deferred: imported after PROMETHEUS_MULTIPROC_DIR is set
 
     if os.environ.get(METRICS_DIR_VARIABLE):
-        multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call, unused-ignore]  # untyped upstream
 
 
 def logging_config() -> dict[str, Any]:
