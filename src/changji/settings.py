@@ -8,7 +8,19 @@ production:
 * ``CHANGJI_DATA_DIR`` — where the SQLite file, media (camera snapshots) and reports live.
 * ``CHANGJI_ROOT_REGION`` — the GB/T 2260 code of the region this instance serves (default 652300,
   Changji prefecture); a county, a region or the nation runs its own instance with its own code.
-* ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS`` — the usual.
+* ``DJANGO_SECRET_KEY``, ``DJANGO_DEBUG``, ``DJANGO_ALLOWED_HOSTS`` — the usual (comma-separated hosts).
+  ``changji serve`` (production, gunicorn) refuses to start without a key of its own and the hosts, or with DEBUG.
+
+Production behind the TLS proxy (deploy/nginx-changji.conf, README "Running in production"):
+
+* ``CHANGJI_CSRF_TRUSTED_ORIGINS`` — comma-separated origins (``https://water.example.gov.cn``) trusted for unsafe
+  requests when the browser's origin is not the host the request names (a proxy that rewrites ``Host``).
+* ``CHANGJI_SECURE_COOKIES=1`` — cookies marked Secure, and HSTS.
+* ``CHANGJI_BEHIND_TLS_PROXY=1`` — trust ``X-Forwarded-Proto: https`` as meaning the request came over HTTPS
+  (``SECURE_PROXY_SSL_HEADER``). Safe only when every request reaches the platform through a proxy that sets
+  that header itself, overwriting the client's, as the nginx example does; otherwise any client could claim
+  HTTPS. (Gunicorn already trusts the header from 127.0.0.1 only, ``core.serving``; this setting is for a proxy
+  on another address, which gunicorn's ``forwarded_allow_ips`` does not trust.)
 """
 
 from __future__ import annotations
@@ -24,13 +36,16 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("CHANGJI_DATA_DIR", Path.cwd() / "var")).resolve()
 
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
-SECRET_KEY = os.environ.get(
-    "DJANGO_SECRET_KEY", "changji-demo-only-secret-key-set-DJANGO_SECRET_KEY-in-production"
-)
+# Published with the code: the demo's only. `changji serve` refuses it (core.serving.refusals).
+DEMO_SECRET_KEY = "changji-demo-only-secret-key-set-DJANGO_SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEMO_SECRET_KEY)
 # The instance's root region, read through changji.core.regions.root() / root_region().
 CHANGJI_ROOT_REGION = os.environ.get("CHANGJI_ROOT_REGION", "652300")
 
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = [host.strip() for host in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+                 .split(",") if host.strip()]
+CSRF_TRUSTED_ORIGINS = [origin.strip() for origin in os.environ.get("CHANGJI_CSRF_TRUSTED_ORIGINS", "").split(",")
+                        if origin.strip()]
 
 INSTALLED_APPS = [
     "changji.core.admin_config.PlatformAdminConfig",  # django.contrib.admin with the platform's admin site
@@ -159,6 +174,8 @@ CSRF_FAILURE_VIEW = "changji.core.error_pages.csrf_failure"  # Chinese, in the p
 SECURE_COOKIES = os.environ.get("CHANGJI_SECURE_COOKIES") == "1"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_COOKIES
 SECURE_HSTS_SECONDS = 31_536_000 if SECURE_COOKIES else 0
+if os.environ.get("CHANGJI_BEHIND_TLS_PROXY") == "1":  # only behind a proxy that sets the header (module docstring)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
