@@ -138,9 +138,10 @@ def main() -> None:
 
     import signal
 
+    from ingest import free_port
+
     from changji.water.sim.fleet import build_fleet
     from changji.water.sim.profiles import options_of
-    from ingest import free_port
 
     env = prepare_database(args.database, args.wells, args.pg_name)
     began = time.perf_counter()

@@ -35,8 +35,9 @@ SUITE_URL = os.environ.get("DATABASE_URL", "")
 SUITE_ON_POSTGRESQL = SUITE_URL.startswith("postgres")
 WELLS = 12
 SPEEDUP = 1_200  # 3 simulated hours in 9 s; under the gateway's flood guard (50 frames/s a connection)
-READINGS = """SELECT t.address, r.observed_at, r.flow_m3h, r.volume_m3, r.energy_kwh, r.level_m, r.depth_m,
-    r.battery_v, r.pump_on, r.door_open, r.ac_power_lost FROM water_reading r JOIN water_terminal t ON t.id = r.terminal_id"""
+READINGS = """SELECT t.address, r.observed_at, r.flow_m3h, r.volume_m3, r.energy_kwh, r.level_m,
+    r.depth_m, r.battery_v, r.pump_on, r.door_open, r.ac_power_lost
+    FROM water_reading r JOIN water_terminal t ON t.id = r.terminal_id"""
 DAILY_USAGE = """SELECT w.code, u.day, u.water_m3, u.energy_kwh, u.water_sum_m3, u.energy_sum_kwh
     FROM water_dailyusage u JOIN water_well w ON w.id = u.well_id"""
 TERMINAL_DAYS = """SELECT t.address, d.day, d.expected_reports, d.received_reports, d.readings_valid, d.condition
@@ -115,8 +116,11 @@ def _acks(path: Path) -> list[tuple[str, datetime, datetime]]:
 
 
 def _ingest_and_back_up(source: dict[str, str], tmp_path: Path, next_day: datetime) -> tuple[Path, list]:
-    """Replay the fleet from 3 hours before ``next_day`` (a local midnight) into a gateway; back up once every
-    terminal reports ``next_day``, while the rest of the history still streams in; stop a little later."""
+    """Replay the fleet into a gateway from shortly before ``next_day`` (a local midnight); back up mid-stream.
+
+    The backup starts once every terminal reports ``next_day``, while the rest of the history still streams in;
+    the fleet and the gateway stop a little later. Return the backup folder and the acknowledged frames.
+    """
     from changji.water.sim.fleet import build_fleet
     from changji.water.sim.profiles import MISFIT_CODE
 
@@ -245,8 +249,10 @@ def test_verify_names_a_changed_byte_and_a_missing_file(tmp_path):
 
 @pytest.mark.database_independent
 def test_restore_of_a_sqlite_backup_into_an_empty_instance_and_refusals(tmp_path):
-    """A restore writes the database and the media files; a corrupt backup or a data folder with files changes
-    nothing and says which file or folder."""
+    """A restore writes the database and the media files.
+
+    A corrupt backup, or a data folder with files, changes nothing, and the refusal names the file or folder.
+    """
     backup = tmp_path / "changji-20261206T031500Z"
     _tiny_backup(backup)
     corrupt = tmp_path / "corrupt"

@@ -58,7 +58,8 @@ def find_tool(name: str) -> str:
     """Return the path of the PostgreSQL client program ``name`` on PATH; refuse clearly when absent."""
     path = shutil.which(name)
     if path is None:
-        raise BackupError(f"找不到 {name}：请安装 PostgreSQL 客户端（Debian：apt install postgresql-client）并确认其在 PATH 中")
+        raise BackupError(f"找不到 {name}：请安装 PostgreSQL 客户端（Debian：apt install postgresql-client），"
+                          "并确认它在 PATH 中")
     return path
 
 

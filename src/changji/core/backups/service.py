@@ -152,7 +152,8 @@ def _refuse_unless_empty(vendor: str) -> None:
     media = Path(settings.MEDIA_ROOT)
     found = files.first_file(media)
     if found is not None:
-        raise BackupError(f"数据目录 {media} 不是空的：其中有文件（如 {found.relative_to(media)}）；只能恢复到空数据目录")
+        raise BackupError(f"数据目录 {media} 不是空的：其中有文件（如 {found.relative_to(media)}）；"
+                          "只能恢复到空数据目录")
 
 
 def _restored_counts(vendor: str) -> dict[str, int]:

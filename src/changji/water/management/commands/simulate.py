@@ -7,8 +7,8 @@ import contextlib
 import functools
 import json
 import signal
-from typing import TextIO
 from datetime import UTC, datetime, timedelta
+from typing import TextIO
 
 from django.core.management.base import BaseCommand
 from django.db.models import OuterRef, Subquery
