@@ -25,6 +25,7 @@ import math
 import random
 import zlib
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,6 +89,9 @@ class SimulatorConfig:
     faults_by_well: dict[str, frozenset[str]] = field(default_factory=dict)
     #: Registers (volume m³, energy kWh) to start from, by well code: the demo continues its history's.
     initial_registers: dict[str, tuple[float, float]] = field(default_factory=dict)
+    #: Called with (terminal address, observation time, UTC time of the ack) for each report frame the gateway
+    #: acknowledged (``changji simulate --ack-log``): tests learn what must be stored.
+    on_ack: Callable[[str, datetime, datetime], None] | None = None
 
 
 @dataclass
@@ -273,7 +277,7 @@ class SimulatedTerminal:
         self.stats = stats
         self.faults = config.faults_by_well.get(well.code, config.faults.faults_of(index, config.seed))
         self.model = WellModel(well, self.faults, config.seed, config.initial_registers.get(well.code))
-        self.backlog: deque[bytes] = deque()
+        self.backlog: deque[tuple[datetime, bytes]] = deque()  # (observation time, frame)
         self.rng = random.Random(f"{config.seed}:net:{well.code}")
         self.serial = 0
         self.acks: asyncio.Queue[bytes] = asyncio.Queue()
@@ -366,12 +370,12 @@ class SimulatedTerminal:
         else:
             self.serial = self.serial % 65535 + 1
             frames = self.model.sl651_report(stamp, self.clock.now() + self.drift, self.serial)
-        self.backlog.extend(frames)
+        self.backlog.extend((stamp, frame) for frame in frames)
 
     async def _flush_backlog(self) -> None:
         backfill = len(self.backlog) > 2
         while self.backlog:
-            frame = self.backlog[0]
+            stamp, frame = self.backlog[0]
             wire = frame
             if "corrupt" in self.faults and self.rng.random() < 0.1:
                 damaged = bytearray(frame)
@@ -385,6 +389,8 @@ class SimulatedTerminal:
                 return  # keep it; try again at the next report
             self.backlog.popleft()
             self.stats.frames_acked += 1
+            if self.config.on_ack is not None:
+                self.config.on_ack(self.well.address, stamp, datetime.now(UTC))
             if backfill:
                 self.stats.backfilled += 1
             if "duplicates" in self.faults:

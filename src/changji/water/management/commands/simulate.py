@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
+import json
 import signal
 from datetime import UTC, datetime, timedelta
+from typing import TextIO
 
 from django.core.management.base import BaseCommand
 from django.db.models import OuterRef, Subquery
@@ -26,6 +30,12 @@ def latest_registers(codes: list[str]) -> dict[str, tuple[float, float]]:
             if volume is not None and energy is not None}
 
 
+def write_ack(log: TextIO, address: str, observed_at: datetime, acked_at: datetime) -> None:
+    """Write one acknowledged report frame as a JSON line (flushed: the file is line-buffered)."""
+    log.write(json.dumps({"address": address, "observed_at": observed_at.astimezone(UTC).isoformat(),
+                          "acked_at": acked_at.isoformat()}) + "\n")
+
+
 class Command(BaseCommand):
     help = "Simulate well terminals (SZY206 extraction wells, SL651 monitoring wells) over TCP."
 
@@ -42,6 +52,8 @@ class Command(BaseCommand):
                             help="start this many hours in the past and replay them at --speedup")
         parser.add_argument("--continue-registers", action="store_true",
                             help="start each well's registers from its latest stored reading (the demo's history)")
+        parser.add_argument("--ack-log", default=None, metavar="FILE",
+                            help="append one JSON line per acknowledged report frame: address, observed_at, acked_at")
         for name in FAULTS:
             parser.add_argument(f"--{name.replace('_', '-')}", type=float, default=0.0, metavar="FRACTION",
                                 help=f"share of wells with the {name.replace('_', ' ')} fault")
@@ -56,7 +68,11 @@ class Command(BaseCommand):
         if options["continue_registers"]:
             config.initial_registers = latest_registers([well.code for well in wells])
         stats = SimulatorStats()
-        asyncio.run(self._run(wells, config, stats, options["duration"]))
+        with contextlib.ExitStack() as stack:
+            if options["ack_log"]:
+                log = stack.enter_context(open(options["ack_log"], "a", encoding="utf-8", buffering=1))
+                config.on_ack = functools.partial(write_ack, log)
+            asyncio.run(self._run(wells, config, stats, options["duration"]))
         self.stdout.write(f"simulator: {stats}")
 
     async def _run(self, wells, config, stats, duration):
