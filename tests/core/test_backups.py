@@ -17,7 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -26,7 +26,7 @@ import pytest
 from changji.core.backups import postgresql, retention
 from changji.core.backups.errors import BackupError
 from changji.core.backups.manifest import FileEntry, Manifest, file_entry, parse, serialise, verify
-from changji.core.localtime import local_day
+from changji.core.localtime import SHANGHAI, local_day
 from tests.waiting import wait_until
 from tests.water.gateway.processes import free_port, start_gateway
 
@@ -34,7 +34,10 @@ CHANGJI = str(Path(sys.executable).with_name("changji"))
 SUITE_URL = os.environ.get("DATABASE_URL", "")
 SUITE_ON_POSTGRESQL = SUITE_URL.startswith("postgres")
 WELLS = 12
-SPEEDUP = 1_200  # 1.5 simulated hours in 4.5 s; well under the gateway's flood guard (50 frames/s a connection)
+SPEEDUP = 2_400  # a 5-minute report every 0.125 s: well under the gateway's flood guard (50 frames/s a connection)
+#: The replay starts this long before the midnight after the compared day: 6 s at SPEEDUP, longer than the fleet's
+#: connection stagger (``SimulatorConfig.connect_stagger_s``, 5 s), so every terminal reports on the compared day.
+BEFORE_MIDNIGHT_H = 4.0
 READINGS = """SELECT t.address, r.observed_at, r.flow_m3h, r.volume_m3, r.energy_kwh, r.level_m,
     r.depth_m, r.battery_v, r.pump_on, r.door_open, r.ac_power_lost
     FROM water_reading r JOIN water_terminal t ON t.id = r.terminal_id"""
@@ -67,7 +70,27 @@ def _base_env(data_dir: Path) -> dict[str, str]:
     return env
 
 
-def _source(request, tmp_path: Path) -> dict[str, str]:
+def _pumping_seed(day: date) -> int:
+    """A fleet seed whose wells include an industrial one pumping on ``day`` (a local day).
+
+    The compared day's derived figures are then not all zero in any month: agricultural wells rest from December
+    to March (``WellModel.day_plan``), an industrial well pumps around the clock on most days of the year.
+    """
+    from changji.water.sim.fleet import build_fleet
+    from changji.water.sim.profiles import MISFIT_CODE
+    from changji.water.sim.simulator import WellModel
+
+    late_evening = datetime(day.year, day.month, day.day, 23, tzinfo=SHANGHAI)
+    for seed in range(2026, 2126):
+        for well in build_fleet(WELLS, seed):
+            if well.use == "industrial" and well.code != MISFIT_CODE:
+                plan = WellModel(well, frozenset(), seed).day_plan(late_evening)
+                if plan and plan[0] <= 24 - BEFORE_MIDNIGHT_H and plan[1] >= 24:
+                    return seed
+    raise AssertionError(f"no fleet seed pumps on {day}")
+
+
+def _source(request, tmp_path: Path, seed: int) -> dict[str, str]:
     """The environment of the database the gateway ingests into, migrated and seeded with the fleet."""
     env = _base_env(tmp_path / "source")
     (tmp_path / "source").mkdir()
@@ -76,11 +99,11 @@ def _source(request, tmp_path: Path) -> dict[str, str]:
 
         from changji.water.sim.demo import seed_fleet
 
-        seed_fleet(WELLS)  # committed: a transactional test, in the suite's test database
+        seed_fleet(WELLS, seed)  # committed: a transactional test, in the suite's test database
         env["DATABASE_URL"] = SUITE_URL.rsplit("/", 1)[0] + "/" + settings.DATABASES["default"]["NAME"]
     else:
         request.getfixturevalue("migrated_sqlite")(tmp_path / "source")
-        seed = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({WELLS})"
+        seed = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({WELLS}, {seed})"
         subprocess.run([sys.executable, "-c", seed], env={**env, "DJANGO_SETTINGS_MODULE": "changji.settings"},
                        check=True, timeout=120)
     return env
@@ -115,7 +138,7 @@ def _acks(path: Path) -> list[tuple[str, datetime, datetime]]:
             for a in lines]
 
 
-def _ingest_and_back_up(source: dict[str, str], tmp_path: Path, next_day: datetime) -> tuple[Path, list]:
+def _ingest_and_back_up(source: dict[str, str], tmp_path: Path, next_day: datetime, seed: int) -> tuple[Path, list]:
     """Replay the fleet into a gateway from shortly before ``next_day`` (a local midnight); back up mid-stream.
 
     The backup starts once every terminal reports ``next_day``, while the rest of the history still streams in;
@@ -125,14 +148,13 @@ def _ingest_and_back_up(source: dict[str, str], tmp_path: Path, next_day: dateti
     from changji.water.sim.profiles import MISFIT_CODE
 
     # The misfit terminal is registered with the wrong protocol profile: the gateway never acknowledges it.
-    addresses = {well.address for well in build_fleet(WELLS) if well.code != MISFIT_CODE}
+    addresses = {well.address for well in build_fleet(WELLS, seed) if well.code != MISFIT_CODE}
     port, ack_log = free_port(), tmp_path / "acks.jsonl"
-    # The replay reaches ``next_day`` in 4.5 s; terminals connect up to 5 s after the start (SimulatorConfig.
-    # connect_stagger_s) and report from then on, so most of them report the day before's last hour and a half.
-    history_h = (datetime.now(UTC) - next_day).total_seconds() / 3600 + 1.5
+    history_h = (datetime.now(UTC) - next_day).total_seconds() / 3600 + BEFORE_MIDNIGHT_H
     gateway = start_gateway(source, port)
     fleet = subprocess.Popen([CHANGJI, "simulate", "--port", str(port), "--wells", str(WELLS), "--speedup",
-                              str(SPEEDUP), "--history-hours", f"{history_h:.3f}", "--ack-log", str(ack_log)],
+                              str(SPEEDUP), "--history-hours", f"{history_h:.3f}", "--seed", str(seed),
+                              "--ack-log", str(ack_log)],
                              env=source)
     try:
         wait_until(lambda: {a for a, observed, _ in _acks(ack_log) if observed >= next_day} >= addresses,
@@ -162,8 +184,9 @@ def test_backup_while_the_gateway_ingests_restores_every_reading_acknowledged_be
     today = local_day(datetime.now(UTC))
     compared = today - timedelta(days=2)  # the fleet replays its last hours before the backup, the next day after
     next_midnight = datetime(compared.year, compared.month, compared.day, tzinfo=UTC) + timedelta(hours=24 - 8)
-    source = _source(request, tmp_path)
-    backup, acks = _ingest_and_back_up(source, tmp_path, next_midnight)
+    seed = _pumping_seed(compared)
+    source = _source(request, tmp_path, seed)
+    backup, acks = _ingest_and_back_up(source, tmp_path, next_midnight, seed)
     manifest = parse((backup / "manifest.json").read_text())
     snapshot_point = datetime.fromisoformat(manifest.snapshot_point)
     before = {(a, o) for a, o, acked in acks if acked < snapshot_point}
@@ -192,6 +215,8 @@ def test_backup_while_the_gateway_ingests_restores_every_reading_acknowledged_be
             figures = [{row for row in _query(env, sql) if _day(row[1]) in complete_days}
                        for env in (source, restored_env)]
             assert figures[0] and figures[0] == figures[1]
+            if sql is DAILY_USAGE:
+                assert any(row[2] for row in figures[0]), "the compared days should hold some pumping"
     finally:
         _drop(restored_env, fresh)
 
