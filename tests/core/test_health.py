@@ -121,7 +121,6 @@ def test_a_failing_check_reports_its_exception_class_only(client):
 def test_readyz_is_503_when_the_database_is_down(client, django_db_blocker):
     """A database that does not answer: 503 naming the error class, never the DSN or its password."""
     from django.db import connections
-
     from django.db.backends.postgresql.base import DatabaseWrapper
 
     database = connections["default"]

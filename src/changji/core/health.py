@@ -125,7 +125,7 @@ def _expected_migrations() -> tuple[frozenset[tuple[str, str]], dict[tuple[str, 
     """Return the migrations on disk (graph nodes) and what each squashed one replaces; loaded once per process."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     nodes = frozenset(loader.graph.nodes)
-    replaces = {key: frozenset(tuple(r) for r in loader.disk_migrations[key].replaces)  # type: ignore[misc]
+    replaces = {key: frozenset((str(app), str(name)) for app, name in loader.disk_migrations[key].replaces)
                 for key in nodes if key in loader.disk_migrations and loader.disk_migrations[key].replaces}
     return nodes, replaces
 

@@ -70,8 +70,8 @@ class DatabaseSink(Sink):
         self.batches = 0
         self.committed = 0
         self.failures = 0
-        self.batch_sizes = Histogram(BATCH_SIZE_BOUNDS)
-        self.commit_s = Histogram(COMMIT_BOUNDS_S)
+        self._batch_sizes = self.batch_sizes = Histogram(BATCH_SIZE_BOUNDS)
+        self._commit_s = self.commit_s = Histogram(COMMIT_BOUNDS_S)
 
     async def _db(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
@@ -133,8 +133,8 @@ class DatabaseSink(Sink):
             return
         self.batches += 1
         self.committed += len(batch)
-        self.batch_sizes.observe(len(batch))
-        self.commit_s.observe(time.perf_counter() - started)
+        self._batch_sizes.observe(len(batch))
+        self._commit_s.observe(time.perf_counter() - started)
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue

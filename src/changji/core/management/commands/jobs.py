@@ -21,7 +21,7 @@ from django.db import DatabaseError, close_old_connections
 
 from changji.core.jobs import Runner, UnknownJob, overview, registry
 from changji.core.localtime import SHANGHAI
-from changji.core.metrics import parse_address, serve_metrics
+from changji.core.metrics import serve_metrics
 from changji.core.models import JobRunState
 
 log = logging.getLogger("changji.core.jobs")
@@ -54,6 +54,16 @@ class Command(BaseCommand):
         parser.add_argument("--metrics-addr", default=None, metavar="HOST:PORT",
                             help="在 http://HOST:PORT/metrics 提供 Prometheus 指标（默认不提供）")
 
+    def _serve_metrics(self, address: str | None) -> None:
+        """Serve the runner's metrics at ``http://address/metrics`` (``--metrics-addr``; None: not at all)."""
+        if not address:
+            return
+        try:
+            host, port = serve_metrics(address)
+        except (ValueError, OSError) as exc:
+            raise CommandError(f"--metrics-addr: {exc}") from exc
+        log.info("jobs: metrics at http://%s:%d/metrics", host, port)
+
     def handle(self, *args: Any, **options: Any) -> None:
         runner = Runner(names=options["jobs"], retry_now=options["retry"])
         try:
@@ -71,13 +81,7 @@ class Command(BaseCommand):
             return
         if options["at"] is not None and not options["once"]:
             raise CommandError("--at runs one round: use it with --once")
-        if options["metrics_addr"]:
-            try:
-                parse_address(options["metrics_addr"])
-                host, port = serve_metrics(options["metrics_addr"])
-            except (ValueError, OSError) as exc:
-                raise CommandError(f"--metrics-addr: {exc}") from exc
-            log.info("jobs: metrics at http://%s:%d/metrics", host, port)
+        self._serve_metrics(options["metrics_addr"])
         delay = options["start_delay"]
         time.sleep(delay if delay is not None else (0.0 if options["once"] else START_DELAY_S))
         while True:

@@ -15,7 +15,6 @@ from django.core.management.base import BaseCommand, CommandError
 from prometheus_client import CollectorRegistry, start_http_server
 
 from changji.core.metrics import parse_address
-
 from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.jetstream_sink import JetStreamSink
