@@ -270,7 +270,8 @@ def test_every_route_role_and_method_meets_the_policy(client, accounts, objects)
                 before = AuditEntry.objects.count()
                 response = _send(client, method, url, api)
                 where = f"{method} {url} as {who}: {response.status_code}"
-                assert response.status_code < 500, where
+                # /readyz answers 503 on purpose while the instance is not ready (no job run in the test database).
+                assert response.status_code < 500 or (url == "/readyz" and response.status_code == 503), where
                 if user is None:
                     anonymous[method, url] = response.status_code
                 if want == "405":

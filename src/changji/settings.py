@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "changji.core.metrics.RequestMetricsMiddleware",  # first: times and counts every answer, by route pattern
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -256,3 +257,11 @@ EMAIL_USE_TLS = os.environ.get("CHANGJI_SMTP_STARTTLS", "0") == "1"
 EMAIL_USE_SSL = os.environ.get("CHANGJI_SMTP_SSL", "0") == "1"
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = os.environ.get("CHANGJI_MAIL_FROM", "昌吉州智慧治理平台 <noreply@changji.gov.cn>")
+
+# Health and metrics (core.health, core.metrics; README "Health and metrics"). /readyz fails when the job runner
+# has claimed no period for CHANGJI_READY_JOBS_MAX_AGE_S seconds, or when terminals are registered and no frame
+# was stored for CHANGJI_READY_FRAMES_MAX_AGE_S. /metrics answers a bearer of CHANGJI_METRICS_TOKEN; without a
+# token, only a loopback request that no proxy forwarded (no X-Forwarded-For).
+CHANGJI_READY_JOBS_MAX_AGE_S = float(os.environ.get("CHANGJI_READY_JOBS_MAX_AGE_S", "300"))
+CHANGJI_READY_FRAMES_MAX_AGE_S = float(os.environ.get("CHANGJI_READY_FRAMES_MAX_AGE_S", "900"))
+CHANGJI_METRICS_TOKEN = os.environ.get("CHANGJI_METRICS_TOKEN", "")

@@ -47,6 +47,7 @@ import os
 import re
 import secrets
 import socket
+import time
 import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from changji.core.localtime import SHANGHAI
 from changji.core.log_redaction import redact
+from changji.core.metrics import record_job_run
 from changji.core.models import JobRun, JobRunState
 from changji.core.periods import PERIOD_LABELS, Period, due, start_of
 
@@ -295,17 +297,21 @@ class Runner:
         return host == self.host and pid.isdigit() and int(pid) != os.getpid() and not _process_exists(int(pid))
 
     def execute(self, job: Job, run: JobRun) -> Outcome:
-        """Run ``job`` for the claimed ``run``'s period and record how it ended."""
+        """Run ``job`` for the claimed ``run``'s period, record how it ended and count it (``core.metrics``)."""
         self._active.add(run.pk)
+        began = time.monotonic()
         try:
             try:
                 result = job.function(run.period_start.astimezone(SHANGHAI))
             except Exception as exc:  # any failure of a job is recorded and retried, never the runner's end
                 log.exception("job %s for %s failed (attempt %d)", job.name, run.period_start, run.attempts)
+                record_job_run(job.name, JobRunState.FAILED, time.monotonic() - began)
                 return self._finish(run, JobRunState.FAILED, error=describe(exc))
             except BaseException as exc:  # interrupted (Ctrl-C): record it, then stop as asked
+                record_job_run(job.name, JobRunState.FAILED, time.monotonic() - began)
                 self._finish(run, JobRunState.FAILED, error=describe(exc))
                 raise
+            record_job_run(job.name, JobRunState.SUCCEEDED, time.monotonic() - began)
             outcome = self._finish(run, JobRunState.SUCCEEDED, result=_jsonable(result))
             log.info("%s", outcome.line())
             return outcome

@@ -35,10 +35,17 @@ class WaterConfig(AppConfig):
     )
 
     def ready(self) -> None:
-        """Register the exchange streams and connect the outbox receivers (``water.sharing.catalogue``)."""
+        """Register the exchange streams, connect the outbox receivers and register the readiness check.
+
+        The streams and receivers are ``water.sharing.catalogue``'s; the check (``water.health``) is the
+        gateway's last stored frame, run by ``/readyz`` (``core.health``).
+        """
+        from changji.core.health import readiness  # deferred: the app registry is ready only in ready()
+        from changji.water import health  # deferred: it imports models
         from changji.water.sharing import catalogue  # deferred: the stream modules import models
 
         catalogue.install()
+        readiness.register("water.frames", health.frames_fresh)
 
     #: Ports of the demo: the gateway listens here and the simulated fleet dials in.
     demo_gateway_port = 9000

@@ -25,10 +25,21 @@ from typing import Any
 from django.db import connection
 
 from changji.water.gateway import storage
-from changji.water.gateway.records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
+from changji.water.gateway.records import (
+    Histogram,
+    InboundFrame,
+    PendingCommand,
+    SnapshotRecord,
+    StoreResult,
+    TerminalInfo,
+)
 from changji.water.gateway.sink import Sink, SinkUnavailable
 
 log = logging.getLogger("changji.gateway.sink")
+
+#: Frames per group commit (``batch_max`` is 1000) and the seconds a commit takes.
+BATCH_SIZE_BOUNDS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0)
+COMMIT_BOUNDS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class DatabaseSink(Sink):
@@ -59,6 +70,8 @@ class DatabaseSink(Sink):
         self.batches = 0
         self.committed = 0
         self.failures = 0
+        self._batch_sizes = self.batch_sizes = Histogram(BATCH_SIZE_BOUNDS)
+        self._commit_s = self.commit_s = Histogram(COMMIT_BOUNDS_S)
 
     async def _db(self, fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
@@ -120,6 +133,8 @@ class DatabaseSink(Sink):
             return
         self.batches += 1
         self.committed += len(batch)
+        self._batch_sizes.observe(len(batch))
+        self._commit_s.observe(time.perf_counter() - started)
         for (_, future), result in zip(batch, results, strict=True):
             if future.done():
                 continue
@@ -161,6 +176,9 @@ class DatabaseSink(Sink):
 
     def pending_commands(self, terminal_id: int) -> list[PendingCommand]:
         return self._commands.get(terminal_id, [])
+
+    def pending_command_count(self) -> int:
+        return sum(len(queue) for queue in list(self._commands.values()))
 
     async def command_sent(self, command: PendingCommand, at: datetime, frame: bytes) -> None:
         await self._db(storage.mark_command_sent, command.id, at, frame)

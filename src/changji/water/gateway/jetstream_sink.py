@@ -141,6 +141,9 @@ class JetStreamSink(Sink):
     def pending_commands(self, terminal_id: int) -> list[PendingCommand]:
         return self.database.pending_commands(terminal_id)
 
+    def pending_command_count(self) -> int:
+        return self.database.pending_command_count()
+
     async def command_sent(self, command: PendingCommand, at: datetime, frame: bytes) -> None:
         await self.database.command_sent(command, at, frame)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -117,9 +118,37 @@ class StoreResult:
     rejected: str = ""
 
 
+class Histogram:
+    """Observations counted per bucket, cheap to add on the event loop; read at scrape time (``gateway.metrics``).
+
+    ``counts[i]`` holds the observations at most ``bounds[i]`` and above ``bounds[i - 1]``; the last slot those
+    above every bound (Prometheus' ``+Inf``), so a scrape sums them into cumulative ``le`` buckets.
+    """
+
+    __slots__ = ("bounds", "counts", "total")
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.total = 0.0
+
+    def observe(self, value: float) -> None:
+        """Count one observation."""
+        self.counts[bisect_left(self.bounds, value)] += 1
+        self.total += value
+
+
+#: Ack latency (receipt to ack written): a batch commit takes milliseconds; a busy database, seconds.
+ACK_LATENCY_BOUNDS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
 @dataclass
 class Metrics:
-    """Counters of one gateway process (read by the benchmark and the status log)."""
+    """Counters of one gateway process (read by the benchmark, the status log and ``gateway.metrics``).
+
+    ``outcomes`` counts frames handed to the sink by the outcome they were archived with; ``ack_latency_s``
+    the time from reading a frame to writing its acknowledgement.
+    """
 
     connections_open: int = 0
     connections_total: int = 0
@@ -136,3 +165,9 @@ class Metrics:
     failed_after_decode: int = 0
     messages_abandoned: int = 0
     commands_sent: int = 0
+    outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FrameOutcome, 0))
+    ack_latency_s: Histogram = field(default_factory=lambda: Histogram(ACK_LATENCY_BOUNDS_S), repr=False)
+
+    def count_outcome(self, outcome: str) -> None:
+        """Count one frame archived with ``outcome``."""
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,7 @@ class TerminalSession(UplinkHandling):
         self.centre = 0
         self.multipacket = False  # set once a multi-packet frame arrives: only then is there any to expire
         self.last_activity = asyncio.get_running_loop().time()
+        self.read_at = time.perf_counter()  # when the last chunk was read: the start of its frames' ack latency
         self.guard = TrafficGuard(config, self.last_activity)
         self.sl651_parts = sl651.Sl651Reassembler(
             max_bytes=config.multipacket_max_bytes, max_idle_s=config.multipacket_max_idle_s, budget=budget
@@ -91,6 +93,7 @@ class TerminalSession(UplinkHandling):
         try:
             while not self.close_reason:
                 chunk = await self.reader.read(65536)
+                self.read_at = time.perf_counter()
                 self.last_activity = asyncio.get_running_loop().time()
                 if not chunk:
                     self.close_reason = "closed by peer"
@@ -144,13 +147,19 @@ class TerminalSession(UplinkHandling):
                 replies = [exc]
         else:
             replies = await asyncio.gather(*(self._handle(frame) for frame in frames), return_exceptions=True)
+        acked = 0
         for reply in replies:
             if isinstance(reply, SinkUnavailable):
                 self.metrics.not_acked_sink_down += 1
             elif isinstance(reply, BaseException):
                 log.error("%s: frame handling failed: %r", self.peer, reply)
             elif reply and self._send(reply):
-                self.metrics.acked += 1
+                acked += 1
+        if acked:
+            self.metrics.acked += acked
+            latency_s = time.perf_counter() - self.read_at
+            for _ in range(acked):
+                self.metrics.ack_latency_s.observe(latency_s)
         await self._drain()
         if self.terminal is not None and not self.close_reason:
             try:
@@ -218,6 +227,7 @@ class TerminalSession(UplinkHandling):
 
     def _archive(self, inbound: InboundFrame) -> None:
         """Archive a frame that is not acknowledged, without holding up the connection."""
+        self.metrics.count_outcome(inbound.outcome)
         self._background_task(self.sink.store(inbound))
 
     def _background_task(self, work: Any) -> None:

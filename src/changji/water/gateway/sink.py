@@ -10,7 +10,14 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from changji.water.gateway.records import InboundFrame, PendingCommand, SnapshotRecord, StoreResult, TerminalInfo
+from changji.water.gateway.records import (
+    Histogram,
+    InboundFrame,
+    PendingCommand,
+    SnapshotRecord,
+    StoreResult,
+    TerminalInfo,
+)
 
 __pure__ = True  # no Django: tests/test_architecture.py checks it
 
@@ -29,6 +36,9 @@ class Sink:
     """
 
     generation: int = 0
+    #: Frames per committed transaction and the seconds each commit took (a sink that commits in batches).
+    batch_sizes: Histogram | None = None
+    commit_s: Histogram | None = None
 
     async def start(self) -> None:
         """Prepare the sink (open connections, load caches)."""
@@ -59,6 +69,13 @@ class Sink:
     def pending_commands(self, terminal_id: int) -> list[PendingCommand]:
         """Return the open commands of a terminal (from a cache; must not block)."""
         raise NotImplementedError("subclasses of Sink must implement pending_commands()")
+
+    def pending_command_count(self) -> int:
+        """Return how many open commands the sink holds for all terminals (0 for a sink without a queue).
+
+        Read from another thread at scrape time (``gateway.metrics``): it must only read.
+        """
+        return 0
 
     async def command_sent(self, command: PendingCommand, at: datetime, frame: bytes) -> None:
         """Record that a command went out (one more attempt)."""

@@ -132,7 +132,9 @@ class UplinkHandling:
             tag.settle(result.frame_id)
         if result.rejected:
             self.metrics.not_storable += 1
+            self.metrics.count_outcome(FrameOutcome.REJECTED)
             return False
+        self.metrics.count_outcome(inbound.outcome)
         return True
 
     # -- SL651 -------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@ cursor, groups their observation times by terminal and recomputes exactly the af
 younger than ``settle`` are left for the next pass, so a transaction that reserved lower ids but
 committed later (several gateways on PostgreSQL) is not skipped. The recurring jobs are not run
 here: ``changji jobs`` runs them (``water/jobs.py``).
+
+Each pass is counted for Prometheus (served by ``changji water derive --metrics-addr``): frames taken, the
+pass's duration and the lag (how long ago the newest frame it took was received; 0 when nothing waited).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from datetime import date, datetime, timedelta
 from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone
+from prometheus_client import Counter, Gauge, Histogram
 
 from changji.core import localtime
 from changji.water.kpi.terminal_days import refresh_terminal_days
@@ -25,6 +29,13 @@ from changji.water.models import DerivationCursor, Frame, FrameOutcome, Reading,
 from changji.water.usage import reference
 from changji.water.usage.batch import rebuild_usage_batch
 from changji.water.usage.live import append_readings
+
+DERIVED_FRAMES = Counter("changji_derive_frames", "Archived frames the derivation loop has taken.")
+DERIVE_PASS = Histogram("changji_derive_pass_seconds", "Duration of one pass of the derivation loop.",
+                        buckets=(0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0))
+DERIVE_LAG = Gauge("changji_derive_lag_seconds",
+                   "How long ago the newest frame of the last pass was received (0: nothing waited).",
+                   multiprocess_mode="max")
 
 CURSOR = "usage"
 SETTLE = timedelta(seconds=5)
@@ -79,18 +90,21 @@ def derive_pending(limit: int = 50_000, settle: timedelta = SETTLE) -> int:
     frames = list(
         Frame.objects.filter(
             pk__gt=cursor.last_frame_id, received_at__lt=timezone.now() - settle,
-        ).order_by("pk").values_list("pk", "terminal_id", "observed_at", "outcome")[:limit]
+        ).order_by("pk").values_list("pk", "terminal_id", "observed_at", "outcome", "received_at")[:limit]
     )
     if not frames:
+        DERIVE_LAG.set(0)
         return 0
+    DERIVE_LAG.set(max((timezone.now() - max(frame[4] for frame in frames)).total_seconds(), 0.0))
     touched: dict[int, list[datetime]] = defaultdict(list)
-    for _, terminal_id, observed_at, outcome in frames:
+    for _, terminal_id, observed_at, outcome, _received in frames:
         if outcome == FrameOutcome.STORED and terminal_id is not None and observed_at is not None:
             touched[terminal_id].append(observed_at)
     terminals = Terminal.objects.select_related("well").in_bulk(list(touched))
     for terminal_id, times in touched.items():
         derive_terminal(terminals[terminal_id], times)
     DerivationCursor.objects.filter(pk=cursor.pk).update(last_frame_id=frames[-1][0])
+    DERIVED_FRAMES.inc(len(frames))
     return len(frames)
 
 
@@ -113,7 +127,8 @@ def follow(interval_s: float = 10.0, once: bool = False) -> None:
     registered in ``water/jobs.py`` and run by ``changji jobs``.
     """
     while True:
-        taken = derive_pending()
+        with DERIVE_PASS.time():
+            taken = derive_pending()
         if once:
             return
         if not taken:

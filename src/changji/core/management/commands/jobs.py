@@ -5,7 +5,8 @@
 failed). ``--job NAME`` (repeatable) limits it to some jobs, ``--at ISO`` runs the round as of that
 moment (a local time when it has no offset), ``--retry`` also retries failed periods past their
 backoff and attempt cap, and ``--list`` prints each job with its period and state instead of running
-anything. Thin: the work is ``core.jobs.Runner``.
+anything. ``--metrics-addr HOST:PORT`` serves the runner's Prometheus metrics (``core.metrics``: run durations,
+runs by state, last success) at ``http://HOST:PORT/metrics``. Thin: the work is ``core.jobs.Runner``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.db import DatabaseError, close_old_connections
 
 from changji.core.jobs import Runner, UnknownJob, overview, registry
 from changji.core.localtime import SHANGHAI
+from changji.core.metrics import serve_metrics
 from changji.core.models import JobRunState
 
 log = logging.getLogger("changji.core.jobs")
@@ -49,6 +51,18 @@ class Command(BaseCommand):
         parser.add_argument("--start-delay", type=float, default=None,
                             help=f"第一轮前等待的秒数（循环运行时默认 {START_DELAY_S:.0f}，--once 时默认 0）")
         parser.add_argument("--list", action="store_true", help="列出任务及其状态，不运行")
+        parser.add_argument("--metrics-addr", default=None, metavar="HOST:PORT",
+                            help="在 http://HOST:PORT/metrics 提供 Prometheus 指标（默认不提供）")
+
+    def _serve_metrics(self, address: str | None) -> None:
+        """Serve the runner's metrics at ``http://address/metrics`` (``--metrics-addr``; None: not at all)."""
+        if not address:
+            return
+        try:
+            host, port = serve_metrics(address)
+        except (ValueError, OSError) as exc:
+            raise CommandError(f"--metrics-addr: {exc}") from exc
+        log.info("jobs: metrics at http://%s:%d/metrics", host, port)
 
     def handle(self, *args: Any, **options: Any) -> None:
         runner = Runner(names=options["jobs"], retry_now=options["retry"])
@@ -67,6 +81,7 @@ class Command(BaseCommand):
             return
         if options["at"] is not None and not options["once"]:
             raise CommandError("--at runs one round: use it with --once")
+        self._serve_metrics(options["metrics_addr"])
         delay = options["start_delay"]
         time.sleep(delay if delay is not None else (0.0 if options["once"] else START_DELAY_S))
         while True:

@@ -1,4 +1,9 @@
-"""``changji gateway``: collect from field terminals over TCP."""
+"""``changji gateway``: collect from field terminals over TCP.
+
+``--metrics-addr HOST:PORT`` serves the gateway's Prometheus metrics (``water.gateway.metrics``) at
+``http://HOST:PORT/metrics``; with ``--workers N`` each worker serves its own on a free loopback port and this
+process serves them all at ``HOST:PORT``, each sample labelled with its ``worker``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ import signal
 import subprocess
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+from prometheus_client import CollectorRegistry, start_http_server
 
+from changji.core.metrics import parse_address
 from changji.water.gateway.config import GatewayConfig
 from changji.water.gateway.database_sink import DatabaseSink
 from changji.water.gateway.jetstream_sink import JetStreamSink
+from changji.water.gateway.metrics import WorkerAggregator, free_loopback_port, gateway_registry
 from changji.water.gateway.server import GatewayServer, run_event_loop
 from changji.water.gateway.stream import DEFAULT_SERVERS
 
@@ -35,8 +43,15 @@ class Command(BaseCommand):
                             help="store frames in the database (default) or publish them to NATS JetStream "
                                  "for `changji writer` processes")
         parser.add_argument("--nats", default=DEFAULT_SERVERS, help="NATS server URL(s), comma-separated")
+        parser.add_argument("--metrics-addr", default=None, metavar="HOST:PORT",
+                            help="serve Prometheus metrics at http://HOST:PORT/metrics (default: none)")
 
     def handle(self, *args, **options):
+        if options["metrics_addr"]:
+            try:
+                options["metrics_host"], options["metrics_port"] = parse_address(options["metrics_addr"])
+            except ValueError as exc:
+                raise CommandError(f"--metrics-addr: {exc}") from exc
         if options["workers"] > 1:
             return self._run_workers(options)
         config = GatewayConfig(
@@ -47,7 +62,16 @@ class Command(BaseCommand):
         sink = DatabaseSink(batch_max=config.batch_max, batch_linger_s=config.batch_linger_s)
         if options["via"] == "jetstream":
             sink = JetStreamSink(options["nats"], database=sink)
-        run_event_loop(GatewayServer(sink, config).serve_until_signalled())
+        server = GatewayServer(sink, config)
+        if options["metrics_addr"]:
+            self._serve_metrics(options, gateway_registry(server.metrics, sink))
+        run_event_loop(server.serve_until_signalled())
+
+    def _serve_metrics(self, options, registry):
+        try:
+            start_http_server(options["metrics_port"], addr=options["metrics_host"], registry=registry)
+        except OSError as exc:
+            raise CommandError(f"--metrics-addr {options['metrics_addr']}: {exc}") from exc
 
     def _run_workers(self, options):
         """Run ``--workers`` gateway processes on one port and stop them together."""
@@ -58,7 +82,13 @@ class Command(BaseCommand):
             *(["--auto-register"] if options["auto_register"] else []),
             "--via", options["via"], "--nats", options["nats"],
         ]
-        workers = [subprocess.Popen(argv) for _ in range(options["workers"])]
+        ports = [free_loopback_port() for _ in range(options["workers"])] if options["metrics_addr"] else []
+        workers = [subprocess.Popen([*argv, *(["--metrics-addr", f"127.0.0.1:{ports[i]}"] if ports else [])])
+                   for i in range(options["workers"])]
+        if ports:
+            registry = CollectorRegistry(auto_describe=False)
+            registry.register(WorkerAggregator(f"http://127.0.0.1:{port}/metrics" for port in ports))
+            self._serve_metrics(options, registry)
 
         def forward(signum, frame):
             for worker in workers:

@@ -2,7 +2,8 @@
 
 ``changji water rebuild [--from DATE]`` recomputes everything derived from readings (daily usage
 and its sums), idempotently: running it twice gives the same rows. ``changji water derive [--once]``
-follows new and late readings (the recurring jobs are ``changji jobs``). ``changji water share-snapshot [--from
+follows new and late readings (the recurring jobs are ``changji jobs``); with ``--metrics-addr HOST:PORT`` it serves
+its Prometheus metrics (frames taken, pass duration, lag). ``changji water share-snapshot [--from
 DATE]`` writes the registry and the figures since a day to the exchange outbox, for a newly connected upstream.
 ``changji water import-licences FILE.xlsx`` imports 取水许可证 as the system actor "cli" (the whole instance in
 scope): it prints the summary, or the row problems and exits 1 with nothing changed. ``changji water partitions
@@ -21,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from changji.core.localtime import local_day
+from changji.core.metrics import serve_metrics
 from changji.core.models import Region
 from changji.core.regions import root
 from changji.core.uploads import UploadError, check_size
@@ -57,6 +59,8 @@ class Command(BaseCommand):
         derive = tasks.add_parser("derive", help="follow new and late readings and update derived figures")
         derive.add_argument("--once", action="store_true", help="one pass, then exit")
         derive.add_argument("--interval", type=float, default=10.0, help="seconds between passes when idle")
+        derive.add_argument("--metrics-addr", default=None, metavar="HOST:PORT",
+                            help="serve Prometheus metrics at http://HOST:PORT/metrics (default: none)")
         plans = tasks.add_parser("import-plans", help="import annual plans (年度取水计划) from an XLSX workbook")
         plans.add_argument("file", help="XLSX file with the sheet 年度取水计划")
         parts = tasks.add_parser("partitions", help="monthly partitions of readings and raw frames (PostgreSQL)")
@@ -95,7 +99,7 @@ class Command(BaseCommand):
         elif options["task"] == "import-licences":
             self._import(import_licences, options["file"])
         elif options["task"] == "derive":
-            follow(options["interval"], once=options["once"])
+            self._derive(options)
         elif options["task"] == "import-plans":
             self._import(import_plans, options["file"])
         elif options["task"] == "partitions":
@@ -104,6 +108,15 @@ class Command(BaseCommand):
             since = options["since"] or local_day(timezone.now()) - timedelta(days=30)
             counts = queue_snapshot(since, options["stream"] or ("registry", "usage", "alarms", "kpi"))
             self.stdout.write("outbox: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
+
+    def _derive(self, options: dict[str, Any]) -> None:
+        """Follow new readings; with ``--metrics-addr``, serve the loop's metrics (``usage.derive``) meanwhile."""
+        if options["metrics_addr"]:
+            try:
+                serve_metrics(options["metrics_addr"])
+            except (ValueError, OSError) as exc:
+                raise CommandError(f"--metrics-addr: {exc}") from exc
+        follow(options["interval"], once=options["once"])
 
     def _partitions(self, options: dict[str, Any]) -> None:
         """Ensure, detach or attach as asked, then list when asked (or when nothing else was)."""
