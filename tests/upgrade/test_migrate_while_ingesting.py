@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import threading
 import time
@@ -28,7 +29,11 @@ from tests.upgrade.release import CHANGJI, ScratchDatabase, fixture
 from tests.waiting import eventually, wait_until
 from tests.water.gateway.processes import free_port, start_gateway
 
-pytestmark = pytest.mark.slow
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                       reason="PostgreSQL only: SQLite has one writer and no concurrent schema change to measure"),
+]
 
 #: A probe insert waiting longer than this for a lock fails (the gateway's frames are acknowledged within 2 s).
 LOCK_TIMEOUT_S = 2
@@ -103,8 +108,6 @@ async def _ingest_during(load: ReportLoad, migrate) -> subprocess.CompletedProce
 
 
 def test_migrate_to_head_while_the_gateway_ingests_holds_no_long_lock(release_database, tmp_path, run):
-    if release_database.vendor != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has one writer and no concurrent schema change to measure")
     scratch = release_database.copy(tmp_path, "live")
     options = _fleet_options()
     gateway = start_gateway(scratch.env, port := free_port())

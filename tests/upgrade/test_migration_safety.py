@@ -19,6 +19,9 @@ from django.db.models import NOT_PROVIDED, Value
 from changji.core.migration_safety import GRANDFATHERED, LARGE_TABLES, RULES, OperationFacts, violations
 from tests.upgrade.release import fixture
 
+#: No test here opens a database: the walk reads migration files, the rest are pure.
+pytestmark = pytest.mark.database_independent
+
 INDEX_OPERATIONS = (operations.AddIndex, operations.RemoveIndex, operations.RenameIndex)
 CONSTRAINT_OPERATIONS = (operations.AddConstraint, operations.AlterUniqueTogether, operations.AlterIndexTogether)
 RENAMES = (operations.RenameField, operations.RenameModel, operations.AlterModelTable)
@@ -93,7 +96,6 @@ def every_migration_facts() -> list[OperationFacts]:
     return found
 
 
-@pytest.mark.database_independent
 def test_every_migration_after_the_release_keeps_the_lock_rules():
     facts = every_migration_facts()
     assert len(facts) > 100  # the walk sees the migrations
@@ -101,7 +103,6 @@ def test_every_migration_after_the_release_keeps_the_lock_rules():
     assert not broken, "\n".join(broken)
 
 
-@pytest.mark.database_independent
 def test_grandfathered_migrations_are_those_of_the_release():
     released = {f"{Path(path).parts[2]}.{Path(path).stem}" for path in fixture()["migration_sha256"]
                 if Path(path).stem != "__init__"}
