@@ -39,6 +39,9 @@ def test_requests_are_labelled_by_route_pattern_not_path(client):
     assert requests_counted(WELL_ROUTE) == before + 2
     assert requests_counted("unmatched", status="4xx") == unmatched + 1
     assert not any("101" in label or "202" in label or "such" in label for label in route_labels())
+    front_page = requests_counted("/")
+    client.get("/")
+    assert requests_counted("/") == front_page + 1  # the front page's pattern is empty: labelled "/", not unmatched
     duration = REGISTRY.get_sample_value("changji_http_request_duration_seconds_count",
                                          {"route": WELL_ROUTE, "method": "GET", "status": "3xx"})
     assert duration is not None and duration >= 2  # an anonymous visitor is sent to the login page

@@ -66,10 +66,11 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPT
 
 
 def route_label(request: HttpRequest) -> str:
-    """Return the URL pattern that answered ``request`` (``unmatched`` when none did)."""
+    """Return the URL pattern that answered ``request``, ``/`` for the front page, ``unmatched`` when none did."""
     match = getattr(request, "resolver_match", None)
-    route = getattr(match, "route", None)
-    return str(route) if route else "unmatched"
+    if match is None:
+        return "unmatched"
+    return str(match.route) or "/"  # the front page's pattern is the empty string
 
 
 class RequestMetricsMiddleware:
