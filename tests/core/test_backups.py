@@ -103,8 +103,9 @@ def _source(request, tmp_path: Path, seed: int) -> dict[str, str]:
         env["DATABASE_URL"] = SUITE_URL.rsplit("/", 1)[0] + "/" + settings.DATABASES["default"]["NAME"]
     else:
         request.getfixturevalue("migrated_sqlite")(tmp_path / "source")
-        seed = f"import django; django.setup(); from changji.water.sim.demo import seed_fleet; seed_fleet({WELLS}, {seed})"
-        subprocess.run([sys.executable, "-c", seed], env={**env, "DJANGO_SETTINGS_MODULE": "changji.settings"},
+        script = ("import django; django.setup(); from changji.water.sim.demo import seed_fleet; "
+                  f"seed_fleet({WELLS}, {seed})")
+        subprocess.run([sys.executable, "-c", script], env={**env, "DJANGO_SETTINGS_MODULE": "changji.settings"},
                        check=True, timeout=120)
     return env
 
