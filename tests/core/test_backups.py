@@ -324,6 +324,21 @@ def test_restore_refuses_a_database_with_rows_naming_a_table(tmp_path, settings,
         restore_backup(backup)
 
 
+@pytest.mark.django_db
+def test_restore_refuses_a_backup_of_a_newer_release_before_touching_anything(tmp_path, settings):
+    from changji.core.backups.manifest import serialise
+    from changji.core.backups.service import database_vendor, restore_backup
+
+    backup = tmp_path / "backup"
+    manifest = _tiny_backup(backup, vendor=database_vendor())
+    manifest.migrations = {**manifest.migrations, "core": "0999_from_a_later_release"}
+    (backup / "manifest.json").write_text(serialise(manifest), encoding="utf-8")
+    settings.MEDIA_ROOT = tmp_path / "media"
+    with pytest.raises(BackupError, match="更新的版本.*core.0999_from_a_later_release"):
+        restore_backup(backup)
+    assert not (tmp_path / "media").exists()
+
+
 def test_retention_keeps_n_newest_backups_and_ignores_other_folders():
     names = ["changji-20261201T031500Z", "changji-20261203T031500Z", "changji-20261202T031500Z", "photos",
              ".changji-20261204T031500Z.partial", "changji-20261130T031500Z.old", "changji-20261204T031500Z"]
