@@ -132,10 +132,10 @@ class Histogram:
         self.counts = [0] * (len(bounds) + 1)
         self.total = 0.0
 
-    def observe(self, value: float) -> None:
-        """Count one observation."""
-        self.counts[bisect_left(self.bounds, value)] += 1
-        self.total += value
+    def observe(self, value: float, times: int = 1) -> None:
+        """Count ``times`` observations of ``value`` (the frames of one read share their latency)."""
+        self.counts[bisect_left(self.bounds, value)] += times
+        self.total += value * times
 
 
 #: Ack latency (receipt to ack written): a batch commit takes milliseconds; a busy database, seconds.

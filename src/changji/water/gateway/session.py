@@ -157,9 +157,7 @@ class TerminalSession(UplinkHandling):
                 acked += 1
         if acked:
             self.metrics.acked += acked
-            latency_s = time.perf_counter() - self.read_at
-            for _ in range(acked):
-                self.metrics.ack_latency_s.observe(latency_s)
+            self.metrics.ack_latency_s.observe(time.perf_counter() - self.read_at, acked)
         await self._drain()
         if self.terminal is not None and not self.close_reason:
             try:
